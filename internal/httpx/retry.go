@@ -1,0 +1,211 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/edusync/edusync/internal/redact"
+)
+
+// IdempotencyKeyHeader marks a request as safe to repeat even though its method is not
+// idempotent: the server de-duplicates on the key.
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// RetryPolicy says when and how often a request is repeated.
+//
+// Server faults (502, 503, 504) and lost connections are retried only for idempotent methods or
+// requests that carry an Idempotency-Key, because the server may already have acted on them.
+// Rate-limit rejections are retried for every method, since a throttled request was not processed.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of tries, the first included. Zero means 5.
+	MaxAttempts int
+	// BaseDelay is the first backoff step; it doubles per attempt up to MaxDelay. Zero means 200 ms.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff step. Zero means 30 s.
+	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After the transport waits for; a longer one is returned
+	// to the caller as the rate-limit error. Zero means 2 minutes.
+	MaxRetryAfter time.Duration
+	// RateLimited recognises an API's own throttling answers besides 429 (for example a 403 with
+	// "Rate Limit Exceeded"). It may read the body if it restores it (see PeekBody).
+	RateLimited func(*http.Response) bool
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 5
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = 200 * time.Millisecond
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = 30 * time.Second
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = 2 * time.Minute
+	}
+	return p
+}
+
+// backoff returns the delay before retry number n (1-based): exponential with equal jitter, so
+// concurrent clients spread out but never retry immediately.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < n && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	if d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// RetryTransport repeats failed requests according to a RetryPolicy.
+type RetryTransport struct {
+	Next   http.RoundTripper
+	Policy RetryPolicy
+	Logger *slog.Logger // may be nil
+}
+
+type attemptKey struct{}
+
+// Attempt returns the 1-based attempt number a request carries inside the retry transport.
+func Attempt(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptKey{}).(int); ok {
+		return n
+	}
+	return 1
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := t.Policy.withDefaults()
+	ctx := req.Context()
+	faultSafe := IsIdempotent(req)
+	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+
+	for attempt := 1; ; attempt++ {
+		r := req.WithContext(context.WithValue(ctx, attemptKey{}, attempt))
+		if attempt > 1 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r = r.Clone(r.Context())
+			r.Body = body
+		}
+		resp, err := t.Next.RoundTrip(r)
+		last := attempt >= p.MaxAttempts || !rewindable
+
+		var wait time.Duration
+		var reason string
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			if last || !(faultSafe || notSent(err)) {
+				return nil, err
+			}
+			wait, reason = p.backoff(attempt), "connection error"
+		case resp.StatusCode == http.StatusTooManyRequests || (p.RateLimited != nil && p.RateLimited(resp)):
+			if last {
+				return resp, nil
+			}
+			ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			if ok && ra > p.MaxRetryAfter {
+				return resp, nil
+			}
+			wait, reason = max(ra, p.backoff(attempt)), "rate limited"
+		case isRetryableStatus(resp.StatusCode) && faultSafe:
+			if last {
+				return resp, nil
+			}
+			wait, reason = p.backoff(attempt), "server error"
+			if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra <= p.MaxRetryAfter {
+				wait = max(wait, ra)
+			}
+		default:
+			return resp, nil
+		}
+		if resp != nil {
+			drain(resp.Body)
+		}
+		if t.Logger != nil {
+			attrs := []any{"method", req.Method, "url", redact.URL(req.URL), "attempt", attempt, "reason", reason, "wait", wait}
+			if err != nil {
+				attrs = append(attrs, "error", redact.PersonalNumbers(err.Error()))
+			} else {
+				attrs = append(attrs, "status", resp.StatusCode)
+			}
+			t.Logger.LogAttrs(ctx, slog.LevelInfo, "edusync: retrying request", argsToAttrs(attrs)...)
+		}
+		if err := Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Sleep waits for d or until ctx is done, whichever comes first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// IsIdempotent reports whether repeating req cannot apply it twice: an idempotent method, or an
+// Idempotency-Key header.
+func IsIdempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return req.Header.Get(IdempotencyKeyHeader) != ""
+}
+
+func isRetryableStatus(code int) bool {
+	return code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+// notSent reports whether err happened before any byte of the request left, so repeating it
+// is safe whatever its method.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// drain reads a little of a body we are discarding so the connection can be reused.
+func drain(body io.ReadCloser) {
+	if body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	_ = body.Close()
+}
+
+func argsToAttrs(args []any) []slog.Attr {
+	attrs := make([]slog.Attr, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		attrs = append(attrs, slog.Any(args[i].(string), args[i+1]))
+	}
+	return attrs
+}
