@@ -1,0 +1,3 @@
+package ss12000
+
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config ../openapi/ss12000.codegen.yaml ../openapi/ss12000.yaml
