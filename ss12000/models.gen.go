@@ -301,7 +301,7 @@ const (
 	DutyRoleSkolläkare                  DutyRole = "Skolläkare"
 	DutyRoleSkolpsykolog                DutyRole = "Skolpsykolog"
 	DutyRoleSkolsköterska               DutyRole = "Skolsköterska"
-	DutyRoleSpeciallärarespecialpedagog DutyRole = "Speciallärare/specialpedagog"
+	DutyRoleSpeciallärareSpecialpedagog DutyRole = "Speciallärare/specialpedagog"
 	DutyRoleStudieOchYrkesvägledare     DutyRole = "Studie- och yrkesvägledare"
 	DutyRoleÖvrigArbetsledning          DutyRole = "Övrig arbetsledning"
 	DutyRoleÖvrigPedagogiskPersonal     DutyRole = "Övrig pedagogisk personal"
@@ -340,7 +340,7 @@ func (e DutyRole) Valid() bool {
 		return true
 	case DutyRoleSkolsköterska:
 		return true
-	case DutyRoleSpeciallärarespecialpedagog:
+	case DutyRoleSpeciallärareSpecialpedagog:
 		return true
 	case DutyRoleStudieOchYrkesvägledare:
 		return true
@@ -1895,7 +1895,7 @@ func (e ListSyllabusesParamsSortkey) Valid() bool {
 // Absence A reported absence.
 type Absence struct {
 	EndTime time.Time `json:"endTime"`
-	Id      string    `json:"id"`
+	ID      string    `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -1948,7 +1948,7 @@ type Activity struct {
 	DisplayName            string               `json:"displayName"`
 	EndDate                openapi_types.Date   `json:"endDate,omitempty,omitzero"`
 	Groups                 []GroupReference     `json:"groups"`
-	Id                     string               `json:"id"`
+	ID                     string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta           Meta `json:"meta"`
@@ -1980,14 +1980,14 @@ type ActivityEmbedded struct {
 
 // ActivityExpanded An activity with the related records asked for with expand.
 type ActivityExpanded struct {
-	UnderscoreEmbedded     ActivityEmbedded             `json:"_embedded,omitempty,omitzero"`
+	Embedded               ActivityEmbedded             `json:"_embedded,omitempty,omitzero"`
 	ActivityType           ActivityExpandedActivityType `json:"activityType,omitempty,omitzero"`
 	CalendarEventsRequired bool                         `json:"calendarEventsRequired"`
 	Comment                string                       `json:"comment,omitempty,omitzero"`
 	DisplayName            string                       `json:"displayName"`
 	EndDate                openapi_types.Date           `json:"endDate,omitempty,omitzero"`
 	Groups                 []GroupReference             `json:"groups"`
-	Id                     string                       `json:"id"`
+	ID                     string                       `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta           Meta `json:"meta"`
@@ -2013,7 +2013,7 @@ type ActivityReference = ObjectReference
 
 // AggregatedAttendance Attendance summed per student and activity over a period.
 type AggregatedAttendance struct {
-	UnderscoreEmbedded AggregatedAttendanceEmbedded `json:"_embedded,omitempty,omitzero"`
+	Embedded AggregatedAttendanceEmbedded `json:"_embedded,omitempty,omitzero"`
 
 	// Activity A reference to another record by id, with its display name when expandReferenceNames is set.
 	Activity           ActivityReference  `json:"activity"`
@@ -2055,7 +2055,7 @@ type Attendance struct {
 
 	// CalendarEvent A reference to another record by id, with its display name when expandReferenceNames is set.
 	CalendarEvent         CalendarEventReference `json:"calendarEvent"`
-	Id                    string                 `json:"id"`
+	ID                    string                 `json:"id"`
 	InvalidAbsenceMinutes int                    `json:"invalidAbsenceMinutes,omitempty,omitzero"`
 	IsReported            bool                   `json:"isReported"`
 
@@ -2074,12 +2074,12 @@ type Attendance struct {
 
 // AttendanceEvent A check-in or check-out of a person.
 type AttendanceEvent struct {
-	UnderscoreEmbedded AttendanceEventEmbedded  `json:"_embedded,omitempty,omitzero"`
-	EventType          AttendanceEventEventType `json:"eventType"`
+	Embedded  AttendanceEventEmbedded  `json:"_embedded,omitempty,omitzero"`
+	EventType AttendanceEventEventType `json:"eventType"`
 
 	// Group A reference to another record by id, with its display name when expandReferenceNames is set.
 	Group GroupReference `json:"group"`
-	Id    string         `json:"id"`
+	ID    string         `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2126,7 +2126,7 @@ type AttendanceEventsLookup struct {
 // AttendanceSchedule A child's planned attendance schedule.
 type AttendanceSchedule struct {
 	EndDate openapi_types.Date `json:"endDate,omitempty,omitzero"`
-	Id      string             `json:"id"`
+	ID      string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta          Meta `json:"meta"`
@@ -2198,14 +2198,14 @@ type AttendancesLookup struct {
 
 // CalendarEvent One scheduled lesson or event of an activity.
 type CalendarEvent struct {
-	UnderscoreEmbedded CalendarEventEmbedded `json:"_embedded,omitempty,omitzero"`
+	Embedded CalendarEventEmbedded `json:"_embedded,omitempty,omitzero"`
 
 	// Activity A reference to another record by id, with its display name when expandReferenceNames is set.
 	Activity  ActivityReference `json:"activity"`
 	Cancelled bool              `json:"cancelled,omitempty,omitzero"`
 	Comment   string            `json:"comment,omitempty,omitzero"`
 	EndTime   time.Time         `json:"endTime"`
-	Id        string            `json:"id"`
+	ID        string            `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta                  Meta               `json:"meta"`
@@ -2332,7 +2332,7 @@ type Duty struct {
 	DutyRole     DutyRole              `json:"dutyRole"`
 	EndDate      openapi_types.Date    `json:"endDate,omitempty,omitzero"`
 	HoursPerYear int                   `json:"hoursPerYear,omitempty,omitzero"`
-	Id           string                `json:"id"`
+	ID           string                `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2371,9 +2371,9 @@ type DutyEmbedded struct {
 
 // DutyExpanded A duty with the related records asked for with expand.
 type DutyExpanded struct {
-	UnderscoreEmbedded DutyEmbedded         `json:"_embedded,omitempty,omitzero"`
-	AssignmentRole     []DutyAssignmentRole `json:"assignmentRole,omitempty,omitzero"`
-	Description        string               `json:"description,omitempty,omitzero"`
+	Embedded       DutyEmbedded         `json:"_embedded,omitempty,omitzero"`
+	AssignmentRole []DutyAssignmentRole `json:"assignmentRole,omitempty,omitzero"`
+	Description    string               `json:"description,omitempty,omitzero"`
 
 	// DutyAt A reference to another record by id, with its display name when expandReferenceNames is set.
 	DutyAt       OrganisationReference `json:"dutyAt"`
@@ -2381,7 +2381,7 @@ type DutyExpanded struct {
 	DutyRole     DutyRole              `json:"dutyRole"`
 	EndDate      openapi_types.Date    `json:"endDate,omitempty,omitzero"`
 	HoursPerYear int                   `json:"hoursPerYear,omitempty,omitzero"`
-	Id           string                `json:"id"`
+	ID           string                `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2454,7 +2454,7 @@ type Grade struct {
 
 	// Group A reference to another record by id, with its display name when expandReferenceNames is set.
 	Group GroupReference `json:"group,omitempty,omitzero"`
-	Id    string         `json:"id"`
+	ID    string         `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta,omitempty,omitzero"`
@@ -2498,7 +2498,7 @@ type Group struct {
 	EndDate          openapi_types.Date `json:"endDate,omitempty,omitzero"`
 	GroupMemberships []GroupMembership  `json:"groupMemberships,omitempty,omitzero"`
 	GroupType        GroupTypesEnum     `json:"groupType"`
-	Id               string             `json:"id"`
+	ID               string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2526,12 +2526,12 @@ type GroupEmbedded struct {
 
 // GroupExpanded A group with the related records asked for with expand.
 type GroupExpanded struct {
-	UnderscoreEmbedded GroupEmbedded      `json:"_embedded,omitempty,omitzero"`
-	DisplayName        string             `json:"displayName"`
-	EndDate            openapi_types.Date `json:"endDate,omitempty,omitzero"`
-	GroupMemberships   []GroupMembership  `json:"groupMemberships,omitempty,omitzero"`
-	GroupType          GroupTypesEnum     `json:"groupType"`
-	Id                 string             `json:"id"`
+	Embedded         GroupEmbedded      `json:"_embedded,omitempty,omitzero"`
+	DisplayName      string             `json:"displayName"`
+	EndDate          openapi_types.Date `json:"endDate,omitempty,omitzero"`
+	GroupMemberships []GroupMembership  `json:"groupMemberships,omitempty,omitzero"`
+	GroupType        GroupTypesEnum     `json:"groupType"`
+	ID               string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2547,7 +2547,7 @@ type GroupFragment struct {
 	DisplayName string             `json:"displayName"`
 	EndDate     openapi_types.Date `json:"endDate,omitempty,omitzero"`
 	GroupType   GroupTypesEnum     `json:"groupType"`
-	Id          string             `json:"id"`
+	ID          string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2582,8 +2582,8 @@ type GroupsExpanded struct {
 // GroupsExpandedArray defines model for GroupsExpandedArray.
 type GroupsExpandedArray = []GroupExpanded
 
-// IdLookup Body of a lookup by ids.
-type IdLookup struct {
+// IDLookup Body of a lookup by ids.
+type IDLookup struct {
 	Ids []string `json:"ids,omitempty,omitzero"`
 }
 
@@ -2591,9 +2591,9 @@ type IdLookup struct {
 type LogEntry struct {
 	Message         string                `json:"message"`
 	MessageType     string                `json:"messageType,omitempty,omitzero"`
-	ResourceId      string                `json:"resourceId,omitempty,omitzero"`
+	ResourceID      string                `json:"resourceId,omitempty,omitzero"`
 	ResourceType    EndPointsEnum         `json:"resourceType,omitempty,omitzero"`
-	ResourceUrl     string                `json:"resourceUrl,omitempty,omitzero"`
+	ResourceURL     string                `json:"resourceUrl,omitempty,omitzero"`
 	SeverityLevel   LogEntrySeverityLevel `json:"severityLevel"`
 	TimeOfOccurance time.Time             `json:"timeOfOccurance,omitempty,omitzero"`
 }
@@ -2610,7 +2610,7 @@ type Meta struct {
 // ObjectReference A reference to another record by id, with its display name when expandReferenceNames is set.
 type ObjectReference struct {
 	DisplayName string `json:"displayName,omitempty,omitzero"`
-	Id          string `json:"id"`
+	ID          string `json:"id"`
 }
 
 // Organisation An organisation: the principal (huvudman), a school, a school unit or another unit.
@@ -2620,7 +2620,7 @@ type Organisation struct {
 	DisplayName string              `json:"displayName"`
 	Email       string              `json:"email,omitempty,omitzero"`
 	EndDate     openapi_types.Date  `json:"endDate,omitempty,omitzero"`
-	Id          string              `json:"id"`
+	ID          string              `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta               Meta                 `json:"meta"`
@@ -2635,7 +2635,7 @@ type Organisation struct {
 	SchoolTypes        []SchoolTypesEnum     `json:"schoolTypes,omitempty,omitzero"`
 	SchoolUnitCode     string                `json:"schoolUnitCode,omitempty,omitzero"`
 	StartDate          openapi_types.Date    `json:"startDate,omitempty,omitzero"`
-	Url                string                `json:"url,omitempty,omitzero"`
+	URL                string                `json:"url,omitempty,omitzero"`
 }
 
 // OrganisationAddress defines model for OrganisationAddress.
@@ -2688,7 +2688,7 @@ type Person struct {
 	ExternalIdentifiers     []ExternalIdentifier `json:"externalIdentifiers,omitempty,omitzero"`
 	FamilyName              string               `json:"familyName"`
 	GivenName               string               `json:"givenName"`
-	Id                      string               `json:"id"`
+	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta         Meta               `json:"meta"`
@@ -2735,9 +2735,9 @@ type PersonEmbedded struct {
 
 // PersonExpanded A person with the related records asked for with expand.
 type PersonExpanded struct {
-	UnderscoreEmbedded PersonEmbedded     `json:"_embedded,omitempty,omitzero"`
-	Addresses          []PersonAddress    `json:"addresses,omitempty,omitzero"`
-	BirthDate          openapi_types.Date `json:"birthDate,omitempty,omitzero"`
+	Embedded  PersonEmbedded     `json:"_embedded,omitempty,omitzero"`
+	Addresses []PersonAddress    `json:"addresses,omitempty,omitzero"`
+	BirthDate openapi_types.Date `json:"birthDate,omitempty,omitzero"`
 
 	// CivicNo A national identity number (personnummer or samordningsnummer for SE).
 	CivicNo                 CivicNo              `json:"civicNo,omitempty,omitzero"`
@@ -2747,7 +2747,7 @@ type PersonExpanded struct {
 	ExternalIdentifiers     []ExternalIdentifier `json:"externalIdentifiers,omitempty,omitzero"`
 	FamilyName              string               `json:"familyName"`
 	GivenName               string               `json:"givenName"`
-	Id                      string               `json:"id"`
+	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta         Meta                       `json:"meta"`
@@ -2780,7 +2780,7 @@ type PersonGroupMembership struct {
 // PersonReference A reference to a person, carrying the person's protected-identity marking.
 type PersonReference struct {
 	DisplayName string `json:"displayName,omitempty,omitzero"`
-	Id          string `json:"id"`
+	ID          string `json:"id"`
 
 	// SecurityMarking Protected-identity marking of a person. Anything but Ingen means the person is protected; edusync treats unknown or missing values as protected too.
 	SecurityMarking SecurityMarking `json:"securityMarking,omitempty,omitzero"`
@@ -2819,7 +2819,7 @@ type Placement struct {
 
 	// Group A reference to another record by id, with its display name when expandReferenceNames is set.
 	Group                  GroupReference `json:"group,omitempty,omitzero"`
-	Id                     string         `json:"id"`
+	ID                     string         `json:"id"`
 	MaxWeeklyScheduleHours int            `json:"maxWeeklyScheduleHours,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
@@ -2848,7 +2848,7 @@ type PlacementEmbedded struct {
 
 // PlacementExpanded A placement with the related records asked for with expand.
 type PlacementExpanded struct {
-	UnderscoreEmbedded PlacementEmbedded `json:"_embedded,omitempty,omitzero"`
+	Embedded PlacementEmbedded `json:"_embedded,omitempty,omitzero"`
 
 	// Child A reference to a person, carrying the person's protected-identity marking.
 	Child   PersonReference    `json:"child"`
@@ -2856,7 +2856,7 @@ type PlacementExpanded struct {
 
 	// Group A reference to another record by id, with its display name when expandReferenceNames is set.
 	Group                  GroupReference `json:"group,omitempty,omitzero"`
-	Id                     string         `json:"id"`
+	ID                     string         `json:"id"`
 	MaxWeeklyScheduleHours int            `json:"maxWeeklyScheduleHours,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
@@ -2898,7 +2898,7 @@ type PlacementsLookup struct {
 type Programme struct {
 	Code    string             `json:"code,omitempty,omitzero"`
 	Content []ProgrammeContent `json:"content,omitempty,omitzero"`
-	Id      string             `json:"id"`
+	ID      string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta   `json:"meta"`
@@ -2942,7 +2942,7 @@ type RelationTypesEnum string
 type Resource struct {
 	Description string `json:"description,omitempty,omitzero"`
 	DisplayName string `json:"displayName"`
-	Id          string `json:"id"`
+	ID          string `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -2970,7 +2970,7 @@ type Responsible struct {
 // Room A room.
 type Room struct {
 	DisplayName string `json:"displayName"`
-	Id          string `json:"id"`
+	ID          string `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta Meta `json:"meta"`
@@ -3031,7 +3031,7 @@ type StatisticsEntry struct {
 	DeletedCount    int           `json:"deletedCount"`
 	NewCount        int           `json:"newCount"`
 	ResourceType    EndPointsEnum `json:"resourceType"`
-	ResourceUrl     string        `json:"resourceUrl,omitempty,omitzero"`
+	ResourceURL     string        `json:"resourceUrl,omitempty,omitzero"`
 	TimeOfOccurance time.Time     `json:"timeOfOccurance,omitempty,omitzero"`
 	UpdatedCount    int           `json:"updatedCount"`
 }
@@ -3051,7 +3051,7 @@ type StudentException struct {
 type StudyPlan struct {
 	Content []StudyPlanContent `json:"content,omitempty,omitzero"`
 	EndDate openapi_types.Date `json:"endDate,omitempty,omitzero"`
-	Id      string             `json:"id"`
+	ID      string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta      Meta               `json:"meta"`
@@ -3102,7 +3102,7 @@ type StudyPlans struct {
 // Subscription A webhook subscription: the service calls target when records of the listed types change.
 type Subscription struct {
 	Expires       time.Time                  `json:"expires"`
-	Id            string                     `json:"id"`
+	ID            string                     `json:"id"`
 	Name          string                     `json:"name"`
 	ResourceTypes []SubscriptionResourceType `json:"resourceTypes"`
 	Target        string                     `json:"target"`
@@ -3136,7 +3136,7 @@ type Syllabus struct {
 	CourseName    string         `json:"courseName,omitempty,omitzero"`
 	Curriculum    CurriculumEnum `json:"curriculum,omitempty,omitzero"`
 	EndSchoolYear int            `json:"endSchoolYear,omitempty,omitzero"`
-	Id            string         `json:"id"`
+	ID            string         `json:"id"`
 	LanguageCode  string         `json:"languageCode,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
@@ -3176,8 +3176,8 @@ type TeacherException struct {
 // ExpandReferenceNames defines model for ExpandReferenceNames.
 type ExpandReferenceNames = bool
 
-// Id defines model for Id.
-type Id = string
+// ID defines model for Id.
+type ID = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -4153,7 +4153,7 @@ type GetSyllabusParams struct {
 type CreateAbsenceJSONRequestBody = Absence
 
 // LookupAbsencesJSONRequestBody defines body for LookupAbsences for application/json ContentType.
-type LookupAbsencesJSONRequestBody = IdLookup
+type LookupAbsencesJSONRequestBody = IDLookup
 
 // LookupActivitiesJSONRequestBody defines body for LookupActivities for application/json ContentType.
 type LookupActivitiesJSONRequestBody = ActivitiesLookup
@@ -4180,13 +4180,13 @@ type LookupAttendancesJSONRequestBody = AttendancesLookup
 type LookupCalendarEventsJSONRequestBody = CalendarEventsLookup
 
 // LookupDutiesJSONRequestBody defines body for LookupDuties for application/json ContentType.
-type LookupDutiesJSONRequestBody = IdLookup
+type LookupDutiesJSONRequestBody = IDLookup
 
 // LookupGradesJSONRequestBody defines body for LookupGrades for application/json ContentType.
-type LookupGradesJSONRequestBody = IdLookup
+type LookupGradesJSONRequestBody = IDLookup
 
 // LookupGroupsJSONRequestBody defines body for LookupGroups for application/json ContentType.
-type LookupGroupsJSONRequestBody = IdLookup
+type LookupGroupsJSONRequestBody = IDLookup
 
 // CreateLogEntryJSONRequestBody defines body for CreateLogEntry for application/json ContentType.
 type CreateLogEntryJSONRequestBody = LogEntry
@@ -4201,16 +4201,16 @@ type LookupPersonsJSONRequestBody = PersonsLookup
 type LookupPlacementsJSONRequestBody = PlacementsLookup
 
 // LookupProgrammesJSONRequestBody defines body for LookupProgrammes for application/json ContentType.
-type LookupProgrammesJSONRequestBody = IdLookup
+type LookupProgrammesJSONRequestBody = IDLookup
 
 // LookupResourcesJSONRequestBody defines body for LookupResources for application/json ContentType.
-type LookupResourcesJSONRequestBody = IdLookup
+type LookupResourcesJSONRequestBody = IDLookup
 
 // LookupRoomsJSONRequestBody defines body for LookupRooms for application/json ContentType.
-type LookupRoomsJSONRequestBody = IdLookup
+type LookupRoomsJSONRequestBody = IDLookup
 
 // LookupSchoolUnitOfferingsJSONRequestBody defines body for LookupSchoolUnitOfferings for application/json ContentType.
-type LookupSchoolUnitOfferingsJSONRequestBody = IdLookup
+type LookupSchoolUnitOfferingsJSONRequestBody = IDLookup
 
 // CreateStatisticsEntryJSONRequestBody defines body for CreateStatisticsEntry for application/json ContentType.
 type CreateStatisticsEntryJSONRequestBody = StatisticsEntry
@@ -4219,7 +4219,7 @@ type CreateStatisticsEntryJSONRequestBody = StatisticsEntry
 type CreateSubscriptionJSONRequestBody = CreateSubscription
 
 // LookupSyllabusesJSONRequestBody defines body for LookupSyllabuses for application/json ContentType.
-type LookupSyllabusesJSONRequestBody = IdLookup
+type LookupSyllabusesJSONRequestBody = IDLookup
 
 // NotifySubscriberJSONRequestBody defines body for NotifySubscriber for application/json ContentType.
 type NotifySubscriberJSONRequestBody = SubscriptionNotification
