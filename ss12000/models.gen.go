@@ -13,16 +13,16 @@ import (
 
 // Defines values for AbsenceEnum.
 const (
-	AnmäldFrånvaro   AbsenceEnum = "Anmäld frånvaro"
-	BeviljadLedighet AbsenceEnum = "Beviljad ledighet"
+	AbsenceAnmaldFranvaro   AbsenceEnum = "Anmäld frånvaro"
+	AbsenceBeviljadLedighet AbsenceEnum = "Beviljad ledighet"
 )
 
 // Valid indicates whether the value is a known member of the AbsenceEnum enum.
 func (e AbsenceEnum) Valid() bool {
 	switch e {
-	case AnmäldFrånvaro:
+	case AbsenceAnmaldFranvaro:
 		return true
-	case BeviljadLedighet:
+	case AbsenceBeviljadLedighet:
 		return true
 	default:
 		return false
@@ -32,10 +32,10 @@ func (e AbsenceEnum) Valid() bool {
 // Defines values for ActivityActivityType.
 const (
 	ActivityActivityTypeElevaktivitet  ActivityActivityType = "Elevaktivitet"
-	ActivityActivityTypeLäraraktivitet ActivityActivityType = "Läraraktivitet"
+	ActivityActivityTypeLararaktivitet ActivityActivityType = "Läraraktivitet"
+	ActivityActivityTypeOvrigt         ActivityActivityType = "Övrigt"
 	ActivityActivityTypeProvaktivitet  ActivityActivityType = "Provaktivitet"
 	ActivityActivityTypeUndervisning   ActivityActivityType = "Undervisning"
-	ActivityActivityTypeÖvrigt         ActivityActivityType = "Övrigt"
 )
 
 // Valid indicates whether the value is a known member of the ActivityActivityType enum.
@@ -43,40 +43,13 @@ func (e ActivityActivityType) Valid() bool {
 	switch e {
 	case ActivityActivityTypeElevaktivitet:
 		return true
-	case ActivityActivityTypeLäraraktivitet:
+	case ActivityActivityTypeLararaktivitet:
+		return true
+	case ActivityActivityTypeOvrigt:
 		return true
 	case ActivityActivityTypeProvaktivitet:
 		return true
 	case ActivityActivityTypeUndervisning:
-		return true
-	case ActivityActivityTypeÖvrigt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ActivityExpandedActivityType.
-const (
-	ActivityExpandedActivityTypeElevaktivitet  ActivityExpandedActivityType = "Elevaktivitet"
-	ActivityExpandedActivityTypeLäraraktivitet ActivityExpandedActivityType = "Läraraktivitet"
-	ActivityExpandedActivityTypeProvaktivitet  ActivityExpandedActivityType = "Provaktivitet"
-	ActivityExpandedActivityTypeUndervisning   ActivityExpandedActivityType = "Undervisning"
-	ActivityExpandedActivityTypeÖvrigt         ActivityExpandedActivityType = "Övrigt"
-)
-
-// Valid indicates whether the value is a known member of the ActivityExpandedActivityType enum.
-func (e ActivityExpandedActivityType) Valid() bool {
-	switch e {
-	case ActivityExpandedActivityTypeElevaktivitet:
-		return true
-	case ActivityExpandedActivityTypeLäraraktivitet:
-		return true
-	case ActivityExpandedActivityTypeProvaktivitet:
-		return true
-	case ActivityExpandedActivityTypeUndervisning:
-		return true
-	case ActivityExpandedActivityTypeÖvrigt:
 		return true
 	default:
 		return false
@@ -85,40 +58,40 @@ func (e ActivityExpandedActivityType) Valid() bool {
 
 // Defines values for AssignmentRoleTypeEnum.
 const (
-	AssignmentRoleTypeEnumAdministrativPersonal AssignmentRoleTypeEnum = "Administrativ personal"
-	AssignmentRoleTypeEnumBarnskötare           AssignmentRoleTypeEnum = "Barnskötare"
-	AssignmentRoleTypeEnumElevhälsopersonal     AssignmentRoleTypeEnum = "Elevhälsopersonal"
-	AssignmentRoleTypeEnumFritidspedagog        AssignmentRoleTypeEnum = "Fritidspedagog"
-	AssignmentRoleTypeEnumFörskollärare         AssignmentRoleTypeEnum = "Förskollärare"
-	AssignmentRoleTypeEnumLärarassistent        AssignmentRoleTypeEnum = "Lärarassistent"
-	AssignmentRoleTypeEnumMentor                AssignmentRoleTypeEnum = "Mentor"
-	AssignmentRoleTypeEnumPedagogiskLedare      AssignmentRoleTypeEnum = "Pedagogisk ledare"
-	AssignmentRoleTypeEnumSchemaläggare         AssignmentRoleTypeEnum = "Schemaläggare"
-	AssignmentRoleTypeEnumSpecialpedagog        AssignmentRoleTypeEnum = "Specialpedagog"
+	AssignmentRoleTypeAdministrativPersonal AssignmentRoleTypeEnum = "Administrativ personal"
+	AssignmentRoleTypeBarnskotare           AssignmentRoleTypeEnum = "Barnskötare"
+	AssignmentRoleTypeElevhalsopersonal     AssignmentRoleTypeEnum = "Elevhälsopersonal"
+	AssignmentRoleTypeForskollarare         AssignmentRoleTypeEnum = "Förskollärare"
+	AssignmentRoleTypeFritidspedagog        AssignmentRoleTypeEnum = "Fritidspedagog"
+	AssignmentRoleTypeLararassistent        AssignmentRoleTypeEnum = "Lärarassistent"
+	AssignmentRoleTypeMentor                AssignmentRoleTypeEnum = "Mentor"
+	AssignmentRoleTypePedagogiskLedare      AssignmentRoleTypeEnum = "Pedagogisk ledare"
+	AssignmentRoleTypeSchemalaggare         AssignmentRoleTypeEnum = "Schemaläggare"
+	AssignmentRoleTypeSpecialpedagog        AssignmentRoleTypeEnum = "Specialpedagog"
 )
 
 // Valid indicates whether the value is a known member of the AssignmentRoleTypeEnum enum.
 func (e AssignmentRoleTypeEnum) Valid() bool {
 	switch e {
-	case AssignmentRoleTypeEnumAdministrativPersonal:
+	case AssignmentRoleTypeAdministrativPersonal:
 		return true
-	case AssignmentRoleTypeEnumBarnskötare:
+	case AssignmentRoleTypeBarnskotare:
 		return true
-	case AssignmentRoleTypeEnumElevhälsopersonal:
+	case AssignmentRoleTypeElevhalsopersonal:
 		return true
-	case AssignmentRoleTypeEnumFritidspedagog:
+	case AssignmentRoleTypeForskollarare:
 		return true
-	case AssignmentRoleTypeEnumFörskollärare:
+	case AssignmentRoleTypeFritidspedagog:
 		return true
-	case AssignmentRoleTypeEnumLärarassistent:
+	case AssignmentRoleTypeLararassistent:
 		return true
-	case AssignmentRoleTypeEnumMentor:
+	case AssignmentRoleTypeMentor:
 		return true
-	case AssignmentRoleTypeEnumPedagogiskLedare:
+	case AssignmentRoleTypePedagogiskLedare:
 		return true
-	case AssignmentRoleTypeEnumSchemaläggare:
+	case AssignmentRoleTypeSchemalaggare:
 		return true
-	case AssignmentRoleTypeEnumSpecialpedagog:
+	case AssignmentRoleTypeSpecialpedagog:
 		return true
 	default:
 		return false
@@ -127,16 +100,16 @@ func (e AssignmentRoleTypeEnum) Valid() bool {
 
 // Defines values for AttendanceEventEventType.
 const (
-	In AttendanceEventEventType = "In"
-	Ut AttendanceEventEventType = "Ut"
+	AttendanceEventEventTypeIn AttendanceEventEventType = "In"
+	AttendanceEventEventTypeUt AttendanceEventEventType = "Ut"
 )
 
 // Valid indicates whether the value is a known member of the AttendanceEventEventType enum.
 func (e AttendanceEventEventType) Valid() bool {
 	switch e {
-	case In:
+	case AttendanceEventEventTypeIn:
 		return true
-	case Ut:
+	case AttendanceEventEventTypeUt:
 		return true
 	default:
 		return false
@@ -145,31 +118,31 @@ func (e AttendanceEventEventType) Valid() bool {
 
 // Defines values for AttendanceScheduleEntryDayOfWeek.
 const (
-	Fredag  AttendanceScheduleEntryDayOfWeek = "Fredag"
-	Lördag  AttendanceScheduleEntryDayOfWeek = "Lördag"
-	Måndag  AttendanceScheduleEntryDayOfWeek = "Måndag"
-	Onsdag  AttendanceScheduleEntryDayOfWeek = "Onsdag"
-	Söndag  AttendanceScheduleEntryDayOfWeek = "Söndag"
-	Tisdag  AttendanceScheduleEntryDayOfWeek = "Tisdag"
-	Torsdag AttendanceScheduleEntryDayOfWeek = "Torsdag"
+	AttendanceScheduleEntryDayOfWeekFredag  AttendanceScheduleEntryDayOfWeek = "Fredag"
+	AttendanceScheduleEntryDayOfWeekLordag  AttendanceScheduleEntryDayOfWeek = "Lördag"
+	AttendanceScheduleEntryDayOfWeekMandag  AttendanceScheduleEntryDayOfWeek = "Måndag"
+	AttendanceScheduleEntryDayOfWeekOnsdag  AttendanceScheduleEntryDayOfWeek = "Onsdag"
+	AttendanceScheduleEntryDayOfWeekSondag  AttendanceScheduleEntryDayOfWeek = "Söndag"
+	AttendanceScheduleEntryDayOfWeekTisdag  AttendanceScheduleEntryDayOfWeek = "Tisdag"
+	AttendanceScheduleEntryDayOfWeekTorsdag AttendanceScheduleEntryDayOfWeek = "Torsdag"
 )
 
 // Valid indicates whether the value is a known member of the AttendanceScheduleEntryDayOfWeek enum.
 func (e AttendanceScheduleEntryDayOfWeek) Valid() bool {
 	switch e {
-	case Fredag:
+	case AttendanceScheduleEntryDayOfWeekFredag:
 		return true
-	case Lördag:
+	case AttendanceScheduleEntryDayOfWeekLordag:
 		return true
-	case Måndag:
+	case AttendanceScheduleEntryDayOfWeekMandag:
 		return true
-	case Onsdag:
+	case AttendanceScheduleEntryDayOfWeekOnsdag:
 		return true
-	case Söndag:
+	case AttendanceScheduleEntryDayOfWeekSondag:
 		return true
-	case Tisdag:
+	case AttendanceScheduleEntryDayOfWeekTisdag:
 		return true
-	case Torsdag:
+	case AttendanceScheduleEntryDayOfWeekTorsdag:
 		return true
 	default:
 		return false
@@ -178,19 +151,19 @@ func (e AttendanceScheduleEntryDayOfWeek) Valid() bool {
 
 // Defines values for AttendanceScheduleStateState.
 const (
-	Begärt  AttendanceScheduleStateState = "Begärt"
-	Godkänt AttendanceScheduleStateState = "Godkänt"
-	Nekat   AttendanceScheduleStateState = "Nekat"
+	AttendanceScheduleStateStateBegart  AttendanceScheduleStateState = "Begärt"
+	AttendanceScheduleStateStateGodkant AttendanceScheduleStateState = "Godkänt"
+	AttendanceScheduleStateStateNekat   AttendanceScheduleStateState = "Nekat"
 )
 
 // Valid indicates whether the value is a known member of the AttendanceScheduleStateState enum.
 func (e AttendanceScheduleStateState) Valid() bool {
 	switch e {
-	case Begärt:
+	case AttendanceScheduleStateStateBegart:
 		return true
-	case Godkänt:
+	case AttendanceScheduleStateStateGodkant:
 		return true
-	case Nekat:
+	case AttendanceScheduleStateStateNekat:
 		return true
 	default:
 		return false
@@ -199,16 +172,16 @@ func (e AttendanceScheduleStateState) Valid() bool {
 
 // Defines values for ContactInfoInfoType.
 const (
-	Publik  ContactInfoInfoType = "Publik"
-	Support ContactInfoInfoType = "Support"
+	ContactInfoInfoTypePublik  ContactInfoInfoType = "Publik"
+	ContactInfoInfoTypeSupport ContactInfoInfoType = "Support"
 )
 
 // Valid indicates whether the value is a known member of the ContactInfoInfoType enum.
 func (e ContactInfoInfoType) Valid() bool {
 	switch e {
-	case Publik:
+	case ContactInfoInfoTypePublik:
 		return true
-	case Support:
+	case ContactInfoInfoTypeSupport:
 		return true
 	default:
 		return false
@@ -217,67 +190,67 @@ func (e ContactInfoInfoType) Valid() bool {
 
 // Defines values for CurriculumEnum.
 const (
-	GR2000    CurriculumEnum = "GR2000"
-	GR2011    CurriculumEnum = "GR2011"
-	GRSÄR2011 CurriculumEnum = "GRSÄR2011"
-	GY2000    CurriculumEnum = "GY2000"
-	GY2011    CurriculumEnum = "GY2011"
-	GYSÄR2000 CurriculumEnum = "GYSÄR2000"
-	GYSÄR2013 CurriculumEnum = "GYSÄR2013"
-	GYVUX2000 CurriculumEnum = "GYVUX2000"
-	GYVUX2001 CurriculumEnum = "GYVUX2001"
-	GYVUX2002 CurriculumEnum = "GYVUX2002"
-	Lgr80     CurriculumEnum = "Lgr80"
-	Lgy70     CurriculumEnum = "Lgy70"
-	Lpf94     CurriculumEnum = "Lpf94"
-	Lpfö98    CurriculumEnum = "Lpfö98"
-	Lpo94     CurriculumEnum = "Lpo94"
-	Lvux12    CurriculumEnum = "Lvux12"
-	SAM2011   CurriculumEnum = "SAM2011"
-	SPEC2011  CurriculumEnum = "SPEC2011"
-	VU2013    CurriculumEnum = "VU2013"
+	CurriculumGR2000    CurriculumEnum = "GR2000"
+	CurriculumGR2011    CurriculumEnum = "GR2011"
+	CurriculumGRSAR2011 CurriculumEnum = "GRSÄR2011"
+	CurriculumGY2000    CurriculumEnum = "GY2000"
+	CurriculumGY2011    CurriculumEnum = "GY2011"
+	CurriculumGYSAR2000 CurriculumEnum = "GYSÄR2000"
+	CurriculumGYSAR2013 CurriculumEnum = "GYSÄR2013"
+	CurriculumGYVUX2000 CurriculumEnum = "GYVUX2000"
+	CurriculumGYVUX2001 CurriculumEnum = "GYVUX2001"
+	CurriculumGYVUX2002 CurriculumEnum = "GYVUX2002"
+	CurriculumLgr80     CurriculumEnum = "Lgr80"
+	CurriculumLgy70     CurriculumEnum = "Lgy70"
+	CurriculumLpf94     CurriculumEnum = "Lpf94"
+	CurriculumLpfo98    CurriculumEnum = "Lpfö98"
+	CurriculumLpo94     CurriculumEnum = "Lpo94"
+	CurriculumLvux12    CurriculumEnum = "Lvux12"
+	CurriculumSAM2011   CurriculumEnum = "SAM2011"
+	CurriculumSPEC2011  CurriculumEnum = "SPEC2011"
+	CurriculumVU2013    CurriculumEnum = "VU2013"
 )
 
 // Valid indicates whether the value is a known member of the CurriculumEnum enum.
 func (e CurriculumEnum) Valid() bool {
 	switch e {
-	case GR2000:
+	case CurriculumGR2000:
 		return true
-	case GR2011:
+	case CurriculumGR2011:
 		return true
-	case GRSÄR2011:
+	case CurriculumGRSAR2011:
 		return true
-	case GY2000:
+	case CurriculumGY2000:
 		return true
-	case GY2011:
+	case CurriculumGY2011:
 		return true
-	case GYSÄR2000:
+	case CurriculumGYSAR2000:
 		return true
-	case GYSÄR2013:
+	case CurriculumGYSAR2013:
 		return true
-	case GYVUX2000:
+	case CurriculumGYVUX2000:
 		return true
-	case GYVUX2001:
+	case CurriculumGYVUX2001:
 		return true
-	case GYVUX2002:
+	case CurriculumGYVUX2002:
 		return true
-	case Lgr80:
+	case CurriculumLgr80:
 		return true
-	case Lgy70:
+	case CurriculumLgy70:
 		return true
-	case Lpf94:
+	case CurriculumLpf94:
 		return true
-	case Lpfö98:
+	case CurriculumLpfo98:
 		return true
-	case Lpo94:
+	case CurriculumLpo94:
 		return true
-	case Lvux12:
+	case CurriculumLvux12:
 		return true
-	case SAM2011:
+	case CurriculumSAM2011:
 		return true
-	case SPEC2011:
+	case CurriculumSPEC2011:
 		return true
-	case VU2013:
+	case CurriculumVU2013:
 		return true
 	default:
 		return false
@@ -287,24 +260,24 @@ func (e CurriculumEnum) Valid() bool {
 // Defines values for DutyRole.
 const (
 	DutyRoleAnnanPersonal               DutyRole = "Annan personal"
-	DutyRoleBarnskötare                 DutyRole = "Barnskötare"
+	DutyRoleBarnskotare                 DutyRole = "Barnskötare"
 	DutyRoleBibliotekarie               DutyRole = "Bibliotekarie"
+	DutyRoleForskolechef                DutyRole = "Förskolechef"
+	DutyRoleForskollarare               DutyRole = "Förskollärare"
+	DutyRoleForstelarare                DutyRole = "Förstelärare"
 	DutyRoleFritidspedagog              DutyRole = "Fritidspedagog"
-	DutyRoleFörskolechef                DutyRole = "Förskolechef"
-	DutyRoleFörskollärare               DutyRole = "Förskollärare"
-	DutyRoleFörstelärare                DutyRole = "Förstelärare"
 	DutyRoleKurator                     DutyRole = "Kurator"
-	DutyRoleLärarassistent              DutyRole = "Lärarassistent"
-	DutyRoleLärare                      DutyRole = "Lärare"
+	DutyRoleLararassistent              DutyRole = "Lärarassistent"
+	DutyRoleLarare                      DutyRole = "Lärare"
+	DutyRoleOvrigArbetsledning          DutyRole = "Övrig arbetsledning"
+	DutyRoleOvrigPedagogiskPersonal     DutyRole = "Övrig pedagogisk personal"
 	DutyRoleRektor                      DutyRole = "Rektor"
-	DutyRoleSkoladministratör           DutyRole = "Skoladministratör"
-	DutyRoleSkolläkare                  DutyRole = "Skolläkare"
+	DutyRoleSkoladministrator           DutyRole = "Skoladministratör"
+	DutyRoleSkollakare                  DutyRole = "Skolläkare"
 	DutyRoleSkolpsykolog                DutyRole = "Skolpsykolog"
-	DutyRoleSkolsköterska               DutyRole = "Skolsköterska"
-	DutyRoleSpeciallärareSpecialpedagog DutyRole = "Speciallärare/specialpedagog"
-	DutyRoleStudieOchYrkesvägledare     DutyRole = "Studie- och yrkesvägledare"
-	DutyRoleÖvrigArbetsledning          DutyRole = "Övrig arbetsledning"
-	DutyRoleÖvrigPedagogiskPersonal     DutyRole = "Övrig pedagogisk personal"
+	DutyRoleSkolskoterska               DutyRole = "Skolsköterska"
+	DutyRoleSpeciallarareSpecialpedagog DutyRole = "Speciallärare/specialpedagog"
+	DutyRoleStudieOchYrkesvagledare     DutyRole = "Studie- och yrkesvägledare"
 )
 
 // Valid indicates whether the value is a known member of the DutyRole enum.
@@ -312,41 +285,41 @@ func (e DutyRole) Valid() bool {
 	switch e {
 	case DutyRoleAnnanPersonal:
 		return true
-	case DutyRoleBarnskötare:
+	case DutyRoleBarnskotare:
 		return true
 	case DutyRoleBibliotekarie:
 		return true
+	case DutyRoleForskolechef:
+		return true
+	case DutyRoleForskollarare:
+		return true
+	case DutyRoleForstelarare:
+		return true
 	case DutyRoleFritidspedagog:
-		return true
-	case DutyRoleFörskolechef:
-		return true
-	case DutyRoleFörskollärare:
-		return true
-	case DutyRoleFörstelärare:
 		return true
 	case DutyRoleKurator:
 		return true
-	case DutyRoleLärarassistent:
+	case DutyRoleLararassistent:
 		return true
-	case DutyRoleLärare:
+	case DutyRoleLarare:
+		return true
+	case DutyRoleOvrigArbetsledning:
+		return true
+	case DutyRoleOvrigPedagogiskPersonal:
 		return true
 	case DutyRoleRektor:
 		return true
-	case DutyRoleSkoladministratör:
+	case DutyRoleSkoladministrator:
 		return true
-	case DutyRoleSkolläkare:
+	case DutyRoleSkollakare:
 		return true
 	case DutyRoleSkolpsykolog:
 		return true
-	case DutyRoleSkolsköterska:
+	case DutyRoleSkolskoterska:
 		return true
-	case DutyRoleSpeciallärareSpecialpedagog:
+	case DutyRoleSpeciallarareSpecialpedagog:
 		return true
-	case DutyRoleStudieOchYrkesvägledare:
-		return true
-	case DutyRoleÖvrigArbetsledning:
-		return true
-	case DutyRoleÖvrigPedagogiskPersonal:
+	case DutyRoleStudieOchYrkesvagledare:
 		return true
 	default:
 		return false
@@ -355,22 +328,22 @@ func (e DutyRole) Valid() bool {
 
 // Defines values for EmailType.
 const (
-	ArbeteÖvrigt  EmailType = "Arbete övrigt"
-	Privat        EmailType = "Privat"
-	SkolaElev     EmailType = "Skola elev"
-	SkolaPersonal EmailType = "Skola personal"
+	EmailTypeArbeteOvrigt  EmailType = "Arbete övrigt"
+	EmailTypePrivat        EmailType = "Privat"
+	EmailTypeSkolaElev     EmailType = "Skola elev"
+	EmailTypeSkolaPersonal EmailType = "Skola personal"
 )
 
 // Valid indicates whether the value is a known member of the EmailType enum.
 func (e EmailType) Valid() bool {
 	switch e {
-	case ArbeteÖvrigt:
+	case EmailTypeArbeteOvrigt:
 		return true
-	case Privat:
+	case EmailTypePrivat:
 		return true
-	case SkolaElev:
+	case EmailTypeSkolaElev:
 		return true
-	case SkolaPersonal:
+	case EmailTypeSkolaPersonal:
 		return true
 	default:
 		return false
@@ -379,64 +352,64 @@ func (e EmailType) Valid() bool {
 
 // Defines values for EndPointsEnum.
 const (
-	EndPointsEnumAbsence            EndPointsEnum = "Absence"
-	EndPointsEnumActivity           EndPointsEnum = "Activity"
-	EndPointsEnumAttendance         EndPointsEnum = "Attendance"
-	EndPointsEnumAttendanceEvent    EndPointsEnum = "AttendanceEvent"
-	EndPointsEnumAttendanceSchedule EndPointsEnum = "AttendanceSchedule"
-	EndPointsEnumCalendarEvent      EndPointsEnum = "CalendarEvent"
-	EndPointsEnumDuty               EndPointsEnum = "Duty"
-	EndPointsEnumGrade              EndPointsEnum = "Grade"
-	EndPointsEnumGroup              EndPointsEnum = "Group"
-	EndPointsEnumOrganisation       EndPointsEnum = "Organisation"
-	EndPointsEnumPerson             EndPointsEnum = "Person"
-	EndPointsEnumPlacement          EndPointsEnum = "Placement"
-	EndPointsEnumProgramme          EndPointsEnum = "Programme"
-	EndPointsEnumResource           EndPointsEnum = "Resource"
-	EndPointsEnumRoom               EndPointsEnum = "Room"
-	EndPointsEnumSchoolUnitOffering EndPointsEnum = "SchoolUnitOffering"
-	EndPointsEnumStudyPlan          EndPointsEnum = "StudyPlan"
-	EndPointsEnumSyllabus           EndPointsEnum = "Syllabus"
+	EndPointsAbsence            EndPointsEnum = "Absence"
+	EndPointsActivity           EndPointsEnum = "Activity"
+	EndPointsAttendance         EndPointsEnum = "Attendance"
+	EndPointsAttendanceEvent    EndPointsEnum = "AttendanceEvent"
+	EndPointsAttendanceSchedule EndPointsEnum = "AttendanceSchedule"
+	EndPointsCalendarEvent      EndPointsEnum = "CalendarEvent"
+	EndPointsDuty               EndPointsEnum = "Duty"
+	EndPointsGrade              EndPointsEnum = "Grade"
+	EndPointsGroup              EndPointsEnum = "Group"
+	EndPointsOrganisation       EndPointsEnum = "Organisation"
+	EndPointsPerson             EndPointsEnum = "Person"
+	EndPointsPlacement          EndPointsEnum = "Placement"
+	EndPointsProgramme          EndPointsEnum = "Programme"
+	EndPointsResource           EndPointsEnum = "Resource"
+	EndPointsRoom               EndPointsEnum = "Room"
+	EndPointsSchoolUnitOffering EndPointsEnum = "SchoolUnitOffering"
+	EndPointsStudyPlan          EndPointsEnum = "StudyPlan"
+	EndPointsSyllabus           EndPointsEnum = "Syllabus"
 )
 
 // Valid indicates whether the value is a known member of the EndPointsEnum enum.
 func (e EndPointsEnum) Valid() bool {
 	switch e {
-	case EndPointsEnumAbsence:
+	case EndPointsAbsence:
 		return true
-	case EndPointsEnumActivity:
+	case EndPointsActivity:
 		return true
-	case EndPointsEnumAttendance:
+	case EndPointsAttendance:
 		return true
-	case EndPointsEnumAttendanceEvent:
+	case EndPointsAttendanceEvent:
 		return true
-	case EndPointsEnumAttendanceSchedule:
+	case EndPointsAttendanceSchedule:
 		return true
-	case EndPointsEnumCalendarEvent:
+	case EndPointsCalendarEvent:
 		return true
-	case EndPointsEnumDuty:
+	case EndPointsDuty:
 		return true
-	case EndPointsEnumGrade:
+	case EndPointsGrade:
 		return true
-	case EndPointsEnumGroup:
+	case EndPointsGroup:
 		return true
-	case EndPointsEnumOrganisation:
+	case EndPointsOrganisation:
 		return true
-	case EndPointsEnumPerson:
+	case EndPointsPerson:
 		return true
-	case EndPointsEnumPlacement:
+	case EndPointsPlacement:
 		return true
-	case EndPointsEnumProgramme:
+	case EndPointsProgramme:
 		return true
-	case EndPointsEnumResource:
+	case EndPointsResource:
 		return true
-	case EndPointsEnumRoom:
+	case EndPointsRoom:
 		return true
-	case EndPointsEnumSchoolUnitOffering:
+	case EndPointsSchoolUnitOffering:
 		return true
-	case EndPointsEnumStudyPlan:
+	case EndPointsStudyPlan:
 		return true
-	case EndPointsEnumSyllabus:
+	case EndPointsSyllabus:
 		return true
 	default:
 		return false
@@ -445,16 +418,16 @@ func (e EndPointsEnum) Valid() bool {
 
 // Defines values for GradeCorrectionType.
 const (
-	Rättelse GradeCorrectionType = "Rättelse"
-	Ändring  GradeCorrectionType = "Ändring"
+	GradeCorrectionTypeAndring  GradeCorrectionType = "Ändring"
+	GradeCorrectionTypeRattelse GradeCorrectionType = "Rättelse"
 )
 
 // Valid indicates whether the value is a known member of the GradeCorrectionType enum.
 func (e GradeCorrectionType) Valid() bool {
 	switch e {
-	case Rättelse:
+	case GradeCorrectionTypeAndring:
 		return true
-	case Ändring:
+	case GradeCorrectionTypeRattelse:
 		return true
 	default:
 		return false
@@ -463,16 +436,16 @@ func (e GradeCorrectionType) Valid() bool {
 
 // Defines values for GradeSemester.
 const (
-	HT GradeSemester = "HT"
-	VT GradeSemester = "VT"
+	GradeSemesterHT GradeSemester = "HT"
+	GradeSemesterVT GradeSemester = "VT"
 )
 
 // Valid indicates whether the value is a known member of the GradeSemester enum.
 func (e GradeSemester) Valid() bool {
 	switch e {
-	case HT:
+	case GradeSemesterHT:
 		return true
-	case VT:
+	case GradeSemesterVT:
 		return true
 	default:
 		return false
@@ -481,34 +454,34 @@ func (e GradeSemester) Valid() bool {
 
 // Defines values for GroupTypesEnum.
 const (
-	GroupTypesEnumAvdelning     GroupTypesEnum = "Avdelning"
-	GroupTypesEnumKlass         GroupTypesEnum = "Klass"
-	GroupTypesEnumMentor        GroupTypesEnum = "Mentor"
-	GroupTypesEnumPersonalgrupp GroupTypesEnum = "Personalgrupp"
-	GroupTypesEnumProvgrupp     GroupTypesEnum = "Provgrupp"
-	GroupTypesEnumSchema        GroupTypesEnum = "Schema"
-	GroupTypesEnumUndervisning  GroupTypesEnum = "Undervisning"
-	GroupTypesEnumÖvrigt        GroupTypesEnum = "Övrigt"
+	GroupTypesAvdelning     GroupTypesEnum = "Avdelning"
+	GroupTypesKlass         GroupTypesEnum = "Klass"
+	GroupTypesMentor        GroupTypesEnum = "Mentor"
+	GroupTypesOvrigt        GroupTypesEnum = "Övrigt"
+	GroupTypesPersonalgrupp GroupTypesEnum = "Personalgrupp"
+	GroupTypesProvgrupp     GroupTypesEnum = "Provgrupp"
+	GroupTypesSchema        GroupTypesEnum = "Schema"
+	GroupTypesUndervisning  GroupTypesEnum = "Undervisning"
 )
 
 // Valid indicates whether the value is a known member of the GroupTypesEnum enum.
 func (e GroupTypesEnum) Valid() bool {
 	switch e {
-	case GroupTypesEnumAvdelning:
+	case GroupTypesAvdelning:
 		return true
-	case GroupTypesEnumKlass:
+	case GroupTypesKlass:
 		return true
-	case GroupTypesEnumMentor:
+	case GroupTypesMentor:
 		return true
-	case GroupTypesEnumPersonalgrupp:
+	case GroupTypesOvrigt:
 		return true
-	case GroupTypesEnumProvgrupp:
+	case GroupTypesPersonalgrupp:
 		return true
-	case GroupTypesEnumSchema:
+	case GroupTypesProvgrupp:
 		return true
-	case GroupTypesEnumUndervisning:
+	case GroupTypesSchema:
 		return true
-	case GroupTypesEnumÖvrigt:
+	case GroupTypesUndervisning:
 		return true
 	default:
 		return false
@@ -538,7 +511,7 @@ func (e LogEntrySeverityLevel) Valid() bool {
 
 // Defines values for OrganisationAddressType.
 const (
-	OrganisationAddressTypeBesöksadress   OrganisationAddressType = "Besöksadress"
+	OrganisationAddressTypeBesoksadress   OrganisationAddressType = "Besöksadress"
 	OrganisationAddressTypeFakturaadress  OrganisationAddressType = "Fakturaadress"
 	OrganisationAddressTypeLeveransadress OrganisationAddressType = "Leveransadress"
 	OrganisationAddressTypePostadress     OrganisationAddressType = "Postadress"
@@ -547,7 +520,7 @@ const (
 // Valid indicates whether the value is a known member of the OrganisationAddressType enum.
 func (e OrganisationAddressType) Valid() bool {
 	switch e {
-	case OrganisationAddressTypeBesöksadress:
+	case OrganisationAddressTypeBesoksadress:
 		return true
 	case OrganisationAddressTypeFakturaadress:
 		return true
@@ -562,79 +535,37 @@ func (e OrganisationAddressType) Valid() bool {
 
 // Defines values for OrganisationTypeEnum.
 const (
-	OrganisationTypeEnumBolag             OrganisationTypeEnum = "Bolag"
-	OrganisationTypeEnumFörvaltning       OrganisationTypeEnum = "Förvaltning"
-	OrganisationTypeEnumHuvudman          OrganisationTypeEnum = "Huvudman"
-	OrganisationTypeEnumRektorsområde     OrganisationTypeEnum = "Rektorsområde"
-	OrganisationTypeEnumSkola             OrganisationTypeEnum = "Skola"
-	OrganisationTypeEnumSkolenhet         OrganisationTypeEnum = "Skolenhet"
-	OrganisationTypeEnumVarumärke         OrganisationTypeEnum = "Varumärke"
-	OrganisationTypeEnumVerksamhetsområde OrganisationTypeEnum = "Verksamhetsområde"
-	OrganisationTypeEnumÖvrigt            OrganisationTypeEnum = "Övrigt"
+	OrganisationTypeBolag             OrganisationTypeEnum = "Bolag"
+	OrganisationTypeForvaltning       OrganisationTypeEnum = "Förvaltning"
+	OrganisationTypeHuvudman          OrganisationTypeEnum = "Huvudman"
+	OrganisationTypeOvrigt            OrganisationTypeEnum = "Övrigt"
+	OrganisationTypeRektorsomrade     OrganisationTypeEnum = "Rektorsområde"
+	OrganisationTypeSkola             OrganisationTypeEnum = "Skola"
+	OrganisationTypeSkolenhet         OrganisationTypeEnum = "Skolenhet"
+	OrganisationTypeVarumarke         OrganisationTypeEnum = "Varumärke"
+	OrganisationTypeVerksamhetsomrade OrganisationTypeEnum = "Verksamhetsområde"
 )
 
 // Valid indicates whether the value is a known member of the OrganisationTypeEnum enum.
 func (e OrganisationTypeEnum) Valid() bool {
 	switch e {
-	case OrganisationTypeEnumBolag:
+	case OrganisationTypeBolag:
 		return true
-	case OrganisationTypeEnumFörvaltning:
+	case OrganisationTypeForvaltning:
 		return true
-	case OrganisationTypeEnumHuvudman:
+	case OrganisationTypeHuvudman:
 		return true
-	case OrganisationTypeEnumRektorsområde:
+	case OrganisationTypeOvrigt:
 		return true
-	case OrganisationTypeEnumSkola:
+	case OrganisationTypeRektorsomrade:
 		return true
-	case OrganisationTypeEnumSkolenhet:
+	case OrganisationTypeSkola:
 		return true
-	case OrganisationTypeEnumVarumärke:
+	case OrganisationTypeSkolenhet:
 		return true
-	case OrganisationTypeEnumVerksamhetsområde:
+	case OrganisationTypeVarumarke:
 		return true
-	case OrganisationTypeEnumÖvrigt:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonPersonStatus.
-const (
-	PersonPersonStatusAktiv     PersonPersonStatus = "Aktiv"
-	PersonPersonStatusAvliden   PersonPersonStatus = "Avliden"
-	PersonPersonStatusUtvandrad PersonPersonStatus = "Utvandrad"
-)
-
-// Valid indicates whether the value is a known member of the PersonPersonStatus enum.
-func (e PersonPersonStatus) Valid() bool {
-	switch e {
-	case PersonPersonStatusAktiv:
-		return true
-	case PersonPersonStatusAvliden:
-		return true
-	case PersonPersonStatusUtvandrad:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonSex.
-const (
-	PersonSexKvinna PersonSex = "Kvinna"
-	PersonSexMan    PersonSex = "Man"
-	PersonSexOkänt  PersonSex = "Okänt"
-)
-
-// Valid indicates whether the value is a known member of the PersonSex enum.
-func (e PersonSex) Valid() bool {
-	switch e {
-	case PersonSexKvinna:
-		return true
-	case PersonSexMan:
-		return true
-	case PersonSexOkänt:
+	case OrganisationTypeVerksamhetsomrade:
 		return true
 	default:
 		return false
@@ -643,64 +574,43 @@ func (e PersonSex) Valid() bool {
 
 // Defines values for PersonAddressType.
 const (
-	PersonAddressTypeFolkbokföring      PersonAddressType = "Folkbokföring"
+	PersonAddressTypeFolkbokforing      PersonAddressType = "Folkbokföring"
 	PersonAddressTypePostadress         PersonAddressType = "Postadress"
-	PersonAddressTypeSärskildPostadress PersonAddressType = "Särskild postadress"
-	PersonAddressTypeTillfälligAdress   PersonAddressType = "Tillfällig adress"
+	PersonAddressTypeSarskildPostadress PersonAddressType = "Särskild postadress"
+	PersonAddressTypeTillfalligAdress   PersonAddressType = "Tillfällig adress"
 )
 
 // Valid indicates whether the value is a known member of the PersonAddressType enum.
 func (e PersonAddressType) Valid() bool {
 	switch e {
-	case PersonAddressTypeFolkbokföring:
+	case PersonAddressTypeFolkbokforing:
 		return true
 	case PersonAddressTypePostadress:
 		return true
-	case PersonAddressTypeSärskildPostadress:
+	case PersonAddressTypeSarskildPostadress:
 		return true
-	case PersonAddressTypeTillfälligAdress:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonExpandedPersonStatus.
-const (
-	PersonExpandedPersonStatusAktiv     PersonExpandedPersonStatus = "Aktiv"
-	PersonExpandedPersonStatusAvliden   PersonExpandedPersonStatus = "Avliden"
-	PersonExpandedPersonStatusUtvandrad PersonExpandedPersonStatus = "Utvandrad"
-)
-
-// Valid indicates whether the value is a known member of the PersonExpandedPersonStatus enum.
-func (e PersonExpandedPersonStatus) Valid() bool {
-	switch e {
-	case PersonExpandedPersonStatusAktiv:
-		return true
-	case PersonExpandedPersonStatusAvliden:
-		return true
-	case PersonExpandedPersonStatusUtvandrad:
+	case PersonAddressTypeTillfalligAdress:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for PersonExpandedSex.
+// Defines values for PersonStatus.
 const (
-	PersonExpandedSexKvinna PersonExpandedSex = "Kvinna"
-	PersonExpandedSexMan    PersonExpandedSex = "Man"
-	PersonExpandedSexOkänt  PersonExpandedSex = "Okänt"
+	PersonStatusAktiv     PersonStatus = "Aktiv"
+	PersonStatusAvliden   PersonStatus = "Avliden"
+	PersonStatusUtvandrad PersonStatus = "Utvandrad"
 )
 
-// Valid indicates whether the value is a known member of the PersonExpandedSex enum.
-func (e PersonExpandedSex) Valid() bool {
+// Valid indicates whether the value is a known member of the PersonStatus enum.
+func (e PersonStatus) Valid() bool {
 	switch e {
-	case PersonExpandedSexKvinna:
+	case PersonStatusAktiv:
 		return true
-	case PersonExpandedSexMan:
+	case PersonStatusAvliden:
 		return true
-	case PersonExpandedSexOkänt:
+	case PersonStatusUtvandrad:
 		return true
 	default:
 		return false
@@ -709,16 +619,16 @@ func (e PersonExpandedSex) Valid() bool {
 
 // Defines values for PhonenumberType.
 const (
-	Arbete PhonenumberType = "Arbete"
-	Hem    PhonenumberType = "Hem"
+	PhonenumberTypeArbete PhonenumberType = "Arbete"
+	PhonenumberTypeHem    PhonenumberType = "Hem"
 )
 
 // Valid indicates whether the value is a known member of the PhonenumberType enum.
 func (e PhonenumberType) Valid() bool {
 	switch e {
-	case Arbete:
+	case PhonenumberTypeArbete:
 		return true
-	case Hem:
+	case PhonenumberTypeHem:
 		return true
 	default:
 		return false
@@ -767,91 +677,13 @@ func (e PlacementSchoolType) Valid() bool {
 	}
 }
 
-// Defines values for PlacementExpandedReason.
-const (
-	PlacementExpandedReasonEgetBehov    PlacementExpandedReason = "Eget behov"
-	PlacementExpandedReasonErbjudenTid  PlacementExpandedReason = "Erbjuden tid"
-	PlacementExpandedReasonOmsorgsbehov PlacementExpandedReason = "Omsorgsbehov"
-)
-
-// Valid indicates whether the value is a known member of the PlacementExpandedReason enum.
-func (e PlacementExpandedReason) Valid() bool {
-	switch e {
-	case PlacementExpandedReasonEgetBehov:
-		return true
-	case PlacementExpandedReasonErbjudenTid:
-		return true
-	case PlacementExpandedReasonOmsorgsbehov:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PlacementExpandedSchoolType.
-const (
-	PlacementExpandedSchoolTypeFS     PlacementExpandedSchoolType = "FS"
-	PlacementExpandedSchoolTypeFTH    PlacementExpandedSchoolType = "FTH"
-	PlacementExpandedSchoolTypeOPPFTH PlacementExpandedSchoolType = "OPPFTH"
-)
-
-// Valid indicates whether the value is a known member of the PlacementExpandedSchoolType enum.
-func (e PlacementExpandedSchoolType) Valid() bool {
-	switch e {
-	case PlacementExpandedSchoolTypeFS:
-		return true
-	case PlacementExpandedSchoolTypeFTH:
-		return true
-	case PlacementExpandedSchoolTypeOPPFTH:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProgrammeType.
-const (
-	FjärdeTeknisktÅr            ProgrammeType = "Fjärde tekniskt år"
-	HögskoleförberedandeProgram ProgrammeType = "Högskoleförberedande program"
-	Intruduktionsprogram        ProgrammeType = "Intruduktionsprogram"
-	NationelltYrkespaket        ProgrammeType = "Nationellt yrkespaket"
-	Programinriktning           ProgrammeType = "Programinriktning"
-	RegionaltYrkespaket         ProgrammeType = "Regionalt yrkespaket"
-	Utgång                      ProgrammeType = "Utgång"
-	Yrkesprogram                ProgrammeType = "Yrkesprogram"
-)
-
-// Valid indicates whether the value is a known member of the ProgrammeType enum.
-func (e ProgrammeType) Valid() bool {
-	switch e {
-	case FjärdeTeknisktÅr:
-		return true
-	case HögskoleförberedandeProgram:
-		return true
-	case Intruduktionsprogram:
-		return true
-	case NationelltYrkespaket:
-		return true
-	case Programinriktning:
-		return true
-	case RegionaltYrkespaket:
-		return true
-	case Utgång:
-		return true
-	case Yrkesprogram:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ProgrammeContentType.
 const (
 	ProgrammeContentTypeGymnasiearbete     ProgrammeContentType = "Gymnasiearbete"
 	ProgrammeContentTypeGymnasiegemensamma ProgrammeContentType = "Gymnasiegemensamma"
 	ProgrammeContentTypeIndividuelltVal    ProgrammeContentType = "Individuellt val"
 	ProgrammeContentTypeInriktning         ProgrammeContentType = "Inriktning"
-	ProgrammeContentTypeProgramfördjupning ProgrammeContentType = "Programfördjupning"
+	ProgrammeContentTypeProgramfordjupning ProgrammeContentType = "Programfördjupning"
 	ProgrammeContentTypeProgramgemensamma  ProgrammeContentType = "Programgemensamma"
 )
 
@@ -866,7 +698,7 @@ func (e ProgrammeContentType) Valid() bool {
 		return true
 	case ProgrammeContentTypeInriktning:
 		return true
-	case ProgrammeContentTypeProgramfördjupning:
+	case ProgrammeContentTypeProgramfordjupning:
 		return true
 	case ProgrammeContentTypeProgramgemensamma:
 		return true
@@ -875,24 +707,60 @@ func (e ProgrammeContentType) Valid() bool {
 	}
 }
 
+// Defines values for ProgrammeType.
+const (
+	ProgrammeTypeFjardeTeknisktAr            ProgrammeType = "Fjärde tekniskt år"
+	ProgrammeTypeHogskoleforberedandeProgram ProgrammeType = "Högskoleförberedande program"
+	ProgrammeTypeIntruduktionsprogram        ProgrammeType = "Intruduktionsprogram"
+	ProgrammeTypeNationelltYrkespaket        ProgrammeType = "Nationellt yrkespaket"
+	ProgrammeTypePrograminriktning           ProgrammeType = "Programinriktning"
+	ProgrammeTypeRegionaltYrkespaket         ProgrammeType = "Regionalt yrkespaket"
+	ProgrammeTypeUtgang                      ProgrammeType = "Utgång"
+	ProgrammeTypeYrkesprogram                ProgrammeType = "Yrkesprogram"
+)
+
+// Valid indicates whether the value is a known member of the ProgrammeType enum.
+func (e ProgrammeType) Valid() bool {
+	switch e {
+	case ProgrammeTypeFjardeTeknisktAr:
+		return true
+	case ProgrammeTypeHogskoleforberedandeProgram:
+		return true
+	case ProgrammeTypeIntruduktionsprogram:
+		return true
+	case ProgrammeTypeNationelltYrkespaket:
+		return true
+	case ProgrammeTypePrograminriktning:
+		return true
+	case ProgrammeTypeRegionaltYrkespaket:
+		return true
+	case ProgrammeTypeUtgang:
+		return true
+	case ProgrammeTypeYrkesprogram:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RelationTypesEnum.
 const (
-	AnnanAnsvarig  RelationTypesEnum = "Annan ansvarig"
-	GodMan         RelationTypesEnum = "God man"
-	UtseddBehörig  RelationTypesEnum = "Utsedd behörig"
-	Vårdnadshavare RelationTypesEnum = "Vårdnadshavare"
+	RelationTypesAnnanAnsvarig  RelationTypesEnum = "Annan ansvarig"
+	RelationTypesGodMan         RelationTypesEnum = "God man"
+	RelationTypesUtseddBehorig  RelationTypesEnum = "Utsedd behörig"
+	RelationTypesVardnadshavare RelationTypesEnum = "Vårdnadshavare"
 )
 
 // Valid indicates whether the value is a known member of the RelationTypesEnum enum.
 func (e RelationTypesEnum) Valid() bool {
 	switch e {
-	case AnnanAnsvarig:
+	case RelationTypesAnnanAnsvarig:
 		return true
-	case GodMan:
+	case RelationTypesGodMan:
 		return true
-	case UtseddBehörig:
+	case RelationTypesUtseddBehorig:
 		return true
-	case Vårdnadshavare:
+	case RelationTypesVardnadshavare:
 		return true
 	default:
 		return false
@@ -901,100 +769,100 @@ func (e RelationTypesEnum) Valid() bool {
 
 // Defines values for SchoolTypesEnum.
 const (
-	SchoolTypesEnumABU      SchoolTypesEnum = "ABU"
-	SchoolTypesEnumAU       SchoolTypesEnum = "AU"
-	SchoolTypesEnumFHS      SchoolTypesEnum = "FHS"
-	SchoolTypesEnumFKLASS   SchoolTypesEnum = "FKLASS"
-	SchoolTypesEnumFS       SchoolTypesEnum = "FS"
-	SchoolTypesEnumFTH      SchoolTypesEnum = "FTH"
-	SchoolTypesEnumGR       SchoolTypesEnum = "GR"
-	SchoolTypesEnumGRS      SchoolTypesEnum = "GRS"
-	SchoolTypesEnumGY       SchoolTypesEnum = "GY"
-	SchoolTypesEnumGYS      SchoolTypesEnum = "GYS"
-	SchoolTypesEnumHS       SchoolTypesEnum = "HS"
-	SchoolTypesEnumKKU      SchoolTypesEnum = "KKU"
-	SchoolTypesEnumKU       SchoolTypesEnum = "KU"
-	SchoolTypesEnumOPPFTH   SchoolTypesEnum = "OPPFTH"
-	SchoolTypesEnumSAM      SchoolTypesEnum = "SAM"
-	SchoolTypesEnumSARVUX   SchoolTypesEnum = "SARVUX"
-	SchoolTypesEnumSARVUXGR SchoolTypesEnum = "SARVUXGR"
-	SchoolTypesEnumSARVUXGY SchoolTypesEnum = "SARVUXGY"
-	SchoolTypesEnumSFI      SchoolTypesEnum = "SFI"
-	SchoolTypesEnumSP       SchoolTypesEnum = "SP"
-	SchoolTypesEnumSTF      SchoolTypesEnum = "STF"
-	SchoolTypesEnumTR       SchoolTypesEnum = "TR"
-	SchoolTypesEnumVUX      SchoolTypesEnum = "VUX"
-	SchoolTypesEnumVUXGR    SchoolTypesEnum = "VUXGR"
-	SchoolTypesEnumVUXGY    SchoolTypesEnum = "VUXGY"
-	SchoolTypesEnumVUXSARGR SchoolTypesEnum = "VUXSARGR"
-	SchoolTypesEnumVUXSARGY SchoolTypesEnum = "VUXSARGY"
-	SchoolTypesEnumVUXSARTR SchoolTypesEnum = "VUXSARTR"
-	SchoolTypesEnumVUXSFI   SchoolTypesEnum = "VUXSFI"
-	SchoolTypesEnumYH       SchoolTypesEnum = "YH"
+	SchoolTypesABU      SchoolTypesEnum = "ABU"
+	SchoolTypesAU       SchoolTypesEnum = "AU"
+	SchoolTypesFHS      SchoolTypesEnum = "FHS"
+	SchoolTypesFKLASS   SchoolTypesEnum = "FKLASS"
+	SchoolTypesFS       SchoolTypesEnum = "FS"
+	SchoolTypesFTH      SchoolTypesEnum = "FTH"
+	SchoolTypesGR       SchoolTypesEnum = "GR"
+	SchoolTypesGRS      SchoolTypesEnum = "GRS"
+	SchoolTypesGY       SchoolTypesEnum = "GY"
+	SchoolTypesGYS      SchoolTypesEnum = "GYS"
+	SchoolTypesHS       SchoolTypesEnum = "HS"
+	SchoolTypesKKU      SchoolTypesEnum = "KKU"
+	SchoolTypesKU       SchoolTypesEnum = "KU"
+	SchoolTypesOPPFTH   SchoolTypesEnum = "OPPFTH"
+	SchoolTypesSAM      SchoolTypesEnum = "SAM"
+	SchoolTypesSARVUX   SchoolTypesEnum = "SARVUX"
+	SchoolTypesSARVUXGR SchoolTypesEnum = "SARVUXGR"
+	SchoolTypesSARVUXGY SchoolTypesEnum = "SARVUXGY"
+	SchoolTypesSFI      SchoolTypesEnum = "SFI"
+	SchoolTypesSP       SchoolTypesEnum = "SP"
+	SchoolTypesSTF      SchoolTypesEnum = "STF"
+	SchoolTypesTR       SchoolTypesEnum = "TR"
+	SchoolTypesVUX      SchoolTypesEnum = "VUX"
+	SchoolTypesVUXGR    SchoolTypesEnum = "VUXGR"
+	SchoolTypesVUXGY    SchoolTypesEnum = "VUXGY"
+	SchoolTypesVUXSARGR SchoolTypesEnum = "VUXSARGR"
+	SchoolTypesVUXSARGY SchoolTypesEnum = "VUXSARGY"
+	SchoolTypesVUXSARTR SchoolTypesEnum = "VUXSARTR"
+	SchoolTypesVUXSFI   SchoolTypesEnum = "VUXSFI"
+	SchoolTypesYH       SchoolTypesEnum = "YH"
 )
 
 // Valid indicates whether the value is a known member of the SchoolTypesEnum enum.
 func (e SchoolTypesEnum) Valid() bool {
 	switch e {
-	case SchoolTypesEnumABU:
+	case SchoolTypesABU:
 		return true
-	case SchoolTypesEnumAU:
+	case SchoolTypesAU:
 		return true
-	case SchoolTypesEnumFHS:
+	case SchoolTypesFHS:
 		return true
-	case SchoolTypesEnumFKLASS:
+	case SchoolTypesFKLASS:
 		return true
-	case SchoolTypesEnumFS:
+	case SchoolTypesFS:
 		return true
-	case SchoolTypesEnumFTH:
+	case SchoolTypesFTH:
 		return true
-	case SchoolTypesEnumGR:
+	case SchoolTypesGR:
 		return true
-	case SchoolTypesEnumGRS:
+	case SchoolTypesGRS:
 		return true
-	case SchoolTypesEnumGY:
+	case SchoolTypesGY:
 		return true
-	case SchoolTypesEnumGYS:
+	case SchoolTypesGYS:
 		return true
-	case SchoolTypesEnumHS:
+	case SchoolTypesHS:
 		return true
-	case SchoolTypesEnumKKU:
+	case SchoolTypesKKU:
 		return true
-	case SchoolTypesEnumKU:
+	case SchoolTypesKU:
 		return true
-	case SchoolTypesEnumOPPFTH:
+	case SchoolTypesOPPFTH:
 		return true
-	case SchoolTypesEnumSAM:
+	case SchoolTypesSAM:
 		return true
-	case SchoolTypesEnumSARVUX:
+	case SchoolTypesSARVUX:
 		return true
-	case SchoolTypesEnumSARVUXGR:
+	case SchoolTypesSARVUXGR:
 		return true
-	case SchoolTypesEnumSARVUXGY:
+	case SchoolTypesSARVUXGY:
 		return true
-	case SchoolTypesEnumSFI:
+	case SchoolTypesSFI:
 		return true
-	case SchoolTypesEnumSP:
+	case SchoolTypesSP:
 		return true
-	case SchoolTypesEnumSTF:
+	case SchoolTypesSTF:
 		return true
-	case SchoolTypesEnumTR:
+	case SchoolTypesTR:
 		return true
-	case SchoolTypesEnumVUX:
+	case SchoolTypesVUX:
 		return true
-	case SchoolTypesEnumVUXGR:
+	case SchoolTypesVUXGR:
 		return true
-	case SchoolTypesEnumVUXGY:
+	case SchoolTypesVUXGY:
 		return true
-	case SchoolTypesEnumVUXSARGR:
+	case SchoolTypesVUXSARGR:
 		return true
-	case SchoolTypesEnumVUXSARGY:
+	case SchoolTypesVUXSARGY:
 		return true
-	case SchoolTypesEnumVUXSARTR:
+	case SchoolTypesVUXSARTR:
 		return true
-	case SchoolTypesEnumVUXSFI:
+	case SchoolTypesVUXSFI:
 		return true
-	case SchoolTypesEnumYH:
+	case SchoolTypesYH:
 		return true
 	default:
 		return false
@@ -1003,19 +871,40 @@ func (e SchoolTypesEnum) Valid() bool {
 
 // Defines values for SecurityMarking.
 const (
-	Ingen                SecurityMarking = "Ingen"
-	Sekretessmarkering   SecurityMarking = "Sekretessmarkering"
-	SkyddadFolkbokföring SecurityMarking = "Skyddad folkbokföring"
+	SecurityMarkingIngen                SecurityMarking = "Ingen"
+	SecurityMarkingSekretessmarkering   SecurityMarking = "Sekretessmarkering"
+	SecurityMarkingSkyddadFolkbokforing SecurityMarking = "Skyddad folkbokföring"
 )
 
 // Valid indicates whether the value is a known member of the SecurityMarking enum.
 func (e SecurityMarking) Valid() bool {
 	switch e {
-	case Ingen:
+	case SecurityMarkingIngen:
 		return true
-	case Sekretessmarkering:
+	case SecurityMarkingSekretessmarkering:
 		return true
-	case SkyddadFolkbokföring:
+	case SecurityMarkingSkyddadFolkbokforing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Sex.
+const (
+	SexKvinna Sex = "Kvinna"
+	SexMan    Sex = "Man"
+	SexOkant  Sex = "Okänt"
+)
+
+// Valid indicates whether the value is a known member of the Sex enum.
+func (e Sex) Valid() bool {
+	switch e {
+	case SexKvinna:
+		return true
+	case SexMan:
+		return true
+	case SexOkant:
 		return true
 	default:
 		return false
@@ -1029,9 +918,9 @@ const (
 	StudyPlanContentTypeGymnasiegemensamma StudyPlanContentType = "Gymnasiegemensamma"
 	StudyPlanContentTypeIndividuelltVal    StudyPlanContentType = "Individuellt val"
 	StudyPlanContentTypeInriktning         StudyPlanContentType = "Inriktning"
-	StudyPlanContentTypeProgramfördjupning StudyPlanContentType = "Programfördjupning"
+	StudyPlanContentTypeProgramfordjupning StudyPlanContentType = "Programfördjupning"
 	StudyPlanContentTypeProgramgemensamma  StudyPlanContentType = "Programgemensamma"
-	StudyPlanContentTypeUtökade            StudyPlanContentType = "Utökade"
+	StudyPlanContentTypeUtokade            StudyPlanContentType = "Utökade"
 )
 
 // Valid indicates whether the value is a known member of the StudyPlanContentType enum.
@@ -1047,11 +936,11 @@ func (e StudyPlanContentType) Valid() bool {
 		return true
 	case StudyPlanContentTypeInriktning:
 		return true
-	case StudyPlanContentTypeProgramfördjupning:
+	case StudyPlanContentTypeProgramfordjupning:
 		return true
 	case StudyPlanContentTypeProgramgemensamma:
 		return true
-	case StudyPlanContentTypeUtökade:
+	case StudyPlanContentTypeUtokade:
 		return true
 	default:
 		return false
@@ -1060,25 +949,25 @@ func (e StudyPlanContentType) Valid() bool {
 
 // Defines values for StudyPlanNotesType.
 const (
-	AndraInsatserSomÄrGynnsammaFörElevensKunskapsutveckling StudyPlanNotesType = "Andra insatser som är gynnsamma för elevens kunskapsutveckling"
-	Anteckningar                                            StudyPlanNotesType = "Anteckningar"
-	ElevensMålMedStudierna                                  StudyPlanNotesType = "Elevens mål med studierna"
-	ElevensTidigareArbetslivserfarenhetOchStudier           StudyPlanNotesType = "Elevens tidigare arbetslivserfarenhet och studier"
-	ValideringAvKunskaperOchKompetenser                     StudyPlanNotesType = "Validering av kunskaper och kompetenser"
+	StudyPlanNotesTypeAndraInsatserSomArGynnsammaForElevensKunskapsutveckling StudyPlanNotesType = "Andra insatser som är gynnsamma för elevens kunskapsutveckling"
+	StudyPlanNotesTypeAnteckningar                                            StudyPlanNotesType = "Anteckningar"
+	StudyPlanNotesTypeElevensMalMedStudierna                                  StudyPlanNotesType = "Elevens mål med studierna"
+	StudyPlanNotesTypeElevensTidigareArbetslivserfarenhetOchStudier           StudyPlanNotesType = "Elevens tidigare arbetslivserfarenhet och studier"
+	StudyPlanNotesTypeValideringAvKunskaperOchKompetenser                     StudyPlanNotesType = "Validering av kunskaper och kompetenser"
 )
 
 // Valid indicates whether the value is a known member of the StudyPlanNotesType enum.
 func (e StudyPlanNotesType) Valid() bool {
 	switch e {
-	case AndraInsatserSomÄrGynnsammaFörElevensKunskapsutveckling:
+	case StudyPlanNotesTypeAndraInsatserSomArGynnsammaForElevensKunskapsutveckling:
 		return true
-	case Anteckningar:
+	case StudyPlanNotesTypeAnteckningar:
 		return true
-	case ElevensMålMedStudierna:
+	case StudyPlanNotesTypeElevensMalMedStudierna:
 		return true
-	case ElevensTidigareArbetslivserfarenhetOchStudier:
+	case StudyPlanNotesTypeElevensTidigareArbetslivserfarenhetOchStudier:
 		return true
-	case ValideringAvKunskaperOchKompetenser:
+	case StudyPlanNotesTypeValideringAvKunskaperOchKompetenser:
 		return true
 	default:
 		return false
@@ -1966,7 +1855,7 @@ type Activity struct {
 	Teachers []DutyAssignment  `json:"teachers,omitempty,omitzero"`
 }
 
-// ActivityActivityType defines model for Activity.ActivityType.
+// ActivityActivityType defines model for ActivityActivityType.
 type ActivityActivityType string
 
 // ActivityEmbedded defines model for ActivityEmbedded.
@@ -1980,14 +1869,14 @@ type ActivityEmbedded struct {
 
 // ActivityExpanded An activity with the related records asked for with expand.
 type ActivityExpanded struct {
-	Embedded               ActivityEmbedded             `json:"_embedded,omitempty,omitzero"`
-	ActivityType           ActivityExpandedActivityType `json:"activityType,omitempty,omitzero"`
-	CalendarEventsRequired bool                         `json:"calendarEventsRequired"`
-	Comment                string                       `json:"comment,omitempty,omitzero"`
-	DisplayName            string                       `json:"displayName"`
-	EndDate                openapi_types.Date           `json:"endDate,omitempty,omitzero"`
-	Groups                 []GroupReference             `json:"groups"`
-	ID                     string                       `json:"id"`
+	Embedded               ActivityEmbedded     `json:"_embedded,omitempty,omitzero"`
+	ActivityType           ActivityActivityType `json:"activityType,omitempty,omitzero"`
+	CalendarEventsRequired bool                 `json:"calendarEventsRequired"`
+	Comment                string               `json:"comment,omitempty,omitzero"`
+	DisplayName            string               `json:"displayName"`
+	EndDate                openapi_types.Date   `json:"endDate,omitempty,omitzero"`
+	Groups                 []GroupReference     `json:"groups"`
+	ID                     string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
 	Meta           Meta `json:"meta"`
@@ -2004,9 +1893,6 @@ type ActivityExpanded struct {
 	Syllabus SyllabusReference `json:"syllabus,omitempty,omitzero"`
 	Teachers []DutyAssignment  `json:"teachers,omitempty,omitzero"`
 }
-
-// ActivityExpandedActivityType defines model for ActivityExpanded.ActivityType.
-type ActivityExpandedActivityType string
 
 // ActivityReference A reference to another record by id, with its display name when expandReferenceNames is set.
 type ActivityReference = ObjectReference
@@ -2092,9 +1978,6 @@ type AttendanceEvent struct {
 	Time         time.Time       `json:"time"`
 }
 
-// AttendanceEventEventType defines model for AttendanceEvent.EventType.
-type AttendanceEventEventType string
-
 // AttendanceEventEmbedded defines model for AttendanceEventEmbedded.
 type AttendanceEventEmbedded struct {
 	// Group The fields of a group without its memberships.
@@ -2106,6 +1989,9 @@ type AttendanceEventEmbedded struct {
 	// RegisteredBy A person: student, guardian or staff member.
 	RegisteredBy Person `json:"registeredBy,omitempty,omitzero"`
 }
+
+// AttendanceEventEventType defines model for AttendanceEventEventType.
+type AttendanceEventEventType string
 
 // AttendanceEvents defines model for AttendanceEvents.
 type AttendanceEvents struct {
@@ -2148,7 +2034,7 @@ type AttendanceScheduleEntry struct {
 	WeekOffset int                              `json:"weekOffset"`
 }
 
-// AttendanceScheduleEntryDayOfWeek defines model for AttendanceScheduleEntry.DayOfWeek.
+// AttendanceScheduleEntryDayOfWeek defines model for AttendanceScheduleEntryDayOfWeek.
 type AttendanceScheduleEntryDayOfWeek string
 
 // AttendanceScheduleState defines model for AttendanceScheduleState.
@@ -2161,7 +2047,7 @@ type AttendanceScheduleState struct {
 	State        AttendanceScheduleStateState `json:"state"`
 }
 
-// AttendanceScheduleStateState defines model for AttendanceScheduleState.State.
+// AttendanceScheduleStateState defines model for AttendanceScheduleStateState.
 type AttendanceScheduleStateState string
 
 // AttendanceSchedules defines model for AttendanceSchedules.
@@ -2257,7 +2143,7 @@ type ContactInfo struct {
 	InfoType ContactInfoInfoType `json:"infoType,omitempty,omitzero"`
 }
 
-// ContactInfoInfoType defines model for ContactInfo.InfoType.
+// ContactInfoInfoType defines model for ContactInfoInfoType.
 type ContactInfoInfoType string
 
 // CreateSubscription What a client asks for when it subscribes.
@@ -2404,7 +2290,7 @@ type Email struct {
 	Value string    `json:"value"`
 }
 
-// EmailType defines model for Email.Type.
+// EmailType defines model for EmailType.
 type EmailType string
 
 // EndPointsEnum defines model for EndPointsEnum.
@@ -2477,10 +2363,10 @@ type Grade struct {
 	Year     int               `json:"year,omitempty,omitzero"`
 }
 
-// GradeCorrectionType defines model for Grade.CorrectionType.
+// GradeCorrectionType defines model for GradeCorrectionType.
 type GradeCorrectionType string
 
-// GradeSemester defines model for Grade.Semester.
+// GradeSemester defines model for GradeSemester.
 type GradeSemester string
 
 // Grades defines model for Grades.
@@ -2598,7 +2484,7 @@ type LogEntry struct {
 	TimeOfOccurance time.Time             `json:"timeOfOccurance,omitempty,omitzero"`
 }
 
-// LogEntrySeverityLevel defines model for LogEntry.SeverityLevel.
+// LogEntrySeverityLevel defines model for LogEntrySeverityLevel.
 type LogEntrySeverityLevel string
 
 // Meta When the record was created and last modified, as the service sees it.
@@ -2650,7 +2536,7 @@ type OrganisationAddress struct {
 	Type                  OrganisationAddressType `json:"type,omitempty,omitzero"`
 }
 
-// OrganisationAddressType defines model for OrganisationAddress.Type.
+// OrganisationAddressType defines model for OrganisationAddressType.
 type OrganisationAddressType string
 
 // OrganisationReference A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -2691,23 +2577,17 @@ type Person struct {
 	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta         Meta               `json:"meta"`
-	MiddleName   string             `json:"middleName,omitempty,omitzero"`
-	PersonStatus PersonPersonStatus `json:"personStatus,omitempty,omitzero"`
-	PhoneNumbers []Phonenumber      `json:"phoneNumbers,omitempty,omitzero"`
-	Photo        string             `json:"photo,omitempty,omitzero"`
-	Responsibles []Responsible      `json:"responsibles,omitempty,omitzero"`
+	Meta         Meta          `json:"meta"`
+	MiddleName   string        `json:"middleName,omitempty,omitzero"`
+	PersonStatus PersonStatus  `json:"personStatus,omitempty,omitzero"`
+	PhoneNumbers []Phonenumber `json:"phoneNumbers,omitempty,omitzero"`
+	Photo        string        `json:"photo,omitempty,omitzero"`
+	Responsibles []Responsible `json:"responsibles,omitempty,omitzero"`
 
 	// SecurityMarking Protected-identity marking of a person. Anything but Ingen means the person is protected; edusync treats unknown or missing values as protected too.
 	SecurityMarking SecurityMarking `json:"securityMarking,omitempty,omitzero"`
-	Sex             PersonSex       `json:"sex,omitempty,omitzero"`
+	Sex             Sex             `json:"sex,omitempty,omitzero"`
 }
-
-// PersonPersonStatus defines model for Person.PersonStatus.
-type PersonPersonStatus string
-
-// PersonSex defines model for Person.Sex.
-type PersonSex string
 
 // PersonAddress defines model for PersonAddress.
 type PersonAddress struct {
@@ -2721,7 +2601,7 @@ type PersonAddress struct {
 	Type                  PersonAddressType `json:"type,omitempty,omitzero"`
 }
 
-// PersonAddressType defines model for PersonAddress.Type.
+// PersonAddressType defines model for PersonAddressType.
 type PersonAddressType string
 
 // PersonEmbedded defines model for PersonEmbedded.
@@ -2750,23 +2630,17 @@ type PersonExpanded struct {
 	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta         Meta                       `json:"meta"`
-	MiddleName   string                     `json:"middleName,omitempty,omitzero"`
-	PersonStatus PersonExpandedPersonStatus `json:"personStatus,omitempty,omitzero"`
-	PhoneNumbers []Phonenumber              `json:"phoneNumbers,omitempty,omitzero"`
-	Photo        string                     `json:"photo,omitempty,omitzero"`
-	Responsibles []Responsible              `json:"responsibles,omitempty,omitzero"`
+	Meta         Meta          `json:"meta"`
+	MiddleName   string        `json:"middleName,omitempty,omitzero"`
+	PersonStatus PersonStatus  `json:"personStatus,omitempty,omitzero"`
+	PhoneNumbers []Phonenumber `json:"phoneNumbers,omitempty,omitzero"`
+	Photo        string        `json:"photo,omitempty,omitzero"`
+	Responsibles []Responsible `json:"responsibles,omitempty,omitzero"`
 
 	// SecurityMarking Protected-identity marking of a person. Anything but Ingen means the person is protected; edusync treats unknown or missing values as protected too.
-	SecurityMarking SecurityMarking   `json:"securityMarking,omitempty,omitzero"`
-	Sex             PersonExpandedSex `json:"sex,omitempty,omitzero"`
+	SecurityMarking SecurityMarking `json:"securityMarking,omitempty,omitzero"`
+	Sex             Sex             `json:"sex,omitempty,omitzero"`
 }
-
-// PersonExpandedPersonStatus defines model for PersonExpanded.PersonStatus.
-type PersonExpandedPersonStatus string
-
-// PersonExpandedSex defines model for PersonExpanded.Sex.
-type PersonExpandedSex string
 
 // PersonGroupMembership defines model for PersonGroupMembership.
 type PersonGroupMembership struct {
@@ -2785,6 +2659,9 @@ type PersonReference struct {
 	// SecurityMarking Protected-identity marking of a person. Anything but Ingen means the person is protected; edusync treats unknown or missing values as protected too.
 	SecurityMarking SecurityMarking `json:"securityMarking,omitempty,omitzero"`
 }
+
+// PersonStatus defines model for PersonStatus.
+type PersonStatus string
 
 // PersonsExpanded defines model for PersonsExpanded.
 type PersonsExpanded struct {
@@ -2808,7 +2685,7 @@ type Phonenumber struct {
 	Value  string          `json:"value"`
 }
 
-// PhonenumberType defines model for Phonenumber.Type.
+// PhonenumberType defines model for PhonenumberType.
 type PhonenumberType string
 
 // Placement A child's place in preschool or leisure-time centre.
@@ -2832,12 +2709,6 @@ type Placement struct {
 	SchoolType PlacementSchoolType `json:"schoolType"`
 	StartDate  openapi_types.Date  `json:"startDate"`
 }
-
-// PlacementReason defines model for Placement.Reason.
-type PlacementReason string
-
-// PlacementSchoolType defines model for Placement.SchoolType.
-type PlacementSchoolType string
 
 // PlacementEmbedded defines model for PlacementEmbedded.
 type PlacementEmbedded struct {
@@ -2864,20 +2735,20 @@ type PlacementExpanded struct {
 	Owners []PersonReference `json:"owners,omitempty,omitzero"`
 
 	// PlacedAt A reference to another record by id, with its display name when expandReferenceNames is set.
-	PlacedAt   SchoolUnitReference         `json:"placedAt"`
-	Reason     PlacementExpandedReason     `json:"reason,omitempty,omitzero"`
-	SchoolType PlacementExpandedSchoolType `json:"schoolType"`
-	StartDate  openapi_types.Date          `json:"startDate"`
+	PlacedAt   SchoolUnitReference `json:"placedAt"`
+	Reason     PlacementReason     `json:"reason,omitempty,omitzero"`
+	SchoolType PlacementSchoolType `json:"schoolType"`
+	StartDate  openapi_types.Date  `json:"startDate"`
 }
 
-// PlacementExpandedReason defines model for PlacementExpanded.Reason.
-type PlacementExpandedReason string
-
-// PlacementExpandedSchoolType defines model for PlacementExpanded.SchoolType.
-type PlacementExpandedSchoolType string
+// PlacementReason defines model for PlacementReason.
+type PlacementReason string
 
 // PlacementReference A reference to another record by id, with its display name when expandReferenceNames is set.
 type PlacementReference = ObjectReference
+
+// PlacementSchoolType defines model for PlacementSchoolType.
+type PlacementSchoolType string
 
 // Placements defines model for Placements.
 type Placements struct {
@@ -2910,9 +2781,6 @@ type Programme struct {
 	Type            ProgrammeType      `json:"type"`
 }
 
-// ProgrammeType defines model for Programme.Type.
-type ProgrammeType string
-
 // ProgrammeContent defines model for ProgrammeContent.
 type ProgrammeContent struct {
 	Content []SyllabusReference  `json:"content,omitempty,omitzero"`
@@ -2920,11 +2788,14 @@ type ProgrammeContent struct {
 	Type    ProgrammeContentType `json:"type"`
 }
 
-// ProgrammeContentType defines model for ProgrammeContent.Type.
+// ProgrammeContentType defines model for ProgrammeContentType.
 type ProgrammeContentType string
 
 // ProgrammeReference A reference to another record by id, with its display name when expandReferenceNames is set.
 type ProgrammeReference = ObjectReference
+
+// ProgrammeType defines model for ProgrammeType.
+type ProgrammeType string
 
 // Programmes defines model for Programmes.
 type Programmes struct {
@@ -2995,6 +2866,10 @@ type SchoolTypesEnum string
 // SchoolUnitOffering What a school unit offers in a period.
 type SchoolUnitOffering struct {
 	EndDate openapi_types.Date `json:"endDate,omitempty,omitzero"`
+	ID      string             `json:"id,omitempty,omitzero"`
+
+	// Meta When the record was created and last modified, as the service sees it.
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// OfferedAt A reference to another record by id, with its display name when expandReferenceNames is set.
 	OfferedAt         SchoolUnitReference  `json:"offeredAt"`
@@ -3017,6 +2892,9 @@ type SchoolUnitReference = ObjectReference
 
 // SecurityMarking Protected-identity marking of a person. Anything but Ingen means the person is protected; edusync treats unknown or missing values as protected too.
 type SecurityMarking string
+
+// Sex defines model for Sex.
+type Sex string
 
 // SpecialisationCourseContent defines model for SpecialisationCourseContent.
 type SpecialisationCourseContent struct {
@@ -3070,7 +2948,7 @@ type StudyPlanContent struct {
 	Type       StudyPlanContentType `json:"type,omitempty,omitzero"`
 }
 
-// StudyPlanContentType defines model for StudyPlanContent.Type.
+// StudyPlanContentType defines model for StudyPlanContentType.
 type StudyPlanContentType string
 
 // StudyPlanNotes defines model for StudyPlanNotes.
@@ -3079,7 +2957,7 @@ type StudyPlanNotes struct {
 	Type StudyPlanNotesType `json:"type"`
 }
 
-// StudyPlanNotesType defines model for StudyPlanNotes.Type.
+// StudyPlanNotesType defines model for StudyPlanNotesType.
 type StudyPlanNotesType string
 
 // StudyPlanSyllabus defines model for StudyPlanSyllabus.
