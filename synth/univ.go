@@ -1,0 +1,3 @@
+package synth
+
+func (g *gen) university() error { return nil }
