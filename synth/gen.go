@@ -45,6 +45,7 @@ type gen struct {
 	principal      ID
 	// persons [univFrom, univTo) are university students (their e-mails are on student.<Domain>)
 	univFrom, univTo int
+	offIdx           map[ID]int32
 }
 
 // streams of the seed (fixed forever: changing one changes every population)
@@ -230,7 +231,7 @@ func (g *gen) ascii(s string) string {
 }
 
 // contact gives p an e-mail address and EPPN as its roles call for; used for new persons.
-func (g *gen) contact(p *Person, domain string) {
+func (g *gen) contact(p *Person, domain string, univ bool) {
 	r := g.r
 	given := g.ascii(firstWord(p.GivenName))
 	family := g.ascii(strings.ReplaceAll(p.FamilyName, " ", ""))
@@ -244,7 +245,9 @@ func (g *gen) contact(p *Person, domain string) {
 		if !r.chance(g.pNoEmail) {
 			local := given + "." + family
 			dom := domain
-			if p.Roles&RoleStaff == 0 && g.o.Country != Germany {
+			if univ && p.Roles&RoleStaff == 0 {
+				dom = "student." + domain
+			} else if p.Roles&RoleStaff == 0 && g.o.Country != Germany {
 				dom = "elev." + domain
 				if g.o.Country == Norway {
 					dom = "skole." + domain
@@ -399,11 +402,7 @@ func (g *gen) typo(s string) string {
 func (g *gen) finish() {
 	for i := range g.pop.Persons {
 		p := &g.pop.Persons[i]
-		dom := g.o.Domain
-		if p.Roles&RoleStudent != 0 && g.univStudent(i) {
-			dom = "student." + g.o.Domain
-		}
-		g.contact(p, dom)
+		g.contact(p, g.o.Domain, g.univStudent(i))
 	}
 }
 
