@@ -1,0 +1,518 @@
+package reconcile
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/edusync/edusync/internal/redact"
+)
+
+// Status is what became of one action during Apply.
+type Status string
+
+// The statuses of an apply result.
+const (
+	// StatusApplied: the target (or the importer) carried the action out.
+	StatusApplied Status = "applied"
+	// StatusFailed: the target returned an error, or a record the action needs failed earlier.
+	StatusFailed Status = "failed"
+	// StatusStale: the record changed after planning; the action was refused, nothing written.
+	StatusStale Status = "stale"
+	// StatusNotExecuted: the action writes nothing (a skip, an unchanged record) or waits for or
+	// was refused a decision, or it is an import and no Importer was given.
+	StatusNotExecuted Status = "not-executed"
+	// StatusCanceled: the context ended before the action's turn.
+	StatusCanceled Status = "canceled"
+)
+
+// Result is what Apply did with one action.
+type Result struct {
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	Op   Op     `json:"op"`
+	// Outcome is the bucket of the action as planned.
+	Outcome Outcome `json:"outcome"`
+	Status  Status  `json:"status"`
+	// TargetID and Revision are the record's id and new revision as the target reported them.
+	TargetID string `json:"targetId,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	// SourceKey is the new source key of an imported record.
+	SourceKey string    `json:"sourceKey,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+	// Err is why the action failed or was refused; Error is its text, for JSON.
+	Err   error  `json:"-"`
+	Error string `json:"error,omitempty"`
+}
+
+// Report is the outcome of Apply: one result per plan action, in plan order, and counts.
+type Report struct {
+	Plan    string   `json:"plan"`
+	Results []Result `json:"results"`
+	// Counts counts what happened: actions applied by their outcome, actions not executed by
+	// their planned outcome (pending, skipped, unchanged), plus the unchanged records the plan
+	// only counted. Failed, stale and canceled actions are counted apart.
+	Counts   Counts `json:"counts"`
+	Failed   int    `json:"failed"`
+	Stale    int    `json:"stale"`
+	Canceled int    `json:"canceled"`
+}
+
+// OK reports whether every action that was to be executed was applied.
+func (r *Report) OK() bool { return r.Failed == 0 && r.Stale == 0 && r.Canceled == 0 }
+
+// AuditEvent is the record of one action emitted during Apply. Ids are passed through
+// redact.PersonalNumbers, so a source that keys persons by personal number does not leak them.
+type AuditEvent struct {
+	Time     time.Time `json:"time"`
+	Plan     string    `json:"plan"`
+	ActionID string    `json:"actionId"`
+	Kind     Kind      `json:"kind"`
+	Op       Op        `json:"op"`
+	Status   Status    `json:"status"`
+	TargetID string    `json:"targetId,omitempty"`
+	Revision string    `json:"revision,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// AuditSink receives one event per action Apply handles, for hosts that keep an audit trail
+// beyond logs. It must not block for long; failures are the sink's own business.
+type AuditSink interface {
+	Audit(ctx context.Context, e AuditEvent)
+}
+
+// AuditFunc adapts a function to AuditSink.
+type AuditFunc func(ctx context.Context, e AuditEvent)
+
+// Audit calls f.
+func (f AuditFunc) Audit(ctx context.Context, e AuditEvent) { f(ctx, e) }
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	// Logger gets one record per action (nil: no logging).
+	Logger *slog.Logger
+	// Audit gets one event per action (nil: none).
+	Audit AuditSink
+	// Importer carries out approved imports; without one they are not executed.
+	Importer Importer
+	// Clock stamps results and audit events (nil: time.Now).
+	Clock func() time.Time
+	// TrustRevisions skips reading the target's current state before applying. Apply then relies
+	// on the target refusing stale writes by revision (Target.Apply); records without revisions
+	// are no longer compared with their before-image.
+	TrustRevisions bool
+}
+
+// Apply carries out exactly the plan's executable actions on the target: organisations, persons,
+// groups, then memberships; removals last, in reverse (memberships first). It first verifies the
+// plan's fingerprint and holds (an error and no write if either fails), then reads the target's
+// current state and refuses, as stale, every action whose record changed since planning
+// (different revision or, without revisions, different before-image) or that another writer
+// already carried out. It continues past per-action failures; a canceled context stops it
+// cleanly between actions, and the report then marks the rest canceled and the context's
+// error is returned with it.
+func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*Report, error) {
+	if err := plan.Verify(); err != nil {
+		return nil, err
+	}
+	if err := plan.HoldError(); err != nil {
+		return nil, err
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	var current *currentState
+	if !opts.TrustRevisions && hasWrites(plan) {
+		snap, err := Load(ctx, target)
+		if err != nil {
+			return nil, fmt.Errorf("reconcile: re-reading the target before applying: %w", err)
+		}
+		current = indexCurrent(snap)
+	}
+	r := &applier{ctx: ctx, plan: plan, target: target, opts: opts, clock: clock, current: current,
+		created: map[Ref]string{}, failedCreates: map[Ref]bool{},
+		report: &Report{Plan: plan.Fingerprint, Results: make([]Result, len(plan.Actions))}}
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		r.report.Results[i] = Result{ID: a.ID, Kind: a.Kind, Op: a.Op, Outcome: a.Outcome(), Status: StatusNotExecuted}
+	}
+	for _, i := range executionOrder(plan) {
+		r.run(i)
+	}
+	r.finish()
+	if err := ctx.Err(); err != nil && r.report.Canceled > 0 {
+		return r.report, err
+	}
+	return r.report, nil
+}
+
+func hasWrites(p *Plan) bool {
+	for i := range p.Actions {
+		if p.Actions[i].Executable() && p.Actions[i].Op != OpImport {
+			return true
+		}
+	}
+	return false
+}
+
+// executionOrder lists the indexes of executable actions: everything but removals in plan order
+// (which is dependency order), then removals in reverse dependency order.
+func executionOrder(p *Plan) []int {
+	var order, removals []int
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		if !a.Executable() {
+			continue
+		}
+		if a.Op.removal() {
+			removals = append(removals, i)
+		} else {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(removals, func(x, y int) int {
+		return p.Actions[y].Kind.rank() - p.Actions[x].Kind.rank()
+	})
+	return append(order, removals...)
+}
+
+type applier struct {
+	ctx           context.Context
+	plan          *Plan
+	target        Target
+	opts          ApplyOptions
+	clock         func() time.Time
+	current       *currentState
+	created       map[Ref]string // new target ids of records created so far
+	failedCreates map[Ref]bool
+	report        *Report
+}
+
+func (r *applier) run(i int) {
+	a := &r.plan.Actions[i]
+	res := &r.report.Results[i]
+	if r.ctx.Err() != nil {
+		res.Status = StatusCanceled
+		return
+	}
+	res.At = r.clock()
+	if a.Op == OpImport {
+		r.runImport(a, res)
+		return
+	}
+	resolved, err := r.resolve(a)
+	if err != nil {
+		r.fail(res, StatusFailed, err)
+		return
+	}
+	if r.current != nil {
+		if err := r.current.check(resolved); err != nil {
+			r.fail(res, StatusStale, err)
+			return
+		}
+	}
+	w, err := r.target.Apply(r.ctx, *resolved)
+	if err != nil {
+		status := StatusFailed
+		switch {
+		case errors.Is(err, ErrStale):
+			status = StatusStale
+		case r.ctx.Err() != nil:
+			status = StatusCanceled
+		}
+		r.fail(res, status, err)
+		if a.Op == OpCreate {
+			r.failedCreates[Ref{Kind: a.Kind, SourceKey: a.SourceKey}] = true
+		}
+		return
+	}
+	res.Status = StatusApplied
+	res.TargetID, res.Revision = w.TargetID, w.Revision
+	if res.TargetID == "" {
+		res.TargetID = a.TargetID
+	}
+	if a.Op == OpCreate && a.Kind != KindMembership {
+		r.created[Ref{Kind: a.Kind, SourceKey: a.SourceKey}] = w.TargetID
+	}
+}
+
+func (r *applier) runImport(a *Action, res *Result) {
+	if r.opts.Importer == nil {
+		res.Status = StatusNotExecuted
+		res.Err = errors.New("reconcile: no importer configured")
+		res.Error = res.Err.Error()
+		return
+	}
+	key, err := r.opts.Importer.Import(r.ctx, *a)
+	if err != nil {
+		r.fail(res, StatusFailed, err)
+		return
+	}
+	res.Status, res.SourceKey, res.TargetID = StatusApplied, key, a.TargetID
+}
+
+func (r *applier) fail(res *Result, s Status, err error) {
+	res.Status = s
+	res.Err = err
+	res.Error = redact.PersonalNumbers(err.Error())
+}
+
+// resolve returns the action with references to records created earlier in this run replaced by
+// their new target ids.
+func (r *applier) resolve(a *Action) (*Action, error) {
+	if len(a.Needs) == 0 {
+		return a, nil
+	}
+	ids := make(map[Ref]string, len(a.Needs))
+	for _, n := range a.Needs {
+		id, ok := r.created[n]
+		if !ok {
+			if r.failedCreates[n] {
+				return nil, fmt.Errorf("reconcile: the %s this action needs could not be created", n.Kind)
+			}
+			return nil, fmt.Errorf("reconcile: the %s this action needs was not created by this plan", n.Kind)
+		}
+		ids[n] = id
+	}
+	c := *a
+	switch {
+	case a.Membership != nil && a.Membership.After != nil:
+		after := *a.Membership.After
+		if id, ok := ids[Ref{Kind: KindPerson, SourceKey: after.Person}]; ok {
+			after.Person = id
+		}
+		if id, ok := ids[Ref{Kind: KindGroup, SourceKey: after.Group}]; ok {
+			after.Group = id
+		}
+		c.Membership = &Change[Membership]{Before: a.Membership.Before, After: &after}
+	case a.Group != nil && a.Group.After != nil:
+		after := *a.Group.After
+		if id, ok := ids[Ref{Kind: KindOrganisation, SourceKey: after.Organisation}]; ok {
+			after.Organisation = id
+		}
+		c.Group = &Change[Group]{Before: a.Group.Before, After: &after}
+	case a.Person != nil && a.Person.After != nil:
+		after := *a.Person.After
+		after.Contexts = slices.Clone(after.Contexts)
+		for i, ctx := range after.Contexts {
+			if id, ok := ids[Ref{Kind: KindOrganisation, SourceKey: ctx.Organisation}]; ok {
+				after.Contexts[i].Organisation = id
+			}
+		}
+		c.Person = &Change[Person]{Before: a.Person.Before, After: &after}
+	}
+	c.Needs = nil
+	return &c, nil
+}
+
+func (r *applier) finish() {
+	rep := r.report
+	for i := range rep.Results {
+		res := &rep.Results[i]
+		switch res.Status {
+		case StatusApplied, StatusNotExecuted:
+			rep.Counts.Add(res.Outcome)
+		case StatusFailed:
+			rep.Failed++
+		case StatusStale:
+			rep.Stale++
+		case StatusCanceled:
+			rep.Canceled++
+		}
+		r.emit(&r.plan.Actions[i], res)
+	}
+	unlisted := r.plan.Counts.Unchanged
+	for i := range r.plan.Actions {
+		if r.plan.Actions[i].Op == OpUnchanged {
+			unlisted--
+		}
+	}
+	rep.Counts.Unchanged += unlisted
+}
+
+// emit logs and audits one action's result.
+func (r *applier) emit(a *Action, res *Result) {
+	if r.opts.Logger == nil && r.opts.Audit == nil {
+		return
+	}
+	e := AuditEvent{
+		Time: res.At, Plan: r.plan.Fingerprint, ActionID: redact.PersonalNumbers(a.ID), Kind: a.Kind, Op: a.Op,
+		Status: res.Status, TargetID: redact.PersonalNumbers(res.TargetID), Revision: res.Revision, Error: res.Error,
+	}
+	if e.Time.IsZero() {
+		e.Time = r.clock()
+	}
+	if r.opts.Audit != nil {
+		r.opts.Audit.Audit(r.ctx, e)
+	}
+	if r.opts.Logger != nil {
+		level := slog.LevelInfo
+		switch res.Status {
+		case StatusFailed, StatusStale:
+			level = slog.LevelWarn
+		case StatusNotExecuted, StatusCanceled:
+			level = slog.LevelDebug
+		}
+		attrs := []slog.Attr{
+			slog.String("plan", shortFingerprint(e.Plan)), slog.String("action", e.ActionID),
+			slog.String("kind", string(e.Kind)), slog.String("op", string(e.Op)), slog.String("status", string(e.Status)),
+		}
+		if e.TargetID != "" {
+			attrs = append(attrs, slog.String("target_id", e.TargetID))
+		}
+		if e.Error != "" {
+			attrs = append(attrs, slog.String("error", e.Error))
+		}
+		r.opts.Logger.LogAttrs(context.WithoutCancel(r.ctx), level, "reconcile action", attrs...)
+	}
+}
+
+func shortFingerprint(fp string) string {
+	if len(fp) > 12 {
+		return fp[:12]
+	}
+	return fp
+}
+
+// currentState indexes the target as Apply found it, to refuse actions planned on older data.
+type currentState struct {
+	byID      map[Record]recordImage
+	referrers map[Record]bool // kind + referrer of records present now
+	pairs     map[[2]string]bool
+}
+
+// recordImage is what a before-image check needs of a current record.
+type recordImage struct {
+	revision string
+	digest   [32]byte
+}
+
+func indexCurrent(s *Snapshot) *currentState {
+	c := &currentState{byID: map[Record]recordImage{}, referrers: map[Record]bool{}, pairs: map[[2]string]bool{}}
+	for i := range s.Organisations {
+		o := &s.Organisations[i]
+		c.byID[Record{KindOrganisation, o.Keys.TargetID}] = recordImage{o.Revision, digestOrganisation(o)}
+		c.referrers[Record{KindOrganisation, o.Keys.Referrer}] = true
+	}
+	for i := range s.Persons {
+		x := &s.Persons[i]
+		c.byID[Record{KindPerson, x.Keys.TargetID}] = recordImage{x.Revision, digestPerson(x)}
+		c.referrers[Record{KindPerson, x.Keys.Referrer}] = true
+	}
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		c.byID[Record{KindGroup, g.Keys.TargetID}] = recordImage{g.Revision, digestGroup(g)}
+		c.referrers[Record{KindGroup, g.Keys.Referrer}] = true
+	}
+	for i := range s.Memberships {
+		m := &s.Memberships[i]
+		c.byID[Record{KindMembership, membershipRecordID(m)}] = recordImage{m.Revision, digestMembership(m)}
+		c.pairs[[2]string{m.Person, m.Group}] = true
+	}
+	return c
+}
+
+// membershipRecordID identifies a target membership: its id, or its pair when it has none.
+func membershipRecordID(m *Membership) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	return "\x00" + pairKey(m.Person, m.Group)
+}
+
+// check refuses an action whose record is no longer as planned.
+func (c *currentState) check(a *Action) error {
+	if a.Op == OpCreate {
+		switch {
+		case a.Membership != nil && a.Membership.After != nil:
+			m := a.Membership.After
+			if c.pairs[[2]string{m.Person, m.Group}] {
+				return fmt.Errorf("%w: the membership exists already", ErrStale)
+			}
+		default:
+			if ref := afterReferrer(a); ref != "" && c.referrers[Record{a.Kind, ref}] {
+				return fmt.Errorf("%w: a record with this referrer exists already", ErrStale)
+			}
+		}
+		return nil
+	}
+	id, planned, ok := beforeImage(a)
+	if !ok {
+		return nil
+	}
+	cur, found := c.byID[Record{a.Kind, id}]
+	if !found {
+		return fmt.Errorf("%w: the record no longer exists", ErrStale)
+	}
+	if a.Revision != "" {
+		if cur.revision != a.Revision {
+			return fmt.Errorf("%w: revision differs", ErrStale)
+		}
+		return nil
+	}
+	if cur.digest != planned {
+		return fmt.Errorf("%w: the record differs from the plan's before-image", ErrStale)
+	}
+	return nil
+}
+
+func afterReferrer(a *Action) string {
+	switch {
+	case a.Person != nil && a.Person.After != nil:
+		return a.Person.After.Keys.Referrer
+	case a.Group != nil && a.Group.After != nil:
+		return a.Group.After.Keys.Referrer
+	case a.Organisation != nil && a.Organisation.After != nil:
+		return a.Organisation.After.Keys.Referrer
+	}
+	return ""
+}
+
+// beforeImage returns the id and digest of the record an action read when planned.
+func beforeImage(a *Action) (string, [32]byte, bool) {
+	switch {
+	case a.Person != nil && a.Person.Before != nil:
+		return a.Person.Before.Keys.TargetID, digestPerson(a.Person.Before), true
+	case a.Group != nil && a.Group.Before != nil:
+		return a.Group.Before.Keys.TargetID, digestGroup(a.Group.Before), true
+	case a.Organisation != nil && a.Organisation.Before != nil:
+		return a.Organisation.Before.Keys.TargetID, digestOrganisation(a.Organisation.Before), true
+	case a.Membership != nil && a.Membership.Before != nil:
+		return membershipRecordID(a.Membership.Before), digestMembership(a.Membership.Before), true
+	}
+	return "", [32]byte{}, false
+}
+
+func digestPerson(x *Person) [32]byte {
+	m := sumPersons([]Person{*x})
+	return m.limbsDigest()
+}
+
+func digestGroup(x *Group) [32]byte {
+	m := sumGroups([]Group{*x})
+	return m.limbsDigest()
+}
+
+func digestOrganisation(x *Organisation) [32]byte {
+	m := sumOrganisations([]Organisation{*x})
+	return m.limbsDigest()
+}
+
+func digestMembership(x *Membership) [32]byte {
+	m := sumMemberships([]Membership{*x})
+	return m.limbsDigest()
+}
+
+// limbsDigest returns the sum of a single record as a digest.
+func (m *multisetSum) limbsDigest() [32]byte {
+	var b []byte
+	for _, l := range m.limbs {
+		b = append(b, byte(l>>56), byte(l>>48), byte(l>>40), byte(l>>32), byte(l>>24), byte(l>>16), byte(l>>8), byte(l))
+	}
+	return sha256.Sum256(b)
+}

@@ -1,0 +1,392 @@
+package reconcile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// matcher pairs the source and target records of one kind. It works on indexes into the two
+// snapshots' slices and never looks at slice order for decisions, so the result does not depend
+// on the order of the input.
+type matcher struct {
+	kind Kind
+	p    *planner
+
+	srcKeys []*Keys
+	tgtKeys []*Keys
+
+	srcByKey map[string]int32 // valid source keys; duplicated keys are left out
+	tgtByID  map[string]int32 // valid target ids; duplicated ids are left out
+	srcOK    []bool           // the record has a unique key and takes part in matching
+	tgtOK    []bool
+
+	srcMatch    []int32 // the target paired with each source record, -1 if none
+	tgtMatch    []int32 // the source paired with each target record, -1 if none
+	srcCase     []uint8 // the Schulconnex case of the pairing
+	srcApproved []bool  // the pairing was confirmed by a decision
+	srcPending  []bool  // the record is part of a pairing that waits for a decision
+	tgtPending  []bool
+
+	pending []pendingPair
+}
+
+// edge is a candidate pairing of source record s and target record t.
+type edge struct {
+	s, t int32
+	// full marks an attribute edge where all four person attributes are present and equal.
+	full bool
+	// byKey marks an edge found through keys rather than attributes.
+	byKey bool
+}
+
+// pendingPair is a candidate pairing that needs a decision.
+type pendingPair struct {
+	s, t   int32
+	cas    uint8
+	reason string
+}
+
+func newMatcher(p *planner, kind Kind, src, tgt []*Keys) *matcher {
+	m := &matcher{
+		kind: kind, p: p, srcKeys: src, tgtKeys: tgt,
+		srcByKey: make(map[string]int32, len(src)),
+		tgtByID:  make(map[string]int32, len(tgt)),
+		srcOK:    make([]bool, len(src)),
+		tgtOK:    make([]bool, len(tgt)),
+		srcMatch: make([]int32, len(src)), tgtMatch: make([]int32, len(tgt)),
+		srcCase: make([]uint8, len(src)), srcApproved: make([]bool, len(src)),
+		srcPending: make([]bool, len(src)), tgtPending: make([]bool, len(tgt)),
+	}
+	for i := range m.srcMatch {
+		m.srcMatch[i] = -1
+	}
+	for i := range m.tgtMatch {
+		m.tgtMatch[i] = -1
+	}
+	m.srcByKey = uniqueIndex(src, func(k *Keys) string { return k.SourceKey }, m.srcOK, func(key string, n int) {
+		if key == "" {
+			p.add(Action{ID: recordID(kind, "", "") + "/s=", Kind: kind, Op: OpSkip,
+				Reason: fmt.Sprintf("%d source records have no key", n)})
+			return
+		}
+		p.add(Action{ID: recordID(kind, key, ""), Kind: kind, Op: OpSkip, SourceKey: key,
+			Reason: fmt.Sprintf("%d source records share this key; none of them is synchronised", n)})
+	})
+	m.tgtByID = uniqueIndex(tgt, func(k *Keys) string { return k.TargetID }, m.tgtOK, func(id string, n int) {
+		if id == "" {
+			p.add(Action{ID: recordID(kind, "", "") + "/t=", Kind: kind, Op: OpSkip,
+				Reason: fmt.Sprintf("%d target records have no id", n)})
+			return
+		}
+		p.add(Action{ID: recordID(kind, "", id), Kind: kind, Op: OpSkip, TargetID: id,
+			Reason: fmt.Sprintf("%d target records share this id; none of them is touched", n)})
+	})
+	return m
+}
+
+// uniqueIndex maps each non-empty key that occurs once to its index and marks those records ok;
+// it reports empty and repeated keys through bad, once per key, with the number of records.
+func uniqueIndex(keys []*Keys, get func(*Keys) string, ok []bool, bad func(key string, n int)) map[string]int32 {
+	idx := make(map[string]int32, len(keys))
+	var dups map[string]int
+	empty := 0
+	for i, k := range keys {
+		key := get(k)
+		if key == "" {
+			empty++
+			continue
+		}
+		if j, seen := idx[key]; seen {
+			if dups == nil {
+				dups = make(map[string]int)
+			}
+			if j >= 0 {
+				ok[j] = false
+				dups[key] = 1
+				idx[key] = -1
+			}
+			dups[key]++
+			continue
+		}
+		idx[key] = int32(i)
+		ok[i] = true
+	}
+	if empty > 0 {
+		bad("", empty)
+	}
+	for key, n := range dups {
+		delete(idx, key)
+		bad(key, n)
+	}
+	return idx
+}
+
+// ownReferrer returns the source key a target referrer stands for, if the referrer is this
+// pipeline's.
+func (p *planner) ownReferrer(ref string) (string, bool) {
+	if ref == "" || !strings.HasPrefix(ref, p.opts.ReferrerPrefix) {
+		return "", false
+	}
+	return ref[len(p.opts.ReferrerPrefix):], true
+}
+
+// referrerFor is the referrer this pipeline writes for a source key.
+func (p *planner) referrerFor(sourceKey string) string { return p.opts.ReferrerPrefix + sourceKey }
+
+// matchByKeys pairs records through the target id stored in the source and the referrer stored
+// in the target (Schulconnex case 1). When the two keys point at different records, every
+// candidate pairing waits for a decision.
+func (m *matcher) matchByKeys() {
+	var edges []edge
+	byID := make([]int32, len(m.srcKeys)) // the target each source record names by id, -1 if none
+	for i, k := range m.srcKeys {
+		byID[i] = -1
+		if !m.srcOK[i] || k.TargetID == "" {
+			continue
+		}
+		if j, ok := m.tgtByID[k.TargetID]; ok {
+			byID[i] = j
+			edges = append(edges, edge{s: int32(i), t: j, byKey: true})
+		}
+	}
+	for j, k := range m.tgtKeys {
+		if !m.tgtOK[j] {
+			continue
+		}
+		key, ok := m.p.ownReferrer(k.Referrer)
+		if !ok {
+			continue
+		}
+		if i, ok := m.srcByKey[key]; ok && byID[i] != int32(j) {
+			edges = append(edges, edge{s: i, t: int32(j), byKey: true})
+		}
+	}
+	m.resolve(edges, func(live []edge, sDeg, tDeg []int32) []bool {
+		auto := make([]bool, len(live))
+		for n, e := range live {
+			if sDeg[e.s] != 1 || tDeg[e.t] != 1 {
+				continue
+			}
+			// A record another source system manages is never taken over without a decision.
+			ref := m.tgtKeys[e.t].Referrer
+			if _, own := m.p.ownReferrer(ref); ref != "" && !own {
+				continue
+			}
+			auto[n] = true
+		}
+		return auto
+	}, func(e edge, sDeg, tDeg []int32) (uint8, string) {
+		ref := m.tgtKeys[e.t].Referrer
+		if _, own := m.p.ownReferrer(ref); ref != "" && !own && sDeg[e.s] == 1 && tDeg[e.t] == 1 {
+			return 1, "the source stores this target id, but the target record is managed by another source system"
+		}
+		return 1, fmt.Sprintf("key conflict: the source record's keys lead to %d target records and the target record's keys to %d source records", sDeg[e.s], tDeg[e.t])
+	})
+}
+
+// resolve turns candidate edges into pairings: rejected edges are dropped, an approved edge
+// whose two records have no other approved edge is taken, then auto picks the edges that are
+// safe without a decision, and every edge left waits for one.
+func (m *matcher) resolve(edges []edge,
+	auto func(live []edge, sDeg, tDeg []int32) []bool,
+	reason func(e edge, sDeg, tDeg []int32) (uint8, string)) {
+	if len(edges) == 0 {
+		return
+	}
+	// Decisions name pairings by source key and target id.
+	live := edges[:0]
+	var approved []edge
+	for _, e := range edges {
+		switch m.p.verdict(m.kind, m.srcKeys[e.s].SourceKey, m.tgtKeys[e.t].TargetID) {
+		case Reject:
+			continue
+		case Approve:
+			approved = append(approved, e)
+		}
+		live = append(live, e)
+	}
+	if len(approved) > 0 {
+		aS, aT := map[int32]int{}, map[int32]int{}
+		for _, e := range approved {
+			aS[e.s]++
+			aT[e.t]++
+		}
+		for _, e := range approved {
+			if aS[e.s] == 1 && aT[e.t] == 1 {
+				m.pair(e.s, e.t, caseOf(e), true)
+			}
+		}
+		live = m.dropPaired(live)
+	}
+	sDeg, tDeg := m.degrees(live)
+	picked := auto(live, sDeg, tDeg)
+	for n, e := range live {
+		if picked[n] {
+			m.pair(e.s, e.t, caseOf(e), false)
+		}
+	}
+	for n, e := range live {
+		if picked[n] || m.srcMatch[e.s] >= 0 || m.tgtMatch[e.t] >= 0 {
+			continue
+		}
+		c, why := reason(e, sDeg, tDeg)
+		m.pending = append(m.pending, pendingPair{s: e.s, t: e.t, cas: c, reason: why})
+		m.srcPending[e.s] = true
+		m.tgtPending[e.t] = true
+	}
+}
+
+// dropPaired removes the edges that touch an already paired record.
+func (m *matcher) dropPaired(edges []edge) []edge {
+	rest := edges[:0]
+	for _, e := range edges {
+		if m.srcMatch[e.s] < 0 && m.tgtMatch[e.t] < 0 {
+			rest = append(rest, e)
+		}
+	}
+	return rest
+}
+
+func caseOf(e edge) uint8 {
+	switch {
+	case e.byKey:
+		return 1
+	case e.full:
+		return 2
+	}
+	return 3
+}
+
+// degrees counts the edges at each source and target record.
+func (m *matcher) degrees(edges []edge) (sDeg, tDeg []int32) {
+	sDeg, tDeg = make([]int32, len(m.srcKeys)), make([]int32, len(m.tgtKeys))
+	for _, e := range edges {
+		sDeg[e.s]++
+		tDeg[e.t]++
+	}
+	return sDeg, tDeg
+}
+
+func (m *matcher) pair(s, t int32, c uint8, approved bool) {
+	m.srcMatch[s] = t
+	m.tgtMatch[t] = s
+	m.srcCase[s] = c
+	m.srcApproved[s] = approved
+}
+
+// free reports whether a source record is neither paired nor waiting for a decision.
+func (m *matcher) srcFree(i int) bool { return m.srcOK[i] && m.srcMatch[i] < 0 && !m.srcPending[i] }
+
+// tgtFree reports whether a target record is neither paired nor waiting for a decision.
+func (m *matcher) tgtFree(j int) bool { return m.tgtOK[j] && m.tgtMatch[j] < 0 && !m.tgtPending[j] }
+
+// personAttrs are the four matching attributes of a person in comparison form.
+type personAttrs struct {
+	family, given, date, place string
+}
+
+func (a personAttrs) complete() bool {
+	return a.family != "" && a.given != "" && a.date != "" && a.place != ""
+}
+
+func (p *planner) attrsOf(x *Person) personAttrs {
+	return personAttrs{
+		family: Fold(x.FamilyName),
+		given:  foldGivenNames(x.GivenNames),
+		date:   x.BirthDate.String(),
+		place:  p.places.normalise(x.BirthPlace),
+	}
+}
+
+// compare classifies two persons' attributes: full (all four present on both sides and equal),
+// partial (names present and equal or one list of given names contains the other, birth date
+// and place equal where both sides have them), or no match.
+func compareAttrs(a, b personAttrs) (match, full bool) {
+	if a.family == "" || a.family != b.family || !givenNamesCompatible(a.given, b.given) {
+		return false, false
+	}
+	if a.date != "" && b.date != "" && a.date != b.date {
+		return false, false
+	}
+	if a.place != "" && b.place != "" && a.place != b.place {
+		return false, false
+	}
+	return true, a.complete() && b.complete() && a.given == b.given
+}
+
+// matchPersonsByAttributes pairs the persons left over by key matching through family name,
+// given names, birth date and birth place (Schulconnex cases 2 and 3).
+func (m *matcher) matchPersonsByAttributes(src, tgt []Person) {
+	type famToken struct{ family, token string }
+	var tgtAttrs map[int32]personAttrs
+	index := map[famToken][]int32{}
+	for j := range tgt {
+		if !m.tgtFree(j) {
+			continue
+		}
+		a := m.p.attrsOf(&tgt[j])
+		if a.family == "" || a.given == "" {
+			continue
+		}
+		if tgtAttrs == nil {
+			tgtAttrs = map[int32]personAttrs{}
+		}
+		tgtAttrs[int32(j)] = a
+		for tok := range strings.SplitSeq(a.given, " ") {
+			k := famToken{a.family, tok}
+			if l := index[k]; len(l) == 0 || l[len(l)-1] != int32(j) {
+				index[k] = append(l, int32(j))
+			}
+		}
+	}
+	if len(tgtAttrs) == 0 {
+		return
+	}
+	var edges []edge
+	var cands []int32
+	for i := range src {
+		if !m.srcFree(i) {
+			continue
+		}
+		a := m.p.attrsOf(&src[i])
+		if a.family == "" || a.given == "" {
+			continue
+		}
+		cands = cands[:0]
+		for tok := range strings.SplitSeq(a.given, " ") {
+			cands = append(cands, index[famToken{a.family, tok}]...)
+		}
+		slices.Sort(cands)
+		cands = slices.Compact(cands)
+		for _, j := range cands {
+			if ok, full := compareAttrs(a, tgtAttrs[j]); ok {
+				edges = append(edges, edge{s: int32(i), t: j, full: full})
+			}
+		}
+	}
+	m.resolve(edges, func(live []edge, _, _ []int32) []bool {
+		fullS, fullT := map[int32]int{}, map[int32]int{}
+		for _, e := range live {
+			if e.full {
+				fullS[e.s]++
+				fullT[e.t]++
+			}
+		}
+		auto := make([]bool, len(live))
+		for n, e := range live {
+			auto[n] = e.full && fullS[e.s] == 1 && fullT[e.t] == 1 && tgt[e.t].Keys.Referrer == ""
+		}
+		return auto
+	}, func(e edge, sDeg, tDeg []int32) (uint8, string) {
+		switch {
+		case e.full && tgt[e.t].Keys.Referrer != "":
+			return 2, "names, birth date and birth place are equal, but the target record carries a referrer of another record or system"
+		case e.full:
+			return 2, fmt.Sprintf("names, birth date and birth place are equal, but the match is not unique (%d source and %d target candidates)", sDeg[e.s], tDeg[e.t])
+		case sDeg[e.s] > 1 || tDeg[e.t] > 1:
+			return 3, fmt.Sprintf("the attributes present on both sides are equal, but some are missing and the match is not unique (%d source and %d target candidates)", sDeg[e.s], tDeg[e.t])
+		}
+		return 3, "the attributes present on both sides are equal, but not all of family name, given names, birth date and birth place are present on both"
+	})
+}

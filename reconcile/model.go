@@ -1,0 +1,359 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"time"
+)
+
+// Kind names the record types the engine keeps in step. Plans order their actions by kind first,
+// in the order organisations, persons, groups, memberships, because later kinds refer to earlier ones.
+type Kind string
+
+// The kinds of record, in dependency order.
+const (
+	KindOrganisation Kind = "organisation"
+	KindPerson       Kind = "person"
+	KindGroup        Kind = "group"
+	KindMembership   Kind = "membership"
+)
+
+// Kinds lists every kind in dependency order, for hosts that report per kind.
+var Kinds = []Kind{KindOrganisation, KindPerson, KindGroup, KindMembership}
+
+// rank gives a kind's position in dependency order; unknown kinds sort last.
+func (k Kind) rank() int {
+	switch k {
+	case KindOrganisation:
+		return 0
+	case KindPerson:
+		return 1
+	case KindGroup:
+		return 2
+	case KindMembership:
+		return 3
+	}
+	return 4
+}
+
+// Date is a civil date (no time of day, no zone), as birth dates and validity periods are written
+// in school data. The zero Date means "not given". Dates compare with ==.
+type Date struct {
+	year  int32
+	month uint8
+	day   uint8
+}
+
+// NewDate returns the date y-m-d. It does not normalise: NewDate(2024, 2, 30) is invalid and
+// Valid reports so.
+func NewDate(year int, month time.Month, day int) Date {
+	if year < -1<<31 || year > 1<<31-1 || month < 0 || month > 255 || day < 0 || day > 255 {
+		return Date{year: 0, month: 255, day: 255}
+	}
+	return Date{year: int32(year), month: uint8(month), day: uint8(day)}
+}
+
+// DateOf returns the civil date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return NewDate(y, m, d)
+}
+
+// ParseDate reads YYYY-MM-DD. The empty string is the zero Date.
+func ParseDate(s string) (Date, error) {
+	if s == "" {
+		return Date{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("reconcile: date %q is not YYYY-MM-DD", truncate(s, 32))
+	}
+	return DateOf(t), nil
+}
+
+// Year, Month and Day return the parts of the date.
+func (d Date) Year() int { return int(d.year) }
+
+// Month returns the month of the date.
+func (d Date) Month() time.Month { return time.Month(d.month) }
+
+// Day returns the day of the month.
+func (d Date) Day() int { return int(d.day) }
+
+// IsZero reports whether the date is absent.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Valid reports whether the date is absent or a real calendar day.
+func (d Date) Valid() bool {
+	if d.IsZero() {
+		return true
+	}
+	t := d.Time()
+	return t.Year() == int(d.year) && t.Month() == time.Month(d.month) && t.Day() == int(d.day)
+}
+
+// Time returns the date as midnight UTC.
+func (d Date) Time() time.Time {
+	return time.Date(int(d.year), time.Month(d.month), int(d.day), 0, 0, 0, 0, time.UTC)
+}
+
+// Before reports whether d is earlier than e.
+func (d Date) Before(e Date) bool {
+	if d.year != e.year {
+		return d.year < e.year
+	}
+	if d.month != e.month {
+		return d.month < e.month
+	}
+	return d.day < e.day
+}
+
+// String renders YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	b := make([]byte, 0, 10)
+	b = appendPadded(b, int(d.year), 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.month), 2)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.day), 2)
+	return string(b)
+}
+
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	s := strconv.Itoa(n)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// MarshalText writes YYYY-MM-DD (empty for the zero Date).
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads YYYY-MM-DD (empty for the zero Date).
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Period is a validity period; both ends are inclusive and either may be absent (open).
+type Period struct {
+	From Date `json:"from,omitzero"`
+	To   Date `json:"to,omitzero"`
+}
+
+// IsZero reports whether neither end is given.
+func (p Period) IsZero() bool { return p.From.IsZero() && p.To.IsZero() }
+
+// String renders "from..to" with open ends left empty.
+func (p Period) String() string {
+	if p.IsZero() {
+		return ""
+	}
+	return p.From.String() + ".." + p.To.String()
+}
+
+// Keys are the identifiers one record carries for the two systems being reconciled. On the
+// source side, SourceKey is the record's own key and TargetID is the target's id if the source
+// stores it. On the target side, TargetID is the record's own id and Referrer is the source key
+// the target stores for it (Schulconnex "referrer"). Matching uses both directions.
+type Keys struct {
+	SourceKey string `json:"sourceKey,omitempty"`
+	TargetID  string `json:"targetId,omitempty"`
+	Referrer  string `json:"referrer,omitempty"`
+}
+
+// Context is a person's role at one organisation (a Schulconnex Personenkontext, an SS 12000
+// duty or enrolment). Organisation is the organisation's key in the snapshot's own key space.
+type Context struct {
+	Organisation string `json:"organisation"`
+	Role         string `json:"role"`
+}
+
+// Person is the canonical person record. Empty fields mean "not known" and never erase a value
+// the target holds; Attributes carries fields the model does not know, by name.
+type Person struct {
+	Keys       Keys              `json:"keys"`
+	Revision   string            `json:"revision,omitempty"`
+	FamilyName string            `json:"familyName,omitempty"`
+	GivenNames string            `json:"givenNames,omitempty"`
+	BirthDate  Date              `json:"birthDate,omitzero"`
+	BirthPlace string            `json:"birthPlace,omitempty"`
+	Emails     []string          `json:"emails,omitempty"`
+	EPPNs      []string          `json:"eppns,omitempty"`
+	Protected  bool              `json:"protected,omitempty"`
+	Contexts   []Context         `json:"contexts,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Organisation is the canonical record of a school, school unit or other organisation.
+type Organisation struct {
+	Keys       Keys              `json:"keys"`
+	Revision   string            `json:"revision,omitempty"`
+	Name       string            `json:"name,omitempty"`
+	Type       string            `json:"type,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Group is the canonical record of a class, course, teaching group or other set of persons.
+// Organisation is the owning organisation's key in the snapshot's own key space.
+type Group struct {
+	Keys         Keys              `json:"keys"`
+	Revision     string            `json:"revision,omitempty"`
+	Name         string            `json:"name,omitempty"`
+	Type         string            `json:"type,omitempty"`
+	Organisation string            `json:"organisation,omitempty"`
+	Valid        Period            `json:"valid,omitzero"`
+	Attributes   map[string]string `json:"attributes,omitempty"`
+}
+
+// Membership says that a person belongs to a group in a role for a period. Person and Group are
+// keys in the snapshot's own key space (source keys in a source snapshot, target ids in a target
+// snapshot); a membership is identified by that pair. ID and Revision are the target's own id and
+// revision of the membership record, when it has them.
+type Membership struct {
+	ID       string `json:"id,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	Person   string `json:"person"`
+	Group    string `json:"group"`
+	Role     string `json:"role,omitempty"`
+	Period   Period `json:"period,omitzero"`
+}
+
+// Snapshot is everything one side holds at one moment. Planning reads two of them and never
+// changes them. AsSource turns one into a Source.
+type Snapshot struct {
+	Organisations []Organisation `json:"organisations,omitempty"`
+	Persons       []Person       `json:"persons,omitempty"`
+	Groups        []Group        `json:"groups,omitempty"`
+	Memberships   []Membership   `json:"memberships,omitempty"`
+}
+
+// Source is the side whose data is authoritative: it yields its current records. Adapters for
+// concrete APIs (SS 12000, Schulconnex, ...) live in the client packages. A source that also
+// has organisations implements OrganisationSource.
+type Source interface {
+	Persons(ctx context.Context) iter.Seq2[Person, error]
+	Groups(ctx context.Context) iter.Seq2[Group, error]
+	Memberships(ctx context.Context) iter.Seq2[Membership, error]
+}
+
+// OrganisationSource is implemented by sources and targets that also hold organisations.
+type OrganisationSource interface {
+	Organisations(ctx context.Context) iter.Seq2[Organisation, error]
+}
+
+// Target is the side being kept in step. It yields its current state like a Source and applies
+// one action at a time. Apply must refuse (with an error wrapping ErrStale) an update or removal
+// whose Action.Revision no longer matches the record, when the target has revisions, so that a
+// concurrent change is never overwritten.
+type Target interface {
+	Source
+	Apply(ctx context.Context, a Action) (Written, error)
+}
+
+// Written is what a target reports after applying one action: the record's id (new for
+// creates) and its new revision, if the target keeps revisions.
+type Written struct {
+	TargetID string `json:"targetId,omitempty"`
+	Revision string `json:"revision,omitempty"`
+}
+
+// Importer takes approved imports (Schulconnex cases 4 and 5: records the target holds that the
+// source does not) into the source system. It returns the record's new source key.
+type Importer interface {
+	Import(ctx context.Context, a Action) (sourceKey string, err error)
+}
+
+// Load reads a whole Source (or Target) into a Snapshot. The first error stops the read; it is
+// returned with the kind that failed.
+func Load(ctx context.Context, src Source) (*Snapshot, error) {
+	var s Snapshot
+	var err error
+	if os, ok := src.(OrganisationSource); ok {
+		if s.Organisations, err = collect(os.Organisations(ctx)); err != nil {
+			return nil, fmt.Errorf("reconcile: reading organisations: %w", err)
+		}
+	}
+	if s.Persons, err = collect(src.Persons(ctx)); err != nil {
+		return nil, fmt.Errorf("reconcile: reading persons: %w", err)
+	}
+	if s.Groups, err = collect(src.Groups(ctx)); err != nil {
+		return nil, fmt.Errorf("reconcile: reading groups: %w", err)
+	}
+	if s.Memberships, err = collect(src.Memberships(ctx)); err != nil {
+		return nil, fmt.Errorf("reconcile: reading memberships: %w", err)
+	}
+	return &s, nil
+}
+
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	if seq == nil {
+		return nil, nil
+	}
+	for v, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// AsSource returns the snapshot as a Source (with organisations), for tests and for hosts
+// that load data their own way.
+func (s *Snapshot) AsSource() Source { return snapshotSource{s} }
+
+type snapshotSource struct{ s *Snapshot }
+
+func (v snapshotSource) Organisations(ctx context.Context) iter.Seq2[Organisation, error] {
+	return sliceSeq(ctx, v.s.Organisations)
+}
+
+func (v snapshotSource) Persons(ctx context.Context) iter.Seq2[Person, error] {
+	return sliceSeq(ctx, v.s.Persons)
+}
+
+func (v snapshotSource) Groups(ctx context.Context) iter.Seq2[Group, error] {
+	return sliceSeq(ctx, v.s.Groups)
+}
+
+func (v snapshotSource) Memberships(ctx context.Context) iter.Seq2[Membership, error] {
+	return sliceSeq(ctx, v.s.Memberships)
+}
+
+func sliceSeq[T any](ctx context.Context, items []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for i := range items {
+			if err := ctx.Err(); err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			if !yield(items[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

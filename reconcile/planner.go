@@ -1,0 +1,794 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// planInputs is what a plan was computed from, kept so Answer can re-plan.
+type planInputs struct {
+	src, tgt *Snapshot
+	opts     Options
+}
+
+// NewPlan compares a source snapshot with a target snapshot and returns the plan that brings
+// the target in step: pure computation, no I/O, no clock. The same inputs give the same plan,
+// whatever the order of the records in the snapshots. Snapshots must not be changed while the
+// plan is in use (Answer re-plans from them). A nil snapshot is empty.
+//
+// The plan's safety holds are evaluated (Plan.Tripped) but do not make NewPlan fail: a host
+// shows the plan, and Apply refuses it. Errors are returned only for invalid options.
+func NewPlan(src, tgt *Snapshot, opts Options) (*Plan, error) {
+	if src == nil {
+		src = &Snapshot{}
+	}
+	if tgt == nil {
+		tgt = &Snapshot{}
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	fingerprint := make(chan string, 1)
+	go func() { fingerprint <- fingerprintInputs(src, tgt, &opts) }()
+
+	p := newPlanner(src, tgt, opts)
+	p.planOrganisations()
+	p.planPersons()
+	p.planGroups()
+	p.planMemberships()
+	plan := p.result()
+	plan.Inputs = <-fingerprint
+	plan.inputs = &planInputs{src: src, tgt: tgt, opts: opts}
+	plan.seal()
+	return plan, nil
+}
+
+func (o *Options) validate() error {
+	var errs []error
+	if o.Removals.Enabled && o.Now.IsZero() {
+		errs = append(errs, errors.New("reconcile: removals need Options.Now"))
+	}
+	if o.Removals.GraceDays < 0 {
+		errs = append(errs, errors.New("reconcile: Removals.GraceDays is negative"))
+	}
+	for i, h := range o.Holds {
+		if h.Kind != "" && h.Kind.rank() > 3 {
+			errs = append(errs, fmt.Errorf("reconcile: hold %d: unknown kind %q", i, truncate(string(h.Kind), 32)))
+		}
+		switch h.Op {
+		case OpCreate, OpUpdate, OpRestore, OpImport, OpDeactivate, OpDelete:
+		default:
+			errs = append(errs, fmt.Errorf("reconcile: hold %d: op %q cannot be held", i, truncate(string(h.Op), 32)))
+		}
+		if h.Max < 0 || h.Percent < 0 || math.IsNaN(h.Percent) || math.IsInf(h.Percent, 0) {
+			errs = append(errs, fmt.Errorf("reconcile: hold %d: negative or invalid threshold", i))
+		}
+	}
+	for i, d := range o.Decisions {
+		if d.Verdict != Approve && d.Verdict != Reject && d.Verdict != Undecided {
+			errs = append(errs, fmt.Errorf("reconcile: decision %d: unknown verdict %q", i, truncate(string(d.Verdict), 32)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolution says what the plan does with one source record, for the records that refer to it.
+type resolution struct {
+	state  resState
+	target int32 // the paired target record when state is resPaired
+}
+
+type resState uint8
+
+const (
+	resInvalid   resState = iota // no unique key
+	resPaired                    // paired with a target record that is kept in step
+	resCreated                   // created by this plan
+	resPending                   // waits for a decision
+	resProtected                 // a person with protected identity, left out
+)
+
+func (s resState) blockedReason(kind Kind) string {
+	switch s {
+	case resPending:
+		return "the " + string(kind) + " waits for a decision"
+	case resProtected:
+		return "the person has a protected identity and is left out"
+	}
+	return "the " + string(kind) + " is not synchronised (missing or repeated key)"
+}
+
+// decisionKey names a pairing (source key and target id) or an import (target id only).
+type decisionKey struct {
+	kind     Kind
+	src, tgt string
+}
+
+type planner struct {
+	src, tgt *Snapshot
+	opts     Options
+	places   placeNormaliser
+	now      time.Time
+	grace    time.Duration
+
+	created     map[Record]bool
+	deactivated map[Record]time.Time
+	verdicts    map[decisionKey]Verdict
+	decisionIDs map[decisionKey]string
+	used        map[string]bool
+
+	actions   [4][]Action
+	unchanged [4]int
+
+	orgs, persons, groups       *matcher
+	orgRes, personRes, groupRes []resolution
+	// personKept and groupKept mark target records paired with a source record that is kept
+	// in step: their memberships are this pipeline's to manage.
+	personKept, groupKept []bool
+}
+
+func newPlanner(src, tgt *Snapshot, opts Options) *planner {
+	p := &planner{
+		src: src, tgt: tgt, opts: opts,
+		places:      opts.Places.prepare(),
+		now:         opts.Now,
+		grace:       time.Duration(opts.Removals.GraceDays) * 24 * time.Hour,
+		created:     make(map[Record]bool, len(opts.History.Created)),
+		deactivated: make(map[Record]time.Time, len(opts.History.Deactivated)),
+		used:        map[string]bool{},
+	}
+	if p.opts.Holds == nil {
+		p.opts.Holds = DefaultHolds()
+	}
+	for _, r := range opts.History.Created {
+		p.created[r] = true
+	}
+	for _, d := range opts.History.Deactivated {
+		r := Record{Kind: d.Kind, TargetID: d.TargetID}
+		if old, ok := p.deactivated[r]; !ok || d.Since.Before(old) {
+			p.deactivated[r] = d.Since
+		}
+	}
+	for _, d := range opts.Decisions {
+		k, ok := parseDecisionID(d.ID)
+		if !ok {
+			continue
+		}
+		if p.verdicts == nil {
+			p.verdicts = map[decisionKey]Verdict{}
+			p.decisionIDs = map[decisionKey]string{}
+		}
+		// A later decision on the same action wins, so Answer can overrule a kept one.
+		p.verdicts[k] = d.Verdict
+		p.decisionIDs[k] = d.ID
+	}
+	return p
+}
+
+// parseDecisionID reads an action ID of the form kind/s=KEY/t=ID (either part optional).
+func parseDecisionID(id string) (decisionKey, bool) {
+	kind, rest, ok := strings.Cut(id, "/")
+	if !ok || Kind(kind).rank() > 3 {
+		return decisionKey{}, false
+	}
+	k := decisionKey{kind: Kind(kind)}
+	for part := range strings.SplitSeq(rest, "/") {
+		name, val, ok := strings.Cut(part, "=")
+		if !ok {
+			return decisionKey{}, false
+		}
+		v, err := url.QueryUnescape(val)
+		if err != nil {
+			return decisionKey{}, false
+		}
+		switch name {
+		case "s":
+			k.src = v
+		case "t":
+			k.tgt = v
+		default:
+			return decisionKey{}, false
+		}
+	}
+	return k, true
+}
+
+// verdict returns the decision on a pairing or import, remembering that it was used.
+func (p *planner) verdict(kind Kind, src, tgt string) Verdict {
+	if p.verdicts == nil {
+		return Undecided
+	}
+	k := decisionKey{kind: kind, src: src, tgt: tgt}
+	v, ok := p.verdicts[k]
+	if ok && v != Undecided {
+		p.used[p.decisionIDs[k]] = true
+	}
+	return v
+}
+
+func (p *planner) add(a Action) {
+	r := a.Kind.rank()
+	if r > 3 {
+		r = 3
+	}
+	p.actions[r] = append(p.actions[r], a)
+}
+
+func (p *planner) countUnchanged(a Action) {
+	if p.opts.IncludeUnchanged {
+		p.add(a)
+		return
+	}
+	p.unchanged[a.Kind.rank()]++
+}
+
+// owned reports whether a target record is this pipeline's: it carries this pipeline's
+// referrer or the pipeline created it.
+func (p *planner) owned(kind Kind, k *Keys) bool {
+	if _, ok := p.ownReferrer(k.Referrer); ok {
+		return true
+	}
+	return p.created[Record{Kind: kind, TargetID: k.TargetID}]
+}
+
+// orgRef maps an organisation key from the source into the target's key space. need is true
+// when the organisation is created by this plan (the key stays a source key until Apply knows
+// the new id); ok is false when the organisation waits for a decision or is not synchronised.
+// Keys of organisations the source snapshot does not list pass through unchanged: they are
+// codes both systems share.
+func (p *planner) orgRef(key string) (ref string, need, ok bool) {
+	if p.orgs == nil || len(p.src.Organisations) == 0 {
+		return key, false, true
+	}
+	i, found := p.orgs.srcByKey[key]
+	if !found {
+		return key, false, true
+	}
+	switch r := p.orgRes[i]; r.state {
+	case resPaired:
+		return p.tgt.Organisations[r.target].Keys.TargetID, false, true
+	case resCreated:
+		return key, true, true
+	}
+	return "", false, false
+}
+
+// keyPointers lists the keys of a slice of records.
+func keyPointers[T any](items []T, keys func(*T) *Keys) []*Keys {
+	out := make([]*Keys, len(items))
+	for i := range items {
+		out[i] = keys(&items[i])
+	}
+	return out
+}
+
+// pairedAction starts the action for a source record paired with a target record.
+func (p *planner) pairedAction(m *matcher, i int, before *Keys, revision string, diffs []Diff) Action {
+	t := m.srcMatch[i]
+	a := Action{
+		ID: recordID(m.kind, before.SourceKey, ""), Kind: m.kind, Case: int(m.srcCase[i]),
+		SourceKey: before.SourceKey, TargetID: m.tgtKeys[t].TargetID, Revision: revision, Diffs: diffs,
+	}
+	if m.srcApproved[i] {
+		a.Confirm = Approved
+	}
+	_, wasDeactivated := p.deactivated[Record{Kind: m.kind, TargetID: a.TargetID}]
+	switch {
+	case wasDeactivated:
+		a.Op = OpRestore
+		a.Diffs = append([]Diff{{Field: fieldState, Before: "deactivated", After: "active"}}, diffs...)
+		a.Reason = "the record reappeared in the source during its grace period"
+	case len(diffs) > 0:
+		a.Op = OpUpdate
+		a.Reason = pairedReason(m.kind, a.Case, a.Confirm == Approved)
+	default:
+		a.Op = OpUnchanged
+		a.Reason = "the target matches the source"
+	}
+	return a
+}
+
+func pairedReason(kind Kind, c int, approved bool) string {
+	switch {
+	case approved:
+		return "matched by a confirmed decision; fields differ"
+	case c == 2:
+		return "matched without keys: names, birth date and birth place are equal; fields differ"
+	}
+	_ = kind
+	return "matched by key; fields differ"
+}
+
+// pendingAction describes a pairing that waits for a decision.
+func (p *planner) pendingAction(m *matcher, pp pendingPair, diffs []Diff) Action {
+	s, t := m.srcKeys[pp.s], m.tgtKeys[pp.t]
+	return Action{
+		ID: recordID(m.kind, s.SourceKey, t.TargetID), Kind: m.kind, Op: OpUpdate, Case: int(pp.cas),
+		Confirm: Pending, Reason: pp.reason, SourceKey: s.SourceKey, TargetID: t.TargetID, Diffs: diffs,
+	}
+}
+
+// unmatchedTarget plans a target record no source record pairs with: deactivation, deletion
+// after the grace period, or an import offer. ownedCase and foreignCase are the Schulconnex case
+// numbers of the import offers for the kind.
+func (p *planner) unmatchedTarget(kind Kind, k *Keys, revision string, ownedCase, foreignCase int) (Action, bool) {
+	a := Action{ID: recordID(kind, "", k.TargetID), Kind: kind, TargetID: k.TargetID, Revision: revision}
+	rec := Record{Kind: kind, TargetID: k.TargetID}
+	since, wasDeactivated := p.deactivated[rec]
+	owned := p.owned(kind, k)
+	switch {
+	case owned && p.opts.Removals.Enabled && wasDeactivated && !p.now.Before(since.Add(p.grace)):
+		a.Op = OpDelete
+		a.Reason = fmt.Sprintf("gone from the source; the grace period of %d days ended", p.opts.Removals.GraceDays)
+		a.Diffs = []Diff{{Field: fieldState, Before: "deactivated", After: "deleted"}}
+	case owned && wasDeactivated:
+		a.Op = OpUnchanged
+		a.Reason = "deactivated; waiting for the grace period to end"
+		if !p.opts.Removals.Enabled {
+			a.Reason = "deactivated earlier; removals are off, so it stays deactivated"
+		}
+	case owned && p.opts.Removals.Enabled:
+		a.Op = OpDeactivate
+		a.Reason = fmt.Sprintf("gone from the source; deleted after %d days unless it reappears", p.opts.Removals.GraceDays)
+		a.Diffs = []Diff{{Field: fieldState, Before: "active", After: "deactivated"}}
+	default:
+		a.Op = OpImport
+		a.Case = foreignCase
+		a.Reason = "the target holds a record the source does not know"
+		if owned {
+			a.Case = ownedCase
+			a.Reason = "the record carries this pipeline's referrer, but the source no longer has it (for example after restoring a backup)"
+		}
+		switch p.verdict(kind, "", k.TargetID) {
+		case Approve:
+			a.Confirm = Approved
+		case Reject:
+			a.Confirm = Rejected
+		default:
+			a.Confirm = Pending
+		}
+	}
+	return a, a.Op != OpUnchanged
+}
+
+func (p *planner) planOrganisations() {
+	src, tgt := p.src.Organisations, p.tgt.Organisations
+	keys := func(o *Organisation) *Keys { return &o.Keys }
+	m := newMatcher(p, KindOrganisation, keyPointers(src, keys), keyPointers(tgt, keys))
+	p.orgs = m
+	m.matchByKeys()
+	p.orgRes = make([]resolution, len(src))
+	for i := range src {
+		s := &src[i]
+		switch {
+		case !m.srcOK[i]:
+		case m.srcPending[i]:
+			p.orgRes[i].state = resPending
+		case m.srcMatch[i] >= 0:
+			t := &tgt[m.srcMatch[i]]
+			after, diffs := p.organisationAfter(s, t)
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Organisation = &Change[Organisation]{Before: t, After: &after}
+			p.addPaired(a)
+			p.orgRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
+		default:
+			after, diffs := p.organisationAfter(s, nil)
+			p.add(Action{ID: recordID(KindOrganisation, s.Keys.SourceKey, ""), Kind: KindOrganisation, Op: OpCreate,
+				Case: 4, Reason: "the source has a record the target lacks", SourceKey: s.Keys.SourceKey,
+				Diffs: diffs, Organisation: &Change[Organisation]{After: &after}})
+			p.orgRes[i].state = resCreated
+		}
+	}
+	for _, pp := range m.pending {
+		after, diffs := p.organisationAfter(&src[pp.s], &tgt[pp.t])
+		a := p.pendingAction(m, pp, diffs)
+		a.Revision = tgt[pp.t].Revision
+		a.Organisation = &Change[Organisation]{Before: &tgt[pp.t], After: &after}
+		p.add(a)
+	}
+	for j := range tgt {
+		if m.tgtFree(j) {
+			t := &tgt[j]
+			if a, ok := p.unmatchedTarget(KindOrganisation, &t.Keys, t.Revision, 2, 3); ok {
+				a.Organisation = &Change[Organisation]{Before: t}
+				p.add(a)
+			} else {
+				p.countUnchanged(a)
+			}
+		}
+	}
+}
+
+// addPaired adds the action of a paired record, or counts it when nothing changes.
+func (p *planner) addPaired(a Action) {
+	if a.Op == OpUnchanged {
+		if p.opts.IncludeUnchanged {
+			p.add(a)
+		} else {
+			p.unchanged[a.Kind.rank()]++
+		}
+		return
+	}
+	p.add(a)
+}
+
+func (p *planner) planPersons() {
+	src, tgt := p.src.Persons, p.tgt.Persons
+	keys := func(x *Person) *Keys { return &x.Keys }
+	m := newMatcher(p, KindPerson, keyPointers(src, keys), keyPointers(tgt, keys))
+	p.persons = m
+	m.matchByKeys()
+	m.matchPersonsByAttributes(src, tgt)
+	p.personRes = make([]resolution, len(src))
+	p.personKept = make([]bool, len(tgt))
+	excluded := func(s *Person) bool { return s.Protected && !p.opts.IncludeProtected }
+	for i := range src {
+		s := &src[i]
+		switch {
+		case !m.srcOK[i]:
+		case m.srcPending[i]:
+			p.personRes[i].state = resPending
+		case m.srcMatch[i] >= 0 && excluded(s):
+			p.personRes[i].state = resProtected
+			p.protectedPaired(m, i)
+		case m.srcMatch[i] >= 0:
+			t := &tgt[m.srcMatch[i]]
+			after, diffs, needs := p.personAfter(s, t)
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Needs = needs
+			a.Person = &Change[Person]{Before: t, After: &after}
+			p.addPaired(a)
+			p.personRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
+			p.personKept[m.srcMatch[i]] = true
+		case excluded(s):
+			p.personRes[i].state = resProtected
+			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpSkip,
+				SourceKey: s.Keys.SourceKey, Reason: "protected identity: left out of the target"})
+		default:
+			after, diffs, needs := p.personAfter(s, nil)
+			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpCreate,
+				Case: 6, Reason: "no target record matches by key or attributes", SourceKey: s.Keys.SourceKey,
+				Diffs: diffs, Needs: needs, Person: &Change[Person]{After: &after}})
+			p.personRes[i].state = resCreated
+		}
+	}
+	for _, pp := range m.pending {
+		t := &tgt[pp.t]
+		if excluded(&src[pp.s]) {
+			// The decision is still needed, but the plan carries none of the protected person's data.
+			a := p.pendingAction(m, pp, nil)
+			a.Revision = t.Revision
+			p.add(a)
+			continue
+		}
+		after, diffs, needs := p.personAfter(&src[pp.s], t)
+		a := p.pendingAction(m, pp, diffs)
+		a.Revision = t.Revision
+		a.Needs = needs
+		a.Person = &Change[Person]{Before: t, After: &after}
+		p.add(a)
+	}
+	for j := range tgt {
+		if m.tgtFree(j) {
+			t := &tgt[j]
+			if a, ok := p.unmatchedTarget(KindPerson, &t.Keys, t.Revision, 4, 5); ok {
+				a.Person = &Change[Person]{Before: t}
+				p.add(a)
+			} else {
+				p.countUnchanged(a)
+			}
+		}
+	}
+}
+
+// protectedPaired plans a target record paired with a person whose identity is protected: the
+// record should not be in the target, so it is removed like one that left the source when
+// removals are on and the record is this pipeline's, and skipped otherwise.
+func (p *planner) protectedPaired(m *matcher, i int) {
+	t := &p.tgt.Persons[m.srcMatch[i]]
+	key := p.src.Persons[i].Keys.SourceKey
+	if p.opts.Removals.Enabled && (m.srcCase[i] == 1 || p.owned(KindPerson, &t.Keys)) {
+		a, _ := p.unmatchedTarget(KindPerson, &t.Keys, t.Revision, 4, 5)
+		if a.Op == OpImport { // cannot happen with removals on; kept for safety
+			a.Op, a.Confirm = OpSkip, ""
+		}
+		a.ID = recordID(KindPerson, key, "")
+		a.SourceKey = key
+		a.Case = 0
+		a.Reason = "protected identity: " + a.Reason
+		if a.Op == OpUnchanged {
+			p.countUnchanged(a)
+			return
+		}
+		p.add(a)
+		return
+	}
+	p.add(Action{ID: recordID(KindPerson, key, ""), Kind: KindPerson, Op: OpSkip, SourceKey: key,
+		TargetID: t.Keys.TargetID, Reason: "protected identity: left out; the target still holds a record of this person (removals are off or the record is not this pipeline's)"})
+}
+
+func (p *planner) planGroups() {
+	src, tgt := p.src.Groups, p.tgt.Groups
+	keys := func(g *Group) *Keys { return &g.Keys }
+	m := newMatcher(p, KindGroup, keyPointers(src, keys), keyPointers(tgt, keys))
+	p.groups = m
+	m.matchByKeys()
+	p.groupRes = make([]resolution, len(src))
+	p.groupKept = make([]bool, len(tgt))
+	for i := range src {
+		s := &src[i]
+		switch {
+		case !m.srcOK[i]:
+		case m.srcPending[i]:
+			p.groupRes[i].state = resPending
+		case m.srcMatch[i] >= 0:
+			t := &tgt[m.srcMatch[i]]
+			after, diffs, needs := p.groupAfter(s, t)
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Needs = needs
+			a.Group = &Change[Group]{Before: t, After: &after}
+			p.addPaired(a)
+			p.groupRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
+			p.groupKept[m.srcMatch[i]] = true
+		default:
+			after, diffs, needs := p.groupAfter(s, nil)
+			p.add(Action{ID: recordID(KindGroup, s.Keys.SourceKey, ""), Kind: KindGroup, Op: OpCreate,
+				Case: 4, Reason: "the source has a group the target lacks", SourceKey: s.Keys.SourceKey,
+				Diffs: diffs, Needs: needs, Group: &Change[Group]{After: &after}})
+			p.groupRes[i].state = resCreated
+		}
+	}
+	for _, pp := range m.pending {
+		t := &tgt[pp.t]
+		after, diffs, needs := p.groupAfter(&src[pp.s], t)
+		a := p.pendingAction(m, pp, diffs)
+		a.Revision = t.Revision
+		a.Needs = needs
+		a.Group = &Change[Group]{Before: t, After: &after}
+		p.add(a)
+	}
+	for j := range tgt {
+		if m.tgtFree(j) {
+			t := &tgt[j]
+			a, ok := p.unmatchedTarget(KindGroup, &t.Keys, t.Revision, 2, 3)
+			if ok {
+				if a.Op == OpImport && a.Case == 3 {
+					a.Reason = "the target holds a group the source does not know (for example one made by a timetabling system); it is never imported without a decision"
+				}
+				a.Group = &Change[Group]{Before: t}
+				p.add(a)
+			} else {
+				p.countUnchanged(a)
+			}
+		}
+	}
+}
+
+func (p *planner) planMemberships() {
+	src, tgt := p.src.Memberships, p.tgt.Memberships
+	pm, gm := p.persons, p.groups
+
+	// Index the target's memberships by the pair of target record indexes.
+	const dup = -2
+	tgtPair := make(map[uint64]int32, len(tgt))
+	tgtKey := make([]uint64, len(tgt))
+	tgtValid := make([]bool, len(tgt))
+	var dupPairs map[uint64]int
+	for j := range tgt {
+		tp, ok1 := pm.tgtByID[tgt[j].Person]
+		tg, ok2 := gm.tgtByID[tgt[j].Group]
+		if !ok1 || !ok2 {
+			continue // refers to records the target snapshot does not hold: not ours to judge
+		}
+		k := pairIndex(tp, tg)
+		tgtKey[j], tgtValid[j] = k, true
+		if prev, seen := tgtPair[k]; seen {
+			if dupPairs == nil {
+				dupPairs = map[uint64]int{}
+			}
+			if prev != dup {
+				dupPairs[k] = 1
+			}
+			dupPairs[k]++
+			tgtPair[k] = dup
+			continue
+		}
+		tgtPair[k] = int32(j)
+	}
+
+	// First pass: resolve each source membership to source record indexes and to the target
+	// membership it hits, and count the hits per target membership.
+	const unknown = -1
+	srcPerson := make([]int32, len(src))
+	srcGroup := make([]int32, len(src))
+	hit := make([]int32, len(src))
+	hits := make([]uint8, len(tgt))
+	var createdPairs map[uint64]int
+	for i := range src {
+		hit[i] = unknown
+		pi, ok1 := pm.srcByKey[src[i].Person]
+		gi, ok2 := gm.srcByKey[src[i].Group]
+		srcPerson[i], srcGroup[i] = unknown, unknown
+		if ok1 {
+			srcPerson[i] = pi
+		}
+		if ok2 {
+			srcGroup[i] = gi
+		}
+		if !ok1 || !ok2 {
+			continue
+		}
+		pr, gr := p.personRes[pi], p.groupRes[gi]
+		switch {
+		case pr.state == resPaired && gr.state == resPaired:
+			if j, ok := tgtPair[pairIndex(pr.target, gr.target)]; ok {
+				hit[i] = j
+				if j != dup && hits[j] < 255 {
+					hits[j]++
+				}
+				continue
+			}
+		case (pr.state == resPaired || pr.state == resCreated) && (gr.state == resPaired || gr.state == resCreated):
+		default:
+			continue
+		}
+		if createdPairs == nil {
+			createdPairs = map[uint64]int{}
+		}
+		createdPairs[pairIndex(pi, gi)]++
+	}
+
+	// Second pass: one action per source membership; repeats collapse to one skip.
+	for i := range src {
+		sm := &src[i]
+		pi, gi, j := srcPerson[i], srcGroup[i], hit[i]
+		var pr, gr resolution
+		if pi != unknown {
+			pr = p.personRes[pi]
+		}
+		if gi != unknown {
+			gr = p.groupRes[gi]
+		}
+		skip := func(reason string) {
+			k := pairKey(sm.Person, sm.Group)
+			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpSkip, SourceKey: k, Reason: reason})
+		}
+		switch {
+		case pi == unknown:
+			skip("the membership refers to a person the source does not list")
+		case gi == unknown:
+			skip("the membership refers to a group the source does not list")
+		case pr.state != resPaired && pr.state != resCreated:
+			skip(pr.state.blockedReason(KindPerson))
+		case gr.state != resPaired && gr.state != resCreated:
+			skip(gr.state.blockedReason(KindGroup))
+		case j == dup:
+			skip("the target holds this membership more than once; it is left alone")
+		case j >= 0 && hits[j] > 1:
+			skip("the source lists this membership more than once")
+		case j >= 0:
+			t := &tgt[j]
+			after, diffs := membershipAfter(*sm, t)
+			if len(diffs) == 0 {
+				if p.opts.IncludeUnchanged {
+					k := pairKey(sm.Person, sm.Group)
+					p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpUnchanged,
+						SourceKey: k, TargetID: t.ID, Revision: t.Revision, Reason: "the target matches the source"})
+				} else {
+					p.unchanged[KindMembership.rank()]++
+				}
+				continue
+			}
+			k := pairKey(sm.Person, sm.Group)
+			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpUpdate,
+				SourceKey: k, TargetID: t.ID, Revision: t.Revision, Reason: "role or period differ", Diffs: diffs,
+				Membership: &Change[Membership]{Before: t, After: &after}})
+		case createdPairs[pairIndex(pi, gi)] > 1:
+			skip("the source lists this membership more than once")
+		default:
+			after := Membership{Person: sm.Person, Group: sm.Group, Role: sm.Role, Period: sm.Period}
+			var needs []Ref
+			if pr.state == resPaired {
+				after.Person = pm.tgtKeys[pr.target].TargetID
+			} else {
+				needs = append(needs, Ref{Kind: KindPerson, SourceKey: sm.Person})
+			}
+			if gr.state == resPaired {
+				after.Group = gm.tgtKeys[gr.target].TargetID
+			} else {
+				needs = append(needs, Ref{Kind: KindGroup, SourceKey: sm.Group})
+			}
+			var d fieldDiffs
+			if sm.Role != "" {
+				d.add(fieldRole, "", sm.Role)
+			}
+			if !sm.Period.IsZero() {
+				d.add(fieldPeriod, "", sm.Period.String())
+			}
+			k := pairKey(sm.Person, sm.Group)
+			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpCreate, SourceKey: k,
+				Reason: "the source has a membership the target lacks", Diffs: d, Needs: needs,
+				Membership: &Change[Membership]{After: &after}})
+		}
+	}
+
+	// Target memberships no source membership hits: removed when removals are on and both the
+	// person and the group are kept in step by this pipeline; others are not this pipeline's.
+	for j := range tgt {
+		if !tgtValid[j] || hits[j] > 0 {
+			continue
+		}
+		t := &tgt[j]
+		k := tgtKey[j]
+		tp, tg := int32(k>>32), int32(uint32(k))
+		if n := dupPairs[k]; n > 0 {
+			p.add(Action{ID: string(KindMembership) + "/t=" + pairKey(t.Person, t.Group), Kind: KindMembership, Op: OpSkip,
+				Reason: fmt.Sprintf("the target holds this membership %d times; it is left alone", n)})
+			continue
+		}
+		if !p.personKept[tp] || !p.groupKept[tg] {
+			continue
+		}
+		a := Action{ID: string(KindMembership) + "/t=" + pairKey(t.Person, t.Group), Kind: KindMembership,
+			TargetID: t.ID, Revision: t.Revision, Membership: &Change[Membership]{Before: t}}
+		if p.opts.Removals.Enabled {
+			a.Op, a.Reason = OpDelete, "the source no longer has this membership"
+			a.Diffs = []Diff{{Field: fieldState, Before: "member", After: "removed"}}
+		} else {
+			a.Op, a.Reason = OpSkip, "the source no longer has this membership; removals are off"
+		}
+		p.add(a)
+	}
+}
+
+// pairIndex packs two record indexes into one map key.
+func pairIndex(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
+// result assembles the plan: actions sorted by kind and ID, repeats collapsed, counts.
+func (p *planner) result() *Plan {
+	plan := &Plan{Version: PlanVersion, Holds: p.opts.Holds}
+	if !p.opts.Now.IsZero() {
+		plan.Now = p.opts.Now.UTC()
+	}
+	n := 0
+	for r := range p.actions {
+		slices.SortFunc(p.actions[r], func(a, b Action) int { return strings.Compare(a.ID, b.ID) })
+		p.actions[r] = slices.CompactFunc(p.actions[r], func(a, b Action) bool { return a.ID == b.ID })
+		n += len(p.actions[r])
+	}
+	plan.Actions = make([]Action, 0, n)
+	for r := range p.actions {
+		plan.Actions = append(plan.Actions, p.actions[r]...)
+		p.actions[r] = nil
+	}
+	plan.ByKind = make(map[Kind]Counts, len(Kinds))
+	for r, k := range Kinds {
+		c := Counts{Unchanged: p.unchanged[r]}
+		plan.ByKind[k] = c
+	}
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		c := plan.ByKind[a.Kind]
+		c.Add(a.Outcome())
+		plan.ByKind[a.Kind] = c
+		plan.Counts.Add(a.Outcome())
+	}
+	for r := range Kinds {
+		plan.Counts.Unchanged += p.unchanged[r]
+	}
+	plan.TargetSizes = map[Kind]int{
+		KindOrganisation: len(p.tgt.Organisations), KindPerson: len(p.tgt.Persons),
+		KindGroup: len(p.tgt.Groups), KindMembership: len(p.tgt.Memberships),
+	}
+	for id := range p.used {
+		k, _ := parseDecisionID(id)
+		plan.Decisions = append(plan.Decisions, Decision{ID: id, Verdict: p.verdicts[k]})
+	}
+	slices.SortFunc(plan.Decisions, func(a, b Decision) int { return strings.Compare(a.ID, b.ID) })
+	return plan
+}
