@@ -46,6 +46,7 @@ type gen struct {
 	// persons [univFrom, univTo) are university students (their e-mails are on student.<Domain>)
 	univFrom, univTo int
 	offIdx           map[ID]int32
+	eppnUsed         map[string]bool // NextDay: EPPNs of the earlier population
 }
 
 // streams of the seed (fixed forever: changing one changes every population)
@@ -260,16 +261,22 @@ func (g *gen) contact(p *Person, domain string, univ bool) {
 		if r.chance(g.pEPPN) {
 			prefix := (given + "xx")[:2] + (family + "xx")[:2]
 			prefix = strings.ReplaceAll(prefix, "-", "x")
-			n := g.eppns[prefix]
-			g.eppns[prefix] = n + 1
 			// four digits that look random but never repeat for a prefix
 			h := uint32(2166136261)
 			for i := 0; i < len(prefix); i++ {
 				h = (h ^ uint32(prefix[i])) * 16777619
 			}
-			p.EPPN = prefix + strconv.Itoa(1000+int((n*7919+h%9000)%9000)) + "@" + domain
-			if n >= 9000 {
-				p.EPPN = prefix + strconv.Itoa(10000+int(n)) + "@" + domain
+			for {
+				n := g.eppns[prefix]
+				g.eppns[prefix] = n + 1
+				e := prefix + strconv.Itoa(1000+int((n*7919+h%9000)%9000)) + "@" + domain
+				if n >= 9000 {
+					e = prefix + strconv.Itoa(10000+int(n)) + "@" + domain
+				}
+				if g.eppnUsed == nil || !g.eppnUsed[e] {
+					p.EPPN = e
+					break
+				}
 			}
 		}
 		return
