@@ -488,24 +488,30 @@ func beforeImage(a *Action) (string, [32]byte, bool) {
 	return "", [32]byte{}, false
 }
 
+// The digest functions hash a record's content without its revision, for before-image checks.
+
 func digestPerson(x *Person) [32]byte {
-	m := sumPersons([]Person{*x})
-	return m.limbsDigest()
+	c := *x
+	c.Revision = ""
+	return sumPersons([]Person{c}).limbsDigest()
 }
 
 func digestGroup(x *Group) [32]byte {
-	m := sumGroups([]Group{*x})
-	return m.limbsDigest()
+	c := *x
+	c.Revision = ""
+	return sumGroups([]Group{c}).limbsDigest()
 }
 
 func digestOrganisation(x *Organisation) [32]byte {
-	m := sumOrganisations([]Organisation{*x})
-	return m.limbsDigest()
+	c := *x
+	c.Revision = ""
+	return sumOrganisations([]Organisation{c}).limbsDigest()
 }
 
 func digestMembership(x *Membership) [32]byte {
-	m := sumMemberships([]Membership{*x})
-	return m.limbsDigest()
+	c := *x
+	c.Revision = ""
+	return sumMemberships([]Membership{c}).limbsDigest()
 }
 
 // limbsDigest returns the sum of a single record as a digest.

@@ -218,9 +218,9 @@ type planHeader struct {
 	Counts      Counts          `json:"counts"`
 	ByKind      map[Kind]Counts `json:"byKind"`
 	TargetSizes map[Kind]int    `json:"targetSizes"`
-	Holds       []Hold          `json:"holds"`
-	Tripped     []Trip          `json:"tripped"`
-	Decisions   []Decision      `json:"decisions"`
+	Holds       []Hold          `json:"holds,omitempty"`
+	Tripped     []Trip          `json:"tripped,omitempty"`
+	Decisions   []Decision      `json:"decisions,omitempty"`
 	Actions     int             `json:"actions"`
 }
 

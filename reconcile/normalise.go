@@ -279,14 +279,18 @@ func (n placeNormaliser) normalise(place string) string {
 }
 
 func (n placeNormaliser) stripCountry(f string) string {
-	i := strings.LastIndexByte(f, ',')
-	if i < 0 {
+	if strings.IndexByte(f, ',') < 0 {
 		return f
 	}
-	city, country := strings.TrimSpace(f[:i]), strings.TrimSpace(f[i+1:])
-	if country == "" || n.countries[country] {
-		return city
+	var parts []string
+	for part := range strings.SplitSeq(f, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			parts = append(parts, part)
+		}
 	}
-	// Normalise the space after the comma so "Eindhoven,Niederlande" equals "Eindhoven, Niederlande".
-	return city + ", " + country
+	for len(parts) > 1 && n.countries[parts[len(parts)-1]] {
+		parts = parts[:len(parts)-1]
+	}
+	// Rejoining with one form of separator makes "Eindhoven,Niederlande" equal "Eindhoven, Niederlande".
+	return strings.Join(parts, ", ")
 }
