@@ -50,14 +50,16 @@ func NextDay(pop *Population, seed uint64, rate float64) (*Population, []Change,
 		}
 	}
 	S, P := float64(schoolStudents), float64(len(pop.Persons))
-	d.repeat(d.sround(rate*S), d.leaver)
-	d.repeat(d.sround(rate*S), d.newStudent)
-	d.repeat(d.sround(rate*S/2), d.classMove)
-	d.repeat(d.sround(rate*P/5), d.nameChange)
-	d.repeat(min(d.sround(rate*50), len(pop.Typos)), d.typoCorrection)
-	d.repeat(d.sround(rate*S/3), d.newGuardian)
-	d.repeat(d.sround(rate*P/20), d.protectedChange)
-	d.newRegistrations(d.sround(rate * float64(univStudents)))
+	// float64(...) around each product: an explicit conversion rounds, so no machine fuses the
+	// product with sround's subtraction (Go allows fused multiply-add otherwise, and arm64 does it)
+	d.repeat(d.sround(float64(rate*S)), d.leaver)
+	d.repeat(d.sround(float64(rate*S)), d.newStudent)
+	d.repeat(d.sround(float64(rate*S)/2), d.classMove)
+	d.repeat(d.sround(float64(rate*P)/5), d.nameChange)
+	d.repeat(min(d.sround(float64(rate*50)), len(pop.Typos)), d.typoCorrection)
+	d.repeat(d.sround(float64(rate*S)/3), d.newGuardian)
+	d.repeat(d.sround(float64(rate*P)/20), d.protectedChange)
+	d.newRegistrations(d.sround(float64(rate * float64(univStudents))))
 	d.compact()
 	return d.q, d.changes, nil
 }

@@ -21,6 +21,7 @@ type unitPlan struct {
 	teachers   []int   // those who teach
 	tBudget    int     // teaching groups
 	teaching   []int   // group indexes of teaching groups, ordered by grade
+	mentor     []int   // group indexes of mentor groups
 	blockFrom  []int   // per grade: first position in teaching
 	blockLen   []int
 }
@@ -186,6 +187,7 @@ func (g *gen) schools() error {
 				if g.hasMentorGroups(u.st, grade) {
 					mg := Group{ID: g.ids.id(), Organisation: unitID, Type: GroupMentor, SchoolType: grp.SchoolType,
 						SchoolYear: grade, Name: "Mentor " + grp.Name, Code: "M" + grp.Code, Start: g.syStart, End: g.syEnd}
+					u.mentor = append(u.mentor, len(pop.Groups))
 					pop.Groups = append(pop.Groups, mg)
 					fixedGroups++
 					for pi := from; pi < to; pi++ {
@@ -234,14 +236,45 @@ func (g *gen) schools() error {
 				fixedMembers += len(u.classes[gi])
 			}
 		}
-		fixedMembers += len(u.staff) // staff team
+		fixedMembers += len(u.staff) + len(u.mentor) // staff team, mentors
 	}
-	perStudent := 0.0
+	// teaching memberships per student: the same everywhere, except that a unit cannot give a
+	// student more groups than it has; what such units cannot take goes to the others
+	per := make([]float64, len(units))
 	if nonPre > 0 && o.Memberships > fixedMembers {
-		perStudent = float64(o.Memberships-fixedMembers) / float64(nonPre)
+		left := float64(o.Memberships - fixedMembers)
+		open := make([]bool, len(units))
+		students := 0
+		for ui := range units {
+			if units[ui].st != SchoolFS && units[ui].students > 0 {
+				open[ui] = true
+				students += units[ui].students
+			}
+		}
+		for students > 0 {
+			level := left / float64(students)
+			capped := false
+			for ui := range units {
+				if open[ui] && float64(units[ui].tBudget) <= level {
+					per[ui] = float64(units[ui].tBudget)
+					left -= float64(per[ui] * float64(units[ui].students))
+					students -= units[ui].students
+					open[ui] = false
+					capped = true
+				}
+			}
+			if !capped {
+				for ui := range units {
+					if open[ui] {
+						per[ui] = level
+					}
+				}
+				break
+			}
+		}
 	}
 	for ui := range units {
-		g.teachingGroups(&units[ui], ui, perStudent)
+		g.teachingGroups(&units[ui], ui, per[ui])
 	}
 	// staff teams and teachers of classes
 	for ui := range units {

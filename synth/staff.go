@@ -250,6 +250,12 @@ func (g *gen) staffMemberships(u *unitPlan) {
 		teachers = u.staff
 	}
 	k := 0
+	for _, gr := range u.mentor {
+		t := teachers[k%len(teachers)]
+		k++
+		pop.Memberships = append(pop.Memberships, Membership{ID: g.ids.id(), Group: pop.Groups[gr].ID,
+			Person: pop.Persons[t].ID, Role: MemberMentor, Start: g.syStart})
+	}
 	for gi := range u.classes {
 		for _, gr := range u.classes[gi] {
 			role := MemberMentor

@@ -148,6 +148,7 @@ func TestSchoolPreset(t *testing.T) {
 		t.Run(string(c), func(t *testing.T) {
 			p := generate(t, PresetSchool, func(o *Options) { o.Country = c })
 			checkIntegrity(t, p)
+			checkCivicNumbers(t, p)
 			n := len(p.Persons)
 			if n < 480 || n > 520 {
 				t.Errorf("school preset has %d persons, want about 500", n)
@@ -187,5 +188,60 @@ func TestDeterministic(t *testing.T) {
 	}
 	if !strings.Contains(ba.String(), "person\t") {
 		t.Fatal("no persons written")
+	}
+}
+
+// checkCivicNumbers checks that every number is valid, unique, and agrees with the person's
+// birth date and sex.
+func checkCivicNumbers(t *testing.T, p *Population) {
+	t.Helper()
+	seen := make(map[string]bool, len(p.Persons))
+	for i := range p.Persons {
+		pp := &p.Persons[i]
+		if pp.CivicNo == "" {
+			continue
+		}
+		if seen[pp.CivicNo] {
+			t.Fatalf("civic number used twice")
+		}
+		seen[pp.CivicNo] = true
+		switch pp.CivicNoKind {
+		case Personnummer, Samordningsnummer:
+			if !ValidPersonnummer(pp.CivicNo) || len(pp.CivicNo) != 12 {
+				t.Fatalf("invalid Swedish number %q", pp.CivicNo)
+			}
+			day := pp.BirthDate.Day()
+			if pp.CivicNoKind == Samordningsnummer {
+				day += 60
+			}
+			if want := NewDate(pp.BirthDate.Year(), pp.BirthDate.Month(), day); pp.CivicNo[:8] != itoa(int(want)) {
+				t.Fatalf("number %s does not encode birth date %v", pp.CivicNo, pp.BirthDate)
+			}
+			male := (pp.CivicNo[10]-'0')%2 == 1
+			if male != (pp.Sex == Male) {
+				t.Fatalf("sex digit of %s disagrees with %v", pp.CivicNo, pp.Sex)
+			}
+		case Fodselsnummer, DNumber:
+			if !ValidFodselsnummer(pp.CivicNo) {
+				t.Fatalf("invalid Norwegian number %q", pp.CivicNo)
+			}
+			day := pp.BirthDate.Day()
+			if pp.CivicNoKind == DNumber {
+				day += 40
+			}
+			var want [6]byte
+			put(want[0:2], day)
+			put(want[2:4], int(pp.BirthDate.Month()))
+			put(want[4:6], pp.BirthDate.Year()%100)
+			if pp.CivicNo[:6] != string(want[:]) {
+				t.Fatalf("number %s does not encode birth date %v", pp.CivicNo, pp.BirthDate)
+			}
+			male := (pp.CivicNo[8]-'0')%2 == 1
+			if male != (pp.Sex == Male) {
+				t.Fatalf("sex digit of %s disagrees with %v", pp.CivicNo, pp.Sex)
+			}
+		default:
+			t.Fatalf("number %q with kind %v", pp.CivicNo, pp.CivicNoKind)
+		}
 	}
 }
