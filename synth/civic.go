@@ -26,9 +26,6 @@ var epochDay = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 // dayIndex returns the days from 1900-01-01 to d.
 func dayIndex(d Date) int { return int(d.Time().Sub(epochDay).Hours() / 24) }
 
-// dateOfIndex is the inverse of dayIndex.
-func dateOfIndex(n int) Date { return DateOf(epochDay.AddDate(0, 0, n)) }
-
 // civicAlloc hands out identity numbers that are unique within a population: for each birth
 // day, sex and kind it walks a fixed permutation of the individual numbers, so numbers look
 // random but never repeat. NextDay rebuilds it from the numbers in use (see rebuild).

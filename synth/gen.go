@@ -40,6 +40,7 @@ type gen struct {
 	eppns  map[string]uint32
 
 	pProtected, pCoord, pEPPN, pNoEmail, pHard prob
+	pNoEmailGuardian                           prob // 3 × NoEmailShare + 10%
 
 	syStart, syEnd Date // the current school year
 	principal      ID
@@ -72,6 +73,7 @@ func newGen(o Options) *gen {
 		pNoEmail:   probOf(o.NoEmailShare),
 		pHard:      probOf(o.HardShare),
 	}
+	g.pNoEmailGuardian = guardianNoEmail(o)
 	g.syStart, g.syEnd = schoolYear(o.Country, o.Today)
 	return g
 }
@@ -282,7 +284,7 @@ func (g *gen) contact(p *Person, domain string, univ bool) {
 		return
 	}
 	// guardians: private addresses, more often missing
-	if r.chance(g.pNoEmail) || r.chance(g.pNoEmail) || r.chance(g.pNoEmail) || r.intn(100) < 10 {
+	if r.chance(g.pNoEmailGuardian) {
 		p.Flags |= FlagNoEmail
 		return
 	}
@@ -293,6 +295,8 @@ func (g *gen) contact(p *Person, domain string, univ bool) {
 	}
 	p.Email = g.unique(g.emails, local+"@"+dom, local, "@"+dom)
 }
+
+func guardianNoEmail(o Options) prob { return probOf(float64(3*o.NoEmailShare) + 0.1) }
 
 // unique returns full if it is unused, else local + a number + suffix.
 func (g *gen) unique(m map[string]uint32, full, local, suffix string) string {

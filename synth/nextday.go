@@ -131,6 +131,7 @@ func newDay(pop *Population, seed uint64) *day {
 		pEPPN:      probOf(o.EPPNShare),
 		pNoEmail:   probOf(o.NoEmailShare),
 	}
+	g.pNoEmailGuardian = guardianNoEmail(o)
 	g.civic.used = make(map[string]struct{}, len(pop.Persons))
 	for i := range pop.Persons {
 		p := &pop.Persons[i]

@@ -16,13 +16,14 @@ type unitPlan struct {
 	students   int
 	gradeFrom  []int // per grade: first student (person index)
 	gradeCount []int
-	classes    [][]int // per grade: group indexes of its classes (or preschool units)
-	staff      []int   // person indexes of staff with a duty here
-	teachers   []int   // those who teach
-	tBudget    int     // teaching groups
-	teaching   []int   // group indexes of teaching groups, ordered by grade
-	mentor     []int   // group indexes of mentor groups
-	blockFrom  []int   // per grade: first position in teaching
+	classes    [][]int         // per grade: group indexes of its classes (or preschool units)
+	staff      []int           // person indexes of staff with a duty here
+	teachers   []int           // those who teach
+	tBudget    int             // teaching groups
+	teaching   []int           // group indexes of teaching groups, ordered by grade
+	mentor     []int           // group indexes of mentor groups
+	sigs       map[string]bool // staff signatures in use
+	blockFrom  []int           // per grade: first position in teaching
 	blockLen   []int
 }
 

@@ -55,11 +55,8 @@ func (g *gen) staff(units []unitPlan) error {
 	}
 	counts := apportion(o.Staff-len(units), weights, 0)
 	syYear := g.syStart.Year()
-	sigs := map[string]bool{}
 	for ui := range units {
 		u := &units[ui]
-		org := &pop.Organisations[u.org]
-		clear(sigs)
 		roles := schoolRoles
 		switch u.st {
 		case SchoolFS:
@@ -74,21 +71,20 @@ func (g *gen) staff(units []unitPlan) error {
 			}
 			birth := g.birthDate(syYear - r.between(24, 66))
 			pi := g.newPerson(RoleStaff, SexUnknown, birth, "")
-			g.addDuty(u, pi, role, 100, sigs)
+			g.addDuty(u, pi, role, 100)
 			if k > 0 && len(units) > 1 && r.intn(100) < 2 {
 				other := &units[r.intn(len(units))]
 				if other != u {
 					pop.Duties[len(pop.Duties)-1].Percent = 50
-					g.addDuty(other, pi, role, 50, nil)
+					g.addDuty(other, pi, role, 50)
 				}
 			}
 		}
-		_ = org
 	}
 	return nil
 }
 
-func (g *gen) addDuty(u *unitPlan, pi int, role DutyRole, percent uint8, sigs map[string]bool) {
+func (g *gen) addDuty(u *unitPlan, pi int, role DutyRole, percent uint8) {
 	pop := g.pop
 	r := g.r
 	p := &pop.Persons[pi]
@@ -102,15 +98,14 @@ func (g *gen) addDuty(u *unitPlan, pi int, role DutyRole, percent uint8, sigs ma
 	}
 	sig := strings.ToUpper((g.ascii(firstWord(p.GivenName)) + "xx")[:2] + (g.ascii(p.FamilyName) + "xx")[:2])
 	sig = strings.ReplaceAll(sig, "-", "X")
-	if sigs != nil {
-		base := sig
-		for i := 2; sigs[sig]; i++ {
-			sig = base + strconv.Itoa(i)
-		}
-		sigs[sig] = true
-	} else {
-		sig += "2" // second duty: a distinct signature at the other unit is not guaranteed otherwise
+	if u.sigs == nil {
+		u.sigs = map[string]bool{}
 	}
+	base := sig
+	for i := 2; u.sigs[sig]; i++ {
+		sig = base + strconv.Itoa(i)
+	}
+	u.sigs[sig] = true
 	start := g.birthDate(g.syStart.Year() - r.intn(15)).max(p.BirthDate.AddDays(365 * 22))
 	if start > g.o.Today {
 		start = NewDate(g.o.Today.Year(), time.August, 1).min(g.o.Today)
