@@ -1,0 +1,165 @@
+package reconcile_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/reconcile/reconciletest"
+)
+
+// fuzzSnapshots decodes bytes into a small source and target drawn from pools chosen to collide:
+// names that fold alike, shared and dangling keys, missing birth data, repeated memberships.
+func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, reconcile.Options) {
+	families := []string{"Berg", "BERG", "Müller", "Mu\u0308ller", "Lund", ""}
+	givens := []string{"Eva", "Eva Maria", "Maria-Eva", "Ida", ""}
+	dates := []string{"", "2010-01-01", "2010-01-02"}
+	places := []string{"", "Erfurt", "Erfurt, Deutschland", "Jena"}
+	key := func(b byte, prefix string) string {
+		if b%7 == 6 {
+			return ""
+		}
+		return fmt.Sprintf("%s%d", prefix, b%7)
+	}
+	next := func(i *int) byte {
+		if *i >= len(data) {
+			return 0
+		}
+		b := data[*i]
+		*i++
+		return b
+	}
+	s, g := &reconcile.Snapshot{}, &reconcile.Snapshot{}
+	opts := quiet()
+	i := 0
+	flags := next(&i)
+	opts.Removals.Enabled = flags&1 != 0
+	opts.IncludeProtected = flags&2 != 0
+	if flags&4 != 0 {
+		opts.ReferrerPrefix = "s"
+	}
+	if flags&8 != 0 {
+		opts.History.Created = []reconcile.Record{{Kind: reconcile.KindPerson, TargetID: "t1"}}
+	}
+	for i < len(data) && len(s.Persons)+len(g.Persons)+len(s.Memberships)+len(g.Memberships) < 40 {
+		op, a, b, c := next(&i), next(&i), next(&i), next(&i)
+		d := dateOrZero(dates[int(c)%len(dates)])
+		switch op % 6 {
+		case 0:
+			p := reconcile.Person{Keys: reconcile.Keys{SourceKey: key(a, "s"), TargetID: key(a>>3, "t")},
+				FamilyName: families[int(b)%len(families)], GivenNames: givens[int(b>>3)%len(givens)],
+				BirthDate: d, BirthPlace: places[int(c>>2)%len(places)], Protected: c&0x80 != 0}
+			if a&0x80 != 0 {
+				p.Keys.TargetID = ""
+			}
+			s.Persons = append(s.Persons, p)
+		case 1:
+			g.Persons = append(g.Persons, reconcile.Person{Keys: reconcile.Keys{TargetID: key(a, "t"), Referrer: key(a>>3, "s")},
+				Revision: "1", FamilyName: families[int(b)%len(families)], GivenNames: givens[int(b>>3)%len(givens)],
+				BirthDate: d, BirthPlace: places[int(c>>2)%len(places)]})
+		case 2:
+			s.Groups = append(s.Groups, reconcile.Group{Keys: reconcile.Keys{SourceKey: key(a, "g")}, Name: key(b, "n")})
+		case 3:
+			g.Groups = append(g.Groups, reconcile.Group{Keys: reconcile.Keys{TargetID: key(a, "G"), Referrer: key(b, "g")}, Name: key(c, "n")})
+		case 4:
+			s.Memberships = append(s.Memberships, reconcile.Membership{Person: key(a, "s"), Group: key(b, "g"), Role: key(c, "r")})
+		case 5:
+			g.Memberships = append(g.Memberships, reconcile.Membership{ID: key(c, "m"), Person: key(a, "t"), Group: key(b, "G"), Role: key(c>>3, "r")})
+		}
+	}
+	return s, g, opts
+}
+
+// permuted returns a copy of a snapshot with every slice rotated and reversed.
+func permuted(s *reconcile.Snapshot, by int) *reconcile.Snapshot {
+	perm := func(n int) []int {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		if n > 0 {
+			k := by % n
+			idx = append(idx[k:], idx[:k]...)
+			slices.Reverse(idx)
+		}
+		return idx
+	}
+	out := &reconcile.Snapshot{}
+	for _, i := range perm(len(s.Persons)) {
+		out.Persons = append(out.Persons, s.Persons[i])
+	}
+	for _, i := range perm(len(s.Groups)) {
+		out.Groups = append(out.Groups, s.Groups[i])
+	}
+	for _, i := range perm(len(s.Memberships)) {
+		out.Memberships = append(out.Memberships, s.Memberships[i])
+	}
+	return out
+}
+
+// FuzzPlan checks that planning never panics, that the plan does not depend on the order of the
+// input, that answering and JSON keep that, and that applying never panics either.
+func FuzzPlan(f *testing.F) {
+	f.Add([]byte{1, 0, 1, 9, 5, 1, 1, 9, 5})
+	f.Add([]byte{3, 0, 0, 0, 0, 1, 8, 0, 0, 1, 16, 0, 0, 2, 0, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0})
+	f.Add([]byte{0, 0, 3, 12, 6, 0, 3, 12, 6, 1, 3, 12, 6, 1, 4, 12, 6, 1, 2, 1, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, g, opts := fuzzSnapshots(data)
+		p, err := reconcile.NewPlan(s, g, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ignore := cmpopts.IgnoreUnexported(reconcile.Plan{}, reconcile.Date{})
+		for by := 1; by <= 2; by++ {
+			q, err := reconcile.NewPlan(permuted(s, by), permuted(g, by+1), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Fingerprint != p.Fingerprint || q.Inputs != p.Inputs {
+				t.Fatalf("plan depends on input order:\n%s", cmp.Diff(p, q, ignore))
+			}
+		}
+		if err := p.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back reconcile.Plan
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if err := back.Verify(); err != nil {
+			t.Fatalf("JSON round trip breaks the fingerprint: %v", err)
+		}
+		policy := reconcile.RejectAll(reconcile.OpImport)
+		if len(data) > 0 && data[len(data)-1]&1 != 0 {
+			policy = reconcile.Policies(reconcile.ApproveCase(reconcile.KindPerson, 3), reconcile.ApproveCase(reconcile.KindPerson, 2), reconcile.ApproveCase(reconcile.KindPerson, 1))
+		}
+		answered, err := p.Answer(policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := reconcile.NewPlan(permuted(s, 1), permuted(g, 2), opts)
+		answered2, err := q.Answer(policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if answered.Fingerprint != answered2.Fingerprint {
+			t.Fatalf("answered plan depends on input order:\n%s", cmp.Diff(answered, answered2, ignore))
+		}
+		if len(answered.Tripped) == 0 {
+			target := reconciletest.NewTarget(g)
+			if _, err := reconcile.Apply(context.Background(), answered, target, reconcile.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
