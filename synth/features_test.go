@@ -350,3 +350,31 @@ func TestUniversity(t *testing.T) {
 		t.Errorf("%d programme admissions", progAdmissions)
 	}
 }
+
+// TestSchoolsAndUniversity: one population can hold both, and NextDay accounts for both.
+func TestSchoolsAndUniversity(t *testing.T) {
+	for _, c := range []Country{Sweden, Germany} {
+		p := generate(t, PresetSchool, func(o *Options) {
+			o.Country = c
+			o.UniversityStudents, o.UniversityStaff, o.Departments, o.CourseOfferings = 300, 30, 5, 40
+			o.Programmes, o.ProgrammeOfferings, o.Registrations = 4, 8, 1200
+		})
+		checkIntegrity(t, p)
+		checkCivicNumbers(t, p)
+		roots := 0
+		for _, o := range p.Organisations {
+			if o.Parent.IsZero() {
+				roots++
+			}
+		}
+		if roots != 2 {
+			t.Errorf("%d root organisations, want the principal and the university", roots)
+		}
+		next, changes, err := NextDay(p, 3, 0.03)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAccounting(t, p, next, changes)
+		checkIntegrity(t, next)
+	}
+}

@@ -244,6 +244,9 @@ func (g *gen) contact(p *Person, domain string, univ bool) {
 	if family == "" {
 		family = "x"
 	}
+	if p.Roles == RoleStudent && g.o.Today.Year()-p.BirthDate.Year() < 6 {
+		return // preschool children have neither
+	}
 	if p.Roles&(RoleStudent|RoleStaff) != 0 {
 		if !r.chance(g.pNoEmail) {
 			local := given + "." + family
@@ -291,7 +294,8 @@ func (g *gen) contact(p *Person, domain string, univ bool) {
 	dom := g.c.mail[r.intn(len(g.c.mail))]
 	local := given + "." + family
 	if r.intn(3) == 0 {
-		local = given + family + strconv.Itoa(p.BirthDate.Year()%100)
+		yy := p.BirthDate.Year() % 100
+		local = given + family + string(rune('0'+yy/10)) + string(rune('0'+yy%10))
 	}
 	p.Email = g.unique(g.emails, local+"@"+dom, local, "@"+dom)
 }

@@ -265,10 +265,10 @@ type Person struct {
 	// Security is the protected-identity marking.
 	Security SecurityMarking
 	// Email is the address the school or university gave (students, staff) or a private one
-	// (guardians); "" for some persons.
+	// (guardians); "" for some persons (FlagNoEmail) and for preschool children.
 	Email string
 	// EPPN is the eduPersonPrincipalName (user@realm) for students and staff who have one; ""
-	// for the others and always for guardians.
+	// for the others, for preschool children and always for guardians.
 	EPPN  string
 	Roles Role
 	// Flags labels the hard cases.
@@ -512,8 +512,10 @@ type CourseOffering struct {
 	CourseCode string
 	// OfferingCode is the five-digit tillfälleskod, unique within a term ("10234").
 	OfferingCode string
-	NameSV       string
-	NameEN       string
+	// NameSV is the name in the country's language (Swedish in Swedish populations, German or
+	// Norwegian otherwise); NameEN the English name.
+	NameSV string
+	NameEN string
 	// Credits in higher-education credits (hp), e.g. 7.5.
 	Credits float64
 	// Term is "HT2026" (autumn) or "VT2027" (spring).
@@ -530,8 +532,9 @@ type CourseOffering struct {
 
 // Programme is a study programme (Ladok utbildning of type program).
 type Programme struct {
-	ID         ID
-	Code       string // "TCOMK", "SAMHK"
+	ID   ID
+	Code string // "DAKAN", "MAMAS"
+	// NameSV is the name in the country's language (see CourseOffering.NameSV); NameEN the English name.
 	NameSV     string
 	NameEN     string
 	Credits    float64 // 180, 300
