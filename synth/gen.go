@@ -75,6 +75,15 @@ func newGen(o Options) *gen {
 	}
 	g.pNoEmailGuardian = guardianNoEmail(o)
 	g.syStart, g.syEnd = schoolYear(o.Country, o.Today)
+	// room for what is coming, so the large slices never grow by copying
+	pop.Persons = make([]Person, 0, o.Students+o.Staff+o.Guardians+o.UniversityStudents+o.UniversityStaff)
+	pop.Enrolments = make([]Enrolment, 0, o.Students)
+	pop.Guardianships = make([]Guardianship, 0, min(2*o.Guardians, o.Students+o.Guardians)+16)
+	pop.Duties = make([]Duty, 0, o.Staff+o.Staff/32+o.UniversityStaff+16)
+	pop.Groups = make([]Group, 0, o.Groups)
+	pop.Memberships = make([]Membership, 0, o.Memberships+o.Memberships/32+o.Staff+16)
+	pop.Admissions = make([]Admission, 0, o.Registrations+o.UniversityStudents/2+16)
+	pop.Registrations = make([]Registration, 0, o.Registrations)
 	return g
 }
 

@@ -102,19 +102,19 @@ func mix(x uint64) uint64 { // splitmix64's finaliser
 
 func newDay(pop *Population, seed uint64) *day {
 	q := &Population{Options: pop.Options, Today: pop.Today.AddDays(1)}
-	q.Organisations = append([]Organisation(nil), pop.Organisations...)
-	q.Persons = append([]Person(nil), pop.Persons...)
-	q.Enrolments = append([]Enrolment(nil), pop.Enrolments...)
-	q.Guardianships = append([]Guardianship(nil), pop.Guardianships...)
-	q.Duties = append([]Duty(nil), pop.Duties...)
-	q.Groups = append([]Group(nil), pop.Groups...)
-	q.Memberships = append([]Membership(nil), pop.Memberships...)
-	q.CourseOfferings = append([]CourseOffering(nil), pop.CourseOfferings...)
-	q.Programmes = append([]Programme(nil), pop.Programmes...)
-	q.ProgrammeOfferings = append([]ProgrammeOffering(nil), pop.ProgrammeOfferings...)
-	q.Admissions = append([]Admission(nil), pop.Admissions...)
-	q.Registrations = append([]Registration(nil), pop.Registrations...)
-	q.Typos = append([]Typo(nil), pop.Typos...)
+	q.Organisations = grow(pop.Organisations)
+	q.Persons = grow(pop.Persons)
+	q.Enrolments = grow(pop.Enrolments)
+	q.Guardianships = grow(pop.Guardianships)
+	q.Duties = grow(pop.Duties)
+	q.Groups = grow(pop.Groups)
+	q.Memberships = grow(pop.Memberships)
+	q.CourseOfferings = grow(pop.CourseOfferings)
+	q.Programmes = grow(pop.Programmes)
+	q.ProgrammeOfferings = grow(pop.ProgrammeOfferings)
+	q.Admissions = grow(pop.Admissions)
+	q.Registrations = grow(pop.Registrations)
+	q.Typos = grow(pop.Typos)
 
 	s := mix(seed) ^ mix(pop.Options.Seed+uint64(q.Today)*0x100000001b3)
 	o := pop.Options
@@ -152,6 +152,13 @@ func newDay(pop *Population, seed uint64) *day {
 		d.students[pop.Guardianships[i].Guardian]++
 	}
 	return d
+}
+
+// grow copies s with room to append a day's new records without copying again.
+func grow[T any](s []T) []T {
+	out := make([]T, len(s), len(s)+len(s)/64+256)
+	copy(out, s)
+	return out
 }
 
 func (d *day) sround(x float64) int {
