@@ -1,0 +1,3 @@
+package ladok
+
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config ../openapi/ladok.codegen.yaml ../openapi/ladok.yaml
