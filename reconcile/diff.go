@@ -154,7 +154,7 @@ func (p *planner) personAfter(s, t *Person) (Person, []Diff, []Ref) {
 		after.Protected = s.Protected
 	}
 	var needs []Ref
-	if len(s.Contexts) > 0 {
+	if len(s.Contexts) > 0 && !p.contextsEqual(s.Contexts, after.Contexts) {
 		if want, need, ok := p.translateContexts(s.Contexts); ok && !sameContexts(after.Contexts, want) {
 			d.add(fieldContexts, contextString(after.Contexts), contextString(want))
 			after.Contexts = slices.Clone(want)
@@ -163,6 +163,34 @@ func (p *planner) personAfter(s, t *Person) (Person, []Diff, []Ref) {
 	}
 	d.overlayAttributes(&after.Attributes, s.Attributes)
 	return after, d, needs
+}
+
+// contextsEqual reports whether source contexts, translated into the target's key space, are
+// the target's contexts as a set. It allocates nothing, for the common case of no change.
+func (p *planner) contextsEqual(src, tgt []Context) bool {
+	translated := func(c Context) (Context, bool) {
+		ref, _, ok := p.orgRef(c.Organisation)
+		return Context{Organisation: ref, Role: c.Role}, ok
+	}
+	for _, c := range src {
+		t, ok := translated(c)
+		if !ok || !slices.Contains(tgt, t) {
+			return false
+		}
+	}
+	for _, t := range tgt {
+		found := false
+		for _, c := range src {
+			if x, _ := translated(c); x == t {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // translateContexts maps the organisation keys of source contexts into the target's key space.

@@ -371,11 +371,14 @@ func (p *planner) planOrganisations() {
 			p.orgRes[i].state = resPending
 		case m.srcMatch[i] >= 0:
 			t := &tgt[m.srcMatch[i]]
-			after, diffs := p.organisationAfter(s, t)
-			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
-			a.Organisation = &Change[Organisation]{Before: t, After: &after}
-			p.addPaired(a)
 			p.orgRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
+			after, diffs := p.organisationAfter(s, t)
+			if p.countedUnchanged(KindOrganisation, t.Keys.TargetID, diffs) {
+				continue
+			}
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Organisation = &Change[Organisation]{Before: t, After: ptr(after)}
+			p.addPaired(a)
 		default:
 			after, diffs := p.organisationAfter(s, nil)
 			p.add(Action{ID: recordID(KindOrganisation, s.Keys.SourceKey, ""), Kind: KindOrganisation, Op: OpCreate,
@@ -403,6 +406,25 @@ func (p *planner) planOrganisations() {
 		}
 	}
 }
+
+// countedUnchanged counts a paired record that needs no action and reports so; such records
+// get no Action (and no allocation) unless Options.IncludeUnchanged.
+func (p *planner) countedUnchanged(kind Kind, targetID string, diffs []Diff) bool {
+	if len(diffs) > 0 || p.opts.IncludeUnchanged {
+		return false
+	}
+	if len(p.deactivated) > 0 {
+		if _, ok := p.deactivated[Record{Kind: kind, TargetID: targetID}]; ok {
+			return false // it needs a restore
+		}
+	}
+	p.unchanged[kind.rank()]++
+	return true
+}
+
+// ptr returns a pointer to a copy of v, so that a record built on the stack moves to the heap
+// only when an action keeps it.
+func ptr[T any](v T) *T { return &v }
 
 // addPaired adds the action of a paired record, or counts it when nothing changes.
 func (p *planner) addPaired(a Action) {
@@ -438,13 +460,16 @@ func (p *planner) planPersons() {
 			p.protectedPaired(m, i)
 		case m.srcMatch[i] >= 0:
 			t := &tgt[m.srcMatch[i]]
-			after, diffs, needs := p.personAfter(s, t)
-			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
-			a.Needs = needs
-			a.Person = &Change[Person]{Before: t, After: &after}
-			p.addPaired(a)
 			p.personRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
 			p.personKept[m.srcMatch[i]] = true
+			after, diffs, needs := p.personAfter(s, t)
+			if p.countedUnchanged(KindPerson, t.Keys.TargetID, diffs) {
+				continue
+			}
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Needs = needs
+			a.Person = &Change[Person]{Before: t, After: ptr(after)}
+			p.addPaired(a)
 		case excluded(s):
 			p.personRes[i].state = resProtected
 			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpSkip,
@@ -528,13 +553,16 @@ func (p *planner) planGroups() {
 			p.groupRes[i].state = resPending
 		case m.srcMatch[i] >= 0:
 			t := &tgt[m.srcMatch[i]]
-			after, diffs, needs := p.groupAfter(s, t)
-			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
-			a.Needs = needs
-			a.Group = &Change[Group]{Before: t, After: &after}
-			p.addPaired(a)
 			p.groupRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
 			p.groupKept[m.srcMatch[i]] = true
+			after, diffs, needs := p.groupAfter(s, t)
+			if p.countedUnchanged(KindGroup, t.Keys.TargetID, diffs) {
+				continue
+			}
+			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.Needs = needs
+			a.Group = &Change[Group]{Before: t, After: ptr(after)}
+			p.addPaired(a)
 		default:
 			after, diffs, needs := p.groupAfter(s, nil)
 			p.add(Action{ID: recordID(KindGroup, s.Keys.SourceKey, ""), Kind: KindGroup, Op: OpCreate,
@@ -573,34 +601,10 @@ func (p *planner) planMemberships() {
 	src, tgt := p.src.Memberships, p.tgt.Memberships
 	pm, gm := p.persons, p.groups
 
-	// Index the target's memberships by the pair of target record indexes.
+	// Index the target's memberships by person: a compressed list of each target person's
+	// memberships, which is smaller and faster than a map at a million memberships.
 	const dup = -2
-	tgtPair := make(map[uint64]int32, len(tgt))
-	tgtKey := make([]uint64, len(tgt))
-	tgtValid := make([]bool, len(tgt))
-	var dupPairs map[uint64]int
-	for j := range tgt {
-		tp, ok1 := pm.tgtByID[tgt[j].Person]
-		tg, ok2 := gm.tgtByID[tgt[j].Group]
-		if !ok1 || !ok2 {
-			continue // refers to records the target snapshot does not hold: not ours to judge
-		}
-		k := pairIndex(tp, tg)
-		tgtKey[j], tgtValid[j] = k, true
-		if prev, seen := tgtPair[k]; seen {
-			if dupPairs == nil {
-				dupPairs = map[uint64]int{}
-			}
-			if prev != dup {
-				dupPairs[k] = 1
-			}
-			dupPairs[k]++
-			tgtPair[k] = dup
-			continue
-		}
-		tgtPair[k] = int32(j)
-	}
-
+	idx := indexTargetMemberships(tgt, pm, gm)
 	// First pass: resolve each source membership to source record indexes and to the target
 	// membership it hits, and count the hits per target membership.
 	const unknown = -1
@@ -609,10 +613,11 @@ func (p *planner) planMemberships() {
 	hit := make([]int32, len(src))
 	hits := make([]uint8, len(tgt))
 	var createdPairs map[uint64]int
+	personKeys, groupKeys := cachedIndex{index: pm.srcByKey}, cachedIndex{index: gm.srcByKey}
 	for i := range src {
 		hit[i] = unknown
-		pi, ok1 := pm.srcByKey[src[i].Person]
-		gi, ok2 := gm.srcByKey[src[i].Group]
+		pi, ok1 := personKeys.lookup(src[i].Person)
+		gi, ok2 := groupKeys.lookup(src[i].Group)
 		srcPerson[i], srcGroup[i] = unknown, unknown
 		if ok1 {
 			srcPerson[i] = pi
@@ -626,9 +631,13 @@ func (p *planner) planMemberships() {
 		pr, gr := p.personRes[pi], p.groupRes[gi]
 		switch {
 		case pr.state == resPaired && gr.state == resPaired:
-			if j, ok := tgtPair[pairIndex(pr.target, gr.target)]; ok {
+			if j, repeated := idx.find(pr.target, gr.target); j >= 0 {
+				if repeated {
+					hit[i] = dup
+					continue
+				}
 				hit[i] = j
-				if j != dup && hits[j] < 255 {
+				if hits[j] < 255 {
 					hits[j]++
 				}
 				continue
@@ -720,13 +729,12 @@ func (p *planner) planMemberships() {
 	// Target memberships no source membership hits: removed when removals are on and both the
 	// person and the group are kept in step by this pipeline; others are not this pipeline's.
 	for j := range tgt {
-		if !tgtValid[j] || hits[j] > 0 {
+		tp, tg := idx.person[j], idx.group[j]
+		if tp < 0 || hits[j] > 0 {
 			continue
 		}
 		t := &tgt[j]
-		k := tgtKey[j]
-		tp, tg := int32(k>>32), int32(uint32(k))
-		if n := dupPairs[k]; n > 0 {
+		if n := idx.count(tp, tg); n > 1 {
 			p.add(Action{ID: string(KindMembership) + "/t=" + pairKey(t.Person, t.Group), Kind: KindMembership, Op: OpSkip,
 				Reason: fmt.Sprintf("the target holds this membership %d times; it is left alone", n)})
 			continue
@@ -744,6 +752,91 @@ func (p *planner) planMemberships() {
 		}
 		p.add(a)
 	}
+}
+
+// membershipIndex lists the target's memberships per target person.
+type membershipIndex struct {
+	person, group []int32 // each membership's target person and group index, -1 when unknown
+	start         []int32 // memberships of person p are order[start[p]:start[p+1]]
+	order         []int32
+}
+
+func indexTargetMemberships(tgt []Membership, pm, gm *matcher) *membershipIndex {
+	x := &membershipIndex{
+		person: make([]int32, len(tgt)), group: make([]int32, len(tgt)),
+		start: make([]int32, len(pm.tgtKeys)+1),
+	}
+	persons, groups := cachedIndex{index: pm.tgtByID}, cachedIndex{index: gm.tgtByID}
+	n := 0
+	for j := range tgt {
+		tp, ok1 := persons.lookup(tgt[j].Person)
+		tg, ok2 := groups.lookup(tgt[j].Group)
+		if !ok1 || !ok2 {
+			// Refers to records the target snapshot does not hold: not this plan's to judge.
+			x.person[j], x.group[j] = -1, -1
+			continue
+		}
+		x.person[j], x.group[j] = tp, tg
+		x.start[tp+1]++
+		n++
+	}
+	for p := 1; p < len(x.start); p++ {
+		x.start[p] += x.start[p-1]
+	}
+	x.order = make([]int32, n)
+	next := slices.Clone(x.start[:len(x.start)-1])
+	for j, tp := range x.person {
+		if tp >= 0 {
+			x.order[next[tp]] = int32(j)
+			next[tp]++
+		}
+	}
+	return x
+}
+
+// find returns the target membership of person tp in group tg (-1 if none) and whether the
+// target holds more than one.
+func (x *membershipIndex) find(tp, tg int32) (j int32, repeated bool) {
+	j = -1
+	for _, m := range x.order[x.start[tp]:x.start[tp+1]] {
+		if x.group[m] == tg {
+			if j >= 0 {
+				return j, true
+			}
+			j = m
+		}
+	}
+	return j, false
+}
+
+// count returns how many memberships person tp has in group tg.
+func (x *membershipIndex) count(tp, tg int32) int {
+	n := 0
+	for _, m := range x.order[x.start[tp]:x.start[tp+1]] {
+		if x.group[m] == tg {
+			n++
+		}
+	}
+	return n
+}
+
+// cachedIndex looks keys up in an index, remembering the last answer: memberships usually come
+// grouped by group or person, so most lookups repeat the previous key.
+type cachedIndex struct {
+	index map[string]int32
+	last  string
+	val   int32
+	ok    bool
+	used  bool
+}
+
+func (c *cachedIndex) lookup(key string) (int32, bool) {
+	if c.used && key == c.last {
+		return c.val, c.ok
+	}
+	c.val, c.ok = c.index[key]
+	c.last, c.used = key, true
+	return c.val, c.ok
 }
 
 // pairIndex packs two record indexes into one map key.

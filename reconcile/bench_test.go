@@ -1,0 +1,123 @@
+package reconcile_test
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/synth"
+)
+
+// heapPeak samples runtime.MemStats.HeapInuse every 10 ms until stopped and keeps the maximum.
+type heapPeak struct {
+	stop chan struct{}
+	done sync.WaitGroup
+	max  uint64
+}
+
+func startHeapPeak() *heapPeak {
+	h := &heapPeak{stop: make(chan struct{})}
+	h.sample()
+	h.done.Add(1)
+	go func() {
+		defer h.done.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-h.stop:
+				return
+			case <-tick.C:
+				h.sample()
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapPeak) sample() {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	h.max = max(h.max, m.HeapInuse)
+}
+
+// end stops sampling and returns the peak in MiB.
+func (h *heapPeak) end() float64 {
+	close(h.stop)
+	h.done.Wait()
+	h.sample()
+	return float64(h.max) / (1 << 20)
+}
+
+// municipalityScenario builds the snapshots of the municipality preset (scaled by share) and its
+// next day with 1% changes, and lets go of the synth populations.
+func municipalityScenario(b *testing.B, share float64) (src, tgt *reconcile.Snapshot) {
+	b.Helper()
+	o, err := synth.PresetOptions(synth.PresetMunicipality)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if share != 1 {
+		scale := func(n int) int { return int(float64(n) * share) }
+		o.SchoolUnits, o.Students, o.Staff, o.Guardians = scale(o.SchoolUnits), scale(o.Students), scale(o.Staff), scale(o.Guardians)
+		o.Groups, o.Memberships = scale(o.Groups), scale(o.Memberships)
+	}
+	s := newScenario(b, o, 0.01)
+	return s.source, s.target
+}
+
+// BenchmarkPlanMunicipality plans the synth municipality preset (about 305,000 persons, 25,000
+// groups, 1.2 million memberships) against its next day with 1% changes. It reports seconds per
+// plan and the peak heap in use while planning (MiB, snapshots included).
+func BenchmarkPlanMunicipality(b *testing.B) {
+	src, tgt := municipalityScenario(b, 1)
+	opts := syncOptions()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	peak := startHeapPeak()
+	b.ResetTimer()
+	var plan *reconcile.Plan
+	for range b.N {
+		var err error
+		if plan, err = reconcile.NewPlan(src, tgt, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	mb := peak.end()
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/plan")
+	b.ReportMetric(mb, "MB")
+	b.Logf("%d persons, %d groups, %d memberships in the target; snapshots %.0f MiB of heap before planning; %d actions, counts %+v",
+		len(tgt.Persons), len(tgt.Groups), len(tgt.Memberships), float64(before.HeapInuse)/(1<<20), len(plan.Actions), plan.Counts)
+}
+
+// BenchmarkPlanScaling plans 10% and 100% of the municipality and reports how much longer the
+// full size takes (time_ratio; linear would be 10).
+func BenchmarkPlanScaling(b *testing.B) {
+	smallSrc, smallTgt := municipalityScenario(b, 0.1)
+	bigSrc, bigTgt := municipalityScenario(b, 1)
+	opts := syncOptions()
+	b.ResetTimer()
+	var small, big time.Duration
+	// Each plan starts from a collected heap, so neither pays for the other's garbage.
+	timed := func(src, tgt *reconcile.Snapshot) time.Duration {
+		b.StopTimer()
+		runtime.GC()
+		b.StartTimer()
+		start := time.Now()
+		if _, err := reconcile.NewPlan(src, tgt, opts); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	for range b.N {
+		small += timed(smallSrc, smallTgt)
+		big += timed(bigSrc, bigTgt)
+	}
+	b.ReportMetric(big.Seconds()/small.Seconds(), "time_ratio")
+	b.ReportMetric(small.Seconds()/float64(b.N), "s/plan_10pct")
+	b.ReportMetric(big.Seconds()/float64(b.N), "s/plan_100pct")
+}
