@@ -493,32 +493,31 @@ func beforeImage(a *Action) (string, [32]byte, bool) {
 func digestPerson(x *Person) [32]byte {
 	c := *x
 	c.Revision = ""
-	return sumPersons([]Person{c}).limbsDigest()
+	var e canon
+	e.person(&c)
+	return sha256.Sum256(e.buf)
 }
 
 func digestGroup(x *Group) [32]byte {
 	c := *x
 	c.Revision = ""
-	return sumGroups([]Group{c}).limbsDigest()
+	var e canon
+	e.group(&c)
+	return sha256.Sum256(e.buf)
 }
 
 func digestOrganisation(x *Organisation) [32]byte {
 	c := *x
 	c.Revision = ""
-	return sumOrganisations([]Organisation{c}).limbsDigest()
+	var e canon
+	e.organisation(&c)
+	return sha256.Sum256(e.buf)
 }
 
 func digestMembership(x *Membership) [32]byte {
 	c := *x
 	c.Revision = ""
-	return sumMemberships([]Membership{c}).limbsDigest()
-}
-
-// limbsDigest returns the sum of a single record as a digest.
-func (m *multisetSum) limbsDigest() [32]byte {
-	var b []byte
-	for _, l := range m.limbs {
-		b = append(b, byte(l>>56), byte(l>>48), byte(l>>40), byte(l>>32), byte(l>>24), byte(l>>16), byte(l>>8), byte(l))
-	}
-	return sha256.Sum256(b)
+	var e canon
+	e.membership(&c)
+	return sha256.Sum256(e.buf)
 }

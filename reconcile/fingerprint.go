@@ -7,19 +7,179 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
-	"maps"
+	"math"
 	"slices"
 	"strings"
 )
+
+// canon appends the canonical binary form of values to a buffer: strings length-prefixed, lists
+// count-prefixed, maps in key order, so equal values always give equal bytes and different
+// values different bytes. Both fingerprints are sha256 over this form.
+type canon struct {
+	buf  []byte
+	keys []string
+}
+
+func (c *canon) str(s string) {
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(s)))
+	c.buf = append(c.buf, s...)
+}
+
+func (c *canon) num(n int64) { c.buf = binary.AppendVarint(c.buf, n) }
+
+func (c *canon) flag(b bool) {
+	if b {
+		c.buf = append(c.buf, 1)
+	} else {
+		c.buf = append(c.buf, 0)
+	}
+}
+
+func (c *canon) strs(l []string) {
+	c.num(int64(len(l)))
+	for _, s := range l {
+		c.str(s)
+	}
+}
+
+func (c *canon) date(d Date) {
+	c.buf = binary.BigEndian.AppendUint32(c.buf, uint32(d.year))
+	c.buf = append(c.buf, d.month, d.day)
+}
+
+func (c *canon) period(p Period) {
+	c.date(p.From)
+	c.date(p.To)
+}
+
+func (c *canon) keysOf(k *Keys) {
+	c.str(k.SourceKey)
+	c.str(k.TargetID)
+	c.str(k.Referrer)
+}
+
+func (c *canon) attrs(a map[string]string) {
+	c.num(int64(len(a)))
+	if len(a) == 0 {
+		return
+	}
+	c.keys = c.keys[:0]
+	for k := range a {
+		c.keys = append(c.keys, k)
+	}
+	slices.Sort(c.keys)
+	for _, k := range c.keys {
+		c.str(k)
+		c.str(a[k])
+	}
+}
+
+func (c *canon) organisation(o *Organisation) {
+	c.keysOf(&o.Keys)
+	c.str(o.Revision)
+	c.str(o.Name)
+	c.str(o.Type)
+	c.attrs(o.Attributes)
+}
+
+func (c *canon) person(x *Person) {
+	c.keysOf(&x.Keys)
+	c.str(x.Revision)
+	c.str(x.FamilyName)
+	c.str(x.GivenNames)
+	c.date(x.BirthDate)
+	c.str(x.BirthPlace)
+	c.strs(x.Emails)
+	c.strs(x.EPPNs)
+	c.flag(x.Protected)
+	c.num(int64(len(x.Contexts)))
+	for _, ctx := range x.Contexts {
+		c.str(ctx.Organisation)
+		c.str(ctx.Role)
+	}
+	c.attrs(x.Attributes)
+}
+
+func (c *canon) group(g *Group) {
+	c.keysOf(&g.Keys)
+	c.str(g.Revision)
+	c.str(g.Name)
+	c.str(g.Type)
+	c.str(g.Organisation)
+	c.period(g.Valid)
+	c.attrs(g.Attributes)
+}
+
+func (c *canon) membership(m *Membership) {
+	c.str(m.ID)
+	c.str(m.Revision)
+	c.str(m.Person)
+	c.str(m.Group)
+	c.str(m.Role)
+	c.period(m.Period)
+}
+
+// change encodes an optional Change: presence, then Before and After, each optional.
+func change[T any](c *canon, ch *Change[T], enc func(*T)) {
+	c.flag(ch != nil)
+	if ch == nil {
+		return
+	}
+	for _, v := range []*T{ch.Before, ch.After} {
+		c.flag(v != nil)
+		if v != nil {
+			enc(v)
+		}
+	}
+}
+
+func (c *canon) action(a *Action) {
+	c.str(a.ID)
+	c.str(string(a.Kind))
+	c.str(string(a.Op))
+	c.num(int64(a.Case))
+	c.str(string(a.Confirm))
+	c.str(a.Reason)
+	c.str(a.SourceKey)
+	c.str(a.TargetID)
+	c.str(a.Revision)
+	c.num(int64(len(a.Diffs)))
+	for _, d := range a.Diffs {
+		c.str(d.Field)
+		c.str(d.Before)
+		c.str(d.After)
+	}
+	c.num(int64(len(a.Needs)))
+	for _, n := range a.Needs {
+		c.str(string(n.Kind))
+		c.str(n.SourceKey)
+	}
+	change(c, a.Organisation, c.organisation)
+	change(c, a.Person, c.person)
+	change(c, a.Group, c.group)
+	change(c, a.Membership, c.membership)
+}
+
+func (c *canon) counts(n Counts) {
+	for _, v := range []int{n.Created, n.Updated, n.Unchanged, n.Pending, n.Imported, n.Deactivated, n.Deleted, n.Skipped} {
+		c.num(int64(v))
+	}
+}
+
+func (c *canon) hold(h Hold) {
+	c.str(string(h.Kind))
+	c.str(string(h.Op))
+	c.num(int64(h.Max))
+	c.buf = binary.BigEndian.AppendUint64(c.buf, math.Float64bits(h.Percent))
+}
 
 // multisetSum adds up the sha256 digests of records as 256-bit numbers. The sum does not depend
 // on the order the records are added in, which makes the inputs fingerprint independent of
 // snapshot order without sorting a million records.
 type multisetSum struct {
+	canon
 	limbs [4]uint64
 	count uint64
-	buf   []byte
-	keys  []string
 }
 
 func (m *multisetSum) addDigest(d [32]byte) {
@@ -47,45 +207,6 @@ func (m *multisetSum) record() {
 	m.buf = m.buf[:0]
 }
 
-func (m *multisetSum) str(s string) {
-	m.buf = binary.AppendUvarint(m.buf, uint64(len(s)))
-	m.buf = append(m.buf, s...)
-}
-
-func (m *multisetSum) strs(l []string) {
-	m.buf = binary.AppendUvarint(m.buf, uint64(len(l)))
-	for _, s := range l {
-		m.str(s)
-	}
-}
-
-func (m *multisetSum) date(d Date) {
-	m.buf = binary.BigEndian.AppendUint32(m.buf, uint32(d.year))
-	m.buf = append(m.buf, d.month, d.day)
-}
-
-func (m *multisetSum) keysOf(k *Keys) {
-	m.str(k.SourceKey)
-	m.str(k.TargetID)
-	m.str(k.Referrer)
-}
-
-func (m *multisetSum) attrs(a map[string]string) {
-	m.buf = binary.AppendUvarint(m.buf, uint64(len(a)))
-	if len(a) == 0 {
-		return
-	}
-	m.keys = m.keys[:0]
-	for k := range a {
-		m.keys = append(m.keys, k)
-	}
-	slices.Sort(m.keys)
-	for _, k := range m.keys {
-		m.str(k)
-		m.str(a[k])
-	}
-}
-
 func (m *multisetSum) writeTo(h hash.Hash, section string) {
 	var b []byte
 	b = binary.AppendUvarint(b, uint64(len(section)))
@@ -97,76 +218,10 @@ func (m *multisetSum) writeTo(h hash.Hash, section string) {
 	h.Write(b)
 }
 
-func sumOrganisations(list []Organisation) *multisetSum {
+func sumRecords[T any](list []T, enc func(*canon, *T)) *multisetSum {
 	m := &multisetSum{}
 	for i := range list {
-		o := &list[i]
-		m.keysOf(&o.Keys)
-		m.str(o.Revision)
-		m.str(o.Name)
-		m.str(o.Type)
-		m.attrs(o.Attributes)
-		m.record()
-	}
-	return m
-}
-
-func sumPersons(list []Person) *multisetSum {
-	m := &multisetSum{}
-	for i := range list {
-		x := &list[i]
-		m.keysOf(&x.Keys)
-		m.str(x.Revision)
-		m.str(x.FamilyName)
-		m.str(x.GivenNames)
-		m.date(x.BirthDate)
-		m.str(x.BirthPlace)
-		m.strs(x.Emails)
-		m.strs(x.EPPNs)
-		if x.Protected {
-			m.buf = append(m.buf, 1)
-		} else {
-			m.buf = append(m.buf, 0)
-		}
-		m.buf = binary.AppendUvarint(m.buf, uint64(len(x.Contexts)))
-		for _, c := range x.Contexts {
-			m.str(c.Organisation)
-			m.str(c.Role)
-		}
-		m.attrs(x.Attributes)
-		m.record()
-	}
-	return m
-}
-
-func sumGroups(list []Group) *multisetSum {
-	m := &multisetSum{}
-	for i := range list {
-		g := &list[i]
-		m.keysOf(&g.Keys)
-		m.str(g.Revision)
-		m.str(g.Name)
-		m.str(g.Type)
-		m.str(g.Organisation)
-		m.date(g.Valid.From)
-		m.date(g.Valid.To)
-		m.attrs(g.Attributes)
-		m.record()
-	}
-	return m
-}
-
-func sumMemberships(list []Membership) *multisetSum {
-	m := &multisetSum{}
-	for i := range list {
-		x := &list[i]
-		m.str(x.ID)
-		m.str(x.Revision)
-		m.str(x.Person)
-		m.str(x.Group)
-		m.str(x.Role)
-		m.date(x.Period.From)
-		m.date(x.Period.To)
+		enc(&m.canon, &list[i])
 		m.record()
 	}
 	return m
@@ -182,26 +237,26 @@ func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
 		name string
 		s    *Snapshot
 	}{{"source", src}, {"target", tgt}} {
-		sumOrganisations(side.s.Organisations).writeTo(h, side.name+".organisations")
-		sumPersons(side.s.Persons).writeTo(h, side.name+".persons")
-		sumGroups(side.s.Groups).writeTo(h, side.name+".groups")
-		sumMemberships(side.s.Memberships).writeTo(h, side.name+".memberships")
+		sumRecords(side.s.Organisations, (*canon).organisation).writeTo(h, side.name+".organisations")
+		sumRecords(side.s.Persons, (*canon).person).writeTo(h, side.name+".persons")
+		sumRecords(side.s.Groups, (*canon).group).writeTo(h, side.name+".groups")
+		sumRecords(side.s.Memberships, (*canon).membership).writeTo(h, side.name+".memberships")
 	}
-	canon := *opts
-	canon.History.Created = slices.Clone(opts.History.Created)
-	slices.SortFunc(canon.History.Created, func(a, b Record) int {
+	canonOpts := *opts
+	canonOpts.History.Created = slices.Clone(opts.History.Created)
+	slices.SortFunc(canonOpts.History.Created, func(a, b Record) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.TargetID, b.TargetID))
 	})
-	canon.History.Deactivated = slices.Clone(opts.History.Deactivated)
-	slices.SortFunc(canon.History.Deactivated, func(a, b Deactivated) int {
+	canonOpts.History.Deactivated = slices.Clone(opts.History.Deactivated)
+	slices.SortFunc(canonOpts.History.Deactivated, func(a, b Deactivated) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.TargetID, b.TargetID), a.Since.Compare(b.Since))
 	})
-	canon.Decisions = slices.Clone(opts.Decisions)
-	slices.SortStableFunc(canon.Decisions, func(a, b Decision) int { return strings.Compare(a.ID, b.ID) })
-	if canon.Holds == nil {
-		canon.Holds = DefaultHolds()
+	canonOpts.Decisions = slices.Clone(opts.Decisions)
+	slices.SortStableFunc(canonOpts.Decisions, func(a, b Decision) int { return strings.Compare(a.ID, b.ID) })
+	if canonOpts.Holds == nil {
+		canonOpts.Holds = DefaultHolds()
 	}
-	b, err := json.Marshal(canon)
+	b, err := json.Marshal(canonOpts)
 	if err != nil {
 		// Options hold only plain data; this cannot fail, but a fingerprint must never be silent.
 		b = []byte(err.Error())
@@ -210,42 +265,59 @@ func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// planHeader is the part of a plan hashed before its actions.
-type planHeader struct {
-	Version     int             `json:"version"`
-	Inputs      string          `json:"inputs"`
-	Now         string          `json:"now"`
-	Counts      Counts          `json:"counts"`
-	ByKind      map[Kind]Counts `json:"byKind"`
-	TargetSizes map[Kind]int    `json:"targetSizes"`
-	Holds       []Hold          `json:"holds,omitempty"`
-	Tripped     []Trip          `json:"tripped,omitempty"`
-	Decisions   []Decision      `json:"decisions,omitempty"`
-	Actions     int             `json:"actions"`
-}
-
-// digest computes the plan's own fingerprint: sha256 over the canonical JSON of every field
-// except Fingerprint, action by action so a large plan is never encoded in one piece.
+// digest computes the plan's own fingerprint: sha256 over the canonical form of every field
+// except Fingerprint, written in pieces so a large plan is never encoded in one buffer.
 func (p *Plan) digest() string {
 	h := sha256.New()
-	h.Write([]byte("edusync/reconcile plan v1\n"))
-	enc := json.NewEncoder(h)
-	hdr := planHeader{
-		Version: p.Version, Inputs: p.Inputs, Counts: p.Counts, ByKind: p.ByKind,
-		TargetSizes: p.TargetSizes, Holds: p.Holds, Tripped: p.Tripped, Decisions: p.Decisions,
-		Actions: len(p.Actions),
-	}
-	if !p.Now.IsZero() {
-		hdr.Now = p.Now.UTC().Format("2006-01-02T15:04:05.999999999Z")
-	}
-	if err := enc.Encode(hdr); err != nil {
-		h.Write([]byte(err.Error()))
-	}
-	for i := range p.Actions {
-		if err := enc.Encode(&p.Actions[i]); err != nil {
-			h.Write([]byte(err.Error()))
+	c := &canon{buf: make([]byte, 0, 64<<10)}
+	flush := func(force bool) {
+		if force || len(c.buf) > 32<<10 {
+			h.Write(c.buf)
+			c.buf = c.buf[:0]
 		}
 	}
+	c.str("edusync/reconcile plan v1")
+	c.num(int64(p.Version))
+	c.str(p.Inputs)
+	if p.Now.IsZero() {
+		c.str("")
+	} else {
+		c.str(p.Now.UTC().Format("2006-01-02T15:04:05.999999999Z"))
+	}
+	c.counts(p.Counts)
+	for _, k := range []map[Kind]Counts{p.ByKind} {
+		c.num(int64(len(k)))
+		for _, kind := range sortedKinds(k) {
+			c.str(string(kind))
+			c.counts(k[kind])
+		}
+	}
+	c.num(int64(len(p.TargetSizes)))
+	for _, kind := range sortedKinds(p.TargetSizes) {
+		c.str(string(kind))
+		c.num(int64(p.TargetSizes[kind]))
+	}
+	c.num(int64(len(p.Holds)))
+	for _, h := range p.Holds {
+		c.hold(h)
+	}
+	c.num(int64(len(p.Tripped)))
+	for _, t := range p.Tripped {
+		c.hold(t.Hold)
+		c.num(int64(t.Count))
+		c.num(int64(t.Base))
+	}
+	c.num(int64(len(p.Decisions)))
+	for _, d := range p.Decisions {
+		c.str(d.ID)
+		c.str(string(d.Verdict))
+	}
+	c.num(int64(len(p.Actions)))
+	for i := range p.Actions {
+		c.action(&p.Actions[i])
+		flush(false)
+	}
+	flush(true)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -269,7 +341,10 @@ func (p *Plan) Verify() error {
 
 // sortedKinds lists the kinds of a map in dependency order, for stable output.
 func sortedKinds[V any](m map[Kind]V) []Kind {
-	ks := slices.Collect(maps.Keys(m))
+	ks := make([]Kind, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
 	slices.SortFunc(ks, func(a, b Kind) int { return cmp.Or(a.rank()-b.rank(), strings.Compare(string(a), string(b))) })
 	return ks
 }

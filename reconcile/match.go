@@ -299,11 +299,11 @@ func (p *planner) attrsOf(x *Person) personAttrs {
 	}
 }
 
-// compare classifies two persons' attributes: full (all four present on both sides and equal),
-// partial (names present and equal or one list of given names contains the other, birth date
-// and place equal where both sides have them), or no match.
+// compareAttrs classifies two persons' attributes: full (all four present on both sides and
+// equal), partial (names present and equal or one list of given names contains the other, birth
+// date and place equal where both sides have them), or no match. Cheap checks come first.
 func compareAttrs(a, b personAttrs) (match, full bool) {
-	if a.family == "" || a.family != b.family || !givenNamesCompatible(a.given, b.given) {
+	if a.family == "" || a.family != b.family {
 		return false, false
 	}
 	if a.date != "" && b.date != "" && a.date != b.date {
@@ -312,56 +312,123 @@ func compareAttrs(a, b personAttrs) (match, full bool) {
 	if a.place != "" && b.place != "" && a.place != b.place {
 		return false, false
 	}
+	if !givenNamesCompatible(a.given, b.given) {
+		return false, false
+	}
 	return true, a.complete() && b.complete() && a.given == b.given
+}
+
+// fullKey joins the four attributes of a complete person into one map key.
+func (a personAttrs) fullKey() string {
+	return a.family + "\x00" + a.given + "\x00" + a.date + "\x00" + a.place
 }
 
 // matchPersonsByAttributes pairs the persons left over by key matching through family name,
 // given names, birth date and birth place (Schulconnex cases 2 and 3).
+//
+// It works in two steps so that a first synchronisation of a whole municipality stays fast. First,
+// complete records are looked up by all four attributes: a source and a target record that find
+// only each other, with no referrer on the target record and no decision about either, are a
+// case-2 pair without looking further (any weaker candidate would be dropped for them anyway).
+// Then the rest are compared candidate by candidate, found through family name, a given name and
+// the birth date, and resolve decides as for keys.
 func (m *matcher) matchPersonsByAttributes(src, tgt []Person) {
-	type famToken struct{ family, token string }
-	var tgtAttrs map[int32]personAttrs
-	index := map[famToken][]int32{}
+	var srcFree, tgtFree []int32
+	for i := range src {
+		if m.srcFree(i) && src[i].FamilyName != "" && src[i].GivenNames != "" {
+			srcFree = append(srcFree, int32(i))
+		}
+	}
 	for j := range tgt {
-		if !m.tgtFree(j) {
+		if m.tgtFree(j) && tgt[j].FamilyName != "" && tgt[j].GivenNames != "" {
+			tgtFree = append(tgtFree, int32(j))
+		}
+	}
+	if len(srcFree) == 0 || len(tgtFree) == 0 {
+		return
+	}
+	srcAttrs := make([]personAttrs, len(src))
+	tgtAttrs := make([]personAttrs, len(tgt))
+	for _, i := range srcFree {
+		srcAttrs[i] = m.p.attrsOf(&src[i])
+	}
+	for _, j := range tgtFree {
+		tgtAttrs[j] = m.p.attrsOf(&tgt[j])
+	}
+
+	// Step 1: unambiguous complete matches.
+	decided := m.p.decidedRecords(m.kind)
+	byFull := map[string][]int32{}
+	for _, j := range tgtFree {
+		if a := tgtAttrs[j]; a.complete() {
+			byFull[a.fullKey()] = append(byFull[a.fullKey()], j)
+		}
+	}
+	srcByFull := map[string][]int32{}
+	for _, i := range srcFree {
+		if a := srcAttrs[i]; a.complete() {
+			srcByFull[a.fullKey()] = append(srcByFull[a.fullKey()], i)
+		}
+	}
+	var edges []edge
+	quick := make([]bool, len(tgt)) // target records already in a step-1 pair
+	for key, ss := range srcByFull {
+		ts := byFull[key]
+		if len(ss) != 1 || len(ts) != 1 {
 			continue
 		}
-		a := m.p.attrsOf(&tgt[j])
-		if a.family == "" || a.given == "" {
+		i, j := ss[0], ts[0]
+		if tgt[j].Keys.Referrer != "" || decided.src[src[i].Keys.SourceKey] || decided.tgt[tgt[j].Keys.TargetID] {
 			continue
 		}
-		if tgtAttrs == nil {
-			tgtAttrs = map[int32]personAttrs{}
+		edges = append(edges, edge{s: i, t: j, full: true})
+		quick[j] = true
+		srcAttrs[i] = personAttrs{} // done: leave it out of step 2
+	}
+
+	// Step 2: every other candidate, found by family name, given name and birth date.
+	type bucket struct{ family, token, date string }
+	index := map[bucket][]int32{}
+	var anyDate map[bucket][]int32 // by family name and given name only, for source records without a date
+	for _, j := range tgtFree {
+		if quick[j] {
+			continue
 		}
-		tgtAttrs[int32(j)] = a
+		a := tgtAttrs[j]
 		for tok := range strings.SplitSeq(a.given, " ") {
-			k := famToken{a.family, tok}
-			if l := index[k]; len(l) == 0 || l[len(l)-1] != int32(j) {
-				index[k] = append(l, int32(j))
+			k := bucket{a.family, tok, a.date}
+			if l := index[k]; len(l) == 0 || l[len(l)-1] != j {
+				index[k] = append(l, j)
 			}
 		}
 	}
-	if len(tgtAttrs) == 0 {
-		return
-	}
-	var edges []edge
 	var cands []int32
-	for i := range src {
-		if !m.srcFree(i) {
-			continue
-		}
-		a := m.p.attrsOf(&src[i])
-		if a.family == "" || a.given == "" {
+	for _, i := range srcFree {
+		a := srcAttrs[i]
+		if a.family == "" {
 			continue
 		}
 		cands = cands[:0]
 		for tok := range strings.SplitSeq(a.given, " ") {
-			cands = append(cands, index[famToken{a.family, tok}]...)
+			if a.date == "" {
+				if anyDate == nil {
+					anyDate = map[bucket][]int32{}
+					for k, l := range index {
+						b := bucket{k.family, k.token, ""}
+						anyDate[b] = append(anyDate[b], l...)
+					}
+				}
+				cands = append(cands, anyDate[bucket{a.family, tok, ""}]...)
+				continue
+			}
+			cands = append(cands, index[bucket{a.family, tok, a.date}]...)
+			cands = append(cands, index[bucket{a.family, tok, ""}]...)
 		}
 		slices.Sort(cands)
 		cands = slices.Compact(cands)
 		for _, j := range cands {
 			if ok, full := compareAttrs(a, tgtAttrs[j]); ok {
-				edges = append(edges, edge{s: int32(i), t: j, full: full})
+				edges = append(edges, edge{s: i, t: j, full: full})
 			}
 		}
 	}

@@ -219,16 +219,30 @@ func givenNamesCompatible(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
-	ta, tb := strings.Split(a, " "), strings.Split(b, " ")
-	if len(ta) > len(tb) {
-		ta, tb = tb, ta
+	if strings.Count(a, " ") > strings.Count(b, " ") {
+		a, b = b, a
 	}
-	for _, t := range ta {
-		if !slices.Contains(tb, t) {
+	for tok := range strings.SplitSeq(a, " ") {
+		if !containsToken(b, tok) {
 			return false
 		}
 	}
 	return true
+}
+
+// containsToken reports whether the space-separated list s contains tok as a whole word.
+func containsToken(s, tok string) bool {
+	for {
+		i := strings.Index(s, tok)
+		if i < 0 {
+			return false
+		}
+		end := i + len(tok)
+		if (i == 0 || s[i-1] == ' ') && (end == len(s) || s[end] == ' ') {
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 // PlaceRules say which birth places are the same place written differently. Places are folded

@@ -122,7 +122,7 @@ type planner struct {
 	decisionIDs map[decisionKey]string
 	used        map[string]bool
 
-	actions   [4][]Action
+	actions   [4]actionList
 	unchanged [4]int
 
 	orgs, persons, groups       *matcher
@@ -198,6 +198,57 @@ func parseDecisionID(id string) (decisionKey, bool) {
 	return k, true
 }
 
+// actionList collects actions in chunks that never move, so a plan of a million actions is not
+// copied over and over while it grows.
+type actionList struct {
+	chunks [][]Action
+	n      int
+}
+
+func (l *actionList) add(a Action) {
+	if k := len(l.chunks); k == 0 || len(l.chunks[k-1]) == cap(l.chunks[k-1]) {
+		size := 16
+		if k > 0 {
+			size = min(2*cap(l.chunks[k-1]), 4096)
+		}
+		l.chunks = append(l.chunks, make([]Action, 0, size))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, a)
+	l.n++
+}
+
+// pointers lists the collected actions in the order added.
+func (l *actionList) pointers() []*Action {
+	out := make([]*Action, 0, l.n)
+	for _, c := range l.chunks {
+		for i := range c {
+			out = append(out, &c[i])
+		}
+	}
+	return out
+}
+
+// decidedSets are the source keys and target ids that some decision names, per kind.
+type decidedSets struct{ src, tgt map[string]bool }
+
+// decidedRecords returns the records of a kind that decisions name.
+func (p *planner) decidedRecords(kind Kind) decidedSets {
+	d := decidedSets{src: map[string]bool{}, tgt: map[string]bool{}}
+	for k, v := range p.verdicts {
+		if k.kind != kind || v == Undecided {
+			continue
+		}
+		if k.src != "" {
+			d.src[k.src] = true
+		}
+		if k.tgt != "" {
+			d.tgt[k.tgt] = true
+		}
+	}
+	return d
+}
+
 // verdict returns the decision on a pairing or import, remembering that it was used.
 func (p *planner) verdict(kind Kind, src, tgt string) Verdict {
 	if p.verdicts == nil {
@@ -216,7 +267,7 @@ func (p *planner) add(a Action) {
 	if r > 3 {
 		r = 3
 	}
-	p.actions[r] = append(p.actions[r], a)
+	p.actions[r].add(a)
 }
 
 func (p *planner) countUnchanged(a Action) {
@@ -850,14 +901,21 @@ func (p *planner) result() *Plan {
 	}
 	n := 0
 	for r := range p.actions {
-		slices.SortFunc(p.actions[r], func(a, b Action) int { return strings.Compare(a.ID, b.ID) })
-		p.actions[r] = slices.CompactFunc(p.actions[r], func(a, b Action) bool { return a.ID == b.ID })
-		n += len(p.actions[r])
+		n += p.actions[r].n
 	}
+	// Sort pointers rather than the (large) actions, then copy each action once. Repeated IDs
+	// (the same skip reached twice) collapse to one.
 	plan.Actions = make([]Action, 0, n)
 	for r := range p.actions {
-		plan.Actions = append(plan.Actions, p.actions[r]...)
-		p.actions[r] = nil
+		list := p.actions[r].pointers()
+		slices.SortFunc(list, func(a, b *Action) int { return strings.Compare(a.ID, b.ID) })
+		for k, a := range list {
+			if k > 0 && list[k-1].ID == a.ID {
+				continue
+			}
+			plan.Actions = append(plan.Actions, *a)
+		}
+		p.actions[r] = actionList{}
 	}
 	plan.ByKind = make(map[Kind]Counts, len(Kinds))
 	for r, k := range Kinds {

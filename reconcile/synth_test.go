@@ -345,3 +345,62 @@ func TestWriteMinimality(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstSyncNeverGuesses plans a first synchronisation: the target holds the same persons
+// but no referrers, so everything is matched by attributes. No automatic match may pair two
+// different persons; twins, persons without a birth place and other hard cases become questions.
+func TestFirstSyncNeverGuesses(t *testing.T) {
+	opts := smallMunicipality(t)
+	opts.HardShare = 0.2
+	pop, err := synth.Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newConverter()
+	source := c.snapshot(pop, sourceSide)
+	target := c.snapshot(pop, targetSide)
+	for i := range target.Persons {
+		target.Persons[i].Keys.Referrer = ""
+	}
+	plan := mustPlan(t, &reconcile.Snapshot{Persons: source.Persons}, &reconcile.Snapshot{Persons: target.Persons}, syncOptions())
+	flags := map[string]synth.Flag{}
+	for i := range pop.Persons {
+		flags[pop.Persons[i].ID.String()] = pop.Persons[i].Flags
+	}
+	auto, pending := 0, 0
+	for _, a := range plan.Actions {
+		switch {
+		case a.Confirm == reconcile.Pending:
+			pending++
+			if f := flags[a.SourceKey]; f&(synth.FlagTwin|synth.FlagMissingBirthPlace) == 0 {
+				t.Errorf("%s (flags %b) asks a question although its attributes are complete and unique", a.ID, f)
+			}
+		case a.Op == reconcile.OpUpdate:
+			auto++
+			if a.Case != 2 || a.TargetID != "T-"+a.SourceKey {
+				t.Errorf("%s: automatic match case %d with %s", a.ID, a.Case, a.TargetID)
+			}
+		default:
+			t.Errorf("%s: unexpected %s", a.ID, a.Op)
+		}
+	}
+	if auto+plan.Counts.Pending == 0 || pending == 0 {
+		t.Fatalf("nothing matched automatically or nothing asked: %+v", plan.Counts)
+	}
+	// Approving every case-3 question pairs each person with their own record; whatever stays
+	// pending is a twin (two candidates that only a person can tell apart).
+	answered, err := plan.Answer(reconcile.ApproveCase(reconcile.KindPerson, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range answered.Actions {
+		if a.Confirm == reconcile.Approved && a.TargetID != "T-"+a.SourceKey {
+			t.Errorf("%s: approved match with %s", a.ID, a.TargetID)
+		}
+		if a.Confirm == reconcile.Pending && flags[a.SourceKey]&synth.FlagTwin == 0 {
+			t.Errorf("%s (flags %b) still pending", a.ID, flags[a.SourceKey])
+		}
+	}
+	t.Logf("%d persons: %d matched automatically, %d questions; after approving case 3: %+v",
+		len(pop.Persons), auto, pending, answered.Counts)
+}
