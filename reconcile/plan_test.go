@@ -3,9 +3,11 @@ package reconcile_test
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -224,4 +226,107 @@ func TestInvalidOptions(t *testing.T) {
 	if p, err := reconcile.NewPlan(nil, nil, reconcile.Options{}); err != nil || len(p.Actions) != 0 {
 		t.Errorf("empty plan: %v, %v", p, err)
 	}
+}
+
+// TestFingerprintCoversEveryField changes every leaf of a plan's actions and header, one at a
+// time, and checks that Verify notices. It guards against a field added to the model but
+// forgotten in the canonical form.
+func TestFingerprintCoversEveryField(t *testing.T) {
+	s, g := school()
+	o := quiet()
+	o.IncludeUnchanged = true
+	base := mustPlan(t, s, g, o)
+	mutations := 0
+	check := func(path string, apply func(p *reconcile.Plan)) {
+		mutations++
+		p := clonePlan(t, base)
+		apply(p)
+		if err := p.Verify(); !errors.Is(err, reconcile.ErrTampered) {
+			t.Errorf("changing %s does not change the fingerprint", path)
+		}
+	}
+	// leaves calls mutate once per leaf below v with its path and a function that changes that
+	// leaf in a value of v's type (filling in nil pointers and empty slices on the way).
+	var leaves func(path string, typ reflect.Type, mutate func(path string, change func(reflect.Value)))
+	leaves = func(path string, typ reflect.Type, mutate func(path string, change func(reflect.Value))) {
+		switch {
+		case typ == reflect.TypeOf(reconcile.Date{}):
+			mutate(path, func(x reflect.Value) { x.Set(reflect.ValueOf(date("1999-12-31"))) })
+			return
+		case typ == reflect.TypeOf(time.Time{}):
+			mutate(path, func(x reflect.Value) { x.Set(reflect.ValueOf(day0.Add(time.Hour))) })
+			return
+		}
+		switch typ.Kind() {
+		case reflect.Struct:
+			for i := range typ.NumField() {
+				if f := typ.Field(i); f.IsExported() {
+					leaves(path+"."+f.Name, f.Type, func(p string, change func(reflect.Value)) {
+						mutate(p, func(x reflect.Value) { change(x.Field(i)) })
+					})
+				}
+			}
+		case reflect.Pointer:
+			leaves(path, typ.Elem(), func(p string, change func(reflect.Value)) {
+				mutate(p, func(x reflect.Value) {
+					if x.IsNil() {
+						x.Set(reflect.New(typ.Elem()))
+					}
+					change(x.Elem())
+				})
+			})
+		case reflect.Slice:
+			mutate(path+" (length)", func(x reflect.Value) { x.Set(reflect.Append(x, reflect.New(typ.Elem()).Elem())) })
+			leaves(path+"[0]", typ.Elem(), func(p string, change func(reflect.Value)) {
+				mutate(p, func(x reflect.Value) {
+					if x.Len() == 0 {
+						x.Set(reflect.Append(x, reflect.New(typ.Elem()).Elem()))
+					}
+					change(x.Index(0))
+				})
+			})
+		case reflect.Map:
+			mutate(path+" (new key)", func(x reflect.Value) {
+				m := reflect.MakeMap(typ)
+				for _, k := range x.MapKeys() {
+					m.SetMapIndex(k, x.MapIndex(k))
+				}
+				m.SetMapIndex(reflect.ValueOf("new-key").Convert(typ.Key()), reflect.New(typ.Elem()).Elem())
+				x.Set(m)
+			})
+		case reflect.String:
+			mutate(path, func(x reflect.Value) { x.SetString(x.String() + "~") })
+		case reflect.Int:
+			mutate(path, func(x reflect.Value) { x.SetInt(x.Int() + 1) })
+		case reflect.Float64:
+			mutate(path, func(x reflect.Value) { x.SetFloat(x.Float() + 0.5) })
+		case reflect.Bool:
+			mutate(path, func(x reflect.Value) { x.SetBool(!x.Bool()) })
+		default:
+			t.Errorf("%s: no mutation for %s", path, typ.Kind())
+		}
+	}
+	leaves("Plan", reflect.TypeOf(reconcile.Plan{}), func(path string, change func(reflect.Value)) {
+		if path == "Plan.Fingerprint" {
+			return
+		}
+		check(path, func(p *reconcile.Plan) { change(reflect.ValueOf(p).Elem()) })
+	})
+	if mutations < 100 {
+		t.Errorf("only %d mutations tried", mutations)
+	}
+	t.Logf("%d mutations, each noticed", mutations)
+}
+
+func clonePlan(t *testing.T, p *reconcile.Plan) *reconcile.Plan {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out reconcile.Plan
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &out
 }

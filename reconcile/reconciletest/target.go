@@ -1,6 +1,3 @@
-// Package reconciletest provides an in-memory reconcile.Target with the semantics hosts rely
-// on (generated ids, revisions that refuse stale writes, deactivation, cascading deletes) and a
-// log of every write, for testing pipelines without a real service.
 package reconciletest
 
 import (
