@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/edusync/edusync/internal/redact"
@@ -121,6 +123,9 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 	}
 	if err := plan.HoldError(); err != nil {
 		return nil, err
+	}
+	if target == nil {
+		return nil, errors.New("reconcile: Apply needs a target")
 	}
 	clock := opts.Clock
 	if clock == nil {
@@ -341,7 +346,7 @@ func (r *applier) emit(a *Action, res *Result) {
 		return
 	}
 	e := AuditEvent{
-		Time: res.At, Plan: r.plan.Fingerprint, ActionID: redact.PersonalNumbers(a.ID), Kind: a.Kind, Op: a.Op,
+		Time: res.At, Plan: r.plan.Fingerprint, ActionID: redactID(a.ID), Kind: a.Kind, Op: a.Op,
 		Status: res.Status, TargetID: redact.PersonalNumbers(res.TargetID), Revision: res.Revision, Error: res.Error,
 	}
 	if e.Time.IsZero() {
@@ -370,6 +375,27 @@ func (r *applier) emit(a *Action, res *Result) {
 		}
 		r.opts.Logger.LogAttrs(context.WithoutCancel(r.ctx), level, "reconcile action", attrs...)
 	}
+}
+
+// redactID masks personal numbers in an action ID, also where escaping changed their look
+// (a "+" written as "%2B").
+func redactID(id string) string {
+	parts := strings.Split(id, "/")
+	for i, part := range parts {
+		name, val, ok := strings.Cut(part, "=")
+		if !ok {
+			continue
+		}
+		keys := strings.Split(val, ",")
+		for k, key := range keys {
+			if plain, err := url.QueryUnescape(key); err == nil {
+				key = url.QueryEscape(redact.PersonalNumbers(plain))
+			}
+			keys[k] = redact.PersonalNumbers(key)
+		}
+		parts[i] = name + "=" + strings.Join(keys, ",")
+	}
+	return strings.Join(parts, "/")
 }
 
 func shortFingerprint(fp string) string {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"iter"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/reconcile/reconciletest"
@@ -86,7 +88,7 @@ func TestApplyOrderAndIdempotence(t *testing.T) {
 
 	// Planning again on the applied state yields no changes.
 	var history reconcile.History
-	history.Record(rep)
+	history.Update(rep)
 	o := removalOptions()
 	o.History = history
 	again := mustPlan(t, s, target.Snapshot(), o)
@@ -244,7 +246,7 @@ func countExecutable(p *reconcile.Plan) int {
 }
 
 func TestApplyAuditAndLogs(t *testing.T) {
-	s := &reconcile.Snapshot{Persons: []reconcile.Person{src("19800101-1234", "Berg", "Eva", "", "")}}
+	s := &reconcile.Snapshot{Persons: []reconcile.Person{src("19800101-1234", "Berg", "Eva", "", ""), src("800101+4321", "Lund", "Ida", "", "")}}
 	target := reconciletest.NewTarget(nil)
 	p := mustPlan(t, s, nil, quiet())
 	var mu sync.Mutex
@@ -267,8 +269,13 @@ func TestApplyAuditAndLogs(t *testing.T) {
 	if e := events[0]; e.Status != reconcile.StatusApplied || e.Op != reconcile.OpCreate || e.Plan != p.Fingerprint || e.TargetID == "" {
 		t.Errorf("event %+v", e)
 	}
-	if strings.Contains(events[0].ActionID, "1234") || strings.Contains(logs.String(), "19800101") {
-		t.Errorf("a personal number reached the audit trail or logs:\n%s", logs.String())
+	for _, e := range events {
+		if strings.Contains(e.ActionID, "1234") || strings.Contains(e.ActionID, "4321") {
+			t.Errorf("a personal number reached the audit trail: %s", e.ActionID)
+		}
+	}
+	if l := logs.String(); strings.Contains(l, "1234") || strings.Contains(l, "4321") {
+		t.Errorf("a personal number reached the logs:\n%s", l)
 	}
 	if !strings.Contains(logs.String(), "status=applied") {
 		t.Errorf("logs:\n%s", logs.String())
@@ -333,4 +340,34 @@ func result(t *testing.T, rep *reconcile.Report, id string) reconcile.Result {
 	}
 	t.Fatalf("no result for %s", id)
 	return reconcile.Result{}
+}
+
+// failingSource fails after yielding its first person.
+type failingSource struct{ reconcile.Source }
+
+func (f failingSource) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error] {
+	return func(yield func(reconcile.Person, error) bool) {
+		if yield(reconcile.Person{}, nil) {
+			yield(reconcile.Person{}, errors.New("page 2 unavailable"))
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	s, _ := school()
+	got, err := reconcile.Load(context.Background(), s.AsSource())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s, got, cmpopts.IgnoreUnexported(reconcile.Date{})); diff != "" {
+		t.Errorf("Load (-want +got):\n%s", diff)
+	}
+	if _, err := reconcile.Load(context.Background(), failingSource{s.AsSource()}); err == nil || !strings.Contains(err.Error(), "persons") {
+		t.Errorf("Load of a failing source: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := reconcile.Load(ctx, s.AsSource()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Load with a canceled context: %v", err)
+	}
 }

@@ -20,7 +20,7 @@
 // NewPlan(source, target, options) is pure: no I/O, no clock (Options.Now is an input), and
 // whatever it needs beyond the two snapshots (records this pipeline created, when records were
 // deactivated, earlier decisions) arrives in Options. The host keeps that History and updates it
-// from each apply report with History.Record.
+// from each apply report with History.Update.
 //
 // Persons are matched in the Schulconnex order: (1) by either key, (2) by family name, given
 // names, birth date and birth place, all present and equal, (3) by the attributes present on both

@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// Record folds an apply report into the history, so the next plan knows what this pipeline
+// Update folds an apply report into the history, so the next plan knows what this pipeline
 // created and what is in its grace period: applied creates are added to Created, applied
 // deactivations to Deactivated (since the result's time), applied restores leave Deactivated,
 // applied deletions leave both. Memberships are not remembered: their ownership follows from
 // their person and group. The lists stay sorted, so a stored history is stable.
-func (h *History) Record(rep *Report) {
+func (h *History) Update(rep *Report) {
 	if rep == nil {
 		return
 	}

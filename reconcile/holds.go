@@ -43,6 +43,7 @@ type HoldError struct {
 	Trips []Trip
 }
 
+// Error lists every hold that tripped.
 func (e *HoldError) Error() string {
 	parts := make([]string, len(e.Trips))
 	for i, t := range e.Trips {

@@ -6,6 +6,8 @@ import (
 	"iter"
 	"strconv"
 	"time"
+
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // Kind names the record types the engine keeps in step. Plans order their actions by kind first,
@@ -68,7 +70,7 @@ func ParseDate(s string) (Date, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("reconcile: date %q is not YYYY-MM-DD", truncate(s, 32))
+		return Date{}, fmt.Errorf("reconcile: date %q is not YYYY-MM-DD", redact.PersonalNumbers(truncate(s, 32)))
 	}
 	return DateOf(t), nil
 }
@@ -320,18 +322,22 @@ func (s *Snapshot) AsSource() Source { return snapshotSource{s} }
 
 type snapshotSource struct{ s *Snapshot }
 
+// Organisations yields the snapshot's organisations.
 func (v snapshotSource) Organisations(ctx context.Context) iter.Seq2[Organisation, error] {
 	return sliceSeq(ctx, v.s.Organisations)
 }
 
+// Persons yields the snapshot's persons.
 func (v snapshotSource) Persons(ctx context.Context) iter.Seq2[Person, error] {
 	return sliceSeq(ctx, v.s.Persons)
 }
 
+// Groups yields the snapshot's groups.
 func (v snapshotSource) Groups(ctx context.Context) iter.Seq2[Group, error] {
 	return sliceSeq(ctx, v.s.Groups)
 }
 
+// Memberships yields the snapshot's memberships.
 func (v snapshotSource) Memberships(ctx context.Context) iter.Seq2[Membership, error] {
 	return sliceSeq(ctx, v.s.Memberships)
 }

@@ -12,7 +12,7 @@ type Options struct {
 	Now time.Time `json:"now,omitzero"`
 	// History is what this pipeline remembers from earlier runs: records it created and
 	// records it deactivated. The host keeps it (for example in store) and updates it from each
-	// apply report with History.Record.
+	// apply report with History.Update.
 	History History `json:"history,omitzero"`
 	// Decisions answer pending actions of earlier plans. Decisions naming actions that no
 	// longer exist are ignored.
@@ -44,8 +44,9 @@ type Removals struct {
 	// Enabled switches removals on.
 	Enabled bool `json:"enabled,omitempty"`
 	// GraceDays is how long a deactivated person, group or organisation stays before it is
-	// deleted; it is restored if it reappears in the source meanwhile. Memberships have no grace
-	// period: an ended membership is deleted and re-added if it comes back.
+	// deleted; it is restored if it reappears in the source meanwhile. Its memberships stay with
+	// it until then (the target removes them with the record). Memberships of records that stay
+	// have no grace period: an ended membership is deleted, and added again if it comes back.
 	GraceDays int `json:"graceDays,omitempty"`
 }
 

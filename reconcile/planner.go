@@ -336,7 +336,7 @@ func (p *planner) pairedAction(m *matcher, i int, before *Keys, revision string,
 		a.Reason = "the record reappeared in the source during its grace period"
 	case len(diffs) > 0:
 		a.Op = OpUpdate
-		a.Reason = pairedReason(m.kind, a.Case, a.Confirm == Approved)
+		a.Reason = pairedReason(a.Case, a.Confirm == Approved)
 	default:
 		a.Op = OpUnchanged
 		a.Reason = "the target matches the source"
@@ -344,14 +344,13 @@ func (p *planner) pairedAction(m *matcher, i int, before *Keys, revision string,
 	return a
 }
 
-func pairedReason(kind Kind, c int, approved bool) string {
+func pairedReason(c int, approved bool) string {
 	switch {
 	case approved:
 		return "matched by a confirmed decision; fields differ"
 	case c == 2:
 		return "matched without keys: names, birth date and birth place are equal; fields differ"
 	}
-	_ = kind
 	return "matched by key; fields differ"
 }
 

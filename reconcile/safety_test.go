@@ -85,7 +85,7 @@ func TestGracePeriod(t *testing.T) {
 		if err != nil || !rep.OK() {
 			t.Fatalf("apply: %v %+v", err, rep)
 		}
-		history.Record(rep)
+		history.Update(rep)
 		return p
 	}
 	run("person create", "person create", "group create", "membership create", "membership create")

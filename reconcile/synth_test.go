@@ -334,7 +334,7 @@ func TestWriteMinimality(t *testing.T) {
 
 			// Planning again on the applied state yields no changes.
 			var h reconcile.History
-			h.Record(rep)
+			h.Update(rep)
 			o := syncOptions()
 			o.History = h
 			o.Now = day0.Add(24 * time.Hour)
