@@ -50,8 +50,6 @@ type pendingPair struct {
 func newMatcher(p *planner, kind Kind, src, tgt []*Keys) *matcher {
 	m := &matcher{
 		kind: kind, p: p, srcKeys: src, tgtKeys: tgt,
-		srcByKey: make(map[string]int32, len(src)),
-		tgtByID:  make(map[string]int32, len(tgt)),
 		srcOK:    make([]bool, len(src)),
 		tgtOK:    make([]bool, len(tgt)),
 		srcMatch: make([]int32, len(src)), tgtMatch: make([]int32, len(tgt)),
@@ -454,6 +452,6 @@ func (m *matcher) matchPersonsByAttributes(src, tgt []Person) {
 		case sDeg[e.s] > 1 || tDeg[e.t] > 1:
 			return 3, fmt.Sprintf("the attributes present on both sides are equal, but some are missing and the match is not unique (%d source and %d target candidates)", sDeg[e.s], tDeg[e.t])
 		}
-		return 3, "the attributes present on both sides are equal, but not all of family name, given names, birth date and birth place are present on both"
+		return 3, "the attributes present on both sides agree, but family name, given names, birth date and birth place are not all present and equal on both"
 	})
 }

@@ -392,7 +392,7 @@ func (p *planner) unmatchedTarget(kind Kind, k *Keys, revision string, ownedCase
 		a.Reason = "the target holds a record the source does not know"
 		if owned {
 			a.Case = ownedCase
-			a.Reason = "the record carries this pipeline's referrer, but the source no longer has it (for example after restoring a backup)"
+			a.Reason = "the record is this pipeline's (by referrer or history), but the source no longer has it (for example after restoring a backup)"
 		}
 		switch p.verdict(kind, "", k.TargetID) {
 		case Approve:
@@ -428,7 +428,7 @@ func (p *planner) planOrganisations() {
 			}
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
 			a.Organisation = &Change[Organisation]{Before: t, After: ptr(after)}
-			p.addPaired(a)
+			p.add(a)
 		default:
 			after, diffs := p.organisationAfter(s, nil)
 			p.add(Action{ID: recordID(KindOrganisation, s.Keys.SourceKey, ""), Kind: KindOrganisation, Op: OpCreate,
@@ -476,19 +476,6 @@ func (p *planner) countedUnchanged(kind Kind, targetID string, diffs []Diff) boo
 // only when an action keeps it.
 func ptr[T any](v T) *T { return &v }
 
-// addPaired adds the action of a paired record, or counts it when nothing changes.
-func (p *planner) addPaired(a Action) {
-	if a.Op == OpUnchanged {
-		if p.opts.IncludeUnchanged {
-			p.add(a)
-		} else {
-			p.unchanged[a.Kind.rank()]++
-		}
-		return
-	}
-	p.add(a)
-}
-
 func (p *planner) planPersons() {
 	src, tgt := p.src.Persons, p.tgt.Persons
 	keys := func(x *Person) *Keys { return &x.Keys }
@@ -519,7 +506,7 @@ func (p *planner) planPersons() {
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
 			a.Needs = needs
 			a.Person = &Change[Person]{Before: t, After: ptr(after)}
-			p.addPaired(a)
+			p.add(a)
 		case excluded(s):
 			p.personRes[i].state = resProtected
 			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpSkip,
@@ -612,7 +599,7 @@ func (p *planner) planGroups() {
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
 			a.Needs = needs
 			a.Group = &Change[Group]{Before: t, After: ptr(after)}
-			p.addPaired(a)
+			p.add(a)
 		default:
 			after, diffs, needs := p.groupAfter(s, nil)
 			p.add(Action{ID: recordID(KindGroup, s.Keys.SourceKey, ""), Kind: KindGroup, Op: OpCreate,
