@@ -306,6 +306,10 @@ func (x *xmlFel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	}
 }
 
+// ErrForeignHref is an href (from a feed page) to another scheme, host or port than the
+// client's. The client refuses to follow it.
+var ErrForeignHref = errors.New("ladok: refusing to follow an href to another host")
+
 // resolve turns a path or an href from Ladok into a request URL on the client's origin. Feed
 // hrefs are absolute; an href to another scheme, host or port is refused, so a hostile feed
 // cannot send the client (and its certificate) elsewhere.
@@ -328,7 +332,7 @@ func (c *Client) resolve(ref string) (*url.URL, error) {
 		return &out, nil
 	}
 	if !sameOrigin(r, c.base) {
-		return nil, fmt.Errorf("ladok: href %s is not on %s; refusing to follow it", redact.URL(r), c.base.Host)
+		return nil, fmt.Errorf("%w: %s is not on %s", ErrForeignHref, redact.URL(r), c.base.Host)
 	}
 	out := *r
 	out.Fragment = ""

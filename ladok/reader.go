@@ -1,0 +1,588 @@
+package ladok
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edusync/edusync/internal/httpx"
+)
+
+// Handler handles one feed entry. It is called oldest entry first. An entry that could not be
+// decoded arrives with Err set and Event nil: the handler decides whether to stop (return an
+// error) or to park it (in store's dead letters, say) and go on (return nil).
+//
+// The reader guarantees at-least-once delivery: an entry is handed over again after a crash
+// between the handler's success and the commit of the position, so handlers must be idempotent
+// (the reader does skip entries whose keys it has committed).
+type Handler func(ctx context.Context, e *Entry) error
+
+// HandlerError is returned when the handler fails: the reader saved its position before the
+// failed entry and stopped, so the next run starts with that entry.
+type HandlerError struct {
+	EntryID string
+	Name    string // the event's local name
+	Err     error
+}
+
+func (e *HandlerError) Error() string {
+	return fmt.Sprintf("ladok: handler failed for entry %s (%s): %v", e.EntryID, e.Name, e.Err)
+}
+
+// Unwrap returns the handler's error.
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+// ErrPositionLost means the saved position could not be found in the feed: the entry it names
+// is neither on the saved page nor on the pages before it. The reader never guesses (it would
+// skip or repeat events); the host must decide where to restart.
+var ErrPositionLost = errors.New("ladok: the saved feed position is not in the feed")
+
+// Reader walks Ladok's event feed and hands every entry to a Handler, oldest first, never
+// skipping a page: from its saved position it follows next-archive links page by page to the
+// recent page, and then polls it. Its position and the keys of processed entries live in a
+// State and move forward only after the handler succeeds.
+//
+// A Reader is used by one goroutine at a time (Run or CatchUp); Lag may be called from anywhere.
+type Reader struct {
+	c        *Client
+	st       State
+	h        Handler
+	feed     string
+	start    string
+	poll     time.Duration
+	back     int
+	every    int
+	attempts int
+	baseWait time.Duration
+	maxWait  time.Duration
+	logger   *slog.Logger
+	progress func(Progress)
+
+	mu  sync.Mutex
+	lag Lag
+}
+
+// ReaderOption configures a Reader.
+type ReaderOption func(*Reader) error
+
+// WithFeedName names the feed in the State (default "ladok:" plus the API host), so one
+// database can hold the positions of several environments or readers.
+func WithFeedName(name string) ReaderOption {
+	return func(r *Reader) error {
+		if name == "" {
+			return errors.New("ladok: empty feed name")
+		}
+		r.feed = name
+		return nil
+	}
+}
+
+// WithStart says where a reader without a saved position starts: FeedFirst (the default, so
+// nothing is ever missed), FeedRecent (the events of the recent page and later), or the href of
+// a page (FeedPageHref). With a saved position it is ignored.
+func WithStart(href string) ReaderOption {
+	return func(r *Reader) error {
+		if href == "" {
+			return errors.New("ladok: empty start href")
+		}
+		r.start = href
+		return nil
+	}
+}
+
+// WithPollInterval sets how long Run waits between looks at the recent page (default 30 s).
+func WithPollInterval(d time.Duration) ReaderOption {
+	return func(r *Reader) error {
+		if d <= 0 {
+			return errors.New("ladok: poll interval must be positive")
+		}
+		r.poll = d
+		return nil
+	}
+}
+
+// WithSearchBack sets how many older pages the reader searches for its saved entry when it is
+// not on the saved page (default 10); that happens when Ladok's recent page was archived under
+// another href.
+func WithSearchBack(pages int) ReaderOption {
+	return func(r *Reader) error {
+		if pages < 0 {
+			return errors.New("ladok: negative search-back")
+		}
+		r.back = pages
+		return nil
+	}
+}
+
+// WithCommitEvery also commits after every n handled entries, not only at the end of each page,
+// narrowing what a crash makes the reader hand over again (at the cost of more transactions).
+func WithCommitEvery(n int) ReaderOption {
+	return func(r *Reader) error {
+		if n < 0 {
+			return errors.New("ladok: negative commit interval")
+		}
+		r.every = n
+		return nil
+	}
+}
+
+// WithPageRetry sets how often a page that fails (a network error, a server error, a cut-off
+// body) is fetched before CatchUp gives up, and the backoff between tries (jittered, doubling
+// from base up to max). Default: 6 attempts, 500 ms to 30 s. Run keeps trying after that, with
+// the same backoff.
+func WithPageRetry(attempts int, base, max time.Duration) ReaderOption {
+	return func(r *Reader) error {
+		if attempts < 1 || base <= 0 || max < base {
+			return errors.New("ladok: WithPageRetry needs attempts >= 1 and 0 < base <= max")
+		}
+		r.attempts, r.baseWait, r.maxWait = attempts, base, max
+		return nil
+	}
+}
+
+// WithReaderLogger logs progress: catching up at Info, each page at Debug, retries at Warn.
+// Entries are logged by id and event name only.
+func WithReaderLogger(l *slog.Logger) ReaderOption {
+	return func(r *Reader) error { r.logger = l; return nil }
+}
+
+// WithProgress calls f after each page, for metrics (how far behind, how fast).
+func WithProgress(f func(Progress)) ReaderOption {
+	return func(r *Reader) error { r.progress = f; return nil }
+}
+
+// NewReader returns a reader of c's feed that hands entries to h and keeps its progress in st.
+func NewReader(c *Client, st State, h Handler, opts ...ReaderOption) (*Reader, error) {
+	if c == nil || st == nil || h == nil {
+		return nil, errors.New("ladok: NewReader needs a client, a state and a handler")
+	}
+	r := &Reader{
+		c: c, st: st, h: h,
+		feed:     "ladok:" + c.base.Host,
+		start:    FeedFirst,
+		poll:     30 * time.Second,
+		back:     10,
+		attempts: 6,
+		baseWait: 500 * time.Millisecond,
+		maxWait:  30 * time.Second,
+		logger:   slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(r); err != nil {
+			return nil, err
+		}
+	}
+	r.lag = Lag{Pages: -1}
+	return r, nil
+}
+
+// Lag says how far behind the feed a reader is.
+type Lag struct {
+	// Pages is the number of feed pages after the one being read; -1 while unknown. It is
+	// estimated from the page numbers in the pages' hrefs and ids.
+	Pages int
+	// Behind is how long ago the newest handled event was published, while pages remain
+	// (zero when caught up).
+	Behind time.Duration
+	// CaughtUp is true once the recent page has been handled.
+	CaughtUp bool
+	// Position is the last committed position.
+	Position Position
+	// At is when the figures were taken.
+	At time.Time
+}
+
+// Lag returns the latest figures of how far behind the reader is.
+func (r *Reader) Lag() Lag {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lag
+}
+
+// Progress is reported after each page (WithProgress).
+type Progress struct {
+	Page       string // the page just handled
+	Handled    int    // entries handed to the handler from this page
+	Duplicates int    // entries skipped because their keys were already processed
+	Lag        Lag
+}
+
+// Stats sums up a CatchUp.
+type Stats struct {
+	Pages      int // pages read
+	Handled    int // entries handed to the handler (those with Err included)
+	Failed     int // of those, entries that could not be decoded
+	Duplicates int // entries skipped as already processed
+}
+
+// Run catches up and then polls the recent page every poll interval until ctx ends or the
+// handler fails. Failures to read the feed (network, server, cut-off pages, the state) are
+// retried with backoff for as long as Run runs; a handler failure or a lost position ends it,
+// with the position saved before the failed entry.
+func (r *Reader) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		_, err := r.CatchUp(ctx)
+		wait := r.poll
+		switch {
+		case err == nil:
+			failures = 0
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case isFatal(err):
+			return err
+		default:
+			failures++
+			wait = min(r.backoff(failures), r.poll)
+			r.logger.Warn("ladok: reading the feed failed; retrying", "feed", r.feed, "error", err, "wait", wait)
+		}
+		if err := httpx.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+func isFatal(err error) bool {
+	var he *HandlerError
+	return errors.As(err, &he) || errors.Is(err, ErrPositionLost)
+}
+
+// CatchUp reads from the saved position (or the start) to the end of the recent page, handing
+// every new entry to the handler, and returns. It never skips a page: it follows each page's
+// next-archive link, however many pages are behind.
+func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
+	var stats Stats
+	pos, saved, err := r.st.LoadPosition(ctx, r.feed)
+	if err != nil {
+		return stats, fmt.Errorf("ladok: loading the feed position: %w", err)
+	}
+	href := r.start
+	if saved {
+		href = pos.Page
+	}
+	page, err := r.fetch(ctx, href)
+	if err != nil {
+		return stats, err
+	}
+	stats.Pages++
+	cur := r.canonical(page, href)
+	var pending []int // indexes into page.Entries, oldest first
+	if saved {
+		var ok bool
+		pending, ok = locate(page, pos)
+		if !ok {
+			page, cur, pending, err = r.searchBack(ctx, page, pos, &stats)
+			if err != nil {
+				return stats, err
+			}
+		}
+	} else {
+		pending = all(page)
+		pos = Position{}
+	}
+	committed := saved && cur == pos.Page
+	pos.Page = cur
+	pos.Handled = len(page.Entries) - len(pending)
+	head, headKnown := -1, false
+	for {
+		before := stats
+		if err := r.handlePage(ctx, page, pending, &pos, &committed, &stats); err != nil {
+			return stats, err
+		}
+		handled, dups := stats.Handled-before.Handled, stats.Duplicates-before.Duplicates
+		next := page.Link(RelNextArchive)
+		if next == "" {
+			r.report(page, pos, handled, dups, 0)
+			return stats, nil
+		}
+		if !headKnown {
+			head, headKnown = r.headNumber(ctx), true
+		}
+		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
+		if err := ctx.Err(); err != nil {
+			return stats, err
+		}
+		page, err = r.fetch(ctx, next)
+		if err != nil {
+			return stats, err
+		}
+		stats.Pages++
+		cur = r.canonical(page, next)
+		pos = Position{Page: cur}
+		committed = false
+		pending = all(page)
+	}
+}
+
+// handlePage hands the pending entries to the handler, skipping duplicates, and commits.
+func (r *Reader) handlePage(ctx context.Context, page *Feed, pending []int, pos *Position, committed *bool, stats *Stats) error {
+	var keys []string
+	seen := map[string]bool{}
+	if len(pending) > 0 {
+		all := make([]string, 0, 2*len(pending))
+		for _, i := range pending {
+			all = append(all, entryKeys(&page.Entries[i])...)
+		}
+		var err error
+		seen, err = r.st.Processed(ctx, r.feed, all)
+		if err != nil {
+			return fmt.Errorf("ladok: reading processed keys: %w", err)
+		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
+		keys = make([]string, 0, len(all))
+	}
+	commit := func() error {
+		if err := r.st.Commit(ctx, r.feed, *pos, keys); err != nil {
+			return fmt.Errorf("ladok: saving the feed position: %w", err)
+		}
+		keys = keys[:0]
+		*committed = true
+		r.mu.Lock()
+		r.lag.Position = *pos
+		r.mu.Unlock()
+		return nil
+	}
+	sinceCommit := 0
+	for _, i := range pending {
+		e := &page.Entries[i]
+		ek := entryKeys(e)
+		dup := false
+		for _, k := range ek {
+			if seen[k] {
+				dup = true
+			}
+		}
+		if dup {
+			stats.Duplicates++
+		} else if err := r.h(ctx, e); err != nil {
+			herr := &HandlerError{EntryID: e.ID, Name: e.Name, Err: err}
+			if len(keys) > 0 || !*committed {
+				if cerr := commit(); cerr != nil {
+					return errors.Join(herr, cerr)
+				}
+			}
+			return herr
+		} else {
+			stats.Handled++
+			if e.Err != nil {
+				stats.Failed++
+			}
+		}
+		for _, k := range ek {
+			seen[k] = true
+		}
+		keys = append(keys, ek...)
+		pos.Entry = e.ID
+		pos.Handled++
+		sinceCommit++
+		if r.every > 0 && sinceCommit >= r.every {
+			if err := commit(); err != nil {
+				return err
+			}
+			sinceCommit = 0
+		}
+	}
+	if len(keys) > 0 || !*committed {
+		return commit()
+	}
+	return nil
+}
+
+// entryKeys are the processed-entry keys of e: its entry id and its HandelseUID.
+func entryKeys(e *Entry) []string {
+	var k []string
+	if e.ID != "" {
+		k = append(k, "entry:"+e.ID)
+	}
+	if e.HandelseUID != "" {
+		k = append(k, "handelse:"+e.HandelseUID)
+	}
+	return k
+}
+
+// all returns every entry of page, oldest first (the page lists them newest first).
+func all(page *Feed) []int {
+	out := make([]int, len(page.Entries))
+	for i := range out {
+		out[i] = len(page.Entries) - 1 - i
+	}
+	return out
+}
+
+// locate returns the entries of page after pos, oldest first; ok is false when pos is not on
+// the page.
+func locate(page *Feed, pos Position) ([]int, bool) {
+	n := len(page.Entries)
+	if pos.Entry != "" {
+		for i := range page.Entries {
+			if page.Entries[i].ID == pos.Entry {
+				return all(page)[n-i:], true
+			}
+		}
+		return nil, false
+	}
+	if pos.Handled > n {
+		return nil, false
+	}
+	return all(page)[pos.Handled:], true
+}
+
+// searchBack looks for pos.Entry on the pages before page (prev-archive), at most r.back pages.
+func (r *Reader) searchBack(ctx context.Context, page *Feed, pos Position, stats *Stats) (*Feed, string, []int, error) {
+	if pos.Entry == "" {
+		return nil, "", nil, fmt.Errorf("%w: page %s has fewer than %d entries", ErrPositionLost, pos.Page, pos.Handled)
+	}
+	p := page
+	for i := 0; i < r.back; i++ {
+		prev := p.Link(RelPrevArchive)
+		if prev == "" {
+			break
+		}
+		var err error
+		p, err = r.fetch(ctx, prev)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		stats.Pages++
+		if pending, ok := locate(p, pos); ok {
+			cur := r.canonical(p, prev)
+			r.logger.Info("ladok: found the saved entry on an older page", "feed", r.feed, "page", cur)
+			return p, cur, pending, nil
+		}
+	}
+	return nil, "", nil, fmt.Errorf("%w: entry %s is neither on %s nor on the %d pages before it", ErrPositionLost, pos.Entry, pos.Page, r.back)
+}
+
+// canonical returns the href a position names page by: its self link, else the href it was
+// fetched with, as path and query.
+func (r *Reader) canonical(page *Feed, fetched string) string {
+	ref := page.Link(RelSelf)
+	if ref == "" {
+		ref = fetched
+	}
+	u, err := r.c.resolve(ref)
+	if err != nil {
+		u, err = r.c.resolve(fetched)
+		if err != nil {
+			return fetched
+		}
+	}
+	return relative(u)
+}
+
+// fetch reads one page, retrying failures with backoff.
+func (r *Reader) fetch(ctx context.Context, href string) (*Feed, error) {
+	var last error
+	for attempt := 1; attempt <= r.attempts; attempt++ {
+		f, err := r.c.FetchFeed(ctx, href)
+		if err == nil {
+			return f, nil
+		}
+		last = err
+		if ctx.Err() != nil || !retryable(err) || attempt == r.attempts {
+			break
+		}
+		wait := r.backoff(attempt)
+		r.logger.Warn("ladok: fetching a feed page failed; retrying", "feed", r.feed, "href", href, "attempt", attempt, "error", err, "wait", wait)
+		if err := httpx.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+	return nil, last
+}
+
+// retryable: everything but answers that will not change (the page does not exist, the
+// certificate is refused, the href points elsewhere).
+func retryable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500 || ae.StatusCode == 429 || ae.StatusCode == 408
+	}
+	var fe *FeedError
+	if errors.As(err, &fe) {
+		return !errors.Is(err, ErrBodyTooLarge)
+	}
+	return !errors.Is(err, ErrForeignHref)
+}
+
+func (r *Reader) backoff(attempt int) time.Duration {
+	d := r.baseWait
+	for i := 1; i < attempt && d < r.maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, r.maxWait)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// headNumber returns the number of the recent page, or -1 when it cannot be told.
+func (r *Reader) headNumber(ctx context.Context) int {
+	f, err := r.c.FetchFeed(ctx, FeedRecent)
+	if err != nil {
+		return -1
+	}
+	return pageNumber(f, "")
+}
+
+// pageNumber reads a page's number from its id (urn:id:N) or the last path segment of its href.
+func pageNumber(f *Feed, href string) int {
+	if s, ok := strings.CutPrefix(f.ID, "urn:id:"); ok {
+		if n, err := strconv.Atoi(s); err == nil {
+			return n
+		}
+	}
+	for _, h := range []string{f.Link(RelSelf), href} {
+		if u, err := url.Parse(h); err == nil {
+			if n, err := strconv.Atoi(u.Path[strings.LastIndexByte(u.Path, '/')+1:]); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+func pagesBetween(page *Feed, href string, head int) int {
+	n := pageNumber(page, href)
+	if n < 0 || head < 0 || head < n {
+		return -1
+	}
+	return head - n
+}
+
+func (r *Reader) setLag(l Lag) {
+	r.mu.Lock()
+	r.lag = l
+	r.mu.Unlock()
+}
+
+// report updates the lag after a page and tells the progress callback and the log.
+func (r *Reader) report(page *Feed, pos Position, handled, dups, pagesLeft int) {
+	l := Lag{Pages: pagesLeft, Position: pos, At: time.Now(), CaughtUp: pagesLeft == 0}
+	if pagesLeft != 0 {
+		var newest time.Time
+		for i := range page.Entries {
+			if t := page.Entries[i].Updated; t.After(newest) {
+				newest = t
+			}
+		}
+		if !newest.IsZero() {
+			l.Behind = l.At.Sub(newest)
+		}
+	}
+	r.setLag(l)
+	r.logger.Debug("ladok: feed page done", "feed", r.feed, "page", pos.Page, "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
+	if r.progress != nil {
+		r.progress(Progress{Page: pos.Page, Handled: handled, Duplicates: dups, Lag: l})
+	}
+}
