@@ -79,6 +79,14 @@ func (d *fieldDiffs) overlayAttributes(dst *map[string]string, src map[string]st
 	*dst = next
 }
 
+// importDiffs lists the fields an import brings into the source, each from empty to the
+// target's value.
+func importDiffs(fields func(d *fieldDiffs)) []Diff {
+	var d fieldDiffs
+	fields(&d)
+	return d
+}
+
 // sameSet reports whether two lists hold the same values, ignoring order and repeats.
 func sameSet(a, b []string) bool {
 	if slices.Equal(a, b) {

@@ -106,9 +106,14 @@ func TestPlanOfASchool(t *testing.T) {
 		if a.Reason == "" {
 			t.Errorf("%s has no reason", a.ID)
 		}
-		if a.Executable() && len(a.Diffs) == 0 {
-			t.Errorf("%s writes but has no diffs", a.ID)
+		if a.Op != reconcile.OpSkip && a.Op != reconcile.OpUnchanged && len(a.Diffs) == 0 {
+			t.Errorf("%s (%s) has no diffs", a.ID, a.Op)
 		}
+	}
+	wantImport := []reconcile.Diff{{Field: "familyName", After: "Nowak"}, {Field: "givenNames", After: "Jan"},
+		{Field: "birthDate", After: "2009-09-09"}, {Field: "birthPlace", After: "Posen"}}
+	if diff := cmp.Diff(wantImport, action(t, p, "person/t=T5").Diffs); diff != "" {
+		t.Errorf("import diffs (-want +got):\n%s", diff)
 	}
 	if got := action(t, p, "group/s=g1").Diffs; !cmp.Equal(got, []reconcile.Diff{{Field: "name", Before: "7a", After: "8a"}}) {
 		t.Errorf("group diffs %v", got)

@@ -448,6 +448,12 @@ func (p *planner) planOrganisations() {
 		if m.tgtFree(j) {
 			t := &tgt[j]
 			if a, ok := p.unmatchedTarget(KindOrganisation, &t.Keys, t.Revision, 2, 3); ok {
+				if a.Op == OpImport {
+					a.Diffs = importDiffs(func(d *fieldDiffs) {
+						d.overlayString(fieldName, new(string), t.Name)
+						d.overlayString(fieldType, new(string), t.Type)
+					})
+				}
 				a.Organisation = &Change[Organisation]{Before: t}
 				p.add(a)
 			} else {
@@ -539,6 +545,16 @@ func (p *planner) planPersons() {
 		if m.tgtFree(j) {
 			t := &tgt[j]
 			if a, ok := p.unmatchedTarget(KindPerson, &t.Keys, t.Revision, 4, 5); ok {
+				if a.Op == OpImport {
+					a.Diffs = importDiffs(func(d *fieldDiffs) {
+						d.overlayString(fieldFamilyName, new(string), t.FamilyName)
+						d.overlayString(fieldGivenNames, new(string), t.GivenNames)
+						d.overlayString(fieldBirthDate, new(string), t.BirthDate.String())
+						d.overlayString(fieldBirthPlace, new(string), t.BirthPlace)
+						d.overlayList(fieldEmails, new([]string), t.Emails)
+						d.overlayList(fieldEPPNs, new([]string), t.EPPNs)
+					})
+				}
 				a.Person = &Change[Person]{Before: t}
 				p.add(a)
 			} else {
@@ -624,6 +640,14 @@ func (p *planner) planGroups() {
 			if ok {
 				if a.Op == OpImport && a.Case == 3 {
 					a.Reason = "the target holds a group the source does not know (for example one made by a timetabling system); it is never imported without a decision"
+				}
+				if a.Op == OpImport {
+					a.Diffs = importDiffs(func(d *fieldDiffs) {
+						d.overlayString(fieldName, new(string), t.Name)
+						d.overlayString(fieldType, new(string), t.Type)
+						d.overlayString(fieldOrganisation, new(string), t.Organisation)
+						d.overlayString(fieldValid, new(string), t.Valid.String())
+					})
 				}
 				a.Group = &Change[Group]{Before: t}
 				p.add(a)
