@@ -1,0 +1,3 @@
+package schulconnex
+
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config ../openapi/schulconnex.codegen.yaml ../openapi/schulconnex.yaml

@@ -1,0 +1,5 @@
+package schulconnex
+
+import "time"
+
+type Loeschzeitpunkt struct{ t time.Time }
