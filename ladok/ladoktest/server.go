@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -48,6 +50,7 @@ type options struct {
 	ou         string
 	now        func() time.Time
 	hosts      []string
+	logger     *slog.Logger
 }
 
 // Option configures a Server.
@@ -82,6 +85,10 @@ func WithCertificateOU(ou string) Option { return func(o *options) { o.ou = ou }
 
 // WithClock sets the clock for entry timestamps (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger logs the server's own errors (failed TLS handshakes, such as a refused client
+// certificate) to l; by default they are discarded.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithHostNames adds names or addresses to the server certificate, for a fake reached by a
 // name other than localhost or 127.0.0.1.
@@ -135,6 +142,7 @@ func NewServer(opts ...Option) *Server {
 		panic("ladoktest: " + err.Error())
 	}
 	s.hs = httptest.NewUnstartedServer(s.Handler())
+	s.hs.Config.ErrorLog = s.errorLog()
 	s.hs.TLS = cfg
 	s.hs.StartTLS()
 	s.URL = s.hs.URL
@@ -153,7 +161,7 @@ func Serve(ln net.Listener, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.listener = tls.NewListener(ln, cfg)
-	s.plain = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.plain = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: s.errorLog()}
 	s.URL = "https://" + ln.Addr().String()
 	go func() { _ = s.plain.Serve(s.listener) }()
 	return s, nil
@@ -167,6 +175,13 @@ func (s *Server) Close() {
 	if s.plain != nil {
 		_ = s.plain.Close()
 	}
+}
+
+func (s *Server) errorLog() *log.Logger {
+	if s.opts.logger == nil {
+		return log.New(io.Discard, "", 0)
+	}
+	return slog.NewLogLogger(s.opts.logger.Handler(), slog.LevelWarn)
 }
 
 // CA returns the fake's certificate authority, to issue more client certificates (expired ones,
@@ -345,5 +360,3 @@ func newUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
-
-var errClosed = errors.New("ladoktest: server closed")
