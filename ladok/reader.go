@@ -294,13 +294,26 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	pos.Page = cur
 	pos.Handled = len(page.Entries) - len(pending)
 	head, headKnown := -1, false
+	// The next page is fetched and decoded while the handler works through this one, so
+	// decoding and the handler's (and the state's) work overlap. Reading ahead moves nothing:
+	// the position only follows handled entries.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for {
+		next := page.Link(RelNextArchive)
+		var ahead chan fetched
+		if next != "" {
+			ahead = make(chan fetched, 1)
+			go func(href string) {
+				f, err := r.fetch(ctx, href)
+				ahead <- fetched{f, err}
+			}(next)
+		}
 		before := stats
 		if err := r.handlePage(ctx, page, pending, &pos, &committed, &stats); err != nil {
 			return stats, err
 		}
 		handled, dups := stats.Handled-before.Handled, stats.Duplicates-before.Duplicates
-		next := page.Link(RelNextArchive)
 		if next == "" {
 			r.report(page, pos, handled, dups, 0)
 			return stats, nil
@@ -309,19 +322,22 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 			head, headKnown = r.headNumber(ctx), true
 		}
 		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
-		if err := ctx.Err(); err != nil {
-			return stats, err
+		got := <-ahead
+		if got.err != nil {
+			return stats, got.err
 		}
-		page, err = r.fetch(ctx, next)
-		if err != nil {
-			return stats, err
-		}
+		page = got.feed
 		stats.Pages++
 		cur = r.canonical(page, next)
 		pos = Position{Page: cur}
 		committed = false
 		pending = all(page)
 	}
+}
+
+type fetched struct {
+	feed *Feed
+	err  error
 }
 
 // handlePage hands the pending entries to the handler, skipping duplicates, and commits.

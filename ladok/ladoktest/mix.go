@@ -17,7 +17,8 @@ const (
 
 // Mix returns n realistic events, deterministic for seed, with every field Ladok normally
 // fills: 60% study participation, 20% student and 20% course events (MixStudyParticipation,
-// MixStudent, MixCourse; the kinds inside each group are equally likely). Students, offerings
+// MixStudent, MixCourse; exact for n a multiple of five; the kinds inside each group are equally
+// likely). Students, offerings
 // and courses are drawn from small pools so that events refer to each other. Benchmarks and
 // the sandbox use it.
 func Mix(seed uint64, n int) []ladok.Event {
@@ -32,12 +33,18 @@ func Mix(seed uint64, n int) []ladok.Event {
 	for i := range g.courses {
 		g.courses[i] = g.uid()
 	}
+	// Every block of five events holds three participation, one student and one course event
+	// in shuffled order, so the shares are exact for any n that is a multiple of five.
 	out := make([]ladok.Event, n)
+	block := []byte("ppp" + "s" + "c")
 	for i := range out {
-		switch p := r.IntN(100); {
-		case p < MixStudyParticipation:
+		if i%len(block) == 0 {
+			r.Shuffle(len(block), func(a, b int) { block[a], block[b] = block[b], block[a] })
+		}
+		switch block[i%len(block)] {
+		case 'p':
 			out[i] = g.participation()
-		case p < MixStudyParticipation+MixStudent:
+		case 's':
 			out[i] = g.student()
 		default:
 			out[i] = g.course()
@@ -58,9 +65,7 @@ func (g *mixGen) uid() string {
 }
 
 func (g *mixGen) header() ladok.Header {
-	return ladok.Header{HandelseUID: g.uid(), Context: ladok.EventContext{
-		AnvandareUID: g.uid(), Anvandarnamn: "handlaggare@uni.example.se", LarosateID: 99,
-	}}
+	return ladok.Header{HandelseUID: g.uid(), Context: ladok.EventContext{Anvandarnamn: "handlaggare@uni.example.se", LarosateID: 99}}
 }
 
 func (g *mixGen) pick(s []string) string { return s[g.r.IntN(len(s))] }
