@@ -56,13 +56,13 @@ func (e Bildungsziel) Valid() bool {
 
 // Defines values for Erreichbarkeitstyp.
 const (
-	EMail Erreichbarkeitstyp = "E-Mail"
+	ErreichbarkeitstypEMail Erreichbarkeitstyp = "E-Mail"
 )
 
 // Valid indicates whether the value is a known member of the Erreichbarkeitstyp enum.
 func (e Erreichbarkeitstyp) Valid() bool {
 	switch e {
-	case EMail:
+	case ErreichbarkeitstypEMail:
 		return true
 	default:
 		return false
@@ -206,22 +206,22 @@ func (e Fachkennung) Valid() bool {
 
 // Defines values for Geschlecht.
 const (
-	D Geschlecht = "d"
-	M Geschlecht = "m"
-	W Geschlecht = "w"
-	X Geschlecht = "x"
+	GeschlechtD Geschlecht = "d"
+	GeschlechtM Geschlecht = "m"
+	GeschlechtW Geschlecht = "w"
+	GeschlechtX Geschlecht = "x"
 )
 
 // Valid indicates whether the value is a known member of the Geschlecht enum.
 func (e Geschlecht) Valid() bool {
 	switch e {
-	case D:
+	case GeschlechtD:
 		return true
-	case M:
+	case GeschlechtM:
 		return true
-	case W:
+	case GeschlechtW:
 		return true
-	case X:
+	case GeschlechtX:
 		return true
 	default:
 		return false
@@ -230,19 +230,19 @@ func (e Geschlecht) Valid() bool {
 
 // Defines values for Gruppenbereich.
 const (
-	Pflicht     Gruppenbereich = "Pflicht"
-	Wahl        Gruppenbereich = "Wahl"
-	Wahlpflicht Gruppenbereich = "Wahlpflicht"
+	GruppenbereichPflicht     Gruppenbereich = "Pflicht"
+	GruppenbereichWahl        Gruppenbereich = "Wahl"
+	GruppenbereichWahlpflicht Gruppenbereich = "Wahlpflicht"
 )
 
 // Valid indicates whether the value is a known member of the Gruppenbereich enum.
 func (e Gruppenbereich) Valid() bool {
 	switch e {
-	case Pflicht:
+	case GruppenbereichPflicht:
 		return true
-	case Wahl:
+	case GruppenbereichWahl:
 		return true
-	case Wahlpflicht:
+	case GruppenbereichWahlpflicht:
 		return true
 	default:
 		return false
@@ -251,25 +251,25 @@ func (e Gruppenbereich) Valid() bool {
 
 // Defines values for Gruppendifferenzierung.
 const (
-	E  Gruppendifferenzierung = "E"
-	EA Gruppendifferenzierung = "eA"
-	G  Gruppendifferenzierung = "G"
-	GA Gruppendifferenzierung = "gA"
-	Z  Gruppendifferenzierung = "Z"
+	GruppendifferenzierungE  Gruppendifferenzierung = "E"
+	GruppendifferenzierungEA Gruppendifferenzierung = "eA"
+	GruppendifferenzierungG  Gruppendifferenzierung = "G"
+	GruppendifferenzierungGA Gruppendifferenzierung = "gA"
+	GruppendifferenzierungZ  Gruppendifferenzierung = "Z"
 )
 
 // Valid indicates whether the value is a known member of the Gruppendifferenzierung enum.
 func (e Gruppendifferenzierung) Valid() bool {
 	switch e {
-	case E:
+	case GruppendifferenzierungE:
 		return true
-	case EA:
+	case GruppendifferenzierungEA:
 		return true
-	case G:
+	case GruppendifferenzierungG:
 		return true
-	case GA:
+	case GruppendifferenzierungGA:
 		return true
-	case Z:
+	case GruppendifferenzierungZ:
 		return true
 	default:
 		return false
@@ -314,19 +314,19 @@ func (e Gruppenrolle) Valid() bool {
 
 // Defines values for Gruppentyp.
 const (
-	Klasse  Gruppentyp = "Klasse"
-	Kurs    Gruppentyp = "Kurs"
-	Sonstig Gruppentyp = "Sonstig"
+	GruppentypKlasse  Gruppentyp = "Klasse"
+	GruppentypKurs    Gruppentyp = "Kurs"
+	GruppentypSonstig Gruppentyp = "Sonstig"
 )
 
 // Valid indicates whether the value is a known member of the Gruppentyp enum.
 func (e Gruppentyp) Valid() bool {
 	switch e {
-	case Klasse:
+	case GruppentypKlasse:
 		return true
-	case Kurs:
+	case GruppentypKurs:
 		return true
-	case Sonstig:
+	case GruppentypSonstig:
 		return true
 	default:
 		return false
@@ -335,16 +335,16 @@ func (e Gruppentyp) Valid() bool {
 
 // Defines values for JaNein.
 const (
-	Ja   JaNein = "Ja"
-	Nein JaNein = "Nein"
+	JaNeinJa   JaNein = "Ja"
+	JaNeinNein JaNein = "Nein"
 )
 
 // Valid indicates whether the value is a known member of the JaNein enum.
 func (e JaNein) Valid() bool {
 	switch e {
-	case Ja:
+	case JaNeinJa:
 		return true
-	case Nein:
+	case JaNeinNein:
 		return true
 	default:
 		return false
@@ -353,49 +353,49 @@ func (e JaNein) Valid() bool {
 
 // Defines values for Jahrgangsstufe.
 const (
-	N01 Jahrgangsstufe = "01"
-	N02 Jahrgangsstufe = "02"
-	N03 Jahrgangsstufe = "03"
-	N04 Jahrgangsstufe = "04"
-	N05 Jahrgangsstufe = "05"
-	N06 Jahrgangsstufe = "06"
-	N07 Jahrgangsstufe = "07"
-	N08 Jahrgangsstufe = "08"
-	N09 Jahrgangsstufe = "09"
-	N10 Jahrgangsstufe = "10"
-	N11 Jahrgangsstufe = "11"
-	N12 Jahrgangsstufe = "12"
-	N13 Jahrgangsstufe = "13"
+	JahrgangsstufeN01 Jahrgangsstufe = "01"
+	JahrgangsstufeN02 Jahrgangsstufe = "02"
+	JahrgangsstufeN03 Jahrgangsstufe = "03"
+	JahrgangsstufeN04 Jahrgangsstufe = "04"
+	JahrgangsstufeN05 Jahrgangsstufe = "05"
+	JahrgangsstufeN06 Jahrgangsstufe = "06"
+	JahrgangsstufeN07 Jahrgangsstufe = "07"
+	JahrgangsstufeN08 Jahrgangsstufe = "08"
+	JahrgangsstufeN09 Jahrgangsstufe = "09"
+	JahrgangsstufeN10 Jahrgangsstufe = "10"
+	JahrgangsstufeN11 Jahrgangsstufe = "11"
+	JahrgangsstufeN12 Jahrgangsstufe = "12"
+	JahrgangsstufeN13 Jahrgangsstufe = "13"
 )
 
 // Valid indicates whether the value is a known member of the Jahrgangsstufe enum.
 func (e Jahrgangsstufe) Valid() bool {
 	switch e {
-	case N01:
+	case JahrgangsstufeN01:
 		return true
-	case N02:
+	case JahrgangsstufeN02:
 		return true
-	case N03:
+	case JahrgangsstufeN03:
 		return true
-	case N04:
+	case JahrgangsstufeN04:
 		return true
-	case N05:
+	case JahrgangsstufeN05:
 		return true
-	case N06:
+	case JahrgangsstufeN06:
 		return true
-	case N07:
+	case JahrgangsstufeN07:
 		return true
-	case N08:
+	case JahrgangsstufeN08:
 		return true
-	case N09:
+	case JahrgangsstufeN09:
 		return true
-	case N10:
+	case JahrgangsstufeN10:
 		return true
-	case N11:
+	case JahrgangsstufeN11:
 		return true
-	case N12:
+	case JahrgangsstufeN12:
 		return true
-	case N13:
+	case JahrgangsstufeN13:
 		return true
 	default:
 		return false
@@ -434,13 +434,13 @@ func (e Organisationstyp) Valid() bool {
 
 // Defines values for Personenstatus.
 const (
-	Aktiv Personenstatus = "Aktiv"
+	PersonenstatusAktiv Personenstatus = "Aktiv"
 )
 
 // Valid indicates whether the value is a known member of the Personenstatus enum.
 func (e Personenstatus) Valid() bool {
 	switch e {
-	case Aktiv:
+	case PersonenstatusAktiv:
 		return true
 	default:
 		return false
@@ -518,22 +518,22 @@ func (e Traegerschaft) Valid() bool {
 
 // Defines values for Vertrauensstufe.
 const (
-	Kein Vertrauensstufe = "Kein"
-	Teil Vertrauensstufe = "Teil"
-	Unbe Vertrauensstufe = "Unbe"
-	Voll Vertrauensstufe = "Voll"
+	VertrauensstufeKein Vertrauensstufe = "Kein"
+	VertrauensstufeTeil Vertrauensstufe = "Teil"
+	VertrauensstufeUnbe Vertrauensstufe = "Unbe"
+	VertrauensstufeVoll Vertrauensstufe = "Voll"
 )
 
 // Valid indicates whether the value is a known member of the Vertrauensstufe enum.
 func (e Vertrauensstufe) Valid() bool {
 	switch e {
-	case Kein:
+	case VertrauensstufeKein:
 		return true
-	case Teil:
+	case VertrauensstufeTeil:
 		return true
-	case Unbe:
+	case VertrauensstufeUnbe:
 		return true
-	case Voll:
+	case VertrauensstufeVoll:
 		return true
 	default:
 		return false

@@ -1,0 +1,158 @@
+package schulconnex
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/redact"
+)
+
+// APIError is an answer with a non-2xx status. Code and Subcode come from the Schulconnex error
+// body ({code, subcode, titel, beschreibung}); Message is titel and beschreibung. Use errors.As to
+// inspect it and errors.Is with the Err* values.
+type APIError = httpx.APIError
+
+// Errors for errors.Is; an *APIError matches the one of its status.
+var (
+	ErrBadRequest   = httpx.ErrBadRequest   // 400
+	ErrUnauthorized = httpx.ErrUnauthorized // 401
+	ErrForbidden    = httpx.ErrForbidden    // 403
+	ErrNotFound     = httpx.ErrNotFound     // 404
+	ErrConflict     = httpx.ErrConflict     // 409
+	ErrRateLimited  = httpx.ErrRateLimited  // 429
+	ErrServer       = httpx.ErrServer       // 5xx
+	ErrBodyTooLarge = httpx.ErrBodyTooLarge // response larger than WithMaxResponseBody
+)
+
+// Errors of Schulconnex's own codes, for errors.Is. The errors the client returns for them are
+// *APIError values too (errors.As works) that also match ErrBadRequest or ErrConflict.
+var (
+	// ErrRevisionConflict is 409 with subcode 00: the record changed since it was read (its
+	// revision differs). Nothing was written. Read the record again and re-apply the change,
+	// for example with RetryOnConflict.
+	ErrRevisionConflict = errors.New("schulconnex: revision conflict: the record changed since it was read")
+	// ErrPersonHasContexts is 400 with subcode 12: a person cannot be deleted while it has
+	// contexts. Delete them first (RemovePerson does).
+	ErrPersonHasContexts = errors.New("schulconnex: the person still has contexts")
+	// ErrContextInUse is 400 with subcode 13: the context was already passed to services and can
+	// only be deleted by setting a deletion time (RemovePerson does).
+	ErrContextInUse = errors.New("schulconnex: the context was already used by services")
+	// ErrReadOnly is returned, without a request, for writes to records another organisation
+	// released to this one for reading (visibility releases, sichtfreigabe Ja): such records
+	// belong to the other organisation and are never written.
+	ErrReadOnly = errors.New("schulconnex: the record is shared in from another organisation and read-only")
+)
+
+// codedError is an *APIError that also matches one of the code sentinels.
+type codedError struct {
+	*APIError
+	kind error
+}
+
+func (e *codedError) Is(target error) bool { return target == e.kind }
+func (e *codedError) Unwrap() error        { return e.APIError }
+
+// classify wraps an *APIError whose code and subcode the package knows.
+func classify(err error) error {
+	var e *APIError
+	if !errors.As(err, &e) {
+		return err
+	}
+	var kind error
+	switch {
+	case e.StatusCode == http.StatusConflict && (e.Subcode == "00" || e.Subcode == ""):
+		kind = ErrRevisionConflict
+	case e.StatusCode == http.StatusBadRequest && e.Subcode == "12":
+		kind = ErrPersonHasContexts
+	case e.StatusCode == http.StatusBadRequest && e.Subcode == "13":
+		kind = ErrContextInUse
+	default:
+		return err
+	}
+	return &codedError{APIError: e, kind: kind}
+}
+
+// Fehler decodes the error body with "code" as a string or a number, and "subcode" too.
+func (f *Fehler) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Code         json.RawMessage `json:"code"`
+		Subcode      json.RawMessage `json:"subcode"`
+		Titel        json.RawMessage `json:"titel"`
+		Beschreibung json.RawMessage `json:"beschreibung"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*f = Fehler{Code: codeText(raw.Code), Subcode: codeText(raw.Subcode), Titel: text(raw.Titel), Beschreibung: text(raw.Beschreibung)}
+	if f.Subcode != "" && len(f.Subcode) == 1 {
+		f.Subcode = "0" + f.Subcode // a number 0 stands for "00"
+	}
+	return nil
+}
+
+// codeText renders a code sent as a string ("409"), a number (409) or null.
+func codeText(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		if i, err := n.Int64(); err == nil {
+			return strconv.FormatInt(i, 10)
+		}
+		return n.String()
+	}
+	return ""
+}
+
+// text reads a string member, tolerating other JSON types (left out).
+func text(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// DecodeFehler reads a Schulconnex error body. It never fails on bodies that are not one: the
+// result is then empty, and ok false.
+func DecodeFehler(body []byte) (f Fehler, ok bool) {
+	if json.Unmarshal(body, &f) != nil {
+		return Fehler{}, false
+	}
+	return f, f != (Fehler{})
+}
+
+// decodeError fills in an *APIError from the Schulconnex error body.
+func decodeError(e *APIError, body []byte) {
+	f, ok := DecodeFehler(body)
+	if !ok {
+		return
+	}
+	e.Code, e.Subcode = truncate(f.Code, 16), truncate(f.Subcode, 16)
+	msg := f.Titel
+	if f.Beschreibung != "" {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += f.Beschreibung
+	}
+	e.Message = truncate(redact.PersonalNumbers(msg), 512)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
+}
