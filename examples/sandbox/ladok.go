@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+
+	"github.com/edusync/edusync/ladok/ladoktest"
+	"github.com/edusync/edusync/synth"
+)
+
+// The Ladok fake speaks mutual TLS like Ladok: its credential is the path of a PEM bundle
+// (client certificate, key and the test CA) for ladok.LoadPEM, curl --cert/--cacert and friends.
+// It holds a synth university: the full "university" preset with -preset university, a small
+// one (1,000 students) otherwise, and the feed carries its events.
+
+var (
+	ladokPerPage = new(int)
+	ladokEvents  = new(int)
+)
+
+func init() {
+	register(fake{
+		Name: "ladok",
+		Flags: func(fs *flag.FlagSet) {
+			fs.IntVar(ladokPerPage, "ladok-entries-per-page", ladoktest.DefaultEntriesPerPage, "entries per Ladok feed page")
+			fs.IntVar(ladokEvents, "ladok-events", 50_000, "most events the Ladok feed starts with (-1: all the population has)")
+		},
+		Start: startLadok,
+	})
+}
+
+func startLadok(_ context.Context, o sandboxOptions) (string, string, func(), error) {
+	opts, err := synth.PresetOptions(synth.PresetUniversity)
+	if err != nil {
+		return "", "", nil, err
+	}
+	opts.Seed = o.Seed
+	if o.Preset != synth.PresetUniversity {
+		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 1_000, 100, 6
+		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 5_000
+	}
+	pop, err := synth.Generate(opts)
+	if err != nil {
+		return "", "", nil, err
+	}
+	srv, err := ladoktest.Serve(o.Listener, ladoktest.WithEntriesPerPage(*ladokPerPage), ladoktest.WithLogger(o.Logger))
+	if err != nil {
+		return "", "", nil, err
+	}
+	n := srv.LoadPopulation(pop, ladoktest.LoadOptions{Events: *ladokEvents})
+	bundle := filepath.Join(o.Dir, "ladok-client.pem")
+	if err := ladoktest.WritePEMBundle(bundle, srv.Credentials()); err != nil {
+		srv.Close()
+		return "", "", nil, err
+	}
+	o.Logger.Info("ladok fake ready", "events", n, "pages", srv.Pages(), "students", opts.UniversityStudents)
+	return srv.URL, bundle, srv.Close, nil
+}
