@@ -471,6 +471,7 @@ type DecodeError struct {
 	Err  error
 }
 
+// Error says which answer did not decode; values are masked.
 func (e *DecodeError) Error() string {
 	return "ladok: decoding " + e.Path + ": " + redact.PersonalNumbers(e.Err.Error())
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -23,6 +24,20 @@ type Credentials struct {
 	// in addition to the system roots, for the server's certificate (WithCredentials).
 	CAs []*x509.Certificate
 }
+
+// String describes the credentials by subject, environment and expiry; never the key.
+func (c Credentials) String() string {
+	if c.Leaf == nil {
+		return "ladok.Credentials{}"
+	}
+	return fmt.Sprintf("ladok.Credentials{%s, OU %v, until %s}", c.Leaf.Subject.CommonName, c.Leaf.Subject.OrganizationalUnit, c.Leaf.NotAfter.Format(time.DateOnly))
+}
+
+// GoString is String, so %#v does not print the private key either.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue is String, for slog.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // NotAfter returns when the certificate expires.
 func (c *Credentials) NotAfter() time.Time { return c.Leaf.NotAfter }

@@ -24,6 +24,7 @@ type EventError struct {
 	Err   error
 }
 
+// Error names the event and field, never the value.
 func (e *EventError) Error() string {
 	if e.Field == "" {
 		return "ladok: " + e.Event + ": " + e.Err.Error()

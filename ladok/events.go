@@ -914,3 +914,21 @@ func (e *StudentrestriktionEvent) LogValue() slog.Value {
 		slog.String("student", e.StudentUID), slog.String("restriktionstyp", string(e.Restriktionstyp)),
 		slog.String("handelsetyp", string(e.Handelsetyp)))
 }
+
+// String, for the events with personal data, is the same redacted description as LogValue,
+// so that printing an event with fmt does not print names or personal numbers either.
+
+// String describes the event without personal data.
+func (e *LokalStudentEvent) String() string { return e.LogValue().String() }
+
+// String describes the event without personal data.
+func (e *StudentTillLarosateEvent) String() string { return e.LogValue().String() }
+
+// String describes the event without contact details.
+func (e *KontaktuppgifterEvent) String() string { return e.LogValue().String() }
+
+// String describes the event without the protected data.
+func (e *SkyddadePersonuppgifterEvent) String() string { return e.LogValue().String() }
+
+// String describes the event without its free-text note.
+func (e *StudentrestriktionEvent) String() string { return e.LogValue().String() }

@@ -99,6 +99,7 @@ type FeedError struct {
 	Err  error
 }
 
+// Error says which page could not be read and why.
 func (e *FeedError) Error() string {
 	if e.Href == "" {
 		return "ladok: feed page: " + e.Err.Error()

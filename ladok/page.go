@@ -28,6 +28,7 @@ type RecordError struct {
 	Err   error
 }
 
+// Error says where the record was and why it failed, without its contents.
 func (e *RecordError) Error() string {
 	id := ""
 	if e.UID != "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // Handler handles one feed entry. It is called oldest entry first. An entry that could not be
@@ -32,8 +33,9 @@ type HandlerError struct {
 	Err     error
 }
 
+// Error names the entry; personal numbers in the handler's message are masked.
 func (e *HandlerError) Error() string {
-	return fmt.Sprintf("ladok: handler failed for entry %s (%s): %v", e.EntryID, e.Name, e.Err)
+	return fmt.Sprintf("ladok: handler failed for entry %s (%s): %s", e.EntryID, e.Name, redact.PersonalNumbers(e.Err.Error()))
 }
 
 // Unwrap returns the handler's error.
