@@ -274,6 +274,9 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	}
 	page, err := r.fetch(ctx, href)
 	if err != nil {
+		if saved && errors.Is(err, ErrNotFound) {
+			return stats, fmt.Errorf("%w: page %s does not exist: %w", ErrPositionLost, href, err)
+		}
 		return stats, err
 	}
 	stats.Pages++

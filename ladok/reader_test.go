@@ -233,10 +233,7 @@ func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	bad := &ladok.AterbudEvent{StudentUID: "x"}
-	rec.mu.Lock()
-	rec.failAt, rec.fails = "", 0
-	rec.mu.Unlock()
-	s.Append(&ladok.AterbudEvent{StudentUID: "y"})
+	s.Append(&ladok.AterbudEvent{StudentUID: "y"}) // picked up by polling
 	for len(rec.seen()) < 13 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
@@ -282,23 +279,25 @@ func TestStartAtRecentPage(t *testing.T) {
 }
 
 func TestSavedPositionOnRecentHrefIsFoundOnOlderPage(t *testing.T) {
-	s, c, uids := fakeFeed(t, 40, 10)
-	ids := s.Append(ladoktest.Mix(3, 5)...) // entries 40..44, on page 5
+	s, c, _ := fakeFeed(t, 40, 10)
+	tail := ladoktest.Mix(3, 5)
+	ids := s.Append(tail...) // entries 40..44, on page 5, the recent page
 	st := ladok.NewMemoryState()
-	feed := "ladok:" + hostOf(c)
-	// A position saved by a reader that stored the recent page's href, at entry 42.
-	st.SetPosition(feed, ladok.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
-	s.Append(ladoktest.Mix(4, 20)...) // the page rolls over twice
+	// A position saved by a reader that stored the recent page's href, after entry 42.
+	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
+	more := ladoktest.Mix(4, 20)
+	s.Append(more...) // the recent page is archived and two more pages follow
 	rec := &recorder{}
-	r := newReader(t, c, st, rec.handle)
-	stats, err := r.CatchUp(context.Background())
-	if err != nil {
+	if _, err := newReader(t, c, st, rec.handle).CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if stats.Handled != 2+20 {
-		t.Fatalf("handled %d, want 22", stats.Handled)
+	var want []string
+	for _, e := range append(tail[3:], more...) {
+		want = append(want, e.EventHeader().HandelseUID)
 	}
-	_ = uids
+	if diff := cmp.Diff(want, rec.seen()); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
 }
 
 func TestLostPositionIsAnError(t *testing.T) {
@@ -315,6 +314,11 @@ func TestLostPositionIsAnError(t *testing.T) {
 	}
 	if err := r.Run(context.Background()); !errors.Is(err, ladok.ErrPositionLost) {
 		t.Fatalf("Run: err = %v, want ErrPositionLost", err)
+	}
+	// A saved page that does not exist (any more) is a lost position too.
+	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(999), Entry: "x"})
+	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladok.ErrPositionLost) || !errors.Is(err, ladok.ErrNotFound) {
+		t.Fatalf("missing page: err = %v", err)
 	}
 }
 
