@@ -72,9 +72,7 @@ func WithHTTPClient(hc *http.Client) Option { return httpOption(httpx.WithHTTPCl
 
 // WithLogger logs requests (at Debug) and retries (at Info) to l. URLs are redacted, so personal
 // numbers in Ladok's paths never reach the log.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { return httpx.WithLogger(l)(&c.http) }
-}
+func WithLogger(l *slog.Logger) Option { return httpOption(httpx.WithLogger(l)) }
 
 // RetryPolicy says when and how often failed requests are repeated.
 type RetryPolicy = httpx.RetryPolicy

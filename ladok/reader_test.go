@@ -421,3 +421,34 @@ func ExampleReader() {
 	// other event: AvbrottEvent
 	// 2 pages, 3 events
 }
+
+func TestEntryWithoutIDIsPositionedByCount(t *testing.T) {
+	s, c, _ := fakeFeed(t, 3, 10)
+	// No id and no HandelseUID: only the count on the page can place the position after it.
+	s.AppendEntryXML([]byte(`<entry><content><sd:AvbrottEvent xmlns:sd="` + ladok.NSStudiedeltagande + `"><sd:StudentUID>s</sd:StudentUID></sd:AvbrottEvent></content></entry>`))
+	st := ladok.NewMemoryState()
+	var n, noID int
+	h := func(_ context.Context, e *ladok.Entry) error {
+		n++
+		if errors.Is(e.Err, ladok.ErrNoEntryID) {
+			noID++
+		}
+		return nil
+	}
+	r := newReader(t, c, st, h)
+	for range 2 {
+		if _, err := r.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 4 || noID != 1 {
+		t.Fatalf("handled %d entries (%d without id), want 4 (1)", n, noID)
+	}
+	if l := r.Lag(); l.Position.Entry != "" || l.Position.Handled != 4 {
+		t.Fatalf("position %+v", l.Position)
+	}
+	s.Append(&ladok.AvbrottEvent{StudentUID: "t"})
+	if _, err := r.CatchUp(context.Background()); err != nil || n != 5 {
+		t.Fatalf("after one more event: %d handled, %v", n, err)
+	}
+}
