@@ -325,6 +325,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 		}
 		if !headKnown {
 			head, headKnown = r.headNumber(ctx), true
+			r.logger.Info("ladok: catching up with the feed", "feed", r.feed, "page", cur, "pages_behind", pagesBetween(page, cur, head))
 		}
 		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
 		got := <-ahead
