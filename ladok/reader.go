@@ -448,7 +448,12 @@ func all(page *Feed) []int {
 func locate(page *Feed, pos Position) ([]int, bool) {
 	n := len(page.Entries)
 	if pos.Entry != "" {
-		for i := range page.Entries {
+		// Where the count says, if the entry is there; otherwise its oldest occurrence (a page
+		// that repeats an id is handed over again from there rather than skipped).
+		if k := n - pos.Handled; pos.Handled > 0 && k >= 0 && page.Entries[k].ID == pos.Entry {
+			return all(page)[pos.Handled:], true
+		}
+		for i := n - 1; i >= 0; i-- {
 			if page.Entries[i].ID == pos.Entry {
 				return all(page)[n-i:], true
 			}
