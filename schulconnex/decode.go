@@ -166,8 +166,8 @@ func DecodePersonen(body []byte, strict bool) (*Page[Personendatensatz], error) 
 }
 
 func idDatensatz(d *Personendatensatz) string { return d.Person.ID }
-func idKontext(k *Personenkontext) string    { return k.ID }
-func idGruppe(g *Gruppendatensatz) string    { return g.Gruppe.ID }
+func idKontext(k *Personenkontext) string     { return k.ID }
+func idGruppe(g *Gruppendatensatz) string     { return g.Gruppe.ID }
 func idZugehoerigkeit(m *Gruppenzugehoerigkeit) string {
 	return m.ID
 }
