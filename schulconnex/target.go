@@ -84,7 +84,7 @@ type Target struct {
 	persons   map[string]*Personendatensatz // person id -> own view (own contexts only)
 	kontext   map[string]string             // own context id -> person id
 	groups    map[string]*Gruppendatensatz
-	fresh     bool // groups were read since Memberships last used them
+	fresh     bool              // groups were read since Memberships last used them
 	zugByID   map[string]string // membership id -> group id
 	personIDs []string
 	groupIDs  []string
@@ -902,7 +902,9 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 // the learner context for learners, a teaching context for teachers and class teachers, and
 // any staff context otherwise.
 func memberContext(ks []Personenkontext, roles []Gruppenrolle) (string, bool) {
-	has := func(r Gruppenrolle) bool { return slices.ContainsFunc(roles, func(x Gruppenrolle) bool { return Same(x, r) }) }
+	has := func(r Gruppenrolle) bool {
+		return slices.ContainsFunc(roles, func(x Gruppenrolle) bool { return Same(x, r) })
+	}
 	pick := func(ok func(Rolle) bool) (string, bool) {
 		for _, k := range ks {
 			if ok(k.Rolle) {
@@ -1120,6 +1122,27 @@ func (t *Target) MembersOf(groupID string) []reconcile.Membership {
 	for _, m := range g.Gruppenzugehoerigkeiten {
 		if pid, ok := t.kontext[m.Ktid]; ok {
 			out = append(out, canonicalMembership(&m, pid, groupID))
+		}
+	}
+	return out
+}
+
+// referrers returns the referrers of the cached persons or groups by target id.
+func (t *Target) referrers(kind reconcile.Kind) map[string]string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[string]string{}
+	if kind == reconcile.KindPerson {
+		for id, d := range t.persons {
+			if d.Person.Referrer != "" {
+				out[id] = d.Person.Referrer
+			}
+		}
+		return out
+	}
+	for id, g := range t.groups {
+		if g.Gruppe.Referrer != "" {
+			out[id] = g.Gruppe.Referrer
 		}
 	}
 	return out

@@ -1367,4 +1367,3 @@ func (s *Server) deleteZug(r *request) (int, []byte, *fehler) {
 	r.s.deleteZug(z.m.ID)
 	return http.StatusNoContent, nil, nil
 }
-

@@ -135,14 +135,18 @@ type LoadOptions struct {
 	VendorExtensions bool
 	// NoRelations leaves out the guardian relations (SorgBer) between student and guardian contexts.
 	NoRelations bool
+	// Groups chooses the groups to load (and their memberships); nil loads every group of the
+	// units. A source system that synchronises only its classes and the teachers' group loads
+	// those.
+	Groups func(*synth.Group) bool
 }
 
 // Loaded maps the population's records to the server's ids.
 type Loaded struct {
-	Organisations map[string]string    // school-unit code -> organisation id
-	Persons       map[synth.ID]string  // person -> person id
+	Organisations map[string]string     // school-unit code -> organisation id
+	Persons       map[synth.ID]string   // person -> person id
 	Kontexte      map[synth.ID][]string // person -> context ids
-	Gruppen       map[synth.ID]string  // group -> group id
+	Gruppen       map[synth.ID]string   // group -> group id
 	Memberships   int
 }
 
@@ -164,7 +168,8 @@ type ctxSpec struct {
 	key   string // synth id of the enrolment, duty or guardianship (the context's source key)
 }
 
-func selectUnits(pop *synth.Population, codes []string) (*selection, error) {
+func selectUnits(pop *synth.Population, opts LoadOptions) (*selection, error) {
+	codes := opts.Units
 	sel := &selection{units: map[synth.ID]string{}, contexts: map[synth.ID][]ctxSpec{}, guardian: map[synth.ID][]synth.ID{}}
 	want := map[string]bool{}
 	for _, c := range codes {
@@ -219,7 +224,7 @@ func selectUnits(pop *synth.Population, codes []string) (*selection, error) {
 		}
 	}
 	for i := range pop.Groups {
-		if _, ok := sel.units[pop.Groups[i].Organisation]; ok {
+		if _, ok := sel.units[pop.Groups[i].Organisation]; ok && (opts.Groups == nil || opts.Groups(&pop.Groups[i])) {
 			sel.groups = append(sel.groups, &pop.Groups[i])
 		}
 	}
@@ -274,7 +279,7 @@ func (s *selection) person(p *synth.Person, referrer string) schulconnex.Person 
 // relations, and its classes, courses and other groups with their memberships. Referrers are the
 // synth ids (with opts.ReferrerPrefix), so a source system that keys by them finds its records.
 func (s *Server) LoadPopulation(pop *synth.Population, opts LoadOptions) (*Loaded, error) {
-	sel, err := selectUnits(pop, opts.Units)
+	sel, err := selectUnits(pop, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +396,7 @@ func gruppe(g *synth.Group, referrer string) schulconnex.Gruppe {
 // memberships with their role and period. What LoadPopulation stored for a population and
 // SourceSnapshot of the same population are in step: a plan between them changes nothing.
 func SourceSnapshot(pop *synth.Population, opts LoadOptions) (*reconcile.Snapshot, error) {
-	sel, err := selectUnits(pop, opts.Units)
+	sel, err := selectUnits(pop, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -433,4 +438,3 @@ func SourceSnapshot(pop *synth.Population, opts LoadOptions) (*reconcile.Snapsho
 	}
 	return snap, nil
 }
-
