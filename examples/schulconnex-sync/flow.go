@@ -36,6 +36,7 @@ type flowConfig struct {
 	grace    int // days
 	prefix   string
 	removals bool
+	noHolds  bool // measure whatever the day brings (tests and benchmarks)
 	state    *state
 }
 
@@ -52,6 +53,8 @@ type report struct {
 	Imported                     int
 	Failed, Stale                int
 	Questions                    int
+	// Errors holds the first few failures, for the report.
+	Errors []string
 }
 
 func (r *report) add(kind reconcile.Kind, c reconcile.Counts) {
@@ -81,7 +84,11 @@ func (c *flowConfig) printf(format string, args ...any) {
 }
 
 func (c *flowConfig) options() reconcile.Options {
-	return reconcile.Options{Now: c.now, History: c.state.History, Decisions: c.state.Decisions,
+	var holds []reconcile.Hold
+	if c.noHolds {
+		holds = []reconcile.Hold{}
+	}
+	return reconcile.Options{Holds: holds, Now: c.now, History: c.state.History, Decisions: c.state.Decisions,
 		IncludeProtected: true, ReferrerPrefix: c.prefix,
 		Removals: reconcile.Removals{Enabled: c.removals, GraceDays: c.grace}}
 }
@@ -317,6 +324,9 @@ func (c *flowConfig) apply(ctx context.Context, step string, plan *reconcile.Pla
 		if r.Status != reconcile.StatusApplied {
 			if r.Status == reconcile.StatusFailed || r.Status == reconcile.StatusStale {
 				c.printf("  %s %s %s: %s\n", r.Status, r.Kind, r.Op, r.Error)
+				if len(rep.Errors) < 5 {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("%s %s %s: %s", r.Status, r.Kind, r.Op, r.Error))
+				}
 			}
 			continue
 		}
