@@ -21,7 +21,8 @@ type authenticator struct {
 	mu      sync.Mutex
 	fetch   func(ctx context.Context) (*oauth2.Token, error)
 	tok     *oauth2.Token
-	refresh bool // a rejected token can be replaced by a new one
+	last    *oauth2.Token // the token before tok was dropped, for its refresh token
+	refresh bool          // a rejected token can be replaced by a new one
 }
 
 // early is how long before its expiry a token is renewed, so it does not expire in flight.
@@ -41,7 +42,7 @@ func (a *authenticator) token(ctx context.Context) (*oauth2.Token, error) {
 	if t == nil || t.AccessToken == "" {
 		return nil, errors.New("schulconnex: the token endpoint returned no access token")
 	}
-	a.tok = t
+	a.tok, a.last = t, nil
 	return t, nil
 }
 
@@ -54,7 +55,7 @@ func (a *authenticator) reject(tok *oauth2.Token) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.tok == tok {
-		a.tok = nil
+		a.last, a.tok = a.tok, nil
 	}
 	return true
 }
@@ -116,7 +117,11 @@ func grantAuth(g grant, hc func() *http.Client) *authenticator {
 		} else {
 			cfg := oauth2.Config{ClientID: g.clientID, ClientSecret: g.clientSecret, Scopes: g.scopes,
 				Endpoint: oauth2.Endpoint{TokenURL: g.tokenURL}}
-			if old := a.tok; old != nil && old.RefreshToken != "" {
+			old := a.tok
+			if old == nil {
+				old = a.last
+			}
+			if old != nil && old.RefreshToken != "" {
 				tok, err = cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 				if err == nil {
 					return tok, nil

@@ -115,6 +115,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
 		return
 	}
+	s.stats.Grants[grant]++
 	tok := randomToken()
 	s.auth.issued[tok] = &issuedToken{org: client.Organisation, expiry: s.opts.now().Add(s.opts.tokenLifetime)}
 	answer := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(s.opts.tokenLifetime / time.Second)}

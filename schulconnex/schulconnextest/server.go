@@ -198,11 +198,13 @@ type Stats struct {
 	Reads, Writes int
 	// ByRoute counts requests by method and route pattern ("PUT /personen/{id}").
 	ByRoute map[string]int
-	// Tokens counts token requests.
+	// Tokens counts token requests; Grants counts those answered with a token by grant type
+	// (client_credentials, password, refresh_token).
 	Tokens int
+	Grants map[string]int
 }
 
-func newStats() Stats { return Stats{ByRoute: map[string]int{}} }
+func newStats() Stats { return Stats{ByRoute: map[string]int{}, Grants: map[string]int{}} }
 
 // Stats returns a copy of the request counts.
 func (s *Server) Stats() Stats {
@@ -212,6 +214,10 @@ func (s *Server) Stats() Stats {
 	c.ByRoute = make(map[string]int, len(s.stats.ByRoute))
 	for k, v := range s.stats.ByRoute {
 		c.ByRoute[k] = v
+	}
+	c.Grants = make(map[string]int, len(s.stats.Grants))
+	for k, v := range s.stats.Grants {
+		c.Grants[k] = v
 	}
 	return c
 }
