@@ -2,8 +2,8 @@ package schulconnex_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -351,42 +351,24 @@ func TestLookupByReferrerIsExact(t *testing.T) {
 
 func TestDuplicateFilterAndUnknownRoutes(t *testing.T) {
 	s := newFake(t)
-	c := client(t, s)
-	_, _ = c.GetOrganisationInfo(ctx) // a token
-	tok := ""
 	cases := []struct {
 		method, path string
 		status       int
 		subcode      string
 	}{
 		{"GET", "/personen?referrer=a&referrer=b", 400, "17"},
+		{"GET", "/personen?sichtfreigabe=vielleicht", 400, "02"},
 		{"GET", "/nirgends", 404, "00"},
 		{"PATCH", "/personen", 405, "00"},
+		{"GET", "/personen/unbekannt", 404, "01"},
+		{"POST", "/personen", 400, "01"},
+		{"POST", "/personen", 400, "04"},
 	}
-	cred := s.Credentials()
-	resp, err := http.PostForm(s.TokenURL, map[string][]string{"grant_type": {"client_credentials"},
-		"client_id": {cred.ClientID}, "client_secret": {cred.ClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&tr)
-	resp.Body.Close()
-	tok = tr.AccessToken
-	for _, tc := range cases {
-		req, _ := http.NewRequest(tc.method, s.URL+tc.path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		f, ok := schulconnex.DecodeFehler(b)
-		if resp.StatusCode != tc.status || !ok || f.Subcode != tc.subcode {
-			t.Errorf("%s %s: %d %s", tc.method, tc.path, resp.StatusCode, b)
+	bodies := map[int]string{5: `{"name":{"familienname":"A"},"auskunftssperre":"Nein"}`, 6: `{"name":`}
+	for i, tc := range cases {
+		status, f := rawRequest(t, s, tc.method, tc.path, bodies[i])
+		if status != tc.status || f.Subcode != tc.subcode || f.Code != fmt.Sprint(tc.status) {
+			t.Errorf("%s %s: %d %+v", tc.method, tc.path, status, f)
 		}
 	}
 }

@@ -93,7 +93,9 @@ type CSVOptions struct {
 	// BOM writes a UTF-8 byte-order mark at the start of new files, for spreadsheet programs.
 	BOM bool
 	// Columns maps the format's column names (above) to the headers of a system whose export
-	// names them differently, e.g. {"familienname": "Nachname", "id": "Schüler-ID"}.
+	// names them differently, e.g. {"familienname": "Nachname", "personen:id": "Schüler-ID"}.
+	// A key names the column in every file, or, prefixed with a file's name without ".csv"
+	// and a colon, in that file only.
 	Columns map[string]string
 	// SelectGroups chooses the groups to synchronise (step 2 of the Schulconnex flow, for
 	// example the classes and the teachers' group). Nil selects every group. With a selection,
@@ -105,7 +107,10 @@ type CSVOptions struct {
 	DropUngrouped bool
 }
 
-func (o *CSVOptions) column(name string) string {
+func (o *CSVOptions) column(file, name string) string {
+	if h, ok := o.Columns[strings.TrimSuffix(file, ".csv")+":"+name]; ok && h != "" {
+		return h
+	}
 	if h, ok := o.Columns[name]; ok && h != "" {
 		return h
 	}
@@ -132,7 +137,7 @@ func OpenCSV(dir string, opts CSVOptions) (*CSVSource, error) {
 		}
 		for _, c := range csvRequired[f] {
 			if _, ok := t.index[c]; !ok {
-				return nil, fmt.Errorf("schulconnex: %s has no column %q", f, opts.column(c))
+				return nil, fmt.Errorf("schulconnex: %s has no column %q", f, opts.column(f, c))
 			}
 		}
 	}
@@ -222,12 +227,11 @@ func parseCSV(file string, b []byte, opts CSVOptions) (*csvTable, error) {
 		byHeader[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	for _, col := range append(append(slices.Clone(csvPersonColumns), csvGroupColumns...), csvMembershipColumns...) {
-		if i, ok := byHeader[strings.ToLower(opts.column(col))]; ok {
+		if i, ok := byHeader[strings.ToLower(opts.column(file, col))]; ok {
 			t.index[col] = i
 		}
 	}
 	for {
-		line, _ := r.FieldPos(0)
 		row, err := r.Read()
 		if err == io.EOF {
 			break
@@ -235,6 +239,7 @@ func parseCSV(file string, b []byte, opts CSVOptions) (*csvTable, error) {
 		if err != nil {
 			return nil, fmt.Errorf("schulconnex: %s: %w", file, err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue // an empty line
 		}
@@ -629,10 +634,10 @@ func WriteCSV(dir string, snap *reconcile.Snapshot, opts CSVOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	header := func(cols []string) []string {
+	header := func(file string, cols []string) []string {
 		out := make([]string, len(cols))
 		for i, c := range cols {
-			out[i] = opts.column(c)
+			out[i] = opts.column(file, c)
 		}
 		return out
 	}
@@ -655,7 +660,7 @@ func WriteCSV(dir string, snap *reconcile.Snapshot, opts CSVOptions) error {
 		cols []string
 		rows [][]string
 	}{{CSVPersonen, csvPersonColumns, prows}, {CSVGruppen, csvGroupColumns, grows}, {CSVGruppenzugehoerigkeiten, csvMembershipColumns, mrows}} {
-		if err := writeCSVFile(filepath.Join(dir, f.name), header(f.cols), f.rows, opts); err != nil {
+		if err := writeCSVFile(filepath.Join(dir, f.name), header(f.name, f.cols), f.rows, opts); err != nil {
 			return err
 		}
 	}

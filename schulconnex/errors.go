@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,7 +111,10 @@ func codeText(v json.RawMessage) string {
 		if i, err := n.Int64(); err == nil {
 			return strconv.FormatInt(i, 10)
 		}
-		return n.String()
+		if f, err := n.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return truncate(n.String(), 16)
 	}
 	return ""
 }

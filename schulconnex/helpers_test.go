@@ -2,6 +2,11 @@ package schulconnex_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +98,35 @@ func germanSchool(t testing.TB) *synth.Population {
 		t.Fatal(err)
 	}
 	return pop
+}
+
+// rawRequest sends a request the client would never send, with a token of the default
+// organisation, and returns the status and error body.
+func rawRequest(t testing.TB, s *schulconnextest.Server, method, path, body string) (int, schulconnex.Fehler) {
+	t.Helper()
+	cred := s.Credentials()
+	resp, err := http.PostForm(s.TokenURL, url.Values{"grant_type": {"client_credentials"},
+		"client_id": {cred.ClientID}, "client_secret": {cred.ClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, s.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+tr.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	f, _ := schulconnex.DecodeFehler(b)
+	return resp.StatusCode, f
 }
