@@ -1,0 +1,179 @@
+package ss12000test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// A listing works like this: the first request carries the filters; the server collects the
+// ids of the matching records in their final order (the snapshot) and answers with the first
+// page and a pageToken. A pageToken stands for a position in a snapshot; each page serves the
+// current version of the records at its positions and skips the ones removed since. Records
+// created after the snapshot are not in the listing: the next delta sync finds them by
+// meta.modified. The same token may be used again (a retry) and yields the same page and the
+// same next token. Tokens expire pageTTL after they were handed out.
+
+// snapshot is one listing.
+type snapshot struct {
+	n     int // number of items
+	limit int // the first request's page size, used when a continuation sets none
+	// write appends the "data" value of items [lo, hi) to buf.
+	write func(buf *bytes.Buffer, lo, hi int)
+}
+
+// cursor is what a pageToken stands for.
+type cursor struct {
+	snap    *snapshot
+	off     int
+	expires time.Time
+	next    map[int]string // page size -> the token of the page after this one, once handed out
+}
+
+type cursors struct {
+	mu      sync.Mutex
+	byToken map[string]*cursor
+	made    int
+}
+
+func newCursors() *cursors { return &cursors{byToken: map[string]*cursor{}} }
+
+// issue hands out a token for position off of snap.
+func (c *cursors) issue(snap *snapshot, off int, expires, now time.Time) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.made++
+	if c.made%256 == 0 || len(c.byToken) > 100000 {
+		for t, cur := range c.byToken {
+			if !now.Before(cur.expires) {
+				delete(c.byToken, t)
+			}
+		}
+	}
+	tok := randomToken()
+	c.byToken[tok] = &cursor{snap: snap, off: off, expires: expires}
+	return tok
+}
+
+// lookup finds the cursor of tok; ok is false for an unknown or expired token.
+func (c *cursors) lookup(tok string, now time.Time) (*cursor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur, ok := c.byToken[tok]
+	if !ok {
+		return nil, false
+	}
+	if !now.Before(cur.expires) {
+		delete(c.byToken, tok)
+		return nil, false
+	}
+	return cur, true
+}
+
+// nextToken returns the token for the page after cur (page size limit), handing out a new one
+// the first time and the same one on repeats, with its lifetime renewed.
+func (s *Server) nextToken(cur *cursor, limit int) string {
+	now := s.now()
+	exp := now.Add(s.opts.pageTTL)
+	s.pages.mu.Lock()
+	if t, ok := cur.next[limit]; ok {
+		if n, live := s.pages.byToken[t]; live {
+			n.expires = exp
+			s.pages.mu.Unlock()
+			return t
+		}
+	}
+	s.pages.mu.Unlock()
+	t := s.pages.issue(cur.snap, cur.off+limit, exp, now)
+	s.pages.mu.Lock()
+	if cur.next == nil {
+		cur.next = map[int]string{}
+	}
+	cur.next[limit] = t
+	s.pages.mu.Unlock()
+	return t
+}
+
+// pageLimit reads the limit parameter: absent is def, less than 1 or not a number is an error,
+// more than the maximum is lowered to it.
+func (s *Server) pageLimit(raw []string, def int) (int, bool) {
+	if len(raw) == 0 {
+		return def, true
+	}
+	if len(raw) > 1 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(raw[0])
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return min(n, s.opts.maxLimit), true
+}
+
+// continuePage answers a request that carries a pageToken. Only limit may accompany it.
+func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "pageToken" && name != "limit" {
+			writeError(w, http.StatusBadRequest, "invalid_parameter",
+				"pageToken cannot be combined with other parameters than limit (found "+trimMsg(name)+"); the first request's filters are remembered")
+			return
+		}
+	}
+	if len(q["pageToken"]) != 1 || q.Get("pageToken") == "" {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "pageToken must be given once and not be empty")
+		return
+	}
+	cur, ok := s.pages.lookup(q.Get("pageToken"), s.now())
+	if !ok {
+		writeError(w, http.StatusGone, "page_token_expired", "the pageToken is unknown or has expired; start the listing again")
+		return
+	}
+	limit, ok := s.pageLimit(q["limit"], cur.snap.limit)
+	if !ok {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
+		return
+	}
+	s.writePage(w, cur, limit)
+}
+
+// startListing answers the first request of a listing: it makes the snapshot and sends page one.
+func (s *Server) startListing(w http.ResponseWriter, snap *snapshot) {
+	cur := &cursor{snap: snap, off: 0, expires: s.now().Add(s.opts.pageTTL)}
+	s.writePage(w, cur, snap.limit)
+}
+
+// writePage sends the page of cur with limit items at most.
+func (s *Server) writePage(w http.ResponseWriter, cur *cursor, limit int) {
+	lo := min(cur.off, cur.snap.n)
+	hi := min(lo+limit, cur.snap.n)
+	buf := getBuf()
+	defer putBuf(buf)
+	buf.WriteString(`{"data":`)
+	cur.snap.write(buf, lo, hi)
+	if hi < cur.snap.n {
+		tok := s.nextToken(cur, limit)
+		buf.WriteString(`,"pageToken":`)
+		b, _ := json.Marshal(tok)
+		buf.Write(b)
+	} else if s.opts.nullPageToken {
+		buf.WriteString(`,"pageToken":null`)
+	}
+	buf.WriteByte('}')
+	writeRaw(w, http.StatusOK, buf.Bytes())
+}
+
+// writeArray appends the JSON array of the documents to buf.
+func writeArray(buf *bytes.Buffer, docs [][]byte) {
+	buf.WriteByte('[')
+	for i, d := range docs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(d)
+	}
+	buf.WriteByte(']')
+}
