@@ -62,3 +62,28 @@ func TestLoadedPopulationIsInStep(t *testing.T) {
 	}
 	t.Logf("%d persons, %d groups, %d memberships in step", len(tgt.Persons), len(tgt.Groups), len(tgt.Memberships))
 }
+
+func TestLoadSelectedUnits(t *testing.T) {
+	o, _ := synth.PresetOptions(synth.PresetSchool)
+	o.Country, o.SchoolUnits, o.Students, o.Staff, o.Guardians, o.Groups = synth.Germany, 4, 600, 60, 600, 80
+	pop, err := synth.Generate(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for u := range pop.SchoolUnits() {
+		codes = append(codes, u.Code)
+	}
+	s := schulconnextest.NewServer()
+	defer s.Close()
+	ld, err := s.LoadPopulation(pop, schulconnextest.LoadOptions{Units: codes[1:2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ld.Organisations) != 1 || ld.Organisations[codes[1]] == "" {
+		t.Fatalf("organisations %v", ld.Organisations)
+	}
+	if _, err := s.LoadPopulation(pop, schulconnextest.LoadOptions{Units: []string{"nope"}}); err == nil {
+		t.Fatal("unknown unit accepted")
+	}
+}

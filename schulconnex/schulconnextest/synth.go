@@ -175,8 +175,9 @@ func selectUnits(pop *synth.Population, opts LoadOptions) (*selection, error) {
 	for _, c := range codes {
 		want[c] = true
 	}
+	all := len(codes) == 0
 	for u := range pop.SchoolUnits() {
-		if len(want) == 0 || want[u.Code] {
+		if all || want[u.Code] {
 			sel.units[u.ID] = u.Code
 			sel.unitList = append(sel.unitList, u)
 			delete(want, u.Code)

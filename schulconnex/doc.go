@@ -1,0 +1,120 @@
+// Package schulconnex is a client for Schulconnex, the German interface through which
+// school-administration systems (source systems, "Quellsysteme") hand their persons, contexts,
+// groups and memberships to the identity service that serves learning platforms and other
+// services of a state's schools. It covers the 33 operations of the source-system API, version
+// 1.7, and the flows the Schulconnex practice guide prescribes for synchronising, deleting and
+// changing the school year.
+//
+// # Models
+//
+// The record types (Person, Personenkontext, Gruppe, Gruppenzugehoerigkeit, Organisation,
+// Beziehung, Sichtfreigabe, ...) and the parameter structs (ListPersonenParams, ...) are generated
+// from openapi/schulconnex.yaml, edusync's own description of the specification. Names follow
+// the specification (German), so its documentation reads directly onto the code. Code lists are
+// string types with constants (RolleLern, GruppentypKlasse, ...); they decode without regard to
+// case, as Schulconnex compares codes, and keep values the lists do not know yet; Same compares
+// two codes. Loeschzeitpunkt is the one time with a time of day: UTC, to the minute.
+//
+// # Authentication
+//
+// Source systems authenticate with OAuth2. WithClientCredentials uses the client-credentials
+// grant the specification describes; WithPasswordGrant the password grant of the practice guide,
+// which some operators require (renewing with refresh tokens where they are issued).
+// WithTokenSource and WithBearerToken take tokens from elsewhere. Tokens are renewed before they
+// expire, and when the service rejects one (401) the request is sent once more with a new one.
+// Tokens, secrets and personal numbers never appear in logs or errors.
+//
+// # Reading
+//
+// Schulconnex answers a list in one piece. Every list operation has a page call
+// (ListPersonenPage, ...) and an iterator (ListPersonen, ...). Answers are decoded tolerantly: a
+// record that does not decode (or has no id) becomes a *RecordError and the others are
+// delivered; WithStrict fails instead. The referrer filter of the service matches substrings
+// without regard to case; FindPersonByReferrer, FindPersonenkontextByReferrer and
+// FindGruppeByReferrer ask with it and keep only exact matches.
+//
+// # Writing
+//
+// Updates replace the whole record, and Schulconnex requires clients to send back what they
+// do not understand, such as vendor extensions. Records the client decoded keep the JSON they
+// came from in Raw; UpdatePerson, UpdatePersonenkontext, UpdateGruppe and
+// UpdateGruppenzugehoerigkeit start from it and change only the members whose values changed,
+// so every other member goes back byte for byte. Every update carries the revision the record
+// was read with: when another writer changed it in between, the service answers 409 with
+// subcode 00, which is an error matching ErrRevisionConflict, and nothing is written. The
+// Modify helpers (ModifyPerson, ...) read the record again and re-apply the caller's change, up
+// to a number of attempts; RetryOnConflict does the same for any read-change-write function.
+// An update whose answer was lost and that is repeated meets its own earlier write as a
+// conflict; the client recognises that case by reading the record back.
+//
+// Records another organisation released to this one for reading (Sichtfreigabe) are marked
+// sichtfreigabe Ja and are never written: the client remembers them from every read and refuses
+// writes to them with ErrReadOnly before sending anything.
+//
+// # Flows
+//
+// RemovePerson deletes a person the prescribed way: its contexts first, each given a deletion
+// time instead when services already used it (400/13, ErrContextInUse), never in the past, then
+// the person. ChangeRole gives a person a new role by creating the new context before deleting
+// the old one. ChangeSchoolYear keeps continuing groups with their ids and renames them, gives
+// ending groups laufzeit.bis, and DeleteEndedGroups deletes them after a grace period.
+//
+// # Synchronising with reconcile
+//
+// Target is a reconcile.Target for one organisation: persons with their contexts there, its
+// groups and their memberships, in the canonical model of package reconcile. It writes the
+// least each change needs (a name change is one PUT, a new person one POST for the person and
+// one per context, a class move one DELETE and one POST) and refuses actions planned on records
+// that changed since (reconcile.ErrStale). OpenCSV reads a school-administration system's CSV
+// export (see The CSV export below) as a reconcile.Source; it is also how
+// data from systems without an API enters edusync. Importer carries out approved imports into
+// it. examples/schulconnex-sync runs the eleven steps of the practice guide with them.
+//
+// # The CSV export
+//
+// Three files, UTF-8 with or without a byte-order mark, separated by ";" or "," (detected from
+// the header line, or CSVOptions.Delimiter), quoted as RFC 4180 says, a header line first. Column
+// names are matched without regard to case; columns the format does not know are ignored, and
+// only the columns marked (required) must be present. CSVOptions.Columns maps these names to a
+// system's own headers.
+//
+// personen.csv, one row per person:
+//
+//	id              (required) the system's key of the person, unique; the referrer in Schulconnex
+//	schulconnex_id  the person's Schulconnex id, where the system stores it
+//	familienname    (required) family name(s)
+//	vorname         (required) given name(s), separated by spaces
+//	geburtsdatum    birth date, YYYY-MM-DD or DD.MM.YYYY
+//	geburtsort      birth place ("Erfurt" or "Eindhoven, Niederlande")
+//	geschlecht      m, w, d or x (also männlich, weiblich, divers)
+//	auskunftssperre Ja or Nein (also 1/0, true/false): an information block, protected identity
+//	email           e-mail addresses, separated by spaces
+//	rollen          (required) roles at the school, separated by spaces: Lern, Lehr, SorgBer, Leit, NLehr, ...
+//	schule          (required) the school's number (the organisation's kennung in Schulconnex)
+//	jahrgangsstufe  the grade of a learner (7 or 07)
+//
+// gruppen.csv, one row per group:
+//
+//	id              (required) the system's key of the group, unique
+//	schulconnex_id  the group's Schulconnex id, where the system stores it
+//	bezeichnung     (required) name ("7a", "Englisch 7a", "Kollegium")
+//	typ             (required) Klasse, Kurs or Sonstig
+//	schule          the school's number
+//	von, bis        the period the group runs, YYYY-MM-DD or DD.MM.YYYY
+//	jahrgangsstufen grades, separated by spaces or commas
+//	faecher         subjects: codes of the Schulconnex list (MA, DE, EN, ...) or names, separated by commas
+//
+// gruppenzugehoerigkeiten.csv, one row per membership:
+//
+//	person          (required) the id of the person
+//	gruppe          (required) the id of the group
+//	rollen          (required) roles in the group, separated by spaces: Lern, Lehr, KlLeit, GMit, ...
+//	von, bis        the period of the membership
+//
+// A row that cannot be read (a missing required value, a date that is not one) fails the
+// whole read with an error naming file and line: a source that silently lost a record would
+// make a synchronisation remove it.
+//
+// Package schulconnextest provides a fake Schulconnex service with the same semantics (revisions,
+// error bodies, filters, releases, deletion times, OAuth2, faults) for tests and examples.
+package schulconnex
