@@ -14,7 +14,6 @@ import (
 
 	"github.com/edusync/edusync/schulconnex"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
-	"github.com/edusync/edusync/synth"
 )
 
 var ctx = context.Background()
@@ -84,20 +83,6 @@ func person(family, given, born, place, referrer string) schulconnex.Person {
 		p.Geburt.Datum = date(born)
 	}
 	return p
-}
-
-func germanSchool(t testing.TB) *synth.Population {
-	t.Helper()
-	o, err := synth.PresetOptions(synth.PresetSchool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Country = synth.Germany
-	pop, err := synth.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pop
 }
 
 // rawRequest sends a request the client would never send, with a token of the default

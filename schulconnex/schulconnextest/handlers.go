@@ -2,7 +2,6 @@ package schulconnextest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -211,7 +210,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, h
 		return
 	}
 	s.data.sweep()
-	status, out, fe := h(&request{Request: r.WithContext(context.WithValue(r.Context(), ctxKey{}, org)), s: s.data, org: org, body: body})
+	status, out, fe := h(&request{Request: r, s: s.data, org: org, body: body})
 	s.mu.Unlock()
 	if f != nil && f.AfterWrite {
 		dropConnection(w) // the write happened; the answer is lost

@@ -1,7 +1,6 @@
 package schulconnextest
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -47,19 +46,18 @@ type Server struct {
 }
 
 type options struct {
-	now            func() time.Time
-	tokenLifetime  time.Duration
-	numericCodes   bool
-	maxContacts    int
-	mandant        string
-	orgName        string
-	orgKennung     string
-	strictBodies   bool
-	usedByDefault  bool
-	refreshTokens  bool
-	passwordGrant  bool
-	clientGrant    bool
-	credentialsSet bool
+	now           func() time.Time
+	tokenLifetime time.Duration
+	numericCodes  bool
+	maxContacts   int
+	mandant       string
+	orgName       string
+	orgKennung    string
+	strictBodies  bool
+	usedByDefault bool
+	refreshTokens bool
+	passwordGrant bool
+	clientGrant   bool
 }
 
 // Option configures a Server.
@@ -259,11 +257,3 @@ func (s *Server) Edit(fn func(e *Editor) error) error {
 }
 
 var errUnknown = errors.New("schulconnextest: no such record")
-
-// ctxKey carries the caller's organisation through a request.
-type ctxKey struct{}
-
-func orgOf(ctx context.Context) string {
-	id, _ := ctx.Value(ctxKey{}).(string)
-	return id
-}

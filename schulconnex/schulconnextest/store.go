@@ -397,11 +397,4 @@ func (s *store) personView(p *personRec, org string) view {
 	return v
 }
 
-func (s *store) orgKennung(id string) string {
-	if o, ok := s.orgs[id]; ok {
-		return o.o.Kennung
-	}
-	return ""
-}
-
 func notFound(kind, id string) error { return fmt.Errorf("%w: %s %s", errUnknown, kind, id) }
