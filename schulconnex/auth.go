@@ -168,6 +168,7 @@ type TokenError struct {
 	StatusCode int
 }
 
+// Error says what the token endpoint answered.
 func (e *TokenError) Error() string { return "token endpoint answered " + e.Status }
 
 // Is makes a refused token request match ErrUnauthorized.

@@ -352,6 +352,7 @@ type DecodeError struct {
 	Err  error
 }
 
+// Error names the endpoint and the JSON error.
 func (e *DecodeError) Error() string { return "schulconnex: decoding " + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the JSON error.

@@ -212,6 +212,7 @@ type CSVError struct {
 	Err    error
 }
 
+// Error names file, line and column.
 func (e *CSVError) Error() string {
 	return fmt.Sprintf("schulconnex: %s line %d, column %s: %v", e.File, e.Line, e.Column, e.Err)
 }

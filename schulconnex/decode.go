@@ -89,6 +89,7 @@ type RecordError struct {
 	Err   error
 }
 
+// Error names the endpoint, position and id of the record and the cause.
 func (e *RecordError) Error() string {
 	id := ""
 	if e.ID != "" {

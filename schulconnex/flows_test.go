@@ -3,7 +3,9 @@ package schulconnex_test
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,5 +308,25 @@ func TestErrorBody(t *testing.T) {
 		if ok != tc.ok || f != tc.want {
 			t.Errorf("%s: %+v %v", tc.body, f, ok)
 		}
+	}
+}
+
+func TestLogValuesHoldNoPersonalData(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	d := schulconnex.Personendatensatz{
+		Person: schulconnex.Person{ID: "p1", Referrer: "199001011234", Name: schulconnex.PersonName{Familienname: "Geheim", Vorname: "Gerda"},
+			Geburt: schulconnex.Geburt{Geburtsort: "Kiel"}, Raw: []byte(`{"urn:x":"intern"}`)},
+		Personenkontexte: []schulconnex.Personenkontext{{ID: "k1", Rolle: schulconnex.RolleLern,
+			Erreichbarkeiten: []schulconnex.Erreichbarkeit{{Typ: schulconnex.ErreichbarkeitstypEMail, Kennung: "gerda@x.de"}}}},
+	}
+	logger.Info("sync", "datensatz", d, "gruppe", schulconnex.Gruppe{ID: "g1", Bezeichnung: "7a", Raw: []byte(`{"urn:y":"intern"}`)})
+	for _, secret := range []string{"Geheim", "Gerda", "Kiel", "gerda@x.de", "199001011234", "intern"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("log holds %q: %s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), `"id":"p1"`) || !strings.Contains(buf.String(), `"rolle":"Lern"`) {
+		t.Errorf("log lacks the ids: %s", buf.String())
 	}
 }
