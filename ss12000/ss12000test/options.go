@@ -104,7 +104,10 @@ type Option func(*options)
 
 // WithBasePath serves the API under p instead of DefaultBasePath ("" or "/" for the root).
 func WithBasePath(p string) Option {
-	return func(o *options) { o.basePath = "/" + strings.Trim(p, "/"); o.basePath = strings.TrimSuffix(o.basePath, "/") }
+	return func(o *options) {
+		o.basePath = "/" + strings.Trim(p, "/")
+		o.basePath = strings.TrimSuffix(o.basePath, "/")
+	}
 }
 
 // WithTokens sets the static bearer tokens the server accepts (Token returns the first). By

@@ -42,7 +42,9 @@ func val[T any](rec *record) *T { return rec.val.(*T) }
 // relationships; the fake applies the same rule everywhere.
 type dates struct{ sb, sa, eb, ea openapi_types.Date }
 
-func (d dates) set() bool { return !d.sb.IsZero() || !d.sa.IsZero() || !d.eb.IsZero() || !d.ea.IsZero() }
+func (d dates) set() bool {
+	return !d.sb.IsZero() || !d.sa.IsZero() || !d.eb.IsZero() || !d.ea.IsZero()
+}
 
 func (d dates) match(start, end openapi_types.Date) bool {
 	if !start.IsZero() {
@@ -101,7 +103,9 @@ func (s *Server) listOrganisations(w http.ResponseWriter, r *http.Request) {
 		}
 		var c conds
 		if len(p.Parent) > 0 {
-			c.add(func(r *record) bool { return slices.Contains(p.Parent, val[ss12000.Organisation](r).ParentOrganisation.ID) })
+			c.add(func(r *record) bool {
+				return slices.Contains(p.Parent, val[ss12000.Organisation](r).ParentOrganisation.ID)
+			})
 		}
 		if len(p.SchoolUnitCode) > 0 {
 			c.add(func(r *record) bool {
