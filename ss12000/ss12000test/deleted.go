@@ -63,5 +63,5 @@ func (s *Server) listDeletedEntities(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(data)
 		buf.Write(b)
 	}}
-	s.startListing(w, snap)
+	s.startListing(w, r, snap)
 }

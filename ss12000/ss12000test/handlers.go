@@ -120,7 +120,7 @@ func serveList[P any](s *Server, w http.ResponseWriter, r *http.Request, k *kind
 		}
 	}
 	s.mu.RUnlock()
-	s.startListing(w, s.recordSnapshot(k, ids, c.rs, limit))
+	s.startListing(w, r, s.recordSnapshot(k, ids, c.rs, limit))
 }
 
 // recordSnapshot is a listing of the records of kind k with ids, in that order.

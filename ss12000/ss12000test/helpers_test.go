@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -208,3 +209,10 @@ func vals(kv ...string) url.Values {
 	}
 	return q
 }
+
+// time2026 is the start of the fake clocks.
+var time2026 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+
+const time10m = 10 * time.Minute
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -19,7 +19,8 @@ import (
 
 // snapshot is one listing.
 type snapshot struct {
-	n     int // number of items
+	path  string // the listing's URL path; its tokens are refused elsewhere
+	n     int    // number of items
 	limit int // the first request's page size, used when a continuation sets none
 	// write appends the "data" value of items [lo, hi) to buf.
 	write func(buf *bytes.Buffer, lo, hi int)
@@ -132,6 +133,10 @@ func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusGone, "page_token_expired", "the pageToken is unknown or has expired; start the listing again")
 		return
 	}
+	if cur.snap.path != r.URL.Path {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "the pageToken belongs to a listing of another operation")
+		return
+	}
 	limit, ok := s.pageLimit(q["limit"], cur.snap.limit)
 	if !ok {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
@@ -141,7 +146,8 @@ func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // startListing answers the first request of a listing: it makes the snapshot and sends page one.
-func (s *Server) startListing(w http.ResponseWriter, snap *snapshot) {
+func (s *Server) startListing(w http.ResponseWriter, r *http.Request, snap *snapshot) {
+	snap.path = r.URL.Path
 	cur := &cursor{snap: snap, off: 0, expires: s.now().Add(s.opts.pageTTL)}
 	s.writePage(w, cur, snap.limit)
 }

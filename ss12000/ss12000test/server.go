@@ -176,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "the operation does not accept "+r.Method)
 			return
 		}
-		writeError(w, http.StatusNotFound, "not_found", "no such operation")
+		writeError(w, http.StatusNotFound, "no_such_operation", "no operation has this path")
 		return
 	}
 	s.obs.count(rt.op)

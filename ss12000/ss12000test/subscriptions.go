@@ -95,7 +95,7 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.RUnlock()
 	slices.Sort(ids)
-	s.startListing(w, &snapshot{n: len(ids), limit: limit, write: func(buf *bytes.Buffer, lo, hi int) {
+	s.startListing(w, r, &snapshot{n: len(ids), limit: limit, write: func(buf *bytes.Buffer, lo, hi int) {
 		var docs [][]byte
 		now := s.now()
 		s.mu.RLock()
