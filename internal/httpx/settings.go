@@ -37,6 +37,11 @@ type Settings struct {
 	ClientCredentials *clientcredentials.Config
 	Certificates      []tls.Certificate
 	RootCAs           *x509.CertPool
+
+	// Wrap, when set, wraps the transport below the retry and rate-limit transports and above
+	// logging, so every attempt passes through it once (for example an API-specific concurrency
+	// limiter that reads throttling headers). It is for client packages, not a user option.
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 // Option configures Settings. Client packages re-export the options under their own names.
@@ -169,7 +174,7 @@ func (s *Settings) Apply(opts ...Option) error {
 }
 
 // Build returns the *http.Client the settings describe. The transport stack, outermost first:
-// retry, client-side rate limit, logging, body cap, fixed headers, token auth, then the base
+// retry, client-side rate limit, Wrap, logging, body cap, fixed headers, token auth, then the base
 // transport (with the TLS settings). Auth sits below logging so no credential is ever seen by it.
 func (s *Settings) Build() (*http.Client, error) {
 	base := s.HTTPClient
@@ -233,6 +238,9 @@ func (s *Settings) Build() (*http.Client, error) {
 	rt = &BodyCapTransport{Next: rt, Max: maxBody}
 	if s.Logger != nil {
 		rt = &LoggingTransport{Next: rt, Logger: s.Logger}
+	}
+	if s.Wrap != nil {
+		rt = s.Wrap(rt)
 	}
 	if s.RateLimit > 0 {
 		rt = &RateLimitTransport{Next: rt, Limiter: rate.NewLimiter(s.RateLimit, s.RateBurst)}

@@ -1,0 +1,145 @@
+package canvas
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/edusync/edusync/internal/redact"
+)
+
+// Responses are decoded with github.com/go-json-experiment/json, the prototype of
+// encoding/json/v2: it decodes Canvas's typed records about two and a half times as fast as
+// encoding/json, which is what makes large rosters quick. It is lenient where servers are
+// sloppy (duplicate names, invalid UTF-8 are accepted) and strict where it matters (types).
+var (
+	decodeOpts = json.JoinOptions(
+		jsontext.AllowDuplicateNames(true),
+		jsontext.AllowInvalidUTF8(true),
+	)
+	encodeOpts = json.JoinOptions(json.Deterministic(true))
+)
+
+func unmarshalJSON(b []byte, out any) error { return json.Unmarshal(b, out, decodeOpts) }
+
+func marshalJSON(v any) ([]byte, error) { return json.Marshal(v, encodeOpts) }
+
+// RecordError describes one record of a page that could not be used. The rest of the page is
+// still delivered. It never contains record contents, only where and why.
+type RecordError struct {
+	URL   string // the page's URL, redacted
+	Index int    // position in the page
+	ID    int64  // the record's id when it could be read
+	Err   error
+}
+
+// Error says which record of which page failed and why.
+func (e *RecordError) Error() string {
+	id := ""
+	if e.ID != 0 {
+		id = fmt.Sprintf(" (id %d)", e.ID)
+	}
+	return fmt.Sprintf("canvas: %s record %d%s: %s", e.URL, e.Index, id, redact.PersonalNumbers(e.Err.Error()))
+}
+
+// Unwrap returns the decoding error.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// decodeRecords decodes a JSON array of records. The fast path decodes it whole; if that fails
+// (one malformed record), each record is decoded on its own so the good ones survive. Records
+// without an id are reported, never delivered.
+func decodeRecords[T any](where string, raw []byte, idOf func(*T) int64, strict bool) ([]T, []*RecordError, error) {
+	var items []T
+	err := unmarshalJSON(raw, &items)
+	if err == nil {
+		if idOf == nil {
+			return items, nil, nil
+		}
+		var bad []*RecordError
+		good := items[:0]
+		for i := range items {
+			if idOf(&items[i]) == 0 {
+				bad = append(bad, &RecordError{URL: where, Index: i, Err: errNoID})
+				continue
+			}
+			good = append(good, items[i])
+		}
+		if len(bad) > 0 && strict {
+			return nil, nil, bad[0]
+		}
+		return good, bad, nil
+	}
+	if strict {
+		return nil, nil, &DecodeError{Path: where, Err: err}
+	}
+	parts, perr := splitArray(raw)
+	if perr != nil {
+		return nil, nil, &DecodeError{Path: where, Err: perr}
+	}
+	items = make([]T, 0, len(parts))
+	var bad []*RecordError
+	for i, p := range parts {
+		var v T
+		if err := unmarshalJSON(p, &v); err != nil {
+			bad = append(bad, &RecordError{URL: where, Index: i, ID: peekID(p), Err: err})
+			continue
+		}
+		if idOf != nil && idOf(&v) == 0 {
+			bad = append(bad, &RecordError{URL: where, Index: i, Err: errNoID})
+			continue
+		}
+		items = append(items, v)
+	}
+	return items, bad, nil
+}
+
+// splitArray returns the elements of a JSON array as raw values, checking only the syntax.
+func splitArray(raw []byte) ([]jsontext.Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	if tok.Kind() != '[' {
+		return nil, errors.New("answer is not a JSON array")
+	}
+	var parts []jsontext.Value
+	for dec.PeekKind() != ']' {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, v.Clone())
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// peekID reads the numeric id of a record that does not decode, for the error report.
+func peekID(raw []byte) int64 {
+	var r struct {
+		ID int64 `json:"id"`
+	}
+	if json.Unmarshal(raw, &r, decodeOpts) != nil {
+		return 0
+	}
+	return r.ID
+}
+
+// unwrapArray returns the array under key in a wrapped list answer ({"enrollment_terms": [...]}).
+func unwrapArray(b []byte, key string) ([]byte, error) {
+	var env map[string]jsontext.Value
+	if err := unmarshalJSON(b, &env); err != nil {
+		return nil, err
+	}
+	v, ok := env[key]
+	if !ok || v.Kind() != '[' {
+		return nil, fmt.Errorf("answer has no %q array", key)
+	}
+	return v, nil
+}

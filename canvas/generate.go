@@ -1,0 +1,3 @@
+package canvas
+
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config ../openapi/canvas.codegen.yaml ../openapi/canvas.yaml

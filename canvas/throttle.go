@@ -1,0 +1,312 @@
+package canvas
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edusync/edusync/internal/httpx"
+)
+
+// ThrottleConfig tunes the adaptive concurrency limiter that keeps a client inside Canvas's rate
+// limit.
+//
+// Canvas throttles per access token with a leaky bucket: each request puts an up-front charge
+// (50 units by default) into the bucket while it runs and, when it ends, takes that back and adds
+// what it really cost (its X-Request-Cost, roughly seconds of server time); the bucket drains at a
+// fixed rate (10 units a second by default), and a request arriving while the bucket is above its
+// high-water mark (600 by default) is rejected. Every answer reports the room left below the mark
+// in X-Rate-Limit-Remaining.
+//
+// The limiter turns that into a number of requests allowed in flight: after each answer it
+// allows the requests still running plus as many new ones as the remaining room holds up-front
+// charges, after setting aside Reserve and the expected cost of the running requests (an average
+// of X-Request-Cost). So bulk work runs as many requests at once as the bucket allows, and no
+// more: with Canvas's defaults about eleven. When the room is gone it waits for the bucket to
+// drain instead of being rejected; when Canvas throttles anyway (another program shares the
+// token), it halves the limit and the request is retried.
+type ThrottleConfig struct {
+	// UpFrontCost is Canvas's up-front charge per request in flight (default 50).
+	UpFrontCost float64
+	// Reserve is room in the bucket the limiter leaves free for safety (default 50).
+	Reserve float64
+	// Outflow is how fast Canvas drains the bucket, in units per second (default 10); it tells
+	// the limiter how long to wait when the bucket is full.
+	Outflow float64
+	// InitialConcurrency is how many requests may run before the first answer has reported the
+	// bucket (default 2).
+	InitialConcurrency int
+	// MaxConcurrency caps requests in flight whatever the bucket says, and is the number of
+	// workers RunBulk starts (default 32).
+	MaxConcurrency int
+}
+
+// DefaultThrottle returns the limiter settings for Canvas's default bucket.
+func DefaultThrottle() ThrottleConfig {
+	return ThrottleConfig{UpFrontCost: 50, Reserve: 50, Outflow: 10, InitialConcurrency: 2, MaxConcurrency: 32}
+}
+
+func (t ThrottleConfig) withDefaults() ThrottleConfig {
+	d := DefaultThrottle()
+	if t.UpFrontCost <= 0 {
+		t.UpFrontCost = d.UpFrontCost
+	}
+	if t.Reserve < 0 {
+		t.Reserve = 0
+	}
+	if t.Outflow <= 0 {
+		t.Outflow = d.Outflow
+	}
+	if t.MaxConcurrency <= 0 {
+		t.MaxConcurrency = d.MaxConcurrency
+	}
+	if t.InitialConcurrency <= 0 {
+		t.InitialConcurrency = d.InitialConcurrency
+	}
+	t.InitialConcurrency = min(t.InitialConcurrency, t.MaxConcurrency)
+	return t
+}
+
+// WithThrottle replaces the adaptive limiter's settings (see ThrottleConfig). Zero fields take
+// their defaults.
+func WithThrottle(t ThrottleConfig) Option {
+	return func(c *config) error {
+		if math.IsNaN(t.UpFrontCost) || math.IsNaN(t.Reserve) || math.IsNaN(t.Outflow) {
+			return errors.New("canvas: throttle settings must be numbers")
+		}
+		c.throttle, c.noThrottle = t.withDefaults(), false
+		return nil
+	}
+}
+
+// WithoutThrottle turns the adaptive limiter off: requests go out as the caller makes them
+// (RunBulk still caps them at MaxConcurrency). For servers without Canvas's rate limit.
+func WithoutThrottle() Option {
+	return func(c *config) error { c.noThrottle = true; return nil }
+}
+
+// ThrottleStats is what the limiter has seen, for monitoring and tests.
+type ThrottleStats struct {
+	// Limit is the number of requests currently allowed in flight.
+	Limit int
+	// Remaining is the last X-Rate-Limit-Remaining Canvas reported (NaN before the first).
+	Remaining float64
+	// Throttled counts answers that were Canvas throttling a request (each was retried unless
+	// retries ran out).
+	Throttled int64
+	// Requests counts attempts sent.
+	Requests int64
+}
+
+// ThrottleStats returns the adaptive limiter's current state; zero when it is switched off.
+func (c *Client) ThrottleStats() ThrottleStats {
+	if c.throttle == nil {
+		return ThrottleStats{}
+	}
+	return c.throttle.stats()
+}
+
+// throttle is the adaptive concurrency limiter.
+type throttle struct {
+	cfg ThrottleConfig
+
+	mu         sync.Mutex
+	inflight   int
+	limit      int
+	costAvg    float64 // running average of X-Request-Cost
+	haveCost   bool
+	remaining  float64
+	pauseUntil time.Time
+	wake       chan struct{} // closed and replaced whenever a waiter may proceed
+
+	throttled atomic.Int64
+	requests  atomic.Int64
+}
+
+func newThrottle(cfg ThrottleConfig) *throttle {
+	cfg = cfg.withDefaults()
+	return &throttle{cfg: cfg, limit: cfg.InitialConcurrency, remaining: math.NaN(), wake: make(chan struct{})}
+}
+
+func (t *throttle) stats() ThrottleStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return ThrottleStats{Limit: t.limit, Remaining: t.remaining, Throttled: t.throttled.Load(), Requests: t.requests.Load()}
+}
+
+// broadcast wakes every waiter; callers hold t.mu.
+func (t *throttle) broadcast() {
+	close(t.wake)
+	t.wake = make(chan struct{})
+}
+
+// acquire waits until one more request may be in flight, or ctx ends.
+func (t *throttle) acquire(ctx context.Context) error {
+	for {
+		t.mu.Lock()
+		now := time.Now()
+		if t.inflight < t.limit && !now.Before(t.pauseUntil) {
+			t.inflight++
+			t.mu.Unlock()
+			t.requests.Add(1)
+			return nil
+		}
+		wake := t.wake
+		var tm *time.Timer
+		var timer <-chan time.Time
+		if now.Before(t.pauseUntil) {
+			tm = time.NewTimer(t.pauseUntil.Sub(now))
+			timer = tm.C
+		}
+		t.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			if tm != nil {
+				tm.Stop()
+			}
+			return ctx.Err()
+		case <-wake:
+		case <-timer:
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+}
+
+// release ends one request and adapts the limit to what its answer reported.
+func (t *throttle) release(resp *http.Response) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	others := t.inflight - 1
+	t.inflight = others
+	defer t.broadcast()
+	if resp == nil {
+		return
+	}
+	if cost, ok := headerFloat(resp.Header, "X-Request-Cost"); ok && cost >= 0 {
+		if !t.haveCost {
+			t.costAvg, t.haveCost = cost, true
+		} else {
+			t.costAvg = 0.8*t.costAvg + 0.2*cost
+		}
+	}
+	rateLimited := resp.StatusCode == http.StatusTooManyRequests || isThrottled(resp)
+	if rateLimited {
+		t.throttled.Add(1)
+		// Canvas refused: back off multiplicatively and let the bucket drain a little.
+		t.limit = max(1, min(t.limit, others+1)/2)
+		wait := time.Duration(t.cfg.UpFrontCost / t.cfg.Outflow * float64(time.Second))
+		if ra, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > wait {
+			wait = ra
+		}
+		t.pauseUntil = time.Now().Add(wait)
+	}
+	remaining, ok := headerFloat(resp.Header, "X-Rate-Limit-Remaining")
+	if !ok {
+		if !rateLimited {
+			// No bucket reported (not Canvas, or throttling off): open up step by step.
+			t.limit = min(t.cfg.MaxConcurrency, t.limit+1)
+		}
+		return
+	}
+	t.remaining = remaining
+	if rateLimited {
+		return
+	}
+	// Room for new up-front charges once the running requests have paid their expected cost.
+	room := remaining - t.cfg.Reserve - float64(others)*t.costAvg
+	fresh := int(math.Floor(room / t.cfg.UpFrontCost))
+	limit := others + max(fresh, 0)
+	if limit < 1 {
+		limit = 1
+	}
+	t.limit = min(limit, t.cfg.MaxConcurrency)
+	if others == 0 && room < 0 {
+		// The bucket is above the safe level with nothing of ours running: wait until it has
+		// drained back to it rather than be throttled.
+		t.pauseUntil = time.Now().Add(time.Duration(-room / t.cfg.Outflow * float64(time.Second)))
+	}
+}
+
+func headerFloat(h http.Header, name string) (float64, bool) {
+	v := h.Get(name)
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// attemptTransport sits below the retry transport, so it sees every attempt: it holds a
+// throttle slot for the attempt and records, for the caller's write helpers, whether an earlier
+// attempt may have been carried out by Canvas although its answer was lost.
+type attemptTransport struct {
+	next     http.RoundTripper
+	throttle *throttle
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if t.throttle != nil {
+		if err := t.throttle.acquire(ctx); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := t.next.RoundTrip(req)
+	if t.throttle != nil {
+		t.throttle.release(resp)
+	}
+	if tr, ok := ctx.Value(traceKey{}).(*trace); ok {
+		tr.record(resp, err)
+	}
+	return resp, err
+}
+
+type traceKey struct{}
+
+// trace collects what happened to the attempts of one logical request.
+type trace struct {
+	maybeApplied atomic.Bool
+	attempts     atomic.Int32
+}
+
+func withTrace(ctx context.Context) (context.Context, *trace) {
+	tr := &trace{}
+	return context.WithValue(ctx, traceKey{}, tr), tr
+}
+
+// record notes an attempt that ended so that Canvas may have carried it out without the client
+// learning it: a lost connection after the request was sent, or a server error.
+func (tr *trace) record(resp *http.Response, err error) {
+	tr.attempts.Add(1)
+	switch {
+	case err != nil:
+		if !neverSent(err) {
+			tr.maybeApplied.Store(true)
+		}
+	case resp.StatusCode >= 500:
+		tr.maybeApplied.Store(true)
+	}
+}
+
+// neverSent reports whether err happened before the request left (dial or DNS failures, or the
+// caller's context ending while waiting for a throttle slot).
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}

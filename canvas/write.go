@@ -1,0 +1,105 @@
+package canvas
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/edusync/edusync/internal/httpx"
+)
+
+// Writes and retries
+//
+// PUT and DELETE requests are idempotent; the retry transport repeats them after server errors
+// and lost connections. A DELETE that was carried out before its answer was lost is answered 404
+// when repeated; remove treats that 404 as success.
+//
+// POST requests that create something are not idempotent: repeating one whose answer was lost
+// could create the object twice. create therefore repeats a create only after looking the object
+// up by a key the request carries (its SIS id, its login name, the user and role of an enrolment)
+// and finding it absent. Creates without such a key are never repeated after they may have been
+// applied; the error reaches the caller.
+
+// lookupFunc finds the object a create would have made; found is false when it does not exist.
+type lookupFunc[T any] func(ctx context.Context) (obj *T, found bool, err error)
+
+// create sends a create and repeats it safely after answers that were lost. reread may be nil
+// when the object has no key to find it by.
+func create[T any](ctx context.Context, c *Client, p string, body any, reread lookupFunc[T]) (*T, error) {
+	var lastErr error
+	for attempt := 1; attempt <= c.createTries; attempt++ {
+		tctx, tr := withTrace(ctx)
+		var out T
+		err := c.send(tctx, http.MethodPost, p, nil, body, &out, nil)
+		if err == nil {
+			return &out, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		lastErr = err
+		uncertain := tr.maybeApplied.Load() || isServerError(err)
+		if !uncertain && !(attempt > 1 && isClientConflict(err)) {
+			// Refused for good (4xx), or never sent: nothing was created.
+			return nil, err
+		}
+		if reread == nil {
+			return nil, err
+		}
+		if err := httpx.Sleep(ctx, createBackoff(attempt)); err != nil {
+			return nil, err
+		}
+		obj, found, rerr := reread(ctx)
+		if rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		if found {
+			return obj, nil
+		}
+	}
+	return nil, lastErr
+}
+
+// createBackoff is the pause before looking up and repeating a create: long enough for a server
+// that was briefly down, short for a single lost answer.
+func createBackoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt-1, 6)
+	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
+}
+
+func isServerError(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode >= 500
+}
+
+// isClientConflict recognises the answers Canvas gives to a create whose key is already taken
+// (400 "ID already in use", 409): after an uncertain first attempt, they mean it was applied.
+func isClientConflict(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusConflict)
+}
+
+// remove sends a DELETE (retried by the transport) and decodes the answer into out when not nil.
+// A 404 after an attempt that may have been carried out means the object is already gone, which
+// is what the caller asked for; it returns found == false then.
+func (c *Client) remove(ctx context.Context, p string, query url.Values, out any) (found bool, err error) {
+	tctx, tr := withTrace(ctx)
+	err = c.send(tctx, http.MethodDelete, p, query, nil, out, nil)
+	if err != nil && errors.Is(err, ErrNotFound) && tr.maybeApplied.Load() {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// idempotent returns headers that let the retry transport repeat a POST that is idempotent by
+// nature (cross-listing a section where it already is changes nothing). Canvas ignores the key.
+func idempotent() http.Header {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return http.Header{httpx.IdempotencyKeyHeader: {hex.EncodeToString(b[:])}}
+}
