@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -216,3 +218,6 @@ var time2026 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 const time10m = 10 * time.Minute
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// sortStrings makes cmp ignore the order of string slices.
+var sortStrings = cmpopts.SortSlices(func(a, b string) bool { return a < b })
