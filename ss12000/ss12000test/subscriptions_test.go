@@ -168,7 +168,7 @@ func TestSubscriptionCallbacks(t *testing.T) {
 	if string(m["modifiedEntites"]) != `["Attendance"]` || m["deletedEntities"] != nil {
 		t.Errorf("callback after createAttendance %v", m)
 	}
-	cbs := s.Callbacks()
+	cbs := waitCallbacks(s, 2)
 	if len(cbs) != 2 || cbs[0].SubscriptionID != sub.ID || !cbs[0].Delivered || cbs[0].Attempts != 1 {
 		t.Errorf("Callbacks %+v", cbs)
 	}
@@ -198,11 +198,7 @@ func TestSubscriptionCallbackRetries(t *testing.T) {
 	// A target that always fails is given up after the retries.
 	r.fails.Store(100)
 	Upsert(s, All[ss12000.Duty](s)[0])
-	deadline := time.Now().Add(3 * time.Second)
-	for len(s.Callbacks()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cbs := s.Callbacks()
+	cbs := waitCallbacks(s, 2)
 	if len(cbs) != 2 || cbs[0].Attempts != 3 || !cbs[0].Delivered || cbs[1].Attempts != 3 || cbs[1].Delivered {
 		t.Errorf("Callbacks %+v", cbs)
 	}
@@ -238,4 +234,14 @@ func TestCallbacksNeverBlock(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close hangs on a hanging subscriber")
 	}
+}
+
+// waitCallbacks waits until the server has recorded n callbacks (the receiver sees a call
+// slightly before the server records it) and returns them.
+func waitCallbacks(s *Server, n int) []Callback {
+	deadline := time.Now().Add(3 * time.Second)
+	for len(s.Callbacks()) < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return s.Callbacks()
 }
