@@ -21,7 +21,7 @@ import (
 type snapshot struct {
 	path  string // the listing's URL path; its tokens are refused elsewhere
 	n     int    // number of items
-	limit int // the first request's page size, used when a continuation sets none
+	limit int    // the first request's page size, used when a continuation sets none
 	// write appends the "data" value of items [lo, hi) to buf.
 	write func(buf *bytes.Buffer, lo, hi int)
 }

@@ -1,7 +1,6 @@
 package ss12000test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -140,17 +139,6 @@ type route struct {
 	h            http.HandlerFunc
 }
 
-type ctxKey int
-
-const (
-	ctxRequestID ctxKey = iota
-)
-
-func requestID(r *http.Request) string {
-	id, _ := r.Context().Value(ctxRequestID).(string)
-	return id
-}
-
 // ServeHTTP answers one request: request id, routing (404 and 405 with the Error body), the
 // token endpoint, authentication, faults and the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +147,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rid = "req-" + strconv.FormatUint(s.reqSeq.Add(1), 10)
 	}
 	w.Header().Set("X-Request-Id", rid)
-	r = r.WithContext(context.WithValue(r.Context(), ctxRequestID, rid))
 	if s.opts.logger != nil {
 		s.opts.logger.Debug("ss12000test request", "method", r.Method, "url", redact.URL(r.URL), "request_id", rid)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/edusync/edusync/ss12000"
@@ -145,18 +144,4 @@ func prepare(k *kind, val any, old *record, now time.Time, keepMeta bool) any {
 		modified = m.Modified
 	}
 	return k.withMeta(val, ss12000.Meta{Created: created, Modified: modified})
-}
-
-// validID reports whether id can be stored and addressed: not empty, no slash, no control
-// characters, not absurdly long.
-func validID(id string) bool {
-	if id == "" || len(id) > 256 || strings.ContainsAny(id, "/?#") {
-		return false
-	}
-	for _, c := range id {
-		if c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
