@@ -151,11 +151,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, rt *route, 
 
 // dropConnection closes the client's connection without an HTTP answer.
 func dropConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
 	}
 	// Not hijackable (HTTP/2, a recorder): abort the response, which the server turns into a
 	// reset stream or closed connection.

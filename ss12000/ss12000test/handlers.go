@@ -102,7 +102,7 @@ func serveList[P any](s *Server, w http.ResponseWriter, r *http.Request, k *kind
 	t := s.st.table(k)
 	var ids []string
 	if f == nil && c.cb.IsZero() && c.ca.IsZero() && c.mb.IsZero() && c.ma.IsZero() && c.sortkey == "" {
-		ids = slices.Clone(t.order)
+		ids = t.snapshotOrder()
 	} else {
 		var recs []*record
 		for _, id := range t.order {

@@ -59,7 +59,7 @@ func (s *Server) SetAggregatedAttendances(a []ss12000.AggregatedAttendance) {
 func (s *Server) setAggregatedLocked(a []ss12000.AggregatedAttendance) {
 	t := s.st.table(kAggregatedAttendances)
 	clear(t.byID)
-	t.order = t.order[:0]
+	t.order = nil
 	recs := make([]*record, 0, len(a))
 	for _, v := range a {
 		s.st.aggSeq++

@@ -9,13 +9,15 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/ss12000"
 )
 
 // writeError answers with status and the standard's Error body {code, message}. Messages name
 // fields and parameters, never values, so nothing personal is echoed.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	b, _ := json.Marshal(ss12000.Error{Code: code, Message: message})
+	// Messages can name what a client sent (a parameter name); keep personal numbers out anyway.
+	b, _ := json.Marshal(ss12000.Error{Code: code, Message: redact.PersonalNumbers(message)})
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/edusync/edusync/ss12000"
@@ -25,6 +26,23 @@ type record struct {
 type table struct {
 	byID  map[string]*record
 	order []string // ids in ascending byte order: the default listing order
+	// shared is set when a listing holds order itself (an unfiltered listing needs no copy of
+	// its own); the next change then copies order before changing it.
+	shared atomic.Bool
+}
+
+// ownOrder makes order safe to change in place. The caller holds the write lock.
+func (t *table) ownOrder() {
+	if t.shared.Load() {
+		t.order = slices.Clone(t.order)
+		t.shared.Store(false)
+	}
+}
+
+// snapshotOrder returns order for a listing to keep. The caller holds the read lock.
+func (t *table) snapshotOrder() []string {
+	t.shared.Store(true)
+	return t.order[:len(t.order):len(t.order)]
 }
 
 func newTable() *table { return &table{byID: map[string]*record{}} }
@@ -71,6 +89,7 @@ func newRecord(k *kind, val any) (*record, error) {
 func (st *store) put(k *kind, rec *record) {
 	t := st.tables[k.index]
 	if _, ok := t.byID[rec.id]; !ok {
+		t.ownOrder()
 		i, _ := slices.BinarySearch(t.order, rec.id)
 		t.order = slices.Insert(t.order, i, rec.id)
 	}
@@ -81,6 +100,7 @@ func (st *store) put(k *kind, rec *record) {
 // load stores many new records at once (the initial dataset); the order is sorted once.
 func (st *store) load(k *kind, recs []*record) {
 	t := st.tables[k.index]
+	t.ownOrder()
 	for _, r := range recs {
 		if _, ok := t.byID[r.id]; !ok {
 			t.order = append(t.order, r.id)
@@ -99,6 +119,7 @@ func (st *store) remove(k *kind, id string, at time.Time) bool {
 		return false
 	}
 	delete(t.byID, id)
+	t.ownOrder()
 	if i, ok := slices.BinarySearch(t.order, id); ok {
 		t.order = slices.Delete(t.order, i, i+1)
 	}
