@@ -34,7 +34,7 @@ import (
 type ThrottleConfig struct {
 	// UpFrontCost is Canvas's up-front charge per request in flight (default 50).
 	UpFrontCost float64
-	// Reserve is room in the bucket the limiter leaves free for safety (default 50).
+	// Reserve is room in the bucket the limiter leaves free for safety (default 25).
 	Reserve float64
 	// Outflow is how fast Canvas drains the bucket, in units per second (default 10); it tells
 	// the limiter how long to wait when the bucket is full.
@@ -49,7 +49,7 @@ type ThrottleConfig struct {
 
 // DefaultThrottle returns the limiter settings for Canvas's default bucket.
 func DefaultThrottle() ThrottleConfig {
-	return ThrottleConfig{UpFrontCost: 50, Reserve: 50, Outflow: 10, InitialConcurrency: 2, MaxConcurrency: 32}
+	return ThrottleConfig{UpFrontCost: 50, Reserve: 25, Outflow: 10, InitialConcurrency: 2, MaxConcurrency: 32}
 }
 
 func (t ThrottleConfig) withDefaults() ThrottleConfig {
@@ -113,6 +113,16 @@ func (c *Client) ThrottleStats() ThrottleStats {
 }
 
 // throttle is the adaptive concurrency limiter.
+//
+// It estimates free: the room Canvas's bucket would have with none of this client's requests in
+// flight (the high-water mark minus what past requests left behind). Every answer reports the
+// room at the moment Canvas finished it; adding an up-front charge for each of the client's other
+// requests still in flight gives an estimate of free. That estimate can only be too high (some of
+// those requests may have been sent after Canvas computed the header), while the true free room
+// grows no faster than the bucket drains. So the limiter keeps the lowest estimate, letting it
+// grow at the drain rate: free = min(observed, previous + outflow × elapsed). The limit is then the
+// number of up-front charges that fit into free after the reserve and the expected cost of the
+// requests in flight.
 type throttle struct {
 	cfg ThrottleConfig
 
@@ -122,6 +132,8 @@ type throttle struct {
 	costAvg    float64 // running average of X-Request-Cost
 	haveCost   bool
 	remaining  float64
+	free       float64 // estimated room with nothing of ours in flight; NaN before the first answer
+	freeAt     time.Time
 	pauseUntil time.Time
 	wake       chan struct{} // closed and replaced whenever a waiter may proceed
 
@@ -131,7 +143,7 @@ type throttle struct {
 
 func newThrottle(cfg ThrottleConfig) *throttle {
 	cfg = cfg.withDefaults()
-	return &throttle{cfg: cfg, limit: cfg.InitialConcurrency, remaining: math.NaN(), wake: make(chan struct{})}
+	return &throttle{cfg: cfg, limit: cfg.InitialConcurrency, remaining: math.NaN(), free: math.NaN(), wake: make(chan struct{})}
 }
 
 func (t *throttle) stats() ThrottleStats {
@@ -190,6 +202,7 @@ func (t *throttle) release(resp *http.Response) {
 	if resp == nil {
 		return
 	}
+	now := time.Now()
 	if cost, ok := headerFloat(resp.Header, "X-Request-Cost"); ok && cost >= 0 {
 		if !t.haveCost {
 			t.costAvg, t.haveCost = cost, true
@@ -200,39 +213,43 @@ func (t *throttle) release(resp *http.Response) {
 	rateLimited := resp.StatusCode == http.StatusTooManyRequests || isThrottled(resp)
 	if rateLimited {
 		t.throttled.Add(1)
-		// Canvas refused: back off multiplicatively and let the bucket drain a little.
-		t.limit = max(1, min(t.limit, others+1)/2)
-		wait := time.Duration(t.cfg.UpFrontCost / t.cfg.Outflow * float64(time.Second))
-		if ra, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > wait {
-			wait = ra
-		}
-		t.pauseUntil = time.Now().Add(wait)
 	}
 	remaining, ok := headerFloat(resp.Header, "X-Rate-Limit-Remaining")
 	if !ok {
-		if !rateLimited {
+		switch {
+		case rateLimited:
+			// Throttled without telling how full the bucket is: halve and wait.
+			t.limit = max(1, min(t.limit, others+1)/2)
+			wait := time.Second
+			if ra, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok && ra > wait {
+				wait = ra
+			}
+			t.pauseUntil = now.Add(wait)
+		default:
 			// No bucket reported (not Canvas, or throttling off): open up step by step.
 			t.limit = min(t.cfg.MaxConcurrency, t.limit+1)
 		}
 		return
 	}
 	t.remaining = remaining
-	if rateLimited {
-		return
+	observed := remaining + float64(others)*t.cfg.UpFrontCost
+	if math.IsNaN(t.free) {
+		t.free = observed
+	} else {
+		t.free = min(observed, t.free+t.cfg.Outflow*now.Sub(t.freeAt).Seconds())
 	}
-	// Room for new up-front charges once the running requests have paid their expected cost.
-	room := remaining - t.cfg.Reserve - float64(others)*t.costAvg
-	fresh := int(math.Floor(room / t.cfg.UpFrontCost))
-	limit := others + max(fresh, 0)
+	t.freeAt = now
+	avail := t.free - t.cfg.Reserve - float64(others)*t.costAvg
+	limit := int(math.Floor(avail / t.cfg.UpFrontCost))
 	if limit < 1 {
 		limit = 1
+		if others == 0 {
+			// Not even one request fits: wait until the bucket has drained enough for one.
+			need := t.cfg.UpFrontCost - avail
+			t.pauseUntil = now.Add(time.Duration(need / t.cfg.Outflow * float64(time.Second)))
+		}
 	}
 	t.limit = min(limit, t.cfg.MaxConcurrency)
-	if others == 0 && room < 0 {
-		// The bucket is above the safe level with nothing of ours running: wait until it has
-		// drained back to it rather than be throttled.
-		t.pauseUntil = time.Now().Add(time.Duration(-room / t.cfg.Outflow * float64(time.Second)))
-	}
 }
 
 func headerFloat(h http.Header, name string) (float64, bool) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edusync/edusync/canvas"
@@ -441,3 +442,34 @@ var (
 	lastNames = []string{"Andersson", "Berg", "Çelik", "Dahl", "Ek", "Forsberg", "Gustafsson", "Holm", "Isaksson", "Johansson",
 		"Karlsson", "Lindqvist", "Müller-Lüdenscheidt", "Nilsson", "Ødegård", "Persson", "Quist", "Rask", "Svensson", "Tran"}
 )
+
+// SeedUsers creates n users with logins whose SIS ids are prefix followed by 0, 1, ... and
+// returns their Canvas ids, for tests and benchmarks that enrol many people.
+func (s *Server) SeedUsers(prefix string, n int) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rng := newSplitMix(uint64(len(prefix)) * 0x9e37)
+	ids := make([]int64, n)
+	for i := range n {
+		first := firstNames[rng.next()%uint64(len(firstNames))]
+		last := lastNames[rng.next()%uint64(len(lastNames))]
+		u := s.newUserLocked(first+" "+last, "", "", first, last)
+		sis := prefix + strconv.Itoa(i)
+		s.addLoginLocked(u, strings.ToLower(sis)+"@example.edu", sis, "", "")
+		ids[i] = u.u.ID
+	}
+	return ids
+}
+
+// SeedCourse creates a published course with the given SIS id (and its default section) and
+// returns its Canvas id; an existing course with that SIS id is returned as it is.
+func (s *Server) SeedCourse(sisID, name string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id := s.st.courseBySIS[sisID]; id != 0 {
+		return id
+	}
+	c := s.newCourseLocked(s.st.root, s.st.defTerm, name, sisID, sisID, "", time.Time{}, time.Time{})
+	c.c.WorkflowState = courseAvailable
+	return c.c.ID
+}
