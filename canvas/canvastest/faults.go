@@ -25,7 +25,8 @@ type Faults struct {
 	// DropRate closes this share of connections without an answer, before anything is done.
 	DropRate float64
 	// DropAfterWriteRate carries out this share of writes (POST, PUT, DELETE) and then closes the
-	// connection without an answer: the write happened, but the client cannot know.
+	// connection without an answer: the write happened, but the client cannot know. Writes the
+	// server refuses (4xx) are answered normally.
 	DropAfterWriteRate float64
 	// Operations limits the faults to these operation ids ("enrollInCourse", "listUsers");
 	// empty means every operation.

@@ -373,7 +373,7 @@ func (s *Server) updateTerm(w http.ResponseWriter, r *http.Request) {
 		t.Overrides = in.Overrides
 	}
 	if !sameTerm(&before, t) {
-		s.obs.write(Write{Operation: "updateTerm", Kind: "term", ID: t.ID, Key: t.SisTermID})
+		s.obs.write(Write{Operation: "updateTerm", Kind: "term", ID: t.ID, Key: stateKey(t.SisTermID, *t)})
 	}
 	writeJSON(w, http.StatusOK, t)
 }

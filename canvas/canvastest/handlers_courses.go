@@ -315,7 +315,7 @@ func (s *Server) updateCourse(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if before != c.c {
-		s.obs.write(Write{Operation: "updateCourse", Kind: "course", ID: id, Key: c.c.SisCourseID})
+		s.obs.write(Write{Operation: "updateCourse", Kind: "course", ID: id, Key: stateKey(c.c.SisCourseID, c.c)})
 	}
 	writeJSON(w, http.StatusOK, courseView(s, c, []string(nil)))
 }
@@ -538,7 +538,7 @@ func (s *Server) updateSection(w http.ResponseWriter, r *http.Request) {
 				st.encodeEnrollment(e)
 			}
 		}
-		s.obs.write(Write{Operation: "updateSection", Kind: "section", ID: id, Key: sec.s.SisSectionID})
+		s.obs.write(Write{Operation: "updateSection", Kind: "section", ID: id, Key: stateKey(sec.s.SisSectionID, sec.s)})
 	}
 	writeJSON(w, http.StatusOK, s.sectionView(sec, nil))
 }

@@ -2,6 +2,7 @@ package canvastest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -266,7 +267,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if changed {
 		st.reencodeUser(u)
-		s.obs.write(Write{Operation: "updateUser", Kind: "user", ID: u.u.ID, Key: u.u.SisUserID})
+		s.obs.write(Write{Operation: "updateUser", Kind: "user", ID: u.u.ID, Key: stateKey(u.u.SisUserID, userState(st, u))})
 	}
 	writeJSON(w, http.StatusOK, &u.u)
 }
@@ -404,7 +405,7 @@ func (s *Server) updateLogin(w http.ResponseWriter, r *http.Request) {
 		u := st.users[l.UserID]
 		st.syncUserFields(u)
 		st.reencodeUser(u)
-		s.obs.write(Write{Operation: "updateLogin", Kind: "login", ID: l.ID, Key: strings.ToLower(l.UniqueID)})
+		s.obs.write(Write{Operation: "updateLogin", Kind: "login", ID: l.ID, Key: stateKey(strconv.FormatInt(l.ID, 10), *l)})
 	}
 	writeJSON(w, http.StatusOK, l)
 }
@@ -481,4 +482,13 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) {
 	ch := s.addChannelLocked(u, in.Type, in.Address, skip)
 	s.obs.write(Write{Operation: "createCommunicationChannel", Kind: "channel", ID: ch.ID, Key: in.Type + ":" + strings.ToLower(in.Address)})
 	writeJSON(w, http.StatusOK, ch)
+}
+
+// userState is what an update of a user can change: the user and its logins' states.
+func userState(st *store, u *userRec) string {
+	out := fmt.Sprintf("%+v", u.u)
+	for _, lid := range u.logins {
+		out += " " + string(st.logins[lid].WorkflowState)
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package canvastest
 
 import (
+	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"sync"
@@ -18,8 +20,10 @@ type Write struct {
 	Kind string
 	// ID is the Canvas id of the object written.
 	ID int64
-	// Key identifies the object across retries: its SIS id, or for an enrolment
-	// "user/course/section/role".
+	// Key identifies the change across retries: for a create the object's SIS id (for an
+	// enrolment "user/course/section/role"), for an update or state change also a digest of the
+	// new state, so two different changes of one object have different keys and the same
+	// change repeated has the same key.
 	Key string
 }
 
@@ -94,4 +98,11 @@ func (s *Server) ResetStats() {
 	s.obs.mu.Lock()
 	defer s.obs.mu.Unlock()
 	s.obs.requests, s.obs.faults, s.obs.throttled, s.obs.writes = map[string]int{}, map[string]int{}, map[string]int{}, nil
+}
+
+// stateKey is key followed by a digest of state, for updates.
+func stateKey(key string, state any) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%+v", state)
+	return fmt.Sprintf("%s#%016x", key, h.Sum64())
 }

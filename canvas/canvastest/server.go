@@ -197,7 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer putRecorder(rec)
 	r = r.WithContext(context.WithValue(r.Context(), ctxToken{}, token))
 	s.mux.ServeHTTP(rec, r)
-	if d.dropAfter {
+	if d.dropAfter && rec.status < 300 {
 		s.obs.fault(rt.op)
 		dropConnection(w)
 		return
