@@ -137,13 +137,18 @@ type throttle struct {
 	pauseUntil time.Time
 	wake       chan struct{} // closed and replaced whenever a waiter may proceed
 
+	now   func() time.Time
+	done  [32]time.Time // when the latest answers arrived (a ring)
+	doneN int
+
 	throttled atomic.Int64
 	requests  atomic.Int64
 }
 
 func newThrottle(cfg ThrottleConfig) *throttle {
 	cfg = cfg.withDefaults()
-	return &throttle{cfg: cfg, limit: cfg.InitialConcurrency, remaining: math.NaN(), free: math.NaN(), wake: make(chan struct{})}
+	return &throttle{cfg: cfg, limit: cfg.InitialConcurrency, remaining: math.NaN(), free: math.NaN(), wake: make(chan struct{}),
+		now: time.Now}
 }
 
 func (t *throttle) stats() ThrottleStats {
@@ -162,7 +167,7 @@ func (t *throttle) broadcast() {
 func (t *throttle) acquire(ctx context.Context) error {
 	for {
 		t.mu.Lock()
-		now := time.Now()
+		now := t.now()
 		if t.inflight < t.limit && !now.Before(t.pauseUntil) {
 			t.inflight++
 			t.mu.Unlock()
@@ -196,13 +201,13 @@ func (t *throttle) acquire(ctx context.Context) error {
 func (t *throttle) release(resp *http.Response) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	others := t.inflight - 1
-	t.inflight = others
+	now := t.now()
+	t.inflight--
 	defer t.broadcast()
 	if resp == nil {
 		return
 	}
-	now := time.Now()
+	others := t.inflight // the client's other requests still in flight
 	if cost, ok := headerFloat(resp.Header, "X-Request-Cost"); ok && cost >= 0 {
 		if !t.haveCost {
 			t.costAvg, t.haveCost = cost, true
@@ -219,7 +224,7 @@ func (t *throttle) release(resp *http.Response) {
 		switch {
 		case rateLimited:
 			// Throttled without telling how full the bucket is: halve and wait.
-			t.limit = max(1, min(t.limit, others+1)/2)
+			t.limit = max(1, min(t.limit, t.inflight+1)/2)
 			wait := time.Second
 			if ra, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok && ra > wait {
 				wait = ra
@@ -232,24 +237,57 @@ func (t *throttle) release(resp *http.Response) {
 		return
 	}
 	t.remaining = remaining
-	observed := remaining + float64(others)*t.cfg.UpFrontCost
-	if math.IsNaN(t.free) {
-		t.free = observed
-	} else {
-		t.free = min(observed, t.free+t.cfg.Outflow*now.Sub(t.freeAt).Seconds())
+	// Bounds on the room Canvas would have with none of our requests running: counting only
+	// the requests still in flight, and counting also those answered in the last few
+	// milliseconds (answers are not always processed in the order Canvas finished them).
+	recent := t.recentlyDone(now)
+	t.done[t.doneN%len(t.done)] = now
+	t.doneN++
+	low := remaining + float64(others)*t.cfg.UpFrontCost
+	high := low + float64(recent)*t.cfg.UpFrontCost
+	switch {
+	case math.IsNaN(t.free):
+		t.free = low
+	case high < t.free:
+		// Less room even counting generously: someone else uses the bucket, or costs add up.
+		t.free = high
+	case low > t.free:
+		t.free = min(low, t.free+t.growth()*now.Sub(t.freeAt).Seconds())
 	}
 	t.freeAt = now
 	avail := t.free - t.cfg.Reserve - float64(others)*t.costAvg
 	limit := int(math.Floor(avail / t.cfg.UpFrontCost))
 	if limit < 1 {
 		limit = 1
-		if others == 0 {
+		if t.inflight == 0 {
 			// Not even one request fits: wait until the bucket has drained enough for one.
 			need := t.cfg.UpFrontCost - avail
 			t.pauseUntil = now.Add(time.Duration(need / t.cfg.Outflow * float64(time.Second)))
 		}
 	}
 	t.limit = min(limit, t.cfg.MaxConcurrency)
+}
+
+// growth is how fast the free-room estimate may rise, in units per second: the bucket's drain
+// rate, or one up-front charge per half second if that is faster. An estimate can also be too
+// low (an answer that arrived before one Canvas finished earlier), and waiting for the drain rate
+// would keep it low for seconds; a stale answer that is too high, on the other hand, comes in a
+// burst lasting milliseconds, in which this rate adds almost nothing.
+func (t *throttle) growth() float64 { return max(t.cfg.Outflow, 2*t.cfg.UpFrontCost) }
+
+// reorderWindow is how far apart answers may arrive in an order other than the one Canvas
+// finished them in.
+const reorderWindow = 5 * time.Millisecond
+
+// recentlyDone counts the answers that arrived within reorderWindow before now.
+func (t *throttle) recentlyDone(now time.Time) int {
+	n := 0
+	for i := range min(t.doneN, len(t.done)) {
+		if now.Sub(t.done[i]) < reorderWindow {
+			n++
+		}
+	}
+	return n
 }
 
 func headerFloat(h http.Header, name string) (float64, bool) {
