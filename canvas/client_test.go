@@ -2,6 +2,7 @@ package canvas_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -444,5 +445,24 @@ func TestNewValidatesBaseURL(t *testing.T) {
 		if _, err := canvas.New("https://c.example", o); err == nil {
 			t.Error("invalid option accepted")
 		}
+	}
+}
+
+// Transport errors name the URL with personal numbers masked, and keep their cause.
+func TestTransportErrorRedacted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close()
+	}))
+	defer srv.Close()
+	c, _ := canvas.New(srv.URL, canvas.WithBearerToken("t"), canvas.WithoutRetry())
+	_, err := c.GetUser(ctxT(t), canvas.SISUser("199001011234"), nil)
+	if err == nil || strings.Contains(err.Error(), "199001011234") || !strings.Contains(err.Error(), "redacted") {
+		t.Fatalf("err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.GetUser(ctx, canvas.Self, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
 	}
 }

@@ -51,8 +51,10 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // decodeRecords decodes a JSON array of records. The fast path decodes it whole; if that fails
 // (one malformed record), each record is decoded on its own so the good ones survive. Records
 // without an id are reported, never delivered.
-func decodeRecords[T any](where string, raw []byte, idOf func(*T) int64, strict bool) ([]T, []*RecordError, error) {
-	var items []T
+func decodeRecords[T any](where string, raw []byte, idOf func(*T) int64, strict bool, capHint int) ([]T, []*RecordError, error) {
+	// Decoding appends to the slice's capacity; sizing it for a page up front saves copying
+	// large records on every growth.
+	items := make([]T, 0, capHint)
 	err := unmarshalJSON(raw, &items)
 	if err == nil {
 		if idOf == nil {

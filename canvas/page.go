@@ -85,7 +85,9 @@ func (l *lister[T]) request(ctx context.Context, c *Client, next string) (*pageS
 
 // finish reads and decodes the body of a page whose headers have arrived.
 func (l *lister[T]) finish(c *Client, ps *pageStart) (*Page[T], error) {
-	b, err := readBody(ps.resp)
+	buf := getBuf()
+	defer putBuf(buf)
+	b, err := readBodyInto(ps.resp, buf)
 	if err != nil {
 		return nil, fmt.Errorf("canvas: reading %s: %w", ps.where, err)
 	}
@@ -94,7 +96,7 @@ func (l *lister[T]) finish(c *Client, ps *pageStart) (*Page[T], error) {
 			return nil, &DecodeError{Path: ps.where, Err: err}
 		}
 	}
-	items, bad, err := decodeRecords(ps.where, b, l.idOf, c.strict)
+	items, bad, err := decodeRecords(ps.where, b, l.idOf, c.strict, c.perPage)
 	if err != nil {
 		return nil, err
 	}

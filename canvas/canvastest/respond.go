@@ -294,7 +294,7 @@ func (s *Server) bookmarkPage(w http.ResponseWriter, r *http.Request, ids []int6
 		return
 	}
 	i, _ := slices.BinarySearch(ids, after+1)
-	b := make([]byte, 0, 1024*per)
+	b := make([]byte, 0, 1600*per)
 	b = append(b, '[')
 	n := 0
 	var lastID int64
