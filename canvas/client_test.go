@@ -41,9 +41,9 @@ func TestOperationsTour(t *testing.T) {
 	}
 
 	start := time.Date(2026, 1, 19, 0, 0, 0, 0, time.UTC)
-	term := must[*canvas.EnrollmentTerm](t)(c.CreateTerm(ctx, canvas.Self, canvas.TermInput{Name: "VT2026", SisTermID: "VT2026", StartAt: start}))
-	term = must[*canvas.EnrollmentTerm](t)(c.UpdateTerm(ctx, canvas.Self, canvas.SISTerm("VT2026"), canvas.TermInput{EndAt: start.AddDate(0, 5, 0)}))
-	if !term.EndAt.Equal(start.AddDate(0, 5, 0)) || !term.StartAt.Equal(start) {
+	created := must[*canvas.EnrollmentTerm](t)(c.CreateTerm(ctx, canvas.Self, canvas.TermInput{Name: "VT2026", SisTermID: "VT2026", StartAt: start}))
+	term := must[*canvas.EnrollmentTerm](t)(c.UpdateTerm(ctx, canvas.Self, canvas.SISTerm("VT2026"), canvas.TermInput{EndAt: start.AddDate(0, 5, 0)}))
+	if term.ID != created.ID || !term.EndAt.Equal(start.AddDate(0, 5, 0)) || !term.StartAt.Equal(start) {
 		t.Fatalf("updated term %+v", term)
 	}
 	if got := must[*canvas.EnrollmentTerm](t)(c.GetTerm(ctx, canvas.Self, canvas.ID(term.ID))); got.SisTermID != "VT2026" {
@@ -125,9 +125,9 @@ func TestOperationsTour(t *testing.T) {
 		t.Fatalf("courses of the term %+v", courses)
 	}
 
-	sec := must[*canvas.Section](t)(c.CreateSection(ctx, canvas.SISCourse("HI1001-VT2026"), canvas.SectionRequest{CourseSection: canvas.SectionInput{Name: "Grupp 1", SisSectionID: "HI1001-VT2026-G1"}}))
-	sec = must[*canvas.Section](t)(c.UpdateSection(ctx, canvas.SISSection("HI1001-VT2026-G1"), canvas.SectionInput{Name: "Grupp 1 (dag)"}))
-	if sec.Name != "Grupp 1 (dag)" || sec.SisCourseID != "HI1001-VT2026" {
+	sec0 := must[*canvas.Section](t)(c.CreateSection(ctx, canvas.SISCourse("HI1001-VT2026"), canvas.SectionRequest{CourseSection: canvas.SectionInput{Name: "Grupp 1", SisSectionID: "HI1001-VT2026-G1"}}))
+	sec := must[*canvas.Section](t)(c.UpdateSection(ctx, canvas.SISSection("HI1001-VT2026-G1"), canvas.SectionInput{Name: "Grupp 1 (dag)"}))
+	if sec.ID != sec0.ID || sec.Name != "Grupp 1 (dag)" || sec.SisCourseID != "HI1001-VT2026" {
 		t.Fatalf("section %+v", sec)
 	}
 	if secs := all(t, c.ListSections(ctx, canvas.SISCourse("HI1001-VT2026"), nil)); len(secs) != 2 { // default section too

@@ -261,15 +261,3 @@ func listPage[T any](ctx context.Context, c *Client, path string, params any, ke
 	}
 	return l.page(ctx, c, next)
 }
-
-// collect drains an iterator into a slice, stopping at the first error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for v, err := range seq {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}

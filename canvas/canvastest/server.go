@@ -320,10 +320,4 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-func (s *Server) logWarn(msg string, args ...any) {
-	if s.opts.logger != nil {
-		s.opts.logger.Warn(msg, args...)
-	}
-}
-
 var _ http.Handler = (*Server)(nil)
