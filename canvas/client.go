@@ -358,8 +358,8 @@ func decodeInto(resp *http.Response, path string, out any) error {
 
 // DecodeError is a response body that is not the JSON the spec describes.
 type DecodeError struct {
-	Path string
-	Err  error
+	Path string // the redacted URL or path that answered
+	Err  error  // the decoder's complaint (never the body)
 }
 
 // Error says which path answered with what could not be decoded (never the body itself).

@@ -33,7 +33,7 @@ type RecordError struct {
 	URL   string // the page's URL, redacted
 	Index int    // position in the page
 	ID    int64  // the record's id when it could be read
-	Err   error
+	Err   error  // why it could not be used
 }
 
 // Error says which record of which page failed and why.

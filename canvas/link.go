@@ -7,6 +7,7 @@ import (
 
 // Link is one entry of an RFC 8288 Link header: a target URL and its relation types.
 type Link struct {
+	// URL is the target exactly as the server wrote it, to be requested as is.
 	URL string
 	// Rel holds the relation types, lower case (next, prev, first, last, current).
 	Rel []string

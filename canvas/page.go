@@ -14,11 +14,13 @@ import (
 // Page is one page of a list operation. Records that could not be decoded are left out of Items
 // and described in RecordErrors (never in strict mode, where the page fails instead).
 type Page[T any] struct {
+	// Items are the page's records in Canvas's order.
 	Items []T
 	// Next is the URL of the next page exactly as Canvas sent it in the Link header; empty on
 	// the last page. Pass it to the same Page method to continue; never build or change it
 	// (Canvas's bookmarks are opaque).
-	Next         string
+	Next string
+	// RecordErrors describe the records of the page that could not be decoded.
 	RecordErrors []*RecordError
 }
 

@@ -29,6 +29,7 @@ func (c *Client) GetRole(ctx context.Context, account Ref, id int64) (*Role, err
 
 // MissingRolesError lists the role labels ResolveRoles did not find.
 type MissingRolesError struct {
+	// Labels are the labels without an active role, sorted.
 	Labels []string
 }
 

@@ -82,7 +82,7 @@ type SISImportOptions struct {
 	Remaster bool
 	// BatchMode deletes everything SIS imports created in BatchTermID that this upload lacks.
 	BatchMode   bool
-	BatchTermID string
+	BatchTermID string // the term batch mode is limited to: a Canvas id or sis_term_id:...
 	// SkipDeletes ignores rows that would delete objects.
 	SkipDeletes bool
 	// OverrideStickiness overwrites fields changed in the Canvas UI.
@@ -93,23 +93,23 @@ type SISImportOptions struct {
 
 // SISMessage is one warning or error of an SIS import: the file it concerns and Canvas's text.
 type SISMessage struct {
-	File    string
-	Message string
+	File    string // the CSV file, e.g. enrollments.csv ("" when Canvas names none)
+	Message string // Canvas's text, which may quote row data
 }
 
 // SISImportResult is a finished SIS import.
 type SISImportResult struct {
-	Import   *SisImport
-	Warnings []SISMessage
-	Errors   []SISMessage
+	Import   *SisImport   // the import as Canvas finished it: state, counts, statistics
+	Warnings []SISMessage // rows Canvas skipped or changed; the import still succeeded
+	Errors   []SISMessage // problems that failed the import or a part of it
 }
 
 // SISImportError is returned by ImportSIS when Canvas could not import the data (failed,
 // failed_with_messages, aborted). The result is still returned next to it.
 type SISImportError struct {
-	ID     int64
-	State  SisImportState
-	Errors []SISMessage
+	ID     int64          // the import
+	State  SisImportState // failed, failed_with_messages or aborted
+	Errors []SISMessage   // what Canvas reported
 }
 
 // Error says what state the import ended in and how many errors it reported; the first message

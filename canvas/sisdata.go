@@ -17,11 +17,11 @@ import (
 // Zip and CSV write the files with correct quoting (fields with commas, quotes or line breaks are
 // quoted, quotes doubled), UTF-8 without byte-order mark, and Canvas's column names.
 type SISData struct {
-	Terms       []SISTermRow
-	Users       []SISUserRow
-	Courses     []SISCourseRow
-	Sections    []SISSectionRow
-	Enrollments []SISEnrollmentRow
+	Terms       []SISTermRow       // terms.csv
+	Users       []SISUserRow       // users.csv
+	Courses     []SISCourseRow     // courses.csv
+	Sections    []SISSectionRow    // sections.csv
+	Enrollments []SISEnrollmentRow // enrollments.csv
 }
 
 // Status values of SIS CSV rows; which apply depends on the file (see each row type).
@@ -36,51 +36,51 @@ const (
 
 // SISTermRow is a row of terms.csv.
 type SISTermRow struct {
-	TermID        string // required, the term's SIS id
-	Name          string // required
-	Status        string // active (default) or deleted
-	IntegrationID string
-	StartDate     time.Time
-	EndDate       time.Time
+	TermID        string    // required, the term's SIS id
+	Name          string    // required
+	Status        string    // active (default) or deleted
+	IntegrationID string    // a second id the SIS may set
+	StartDate     time.Time // zero: none
+	EndDate       time.Time // zero: none
 }
 
 // SISUserRow is a row of users.csv.
 type SISUserRow struct {
 	UserID                   string // required, the user's SIS id
-	IntegrationID            string
+	IntegrationID            string // a second id the SIS may set
 	LoginID                  string // required, the login's unique id
-	AuthenticationProviderID string
-	FirstName                string
-	LastName                 string
-	FullName                 string
-	SortableName             string
-	ShortName                string
-	Email                    string
+	AuthenticationProviderID string // the SSO provider of the login (id or type)
+	FirstName                string // given name
+	LastName                 string // family name
+	FullName                 string // display name; Canvas derives it from the others when empty
+	SortableName             string // "Family, Given"; derived when empty
+	ShortName                string // the name shown in discussions; derived when empty
+	Email                    string // becomes a confirmed e-mail channel
 	Status                   string // active (default), suspended or deleted
 }
 
 // SISCourseRow is a row of courses.csv.
 type SISCourseRow struct {
-	CourseID      string // required, the course's SIS id
-	IntegrationID string
-	ShortName     string // required: the course code
-	LongName      string // required: the name
-	AccountID     string // the SIS id of the account; empty: the root account
-	TermID        string // the SIS id of the term
-	Status        string // active (default), deleted, completed or published
-	StartDate     time.Time
-	EndDate       time.Time
+	CourseID      string    // required, the course's SIS id
+	IntegrationID string    // a second id the SIS may set
+	ShortName     string    // required: the course code
+	LongName      string    // required: the name
+	AccountID     string    // the SIS id of the account; empty: the root account
+	TermID        string    // the SIS id of the term
+	Status        string    // active (default), deleted, completed or published
+	StartDate     time.Time // zero: the term's
+	EndDate       time.Time // zero: the term's
 }
 
 // SISSectionRow is a row of sections.csv.
 type SISSectionRow struct {
-	SectionID     string // required, the section's SIS id
-	IntegrationID string
-	CourseID      string // required, the course's SIS id
-	Name          string // required
-	Status        string // active (default) or deleted
-	StartDate     time.Time
-	EndDate       time.Time
+	SectionID     string    // required, the section's SIS id
+	IntegrationID string    // a second id the SIS may set
+	CourseID      string    // required, the course's SIS id
+	Name          string    // required
+	Status        string    // active (default) or deleted
+	StartDate     time.Time // zero: the course's
+	EndDate       time.Time // zero: the course's
 }
 
 // SISEnrollmentRow is a row of enrollments.csv.
@@ -94,8 +94,8 @@ type SISEnrollmentRow struct {
 	Status string // active (default), deleted, completed or inactive
 	// LimitSectionPrivileges limits the person to their own section.
 	LimitSectionPrivileges bool
-	StartDate              time.Time
-	EndDate                time.Time
+	StartDate              time.Time // zero: the course's or term's
+	EndDate                time.Time // zero: the course's or term's
 }
 
 // SIS file names, in the order Canvas should process them (objects before what refers to them).

@@ -65,9 +65,9 @@ func (o *observer) write(w Write) {
 
 // Stats counts what the server saw, by operation id ("" for requests that matched no operation).
 type Stats struct {
-	Requests  map[string]int
-	Faults    map[string]int
-	Throttled map[string]int
+	Requests  map[string]int // every request, throttled and faulted ones included
+	Faults    map[string]int // requests a fault was injected into
+	Throttled map[string]int // requests the bucket refused
 }
 
 // Total returns the sum of m's counts.

@@ -162,6 +162,7 @@ func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // CustomRole is a course role an institution defined on top of a base enrolment type.
 type CustomRole struct {
+	// Label is the role's name in Canvas (custom roles are named by their label).
 	Label string
 	// BaseType is the enrolment type it builds on (StudentEnrollment, TeacherEnrollment, ...).
 	BaseType string

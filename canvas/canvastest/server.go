@@ -307,14 +307,17 @@ func putRecorder(r *recorder) {
 	recorders.Put(r)
 }
 
+// Header returns the buffered answer's headers.
 func (r *recorder) Header() http.Header { return r.header }
 
+// WriteHeader records the status (the first one wins, as with a real connection).
 func (r *recorder) WriteHeader(status int) {
 	if !r.wrote {
 		r.status, r.wrote = status, true
 	}
 }
 
+// Write buffers body bytes.
 func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.body.Write(b)

@@ -18,7 +18,11 @@ type LoadOptions struct {
 
 // LoadResult counts what LoadPopulation created.
 type LoadResult struct {
-	Accounts, Terms, Users, Courses, Enrollments int
+	Accounts    int // sub-accounts (departments)
+	Terms       int // enrolment terms
+	Users       int // students and teachers
+	Courses     int // course offerings
+	Enrollments int // student and teacher enrolments
 }
 
 // LoadPopulation fills the fake with the university part of a synth population, as a
