@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -146,7 +147,8 @@ func (c *Client) Enroll(ctx context.Context, course Ref, e NewEnrollment) (*Enro
 		return nil, err
 	}
 	reread := func(ctx context.Context) (*Enrollment, bool, error) {
-		params := &ListCourseEnrollmentsParams{UserID: in.UserID, State: createdStates(in)}
+		params := &ListCourseEnrollmentsParams{State: createdStates(in)}
+		params.UserID, params.SisUserID = userFilter(e.User)
 		return findEnrollment(c.ListCourseEnrollments(ctx, course, params), in)
 	}
 	return create(ctx, c, path("/courses/", course, "/enrollments"), EnrollmentRequest{Enrollment: in}, reread)
@@ -160,10 +162,20 @@ func (c *Client) EnrollInSection(ctx context.Context, section Ref, e NewEnrollme
 	}
 	in.CourseSectionID = 0 // the path names the section
 	reread := func(ctx context.Context) (*Enrollment, bool, error) {
-		params := &ListSectionEnrollmentsParams{UserID: in.UserID, State: createdStates(in)}
+		params := &ListSectionEnrollmentsParams{State: createdStates(in)}
+		params.UserID, params.SisUserID = userFilter(e.User)
 		return findEnrollment(c.ListSectionEnrollments(ctx, section, params), in)
 	}
 	return create(ctx, c, path("/sections/", section, "/enrollments"), EnrollmentRequest{Enrollment: in}, reread)
+}
+
+// userFilter turns the enrolled user into the list filter Canvas documents for it: sis_user_id[]
+// for an SIS user id, user_id otherwise.
+func userFilter(user Ref) (userID string, sisUserIDs []string) {
+	if v, ok := strings.CutPrefix(user.String(), prefixSISUser+":"); ok {
+		return "", []string{v}
+	}
+	return user.String(), nil
 }
 
 // createdStates are the states an enrolment created from in may be found in right after: the
