@@ -2,113 +2,44 @@ package ladok_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladoktest"
+	"github.com/edusync/edusync/store"
 )
 
-// sqliteState is a State on SQLite (modernc.org/sqlite, WAL, synchronous=NORMAL): the
-// position row and the processed keys of a page are written in one transaction.
-type sqliteState struct {
-	db *sql.DB
-}
-
-func openSQLiteState(tb testing.TB, path string) *sqliteState {
+// openSQLiteState opens a reader state in a fresh store.OpenSQLite file (the production
+// setting: WAL, synchronous=FULL), closed when the test ends.
+func openSQLiteState(tb testing.TB, path string) *ladok.StoreState {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)")
+	st, err := store.OpenSQLite(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
-	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS feed_position (feed TEXT PRIMARY KEY, page TEXT NOT NULL, entry TEXT NOT NULL, handled INTEGER NOT NULL)`,
-		`CREATE TABLE IF NOT EXISTS processed (feed TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (feed, key)) WITHOUT ROWID`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	tb.Cleanup(func() { db.Close() })
-	return &sqliteState{db: db}
-}
-
-func (s *sqliteState) LoadPosition(ctx context.Context, feed string) (ladok.Position, bool, error) {
-	var p ladok.Position
-	err := s.db.QueryRowContext(ctx, `SELECT page, entry, handled FROM feed_position WHERE feed = ?`, feed).Scan(&p.Page, &p.Entry, &p.Handled)
-	if err == sql.ErrNoRows {
-		return p, false, nil
-	}
-	return p, err == nil, err
-}
-
-func (s *sqliteState) Processed(ctx context.Context, feed string, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, feed)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT key FROM processed WHERE feed = ? AND key IN (?`+strings.Repeat(",?", len(keys)-1)+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
-}
-
-func (s *sqliteState) Commit(ctx context.Context, feed string, pos ladok.Position, keys []string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if len(keys) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO processed (feed, key) VALUES (?, ?)`)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, feed, k); err != nil {
-				stmt.Close()
-				return err
-			}
-		}
-		stmt.Close()
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO feed_position (feed, page, entry, handled) VALUES (?, ?, ?, ?)
-		ON CONFLICT (feed) DO UPDATE SET page = excluded.page, entry = excluded.entry, handled = excluded.handled`,
-		feed, pos.Page, pos.Entry, pos.Handled); err != nil {
-		return err
-	}
-	return tx.Commit()
+	tb.Cleanup(func() { st.Close() })
+	return ladok.NewStoreState(st)
 }
 
 // TestSQLiteStateResumes runs the restart test against the SQLite state: the position and keys
-// survive reopening the database.
+// survive closing and reopening the database.
 func TestSQLiteStateResumes(t *testing.T) {
 	_, c, uids := fakeFeed(t, 40, 10)
 	path := filepath.Join(t.TempDir(), "state.db")
 	rec := &recorder{failAt: uids[17], fails: 1}
-	if _, err := newReader(t, c, openSQLiteState(t, path), rec.handle).CatchUp(context.Background()); err == nil {
+	first, err := store.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newReader(t, c, ladok.NewStoreState(first), rec.handle).CatchUp(context.Background()); err == nil {
 		t.Fatal("handler failure not reported")
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
 	}
 	rec2 := &recorder{}
 	if _, err := newReader(t, c, openSQLiteState(t, path), rec2.handle).CatchUp(context.Background()); err != nil {
@@ -127,7 +58,7 @@ const (
 // BenchmarkFeedIngest reads and decodes 100,000 events (ladoktest.Mix: 60% study
 // participation, 20% student, 20% course events) from the fake over mutual TLS, in archive
 // pages of 50, hands them to a no-op handler and saves the position and the entries' processed
-// keys in SQLite in one transaction per page.
+// keys in package store's SQLite file (synchronous=FULL) in one transaction per page.
 func BenchmarkFeedIngest(b *testing.B) {
 	s := ladoktest.NewServer(ladoktest.WithEntriesPerPage(ingestPerPage))
 	defer s.Close()

@@ -53,9 +53,15 @@
 //
 // Reader hands every entry to a Handler, oldest first across and within pages. Its position
 // (the href of the page being read and the last handled entry) and the keys of the processed
-// entries (entry id and HandelseUID) are kept in a State (package store's SQLite database in
-// production) and committed together, after the handler has succeeded, once per page or
-// every n entries (WithCommitEvery). So:
+// entries (entry id and HandelseUID) are kept in package store (NewStoreState over
+// store.OpenSQLite in production, store.NewMemory in tests) and committed in one transaction,
+// after the handler has succeeded, once per page or every n entries (WithCommitEvery):
+//
+//	st, _ := store.OpenSQLite(ctx, "/var/lib/edusync/state.db")
+//	reader, _ := ladok.NewReader(client, ladok.NewStoreState(st), handle)
+//	err := reader.Run(ctx)
+//
+// So:
 //
 //   - a handler failure stops the reader with the position just before the failed entry, and
 //     the next run starts with that entry;

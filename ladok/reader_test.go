@@ -13,7 +13,32 @@ import (
 
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladoktest"
+	"github.com/edusync/edusync/store"
 )
+
+// memState is a reader state in package store's memory backend.
+func memState() *ladok.StoreState { return ladok.NewStoreState(store.NewMemory()) }
+
+func setPosition(t testing.TB, st *ladok.StoreState, feed string, pos ladok.Position) {
+	t.Helper()
+	if err := st.SetPosition(context.Background(), feed, pos); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failingState fails its next Commit with fail (storing nothing), as a full disk would.
+type failingState struct {
+	ladok.State
+	fail error
+}
+
+func (f *failingState) Commit(ctx context.Context, feed string, pos ladok.Position, keys []string) error {
+	if err := f.fail; err != nil {
+		f.fail = nil
+		return err
+	}
+	return f.State.Commit(ctx, feed, pos, keys)
+}
 
 // fakeFeed starts a fake with n mixed events on pages of perPage entries and returns it with a
 // client (fast retries) and the events' HandelseUIDs, oldest first.
@@ -72,7 +97,7 @@ func newReader(t testing.TB, c *ladok.Client, st ladok.State, h ladok.Handler, o
 func TestCatchUpFromOldPositionVisitsEveryPage(t *testing.T) {
 	const n, per = 1003, 7 // 144 pages, the last one partly filled
 	s, c, uids := fakeFeed(t, n, per, ladoktest.WithFirstPage(5000))
-	st := ladok.NewMemoryState()
+	st := memState()
 	rec := &recorder{}
 	var progress []ladok.Progress
 	r := newReader(t, c, st, rec.handle, ladok.WithProgress(func(p ladok.Progress) { progress = append(progress, p) }))
@@ -139,7 +164,7 @@ func TestRestartAfterHandlerFailureResumesAtFailedEntry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c, uids := fakeFeed(t, 50, 10)
-			st := ladok.NewMemoryState()
+			st := memState()
 			rec := &recorder{failAt: uids[tc.failIdx], fails: 1}
 			r := newReader(t, c, st, rec.handle, ladok.WithCommitEvery(tc.every))
 			_, err := r.CatchUp(context.Background())
@@ -165,7 +190,7 @@ func TestRestartAfterHandlerFailureResumesAtFailedEntry(t *testing.T) {
 
 func TestDuplicatesRecognised(t *testing.T) {
 	s, c, uids := fakeFeed(t, 25, 10)
-	st := ladok.NewMemoryState()
+	st := memState()
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle)
 	if _, err := r.CatchUp(context.Background()); err != nil {
@@ -185,7 +210,7 @@ func TestDuplicatesRecognised(t *testing.T) {
 	}
 
 	// The host restores an old position (a backup): everything is recognised by entry id.
-	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(1)})
+	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(1)})
 	stats, err = r.CatchUp(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +234,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Truncate: true, Every: 4})
 	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Status: 500, Times: 2})
 	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Drop: true, Every: 7})
-	st := ladok.NewMemoryState()
+	st := memState()
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle, ladok.WithPageRetry(20, time.Millisecond, 2*time.Millisecond))
 	if _, err := r.CatchUp(context.Background()); err != nil {
@@ -222,7 +247,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 	s, c, uids := fakeFeed(t, 12, 5)
-	st := ladok.NewMemoryState()
+	st := memState()
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle, ladok.WithPollInterval(5*time.Millisecond))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -260,7 +285,7 @@ func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 func TestStartAtRecentPage(t *testing.T) {
 	s, c, uids := fakeFeed(t, 23, 10)
 	rec := &recorder{}
-	r := newReader(t, c, ladok.NewMemoryState(), rec.handle, ladok.WithStart(ladok.FeedRecent))
+	r := newReader(t, c, memState(), rec.handle, ladok.WithStart(ladok.FeedRecent))
 	if _, err := r.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -282,9 +307,9 @@ func TestSavedPositionOnRecentHrefIsFoundOnOlderPage(t *testing.T) {
 	s, c, _ := fakeFeed(t, 40, 10)
 	tail := ladoktest.Mix(3, 5)
 	ids := s.Append(tail...) // entries 40..44, on page 5, the recent page
-	st := ladok.NewMemoryState()
+	st := memState()
 	// A position saved by a reader that stored the recent page's href, after entry 42.
-	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
+	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
 	more := ladoktest.Mix(4, 20)
 	s.Append(more...) // the recent page is archived and two more pages follow
 	rec := &recorder{}
@@ -302,8 +327,8 @@ func TestSavedPositionOnRecentHrefIsFoundOnOlderPage(t *testing.T) {
 
 func TestLostPositionIsAnError(t *testing.T) {
 	_, c, _ := fakeFeed(t, 30, 10)
-	st := ladok.NewMemoryState()
-	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(3), Entry: "no-such-entry"})
+	st := memState()
+	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(3), Entry: "no-such-entry"})
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle)
 	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladok.ErrPositionLost) {
@@ -316,7 +341,7 @@ func TestLostPositionIsAnError(t *testing.T) {
 		t.Fatalf("Run: err = %v, want ErrPositionLost", err)
 	}
 	// A saved page that does not exist (any more) is a lost position too.
-	st.SetPosition("ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(999), Entry: "x"})
+	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(999), Entry: "x"})
 	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladok.ErrPositionLost) || !errors.Is(err, ladok.ErrNotFound) {
 		t.Fatalf("missing page: err = %v", err)
 	}
@@ -337,7 +362,7 @@ func TestUndecodableEntriesReachTheHandler(t *testing.T) {
 		}
 		return nil
 	}
-	stats, err := newReader(t, c, ladok.NewMemoryState(), h).CatchUp(context.Background())
+	stats, err := newReader(t, c, memState(), h).CatchUp(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,8 +373,7 @@ func TestUndecodableEntriesReachTheHandler(t *testing.T) {
 
 func TestCommitFailureRedeliversNothingIsLost(t *testing.T) {
 	_, c, uids := fakeFeed(t, 20, 10)
-	st := ladok.NewMemoryState()
-	st.FailCommit = errors.New("disk full")
+	st := &failingState{State: memState(), fail: errors.New("disk full")}
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle)
 	if _, err := r.CatchUp(context.Background()); err == nil {
@@ -372,11 +396,11 @@ func TestReaderOptionsValidated(t *testing.T) {
 		ladok.WithFeedName(""), ladok.WithStart(""), ladok.WithPollInterval(0), ladok.WithSearchBack(-1),
 		ladok.WithCommitEvery(-1), ladok.WithPageRetry(0, time.Second, time.Second),
 	} {
-		if _, err := ladok.NewReader(c, ladok.NewMemoryState(), h, o); err == nil {
+		if _, err := ladok.NewReader(c, memState(), h, o); err == nil {
 			t.Errorf("option %d accepted", i)
 		}
 	}
-	if _, err := ladok.NewReader(nil, ladok.NewMemoryState(), h); err == nil {
+	if _, err := ladok.NewReader(nil, memState(), h); err == nil {
 		t.Error("nil client accepted")
 	}
 }
@@ -406,7 +430,7 @@ func ExampleReader() {
 		return nil
 	}
 	// In production the state is store's SQLite database; the reader keeps its position there.
-	reader, err := ladok.NewReader(client, ladok.NewMemoryState(), handle)
+	reader, err := ladok.NewReader(client, memState(), handle)
 	if err != nil {
 		panic(err)
 	}
@@ -426,7 +450,7 @@ func TestEntryWithoutIDIsPositionedByCount(t *testing.T) {
 	s, c, _ := fakeFeed(t, 3, 10)
 	// No id and no HandelseUID: only the count on the page can place the position after it.
 	s.AppendEntryXML([]byte(`<entry><content><sd:AvbrottEvent xmlns:sd="` + ladok.NSStudiedeltagande + `"><sd:StudentUID>s</sd:StudentUID></sd:AvbrottEvent></content></entry>`))
-	st := ladok.NewMemoryState()
+	st := memState()
 	var n, noID int
 	h := func(_ context.Context, e *ladok.Entry) error {
 		n++
@@ -450,5 +474,51 @@ func TestEntryWithoutIDIsPositionedByCount(t *testing.T) {
 	s.Append(&ladok.AvbrottEvent{StudentUID: "t"})
 	if _, err := r.CatchUp(context.Background()); err != nil || n != 5 {
 		t.Fatalf("after one more event: %d handled, %v", n, err)
+	}
+}
+
+func TestStoreStateKeepsPositionAndExpiringKeys(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	mem := store.NewMemory(store.WithClock(func() time.Time { return now }))
+	st := ladok.NewStoreState(mem, ladok.WithKeyRetention(48*time.Hour), ladok.WithStateClock(func() time.Time { return now }))
+	if _, ok, err := st.LoadPosition(ctx, "uu"); ok || err != nil {
+		t.Fatalf("empty state: ok=%v err=%v", ok, err)
+	}
+	pos := ladok.Position{Page: ladok.FeedPageHref(7), Entry: "urn:e:3", Handled: 3}
+	if err := st.Commit(ctx, "uu", pos, []string{"entry:a", "handelse:b"}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := st.LoadPosition(ctx, "uu")
+	if err != nil || !ok || got != pos {
+		t.Fatalf("LoadPosition = %+v %v %v, want %+v", got, ok, err, pos)
+	}
+	seen, err := st.Processed(ctx, "uu", []string{"entry:a", "handelse:b", "entry:c"})
+	if err != nil || !seen["entry:a"] || !seen["handelse:b"] || seen["entry:c"] {
+		t.Fatalf("Processed = %v, %v", seen, err)
+	}
+	// Feeds are separate scopes: another reader's feed sees neither position nor keys.
+	if _, ok, _ := st.LoadPosition(ctx, "kth"); ok {
+		t.Fatal("a position leaked into another feed")
+	}
+	if seen, _ := st.Processed(ctx, "kth", []string{"entry:a"}); seen["entry:a"] {
+		t.Fatal("a key leaked into another feed")
+	}
+	// The position lives in the store under the documented scope.
+	if p, ok, err := store.LoadPosition(ctx, mem, st.Scope("uu")); err != nil || !ok || p.Cursor != pos.Page || p.Last != pos.Entry || p.Offset != 3 {
+		t.Fatalf("store position = %+v %v %v", p, ok, err)
+	}
+	now = now.Add(49 * time.Hour)
+	if seen, _ := st.Processed(ctx, "uu", []string{"entry:a"}); seen["entry:a"] {
+		t.Fatal("a key outlived its retention")
+	}
+	if err := st.Commit(ctx, "uu", ladok.Position{}, nil); err == nil {
+		t.Fatal("a position without page was accepted")
+	}
+	if err := st.SetPosition(ctx, "uu", ladok.Position{Page: ladok.FeedFirst}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := st.LoadPosition(ctx, "uu"); got.Page != ladok.FeedFirst || got.Handled != 0 {
+		t.Fatalf("after SetPosition: %+v", got)
 	}
 }

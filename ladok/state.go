@@ -2,8 +2,11 @@ package ladok
 
 import (
 	"context"
-	"maps"
-	"sync"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edusync/edusync/store"
 )
 
 // Position is where a Reader is in the feed. It is saved only after the handler has succeeded
@@ -20,9 +23,11 @@ type Position struct {
 	Handled int
 }
 
-// State keeps a Reader's progress durably: its position and the keys of the entries it has
-// processed. Package store provides the SQLite implementation (see StoreState); MemoryState is
-// for tests. Implementations must be safe for one reader at a time per feed.
+// State is what a Reader needs to keep its progress durably: its position and the keys of the
+// entries it has processed. StoreState, over package store (SQLite in production, memory in
+// tests), is the implementation; the interface exists so that a host can wrap it (to count
+// commits, or to inject failures in its own tests). Implementations must be safe for one
+// reader at a time per feed.
 type State interface {
 	// LoadPosition returns the saved position of feed; ok is false when there is none.
 	LoadPosition(ctx context.Context, feed string) (pos Position, ok bool, err error)
@@ -33,71 +38,108 @@ type State interface {
 	Commit(ctx context.Context, feed string, pos Position, keys []string) error
 }
 
-// MemoryState is a State in memory: for tests and examples, not for production, where the
-// position must survive a restart.
-type MemoryState struct {
-	mu        sync.Mutex
-	positions map[string]Position
-	keys      map[string]map[string]bool
-	// FailCommit, when set, is returned by the next Commit (which then stores nothing), so
-	// tests can simulate a database failure.
-	FailCommit error
+// FeedFlow is the store flow under which StoreState keeps feed readers' state; the tenant of
+// the scope is the reader's feed name (WithFeedName).
+const FeedFlow = "ladok-feed"
+
+// DefaultKeyRetention is how long StoreState remembers a processed entry by default. Ladok
+// repeats entries within a page and, rarely, an event under a new entry id soon after; a
+// reader set back further than this hands older entries over again, which idempotent handlers
+// absorb.
+const DefaultKeyRetention = 90 * 24 * time.Hour
+
+// StoreState keeps Readers' state in a store.Store: one scope per feed (flow FeedFlow, tenant
+// the feed name), the position as the scope's store.Position (Cursor the page href, Last the
+// entry id, Offset the handled count) and the processed keys with an expiry. Other flows can
+// read the same scope, and a host can move a reader with SetPosition.
+type StoreState struct {
+	st        store.Store
+	retention time.Duration
+	now       func() time.Time
 }
 
-// NewMemoryState returns an empty MemoryState.
-func NewMemoryState() *MemoryState {
-	return &MemoryState{positions: map[string]Position{}, keys: map[string]map[string]bool{}}
+// StoreStateOption configures a StoreState.
+type StoreStateOption func(*StoreState)
+
+// WithKeyRetention sets how long processed keys are remembered (default DefaultKeyRetention;
+// 0 or less: forever).
+func WithKeyRetention(d time.Duration) StoreStateOption {
+	return func(s *StoreState) { s.retention = d }
+}
+
+// WithStateClock sets the clock used for key expiry (default time.Now). For tests.
+func WithStateClock(now func() time.Time) StoreStateOption {
+	return func(s *StoreState) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// NewStoreState returns a State kept in st. It does not own st: the host closes it.
+func NewStoreState(st store.Store, opts ...StoreStateOption) *StoreState {
+	s := &StoreState{st: st, retention: DefaultKeyRetention, now: time.Now}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
+}
+
+// Scope is the store scope that holds feed's state.
+func (s *StoreState) Scope(feed string) store.Scope {
+	return store.Scope{Flow: FeedFlow, Tenant: feed}
 }
 
 // LoadPosition implements State.
-func (m *MemoryState) LoadPosition(_ context.Context, feed string) (Position, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.positions[feed]
-	return p, ok, nil
+func (s *StoreState) LoadPosition(ctx context.Context, feed string) (Position, bool, error) {
+	p, ok, err := store.LoadPosition(ctx, s.st, s.Scope(feed))
+	if err != nil || !ok {
+		return Position{}, false, err
+	}
+	return Position{Page: p.Cursor, Entry: p.Last, Handled: int(p.Offset)}, true, nil
 }
 
 // Processed implements State.
-func (m *MemoryState) Processed(_ context.Context, feed string, keys []string) (map[string]bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]bool{}
-	for _, k := range keys {
-		if m.keys[feed][k] {
-			out[k] = true
-		}
-	}
-	return out, nil
+func (s *StoreState) Processed(ctx context.Context, feed string, keys []string) (map[string]bool, error) {
+	var out map[string]bool
+	err := s.st.View(ctx, s.Scope(feed), func(tx store.Tx) error {
+		var err error
+		out, err = tx.Processed(keys...)
+		return err
+	})
+	return out, err
 }
 
-// Commit implements State.
-func (m *MemoryState) Commit(_ context.Context, feed string, pos Position, keys []string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.FailCommit; err != nil {
-		m.FailCommit = nil
-		return err
+// Commit implements State: the keys and the position are written in one store transaction.
+func (s *StoreState) Commit(ctx context.Context, feed string, pos Position, keys []string) error {
+	if pos.Page == "" {
+		return errors.New("ladok: a position needs a page")
 	}
-	if m.keys[feed] == nil {
-		m.keys[feed] = map[string]bool{}
+	var expires time.Time
+	if s.retention > 0 {
+		expires = s.now().Add(s.retention)
 	}
-	for _, k := range keys {
-		m.keys[feed][k] = true
+	return store.Commit(ctx, s.st, s.Scope(feed), toStorePosition(pos), keys, expires)
+}
+
+// SetPosition saves pos as feed's position without marking anything processed: how a host
+// starts a reader somewhere else (after ErrPositionLost, say). A reader of the feed must not
+// be running.
+func (s *StoreState) SetPosition(ctx context.Context, feed string, pos Position) error {
+	if pos.Page == "" {
+		return errors.New("ladok: a position needs a page")
 	}
-	m.positions[feed] = pos
+	err := s.st.Update(ctx, s.Scope(feed), func(tx store.Tx) error {
+		return tx.SetPosition(toStorePosition(pos))
+	})
+	if err != nil {
+		return fmt.Errorf("ladok: saving the feed position: %w", err)
+	}
 	return nil
 }
 
-// Keys returns a copy of the processed keys of feed.
-func (m *MemoryState) Keys(feed string) map[string]bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return maps.Clone(m.keys[feed])
-}
-
-// SetPosition sets the position of feed, as a host does to start a reader somewhere else.
-func (m *MemoryState) SetPosition(feed string, pos Position) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.positions[feed] = pos
+func toStorePosition(p Position) store.Position {
+	return store.Position{Cursor: p.Page, Last: p.Entry, Offset: int64(p.Handled)}
 }
