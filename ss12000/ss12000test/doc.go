@@ -99,6 +99,10 @@
 // server errors (502, 503, 504), 429 with Retry-After, added latency, connections closed
 // before anything happens, and writes carried out whose answer is then lost.
 //
-// SampleSchool is a small deterministic school (314 persons) for examples and tests. Personal
-// numbers never reach the server's log: URLs are logged redacted.
+// SampleSchool is a small deterministic school (314 persons) for examples and tests.
+// FromPopulation converts a synth population (the school or municipality preset, or any
+// other size) into a Dataset: organisations, persons with enrolments and guardians, duties with
+// mentor roles, groups with memberships, placements for preschool children and an activity per
+// teaching group naming its teachers; examples/sandbox serves it. Personal numbers never reach
+// the server's log: URLs are logged redacted.
 package ss12000test
