@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/edusync/edusync/internal/apiquery"
+	"github.com/edusync/edusync/internal/jsonx"
 	"github.com/edusync/edusync/internal/redact"
 )
 
@@ -76,7 +77,7 @@ func encodeQuery(params any) (url.Values, error) {
 // (one malformed record), each record is decoded on its own so the good ones survive.
 func decodeRecords[T any](path string, raw []byte, idOf func(*T) string, strict bool) ([]T, []*RecordError, error) {
 	var items []T
-	err := json.Unmarshal(raw, &items)
+	err := jsonx.Unmarshal(raw, &items)
 	if err == nil {
 		var bad []*RecordError
 		for i := range items {
@@ -163,7 +164,7 @@ func decodePage[T any](path string, b []byte, idOf func(*T) string, strict bool)
 		Data      []T     `json:"data"`
 		PageToken *string `json:"pageToken"`
 	}
-	if err := json.Unmarshal(b, &env); err == nil && env.Data != nil {
+	if err := jsonx.Unmarshal(b, &env); err == nil && env.Data != nil {
 		p := &Page[T]{Items: env.Data}
 		if env.PageToken != nil {
 			p.NextPageToken = *env.PageToken
