@@ -17,6 +17,7 @@ import (
 
 	"github.com/edusync/edusync/internal/apiquery"
 	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // DefaultPerPage is the page size the iterators ask for: the largest most Canvas lists allow,
@@ -362,9 +363,10 @@ type DecodeError struct {
 	Err  error  // the decoder's complaint (never the body)
 }
 
-// Error says which path answered with what could not be decoded (never the body itself).
+// Error says which path answered with what could not be decoded (never the body itself;
+// personal numbers the decoder's complaint may quote are masked).
 func (e *DecodeError) Error() string {
-	return "canvas: decoding " + e.Path + ": " + e.Err.Error()
+	return "canvas: decoding " + e.Path + ": " + redact.PersonalNumbers(e.Err.Error())
 }
 
 // Unwrap returns the decoder's error.

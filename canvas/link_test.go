@@ -93,3 +93,26 @@ func FuzzParseLinkHeader(f *testing.F) {
 		}
 	})
 }
+
+// A Link URL is followed only to the API's own host; default ports and the case of the host
+// name do not make a host foreign, another port, host or scheme does.
+func TestSameHost(t *testing.T) {
+	c, err := New("https://Canvas.Example.edu/api/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for next, ok := range map[string]bool{
+		"https://canvas.example.edu/api/v1/x?page=2":            true,
+		"https://canvas.example.edu:443/api/v1/x?page=2":        true,
+		"HTTPS://CANVAS.EXAMPLE.EDU/api/v1/x":                   true,
+		"https://canvas.example.edu:8443/api/v1/x":              false,
+		"http://canvas.example.edu/api/v1/x":                    false,
+		"https://canvas.example.edu.evil.example/api/v1/x":      false,
+		"https://evil.example/api/v1/x?host=canvas.example.edu": false,
+		"/api/v1/x?page=2":                                      false,
+	} {
+		if err := c.checkNext(next); (err == nil) != ok {
+			t.Errorf("checkNext(%q) = %v, want ok %v", next, err, ok)
+		}
+	}
+}

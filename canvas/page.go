@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/edusync/edusync/internal/redact"
 )
@@ -53,10 +54,26 @@ func (c *Client) checkNext(next string) error {
 	if err != nil || !u.IsAbs() {
 		return fmt.Errorf("canvas: the Link header's next URL is not an absolute URL")
 	}
-	if u.Scheme != c.origin.Scheme || u.Host != c.origin.Host {
+	if !strings.EqualFold(u.Scheme, c.origin.Scheme) || !sameHost(u, c.origin) {
 		return fmt.Errorf("canvas: the Link header's next URL points to %s://%s, not to the API's host; not following it", u.Scheme, u.Host)
 	}
 	return nil
+}
+
+// sameHost compares the hosts of two URLs of the same scheme as a browser would: host names
+// case-insensitively, and a missing port as the scheme's default (https://c.example and
+// https://c.example:443 are one host).
+func sameHost(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // pageStart is a page whose headers have arrived: its body is still to be read.

@@ -363,6 +363,10 @@ func (d *SISData) readCSV(name string, b []byte) error {
 			}
 			for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
 				if t, err := time.Parse(layout, s); err == nil {
+					// Only dates the writer can write back (and Canvas reads): years 1 to 9999 in UTC.
+					if y := t.UTC().Year(); y < 1 || y > 9999 {
+						break
+					}
 					return t, nil
 				}
 			}
