@@ -104,14 +104,19 @@ func WithBearerToken(token string) Option {
 	}
 }
 
-// WithTokenSource authenticates with tokens from ts (any golang.org/x/oauth2 flow). When the
-// service rejects a token (401), ts is asked again once, so a source that can renew should.
+// WithTokenSource authenticates with tokens from ts (any golang.org/x/oauth2 flow). The client
+// keeps the token until shortly before it expires and then asks ts for a new one; when the
+// service rejects a token (401), ts is asked again once. Pass a source that fetches a new token
+// on each call: a caching source (oauth2.ReuseTokenSource, which clientcredentials.Config's
+// TokenSource returns) hands back the rejected token until it expires, and then the 401 is
+// returned without sending the request again. WithClientCredentials and WithPasswordGrant renew
+// on 401 by themselves.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *config) error {
 		if ts == nil {
 			return errors.New("schulconnex: WithTokenSource: nil token source")
 		}
-		c.auth = func(func() *http.Client) *authenticator { return sourceAuth(oauth2.ReuseTokenSource(nil, ts)) }
+		c.auth = func(func() *http.Client) *authenticator { return sourceAuth(ts) }
 		return nil
 	}
 }
@@ -219,6 +224,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
+	var rejected *oauth2.Token // the token the service refused, if any
+	var refusal error          // and its answer
 	for attempt := 0; ; attempt++ {
 		var rd io.Reader
 		if body != nil {
@@ -237,13 +244,16 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			if tok, err = c.auth.set(req); err != nil {
 				return nil, err
 			}
+			if rejected != nil && tok.AccessToken == rejected.AccessToken {
+				return nil, refusal // the source has no other token; sending it again is useless
+			}
 		}
 		resp, err := c.hc.Do(req)
 		if err != nil {
 			return nil, fmt.Errorf("schulconnex: %s %s: %w", method, path, err)
 		}
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && c.auth != nil && c.auth.reject(tok) {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			rejected, refusal = tok, classify(httpx.ReadError(resp, decodeError))
 			resp.Body.Close()
 			continue
 		}
@@ -317,14 +327,14 @@ func encode(path string, v any) ([]byte, error) {
 
 // encodeUpdate builds the body of an update: the record as the service sent it (raw) with the
 // caller's changes, so vendor extensions and other properties this package does not model go
-// back unchanged, as full-record PUTs require.
+// back unchanged, as full-record PUTs require. A Raw that is not the record's JSON (changed by
+// the caller) is an error rather than a reason to send the plain encoding: that would drop
+// whatever Raw carried beyond the models.
 func encodeUpdate(path string, raw []byte, v any) ([]byte, error) {
 	b, err := rawjson.Merge(raw, v)
-	if err != nil && b == nil {
+	if err != nil {
 		return nil, fmt.Errorf("schulconnex: encoding %s body: %w", path, err)
 	}
-	// A raw record that no longer decodes falls back to the plain encoding: the typed fields
-	// are what the caller means to send.
 	return b, nil
 }
 

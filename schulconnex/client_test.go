@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/edusync/edusync/internal/rawjson"
 	"github.com/edusync/edusync/schulconnex"
@@ -97,6 +99,26 @@ func TestGrantNotOffered(t *testing.T) {
 func TestTokenRenewedOnceOn401(t *testing.T) {
 	s := newFake(t)
 	c := client(t, s)
+	t.Run("password grant", func(t *testing.T) {
+		s := newFake(t)
+		cred := s.Credentials()
+		c, err := schulconnex.New(s.URL, schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, cred.Password),
+			schulconnex.WithoutRetry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetOrganisationInfo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.ExpireTokens()
+		if _, err := c.GetOrganisationInfo(ctx); err != nil {
+			t.Fatalf("after the token expired: %v", err)
+		}
+		// The rejected token is replaced through its refresh token, not by logging in again.
+		if st := s.Stats(); st.Grants["password"] != 1 || st.Grants["refresh_token"] != 1 || st.ByRoute["GET /organisation-info"] != 3 {
+			t.Fatalf("stats %+v", st)
+		}
+	})
 	if _, err := c.GetOrganisationInfo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -542,5 +564,64 @@ func TestServerFaultsAreRetriedForReadsOnly(t *testing.T) {
 	s.InjectFault(schulconnextest.Fault{Method: "POST", Status: 429, RetryAfter: 0, Times: 1})
 	if _, err := c.CreatePerson(ctx, person("A", "B", "", "", "")); err != nil {
 		t.Fatalf("POST after 429: %v (throttled requests are repeated)", err)
+	}
+}
+
+// countingSource hands out a new token on every call, as a token source that can renew does.
+type countingSource struct {
+	s *schulconnextest.Server
+	n int
+}
+
+func (c *countingSource) Token() (*oauth2.Token, error) {
+	c.n++
+	cred := c.s.Credentials()
+	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: c.s.TokenURL}
+	return cc.Token(ctx)
+}
+
+// TestTokenSourceAskedAgainOn401: with WithTokenSource, a token the service rejects makes the
+// client ask the source once more, and the request succeeds with the new token.
+func TestTokenSourceAskedAgainOn401(t *testing.T) {
+	s := newFake(t)
+	src := &countingSource{s: s}
+	c, err := schulconnex.New(s.URL, schulconnex.WithTokenSource(src), schulconnex.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetOrganisationInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.ExpireTokens()
+	if _, err := c.GetOrganisationInfo(ctx); err != nil {
+		t.Fatalf("after the service rejected the token: %v", err)
+	}
+	if src.n != 2 {
+		t.Fatalf("the source was asked %d times, want 2", src.n)
+	}
+}
+
+// TestCachingTokenSourceIsNotResent: a source that hands back the rejected token again gets the
+// 401 at once; the request is not repeated with the same token.
+func TestCachingTokenSourceIsNotResent(t *testing.T) {
+	s := newFake(t)
+	cred := s.Credentials()
+	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: s.TokenURL}
+	c, err := schulconnex.New(s.URL, schulconnex.WithTokenSource(cc.TokenSource(ctx)), schulconnex.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetOrganisationInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.ExpireTokens()
+	s.ResetStats()
+	_, err = c.GetOrganisationInfo(ctx)
+	var apiErr *schulconnex.APIError
+	if !errors.Is(err, schulconnex.ErrUnauthorized) || !errors.As(err, &apiErr) || apiErr.Subcode != "01" {
+		t.Fatalf("err = %v", err)
+	}
+	if n := s.Stats().ByRoute["GET /organisation-info"]; n != 1 {
+		t.Fatalf("%d requests, want 1 (the same token is not sent twice)", n)
 	}
 }

@@ -281,11 +281,7 @@ func grades(s string) string {
 // faecher normalises a subject list: known codes upper case, names as written.
 func faecher(s string) string {
 	var out []string
-	for _, p := range strings.Split(s, ",") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
+	for _, p := range splitSubjects(s) {
 		if k := Fachkennung(strings.ToUpper(p)); k.Valid() {
 			p = string(k)
 		}
@@ -377,6 +373,9 @@ func (s *CSVSource) persons() ([]reconcile.Person, error) {
 		}
 		school := r.required("schule")
 		roles := csvRoles(r.required("rollen"))
+		if len(roles) == 0 {
+			r.fail("rollen", errMissing) // only separators
+		}
 		for _, role := range roles {
 			x.Contexts = append(x.Contexts, reconcile.Context{Organisation: school, Role: role})
 		}
@@ -443,6 +442,9 @@ func (s *CSVSource) memberships() ([]reconcile.Membership, error) {
 		r := rowReader{t: t, row: row, line: t.lines[i]}
 		m := reconcile.Membership{Person: r.required("person"), Group: r.required("gruppe"),
 			Role: csvGroupRoles(r.required("rollen")), Period: reconcile.Period{From: r.date("von"), To: r.date("bis")}}
+		if m.Role == "" {
+			r.fail("rollen", errMissing) // only separators
+		}
 		if r.err != nil {
 			return nil, r.err
 		}

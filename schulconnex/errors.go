@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
@@ -104,7 +106,7 @@ func codeText(v json.RawMessage) string {
 	}
 	var s string
 	if json.Unmarshal(v, &s) == nil {
-		return strings.TrimSpace(s)
+		return cleanCode(s)
 	}
 	var n json.Number
 	if json.Unmarshal(v, &n) == nil {
@@ -117,6 +119,22 @@ func codeText(v json.RawMessage) string {
 		return truncate(n.String(), 16)
 	}
 	return ""
+}
+
+// maxCode is how many bytes of a code sent as a string are kept; real codes are three-digit
+// statuses and two-digit subcodes.
+const maxCode = 16
+
+// cleanCode keeps a code sent as a string printable and short: control characters are dropped
+// (they could forge lines in logs), surrounding space trimmed, and the rest cut to maxCode bytes.
+func cleanCode(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	return truncate(strings.TrimSpace(s), maxCode)
 }
 
 // text reads a string member, tolerating other JSON types (left out).
@@ -143,7 +161,7 @@ func decodeError(e *APIError, body []byte) {
 	if !ok {
 		return
 	}
-	e.Code, e.Subcode = truncate(f.Code, 16), truncate(f.Subcode, 16)
+	e.Code, e.Subcode = f.Code, f.Subcode
 	msg := f.Titel
 	if f.Beschreibung != "" {
 		if msg != "" {

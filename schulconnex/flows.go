@@ -215,16 +215,7 @@ func (c *Client) RemovePerson(ctx context.Context, personID string, opts RemoveO
 			continue
 		}
 		kid := k.ID
-		rev := k.Revision
-		err := RetryOnConflict(ctx, opts.Attempts, func(ctx context.Context) error {
-			err := c.DeletePersonenkontext(ctx, kid, rev)
-			if errors.Is(err, ErrRevisionConflict) {
-				if cur, gerr := c.GetPersonenkontext(ctx, kid); gerr == nil && len(cur.Personenkontexte) == 1 {
-					rev = cur.Personenkontexte[0].Revision
-				}
-			}
-			return err
-		})
+		err := c.deleteKontextFresh(ctx, kid, k.Revision, opts.Attempts)
 		switch {
 		case err == nil, errors.Is(err, ErrNotFound):
 			r.Deleted = append(r.Deleted, kid)
@@ -263,6 +254,20 @@ func (c *Client) RemovePerson(ctx context.Context, personID string, opts RemoveO
 	return r, err
 }
 
+// deleteKontextFresh deletes a context with revision rev; when another writer changed it in
+// between (409/00), it reads the current revision and tries again, up to attempts times.
+func (c *Client) deleteKontextFresh(ctx context.Context, id, rev string, attempts int) error {
+	return RetryOnConflict(ctx, attempts, func(ctx context.Context) error {
+		err := c.DeletePersonenkontext(ctx, id, rev)
+		if errors.Is(err, ErrRevisionConflict) {
+			if cur, gerr := c.GetPersonenkontext(ctx, id); gerr == nil && len(cur.Personenkontexte) == 1 {
+				rev = cur.Personenkontexte[0].Revision
+			}
+		}
+		return err
+	})
+}
+
 // RoleChange reports what ChangeRole did.
 type RoleChange struct {
 	// New is the context with the new role.
@@ -281,6 +286,9 @@ type ChangeRoleOptions struct {
 	Jahrgangsstufe Jahrgangsstufe
 	// At is the deletion time of the old context if services used it (zero: now).
 	At time.Time
+	// Attempts bounds the retries when another writer changed the old context in between
+	// (DefaultAttempts when < 1).
+	Attempts int
 }
 
 // ChangeRole gives a person a new role at this organisation. A context's role cannot change,
@@ -314,11 +322,11 @@ func (c *Client) ChangeRole(ctx context.Context, kontextID string, rolle Rolle, 
 		return nil, fmt.Errorf("schulconnex: creating the context with the new role: %w", err)
 	}
 	rc := &RoleChange{New: created}
-	err = c.DeletePersonenkontext(ctx, old.ID, old.Revision)
+	err = c.deleteKontextFresh(ctx, old.ID, old.Revision, opts.Attempts)
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound):
 		rc.OldDeleted = true
-	case errors.Is(err, ErrContextInUse), errors.Is(err, ErrRevisionConflict):
+	case errors.Is(err, ErrContextInUse):
 		k, err := c.ScheduleDeletion(ctx, old.ID, opts.At)
 		if err != nil {
 			return rc, fmt.Errorf("schulconnex: the new context exists; scheduling the old one's deletion: %w", err)
@@ -370,6 +378,9 @@ type SchoolYearResult struct {
 // in the school year are created by the normal synchronisation. It goes on past groups that
 // fail and reports them; the error is non-nil when any failed.
 func (c *Client) ChangeSchoolYear(ctx context.Context, ch SchoolYearChange) (*SchoolYearResult, error) {
+	if len(ch.End) > 0 && ch.EndDate.IsZero() {
+		return nil, errors.New("schulconnex: ChangeSchoolYear: ended groups need an EndDate")
+	}
 	res := &SchoolYearResult{Failed: map[string]error{}}
 	record := func(id string, before string, g *Gruppe, err error) {
 		switch {
@@ -397,9 +408,6 @@ func (c *Client) ChangeSchoolYear(ctx context.Context, ch SchoolYearChange) (*Sc
 			return nil
 		})
 		record(cg.ID, before, g, err)
-	}
-	if len(ch.End) > 0 && ch.EndDate.IsZero() {
-		return res, errors.New("schulconnex: ChangeSchoolYear: ended groups need an EndDate")
 	}
 	for _, id := range ch.End {
 		var before string

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -131,6 +133,40 @@ func TestChangeRole(t *testing.T) {
 		if diff := cmp.Diff(want, roles); diff != "" {
 			t.Fatalf("used %v: %s", used, diff)
 		}
+	}
+}
+
+// TestChangeRoleAfterConcurrentChange: another writer changes the old context just before
+// ChangeRole deletes it; the delete meets 409/00, reads the context again and deletes it with
+// its new revision, so the old context does not linger until a deletion time.
+func TestChangeRoleAfterConcurrentChange(t *testing.T) {
+	s := newFake(t)
+	_, ks := addPerson(t, s, person("Wechsel", "Willi", "", "", "w3"), schulconnex.RolleNLehr)
+	edited := false
+	api := s.Handler()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && !edited {
+			edited = true
+			_ = s.Edit(func(e *schulconnextest.Editor) error {
+				return e.EditKontext(ks[0].ID, func(k *schulconnex.Personenkontext) { k.Referrer = "vom Sekretariat" })
+			})
+		}
+		api.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	cred := s.Credentials()
+	c, err := schulconnex.New(front.URL+schulconnextest.BasePath, schulconnex.WithClientCredentials(s.TokenURL, cred.ClientID, cred.ClientSecret),
+		schulconnex.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ResetStats()
+	rc, err := c.ChangeRole(ctx, ks[0].ID, schulconnex.RolleLehr, schulconnex.ChangeRoleOptions{})
+	if err != nil || !rc.OldDeleted || !rc.OldScheduled.IsZero() {
+		t.Fatalf("%+v %v", rc, err)
+	}
+	if st := s.Stats(); st.ByRoute["DELETE /personenkontexte/{id}"] != 2 || st.ByRoute["PUT /personenkontexte/{id}"] != 0 {
+		t.Fatalf("writes %v", st.ByRoute)
 	}
 }
 

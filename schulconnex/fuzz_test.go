@@ -4,9 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
 )
 
@@ -33,8 +41,11 @@ func FuzzDecodeFehler(f *testing.F) {
 		if !json.Valid(body) && ok {
 			t.Fatalf("invalid JSON decoded as %+v", fe)
 		}
-		if len(fe.Code) > 32 || strings.ContainsAny(fe.Code, "\"{}[]") {
-			t.Fatalf("code %q", fe.Code)
+		// Codes are short printable text whatever was sent: at most 16 bytes and "...".
+		for _, code := range []string{fe.Code, fe.Subcode} {
+			if len(code) > 19 || !utf8.ValidString(code) || strings.ContainsFunc(code, unicode.IsControl) {
+				t.Fatalf("code %q", code)
+			}
 		}
 		// The client's error type stays sane whatever the body.
 		e := &schulconnex.APIError{StatusCode: http.StatusConflict, Code: fe.Code, Subcode: fe.Subcode, Message: fe.Titel}
@@ -82,4 +93,106 @@ func FuzzDecodePersonen(f *testing.F) {
 			t.Fatalf("strict mode delivered %d of %d with %d bad records", len(strict.Items), len(page.Items), len(page.RecordErrors))
 		}
 	})
+}
+
+// FuzzParseLoeschzeitpunkt feeds deletion times to their parser: no panic, and every time it
+// accepts is written as YYYY-MM-DDThh:mmZ, to the minute, and reads back as itself.
+func FuzzParseLoeschzeitpunkt(f *testing.F) {
+	for _, seed := range []string{"2026-09-14T10:00Z", "2026-09-14T10:00:59Z", "2026-09-14T12:00+02:00",
+		"2026-09-14T10:00:00.999999999-11:30", "2026-02-30T10:00Z", "2026-09-14", "", "24:00", "9999-12-31T23:59Z"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := schulconnex.ParseLoeschzeitpunkt(s)
+		if err != nil {
+			// The message quotes at most 40 bytes of the value (each at most a 10-byte escape).
+			if len(err.Error()) > 512 || !utf8.ValidString(err.Error()) {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		if l.IsZero() {
+			if s != "" {
+				t.Fatalf("%q read as no deletion time", s)
+			}
+			return
+		}
+		tm := l.Time()
+		if tm.Location() != time.UTC || tm.Second() != 0 || tm.Nanosecond() != 0 {
+			t.Fatalf("%q read as %v", s, tm)
+		}
+		text, err := l.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(text) != len(schulconnex.LoeschzeitpunktLayout) {
+			t.Fatalf("%q written as %q", s, text)
+		}
+		var back schulconnex.Loeschzeitpunkt
+		if err := back.UnmarshalText(text); err != nil || back != l {
+			t.Fatalf("%q: %q read back as %v, %v", s, text, back, err)
+		}
+	})
+}
+
+// FuzzCSVSource feeds the three files of a CSV export to OpenCSV: no panic, typed errors, every
+// record it yields has its required values, and what it read survives being written with
+// WriteCSV and read again.
+func FuzzCSVSource(f *testing.F) {
+	f.Add([]byte("id;familienname;vorname;rollen;schule;geburtsdatum;email;jahrgangsstufe\n1;Muster;Nora;Lern;NI_1;01.05.2013;n@x.de;7\n"),
+		[]byte("id;bezeichnung;typ;jahrgangsstufen;faecher;von\n7a;7a;Klasse;7 8;MA,Darstellendes Spiel;2026-08-01\n"),
+		[]byte("person;gruppe;rollen\n1;7a;Lern KlLeit\n"))
+	f.Add([]byte("\xEF\xBB\xBFid,familienname,vorname,rollen,schule,auskunftssperre,geschlecht\r\n\"1,2\",\"A\"\"B\",C,\"Lehr SorgBer\",S,ja,weiblich\r\n"),
+		[]byte("id,bezeichnung,typ\n"), []byte("person,gruppe,rollen,von,bis\n\"1,2\",g,Lehr,,31.12.2026\n"))
+	f.Add([]byte("id;familienname;vorname;rollen;schule\n1;A;B;,;S\n"), []byte("id;bezeichnung;typ\n"), []byte("person;gruppe;rollen\n1;g;|\n"))
+	f.Fuzz(func(t *testing.T, persons, groups, members []byte) {
+		dir := t.TempDir()
+		for name, b := range map[string][]byte{schulconnex.CSVPersonen: persons, schulconnex.CSVGruppen: groups,
+			schulconnex.CSVGruppenzugehoerigkeiten: members} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snap, err := readCSV(dir)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "schulconnex: ") {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			return
+		}
+		for _, p := range snap.Persons {
+			if p.Keys.SourceKey == "" || p.FamilyName == "" || p.GivenNames == "" || len(p.Contexts) == 0 {
+				t.Fatalf("person without its required values: %+v", p)
+			}
+		}
+		for _, g := range snap.Groups {
+			if g.Keys.SourceKey == "" || g.Name == "" || g.Type == "" {
+				t.Fatalf("group without its required values: %+v", g)
+			}
+		}
+		for _, m := range snap.Memberships {
+			if m.Person == "" || m.Group == "" || m.Role == "" {
+				t.Fatalf("membership without its required values: %+v", m)
+			}
+		}
+		out := t.TempDir()
+		if err := schulconnex.WriteCSV(out, snap, schulconnex.CSVOptions{}); err != nil {
+			t.Fatalf("writing what was read: %v", err)
+		}
+		back, err := readCSV(out)
+		if err != nil {
+			t.Fatalf("reading what was written: %v", err)
+		}
+		if diff := cmp.Diff(snap, back, cmp.AllowUnexported(reconcile.Date{})); diff != "" {
+			t.Fatalf("changed by writing and reading again (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func readCSV(dir string) (*reconcile.Snapshot, error) {
+	src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return src.Snapshot(ctx)
 }

@@ -3,6 +3,7 @@ package schulconnex
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,10 +48,7 @@ func ParseLoeschzeitpunkt(s string) (Loeschzeitpunkt, error) {
 	if t, err := time.Parse("2006-01-02T15:04Z07:00", s); err == nil {
 		return Loeschzeitpunkt{t: t.UTC()}, nil
 	}
-	if len(s) > 40 {
-		s = s[:40] + "..."
-	}
-	return Loeschzeitpunkt{}, fmt.Errorf("schulconnex: deletion time %q is not YYYY-MM-DDThh:mmZ", s)
+	return Loeschzeitpunkt{}, fmt.Errorf("schulconnex: deletion time %q is not YYYY-MM-DDThh:mmZ", truncate(strings.ToValidUTF8(s, "\uFFFD"), 40))
 }
 
 // Time returns the deletion time in UTC (the zero time when not set).

@@ -300,7 +300,7 @@ func applyGruppeAttributes(g *Gruppe, attrs map[string]string) {
 	}
 	if v, ok := attrs[AttrFaecher]; ok {
 		g.Faecher = nil
-		for _, f := range splitList(v) {
+		for _, f := range splitSubjects(v) {
 			if k := Fachkennung(strings.ToUpper(f)); k.Valid() {
 				g.Faecher = append(g.Faecher, Fach{Kennung: k})
 			} else {
@@ -310,6 +310,19 @@ func applyGruppeAttributes(g *Gruppe, attrs map[string]string) {
 	}
 }
 
+// splitSubjects splits a subject list at commas only: subject names have spaces
+// ("Darstellendes Spiel").
+func splitSubjects(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// splitList splits a list of codes at commas, spaces and bars.
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '|' }) {
@@ -978,7 +991,10 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 		}
 		return reconcile.Written{TargetID: created.ID, Revision: created.Revision}, nil
 	case reconcile.OpUpdate:
-		m, g, err := t.zugehoerigkeit(ctx, a.TargetID)
+		if a.Membership == nil || a.Membership.After == nil {
+			return reconcile.Written{}, errors.New("schulconnex: update action without a membership")
+		}
+		m, _, err := t.zugehoerigkeit(ctx, a.TargetID)
 		if err != nil {
 			return reconcile.Written{}, err
 		}
@@ -1001,7 +1017,6 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 			return reconcile.Written{}, stale(err)
 		}
 		*m = *updated
-		_ = g
 		return reconcile.Written{TargetID: updated.ID, Revision: updated.Revision}, nil
 	case reconcile.OpDelete:
 		rev := a.Revision

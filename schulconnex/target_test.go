@@ -87,7 +87,7 @@ func TestPersonAndGroupCases(t *testing.T) {
 		Groups: []reconcile.Group{
 			{Keys: reconcile.Keys{SourceKey: "g1"}, Name: "8a", Type: "Klasse", Organisation: school}, // case 1
 			{Keys: reconcile.Keys{SourceKey: "g4"}, Name: "5c", Type: "Klasse", Organisation: school, // case 4
-				Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "05"}},
+				Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "05", schulconnex.AttrFaecher: "MA,Darstellendes Spiel"}},
 		},
 		Memberships: []reconcile.Membership{
 			{Person: "s1", Group: "g1", Role: "Lern"},
