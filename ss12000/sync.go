@@ -69,8 +69,11 @@ type Syncer struct {
 	// Types to sync, in order (default: Organisation, Person, Group, Duty, Placement; parents before children).
 	Types []EndPointsEnum
 	// Overlap is how far before the watermark each delta run starts again (default 5 minutes).
+	// It must exceed the coarseness of the service's timestamps (often whole seconds) and the
+	// difference between its clock and Now.
 	Overlap time.Duration
-	// Now is the clock used for /deletedEntities positions (default time.Now).
+	// Now is the clock (default time.Now). It sets the /deletedEntities positions and keeps
+	// the watermarks from passing the start of each listing.
 	Now func() time.Time
 }
 
@@ -88,7 +91,9 @@ func (s *Syncer) Delta(ctx context.Context, state *SyncState, handle func(contex
 }
 
 // Full lists every record of every type, delivers them all, and reports ids that disappeared
-// since the previous full run. It also sets the watermarks, so delta runs can follow.
+// since the previous full run. Removals the service noted since the previous run (of either
+// kind) are delivered as well, as in a delta run, so they may also appear in the report. It
+// also sets the watermarks, so delta runs can follow.
 func (s *Syncer) Full(ctx context.Context, state *SyncState, handle func(context.Context, Change) error) (*SyncReport, error) {
 	return s.run(ctx, state, handle, true)
 }
@@ -104,10 +109,7 @@ func (s *Syncer) run(ctx context.Context, state *SyncState, handle func(context.
 	if overlap <= 0 {
 		overlap = 5 * time.Minute
 	}
-	now := s.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := s.now
 	types := s.Types
 	if len(types) == 0 {
 		types = DefaultSyncTypes
@@ -132,15 +134,28 @@ func (s *Syncer) run(ctx context.Context, state *SyncState, handle func(context.
 		next.Resources[typ] = rs
 	}
 
-	if full {
+	if full && state.DeletedAfter.IsZero() {
+		// The first run of all: every record there is was delivered, so removals before now
+		// are of no interest.
 		next.DeletedAfter = started
 	} else {
+		// A full run also delivers the removals noted since the previous run: without them a
+		// host that ran delta runs before would keep records removed in between (the full run
+		// moves the position on), and the next delta run would repeat removals inside the
+		// overlap that an earlier run already delivered.
 		if err := s.syncDeletions(ctx, state, &next, types, started, overlap, handle, report); err != nil {
 			return report, err
 		}
 	}
 	*state = next
 	return report, nil
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func (s *Syncer) syncType(ctx context.Context, typ EndPointsEnum, src syncSource, prev *ResourceState, full bool, overlap time.Duration,
@@ -160,6 +175,19 @@ func (s *Syncer) syncType(ctx context.Context, typ EndPointsEnum, src syncSource
 	}
 	var window []seenVersion
 	var ids []string
+	// The watermark may not pass the moment this listing started: a record the listing has
+	// already passed can change while it goes on (a long run, small pages), and that change is
+	// stamped later than the records delivered before it. Records modified before the start
+	// are all in the listing, so the next run's overlap starts from there at the latest.
+	listStart := s.now()
+	raise := func(modified time.Time) {
+		if modified.After(listStart) {
+			modified = listStart
+		}
+		if modified.After(rs.Modified) {
+			rs.Modified = modified
+		}
+	}
 	for rec, err := range src(s.Client, ctx, after) {
 		if err != nil {
 			var re *RecordError
@@ -173,6 +201,7 @@ func (s *Syncer) syncType(ctx context.Context, typ EndPointsEnum, src syncSource
 		key := versionKey(rec)
 		if delivered[key] && !full {
 			window = append(window, seenVersion{key, rec.modified})
+			raise(rec.modified)
 			continue
 		}
 		if err := handle(ctx, Change{Type: typ, ID: rec.id, Modified: rec.modified, Record: rec.value}); err != nil {
@@ -180,9 +209,7 @@ func (s *Syncer) syncType(ctx context.Context, typ EndPointsEnum, src syncSource
 		}
 		report.Changed[typ]++
 		window = append(window, seenVersion{key, rec.modified})
-		if rec.modified.After(rs.Modified) {
-			rs.Modified = rec.modified
-		}
+		raise(rec.modified)
 	}
 	// Keep the versions inside the next run's overlap window.
 	for _, v := range window {
