@@ -147,6 +147,32 @@ func TestDeleteAfterLostAnswer(t *testing.T) {
 	}
 }
 
+// Deleting an enrolment whose answer was lost: the repeat is answered 404 (Canvas finds no
+// enrolment that is not deleted), which the client takes for success and reports as nil.
+func TestDeleteEnrollmentAfterLostAnswer(t *testing.T) {
+	srv := newFake(t)
+	srv.SeedCourse("DE", "Delete")
+	srv.SeedUsers("de-", 1)
+	c := newClient(t, srv)
+	ctx := ctxT(t)
+	e := must[*canvas.Enrollment](t)(c.Enroll(ctx, canvas.SISCourse("DE"), canvas.NewEnrollment{User: canvas.SISUser("de-0")}))
+	srv.SetFaults(canvastest.Faults{DropAfterWriteRate: 1, Operations: []string{"endEnrollment"}})
+	got, err := c.DeleteEnrollment(ctx, canvas.SISCourse("DE"), e.ID)
+	if err != nil || got != nil {
+		t.Fatalf("delete after a lost answer: %+v, %v", got, err)
+	}
+	if n := countWrites(srv.Writes(), "endEnrollment"); n != 1 {
+		t.Fatalf("%d deletes written", n)
+	}
+	srv.SetFaults(canvastest.Faults{})
+	if _, err := c.DeleteEnrollment(ctx, canvas.SISCourse("DE"), e.ID); !errors.Is(err, canvas.ErrNotFound) {
+		t.Fatalf("deleting a deleted enrolment: %v", err)
+	}
+	if _, err := c.ConcludeEnrollment(ctx, canvas.SISCourse("DE"), e.ID); !errors.Is(err, canvas.ErrNotFound) {
+		t.Fatalf("concluding a deleted enrolment: %v", err)
+	}
+}
+
 // A create without a key to find it by is not repeated once it may have been applied: the
 // caller gets the error and there is no duplicate.
 func TestCreateWithoutKeyNotRepeated(t *testing.T) {

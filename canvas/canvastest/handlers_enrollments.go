@@ -329,7 +329,9 @@ func (s *Server) endEnrollment(w http.ResponseWriter, r *http.Request) {
 	default:
 		to = canvas.EnrollmentStateInactive
 	}
-	if e.e.EnrollmentState == canvas.EnrollmentStateDeleted && to != canvas.EnrollmentStateDeleted {
+	if e.e.EnrollmentState == canvas.EnrollmentStateDeleted {
+		// Canvas looks the enrolment up among the course's enrolments that are not deleted, so
+		// any task on a deleted one (a repeated delete included) is answered 404.
 		notFound(w)
 		return
 	}
