@@ -315,6 +315,44 @@ func TestVendorExtensionSurvivesUpdate(t *testing.T) {
 	if out.Name.Familienname != "Musterfrau" || out.Revision == d.Person.Revision {
 		t.Fatalf("answer %+v", out)
 	}
+	// Read back through the client, it is still the same bytes, and a second update (from the
+	// record read back) keeps them too.
+	again, err := c.GetPerson(ctx, p.ID)
+	if err != nil || !bytes.Contains(again.Person.Raw, []byte(`"urn:schulsystemix:params:schulconnex:schemas:core:2.0:personerweiterung":`+ext)) {
+		t.Fatalf("read back: %s %v", again.Person.Raw, err)
+	}
+	np = again.Person
+	np.Name.Titel = ""
+	if _, err := c.UpdatePerson(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Edit(func(e *schulconnextest.Editor) error { stored = e.PersonJSON(p.ID); return nil })
+	if !bytes.Contains(stored, []byte(ext)) || bytes.Contains(stored, []byte(`"titel"`)) {
+		t.Fatalf("second update: %s", stored)
+	}
+}
+
+// TestUpdateRefusesForeignRaw: a Raw that is not the record's JSON is refused before a request,
+// instead of sending the typed fields alone (which would drop what Raw carried).
+func TestUpdateRefusesForeignRaw(t *testing.T) {
+	s := newFake(t)
+	c := client(t, s)
+	p, _ := addPerson(t, s, person("Roh", "Rita", "", "", "r9"), schulconnex.RolleLern)
+	d, err := c.GetPerson(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ResetStats()
+	for _, raw := range []string{`[1,2]`, `{"name":"not an object"}`, `{"urn:x":1`} {
+		np := d.Person
+		np.Raw = []byte(raw)
+		if _, err := c.UpdatePerson(ctx, np); err == nil {
+			t.Errorf("Raw %s accepted", raw)
+		}
+	}
+	if w := s.Stats().Writes; w != 0 {
+		t.Fatalf("%d writes sent", w)
+	}
 }
 
 // TestUpdateWithoutRaw: a person built from scratch (no Raw) is sent as its plain encoding, and

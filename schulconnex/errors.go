@@ -36,7 +36,8 @@ var (
 // *APIError values too (errors.As works) that also match ErrBadRequest or ErrConflict.
 var (
 	// ErrRevisionConflict is 409 with subcode 00: the record changed since it was read (its
-	// revision differs). Nothing was written. Read the record again and re-apply the change,
+	// revision differs). Nothing was written. A 409 without a Schulconnex error body (from a
+	// proxy, say) counts too: 00 is the only subcode the specification has for 409. Read the record again and re-apply the change,
 	// for example with RetryOnConflict.
 	ErrRevisionConflict = errors.New("schulconnex: revision conflict: the record changed since it was read")
 	// ErrPersonHasContexts is 400 with subcode 12: a person cannot be deleted while it has

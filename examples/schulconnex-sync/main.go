@@ -24,6 +24,9 @@
 //	go run ./examples/schulconnex-sync -yes -twice
 //	go run ./examples/schulconnex-sync -url https://schulconnex.example/v1 -token-url https://login.example/token \
 //	    -client-id ID -client-secret SECRET -dir ./export
+//
+// Operators that issue source systems a user name and password (the password grant of the
+// practice guide) are reached with -username and -password (or SCHULCONNEX_PASSWORD) in addition.
 package main
 
 import (
@@ -129,6 +132,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	tokenURL := fs.String("token-url", "", "OAuth2 token endpoint of -url")
 	clientID := fs.String("client-id", "", "OAuth2 client id")
 	clientSecret := fs.String("client-secret", "", "OAuth2 client secret (or SCHULCONNEX_CLIENT_SECRET)")
+	username := fs.String("username", "", "user name for the OAuth2 password grant, for operators that use it (default: the client-credentials grant)")
+	password := fs.String("password", "", "password for -username (or SCHULCONNEX_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -183,7 +188,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if secret == "" {
 			secret = os.Getenv("SCHULCONNEX_CLIENT_SECRET")
 		}
-		cfg.client, err = schulconnex.New(*baseURL, schulconnex.WithClientCredentials(*tokenURL, *clientID, secret))
+		auth := schulconnex.WithClientCredentials(*tokenURL, *clientID, secret)
+		if *username != "" {
+			pw := *password
+			if pw == "" {
+				pw = os.Getenv("SCHULCONNEX_PASSWORD")
+			}
+			auth = schulconnex.WithPasswordGrant(*tokenURL, *clientID, secret, *username, pw)
+		}
+		cfg.client, err = schulconnex.New(*baseURL, auth)
 		if err != nil {
 			return err
 		}

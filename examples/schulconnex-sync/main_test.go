@@ -8,6 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnextest"
 )
 
 // writesPerRun returns the write counts the program printed, one per run.
@@ -86,5 +90,36 @@ func TestRunFlags(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "case 4") {
 		t.Errorf("without removals the restored record is not offered (case 4):\n%s", out.String())
+	}
+}
+
+// TestRunAgainstAService runs the flow against a service given by -url (here a fake started on
+// its own), logging in with the password grant, on an export that already exists.
+func TestRunAgainstAService(t *testing.T) {
+	fake := schulconnextest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	snap := &reconcile.Snapshot{Persons: []reconcile.Person{{Keys: reconcile.Keys{SourceKey: "1001"}, FamilyName: "Muster", GivenNames: "Nora",
+		Contexts: []reconcile.Context{{Organisation: fake.Organisation().Kennung, Role: "Lern"}}}}}
+	if err := schulconnex.WriteCSV(dir, snap, schulconnex.CSVOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cred := fake.Credentials()
+	args := func(password string) []string {
+		return []string{"-yes", "-dir", dir, "-url", fake.URL, "-token-url", fake.TokenURL, "-client-id", cred.ClientID,
+			"-client-secret", cred.ClientSecret, "-username", cred.Username, "-password", password}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), args(cred.Password), strings.NewReader(""), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	st := fake.Stats()
+	if st.Grants["password"] != 1 || st.Grants["client_credentials"] != 0 || st.ByRoute["POST /personen"] != 1 {
+		t.Fatalf("stats %+v\n%s", st, out.String())
+	}
+	out.Reset()
+	err := run(context.Background(), args("not-the-password"), strings.NewReader(""), &out)
+	if err == nil || strings.Contains(err.Error(), "not-the-password") || strings.Contains(out.String(), "not-the-password") {
+		t.Fatalf("wrong password: %v\n%s", err, out.String())
 	}
 }

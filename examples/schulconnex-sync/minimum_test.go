@@ -11,25 +11,12 @@ import (
 )
 
 // minimumWrites returns the least number of HTTP writes that synth's true changes of one day
-// require of a Schulconnex source system, by what they write, with the mapping of
-// schulconnextest.LoadPopulation and schulconnex.Target:
-//
-//	true change                                         HTTP writes
-//	new person (new student, new guardian)              POST /personen + POST /personen/{id}/personenkontexte per context
-//	person leaves (leaver; guardian left alone)         PUT /personenkontexte/{id} per context (deletion time after the grace period)
-//	name change, typo correction, protected identity    PUT /personen/{id}
-//	grade or e-mail change of a context                 PUT /personenkontexte/{id}
-//	role gained or lost (enrolment, duty, guardianship) POST or DELETE of that context
-//	new membership (class move: the new class)          POST /gruppen/{id}/gruppenzugehoerigkeiten
-//	ended membership (class move: the old class)        DELETE /gruppenzugehoerigkeiten/{id}; none when its person left
-//	                                                    (it goes with the person's contexts) or its group ended
-//	changed membership (role, period)                   PUT /gruppenzugehoerigkeiten/{id}
-//	new group / renamed group / ended group             POST /gruppen / PUT /gruppen/{id} / PUT /gruppen/{id} (laufzeit.bis;
-//	                                                    none when its laufzeit is already over)
-//	guardian relation (Beziehung), organisation        none (not synchronised; source systems cannot write organisations)
-//
-// A record appears in at most one synth change, but a person can be touched by several (an
-// enrolment and a duty); writes to the same record count once.
+// require of a Schulconnex source system, by route, following the table on
+// BenchmarkSchulconnexSync and the mapping of schulconnextest.LoadPopulation (a synth person's
+// enrolments, duties and guardianships become its contexts, one per role). It works from the
+// change list and the two days' exports, never from what the flow wrote. A record appears in at
+// most one synth change, but a person can be touched by several (an enrolment and a duty);
+// writes to the same record count once.
 func minimumWrites(sc *scenario, opts schulconnextest.LoadOptions) (map[string]int, error) {
 	before, err := schulconnextest.SourceSnapshot(sc.pop, opts)
 	if err != nil {
