@@ -55,7 +55,10 @@ func (m *SubscriptionManager) find(ctx context.Context) ([]Subscription, error) 
 }
 
 // Ensure makes sure the subscription exists with the wanted types and is not about to expire,
-// and returns it. A subscription whose types differ is replaced.
+// and returns it. A subscription whose types differ is replaced: the new one is made before
+// the old one is removed, so no notification falls between them. Of several subscriptions
+// with the wanted types (two hosts, or a restart between create and save) the one that lives
+// longest is kept and the others are removed.
 func (m *SubscriptionManager) Ensure(ctx context.Context) (*Subscription, error) {
 	if m.Client == nil || m.Name == "" || m.Target == "" || len(m.Types) == 0 {
 		return nil, errors.New("ss12000: SubscriptionManager needs a Client, Name, Target and Types")
@@ -64,8 +67,7 @@ func (m *SubscriptionManager) Ensure(ctx context.Context) (*Subscription, error)
 	if err != nil {
 		return nil, err
 	}
-	want := slices.Clone(m.Types)
-	slices.Sort(want)
+	want := typeSet(m.Types)
 	var keep *Subscription
 	for i := range mine {
 		s := &mine[i]
@@ -73,27 +75,51 @@ func (m *SubscriptionManager) Ensure(ctx context.Context) (*Subscription, error)
 		for _, rt := range s.ResourceTypes {
 			have = append(have, rt.Resource)
 		}
-		slices.Sort(have)
-		if keep == nil && slices.Equal(have, want) {
+		if slices.Equal(typeSet(have), want) && (keep == nil || s.Expires.After(keep.Expires)) {
 			keep = s
+		}
+	}
+	var out *Subscription
+	switch {
+	case keep == nil:
+		out, err = m.create(ctx, want)
+	case keep.Expires.Sub(m.now()) <= m.renewBefore():
+		out, err = m.Client.RenewSubscription(ctx, keep.ID)
+		if errors.Is(err, ErrNotFound) {
+			// It expired between the listing and the renewal.
+			out, err = m.create(ctx, want)
+		}
+	default:
+		out = keep
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Duplicates, and ones with other types: remove them.
+	for _, s := range mine {
+		if s.ID == out.ID {
 			continue
 		}
-		// A duplicate, or one with other types: remove it.
 		if err := m.Client.DeleteSubscription(ctx, s.ID); err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
 	}
-	if keep == nil {
-		req := CreateSubscription{Name: m.Name, Target: m.Target}
-		for _, t := range m.Types {
-			req.ResourceTypes = append(req.ResourceTypes, SubscriptionResourceType{Resource: t})
-		}
-		return m.Client.CreateSubscription(ctx, req)
+	return out, nil
+}
+
+func (m *SubscriptionManager) create(ctx context.Context, types []EndPointsEnum) (*Subscription, error) {
+	req := CreateSubscription{Name: m.Name, Target: m.Target}
+	for _, t := range types {
+		req.ResourceTypes = append(req.ResourceTypes, SubscriptionResourceType{Resource: t})
 	}
-	if keep.Expires.Sub(m.now()) <= m.renewBefore() {
-		return m.Client.RenewSubscription(ctx, keep.ID)
-	}
-	return keep, nil
+	return m.Client.CreateSubscription(ctx, req)
+}
+
+// typeSet returns the types sorted, each once.
+func typeSet(types []EndPointsEnum) []EndPointsEnum {
+	out := slices.Clone(types)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Run calls Ensure now and again shortly before each expiry until ctx ends. Errors are retried
@@ -113,7 +139,11 @@ func (m *SubscriptionManager) Run(ctx context.Context, retryAfter time.Duration,
 				onError(fmt.Errorf("ss12000: keeping subscription %q: %w", m.Name, err))
 			}
 		default:
-			wait = max(s.Expires.Sub(m.now())-m.renewBefore()+time.Second, time.Second)
+			// Wake up a little after the renewal window opens, so Ensure renews, and well
+			// before the expiry (a slack of a second would outlast a short RenewBefore).
+			rb := m.renewBefore()
+			slack := min(time.Second, rb/4)
+			wait = max(s.Expires.Sub(m.now())-rb+slack, slack)
 		}
 		t := time.NewTimer(wait)
 		select {

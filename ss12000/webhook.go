@@ -57,6 +57,7 @@ type WebhookHandler struct {
 	mu      sync.Mutex
 	pending Notification
 	has     bool
+	since   time.Time // when the first pending notification arrived
 	timer   *time.Timer
 	running bool
 	closed  bool
@@ -72,7 +73,8 @@ type WebhookOption func(*WebhookHandler)
 func WithWebhookMaxBody(n int64) WebhookOption { return func(h *WebhookHandler) { h.maxBody = n } }
 
 // WithWebhookQuietPeriod sets how long the handler waits after a notification for more before
-// it syncs (default 2 s).
+// it syncs (default 2 s). A steady stream of notifications postpones the sync by at most five
+// quiet periods.
 func WithWebhookQuietPeriod(d time.Duration) WebhookOption {
 	return func(h *WebhookHandler) { h.quiet = d }
 }
@@ -138,14 +140,31 @@ func (h *WebhookHandler) enqueue(n Notification) bool {
 		}
 	}
 	h.pending.Deleted = h.pending.Deleted || n.Deleted
-	h.has = true
+	if !h.has {
+		h.has, h.since = true, time.Now()
+	}
 	if !h.running {
-		if h.timer != nil {
-			h.timer.Stop()
-		}
-		h.timer = time.AfterFunc(h.quiet, h.fire)
+		h.schedule()
 	}
 	return true
+}
+
+// maxDelayFactor bounds how long a stream of notifications can put off the sync: at most this
+// many quiet periods after the first notification waiting.
+const maxDelayFactor = 5
+
+// schedule (re)starts the timer for the pending notifications: a quiet period from now, but
+// no later than maxDelayFactor quiet periods after the first of them, so a service that keeps
+// calling (a long import) does not postpone the sync until it stops. The caller holds h.mu.
+func (h *WebhookHandler) schedule() {
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+	d := h.quiet
+	if left := time.Until(h.since.Add(maxDelayFactor * h.quiet)); left < d {
+		d = max(left, 0)
+	}
+	h.timer = time.AfterFunc(d, h.fire)
 }
 
 func (h *WebhookHandler) fire() {
@@ -165,7 +184,7 @@ func (h *WebhookHandler) fire() {
 	h.mu.Lock()
 	h.running = false
 	if h.has && !h.closed {
-		h.timer = time.AfterFunc(h.quiet, h.fire)
+		h.schedule()
 	}
 	h.mu.Unlock()
 	h.done.Done()
