@@ -739,24 +739,38 @@ func (e GetUserParamsInclude) Valid() bool {
 	}
 }
 
-// Account defines model for Account.
+// Account An account: the root account of an institution, or a sub-account (a faculty, a department) below it that holds courses.
 type Account struct {
 	DefaultGroupStorageQuotaMb int    `json:"default_group_storage_quota_mb,omitempty,omitzero"`
 	DefaultStorageQuotaMb      int    `json:"default_storage_quota_mb,omitempty,omitzero"`
 	DefaultTimeZone            string `json:"default_time_zone,omitempty,omitzero"`
 	DefaultUserStorageQuotaMb  int    `json:"default_user_storage_quota_mb,omitempty,omitzero"`
-	ID                         int64  `json:"id,omitempty,omitzero"`
-	IntegrationID              string `json:"integration_id,omitempty,omitzero"`
-	Name                       string `json:"name,omitempty,omitzero"`
-	ParentAccountID            int64  `json:"parent_account_id,omitempty,omitzero"`
-	RootAccountID              int64  `json:"root_account_id,omitempty,omitzero"`
-	SisAccountID               string `json:"sis_account_id,omitempty,omitzero"`
-	SisImportID                int64  `json:"sis_import_id,omitempty,omitzero"`
-	UUID                       string `json:"uuid,omitempty,omitzero"`
-	WorkflowState              string `json:"workflow_state,omitempty,omitzero"`
+
+	// ID The account's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+	Name          string `json:"name,omitempty,omitzero"`
+
+	// ParentAccountID The account above this one; null for a root account.
+	ParentAccountID int64 `json:"parent_account_id,omitempty,omitzero"`
+
+	// RootAccountID The root account; null for a root account itself.
+	RootAccountID int64 `json:"root_account_id,omitempty,omitzero"`
+
+	// SisAccountID The account's SIS id.
+	SisAccountID string `json:"sis_account_id,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the account.
+	SisImportID int64  `json:"sis_import_id,omitempty,omitzero"`
+	UUID        string `json:"uuid,omitempty,omitzero"`
+
+	// WorkflowState active or deleted.
+	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
-// AccountInput defines model for AccountInput.
+// AccountInput The fields of an account to create.
 type AccountInput struct {
 	DefaultGroupStorageQuotaMb int    `json:"default_group_storage_quota_mb,omitempty,omitzero"`
 	DefaultStorageQuotaMb      int    `json:"default_storage_quota_mb,omitempty,omitzero"`
@@ -766,7 +780,7 @@ type AccountInput struct {
 	SisAccountID               string `json:"sis_account_id,omitempty,omitzero"`
 }
 
-// ChannelInput defines model for ChannelInput.
+// ChannelInput A communication channel (an e-mail address or an SMS number) to create.
 type ChannelInput struct {
 	Address          string `json:"address,omitempty,omitzero"`
 	SkipConfirmation *bool  `json:"skip_confirmation,omitempty"`
@@ -775,80 +789,106 @@ type ChannelInput struct {
 	Type string `json:"type,omitempty,omitzero"`
 }
 
-// CommunicationChannel defines model for CommunicationChannel.
+// CommunicationChannel A way to reach a user: an e-mail address, an SMS number or a push endpoint.
 type CommunicationChannel struct {
-	Address       string `json:"address,omitempty,omitzero"`
-	ID            int64  `json:"id,omitempty,omitzero"`
-	Position      int    `json:"position,omitempty,omitzero"`
-	Type          string `json:"type,omitempty,omitzero"`
-	UserID        int64  `json:"user_id,omitempty,omitzero"`
+	// Address The e-mail address or number.
+	Address string `json:"address,omitempty,omitzero"`
+
+	// ID The channel's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Position The order in which Canvas uses the channels, 1 first.
+	Position int    `json:"position,omitempty,omitzero"`
+	Type     string `json:"type,omitempty,omitzero"`
+	UserID   int64  `json:"user_id,omitempty,omitzero"`
+
+	// WorkflowState unconfirmed or active.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
-// Course defines model for Course.
+// Course A course: one offering with its own roster, sections and content, in an account and a term.
 type Course struct {
-	AccountID                        int64      `json:"account_id,omitempty,omitzero"`
-	ApplyAssignmentGroupWeights      bool       `json:"apply_assignment_group_weights,omitempty,omitzero"`
-	Blueprint                        bool       `json:"blueprint,omitempty,omitzero"`
-	CourseCode                       string     `json:"course_code,omitempty,omitzero"`
-	CourseFormat                     string     `json:"course_format,omitempty,omitzero"`
-	CreatedAt                        time.Time  `json:"created_at,omitempty,omitzero"`
-	DefaultView                      string     `json:"default_view,omitempty,omitzero"`
-	EndAt                            time.Time  `json:"end_at,omitempty,omitzero"`
-	EnrollmentTermID                 int64      `json:"enrollment_term_id,omitempty,omitzero"`
-	GradingStandardID                int64      `json:"grading_standard_id,omitempty,omitzero"`
-	HideFinalGrades                  bool       `json:"hide_final_grades,omitempty,omitzero"`
-	ID                               int64      `json:"id,omitempty,omitzero"`
-	IntegrationID                    string     `json:"integration_id,omitempty,omitzero"`
-	IsPublic                         bool       `json:"is_public,omitempty,omitzero"`
-	License                          string     `json:"license,omitempty,omitzero"`
-	Locale                           string     `json:"locale,omitempty,omitzero"`
-	Name                             string     `json:"name,omitempty,omitzero"`
-	OriginalName                     string     `json:"original_name,omitempty,omitzero"`
-	PublicDescription                string     `json:"public_description,omitempty,omitzero"`
-	RestrictEnrollmentsToCourseDates bool       `json:"restrict_enrollments_to_course_dates,omitempty,omitzero"`
-	RootAccountID                    int64      `json:"root_account_id,omitempty,omitzero"`
-	SisCourseID                      string     `json:"sis_course_id,omitempty,omitzero"`
-	SisImportID                      int64      `json:"sis_import_id,omitempty,omitzero"`
-	StartAt                          time.Time  `json:"start_at,omitempty,omitzero"`
-	StorageQuotaMb                   int        `json:"storage_quota_mb,omitempty,omitzero"`
-	Template                         bool       `json:"template,omitempty,omitzero"`
-	Term                             CourseTerm `json:"term,omitempty,omitzero"`
-	TimeZone                         string     `json:"time_zone,omitempty,omitzero"`
-	TotalStudents                    int        `json:"total_students,omitempty,omitzero"`
-	UUID                             string     `json:"uuid,omitempty,omitzero"`
+	// AccountID The account the course is in.
+	AccountID                   int64 `json:"account_id,omitempty,omitzero"`
+	ApplyAssignmentGroupWeights bool  `json:"apply_assignment_group_weights,omitempty,omitzero"`
+	Blueprint                   bool  `json:"blueprint,omitempty,omitzero"`
+
+	// CourseCode The short name shown in course lists.
+	CourseCode   string    `json:"course_code,omitempty,omitzero"`
+	CourseFormat string    `json:"course_format,omitempty,omitzero"`
+	CreatedAt    time.Time `json:"created_at,omitempty,omitzero"`
+	DefaultView  string    `json:"default_view,omitempty,omitzero"`
+	EndAt        time.Time `json:"end_at,omitempty,omitzero"`
+
+	// EnrollmentTermID The term the course belongs to.
+	EnrollmentTermID  int64 `json:"enrollment_term_id,omitempty,omitzero"`
+	GradingStandardID int64 `json:"grading_standard_id,omitempty,omitzero"`
+	HideFinalGrades   bool  `json:"hide_final_grades,omitempty,omitzero"`
+
+	// ID The course's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID                    string `json:"integration_id,omitempty,omitzero"`
+	IsPublic                         bool   `json:"is_public,omitempty,omitzero"`
+	License                          string `json:"license,omitempty,omitzero"`
+	Locale                           string `json:"locale,omitempty,omitzero"`
+	Name                             string `json:"name,omitempty,omitzero"`
+	OriginalName                     string `json:"original_name,omitempty,omitzero"`
+	PublicDescription                string `json:"public_description,omitempty,omitzero"`
+	RestrictEnrollmentsToCourseDates bool   `json:"restrict_enrollments_to_course_dates,omitempty,omitzero"`
+	RootAccountID                    int64  `json:"root_account_id,omitempty,omitzero"`
+
+	// SisCourseID The course's SIS id.
+	SisCourseID string `json:"sis_course_id,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the course.
+	SisImportID    int64     `json:"sis_import_id,omitempty,omitzero"`
+	StartAt        time.Time `json:"start_at,omitempty,omitzero"`
+	StorageQuotaMb int       `json:"storage_quota_mb,omitempty,omitzero"`
+	Template       bool      `json:"template,omitempty,omitzero"`
+
+	// Term The term of a course, sent when include[]=term is asked for.
+	Term     CourseTerm `json:"term,omitempty,omitzero"`
+	TimeZone string     `json:"time_zone,omitempty,omitzero"`
+
+	// TotalStudents How many students are enrolled (with include[]=total_students).
+	TotalStudents int    `json:"total_students,omitempty,omitzero"`
+	UUID          string `json:"uuid,omitempty,omitzero"`
 
 	// WorkflowState unpublished, available, completed or deleted.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
-// CourseEvent defines model for CourseEvent.
+// CourseEvent A change of a course's state: claim (unpublish), offer (publish), conclude, delete or undelete.
 type CourseEvent string
 
-// CourseEventResult defines model for CourseEventResult.
+// CourseEventResult The answer to DELETE /courses/{id}: which of delete or conclude was carried out.
 type CourseEventResult struct {
 	Conclude bool `json:"conclude,omitempty,omitzero"`
 	Delete   bool `json:"delete,omitempty,omitzero"`
 }
 
-// CourseInput defines model for CourseInput.
+// CourseInput The fields of a course to create or change; fields left empty are not changed.
 type CourseInput struct {
 	// AccountID Moves the course to another account (updates only).
-	AccountID                        int64                   `json:"account_id,omitempty,omitzero"`
-	CourseCode                       string                  `json:"course_code,omitempty,omitzero"`
-	CourseFormat                     CourseInputCourseFormat `json:"course_format,omitempty,omitzero"`
-	DefaultView                      CourseInputDefaultView  `json:"default_view,omitempty,omitzero"`
-	EndAt                            time.Time               `json:"end_at,omitempty,omitzero"`
-	Event                            CourseEvent             `json:"event,omitempty,omitzero"`
-	HideFinalGrades                  *bool                   `json:"hide_final_grades,omitempty"`
-	IntegrationID                    string                  `json:"integration_id,omitempty,omitzero"`
-	IsPublic                         *bool                   `json:"is_public,omitempty"`
-	License                          string                  `json:"license,omitempty,omitzero"`
-	Name                             string                  `json:"name,omitempty,omitzero"`
-	PublicDescription                string                  `json:"public_description,omitempty,omitzero"`
-	RestrictEnrollmentsToCourseDates *bool                   `json:"restrict_enrollments_to_course_dates,omitempty"`
-	SisCourseID                      string                  `json:"sis_course_id,omitempty,omitzero"`
-	StartAt                          time.Time               `json:"start_at,omitempty,omitzero"`
+	AccountID    int64                   `json:"account_id,omitempty,omitzero"`
+	CourseCode   string                  `json:"course_code,omitempty,omitzero"`
+	CourseFormat CourseInputCourseFormat `json:"course_format,omitempty,omitzero"`
+	DefaultView  CourseInputDefaultView  `json:"default_view,omitempty,omitzero"`
+	EndAt        time.Time               `json:"end_at,omitempty,omitzero"`
+
+	// Event A change of a course's state: claim (unpublish), offer (publish), conclude, delete or undelete.
+	Event                            CourseEvent `json:"event,omitempty,omitzero"`
+	HideFinalGrades                  *bool       `json:"hide_final_grades,omitempty"`
+	IntegrationID                    string      `json:"integration_id,omitempty,omitzero"`
+	IsPublic                         *bool       `json:"is_public,omitempty"`
+	License                          string      `json:"license,omitempty,omitzero"`
+	Name                             string      `json:"name,omitempty,omitzero"`
+	PublicDescription                string      `json:"public_description,omitempty,omitzero"`
+	RestrictEnrollmentsToCourseDates *bool       `json:"restrict_enrollments_to_course_dates,omitempty"`
+	SisCourseID                      string      `json:"sis_course_id,omitempty,omitzero"`
+	StartAt                          time.Time   `json:"start_at,omitempty,omitzero"`
 
 	// TermID The term (an id or sis_term_id:...).
 	TermID   string `json:"term_id,omitempty,omitzero"`
@@ -861,7 +901,7 @@ type CourseInputCourseFormat string
 // CourseInputDefaultView defines model for CourseInput.DefaultView.
 type CourseInputDefaultView string
 
-// CourseTerm defines model for CourseTerm.
+// CourseTerm The term of a course, sent when include[]=term is asked for.
 type CourseTerm struct {
 	EndAt   time.Time `json:"end_at,omitempty,omitzero"`
 	ID      int64     `json:"id,omitempty,omitzero"`
@@ -869,14 +909,16 @@ type CourseTerm struct {
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
-// CreateCommunicationChannelRequest defines model for CreateCommunicationChannelRequest.
+// CreateCommunicationChannelRequest The body that adds a communication channel to a user.
 type CreateCommunicationChannelRequest struct {
+	// CommunicationChannel A communication channel (an e-mail address or an SMS number) to create.
 	CommunicationChannel ChannelInput `json:"communication_channel"`
 	SkipConfirmation     *bool        `json:"skip_confirmation,omitempty"`
 }
 
-// CreateCourseRequest defines model for CreateCourseRequest.
+// CreateCourseRequest The body that creates a course.
 type CreateCourseRequest struct {
+	// Course The fields of a course to create or change; fields left empty are not changed.
 	Course                CourseInput `json:"course"`
 	EnableSisReactivation *bool       `json:"enable_sis_reactivation,omitempty"`
 	EnrollMe              *bool       `json:"enroll_me,omitempty"`
@@ -885,127 +927,198 @@ type CreateCourseRequest struct {
 	Offer *bool `json:"offer,omitempty"`
 }
 
-// CreateLoginRequest defines model for CreateLoginRequest.
+// CreateLoginRequest The body that adds a login to an existing user.
 type CreateLoginRequest struct {
+	// Login The fields of a login to create or change; fields left empty are not changed.
 	Login LoginInput `json:"login"`
-	User  LoginOwner `json:"user"`
+
+	// User The user a new login belongs to.
+	User LoginOwner `json:"user"`
 }
 
-// CreateSubAccountRequest defines model for CreateSubAccountRequest.
+// CreateSubAccountRequest The body that creates a sub-account.
 type CreateSubAccountRequest struct {
+	// Account The fields of an account to create.
 	Account AccountInput `json:"account"`
 }
 
-// CreateUserRequest defines model for CreateUserRequest.
+// CreateUserRequest The body that creates a user with a login and, optionally, a communication channel.
 type CreateUserRequest struct {
-	CommunicationChannel  ChannelInput   `json:"communication_channel,omitempty,omitzero"`
-	EnableSisReactivation *bool          `json:"enable_sis_reactivation,omitempty"`
-	ForceValidations      *bool          `json:"force_validations,omitempty"`
-	Pseudonym             PseudonymInput `json:"pseudonym"`
-	User                  UserInput      `json:"user,omitempty,omitzero"`
+	// CommunicationChannel A communication channel (an e-mail address or an SMS number) to create.
+	CommunicationChannel  ChannelInput `json:"communication_channel,omitempty,omitzero"`
+	EnableSisReactivation *bool        `json:"enable_sis_reactivation,omitempty"`
+	ForceValidations      *bool        `json:"force_validations,omitempty"`
+
+	// Pseudonym The first login of a user to create: its unique id (the login name) and the SIS and integration ids.
+	Pseudonym PseudonymInput `json:"pseudonym"`
+
+	// User The profile fields of a user to create.
+	User UserInput `json:"user,omitempty,omitzero"`
 }
 
-// DropStatus defines model for DropStatus.
+// DropStatus What an enrolment missing from an SIS upload becomes when diffing or batch mode removes it.
 type DropStatus string
 
-// Enrollment defines model for Enrollment.
+// Enrollment One person's enrolment in a section of a course, in a role, with its state, dates and (for students) grades.
 type Enrollment struct {
-	AssociatedUserID               int64           `json:"associated_user_id,omitempty,omitzero"`
-	CourseID                       int64           `json:"course_id,omitempty,omitzero"`
-	CourseIntegrationID            string          `json:"course_integration_id,omitempty,omitzero"`
-	CourseSectionID                int64           `json:"course_section_id,omitempty,omitzero"`
-	CreatedAt                      time.Time       `json:"created_at,omitempty,omitzero"`
-	CurrentGradingPeriodID         int64           `json:"current_grading_period_id,omitempty,omitzero"`
-	CurrentGradingPeriodTitle      string          `json:"current_grading_period_title,omitempty,omitzero"`
-	EndAt                          time.Time       `json:"end_at,omitempty,omitzero"`
-	EnrollmentState                EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
-	Grades                         Grades          `json:"grades,omitempty,omitzero"`
-	HasGradingPeriods              bool            `json:"has_grading_periods,omitempty,omitzero"`
-	HTMLURL                        string          `json:"html_url,omitempty,omitzero"`
-	ID                             int64           `json:"id,omitempty,omitzero"`
-	LastActivityAt                 time.Time       `json:"last_activity_at,omitempty,omitzero"`
-	LastAttendedAt                 time.Time       `json:"last_attended_at,omitempty,omitzero"`
-	LimitPrivilegesToCourseSection bool            `json:"limit_privileges_to_course_section,omitempty,omitzero"`
-	OverrideGrade                  string          `json:"override_grade,omitempty,omitzero"`
-	OverrideScore                  float64         `json:"override_score,omitempty,omitzero"`
+	// AssociatedUserID For an observer, the student observed.
+	AssociatedUserID int64 `json:"associated_user_id,omitempty,omitzero"`
+
+	// CourseID The course's Canvas id.
+	CourseID int64 `json:"course_id,omitempty,omitzero"`
+
+	// CourseIntegrationID The course's integration id.
+	CourseIntegrationID string `json:"course_integration_id,omitempty,omitzero"`
+
+	// CourseSectionID The section's Canvas id.
+	CourseSectionID           int64     `json:"course_section_id,omitempty,omitzero"`
+	CreatedAt                 time.Time `json:"created_at,omitempty,omitzero"`
+	CurrentGradingPeriodID    int64     `json:"current_grading_period_id,omitempty,omitzero"`
+	CurrentGradingPeriodTitle string    `json:"current_grading_period_title,omitempty,omitzero"`
+
+	// EndAt When the enrolment ends, if it has its own dates.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
+
+	// EnrollmentState The state of an enrolment. current_and_invited, current_and_future and current_and_concluded are list filters only.
+	EnrollmentState EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
+
+	// Grades A student's grades and scores in a course. Scores are percentages; they are null before anything is graded.
+	Grades            Grades `json:"grades,omitempty,omitzero"`
+	HasGradingPeriods bool   `json:"has_grading_periods,omitempty,omitzero"`
+
+	// HTMLURL The person's page in the course.
+	HTMLURL string `json:"html_url,omitempty,omitzero"`
+
+	// ID The enrolment's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// LastActivityAt When the person was last active in the course.
+	LastActivityAt time.Time `json:"last_activity_at,omitempty,omitzero"`
+
+	// LastAttendedAt The last attendance date a teacher recorded.
+	LastAttendedAt time.Time `json:"last_attended_at,omitempty,omitzero"`
+
+	// LimitPrivilegesToCourseSection Whether the person sees and acts in their own section only.
+	LimitPrivilegesToCourseSection bool    `json:"limit_privileges_to_course_section,omitempty,omitzero"`
+	OverrideGrade                  string  `json:"override_grade,omitempty,omitzero"`
+	OverrideScore                  float64 `json:"override_score,omitempty,omitzero"`
 
 	// Role The role's name (a base type such as StudentEnrollment, or a custom role's name).
-	Role                             string         `json:"role,omitempty,omitzero"`
-	RoleID                           int64          `json:"role_id,omitempty,omitzero"`
-	RootAccountID                    int64          `json:"root_account_id,omitempty,omitzero"`
-	SectionIntegrationID             string         `json:"section_integration_id,omitempty,omitzero"`
-	SisAccountID                     string         `json:"sis_account_id,omitempty,omitzero"`
-	SisCourseID                      string         `json:"sis_course_id,omitempty,omitzero"`
-	SisImportID                      int64          `json:"sis_import_id,omitempty,omitzero"`
-	SisSectionID                     string         `json:"sis_section_id,omitempty,omitzero"`
-	SisUserID                        string         `json:"sis_user_id,omitempty,omitzero"`
-	StartAt                          time.Time      `json:"start_at,omitempty,omitzero"`
-	TotalActivityTime                int            `json:"total_activity_time,omitempty,omitzero"`
-	TotalsForAllGradingPeriodsOption bool           `json:"totals_for_all_grading_periods_option,omitempty,omitzero"`
-	Type                             EnrollmentType `json:"type,omitempty,omitzero"`
-	UnpostedCurrentGrade             string         `json:"unposted_current_grade,omitempty,omitzero"`
-	UnpostedCurrentScore             float64        `json:"unposted_current_score,omitempty,omitzero"`
-	UnpostedFinalGrade               string         `json:"unposted_final_grade,omitempty,omitzero"`
-	UnpostedFinalScore               float64        `json:"unposted_final_score,omitempty,omitzero"`
-	UpdatedAt                        time.Time      `json:"updated_at,omitempty,omitzero"`
-	User                             User           `json:"user,omitempty,omitzero"`
-	UserID                           int64          `json:"user_id,omitempty,omitzero"`
+	Role string `json:"role,omitempty,omitzero"`
+
+	// RoleID The role's id.
+	RoleID int64 `json:"role_id,omitempty,omitzero"`
+
+	// RootAccountID The root account of the course.
+	RootAccountID int64 `json:"root_account_id,omitempty,omitzero"`
+
+	// SectionIntegrationID The section's integration id.
+	SectionIntegrationID string `json:"section_integration_id,omitempty,omitzero"`
+
+	// SisAccountID The SIS id of the course's account.
+	SisAccountID string `json:"sis_account_id,omitempty,omitzero"`
+
+	// SisCourseID The course's SIS id.
+	SisCourseID string `json:"sis_course_id,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the enrolment; null when it was made through the API or by hand.
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// SisSectionID The section's SIS id.
+	SisSectionID string `json:"sis_section_id,omitempty,omitzero"`
+
+	// SisUserID The SIS id of the person's login.
+	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
+
+	// StartAt When the enrolment starts, if it has its own dates.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
+
+	// TotalActivityTime Seconds the person has been active in the course.
+	TotalActivityTime                int  `json:"total_activity_time,omitempty,omitzero"`
+	TotalsForAllGradingPeriodsOption bool `json:"totals_for_all_grading_periods_option,omitempty,omitzero"`
+
+	// Type The base type of an enrolment; every custom course role is built on one of them.
+	Type                 EnrollmentType `json:"type,omitempty,omitzero"`
+	UnpostedCurrentGrade string         `json:"unposted_current_grade,omitempty,omitzero"`
+	UnpostedCurrentScore float64        `json:"unposted_current_score,omitempty,omitzero"`
+	UnpostedFinalGrade   string         `json:"unposted_final_grade,omitempty,omitzero"`
+	UnpostedFinalScore   float64        `json:"unposted_final_score,omitempty,omitzero"`
+	UpdatedAt            time.Time      `json:"updated_at,omitempty,omitzero"`
+
+	// User A person in Canvas. The SIS id, login id and integration id shown are those of the person's first login.
+	User User `json:"user,omitempty,omitzero"`
+
+	// UserID The person's Canvas id.
+	UserID int64 `json:"user_id,omitempty,omitzero"`
 }
 
 // EnrollmentInclude Extra data a list of enrolments can carry.
 type EnrollmentInclude string
 
-// EnrollmentInput defines model for EnrollmentInput.
+// EnrollmentInput The fields of an enrolment to create. Without enrollment_state Canvas creates an invited enrolment, so package canvas always sends one.
 type EnrollmentInput struct {
 	AssociatedUserID int64 `json:"associated_user_id,omitempty,omitzero"`
 
 	// CourseSectionID The section in the course (ignored when enrolling through a section's path).
-	CourseSectionID                int64           `json:"course_section_id,omitempty,omitzero"`
-	EndAt                          time.Time       `json:"end_at,omitempty,omitzero"`
+	CourseSectionID int64     `json:"course_section_id,omitempty,omitzero"`
+	EndAt           time.Time `json:"end_at,omitempty,omitzero"`
+
+	// EnrollmentState The state of an enrolment. current_and_invited, current_and_future and current_and_concluded are list filters only.
 	EnrollmentState                EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
 	LimitPrivilegesToCourseSection *bool           `json:"limit_privileges_to_course_section,omitempty"`
 	Notify                         *bool           `json:"notify,omitempty"`
 
 	// RoleID A custom course role; its base type decides the enrolment type.
-	RoleID  int64          `json:"role_id,omitempty,omitzero"`
-	StartAt time.Time      `json:"start_at,omitempty,omitzero"`
-	Type    EnrollmentType `json:"type,omitempty,omitzero"`
+	RoleID  int64     `json:"role_id,omitempty,omitzero"`
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
+
+	// Type The base type of an enrolment; every custom course role is built on one of them.
+	Type EnrollmentType `json:"type,omitempty,omitzero"`
 
 	// UserID The user to enrol (an id or a SIS reference).
 	UserID string `json:"user_id"`
 }
 
-// EnrollmentRequest defines model for EnrollmentRequest.
+// EnrollmentRequest The body that creates an enrolment.
 type EnrollmentRequest struct {
+	// Enrollment The fields of an enrolment to create. Without enrollment_state Canvas creates an invited enrolment, so package canvas always sends one.
 	Enrollment EnrollmentInput `json:"enrollment"`
 }
 
-// EnrollmentState defines model for EnrollmentState.
+// EnrollmentState The state of an enrolment. current_and_invited, current_and_future and current_and_concluded are list filters only.
 type EnrollmentState string
 
-// EnrollmentTask defines model for EnrollmentTask.
+// EnrollmentTask How DELETE ends an enrolment: conclude keeps it as a past enrolment, delete removes it, inactivate and deactivate (the same) keep the person on the roster without access.
 type EnrollmentTask string
 
-// EnrollmentTerm defines model for EnrollmentTerm.
+// EnrollmentTerm An enrolment term (a semester or study period) that courses belong to.
 type EnrollmentTerm struct {
 	EndAt time.Time `json:"end_at,omitempty,omitzero"`
-	ID    int64     `json:"id,omitempty,omitzero"`
-	Name  string    `json:"name,omitempty,omitzero"`
+
+	// ID The term's Canvas id.
+	ID   int64  `json:"id,omitempty,omitzero"`
+	Name string `json:"name,omitempty,omitzero"`
 
 	// Overrides Dates that apply to one enrolment type instead of the term's, keyed by type (StudentEnrollment, TeacherEnrollment, TaEnrollment, DesignerEnrollment).
-	Overrides     map[string]TermDates `json:"overrides,omitempty,omitzero"`
-	SisImportID   int64                `json:"sis_import_id,omitempty,omitzero"`
-	SisTermID     string               `json:"sis_term_id,omitempty,omitzero"`
-	StartAt       time.Time            `json:"start_at,omitempty,omitzero"`
-	WorkflowState string               `json:"workflow_state,omitempty,omitzero"`
+	Overrides map[string]TermDates `json:"overrides,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the term.
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// SisTermID The term's SIS id.
+	SisTermID string    `json:"sis_term_id,omitempty,omitzero"`
+	StartAt   time.Time `json:"start_at,omitempty,omitzero"`
+
+	// WorkflowState active or deleted.
+	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
-// EnrollmentTermsList defines model for EnrollmentTermsList.
+// EnrollmentTermsList One page of enrolment terms, wrapped as Canvas sends them.
 type EnrollmentTermsList struct {
 	EnrollmentTerms []EnrollmentTerm `json:"enrollment_terms,omitempty,omitzero"`
 }
 
-// EnrollmentType defines model for EnrollmentType.
+// EnrollmentType The base type of an enrolment; every custom course role is built on one of them.
 type EnrollmentType string
 
 // ErrorBody The most common error shape; Canvas also sends errors as an object keyed by field (each with attribute, type and message), a single message, or "error".
@@ -1016,20 +1129,29 @@ type ErrorBody struct {
 	Status        string         `json:"status,omitempty,omitzero"`
 }
 
-// ErrorMessage defines model for ErrorMessage.
+// ErrorMessage One message of an error body, with the attribute and the kind of validation error where Canvas names them.
 type ErrorMessage struct {
 	Attribute string `json:"attribute,omitempty,omitzero"`
 	Message   string `json:"message,omitempty,omitzero"`
 	Type      string `json:"type,omitempty,omitzero"`
 }
 
-// Grades defines model for Grades.
+// Grades A student's grades and scores in a course. Scores are percentages; they are null before anything is graded.
 type Grades struct {
-	CurrentGrade          string  `json:"current_grade,omitempty,omitzero"`
-	CurrentPoints         float64 `json:"current_points,omitempty,omitzero"`
-	CurrentScore          float64 `json:"current_score,omitempty,omitzero"`
-	FinalGrade            string  `json:"final_grade,omitempty,omitzero"`
-	FinalScore            float64 `json:"final_score,omitempty,omitzero"`
+	// CurrentGrade The grade counting only graded work.
+	CurrentGrade  string  `json:"current_grade,omitempty,omitzero"`
+	CurrentPoints float64 `json:"current_points,omitempty,omitzero"`
+
+	// CurrentScore The score (percent) counting only graded work.
+	CurrentScore float64 `json:"current_score,omitempty,omitzero"`
+
+	// FinalGrade The grade counting ungraded work as zero.
+	FinalGrade string `json:"final_grade,omitempty,omitzero"`
+
+	// FinalScore The score (percent) counting ungraded work as zero.
+	FinalScore float64 `json:"final_score,omitempty,omitzero"`
+
+	// HTMLURL The student's grades page.
 	HTMLURL               string  `json:"html_url,omitempty,omitzero"`
 	UnpostedCurrentGrade  string  `json:"unposted_current_grade,omitempty,omitzero"`
 	UnpostedCurrentPoints float64 `json:"unposted_current_points,omitempty,omitzero"`
@@ -1038,61 +1160,90 @@ type Grades struct {
 	UnpostedFinalScore    float64 `json:"unposted_final_score,omitempty,omitzero"`
 }
 
-// Login defines model for Login.
+// Login One login (pseudonym) of a user: how the person signs in, and where the SIS and integration ids are kept.
 type Login struct {
-	AccountID                  int64      `json:"account_id,omitempty,omitzero"`
-	AuthenticationProviderID   int64      `json:"authentication_provider_id,omitempty,omitzero"`
-	AuthenticationProviderType string     `json:"authentication_provider_type,omitempty,omitzero"`
-	CreatedAt                  time.Time  `json:"created_at,omitempty,omitzero"`
-	DeclaredUserType           string     `json:"declared_user_type,omitempty,omitzero"`
-	ID                         int64      `json:"id,omitempty,omitzero"`
-	IntegrationID              string     `json:"integration_id,omitempty,omitzero"`
-	SisUserID                  string     `json:"sis_user_id,omitempty,omitzero"`
-	UniqueID                   string     `json:"unique_id,omitempty,omitzero"`
-	UserID                     int64      `json:"user_id,omitempty,omitzero"`
-	WorkflowState              LoginState `json:"workflow_state,omitempty,omitzero"`
+	// AccountID The root account the login belongs to.
+	AccountID int64 `json:"account_id,omitempty,omitzero"`
+
+	// AuthenticationProviderID The single sign-on provider the login signs in through; null for Canvas passwords.
+	AuthenticationProviderID   int64     `json:"authentication_provider_id,omitempty,omitzero"`
+	AuthenticationProviderType string    `json:"authentication_provider_type,omitempty,omitzero"`
+	CreatedAt                  time.Time `json:"created_at,omitempty,omitzero"`
+	DeclaredUserType           string    `json:"declared_user_type,omitempty,omitzero"`
+
+	// ID The login's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// SisUserID The SIS id the login carries.
+	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
+	UniqueID  string `json:"unique_id,omitempty,omitzero"`
+
+	// UserID The user the login belongs to.
+	UserID int64 `json:"user_id,omitempty,omitzero"`
+
+	// WorkflowState The state of a login; a suspended login cannot sign in.
+	WorkflowState LoginState `json:"workflow_state,omitempty,omitzero"`
 }
 
-// LoginInput defines model for LoginInput.
+// LoginInput The fields of a login to create or change; fields left empty are not changed.
 type LoginInput struct {
-	AuthenticationProviderID string     `json:"authentication_provider_id,omitempty,omitzero"`
-	DeclaredUserType         string     `json:"declared_user_type,omitempty,omitzero"`
-	IntegrationID            string     `json:"integration_id,omitempty,omitzero"`
-	Password                 string     `json:"password,omitempty,omitzero"`
-	SisUserID                string     `json:"sis_user_id,omitempty,omitzero"`
-	UniqueID                 string     `json:"unique_id,omitempty,omitzero"`
-	WorkflowState            LoginState `json:"workflow_state,omitempty,omitzero"`
+	AuthenticationProviderID string `json:"authentication_provider_id,omitempty,omitzero"`
+	DeclaredUserType         string `json:"declared_user_type,omitempty,omitzero"`
+	IntegrationID            string `json:"integration_id,omitempty,omitzero"`
+	Password                 string `json:"password,omitempty,omitzero"`
+	SisUserID                string `json:"sis_user_id,omitempty,omitzero"`
+	UniqueID                 string `json:"unique_id,omitempty,omitzero"`
+
+	// WorkflowState The state of a login; a suspended login cannot sign in.
+	WorkflowState LoginState `json:"workflow_state,omitempty,omitzero"`
 }
 
-// LoginOwner defines model for LoginOwner.
+// LoginOwner The user a new login belongs to.
 type LoginOwner struct {
 	// ID The user the login is added to (an id or a SIS reference).
 	ID string `json:"id"`
 }
 
-// LoginState defines model for LoginState.
+// LoginState The state of a login; a suspended login cannot sign in.
 type LoginState string
 
-// Progress defines model for Progress.
+// Progress The progress of an asynchronous job, such as an SIS import.
 type Progress struct {
-	Completion    float64                `json:"completion,omitempty,omitzero"`
-	ContextID     int64                  `json:"context_id,omitempty,omitzero"`
-	ContextType   string                 `json:"context_type,omitempty,omitzero"`
-	CreatedAt     time.Time              `json:"created_at,omitempty,omitzero"`
-	ID            int64                  `json:"id,omitempty,omitzero"`
-	Message       string                 `json:"message,omitempty,omitzero"`
-	Results       map[string]interface{} `json:"results,omitempty,omitzero"`
-	Tag           string                 `json:"tag,omitempty,omitzero"`
-	UpdatedAt     time.Time              `json:"updated_at,omitempty,omitzero"`
-	URL           string                 `json:"url,omitempty,omitzero"`
-	UserID        int64                  `json:"user_id,omitempty,omitzero"`
-	WorkflowState ProgressState          `json:"workflow_state,omitempty,omitzero"`
+	Completion float64 `json:"completion,omitempty,omitzero"`
+
+	// ContextID The object the job works on.
+	ContextID int64 `json:"context_id,omitempty,omitzero"`
+
+	// ContextType The kind of object the job works on (Account, Course, ...).
+	ContextType string    `json:"context_type,omitempty,omitzero"`
+	CreatedAt   time.Time `json:"created_at,omitempty,omitzero"`
+
+	// ID The job's id.
+	ID      int64  `json:"id,omitempty,omitzero"`
+	Message string `json:"message,omitempty,omitzero"`
+
+	// Results What the job produced, when finished.
+	Results map[string]interface{} `json:"results,omitempty,omitzero"`
+
+	// Tag The kind of job (sis_import, ...).
+	Tag       string    `json:"tag,omitempty,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitempty,omitzero"`
+
+	// URL Where to poll the job.
+	URL    string `json:"url,omitempty,omitzero"`
+	UserID int64  `json:"user_id,omitempty,omitzero"`
+
+	// WorkflowState The state of an asynchronous job.
+	WorkflowState ProgressState `json:"workflow_state,omitempty,omitzero"`
 }
 
-// ProgressState defines model for ProgressState.
+// ProgressState The state of an asynchronous job.
 type ProgressState string
 
-// PseudonymInput defines model for PseudonymInput.
+// PseudonymInput The first login of a user to create: its unique id (the login name) and the SIS and integration ids.
 type PseudonymInput struct {
 	AuthenticationProviderID string `json:"authentication_provider_id,omitempty,omitzero"`
 	ForceSelfRegistration    *bool  `json:"force_self_registration,omitempty"`
@@ -1105,8 +1256,9 @@ type PseudonymInput struct {
 	UniqueID string `json:"unique_id"`
 }
 
-// Role defines model for Role.
+// Role A role of an account: a base enrolment type, an account-level (admin) role, or a custom course role built on a base type. Custom role ids differ between Canvas instances.
 type Role struct {
+	// Account The account a role is defined in.
 	Account RoleAccount `json:"account,omitempty,omitzero"`
 
 	// BaseRoleType The enrolment type the role is built on (StudentEnrollment, ...) or AccountMembership.
@@ -1124,7 +1276,7 @@ type Role struct {
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
-// RoleAccount defines model for RoleAccount.
+// RoleAccount The account a role is defined in.
 type RoleAccount struct {
 	ID              int64  `json:"id,omitempty,omitzero"`
 	Name            string `json:"name,omitempty,omitzero"`
@@ -1133,7 +1285,7 @@ type RoleAccount struct {
 	SisAccountID    string `json:"sis_account_id,omitempty,omitzero"`
 }
 
-// RolePermission defines model for RolePermission.
+// RolePermission Whether a role has one permission, and how that was decided.
 type RolePermission struct {
 	AppliesToDescendants bool `json:"applies_to_descendants,omitempty,omitzero"`
 	AppliesToSelf        bool `json:"applies_to_self,omitempty,omitzero"`
@@ -1144,26 +1296,39 @@ type RolePermission struct {
 	Readonly             bool `json:"readonly,omitempty,omitzero"`
 }
 
-// Section defines model for Section.
+// Section A section of a course: a group of its enrolments (a class, a seminar group); it can be cross-listed into another course.
 type Section struct {
-	CourseID      int64     `json:"course_id,omitempty,omitzero"`
-	CreatedAt     time.Time `json:"created_at,omitempty,omitzero"`
-	EndAt         time.Time `json:"end_at,omitempty,omitzero"`
-	ID            int64     `json:"id,omitempty,omitzero"`
-	IntegrationID string    `json:"integration_id,omitempty,omitzero"`
-	Name          string    `json:"name,omitempty,omitzero"`
+	// CourseID The course the section is in now (after cross-listing, the course it moved to).
+	CourseID  int64     `json:"course_id,omitempty,omitzero"`
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+	EndAt     time.Time `json:"end_at,omitempty,omitzero"`
+
+	// ID The section's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+	Name          string `json:"name,omitempty,omitzero"`
 
 	// NonxlistCourseID The course the section was cross-listed from; null when it is not cross-listed.
-	NonxlistCourseID                  int64     `json:"nonxlist_course_id,omitempty,omitzero"`
-	RestrictEnrollmentsToSectionDates bool      `json:"restrict_enrollments_to_section_dates,omitempty,omitzero"`
-	SisCourseID                       string    `json:"sis_course_id,omitempty,omitzero"`
-	SisImportID                       int64     `json:"sis_import_id,omitempty,omitzero"`
-	SisSectionID                      string    `json:"sis_section_id,omitempty,omitzero"`
-	StartAt                           time.Time `json:"start_at,omitempty,omitzero"`
-	TotalStudents                     int       `json:"total_students,omitempty,omitzero"`
+	NonxlistCourseID int64 `json:"nonxlist_course_id,omitempty,omitzero"`
+
+	// RestrictEnrollmentsToSectionDates Whether the section's own dates limit its enrolments.
+	RestrictEnrollmentsToSectionDates bool   `json:"restrict_enrollments_to_section_dates,omitempty,omitzero"`
+	SisCourseID                       string `json:"sis_course_id,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the section.
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// SisSectionID The section's SIS id.
+	SisSectionID string    `json:"sis_section_id,omitempty,omitzero"`
+	StartAt      time.Time `json:"start_at,omitempty,omitzero"`
+
+	// TotalStudents How many students are enrolled (with include[]=total_students).
+	TotalStudents int `json:"total_students,omitempty,omitzero"`
 }
 
-// SectionInput defines model for SectionInput.
+// SectionInput The fields of a section to create or change; fields left empty are not changed.
 type SectionInput struct {
 	EndAt                             time.Time `json:"end_at,omitempty,omitzero"`
 	IntegrationID                     string    `json:"integration_id,omitempty,omitzero"`
@@ -1173,13 +1338,14 @@ type SectionInput struct {
 	StartAt                           time.Time `json:"start_at,omitempty,omitzero"`
 }
 
-// SectionRequest defines model for SectionRequest.
+// SectionRequest The body that creates or changes a section.
 type SectionRequest struct {
+	// CourseSection The fields of a section to create or change; fields left empty are not changed.
 	CourseSection         SectionInput `json:"course_section"`
 	EnableSisReactivation *bool        `json:"enable_sis_reactivation,omitempty"`
 }
 
-// SisAttachment defines model for SisAttachment.
+// SisAttachment A file of an SIS import: an uploaded CSV or zip, or the file of errors Canvas wrote.
 type SisAttachment struct {
 	ContentType string `json:"content-type,omitempty,omitzero"`
 	DisplayName string `json:"display_name,omitempty,omitzero"`
@@ -1189,25 +1355,39 @@ type SisAttachment struct {
 	URL         string `json:"url,omitempty,omitzero"`
 }
 
-// SisImport defines model for SisImport.
+// SisImport An SIS import: its options, how far Canvas has got, and the counts, statistics, warnings and errors of what it did.
 type SisImport struct {
-	AddSisStickiness         bool            `json:"add_sis_stickiness,omitempty,omitzero"`
-	BatchMode                bool            `json:"batch_mode,omitempty,omitzero"`
-	BatchModeTermID          string          `json:"batch_mode_term_id,omitempty,omitzero"`
-	ChangeThreshold          int             `json:"change_threshold,omitempty,omitzero"`
-	ClearSisStickiness       bool            `json:"clear_sis_stickiness,omitempty,omitzero"`
-	CreatedAt                time.Time       `json:"created_at,omitempty,omitzero"`
-	CsvAttachments           []SisAttachment `json:"csv_attachments,omitempty,omitzero"`
-	Data                     SisImportData   `json:"data,omitempty,omitzero"`
-	DiffedAgainstImportID    int64           `json:"diffed_against_import_id,omitempty,omitzero"`
-	DiffingDataSetIdentifier string          `json:"diffing_data_set_identifier,omitempty,omitzero"`
-	DiffingRemaster          bool            `json:"diffing_remaster,omitempty,omitzero"`
-	DiffingThresholdExceeded bool            `json:"diffing_threshold_exceeded,omitempty,omitzero"`
-	EndedAt                  time.Time       `json:"ended_at,omitempty,omitzero"`
-	ErrorsAttachment         SisAttachment   `json:"errors_attachment,omitempty,omitzero"`
-	ID                       int64           `json:"id,omitempty,omitzero"`
-	MultiTermBatchMode       bool            `json:"multi_term_batch_mode,omitempty,omitzero"`
-	OverrideSisStickiness    bool            `json:"override_sis_stickiness,omitempty,omitzero"`
+	AddSisStickiness bool   `json:"add_sis_stickiness,omitempty,omitzero"`
+	BatchMode        bool   `json:"batch_mode,omitempty,omitzero"`
+	BatchModeTermID  string `json:"batch_mode_term_id,omitempty,omitzero"`
+
+	// ChangeThreshold The percentage of changes above which deletions are skipped.
+	ChangeThreshold    int             `json:"change_threshold,omitempty,omitzero"`
+	ClearSisStickiness bool            `json:"clear_sis_stickiness,omitempty,omitzero"`
+	CreatedAt          time.Time       `json:"created_at,omitempty,omitzero"`
+	CsvAttachments     []SisAttachment `json:"csv_attachments,omitempty,omitzero"`
+
+	// Data What an SIS import contained.
+	Data SisImportData `json:"data,omitempty,omitzero"`
+
+	// DiffedAgainstImportID The earlier import of the data set this one was compared with.
+	DiffedAgainstImportID int64 `json:"diffed_against_import_id,omitempty,omitzero"`
+
+	// DiffingDataSetIdentifier The data set the import was diffed in.
+	DiffingDataSetIdentifier string `json:"diffing_data_set_identifier,omitempty,omitzero"`
+	DiffingRemaster          bool   `json:"diffing_remaster,omitempty,omitzero"`
+
+	// DiffingThresholdExceeded Whether more changed than change_threshold allows, so the import was applied in full instead of as a difference.
+	DiffingThresholdExceeded bool      `json:"diffing_threshold_exceeded,omitempty,omitzero"`
+	EndedAt                  time.Time `json:"ended_at,omitempty,omitzero"`
+
+	// ErrorsAttachment A file of an SIS import: an uploaded CSV or zip, or the file of errors Canvas wrote.
+	ErrorsAttachment SisAttachment `json:"errors_attachment,omitempty,omitzero"`
+
+	// ID The import's Canvas id.
+	ID                    int64 `json:"id,omitempty,omitzero"`
+	MultiTermBatchMode    bool  `json:"multi_term_batch_mode,omitempty,omitzero"`
+	OverrideSisStickiness bool  `json:"override_sis_stickiness,omitempty,omitzero"`
 
 	// ProcessingErrors Pairs of file name and message.
 	ProcessingErrors [][]string `json:"processing_errors,omitempty,omitzero"`
@@ -1216,14 +1396,18 @@ type SisImport struct {
 	ProcessingWarnings [][]string `json:"processing_warnings,omitempty,omitzero"`
 
 	// Progress Percentage done.
-	Progress      int                 `json:"progress,omitempty,omitzero"`
-	SkipDeletes   bool                `json:"skip_deletes,omitempty,omitzero"`
-	Statistics    SisImportStatistics `json:"statistics,omitempty,omitzero"`
-	UpdatedAt     time.Time           `json:"updated_at,omitempty,omitzero"`
-	WorkflowState SisImportState      `json:"workflow_state,omitempty,omitzero"`
+	Progress    int  `json:"progress,omitempty,omitzero"`
+	SkipDeletes bool `json:"skip_deletes,omitempty,omitzero"`
+
+	// Statistics What an SIS import did, by kind of object.
+	Statistics SisImportStatistics `json:"statistics,omitempty,omitzero"`
+	UpdatedAt  time.Time           `json:"updated_at,omitempty,omitzero"`
+
+	// WorkflowState The state of an SIS import; imported, imported_with_messages, failed, failed_with_messages, aborted, restored and partially_restored are final.
+	WorkflowState SisImportState `json:"workflow_state,omitempty,omitzero"`
 }
 
-// SisImportCounts defines model for SisImportCounts.
+// SisImportCounts How many rows of each kind an SIS import processed, and how many warnings and errors it had.
 type SisImportCounts struct {
 	AbstractCourses         int `json:"abstract_courses,omitempty,omitzero"`
 	Accounts                int `json:"accounts,omitempty,omitzero"`
@@ -1243,22 +1427,23 @@ type SisImportCounts struct {
 	Xlists                  int `json:"xlists,omitempty,omitzero"`
 }
 
-// SisImportData defines model for SisImportData.
+// SisImportData What an SIS import contained.
 type SisImportData struct {
+	// Counts How many rows of each kind an SIS import processed, and how many warnings and errors it had.
 	Counts          SisImportCounts `json:"counts,omitempty,omitzero"`
 	ImportType      string          `json:"import_type,omitempty,omitzero"`
 	SuppliedBatches []string        `json:"supplied_batches,omitempty,omitzero"`
 }
 
-// SisImportList defines model for SisImportList.
+// SisImportList One page of SIS imports, wrapped as Canvas sends them.
 type SisImportList struct {
 	SisImports []SisImport `json:"sis_imports,omitempty,omitzero"`
 }
 
-// SisImportState defines model for SisImportState.
+// SisImportState The state of an SIS import; imported, imported_with_messages, failed, failed_with_messages, aborted, restored and partially_restored are final.
 type SisImportState string
 
-// SisImportStatistic defines model for SisImportStatistic.
+// SisImportStatistic How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
 type SisImportStatistic struct {
 	Concluded   int `json:"concluded,omitempty,omitzero"`
 	Created     int `json:"created,omitempty,omitzero"`
@@ -1267,26 +1452,41 @@ type SisImportStatistic struct {
 	Restored    int `json:"restored,omitempty,omitzero"`
 }
 
-// SisImportStatistics defines model for SisImportStatistics.
+// SisImportStatistics What an SIS import did, by kind of object.
 type SisImportStatistics struct {
-	AbstractCourse       SisImportStatistic `json:"AbstractCourse,omitempty,omitzero"`
-	Account              SisImportStatistic `json:"Account,omitempty,omitzero"`
+	// AbstractCourse How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	AbstractCourse SisImportStatistic `json:"AbstractCourse,omitempty,omitzero"`
+
+	// Account How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	Account SisImportStatistic `json:"Account,omitempty,omitzero"`
+
+	// CommunicationChannel How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
 	CommunicationChannel SisImportStatistic `json:"CommunicationChannel,omitempty,omitzero"`
-	Course               SisImportStatistic `json:"Course,omitempty,omitzero"`
-	CourseSection        SisImportStatistic `json:"CourseSection,omitempty,omitzero"`
-	Enrollment           SisImportStatistic `json:"Enrollment,omitempty,omitzero"`
-	EnrollmentTerm       SisImportStatistic `json:"EnrollmentTerm,omitempty,omitzero"`
-	Pseudonym            SisImportStatistic `json:"Pseudonym,omitempty,omitzero"`
-	TotalStateChanges    int                `json:"total_state_changes,omitempty,omitzero"`
+
+	// Course How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	Course SisImportStatistic `json:"Course,omitempty,omitzero"`
+
+	// CourseSection How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	CourseSection SisImportStatistic `json:"CourseSection,omitempty,omitzero"`
+
+	// Enrollment How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	Enrollment SisImportStatistic `json:"Enrollment,omitempty,omitzero"`
+
+	// EnrollmentTerm How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	EnrollmentTerm SisImportStatistic `json:"EnrollmentTerm,omitempty,omitzero"`
+
+	// Pseudonym How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
+	Pseudonym         SisImportStatistic `json:"Pseudonym,omitempty,omitzero"`
+	TotalStateChanges int                `json:"total_state_changes,omitempty,omitzero"`
 }
 
-// TermDates defines model for TermDates.
+// TermDates The start and end of a term for one enrolment type (a term override).
 type TermDates struct {
 	EndAt   time.Time `json:"end_at,omitempty,omitzero"`
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
-// TermInput defines model for TermInput.
+// TermInput The fields of a term to create or change; fields left empty are not changed.
 type TermInput struct {
 	EndAt     time.Time            `json:"end_at,omitempty,omitzero"`
 	Name      string               `json:"name,omitempty,omitzero"`
@@ -1295,55 +1495,79 @@ type TermInput struct {
 	StartAt   time.Time            `json:"start_at,omitempty,omitzero"`
 }
 
-// TermRequest defines model for TermRequest.
+// TermRequest The body that creates or changes a term.
 type TermRequest struct {
+	// EnrollmentTerm The fields of a term to create or change; fields left empty are not changed.
 	EnrollmentTerm TermInput `json:"enrollment_term"`
 }
 
-// UpdateCourseRequest defines model for UpdateCourseRequest.
+// UpdateCourseRequest The body that changes a course.
 type UpdateCourseRequest struct {
+	// Course The fields of a course to create or change; fields left empty are not changed.
 	Course CourseInput `json:"course"`
 	Offer  *bool       `json:"offer,omitempty"`
 }
 
-// UpdateLoginRequest defines model for UpdateLoginRequest.
+// UpdateLoginRequest The body that changes a login.
 type UpdateLoginRequest struct {
+	// Login The fields of a login to create or change; fields left empty are not changed.
 	Login LoginInput `json:"login"`
 }
 
-// UpdateUserRequest defines model for UpdateUserRequest.
+// UpdateUserRequest The body that changes a user.
 type UpdateUserRequest struct {
+	// User The fields of a user to change; fields left empty are not changed. event suspends or unsuspends all of the user's logins.
 	User UserUpdate `json:"user"`
 }
 
-// User defines model for User.
+// User A person in Canvas. The SIS id, login id and integration id shown are those of the person's first login.
 type User struct {
-	AvatarState   string    `json:"avatar_state,omitempty,omitzero"`
-	AvatarURL     string    `json:"avatar_url,omitempty,omitzero"`
-	Bio           string    `json:"bio,omitempty,omitzero"`
-	CreatedAt     time.Time `json:"created_at,omitempty,omitzero"`
-	Email         string    `json:"email,omitempty,omitzero"`
-	FirstName     string    `json:"first_name,omitempty,omitzero"`
-	ID            int64     `json:"id,omitempty,omitzero"`
-	IntegrationID string    `json:"integration_id,omitempty,omitzero"`
-	LastLogin     time.Time `json:"last_login,omitempty,omitzero"`
-	LastName      string    `json:"last_name,omitempty,omitzero"`
-	Locale        string    `json:"locale,omitempty,omitzero"`
-	LoginID       string    `json:"login_id,omitempty,omitzero"`
-	Name          string    `json:"name,omitempty,omitzero"`
-	RootAccount   string    `json:"root_account,omitempty,omitzero"`
-	ShortName     string    `json:"short_name,omitempty,omitzero"`
-	SisImportID   int64     `json:"sis_import_id,omitempty,omitzero"`
-	SisUserID     string    `json:"sis_user_id,omitempty,omitzero"`
-	SortableName  string    `json:"sortable_name,omitempty,omitzero"`
-	TimeZone      string    `json:"time_zone,omitempty,omitzero"`
-	UUID          string    `json:"uuid,omitempty,omitzero"`
+	AvatarState string    `json:"avatar_state,omitempty,omitzero"`
+	AvatarURL   string    `json:"avatar_url,omitempty,omitzero"`
+	Bio         string    `json:"bio,omitempty,omitzero"`
+	CreatedAt   time.Time `json:"created_at,omitempty,omitzero"`
+
+	// Email The primary e-mail address, when the token may see it.
+	Email     string `json:"email,omitempty,omitzero"`
+	FirstName string `json:"first_name,omitempty,omitzero"`
+
+	// ID The user's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IntegrationID The integration id of the user's first login.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// LastLogin When the user last signed in (with include[]=last_login).
+	LastLogin time.Time `json:"last_login,omitempty,omitzero"`
+	LastName  string    `json:"last_name,omitempty,omitzero"`
+	Locale    string    `json:"locale,omitempty,omitzero"`
+
+	// LoginID The unique id (login name) of the user's first login.
+	LoginID string `json:"login_id,omitempty,omitzero"`
+
+	// Name The full name people see.
+	Name        string `json:"name,omitempty,omitzero"`
+	RootAccount string `json:"root_account,omitempty,omitzero"`
+
+	// ShortName The name shown in discussions and conversations.
+	ShortName string `json:"short_name,omitempty,omitzero"`
+
+	// SisImportID The SIS import that last changed the user.
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// SisUserID The SIS id of the user's first login; shown to admins.
+	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
+
+	// SortableName The name for sorting, usually "Family, Given".
+	SortableName string `json:"sortable_name,omitempty,omitzero"`
+	TimeZone     string `json:"time_zone,omitempty,omitzero"`
+	UUID         string `json:"uuid,omitempty,omitzero"`
 }
 
-// UserEvent defines model for UserEvent.
+// UserEvent What to do with all of a user's logins: suspend or unsuspend them.
 type UserEvent string
 
-// UserInput defines model for UserInput.
+// UserInput The profile fields of a user to create.
 type UserInput struct {
 	Locale           string `json:"locale,omitempty,omitzero"`
 	Name             string `json:"name,omitempty,omitzero"`
@@ -1354,10 +1578,12 @@ type UserInput struct {
 	TimeZone         string `json:"time_zone,omitempty,omitzero"`
 }
 
-// UserUpdate defines model for UserUpdate.
+// UserUpdate The fields of a user to change; fields left empty are not changed. event suspends or unsuspends all of the user's logins.
 type UserUpdate struct {
-	Bio          string    `json:"bio,omitempty,omitzero"`
-	Email        string    `json:"email,omitempty,omitzero"`
+	Bio   string `json:"bio,omitempty,omitzero"`
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Event What to do with all of a user's logins: suspend or unsuspend them.
 	Event        UserEvent `json:"event,omitempty,omitzero"`
 	Locale       string    `json:"locale,omitempty,omitzero"`
 	Name         string    `json:"name,omitempty,omitzero"`
