@@ -1,0 +1,174 @@
+package ladokcanvas
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/edusync/edusync/canvas"
+)
+
+// roleID returns the Canvas role id of a managed role; 0 means Canvas's standard student
+// role (UseAdmitted off).
+func (a *Adapter) roleID(role roleKind) int64 {
+	if role == roleAdmitted {
+		return a.roles.admitted
+	}
+	return a.roles.registered
+}
+
+// roleOf tells which managed role a Canvas enrolment has, if any.
+func (a *Adapter) roleOf(e *canvas.Enrollment) (roleKind, bool) {
+	switch {
+	case a.roles.admitted != 0 && e.RoleID == a.roles.admitted:
+		return roleAdmitted, true
+	case a.roles.registered != 0 && e.RoleID == a.roles.registered:
+		return roleRegistered, true
+	case a.roles.registered == 0 && e.Type == canvas.EnrollmentTypeStudent && (e.Role == "" || e.Role == string(canvas.EnrollmentTypeStudent)):
+		return roleRegistered, true
+	}
+	return 0, false
+}
+
+// kindOf returns what the adapter knows uid to be, or def.
+func (a *Adapter) kindOf(uid, def string) string {
+	if r, ok := a.m.offering(uid); ok && r.Kind != "" {
+		return r.Kind
+	}
+	return def
+}
+
+// register adds the student to the offering's course as registered; with UseAdmitted (and
+// unless EarlyAccessDisablePurge) the admitted enrolment the registration replaces is removed.
+func (a *Adapter) register(ctx context.Context, uid, off, kind string) error {
+	r, err := a.prepare(ctx, uid, off, kind)
+	if err != nil {
+		return err
+	}
+	if err := a.enrollIn(ctx, uid, r, roleRegistered); err != nil {
+		return err
+	}
+	if a.cfg.UseAdmitted && !a.cfg.EarlyAccessDisablePurge {
+		return a.unenrollIn(ctx, uid, r, roleAdmitted)
+	}
+	return nil
+}
+
+// admit gives an admitted student early access: the admitted role, in courses with early
+// access on.
+func (a *Adapter) admit(ctx context.Context, uid, off string) error {
+	r, err := a.prepare(ctx, uid, off, kindCourse)
+	if err != nil {
+		return err
+	}
+	if !a.cfg.UseAdmitted || !a.m.isEarlyAccess(r.Course) {
+		a.stats.ignored.Add(1)
+		return nil
+	}
+	return a.enrollIn(ctx, uid, r, roleAdmitted)
+}
+
+// remove takes the student out of the offering's section: both managed roles.
+func (a *Adapter) remove(ctx context.Context, uid, off, kind string) error {
+	r, err := a.prepare(ctx, uid, off, kind)
+	if err != nil {
+		return err
+	}
+	return a.unenrollIn(ctx, uid, r, roleRegistered, roleAdmitted)
+}
+
+// prepare ensures that student and offering exist in Canvas, as every study-participation
+// event does first.
+func (a *Adapter) prepare(ctx context.Context, uid, off, kind string) (offeringRecord, error) {
+	if _, err := a.ensureUser(ctx, uid, nil); err != nil {
+		return offeringRecord{}, err
+	}
+	return a.ensureOffering(ctx, off, a.kindOf(off, kind))
+}
+
+// enrollIn enrols the student in the offering's section with role: active, or inactive while
+// a suspension is in force.
+func (a *Adapter) enrollIn(ctx context.Context, uid string, r offeringRecord, role roleKind) error {
+	state := canvas.EnrollmentStateActive
+	suspended := false
+	if a.cfg.UseRestrictions && a.m.hasSuspension(uid) {
+		rec, err := a.reconcileSuspension(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if rec.Phase == phaseApplying || rec.Phase == phaseApplied {
+			state, suspended = canvas.EnrollmentStateInactive, true
+		}
+	}
+	key := enrKey{user: uid, section: r.UID, role: role}
+	if v, ok := a.k.enrollment(key); ok && v.state == state {
+		return nil
+	}
+	ne := canvas.NewEnrollment{User: canvas.SISUser(uid), State: state}
+	if id := a.roleID(role); id != 0 {
+		ne.RoleID = id
+	} else {
+		ne.Type = canvas.EnrollmentTypeStudent
+	}
+	e, err := a.canvas.EnrollInSection(ctx, canvas.SISSection(r.UID), ne)
+	if err != nil {
+		return err
+	}
+	a.k.setEnrollment(key, enrVal{id: e.ID, course: e.CourseID, state: state})
+	a.log.Debug("ladokcanvas: enrolled", "student", uid, "offering", r.UID, "role", role.String(), "state", string(state))
+	if suspended {
+		return a.noteDeactivated(ctx, uid, enrollmentID{Course: e.CourseID, Enrollment: e.ID})
+	}
+	return nil
+}
+
+// unenrollIn deletes the student's enrolments with the given roles in the offering's section.
+func (a *Adapter) unenrollIn(ctx context.Context, uid string, r offeringRecord, roles ...roleKind) error {
+	var unknown []roleKind
+	u, _ := a.k.user(uid)
+	for _, role := range roles {
+		key := enrKey{user: uid, section: r.UID, role: role}
+		v, ok := a.k.enrollment(key)
+		if !ok {
+			if !u.fresh { // a user this process created has no enrolments it does not know
+				unknown = append(unknown, role)
+			}
+			continue
+		}
+		if err := a.deleteEnrollment(ctx, v.course, v.id); err != nil {
+			return err
+		}
+		a.k.dropEnrollment(key)
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	for e, err := range a.canvas.ListSectionEnrollments(ctx, canvas.SISSection(r.UID), &canvas.ListSectionEnrollmentsParams{UserID: canvas.SISUser(uid).String()}) {
+		if err != nil {
+			if isStatus(err, http.StatusNotFound) {
+				return nil
+			}
+			return err
+		}
+		role, ok := a.roleOf(&e)
+		if !ok || e.EnrollmentState == canvas.EnrollmentStateCompleted || e.EnrollmentState == canvas.EnrollmentStateDeleted {
+			continue
+		}
+		for _, want := range unknown {
+			if role == want {
+				if err := a.deleteEnrollment(ctx, e.CourseID, e.ID); err != nil {
+					return err
+				}
+				a.k.dropEnrollment(enrKey{user: uid, section: r.UID, role: role})
+			}
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) deleteEnrollment(ctx context.Context, course, id int64) error {
+	_, err := a.canvas.DeleteEnrollment(ctx, canvas.ID(course), id)
+	if err != nil && !isStatus(err, http.StatusNotFound) {
+		return err
+	}
+	return nil
+}

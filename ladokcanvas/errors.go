@@ -1,0 +1,143 @@
+package ladokcanvas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/edusync/edusync/canvas"
+	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/store"
+)
+
+// PermanentError is an event that cannot be applied however often it is tried: Ladok does not
+// know the student or offering it names, Canvas refuses the change as invalid, or the event
+// itself is broken. The adapter parks such events in the store's dead letters (DeadLetters)
+// and goes on with the feed.
+type PermanentError struct {
+	Err error
+}
+
+// Error describes the cause; personal numbers are masked.
+func (e *PermanentError) Error() string {
+	return "ladokcanvas: cannot be applied: " + redact.PersonalNumbers(e.Err.Error())
+}
+
+// Unwrap returns the cause.
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+func permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *PermanentError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &PermanentError{Err: err}
+}
+
+// isPermanent tells the failures to dead-letter from those to retry. Answers that another try
+// may change (server errors, throttling, lost connections, timeouts) and those that mean the
+// integration itself is broken (authentication, permissions: every event would fail and none
+// must be parked) are retried; other refusals (400, 404, 409, 422) and undecodable answers are
+// permanent.
+func isPermanent(err error) bool {
+	var pe *PermanentError
+	if errors.As(err, &pe) {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ae *httpx.APIError
+	if errors.As(err, &ae) {
+		if ae.RateLimited {
+			return false
+		}
+		switch ae.StatusCode {
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusGone:
+			return true
+		}
+		return false
+	}
+	var ce *canvas.DecodeError
+	return errors.As(err, &ce)
+}
+
+// isStatus reports whether err is an API answer with status code.
+func isStatus(err error, code int) bool {
+	var ae *httpx.APIError
+	return errors.As(err, &ae) && ae.StatusCode == code
+}
+
+// isTaken recognises Canvas's answer to a create whose SIS id (or login) is already in use.
+func isTaken(err error) bool {
+	var ae *httpx.APIError
+	if !errors.As(err, &ae) || (ae.StatusCode != http.StatusBadRequest && ae.StatusCode != http.StatusConflict) {
+		return false
+	}
+	s := strings.ToLower(ae.Code + " " + ae.Message)
+	return strings.Contains(s, "taken") || strings.Contains(s, "in use") || ae.StatusCode == http.StatusConflict
+}
+
+// deadInfo identifies a dead-lettered event without its personal data.
+type deadInfo struct {
+	Entry    string
+	Handelse string
+	Event    string
+}
+
+// DeadLetter is an event the adapter could not apply and parked.
+type DeadLetter struct {
+	// Item is the store item: "event/" plus the event's HandelseUID (or entry id).
+	Item string
+	// Reason is the error, with personal numbers masked.
+	Reason string
+	store.Attempt
+}
+
+// deadLetter parks an event that failed for good, so the feed goes on without it.
+func (a *Adapter) deadLetter(ctx context.Context, info deadInfo, cause error) error {
+	id := info.Handelse
+	if id == "" {
+		id = info.Entry
+	}
+	if id == "" {
+		id = "unknown"
+	}
+	item := keyDead + id
+	msg := fmt.Errorf("%s (entry %s): %w", info.Event, info.Entry, cause)
+	err := a.update(ctx, func(tx store.Tx) error {
+		_, err := tx.RecordAttempt(store.Failure{Item: item, Err: msg, Permanent: true})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a.stats.dead.Add(1)
+	a.log.Warn("ladokcanvas: event dead-lettered", "event", info.Event, "entry", info.Entry, "handelse", info.Handelse,
+		"error", redact.PersonalNumbers(cause.Error()))
+	return nil
+}
+
+// DeadLetters lists the events the adapter parked because they could not be applied, in the
+// order they were parked. ReplayCourse re-derives a course's enrolments from Ladok once the
+// cause is fixed.
+func (a *Adapter) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := a.st.View(ctx, a.scope, func(tx store.Tx) error {
+		ds, err := tx.DeadLetters(keyDead)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			out = append(out, DeadLetter{Item: d.Item, Reason: d.LastError, Attempt: d})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,261 @@
+package ladokcanvas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/edusync/edusync/canvas"
+	"github.com/edusync/edusync/internal/idnum"
+	"github.com/edusync/edusync/ladok"
+)
+
+// studentData is what a Canvas user is made from. It holds a personal number, so it is never
+// logged.
+type studentData struct {
+	uid, given, family, pnr string
+	email                   string
+	emailKnown              bool // email came with the event (possibly empty)
+}
+
+func (s *studentData) name() string {
+	n := strings.TrimSpace(strings.TrimSpace(s.given) + " " + strings.TrimSpace(s.family))
+	if n == "" {
+		return s.uid
+	}
+	return n
+}
+
+func (s *studentData) sortable() string {
+	g, f := strings.TrimSpace(s.given), strings.TrimSpace(s.family)
+	switch {
+	case f == "":
+		return s.name()
+	case g == "":
+		return f
+	}
+	return f + ", " + g
+}
+
+// shielded reports whether uid's data is reduced to name and Ladok UID.
+func (a *Adapter) shielded(uid string) bool {
+	return a.m.isProtected(uid) && !a.cfg.WriteProtectedPersonalData
+}
+
+// loginFor returns the login id (unique_id) a student gets: the Ladok UID, or with
+// UseAsLoginId "ssn" the twelve-digit personal number, except for students with protected
+// personal data (unless the host opted in) and students without a valid number.
+func (a *Adapter) loginFor(uid, pnr string) string {
+	if a.cfg.UseAsLoginID != LoginSSN || a.shielded(uid) || pnr == "" {
+		return uid
+	}
+	pn, err := idnum.ParseSwedish(pnr, a.o.now())
+	if err != nil {
+		return uid
+	}
+	return pn.Digits
+}
+
+func (a *Adapter) mayWriteEmail(uid string) bool {
+	return a.cfg.UpdateEmailFromLadok && !a.shielded(uid)
+}
+
+var errNoStudentUID = errors.New("the event names no student (StudentUID is empty)")
+
+// fetchStudent reads a student the adapter must create but has no event data for.
+func (a *Adapter) fetchStudent(ctx context.Context, uid string) (*studentData, error) {
+	st, err := a.ladok.Student(ctx, uid)
+	if err != nil {
+		if isStatus(err, http.StatusNotFound) {
+			return nil, permanent(fmt.Errorf("student %s is not in Ladok", uid))
+		}
+		return nil, err
+	}
+	return &studentData{uid: uid, given: st.Fornamn, family: st.Efternamn, pnr: st.Personnummer}, nil
+}
+
+// ensureUser makes sure the student has a Canvas user (sis_user_id and integration_id the
+// Ladok StudentUID), creating it from src (or from Ladok when src is nil). created reports
+// whether this call created it.
+func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) (created bool, err error) {
+	if uid == "" {
+		return false, permanent(errNoStudentUID)
+	}
+	if _, ok := a.k.user(uid); ok {
+		return false, nil
+	}
+	if src == nil {
+		if src, err = a.fetchStudent(ctx, uid); err != nil {
+			return false, err
+		}
+	}
+	email := ""
+	if a.mayWriteEmail(uid) {
+		if src.emailKnown {
+			email = src.email
+		} else {
+			k, err := a.ladok.Kontaktuppgifter(ctx, uid)
+			switch {
+			case err == nil:
+				email = k.Epostadress
+			case isStatus(err, http.StatusNotFound):
+			default:
+				return false, err
+			}
+		}
+	}
+	login := a.loginFor(uid, src.pnr)
+	yes, no := true, false
+	req := canvas.CreateUserRequest{
+		User:      canvas.UserInput{Name: src.name(), ShortName: src.name(), SortableName: src.sortable(), SkipRegistration: &yes},
+		Pseudonym: canvas.PseudonymInput{UniqueID: login, SisUserID: uid, IntegrationID: uid, SendConfirmation: &no},
+	}
+	if email != "" {
+		req.CommunicationChannel = canvas.ChannelInput{Type: "email", Address: email, SkipConfirmation: &yes}
+	}
+	_, err = a.canvas.CreateUser(ctx, canvas.Self, req)
+	if err == nil {
+		a.k.setUser(uid, userVal{name: src.name(), email: email, login: login, fresh: true})
+		a.log.Debug("ladokcanvas: user created", "student", uid)
+		return true, nil
+	}
+	if !isTaken(err) {
+		return false, err
+	}
+	// The user exists (made by an earlier run, or by someone else), or the login id belongs
+	// to another user.
+	if _, gerr := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); gerr != nil {
+		if isStatus(gerr, http.StatusNotFound) {
+			return false, permanent(fmt.Errorf("creating the Canvas user for student %s: its login id is in use by another user", uid))
+		}
+		return false, gerr
+	}
+	a.k.setUser(uid, userVal{})
+	return false, nil
+}
+
+// updateNames writes the student's names to an existing user when UpdateNameFromLadok is on.
+func (a *Adapter) updateNames(ctx context.Context, src *studentData) error {
+	if !a.cfg.UpdateNameFromLadok || (strings.TrimSpace(src.given) == "" && strings.TrimSpace(src.family) == "") {
+		return nil
+	}
+	u, _ := a.k.user(src.uid)
+	if u.name == src.name() {
+		return nil
+	}
+	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(src.uid), canvas.UserUpdate{Name: src.name(), ShortName: src.name(), SortableName: src.sortable()}); err != nil {
+		return err
+	}
+	u.name = src.name()
+	a.k.setUser(src.uid, u)
+	return nil
+}
+
+// updateEmail writes a changed e-mail address when the configuration allows it.
+func (a *Adapter) updateEmail(ctx context.Context, uid, email string) error {
+	if !a.mayWriteEmail(uid) || email == "" {
+		return nil
+	}
+	u, _ := a.k.user(uid)
+	if u.email == email {
+		return nil
+	}
+	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(uid), canvas.UserUpdate{Email: email}); err != nil {
+		return err
+	}
+	u.email = email
+	a.k.setUser(uid, u)
+	return nil
+}
+
+// setLogin makes want the unique id of the student's SIS login.
+func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
+	if u, ok := a.k.user(uid); ok && u.login == want {
+		return nil
+	}
+	var login *canvas.Login
+	for l, err := range a.canvas.ListLogins(ctx, canvas.SISUser(uid)) {
+		if err != nil {
+			if isStatus(err, http.StatusNotFound) {
+				return nil // no such user: it gets the right login when it is created
+			}
+			return err
+		}
+		if l.SisUserID == uid || login == nil {
+			login = &l
+		}
+	}
+	if login == nil {
+		return nil
+	}
+	if login.UniqueID != want {
+		if _, err := a.canvas.UpdateLogin(ctx, canvas.Self, login.ID, canvas.LoginInput{UniqueID: want}); err != nil {
+			return err
+		}
+	}
+	u, _ := a.k.user(uid)
+	u.login = want
+	a.k.setUser(uid, u)
+	return nil
+}
+
+func (a *Adapter) onLokalStudent(ctx context.Context, e *ladok.LokalStudentEvent) error {
+	src := &studentData{uid: e.StudentUID, given: e.Fornamn, family: e.Efternamn, pnr: e.Personnummer}
+	created, err := a.ensureUser(ctx, e.StudentUID, src)
+	if err != nil || created || e.Handelsetyp == ladok.HandelsetypBorttagen {
+		return err
+	}
+	if err := a.updateNames(ctx, src); err != nil {
+		return err
+	}
+	if a.cfg.UpdateSsnFromLadok && e.Handelsetyp == ladok.HandelsetypUppdaterad {
+		if want := a.loginFor(e.StudentUID, e.Personnummer); want != e.StudentUID {
+			return a.setLogin(ctx, e.StudentUID, want)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) onKontaktuppgifter(ctx context.Context, e *ladok.KontaktuppgifterEvent) error {
+	if e.StudentUID == "" {
+		return permanent(errNoStudentUID)
+	}
+	var src *studentData
+	if _, ok := a.k.user(e.StudentUID); !ok {
+		s, err := a.fetchStudent(ctx, e.StudentUID)
+		if err != nil {
+			return err
+		}
+		s.email, s.emailKnown = e.Epostadress, e.Handelsetyp != ladok.HandelsetypBorttagen
+		src = s
+	}
+	created, err := a.ensureUser(ctx, e.StudentUID, src)
+	if err != nil || created || e.Handelsetyp == ladok.HandelsetypBorttagen {
+		return err
+	}
+	return a.updateEmail(ctx, e.StudentUID, e.Epostadress)
+}
+
+func (a *Adapter) onStudentTillLarosate(ctx context.Context, e *ladok.StudentTillLarosateEvent) error {
+	_, err := a.ensureUser(ctx, e.StudentUID, &studentData{uid: e.StudentUID, given: e.Tilltalsnamn, family: e.Efternamn, pnr: e.Personnummer})
+	return err
+}
+
+// onProtected records that a student's personal data is protected (or no longer is). From
+// then on only name and Ladok UID are written for them; a login id that is their personal
+// number is replaced by the Ladok UID at once.
+func (a *Adapter) onProtected(ctx context.Context, e *ladok.SkyddadePersonuppgifterEvent) error {
+	if e.StudentUID == "" {
+		return permanent(errNoStudentUID)
+	}
+	on := e.Handelsetyp != ladok.HandelsetypBorttagen
+	if err := a.setBool(ctx, keyProtected, e.StudentUID, on, a.m.protected); err != nil {
+		return err
+	}
+	if on && !a.cfg.WriteProtectedPersonalData && a.cfg.UseAsLoginID == LoginSSN {
+		return a.setLogin(ctx, e.StudentUID, e.StudentUID)
+	}
+	return nil
+}
