@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/edusync/edusync/internal/apiquery"
 )
@@ -294,8 +295,15 @@ func (s *Server) bookmarkPage(w http.ResponseWriter, r *http.Request, ids []int6
 		return
 	}
 	i, _ := slices.BinarySearch(ids, after+1)
-	b := make([]byte, 0, 1600*per)
-	b = append(b, '[')
+	// Page buffers are pooled: writeRaw copies the page into the answer, and a listing of
+	// 50,000 enrolments would otherwise allocate (and clear) 80 MB of them.
+	bp := pageBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 4<<20 {
+			pageBufs.Put(bp)
+		}
+	}()
+	b := append((*bp)[:0], '[')
 	n := 0
 	var lastID int64
 	more := false
@@ -327,7 +335,10 @@ func (s *Server) bookmarkPage(w http.ResponseWriter, r *http.Request, ids []int6
 	rels = append(rels, [2]string{pageURL(r, "first", per), "first"})
 	links(w, rels...)
 	writeRaw(w, http.StatusOK, b)
+	*bp = b
 }
+
+var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 160<<10); return &b }}
 
 // marshalAll encodes each record for numberedPage.
 func marshalAll[T any](items []T) [][]byte {
