@@ -3,6 +3,7 @@ package ss12000_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -417,5 +418,42 @@ func TestWebhookSteadyStreamStillSyncs(t *testing.T) {
 	mu.Unlock()
 	if n < 2 {
 		t.Fatalf("%d sync runs during %s of notifications every %s", n, 15*quiet, quiet/2)
+	}
+}
+
+// hookTransport calls before for every request, then sends it.
+type hookTransport struct {
+	before func(*http.Request)
+	next   http.RoundTripper
+}
+
+func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.before(r)
+	return h.next.RoundTrip(r)
+}
+
+// A subscription that expires between the listing and the renewal is made again.
+func TestSubscriptionManagerRenewalFindsItGone(t *testing.T) {
+	clk := newTestClock(t0)
+	srv := startFake(t, ss12000test.Dataset{}, ss12000test.WithClock(clk.Now), ss12000test.WithSubscriptionLifetime(time.Hour))
+	slow := hookTransport{next: http.DefaultTransport, before: func(r *http.Request) {
+		if r.Method == http.MethodPatch {
+			clk.Advance(time.Hour) // the renewal arrives after the expiry
+		}
+	}}
+	m := &ss12000.SubscriptionManager{Client: fakeClient(t, srv, ss12000.WithHTTPClient(&http.Client{Transport: slow})),
+		Name: "edusync", Target: hookTarget, Types: []ss12000.EndPointsEnum{ss12000.EndPointsPerson}, RenewBefore: 10 * time.Minute, Now: clk.Now}
+	first, err := m.Ensure(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(55 * time.Minute)
+	got, err := m.Ensure(context.Background())
+	if err != nil {
+		t.Fatalf("Ensure when the renewal finds the subscription gone: %v", err)
+	}
+	have := mine(srv, m)
+	if len(have) != 1 || have[0].ID != got.ID || got.ID == first.ID {
+		t.Fatalf("service has %+v, Ensure returned %+v", have, got)
 	}
 }
