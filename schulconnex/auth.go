@@ -86,6 +86,7 @@ type grant struct {
 	scopes                           []string
 }
 
+// String names the grant and its endpoint (without credentials), for error messages.
 func (g grant) String() string {
 	kind := "client credentials"
 	if g.username != "" {
@@ -164,8 +165,8 @@ func statusOf(re *oauth2.RetrieveError) int {
 // TokenError is a token endpoint's refusal (wrong credentials, unknown client, ...). It carries
 // the status and OAuth2 error code only, never the credentials or the response body.
 type TokenError struct {
-	Status     string
-	StatusCode int
+	Status     string // the HTTP status line and the OAuth2 error code ("400 Bad Request, error invalid_grant")
+	StatusCode int    // the HTTP status; 0 when no answer came
 }
 
 // Error says what the token endpoint answered.

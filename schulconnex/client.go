@@ -358,8 +358,8 @@ func escape(id string) string { return url.PathEscape(id) }
 
 // DecodeError is a response body that is not the JSON the specification describes.
 type DecodeError struct {
-	Path string
-	Err  error
+	Path string // the endpoint, e.g. /personen/{id} with the id filled in
+	Err  error  // the JSON decoder's error
 }
 
 // Error names the endpoint and the JSON error.

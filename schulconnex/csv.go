@@ -206,10 +206,10 @@ func parseCSV(file string, b []byte, opts CSVOptions) (*csvTable, error) {
 // CSVError is a row of a CSV export that could not be read. It names file, line and column,
 // never the row's contents.
 type CSVError struct {
-	File   string
-	Line   int
-	Column string
-	Err    error
+	File   string // personen.csv, gruppen.csv or gruppenzugehoerigkeiten.csv
+	Line   int    // 1-based line of the row
+	Column string // the format's column name (see the package documentation)
+	Err    error  // what is wrong with the value
 }
 
 // Error names file, line and column.

@@ -68,8 +68,8 @@ func (m *Gruppenzugehoerigkeit) UnmarshalJSON(b []byte) error {
 // record. Records that could not be decoded are left out of Items and described in
 // RecordErrors (never in strict mode, where the call fails instead).
 type Page[T any] struct {
-	Items        []T
-	RecordErrors []*RecordError
+	Items        []T            // the records that decoded
+	RecordErrors []*RecordError // one for each record that did not
 }
 
 // RecordError describes one record of an answer that could not be used; the rest of the answer
@@ -78,7 +78,7 @@ type RecordError struct {
 	Path  string // the endpoint, e.g. /personen
 	Index int    // position in the answer
 	ID    string // the record's id when it could be read
-	Err   error
+	Err   error  // why the record could not be used
 }
 
 // Error names the endpoint, position and id of the record and the cause.

@@ -58,8 +58,12 @@ type codedError struct {
 	kind error
 }
 
+// Is matches the code sentinel (ErrRevisionConflict, ...); Unwrap leads to the *APIError and
+// its status sentinels.
 func (e *codedError) Is(target error) bool { return target == e.kind }
-func (e *codedError) Unwrap() error        { return e.APIError }
+
+// Unwrap returns the *APIError.
+func (e *codedError) Unwrap() error { return e.APIError }
 
 // classify wraps an *APIError whose code and subcode the package knows.
 func classify(err error) error {

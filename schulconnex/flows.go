@@ -174,7 +174,8 @@ type Removal struct {
 	// Scheduled lists the contexts services had already used: they got deletion time At, and
 	// the person can be deleted after it (call RemovePerson again).
 	Scheduled []string
-	At        Loeschzeitpunkt
+	// At is the deletion time the Scheduled contexts got.
+	At Loeschzeitpunkt
 	// KeptForOthers is true when the person also has contexts of other organisations: only this
 	// organisation's contexts were removed, the person stays.
 	KeptForOthers bool
@@ -274,7 +275,8 @@ type RoleChange struct {
 	New *Personenkontext
 	// OldDeleted is true when the old context was deleted at once; otherwise services had used
 	// it and it has deletion time OldScheduled.
-	OldDeleted   bool
+	OldDeleted bool
+	// OldScheduled is the old context's deletion time when it could not be deleted at once.
 	OldScheduled Loeschzeitpunkt
 }
 
@@ -342,6 +344,7 @@ func (c *Client) ChangeRole(ctx context.Context, kontextID string, rolle Rolle, 
 // services keep its data (course material, submissions): usually a class or course renamed
 // ("7a" becomes "8a") and moved up a grade.
 type ContinuedGroup struct {
+	// ID is the group's id, which stays.
 	ID string
 	// Bezeichnung is the new name; empty keeps the name.
 	Bezeichnung string
@@ -358,7 +361,8 @@ type SchoolYearChange struct {
 	// End lists the ids of groups that end: they get EndDate as laufzeit.bis, so services learn
 	// that the group ended and teachers can still reach its results for a while, and are deleted
 	// later (DeleteEndedGroups).
-	End     []string
+	End []string
+	// EndDate is the last day of the ended groups (the end of the school year).
 	EndDate openapi_types.Date
 	// Attempts bounds the retries after concurrent changes (DefaultAttempts when < 1).
 	Attempts int

@@ -18,7 +18,9 @@ import (
 // so the next synchronisation finds it by key and writes nothing. Records carrying another
 // system's referrer are imported but never written.
 type Importer struct {
+	// Source is the export the imports are appended to.
 	Source *CSVSource
+	// Target is the Schulconnex side the imported records come from.
 	Target *Target
 	// ReferrerPrefix is the pipeline's (reconcile.Options.ReferrerPrefix).
 	ReferrerPrefix string

@@ -540,10 +540,15 @@ func (e Vertrauensstufe) Valid() bool {
 	}
 }
 
-// Anschrift defines model for Anschrift.
+// Anschrift A postal address.
 type Anschrift struct {
-	Ort          string `json:"ort,omitempty,omitzero"`
-	Ortsteil     string `json:"ortsteil,omitempty,omitzero"`
+	// Ort Town.
+	Ort string `json:"ort,omitempty,omitzero"`
+
+	// Ortsteil Part of the town.
+	Ortsteil string `json:"ortsteil,omitempty,omitzero"`
+
+	// Postleitzahl Postal code.
 	Postleitzahl string `json:"postleitzahl,omitempty,omitzero"`
 }
 
@@ -551,41 +556,53 @@ type Anschrift struct {
 type Beziehung struct {
 	// Beziehung SorgBer (guardian) or SchB (school companion).
 	Beziehung Beziehungstyp `json:"beziehung"`
-	ID        string        `json:"id,omitempty,omitzero"`
+
+	// ID The server's id of the relation.
+	ID string `json:"id,omitempty,omitzero"`
 
 	// IstVonKtid The context the relation starts from (in answers of GET /beziehungen/{id}).
 	IstVonKtid string `json:"ist_von_ktid,omitempty,omitzero"`
 
 	// Ktid The context the relation points at.
-	Ktid     string `json:"ktid"`
-	Mandant  string `json:"mandant,omitempty,omitzero"`
+	Ktid string `json:"ktid"`
+
+	// Mandant The tenant the relation belongs to.
+	Mandant string `json:"mandant,omitempty,omitzero"`
+
+	// Revision Changes with every write; a delete sends the current one.
 	Revision string `json:"revision,omitempty,omitzero"`
 }
 
 // Beziehungen defines model for Beziehungen.
 type Beziehungen struct {
+	// HatAlsBeziehungen Relations that start at the context.
 	HatAlsBeziehungen []Beziehung `json:"hat_als_beziehungen,omitempty,omitzero"`
+
+	// IstVonBeziehungen Relations of other contexts that point at this one (ktid is then the other context).
 	IstVonBeziehungen []Beziehung `json:"ist_von_beziehungen,omitempty,omitzero"`
 }
 
 // Beziehungstyp SorgBer (guardian) or SchB (school companion).
 type Beziehungstyp string
 
-// Bildungsziel defines model for Bildungsziel.
+// Bildungsziel Educational goal (GS primary school, HS, RS and GY-SEK-I lower secondary tracks, GY-SEK-II upper secondary); a Lower Saxony list.
 type Bildungsziel string
 
 // Erreichbarkeit defines model for Erreichbarkeit.
 type Erreichbarkeit struct {
 	// Kennung The address (an RFC 5322 e-mail address for E-Mail).
-	Kennung string             `json:"kennung"`
-	Typ     Erreichbarkeitstyp `json:"typ"`
+	Kennung string `json:"kennung"`
+
+	// Typ Kind of contact address; E-Mail is the only one so far.
+	Typ Erreichbarkeitstyp `json:"typ"`
 }
 
-// Erreichbarkeitstyp defines model for Erreichbarkeitstyp.
+// Erreichbarkeitstyp Kind of contact address; E-Mail is the only one so far.
 type Erreichbarkeitstyp string
 
 // Fach A subject by code (kennung), by name where the code list lacks it (bezeichnung), or both.
 type Fach struct {
+	// Bezeichnung The subject's name, for subjects the code list lacks.
 	Bezeichnung string `json:"bezeichnung,omitempty,omitzero"`
 
 	// Kennung Subject code (the Lower Saxony list of the specification).
@@ -597,6 +614,7 @@ type Fachkennung string
 
 // Fehler The error body of every non-2xx answer.
 type Fehler struct {
+	// Beschreibung What went wrong, in words.
 	Beschreibung string `json:"beschreibung,omitempty,omitzero"`
 
 	// Code The HTTP status as text ("409"); some servers send a number.
@@ -604,11 +622,14 @@ type Fehler struct {
 
 	// Subcode Two-digit detail code ("00", "13").
 	Subcode string `json:"subcode,omitempty,omitzero"`
-	Titel   string `json:"titel,omitempty,omitzero"`
+
+	// Titel Short title of the error.
+	Titel string `json:"titel,omitempty,omitzero"`
 }
 
-// Geburt defines model for Geburt.
+// Geburt Date and place of birth.
 type Geburt struct {
+	// Datum Date of birth.
 	Datum openapi_types.Date `json:"datum,omitempty,omitzero"`
 
 	// Geburtsort Town and country ("Eindhoven, Niederlande"); without a country, Deutschland is meant.
@@ -620,70 +641,110 @@ type Geschlecht string
 
 // Gruppe A class, course or other group. Server-assigned fields (id, mandant, orgid, revision) are left out when creating; updates send the revision the group was read with.
 type Gruppe struct {
-	Bereich      Gruppenbereich `json:"bereich,omitempty,omitzero"`
-	Beschreibung string         `json:"beschreibung,omitempty,omitzero"`
+	// Bereich Whether the group is compulsory teaching (Pflicht), elective (Wahl) or a compulsory elective (Wahlpflicht); a Lower Saxony list.
+	Bereich Gruppenbereich `json:"bereich,omitempty,omitzero"`
+
+	// Beschreibung Free text about the group.
+	Beschreibung string `json:"beschreibung,omitempty,omitzero"`
 
 	// Bezeichnung Display name ("Klasse 7a", "Englisch 6b").
-	Bezeichnung     string                 `json:"bezeichnung"`
-	Bildungsziele   []Bildungsziel         `json:"bildungsziele,omitempty,omitzero"`
+	Bezeichnung string `json:"bezeichnung"`
+
+	// Bildungsziele Educational goals the group leads to.
+	Bildungsziele []Bildungsziel `json:"bildungsziele,omitempty,omitzero"`
+
+	// Differenzierung Level of the group: G, E and Z courses, gA basic and eA higher requirements; a Lower Saxony list.
 	Differenzierung Gruppendifferenzierung `json:"differenzierung,omitempty,omitzero"`
-	Faecher         []Fach                 `json:"faecher,omitempty,omitzero"`
-	ID              string                 `json:"id,omitempty,omitzero"`
-	Jahrgangsstufen []Jahrgangsstufe       `json:"jahrgangsstufen,omitempty,omitzero"`
+
+	// Faecher Subjects taught in the group.
+	Faecher []Fach `json:"faecher,omitempty,omitzero"`
+
+	// ID The server's id of the group.
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Jahrgangsstufen Grades the group is for.
+	Jahrgangsstufen []Jahrgangsstufe `json:"jahrgangsstufen,omitempty,omitzero"`
 
 	// Laufzeit When the group runs. At most one start (von or vonlernperiode) and one end (bis or bislernperiode); the server answers 400/16 otherwise.
 	Laufzeit Laufzeit `json:"laufzeit,omitempty,omitzero"`
-	Mandant  string   `json:"mandant,omitempty,omitzero"`
+
+	// Mandant The tenant the group belongs to.
+	Mandant string `json:"mandant,omitempty,omitzero"`
+
+	// Optionen Options of the group (the specification defines no values yet).
 	Optionen []string `json:"optionen,omitempty,omitzero"`
 
 	// Orgid The organisation the group belongs to (the creator's).
 	Orgid string `json:"orgid,omitempty,omitzero"`
 
 	// Raw The record's JSON as the service sent it. Never sent or received itself; updates use it to send back every property this package does not model (vendor extensions) unchanged.
-	Raw             Raw              `json:"-"`
+	Raw Raw `json:"-"`
+
+	// Referenzgruppen Groups this one builds on (a course's classes), each with the roles taken over from it.
 	Referenzgruppen []Referenzgruppe `json:"referenzgruppen,omitempty,omitzero"`
 
 	// Referrer The source system's key of the group.
-	Referrer string     `json:"referrer,omitempty,omitzero"`
-	Revision string     `json:"revision,omitempty,omitzero"`
-	Thema    string     `json:"thema,omitempty,omitzero"`
-	Typ      Gruppentyp `json:"typ"`
+	Referrer string `json:"referrer,omitempty,omitzero"`
+
+	// Revision Changes with every write; updates and deletes must send the current one.
+	Revision string `json:"revision,omitempty,omitzero"`
+
+	// Thema Topic of the group.
+	Thema string `json:"thema,omitempty,omitzero"`
+
+	// Typ Kind of group: Klasse (class), Kurs (course or lesson), Sonstig (any other group).
+	Typ Gruppentyp `json:"typ"`
 }
 
-// Gruppenbereich defines model for Gruppenbereich.
+// Gruppenbereich Whether the group is compulsory teaching (Pflicht), elective (Wahl) or a compulsory elective (Wahlpflicht); a Lower Saxony list.
 type Gruppenbereich string
 
 // Gruppendatensatz defines model for Gruppendatensatz.
 type Gruppendatensatz struct {
 	// Gruppe A class, course or other group. Server-assigned fields (id, mandant, orgid, revision) are left out when creating; updates send the revision the group was read with.
-	Gruppe                  Gruppe                  `json:"gruppe"`
+	Gruppe Gruppe `json:"gruppe"`
+
+	// Gruppenzugehoerigkeiten The group's memberships.
 	Gruppenzugehoerigkeiten []Gruppenzugehoerigkeit `json:"gruppenzugehoerigkeiten,omitempty,omitzero"`
 }
 
-// Gruppendifferenzierung defines model for Gruppendifferenzierung.
+// Gruppendifferenzierung Level of the group: G, E and Z courses, gA basic and eA higher requirements; a Lower Saxony list.
 type Gruppendifferenzierung string
 
 // Gruppenrolle Role in a group (Lern, Lehr, KlLeit class teacher, VLehr substitute, Foerd support teacher, SchB, GMit member, GLeit leader).
 type Gruppenrolle string
 
-// Gruppentyp defines model for Gruppentyp.
+// Gruppentyp Kind of group: Klasse (class), Kurs (course or lesson), Sonstig (any other group).
 type Gruppentyp string
 
 // Gruppenzugehoerigkeit One context (ktid) in one group with its roles and optional period.
 type Gruppenzugehoerigkeit struct {
+	// Bis Last day of the membership.
 	Bis openapi_types.Date `json:"bis,omitempty,omitzero"`
-	ID  string             `json:"id,omitempty,omitzero"`
+
+	// ID The server's id of the membership.
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Ktid The person context that is a member.
-	Ktid    string `json:"ktid"`
+	Ktid string `json:"ktid"`
+
+	// Mandant The tenant the membership belongs to.
 	Mandant string `json:"mandant,omitempty,omitzero"`
 
 	// Raw The record's JSON as the service sent it. Never sent or received itself; updates use it to send back every property this package does not model (vendor extensions) unchanged.
-	Raw      Raw                `json:"-"`
-	Referrer string             `json:"referrer,omitempty,omitzero"`
-	Revision string             `json:"revision,omitempty,omitzero"`
-	Rollen   []Gruppenrolle     `json:"rollen"`
-	Von      openapi_types.Date `json:"von,omitempty,omitzero"`
+	Raw Raw `json:"-"`
+
+	// Referrer The source system's key of the membership.
+	Referrer string `json:"referrer,omitempty,omitzero"`
+
+	// Revision Changes with every write; updates and deletes must send the current one.
+	Revision string `json:"revision,omitempty,omitzero"`
+
+	// Rollen Roles of the member in the group.
+	Rollen []Gruppenrolle `json:"rollen"`
+
+	// Von First day of the membership.
+	Von openapi_types.Date `json:"von,omitempty,omitzero"`
 }
 
 // JaNein The Schulconnex boolean.
@@ -694,16 +755,20 @@ type Jahrgangsstufe string
 
 // KontextBeziehungen Sent only with hat_als_beziehungen=ja; read-only.
 type KontextBeziehungen struct {
+	// HatAlsBeziehungen Relations that start at the context.
 	HatAlsBeziehungen []Beziehung `json:"hat_als_beziehungen,omitempty,omitzero"`
 }
 
 // Laufzeit When the group runs. At most one start (von or vonlernperiode) and one end (bis or bislernperiode); the server answers 400/16 otherwise.
 type Laufzeit struct {
+	// Bis Last day the group runs.
 	Bis openapi_types.Date `json:"bis,omitempty,omitzero"`
 
 	// Bislernperiode A school year ("2026") or one of its halves ("2026-1", "2026-2").
-	Bislernperiode Lernperiode        `json:"bislernperiode,omitempty,omitzero"`
-	Von            openapi_types.Date `json:"von,omitempty,omitzero"`
+	Bislernperiode Lernperiode `json:"bislernperiode,omitempty,omitzero"`
+
+	// Von First day the group runs.
+	Von openapi_types.Date `json:"von,omitempty,omitzero"`
 
 	// Vonlernperiode A school year ("2026") or one of its halves ("2026-1", "2026-2").
 	Vonlernperiode Lernperiode `json:"vonlernperiode,omitempty,omitzero"`
@@ -712,7 +777,7 @@ type Laufzeit struct {
 // Lernperiode A school year ("2026") or one of its halves ("2026-1", "2026-2").
 type Lernperiode = string
 
-// Loeschung defines model for Loeschung.
+// Loeschung A scheduled deletion of a context.
 type Loeschung struct {
 	// Zeitpunkt When the server deletes the context, to the minute, in UTC (YYYY-MM-DDThh:mmZ); never in the past when set.
 	Zeitpunkt Loeschzeitpunkt `json:"zeitpunkt"`
@@ -720,53 +785,77 @@ type Loeschung struct {
 
 // Organisation A school or other organisation. Contexts embed it with at least the id.
 type Organisation struct {
+	// Anschrift A postal address.
 	Anschrift Anschrift `json:"anschrift,omitempty,omitzero"`
-	ID        string    `json:"id"`
+
+	// ID The server's id of the organisation.
+	ID string `json:"id"`
 
 	// Kennung The organisation's official code, for schools the school number ("NI_12345").
-	Kennung                  string                   `json:"kennung,omitempty,omitzero"`
-	Kuerzel                  string                   `json:"kuerzel,omitempty,omitzero"`
-	Name                     string                   `json:"name,omitempty,omitzero"`
-	Namensergaenzung         string                   `json:"namensergaenzung,omitempty,omitzero"`
+	Kennung string `json:"kennung,omitempty,omitzero"`
+
+	// Kuerzel Short name.
+	Kuerzel string `json:"kuerzel,omitempty,omitzero"`
+
+	// Name The organisation's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Namensergaenzung Addition to the name.
+	Namensergaenzung string `json:"namensergaenzung,omitempty,omitzero"`
+
+	// Organisationsbeziehungen The relations of an organisation, in both directions.
 	Organisationsbeziehungen Organisationsbeziehungen `json:"organisationsbeziehungen,omitempty,omitzero"`
 
 	// Traegerschaft 01 federal, 02 state, 03 municipal, 04 private, 05 church, 06 other.
-	Traegerschaft Traegerschaft    `json:"traegerschaft,omitempty,omitzero"`
-	Typ           Organisationstyp `json:"typ,omitempty,omitzero"`
+	Traegerschaft Traegerschaft `json:"traegerschaft,omitempty,omitzero"`
+
+	// Typ Kind of organisation (Schule school, Anbieter provider, Medienzentrum media centre, Behoerde authority, SchTrae school maintainer, Sonstige other).
+	Typ Organisationstyp `json:"typ,omitempty,omitzero"`
 }
 
 // Organisationsbeziehung defines model for Organisationsbeziehung.
 type Organisationsbeziehung struct {
 	// Organisationsbeziehung Relation code, for example SchBeh (school authority).
 	Organisationsbeziehung string `json:"organisationsbeziehung,omitempty,omitzero"`
-	Orgid                  string `json:"orgid,omitempty,omitzero"`
+
+	// Orgid The organisation at the other end of the relation.
+	Orgid string `json:"orgid,omitempty,omitzero"`
 }
 
-// Organisationsbeziehungen defines model for Organisationsbeziehungen.
+// Organisationsbeziehungen The relations of an organisation, in both directions.
 type Organisationsbeziehungen struct {
+	// HatAlsOrganisationsbeziehungen Relations the organisation has to others.
 	HatAlsOrganisationsbeziehungen []Organisationsbeziehung `json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
+
+	// IstVonOrganisationsbeziehungen Relations other organisations have to this one.
 	IstVonOrganisationsbeziehungen []Organisationsbeziehung `json:"ist_von_organisationsbeziehungen,omitempty,omitzero"`
 }
 
-// Organisationstyp defines model for Organisationstyp.
+// Organisationstyp Kind of organisation (Schule school, Anbieter provider, Medienzentrum media centre, Behoerde authority, SchTrae school maintainer, Sonstige other).
 type Organisationstyp string
 
 // Person A person. Server-assigned fields (id, mandant, revision) are left out when creating; updates send the revision the person was read with.
 type Person struct {
 	// Auskunftssperre The Schulconnex boolean.
 	Auskunftssperre JaNein `json:"auskunftssperre"`
-	Geburt          Geburt `json:"geburt,omitempty,omitzero"`
+
+	// Geburt Date and place of birth.
+	Geburt Geburt `json:"geburt,omitempty,omitzero"`
 
 	// Geschlecht m, w, d (divers) or x (not stated).
 	Geschlecht Geschlecht `json:"geschlecht,omitempty,omitzero"`
-	ID         string     `json:"id,omitempty,omitzero"`
+
+	// ID The server's id of the person.
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Lokalisierung Preferred language as an RFC 5646 tag ("de").
 	Lokalisierung string `json:"lokalisierung,omitempty,omitzero"`
 
 	// Mandant The tenant the person belongs to.
-	Mandant string     `json:"mandant,omitempty,omitzero"`
-	Name    PersonName `json:"name"`
+	Mandant string `json:"mandant,omitempty,omitzero"`
+
+	// Name A person's name.
+	Name PersonName `json:"name"`
 
 	// Raw The record's JSON as the service sent it. Never sent or received itself; updates use it to send back every property this package does not model (vendor extensions) unchanged.
 	Raw Raw `json:"-"`
@@ -784,22 +873,31 @@ type Person struct {
 	Vertrauensstufe Vertrauensstufe `json:"vertrauensstufe,omitempty,omitzero"`
 }
 
-// PersonName defines model for PersonName.
+// PersonName A person's name.
 type PersonName struct {
+	// Anrede Forms of address ("Frau", "Herr").
 	Anrede []string `json:"anrede,omitempty,omitzero"`
 
 	// Familienname Family name(s), separated by spaces.
-	Familienname          string   `json:"familienname"`
-	Initialenfamilienname string   `json:"initialenfamilienname,omitempty,omitzero"`
-	Initialenvorname      string   `json:"initialenvorname,omitempty,omitzero"`
-	Namenssuffix          []string `json:"namenssuffix,omitempty,omitzero"`
+	Familienname string `json:"familienname"`
+
+	// Initialenfamilienname Initials of the family name.
+	Initialenfamilienname string `json:"initialenfamilienname,omitempty,omitzero"`
+
+	// Initialenvorname Initials of the given names.
+	Initialenvorname string `json:"initialenvorname,omitempty,omitzero"`
+
+	// Namenssuffix Suffixes to the name ("jun.").
+	Namenssuffix []string `json:"namenssuffix,omitempty,omitzero"`
 
 	// Rufname The given name in daily use.
 	Rufname string `json:"rufname,omitempty,omitzero"`
 
 	// Sortierindex Zero-based index of the letter of the family name to sort by ("4" skips "von ").
 	Sortierindex string `json:"sortierindex,omitempty,omitzero"`
-	Titel        string `json:"titel,omitempty,omitzero"`
+
+	// Titel Title ("Dr.").
+	Titel string `json:"titel,omitempty,omitzero"`
 
 	// Vorname Given name(s), separated by spaces.
 	Vorname string `json:"vorname"`
@@ -808,24 +906,36 @@ type PersonName struct {
 // Personendatensatz A person with contexts. From /personenkontexte, one entry per context, and person may hold only the id.
 type Personendatensatz struct {
 	// Person A person. Server-assigned fields (id, mandant, revision) are left out when creating; updates send the revision the person was read with.
-	Person           Person            `json:"person,omitempty,omitzero"`
+	Person Person `json:"person,omitempty,omitzero"`
+
+	// Personenkontexte The person's contexts the caller may see.
 	Personenkontexte []Personenkontext `json:"personenkontexte,omitempty,omitzero"`
 }
 
 // Personenkontext A person's role at one organisation. The organisation comes from the access token when the context is created; rolle and organisation cannot change later. A context with sichtfreigabe Ja is visible because another organisation released it, and is read-only.
 type Personenkontext struct {
 	// Beziehungen Sent only with hat_als_beziehungen=ja; read-only.
-	Beziehungen      KontextBeziehungen `json:"beziehungen,omitempty,omitzero"`
-	Erreichbarkeiten []Erreichbarkeit   `json:"erreichbarkeiten,omitempty,omitzero"`
-	ID               string             `json:"id,omitempty,omitzero"`
+	Beziehungen KontextBeziehungen `json:"beziehungen,omitempty,omitzero"`
+
+	// Erreichbarkeiten Contact addresses of the person in this role.
+	Erreichbarkeiten []Erreichbarkeit `json:"erreichbarkeiten,omitempty,omitzero"`
+
+	// ID The server's id of the context.
+	ID string `json:"id,omitempty,omitzero"`
 
 	// Jahrgangsstufe Grade, two digits.
 	Jahrgangsstufe Jahrgangsstufe `json:"jahrgangsstufe,omitempty,omitzero"`
-	Loeschung      Loeschung      `json:"loeschung,omitempty,omitzero"`
-	Mandant        string         `json:"mandant,omitempty,omitzero"`
+
+	// Loeschung A scheduled deletion of a context.
+	Loeschung Loeschung `json:"loeschung,omitempty,omitzero"`
+
+	// Mandant The tenant the context belongs to.
+	Mandant string `json:"mandant,omitempty,omitzero"`
 
 	// Organisation A school or other organisation. Contexts embed it with at least the id.
-	Organisation   Organisation   `json:"organisation,omitempty,omitzero"`
+	Organisation Organisation `json:"organisation,omitempty,omitzero"`
+
+	// Personenstatus Status of the person in a context; Aktiv is the only value so far.
 	Personenstatus Personenstatus `json:"personenstatus,omitempty,omitzero"`
 
 	// Raw The record's JSON as the service sent it. Never sent or received itself; updates use it to send back every property this package does not model (vendor extensions) unchanged.
@@ -833,6 +943,8 @@ type Personenkontext struct {
 
 	// Referrer The source system's key of the context.
 	Referrer string `json:"referrer,omitempty,omitzero"`
+
+	// Revision Changes with every write; updates and deletes must send the current one.
 	Revision string `json:"revision,omitempty,omitzero"`
 
 	// Rolle Role in an organisation.
@@ -842,7 +954,7 @@ type Personenkontext struct {
 	Sichtfreigabe JaNein `json:"sichtfreigabe,omitempty,omitzero"`
 }
 
-// Personenstatus defines model for Personenstatus.
+// Personenstatus Status of the person in a context; Aktiv is the only value so far.
 type Personenstatus string
 
 // Raw The record's JSON as the service sent it. Never sent or received itself; updates use it to send back every property this package does not model (vendor extensions) unchanged.
@@ -850,12 +962,16 @@ type Raw = json.RawMessage
 
 // Referenzgruppe defines model for Referenzgruppe.
 type Referenzgruppe struct {
-	Grupid string         `json:"grupid"`
+	// Grupid The group referred to.
+	Grupid string `json:"grupid"`
+
+	// Rollen The roles whose members are taken over from it.
 	Rollen []Gruppenrolle `json:"rollen,omitempty,omitzero"`
 }
 
 // Revision The body of every DELETE.
 type Revision struct {
+	// Revision The revision the record was read with.
 	Revision string `json:"revision"`
 }
 
@@ -864,11 +980,20 @@ type Rolle string
 
 // Sichtfreigabe A release of one context to another organisation (orgid), from von to bis inclusive.
 type Sichtfreigabe struct {
-	Bis      openapi_types.Date `json:"bis"`
-	ID       string             `json:"id,omitempty,omitzero"`
-	Orgid    string             `json:"orgid,omitempty,omitzero"`
-	Revision string             `json:"revision,omitempty,omitzero"`
-	Von      openapi_types.Date `json:"von"`
+	// Bis Last day of the release.
+	Bis openapi_types.Date `json:"bis"`
+
+	// ID The server's id of the release.
+	ID string `json:"id,omitempty,omitzero"`
+
+	// Orgid The organisation the context is released to.
+	Orgid string `json:"orgid,omitempty,omitzero"`
+
+	// Revision Changes with every write; a delete sends the current one.
+	Revision string `json:"revision,omitempty,omitzero"`
+
+	// Von First day of the release.
+	Von openapi_types.Date `json:"von"`
 }
 
 // Traegerschaft 01 federal, 02 state, 03 municipal, 04 private, 05 church, 06 other.
@@ -883,20 +1008,34 @@ type ListGruppenParams struct {
 	Referrer string `form:"referrer,omitempty" json:"referrer,omitempty,omitzero"`
 
 	// Mandant Tenant id (substring, case-insensitive).
-	Mandant         string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
-	Bezeichnung     string `form:"bezeichnung,omitempty" json:"bezeichnung,omitempty,omitzero"`
-	Optionen        string `form:"optionen,omitempty" json:"optionen,omitempty,omitzero"`
+	Mandant string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
+
+	// Bezeichnung Substring of the name (case-insensitive).
+	Bezeichnung string `form:"bezeichnung,omitempty" json:"bezeichnung,omitempty,omitzero"`
+
+	// Optionen Options the group must all have (comma-separated codes).
+	Optionen string `form:"optionen,omitempty" json:"optionen,omitempty,omitzero"`
+
+	// Differenzierung Differentiation codes, comma-separated; the group must have all of them.
 	Differenzierung string `form:"differenzierung,omitempty" json:"differenzierung,omitempty,omitzero"`
-	Bildungsziele   string `form:"bildungsziele,omitempty" json:"bildungsziele,omitempty,omitzero"`
+
+	// Bildungsziele Educational goals the group must all have (comma-separated codes).
+	Bildungsziele string `form:"bildungsziele,omitempty" json:"bildungsziele,omitempty,omitzero"`
+
+	// Jahrgangsstufen Grades the group must all be for (comma-separated codes).
 	Jahrgangsstufen string `form:"jahrgangsstufen,omitempty" json:"jahrgangsstufen,omitempty,omitzero"`
-	Faecher         string `form:"faecher,omitempty" json:"faecher,omitempty,omitzero"`
+
+	// Faecher Subjects the group must all teach (comma-separated codes or names).
+	Faecher string `form:"faecher,omitempty" json:"faecher,omitempty,omitzero"`
 }
 
 // ListGruppenzugehoerigkeitenOfGruppeParams defines parameters for ListGruppenzugehoerigkeitenOfGruppe.
 type ListGruppenzugehoerigkeitenOfGruppeParams struct {
 	// Referrer The source system's key; the server matches substrings without regard to case, so clients compare the answers exactly.
 	Referrer string `form:"referrer,omitempty" json:"referrer,omitempty,omitzero"`
-	Rollen   string `form:"rollen,omitempty" json:"rollen,omitempty,omitzero"`
+
+	// Rollen Roles the membership must all have (comma-separated codes).
+	Rollen string `form:"rollen,omitempty" json:"rollen,omitempty,omitzero"`
 }
 
 // ListGruppenzugehoerigkeitenParams defines parameters for ListGruppenzugehoerigkeiten.
@@ -906,20 +1045,32 @@ type ListGruppenzugehoerigkeitenParams struct {
 
 	// Mandant Tenant id (substring, case-insensitive).
 	Mandant string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
-	Rollen  string `form:"rollen,omitempty" json:"rollen,omitempty,omitzero"`
+
+	// Rollen Roles the membership must all have (comma-separated codes).
+	Rollen string `form:"rollen,omitempty" json:"rollen,omitempty,omitzero"`
 }
 
 // ListOrganisationenParams defines parameters for ListOrganisationen.
 type ListOrganisationenParams struct {
-	Kennung                        string           `form:"kennung,omitempty" json:"kennung,omitempty,omitzero"`
-	Name                           string           `form:"name,omitempty" json:"name,omitempty,omitzero"`
-	Typ                            Organisationstyp `form:"typ,omitempty" json:"typ,omitempty,omitzero"`
-	HatAlsOrganisationsbeziehungen string           `form:"hat_als_organisationsbeziehungen,omitempty" json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
+	// Kennung Substring of the organisation's code (case-insensitive).
+	Kennung string `form:"kennung,omitempty" json:"kennung,omitempty,omitzero"`
+
+	// Name Substring of the name (case-insensitive).
+	Name string `form:"name,omitempty" json:"name,omitempty,omitzero"`
+
+	// Typ Kind of organisation (equal, case-insensitive).
+	Typ Organisationstyp `form:"typ,omitempty" json:"typ,omitempty,omitzero"`
+
+	// HatAlsOrganisationsbeziehungen ja includes each organisation's relations in the answer.
+	HatAlsOrganisationsbeziehungen string `form:"hat_als_organisationsbeziehungen,omitempty" json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
 }
 
 // ListOrganisationsbeziehungenParams defines parameters for ListOrganisationsbeziehungen.
 type ListOrganisationsbeziehungenParams struct {
+	// HatAlsOrganisationsbeziehungen Ja (the default) lists the relations the organisation has.
 	HatAlsOrganisationsbeziehungen JaNein `form:"hat_als_organisationsbeziehungen,omitempty" json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
+
+	// IstVonOrganisationsbeziehungen Ja lists the relations other organisations have to it (default Nein).
 	IstVonOrganisationsbeziehungen JaNein `form:"ist_von_organisationsbeziehungen,omitempty" json:"ist_von_organisationsbeziehungen,omitempty,omitzero"`
 }
 
@@ -929,9 +1080,13 @@ type ListPersonenParams struct {
 	Referrer string `form:"referrer,omitempty" json:"referrer,omitempty,omitzero"`
 
 	// Mandant Tenant id (substring, case-insensitive).
-	Mandant      string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
+	Mandant string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
+
+	// Familienname Substring of the family name (case-insensitive).
 	Familienname string `form:"familienname,omitempty" json:"familienname,omitempty,omitzero"`
-	Vorname      string `form:"vorname,omitempty" json:"vorname,omitempty,omitzero"`
+
+	// Vorname Substring of the given names (case-insensitive).
+	Vorname string `form:"vorname,omitempty" json:"vorname,omitempty,omitzero"`
 
 	// Sichtfreigabe ja lists only records other organisations released to the caller, nein only the caller's own; without the filter both.
 	Sichtfreigabe string `form:"sichtfreigabe,omitempty" json:"sichtfreigabe,omitempty,omitzero"`
@@ -946,7 +1101,9 @@ type ListPersonenkontexteOfPersonParams struct {
 	Referrer string `form:"referrer,omitempty" json:"referrer,omitempty,omitzero"`
 
 	// Rolle Role code (equal, case-insensitive).
-	Rolle          Rolle          `form:"rolle,omitempty" json:"rolle,omitempty,omitzero"`
+	Rolle Rolle `form:"rolle,omitempty" json:"rolle,omitempty,omitzero"`
+
+	// Personenstatus Person status (equal, case-insensitive).
 	Personenstatus Personenstatus `form:"personenstatus,omitempty" json:"personenstatus,omitempty,omitzero"`
 
 	// Sichtfreigabe ja lists only records other organisations released to the caller, nein only the caller's own; without the filter both.
@@ -965,7 +1122,9 @@ type ListPersonenkontexteParams struct {
 	Mandant string `form:"mandant,omitempty" json:"mandant,omitempty,omitzero"`
 
 	// Rolle Role code (equal, case-insensitive).
-	Rolle          Rolle          `form:"rolle,omitempty" json:"rolle,omitempty,omitzero"`
+	Rolle Rolle `form:"rolle,omitempty" json:"rolle,omitempty,omitzero"`
+
+	// Personenstatus Person status (equal, case-insensitive).
 	Personenstatus Personenstatus `form:"personenstatus,omitempty" json:"personenstatus,omitempty,omitzero"`
 
 	// Sichtfreigabe ja lists only records other organisations released to the caller, nein only the caller's own; without the filter both.
@@ -977,7 +1136,10 @@ type ListPersonenkontexteParams struct {
 
 // ListBeziehungenParams defines parameters for ListBeziehungen.
 type ListBeziehungenParams struct {
+	// HatAlsBeziehungen Ja (the default) lists the relations that start at the context.
 	HatAlsBeziehungen JaNein `form:"hat_als_beziehungen,omitempty" json:"hat_als_beziehungen,omitempty,omitzero"`
+
+	// IstVonBeziehungen Ja lists the relations that point at the context (default Nein).
 	IstVonBeziehungen JaNein `form:"ist_von_beziehungen,omitempty" json:"ist_von_beziehungen,omitempty,omitzero"`
 }
 

@@ -15,10 +15,10 @@ import (
 // (client-credentials grant; also the client of the password grant) and a user name and password
 // (password grant).
 type Credentials struct {
-	ClientID     string
-	ClientSecret string
-	Username     string
-	Password     string
+	ClientID     string // OAuth2 client id
+	ClientSecret string // OAuth2 client secret
+	Username     string // user name for the password grant
+	Password     string // password for the password grant
 	// Organisation is the id of the organisation the tokens stand for.
 	Organisation string
 }

@@ -16,7 +16,8 @@ type Fault struct {
 	Path string
 	// Status answers with this status and a Schulconnex error body instead of the operation
 	// (the operation is not carried out). Subcode defaults to "00".
-	Status  int
+	Status int
+	// Subcode is the subcode of the Status answer's error body.
 	Subcode string
 	// RetryAfter adds a Retry-After header (seconds) to a Status answer, for 429 and 503.
 	RetryAfter int

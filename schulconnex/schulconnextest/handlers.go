@@ -24,6 +24,7 @@ type fehler struct {
 	retryAfterSe int
 }
 
+// Error renders status, subcode and title.
 func (f *fehler) Error() string { return strconv.Itoa(f.status) + "/" + f.subcode + " " + f.titel }
 
 func bad(sub, titel, text string) *fehler {

@@ -196,9 +196,10 @@ type Stats struct {
 	Reads, Writes int
 	// ByRoute counts requests by method and route pattern ("PUT /personen/{id}").
 	ByRoute map[string]int
-	// Tokens counts token requests; Grants counts those answered with a token by grant type
-	// (client_credentials, password, refresh_token).
+	// Tokens counts token requests.
 	Tokens int
+	// Grants counts the token requests answered with a token, by grant type
+	// (client_credentials, password, refresh_token).
 	Grants map[string]int
 }
 

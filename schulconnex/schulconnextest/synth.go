@@ -147,7 +147,7 @@ type Loaded struct {
 	Persons       map[synth.ID]string   // person -> person id
 	Kontexte      map[synth.ID][]string // person -> context ids
 	Gruppen       map[synth.ID]string   // group -> group id
-	Memberships   int
+	Memberships   int                   // number of memberships loaded
 }
 
 // selection is the part of a population a school's source system holds.
