@@ -15,6 +15,11 @@ import (
 // encoding/json/v2: it decodes Canvas's typed records about two and a half times as fast as
 // encoding/json, which is what makes large rosters quick. It is lenient where servers are
 // sloppy (duplicate names, invalid UTF-8 are accepted) and strict where it matters (types).
+//
+// Names are matched exactly, not case-insensitively as internal/jsonx does for APIs whose
+// spelling wanders: Canvas always sends its snake_case names, and case-insensitive matching
+// halves the speed of decoding enrolments (measured on a page of 100: about 200k against 100k
+// records a second on one core).
 var (
 	decodeOpts = json.JoinOptions(
 		jsontext.AllowDuplicateNames(true),
