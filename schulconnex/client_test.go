@@ -588,7 +588,9 @@ func TestLostAnswerToUpdate(t *testing.T) {
 	}
 }
 
-func TestServerFaultsAreRetriedForReadsOnly(t *testing.T) {
+// TestRetriesAfterFaults: a read is repeated after server errors, a create is not (it may have
+// been carried out), and a throttled create is (nothing was processed).
+func TestRetriesAfterFaults(t *testing.T) {
 	s := newFake(t)
 	c, _ := s.Client(schulconnex.WithRetry(schulconnex.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
 	s.InjectFault(schulconnextest.Fault{Status: 503, Times: 2})

@@ -88,6 +88,9 @@ func (c *flowConfig) options() reconcile.Options {
 	if c.noHolds {
 		holds = []reconcile.Hold{}
 	}
+	// IncludeProtected: persons with an information block are synchronised on purpose. The
+	// school's identity service needs every learner and teacher, and Schulconnex carries the
+	// block itself (auskunftssperre Ja), which the services it feeds must honour.
 	return reconcile.Options{Holds: holds, Now: c.now, History: c.state.History, Decisions: c.state.Decisions,
 		IncludeProtected: true, ReferrerPrefix: c.prefix,
 		Removals: reconcile.Removals{Enabled: c.removals, GraceDays: c.grace}}
