@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -211,5 +212,50 @@ func TestCreateGivesUp(t *testing.T) {
 	st := srv.Stats()
 	if got := fmt.Sprint(st.Requests["enrollInCourse"], st.Requests["listCourseEnrollments"]); got != "3 3" {
 		t.Fatalf("creates and lookups = %s, want 3 3", got)
+	}
+}
+
+// A stalled request: the caller's deadline ends it at once, nothing is written; a stall that
+// ends in a closed connection is retried for reads, and a stalled create is recovered by its
+// SIS id like any lost answer.
+func TestStalledRequests(t *testing.T) {
+	srv := newFake(t)
+	srv.SeedUsers("st-", 4)
+	srv.SeedCourse("ST", "Stalls")
+	c := newClient(t, srv)
+
+	srv.SetFaults(canvastest.Faults{StallRate: 1, Stall: time.Minute, Operations: []string{"getUser", "enrollInCourse"}})
+	ctx, cancel := context.WithTimeout(ctxT(t), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.GetUser(ctx, canvas.SISUser("st-0"), nil)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("stalled read with a deadline: %v after %v", err, time.Since(start))
+	}
+	ctx2, cancel2 := context.WithTimeout(ctxT(t), 150*time.Millisecond)
+	defer cancel2()
+	if _, err := c.Enroll(ctx2, canvas.SISCourse("ST"), canvas.NewEnrollment{User: canvas.SISUser("st-0")}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled create with a deadline: %v", err)
+	}
+	if n := countWrites(srv.Writes(), "enrollInCourse"); n != 0 {
+		t.Fatalf("a stalled create was carried out %d times", n)
+	}
+
+	// Short stalls that end in a dropped connection, on half the requests.
+	srv.SetFaults(canvastest.Faults{Seed: 3, StallRate: 0.5, Stall: 5 * time.Millisecond, Operations: []string{"getUser", "enrollInCourse"}})
+	for i := range 4 {
+		ref := canvas.SISUser("st-" + strconv.Itoa(i))
+		if u, err := c.GetUser(ctxT(t), ref, nil); err != nil || u.SisUserID != "st-"+strconv.Itoa(i) {
+			t.Fatalf("read after stalls: %+v, %v", u, err)
+		}
+		if _, err := c.Enroll(ctxT(t), canvas.SISCourse("ST"), canvas.NewEnrollment{User: ref}); err != nil {
+			t.Fatalf("create after stalls: %v", err)
+		}
+	}
+	if f := canvastest.Total(srv.Stats().Faults); f == 0 {
+		t.Fatal("no request stalled; the test proves nothing")
+	}
+	if n := countWrites(srv.Writes(), "enrollInCourse"); n != 4 {
+		t.Fatalf("%d enrolments written, want 4", n)
 	}
 }

@@ -24,8 +24,9 @@
 //     plus each request's cost), answering 403 "Rate Limit Exceeded" or 429, with
 //     X-Rate-Limit-Remaining and X-Request-Cost on every answer. WithLatency simulates the time
 //     Canvas spends on a request.
-//   - Faults (WithFaults, SetFaults) inject server errors, throttling, dropped connections and
-//     writes that are carried out before the connection drops. Writes lists every change the
+//   - Faults (WithFaults, SetFaults) inject server errors, throttling, dropped connections,
+//     stalled requests (held without an answer, then dropped) and writes that are carried out
+//     before the connection drops. Writes lists every change the
 //     server made, so tests can check that each was made exactly once.
 //   - SeedEnrollments fills a course with realistic enrolments in bulk; LoadPopulation loads a
 //     synth university.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Faults makes the server misbehave the way Canvas and networks do, so a client's retries,
@@ -24,6 +25,12 @@ type Faults struct {
 	ThrottleRate float64
 	// DropRate closes this share of connections without an answer, before anything is done.
 	DropRate float64
+	// StallRate holds this share of requests without an answer, as an overloaded Canvas or a
+	// stuck proxy does, for Stall or until the client gives up, and then closes the connection;
+	// nothing is done. Clients need a deadline (their context) or a retry after the close.
+	StallRate float64
+	// Stall is how long a stalled request is held (default 10 s).
+	Stall time.Duration
 	// DropAfterWriteRate carries out this share of writes (POST, PUT, DELETE) and then closes the
 	// connection without an answer: the write happened, but the client cannot know. Writes the
 	// server refuses (4xx) are answered normally.
@@ -32,6 +39,9 @@ type Faults struct {
 	// empty means every operation.
 	Operations []string
 }
+
+// DefaultStall is how long a stalled request (Faults.StallRate) is held when Faults.Stall is zero.
+const DefaultStall = 10 * time.Second
 
 type faultState struct {
 	mu   sync.Mutex
@@ -62,6 +72,7 @@ func (s *Server) SetFaults(f Faults) { s.faults.set(f) }
 
 type faultDecision struct {
 	drop      bool
+	stall     time.Duration
 	status    int
 	throttle  bool
 	dropAfter bool
@@ -75,7 +86,7 @@ func (fs *faultState) decide(op string, write bool) faultDecision {
 	if len(f.Operations) > 0 && !slices.Contains(f.Operations, op) {
 		return d
 	}
-	if f.DropRate <= 0 && f.ErrorRate <= 0 && f.ThrottleRate <= 0 && (f.DropAfterWriteRate <= 0 || !write) {
+	if f.DropRate <= 0 && f.ErrorRate <= 0 && f.ThrottleRate <= 0 && f.StallRate <= 0 && (f.DropAfterWriteRate <= 0 || !write) {
 		return d
 	}
 	u := fs.rng.Float64()
@@ -91,8 +102,13 @@ func (fs *faultState) decide(op string, write bool) faultDecision {
 		fs.next++
 	case u < f.DropRate+f.ErrorRate+f.ThrottleRate:
 		d.throttle = true
+	case u < f.DropRate+f.ErrorRate+f.ThrottleRate+f.StallRate:
+		d.stall = f.Stall
+		if d.stall <= 0 {
+			d.stall = DefaultStall
+		}
 	}
-	if write && f.DropAfterWriteRate > 0 && !d.drop && d.status == 0 && !d.throttle {
+	if write && f.DropAfterWriteRate > 0 && !d.drop && d.status == 0 && !d.throttle && d.stall == 0 {
 		d.dropAfter = fs.rng.Float64() < f.DropAfterWriteRate
 	}
 	return d

@@ -170,6 +170,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.obs.fault(rt.op)
 		dropConnection(w)
 		return
+	case d.stall > 0:
+		s.obs.fault(rt.op)
+		t := time.NewTimer(d.stall)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		t.Stop()
+		dropConnection(w)
+		return
 	case d.throttle:
 		s.obs.fault(rt.op)
 		writeThrottled(w, thr.Status, finish(0))
