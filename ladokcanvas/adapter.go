@@ -334,13 +334,10 @@ func (a *Adapter) handleEntry(_ context.Context, e *ladok.Entry) error {
 	ev := e.Event
 	info := deadInfo{Entry: e.ID, Handelse: e.HandelseUID, Event: e.Name}
 	return a.submitFeed(ctx, p, keys, barrier, func(ctx context.Context) error {
-		err := a.apply(ctx, ev)
+		err := a.throttled(ctx, func(ctx context.Context) error { return a.apply(ctx, ev) })
 		if err == nil {
 			a.stats.applied.Add(1)
 			return nil
-		}
-		if errors.Is(err, canvas.ErrRateLimited) {
-			a.stats.rateLimited.Add(1)
 		}
 		if isPermanent(err) {
 			return a.deadLetter(ctx, info, err)
@@ -360,6 +357,32 @@ func (a *Adapter) submitFeed(ctx context.Context, p *pipeline, keys []lockKey, b
 	return nil
 }
 
+// throttled runs fn again when Canvas still throttled one of its requests after the client's
+// own retries (another program shares the token, say): nothing was done by the refused
+// request, and fn is idempotent, so the adapter waits and repeats it rather than stopping the
+// feed. Each such error is counted in Stats.RateLimited.
+func (a *Adapter) throttled(ctx context.Context, fn func(context.Context) error) error {
+	wait := a.o.retryWait
+	for attempt := 1; ; attempt++ {
+		err := fn(ctx)
+		if err == nil || !errors.Is(err, canvas.ErrRateLimited) {
+			return err
+		}
+		a.stats.rateLimited.Add(1)
+		if attempt == maxThrottledAttempts {
+			return err
+		}
+		a.log.Warn("ladokcanvas: Canvas is throttling; waiting before trying the event again", "wait", wait)
+		if err := httpx.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, a.o.retryMax)
+	}
+}
+
+// maxThrottledAttempts is how often an event is tried while Canvas throttles it.
+const maxThrottledAttempts = 6
+
 // Handle applies one event synchronously, in order with the events in progress: for hosts
 // that read the feed themselves, and for tests. Its error is the event's (dead-lettering is
 // left to the caller).
@@ -372,7 +395,9 @@ func (a *Adapter) Handle(ctx context.Context, ev ladok.Event) error {
 		a.stats.ignored.Add(1)
 		return nil
 	}
-	return a.do(ctx, keys, barrier, func(ctx context.Context) error { return a.apply(ctx, ev) })
+	return a.do(ctx, keys, barrier, func(ctx context.Context) error {
+		return a.throttled(ctx, func(ctx context.Context) error { return a.apply(ctx, ev) })
+	})
 }
 
 // do runs fn on the scheduler with keys and waits for it.
