@@ -36,7 +36,7 @@ func termScenario(seed uint64, n int) *scenario {
 	for i := 0; i < nOff; i += 2 {
 		o := sc.offerings[i]
 		courseEvs = append(courseEvs, &ladok.KurstillfalleTillStatusEvent{Kurstillfalle: ladok.Kurstillfalle{Tillfallesbas: ladok.Tillfallesbas{
-			Utbildningsattribut: ladok.Utbildningsattribut{OrganisationUID: o.OrganisationUID, Status: 2, UtbildningsinstansUID: o.UtbildningsinstansUID},
+			Utbildningsattribut:     ladok.Utbildningsattribut{OrganisationUID: o.OrganisationUID, Status: 2, UtbildningsinstansUID: o.UtbildningsinstansUID},
 			UtbildningstillfalleUID: o.UID, Utbildningstillfalleskod: o.Utbildningstillfalleskod}}})
 	}
 	for i := 3; i < nOff; i += 6 {
@@ -54,7 +54,7 @@ func termScenario(seed uint64, n int) *scenario {
 		sc.instanser[i].Benamning = ladok.Benamning{"sv": name}
 		courseEvs = append(courseEvs, &ladok.KursUppdateradEvent{Utbildningsinstansbas: ladok.Utbildningsinstansbas{
 			Utbildningsattribut: ladok.Utbildningsattribut{UtbildningsinstansUID: o.UtbildningsinstansUID, UtbildningUID: o.UtbildningUID},
-			Benamningar: ladok.Benamning{"sv": name}, Utbildningskod: o.Utbildningskod}, Kurskod: o.Utbildningskod})
+			Benamningar:         ladok.Benamning{"sv": name}, Utbildningskod: o.Utbildningskod}, Kurskod: o.Utbildningskod})
 	}
 	for _, i := range []int{7, 11} { // 11 is co-read in 10's course
 		sc.offerings[i].Installt = true
@@ -65,7 +65,7 @@ func termScenario(seed uint64, n int) *scenario {
 		&ladok.KurspaketeringstillfalleTillStatusEvent{Kurspaketeringstillfalle: ladok.Kurspaketeringstillfalle{Tillfallesbas: ladok.Tillfallesbas{UtbildningstillfalleUID: "kp-data"}}},
 		&ladok.KurspaketeringUppdateradEvent{Utbildningsinstansbas: ladok.Utbildningsinstansbas{
 			Utbildningsattribut: ladok.Utbildningsattribut{UtbildningsinstansUID: "in-sekon", UtbildningUID: "ut-sekon"},
-			Benamningar: ladok.Benamning{"sv": "Ekonomprogrammet (civilekonom)"}, Utbildningskod: "SEKON"}})
+			Benamningar:         ladok.Benamning{"sv": "Ekonomprogrammet (civilekonom)"}, Utbildningskod: "SEKON"}})
 
 	// Per student, in order.
 	var queues [][]ladok.Event
