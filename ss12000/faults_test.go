@@ -211,6 +211,7 @@ func TestFaultsIdempotentDeleteRetried(t *testing.T) {
 }
 
 func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
+	t.Parallel() // waits in real time
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(3)})
 	c := fakeClient(t, srv, quickRetries(10))
 	for _, op := range []string{"listPersons", "createAttendance"} {
@@ -246,6 +247,7 @@ func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
 }
 
 func TestFaultsCancelWinsDuringRetryAfter(t *testing.T) {
+	t.Parallel() // waits in real time
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(3)})
 	c := fakeClient(t, srv, quickRetries(10))
 	srv.SetFaults(ss12000test.Faults{RateLimitRate: 1, RetryAfter: 30 * time.Second})
