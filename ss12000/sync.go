@@ -25,7 +25,8 @@ type SyncState struct {
 
 // ResourceState is the watermark of one record type.
 type ResourceState struct {
-	// Modified is the highest meta.modified delivered so far.
+	// Modified is the highest meta.modified delivered so far, but no later than the start of
+	// the listing that delivered it (records it had passed may have changed meanwhile).
 	Modified time.Time `json:"modified,omitzero"`
 	// Boundary identifies the versions delivered inside the overlap window before Modified
 	// (id, modified and a hash of the record), so the next run skips them but still delivers a
@@ -91,9 +92,9 @@ func (s *Syncer) Delta(ctx context.Context, state *SyncState, handle func(contex
 }
 
 // Full lists every record of every type, delivers them all, and reports ids that disappeared
-// since the previous full run. Removals the service noted since the previous run (of either
-// kind) are delivered as well, as in a delta run, so they may also appear in the report. It
-// also sets the watermarks, so delta runs can follow.
+// since the previous full run. Removals the service noted since the previous run (delta or
+// full) are delivered as well, as in a delta run, so a removed record can appear both as a
+// removal and in the report's Disappeared. It also sets the watermarks, so delta runs can follow.
 func (s *Syncer) Full(ctx context.Context, state *SyncState, handle func(context.Context, Change) error) (*SyncReport, error) {
 	return s.run(ctx, state, handle, true)
 }
