@@ -69,7 +69,7 @@ func TestWebhookHandlerCoalesces(t *testing.T) {
 		if first {
 			<-release // a slow first sync; notifications meanwhile go to the next run
 		}
-	}, WithWebhookQuietPeriod(20*time.Millisecond))
+	}, WithWebhookQuietPeriod(300*time.Millisecond)) // long enough that the six posts below fall into one quiet period even on a loaded machine
 	defer h.Close()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
