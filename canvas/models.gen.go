@@ -741,17 +741,26 @@ func (e GetUserParamsInclude) Valid() bool {
 
 // Account An account: the root account of an institution, or a sub-account (a faculty, a department) below it that holds courses.
 type Account struct {
-	DefaultGroupStorageQuotaMb int    `json:"default_group_storage_quota_mb,omitempty,omitzero"`
-	DefaultStorageQuotaMb      int    `json:"default_storage_quota_mb,omitempty,omitzero"`
-	DefaultTimeZone            string `json:"default_time_zone,omitempty,omitzero"`
-	DefaultUserStorageQuotaMb  int    `json:"default_user_storage_quota_mb,omitempty,omitzero"`
+	// DefaultGroupStorageQuotaMb The storage quota of new groups, in megabytes.
+	DefaultGroupStorageQuotaMb int `json:"default_group_storage_quota_mb,omitempty,omitzero"`
+
+	// DefaultStorageQuotaMb The storage quota of new courses, in megabytes.
+	DefaultStorageQuotaMb int `json:"default_storage_quota_mb,omitempty,omitzero"`
+
+	// DefaultTimeZone The time zone of new courses and users (an IANA name such as Europe/Stockholm).
+	DefaultTimeZone string `json:"default_time_zone,omitempty,omitzero"`
+
+	// DefaultUserStorageQuotaMb The storage quota of new users, in megabytes.
+	DefaultUserStorageQuotaMb int `json:"default_user_storage_quota_mb,omitempty,omitzero"`
 
 	// ID The account's Canvas id.
 	ID int64 `json:"id,omitempty,omitzero"`
 
 	// IntegrationID A second identifier an SIS may set.
 	IntegrationID string `json:"integration_id,omitempty,omitzero"`
-	Name          string `json:"name,omitempty,omitzero"`
+
+	// Name The account's name.
+	Name string `json:"name,omitempty,omitzero"`
 
 	// ParentAccountID The account above this one; null for a root account.
 	ParentAccountID int64 `json:"parent_account_id,omitempty,omitzero"`
@@ -763,8 +772,10 @@ type Account struct {
 	SisAccountID string `json:"sis_account_id,omitempty,omitzero"`
 
 	// SisImportID The SIS import that last changed the account.
-	SisImportID int64  `json:"sis_import_id,omitempty,omitzero"`
-	UUID        string `json:"uuid,omitempty,omitzero"`
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// UUID The account's UUID.
+	UUID string `json:"uuid,omitempty,omitzero"`
 
 	// WorkflowState active or deleted.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
@@ -772,18 +783,32 @@ type Account struct {
 
 // AccountInput The fields of an account to create.
 type AccountInput struct {
-	DefaultGroupStorageQuotaMb int    `json:"default_group_storage_quota_mb,omitempty,omitzero"`
-	DefaultStorageQuotaMb      int    `json:"default_storage_quota_mb,omitempty,omitzero"`
-	DefaultTimeZone            string `json:"default_time_zone,omitempty,omitzero"`
-	DefaultUserStorageQuotaMb  int    `json:"default_user_storage_quota_mb,omitempty,omitzero"`
-	Name                       string `json:"name"`
-	SisAccountID               string `json:"sis_account_id,omitempty,omitzero"`
+	// DefaultGroupStorageQuotaMb The storage quota of new groups, in megabytes.
+	DefaultGroupStorageQuotaMb int `json:"default_group_storage_quota_mb,omitempty,omitzero"`
+
+	// DefaultStorageQuotaMb The storage quota of new courses, in megabytes.
+	DefaultStorageQuotaMb int `json:"default_storage_quota_mb,omitempty,omitzero"`
+
+	// DefaultTimeZone The time zone of new courses and users.
+	DefaultTimeZone string `json:"default_time_zone,omitempty,omitzero"`
+
+	// DefaultUserStorageQuotaMb The storage quota of new users, in megabytes.
+	DefaultUserStorageQuotaMb int `json:"default_user_storage_quota_mb,omitempty,omitzero"`
+
+	// Name The account's name.
+	Name string `json:"name"`
+
+	// SisAccountID The account's SIS id.
+	SisAccountID string `json:"sis_account_id,omitempty,omitzero"`
 }
 
 // ChannelInput A communication channel (an e-mail address or an SMS number) to create.
 type ChannelInput struct {
-	Address          string `json:"address,omitempty,omitzero"`
-	SkipConfirmation *bool  `json:"skip_confirmation,omitempty"`
+	// Address The e-mail address or number.
+	Address string `json:"address,omitempty,omitzero"`
+
+	// SkipConfirmation Make the channel active without a confirmation (admins only).
+	SkipConfirmation *bool `json:"skip_confirmation,omitempty"`
 
 	// Type email, sms or push.
 	Type string `json:"type,omitempty,omitzero"`
@@ -798,9 +823,13 @@ type CommunicationChannel struct {
 	ID int64 `json:"id,omitempty,omitzero"`
 
 	// Position The order in which Canvas uses the channels, 1 first.
-	Position int    `json:"position,omitempty,omitzero"`
-	Type     string `json:"type,omitempty,omitzero"`
-	UserID   int64  `json:"user_id,omitempty,omitzero"`
+	Position int `json:"position,omitempty,omitzero"`
+
+	// Type email, sms or push.
+	Type string `json:"type,omitempty,omitzero"`
+
+	// UserID The user the channel belongs to.
+	UserID int64 `json:"user_id,omitempty,omitzero"`
 
 	// WorkflowState unconfirmed or active.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
@@ -809,52 +838,94 @@ type CommunicationChannel struct {
 // Course A course: one offering with its own roster, sections and content, in an account and a term.
 type Course struct {
 	// AccountID The account the course is in.
-	AccountID                   int64 `json:"account_id,omitempty,omitzero"`
-	ApplyAssignmentGroupWeights bool  `json:"apply_assignment_group_weights,omitempty,omitzero"`
-	Blueprint                   bool  `json:"blueprint,omitempty,omitzero"`
+	AccountID int64 `json:"account_id,omitempty,omitzero"`
+
+	// ApplyAssignmentGroupWeights Whether assignment group weights count in the total grade.
+	ApplyAssignmentGroupWeights bool `json:"apply_assignment_group_weights,omitempty,omitzero"`
+
+	// Blueprint Whether the course is a blueprint that other courses copy from.
+	Blueprint bool `json:"blueprint,omitempty,omitzero"`
 
 	// CourseCode The short name shown in course lists.
-	CourseCode   string    `json:"course_code,omitempty,omitzero"`
-	CourseFormat string    `json:"course_format,omitempty,omitzero"`
-	CreatedAt    time.Time `json:"created_at,omitempty,omitzero"`
-	DefaultView  string    `json:"default_view,omitempty,omitzero"`
-	EndAt        time.Time `json:"end_at,omitempty,omitzero"`
+	CourseCode string `json:"course_code,omitempty,omitzero"`
+
+	// CourseFormat on_campus, online or blended.
+	CourseFormat string `json:"course_format,omitempty,omitzero"`
+
+	// CreatedAt When the course was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// DefaultView The page students land on (feed, wiki, modules, syllabus, assignments).
+	DefaultView string `json:"default_view,omitempty,omitzero"`
+
+	// EndAt When the course ends, if it has its own dates.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
 
 	// EnrollmentTermID The term the course belongs to.
-	EnrollmentTermID  int64 `json:"enrollment_term_id,omitempty,omitzero"`
+	EnrollmentTermID int64 `json:"enrollment_term_id,omitempty,omitzero"`
+
+	// GradingStandardID The grading scheme the course uses; null for the default.
 	GradingStandardID int64 `json:"grading_standard_id,omitempty,omitzero"`
-	HideFinalGrades   bool  `json:"hide_final_grades,omitempty,omitzero"`
+
+	// HideFinalGrades Whether students see their total grade.
+	HideFinalGrades bool `json:"hide_final_grades,omitempty,omitzero"`
 
 	// ID The course's Canvas id.
 	ID int64 `json:"id,omitempty,omitzero"`
 
 	// IntegrationID A second identifier an SIS may set.
-	IntegrationID                    string `json:"integration_id,omitempty,omitzero"`
-	IsPublic                         bool   `json:"is_public,omitempty,omitzero"`
-	License                          string `json:"license,omitempty,omitzero"`
-	Locale                           string `json:"locale,omitempty,omitzero"`
-	Name                             string `json:"name,omitempty,omitzero"`
-	OriginalName                     string `json:"original_name,omitempty,omitzero"`
-	PublicDescription                string `json:"public_description,omitempty,omitzero"`
-	RestrictEnrollmentsToCourseDates bool   `json:"restrict_enrollments_to_course_dates,omitempty,omitzero"`
-	RootAccountID                    int64  `json:"root_account_id,omitempty,omitzero"`
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// IsPublic Whether anyone may see the course.
+	IsPublic bool `json:"is_public,omitempty,omitzero"`
+
+	// License The licence of the content (private, cc_by, ...).
+	License string `json:"license,omitempty,omitzero"`
+
+	// Locale The course's language, when set.
+	Locale string `json:"locale,omitempty,omitzero"`
+
+	// Name The course's full name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// OriginalName The course's real name, sent when the token holder has given the course a nickname.
+	OriginalName string `json:"original_name,omitempty,omitzero"`
+
+	// PublicDescription A description shown in public course lists.
+	PublicDescription string `json:"public_description,omitempty,omitzero"`
+
+	// RestrictEnrollmentsToCourseDates Whether the course's own dates limit its enrolments.
+	RestrictEnrollmentsToCourseDates bool `json:"restrict_enrollments_to_course_dates,omitempty,omitzero"`
+
+	// RootAccountID The root account of the course.
+	RootAccountID int64 `json:"root_account_id,omitempty,omitzero"`
 
 	// SisCourseID The course's SIS id.
 	SisCourseID string `json:"sis_course_id,omitempty,omitzero"`
 
 	// SisImportID The SIS import that last changed the course.
-	SisImportID    int64     `json:"sis_import_id,omitempty,omitzero"`
-	StartAt        time.Time `json:"start_at,omitempty,omitzero"`
-	StorageQuotaMb int       `json:"storage_quota_mb,omitempty,omitzero"`
-	Template       bool      `json:"template,omitempty,omitzero"`
+	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
+
+	// StartAt When the course starts, if it has its own dates.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
+
+	// StorageQuotaMb The course's storage quota, in megabytes.
+	StorageQuotaMb int `json:"storage_quota_mb,omitempty,omitzero"`
+
+	// Template Whether the course is a template for new courses.
+	Template bool `json:"template,omitempty,omitzero"`
 
 	// Term The term of a course, sent when include[]=term is asked for.
-	Term     CourseTerm `json:"term,omitempty,omitzero"`
-	TimeZone string     `json:"time_zone,omitempty,omitzero"`
+	Term CourseTerm `json:"term,omitempty,omitzero"`
+
+	// TimeZone The course's time zone.
+	TimeZone string `json:"time_zone,omitempty,omitzero"`
 
 	// TotalStudents How many students are enrolled (with include[]=total_students).
-	TotalStudents int    `json:"total_students,omitempty,omitzero"`
-	UUID          string `json:"uuid,omitempty,omitzero"`
+	TotalStudents int `json:"total_students,omitempty,omitzero"`
+
+	// UUID The course's UUID.
+	UUID string `json:"uuid,omitempty,omitzero"`
 
 	// WorkflowState unpublished, available, completed or deleted.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
@@ -865,47 +936,85 @@ type CourseEvent string
 
 // CourseEventResult The answer to DELETE /courses/{id}: which of delete or conclude was carried out.
 type CourseEventResult struct {
+	// Conclude True when the course was concluded.
 	Conclude bool `json:"conclude,omitempty,omitzero"`
-	Delete   bool `json:"delete,omitempty,omitzero"`
+
+	// Delete True when the course was deleted.
+	Delete bool `json:"delete,omitempty,omitzero"`
 }
 
 // CourseInput The fields of a course to create or change; fields left empty are not changed.
 type CourseInput struct {
 	// AccountID Moves the course to another account (updates only).
-	AccountID    int64                   `json:"account_id,omitempty,omitzero"`
-	CourseCode   string                  `json:"course_code,omitempty,omitzero"`
+	AccountID int64 `json:"account_id,omitempty,omitzero"`
+
+	// CourseCode The short name shown in course lists.
+	CourseCode string `json:"course_code,omitempty,omitzero"`
+
+	// CourseFormat on_campus, online or blended.
 	CourseFormat CourseInputCourseFormat `json:"course_format,omitempty,omitzero"`
-	DefaultView  CourseInputDefaultView  `json:"default_view,omitempty,omitzero"`
-	EndAt        time.Time               `json:"end_at,omitempty,omitzero"`
+
+	// DefaultView The page students land on.
+	DefaultView CourseInputDefaultView `json:"default_view,omitempty,omitzero"`
+
+	// EndAt When the course ends.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
 
 	// Event A change of a course's state: claim (unpublish), offer (publish), conclude, delete or undelete.
-	Event                            CourseEvent `json:"event,omitempty,omitzero"`
-	HideFinalGrades                  *bool       `json:"hide_final_grades,omitempty"`
-	IntegrationID                    string      `json:"integration_id,omitempty,omitzero"`
-	IsPublic                         *bool       `json:"is_public,omitempty"`
-	License                          string      `json:"license,omitempty,omitzero"`
-	Name                             string      `json:"name,omitempty,omitzero"`
-	PublicDescription                string      `json:"public_description,omitempty,omitzero"`
-	RestrictEnrollmentsToCourseDates *bool       `json:"restrict_enrollments_to_course_dates,omitempty"`
-	SisCourseID                      string      `json:"sis_course_id,omitempty,omitzero"`
-	StartAt                          time.Time   `json:"start_at,omitempty,omitzero"`
+	Event CourseEvent `json:"event,omitempty,omitzero"`
+
+	// HideFinalGrades Whether students see their total grade.
+	HideFinalGrades *bool `json:"hide_final_grades,omitempty"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// IsPublic Whether anyone may see the course.
+	IsPublic *bool `json:"is_public,omitempty"`
+
+	// License The licence of the content.
+	License string `json:"license,omitempty,omitzero"`
+
+	// Name The course's full name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// PublicDescription A description shown in public course lists.
+	PublicDescription string `json:"public_description,omitempty,omitzero"`
+
+	// RestrictEnrollmentsToCourseDates Whether the course's own dates limit its enrolments.
+	RestrictEnrollmentsToCourseDates *bool `json:"restrict_enrollments_to_course_dates,omitempty"`
+
+	// SisCourseID The course's SIS id.
+	SisCourseID string `json:"sis_course_id,omitempty,omitzero"`
+
+	// StartAt When the course starts.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 
 	// TermID The term (an id or sis_term_id:...).
-	TermID   string `json:"term_id,omitempty,omitzero"`
+	TermID string `json:"term_id,omitempty,omitzero"`
+
+	// TimeZone The course's time zone.
 	TimeZone string `json:"time_zone,omitempty,omitzero"`
 }
 
-// CourseInputCourseFormat defines model for CourseInput.CourseFormat.
+// CourseInputCourseFormat on_campus, online or blended.
 type CourseInputCourseFormat string
 
-// CourseInputDefaultView defines model for CourseInput.DefaultView.
+// CourseInputDefaultView The page students land on.
 type CourseInputDefaultView string
 
 // CourseTerm The term of a course, sent when include[]=term is asked for.
 type CourseTerm struct {
-	EndAt   time.Time `json:"end_at,omitempty,omitzero"`
-	ID      int64     `json:"id,omitempty,omitzero"`
-	Name    string    `json:"name,omitempty,omitzero"`
+	// EndAt When the term ends.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
+
+	// ID The term's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Name The term's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// StartAt When the term starts.
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
@@ -913,15 +1022,21 @@ type CourseTerm struct {
 type CreateCommunicationChannelRequest struct {
 	// CommunicationChannel A communication channel (an e-mail address or an SMS number) to create.
 	CommunicationChannel ChannelInput `json:"communication_channel"`
-	SkipConfirmation     *bool        `json:"skip_confirmation,omitempty"`
+
+	// SkipConfirmation Make the channel active without a confirmation (admins only).
+	SkipConfirmation *bool `json:"skip_confirmation,omitempty"`
 }
 
 // CreateCourseRequest The body that creates a course.
 type CreateCourseRequest struct {
 	// Course The fields of a course to create or change; fields left empty are not changed.
-	Course                CourseInput `json:"course"`
-	EnableSisReactivation *bool       `json:"enable_sis_reactivation,omitempty"`
-	EnrollMe              *bool       `json:"enroll_me,omitempty"`
+	Course CourseInput `json:"course"`
+
+	// EnableSisReactivation Reactivate a deleted course with the same SIS id instead of failing.
+	EnableSisReactivation *bool `json:"enable_sis_reactivation,omitempty"`
+
+	// EnrollMe Enrol the token holder as a teacher.
+	EnrollMe *bool `json:"enroll_me,omitempty"`
 
 	// Offer Publish the course at once.
 	Offer *bool `json:"offer,omitempty"`
@@ -945,9 +1060,13 @@ type CreateSubAccountRequest struct {
 // CreateUserRequest The body that creates a user with a login and, optionally, a communication channel.
 type CreateUserRequest struct {
 	// CommunicationChannel A communication channel (an e-mail address or an SMS number) to create.
-	CommunicationChannel  ChannelInput `json:"communication_channel,omitempty,omitzero"`
-	EnableSisReactivation *bool        `json:"enable_sis_reactivation,omitempty"`
-	ForceValidations      *bool        `json:"force_validations,omitempty"`
+	CommunicationChannel ChannelInput `json:"communication_channel,omitempty,omitzero"`
+
+	// EnableSisReactivation Reactivate a deleted user with the same SIS id instead of failing.
+	EnableSisReactivation *bool `json:"enable_sis_reactivation,omitempty"`
+
+	// ForceValidations Validate the user as self-registration would (names, terms of use).
+	ForceValidations *bool `json:"force_validations,omitempty"`
 
 	// Pseudonym The first login of a user to create: its unique id (the login name) and the SIS and integration ids.
 	Pseudonym PseudonymInput `json:"pseudonym"`
@@ -971,10 +1090,16 @@ type Enrollment struct {
 	CourseIntegrationID string `json:"course_integration_id,omitempty,omitzero"`
 
 	// CourseSectionID The section's Canvas id.
-	CourseSectionID           int64     `json:"course_section_id,omitempty,omitzero"`
-	CreatedAt                 time.Time `json:"created_at,omitempty,omitzero"`
-	CurrentGradingPeriodID    int64     `json:"current_grading_period_id,omitempty,omitzero"`
-	CurrentGradingPeriodTitle string    `json:"current_grading_period_title,omitempty,omitzero"`
+	CourseSectionID int64 `json:"course_section_id,omitempty,omitzero"`
+
+	// CreatedAt When the enrolment was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// CurrentGradingPeriodID The id of the current grading period.
+	CurrentGradingPeriodID int64 `json:"current_grading_period_id,omitempty,omitzero"`
+
+	// CurrentGradingPeriodTitle The current grading period, when there is one.
+	CurrentGradingPeriodTitle string `json:"current_grading_period_title,omitempty,omitzero"`
 
 	// EndAt When the enrolment ends, if it has its own dates.
 	EndAt time.Time `json:"end_at,omitempty,omitzero"`
@@ -983,8 +1108,10 @@ type Enrollment struct {
 	EnrollmentState EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
 
 	// Grades A student's grades and scores in a course. Scores are percentages; they are null before anything is graded.
-	Grades            Grades `json:"grades,omitempty,omitzero"`
-	HasGradingPeriods bool   `json:"has_grading_periods,omitempty,omitzero"`
+	Grades Grades `json:"grades,omitempty,omitzero"`
+
+	// HasGradingPeriods Whether the course has grading periods.
+	HasGradingPeriods bool `json:"has_grading_periods,omitempty,omitzero"`
 
 	// HTMLURL The person's page in the course.
 	HTMLURL string `json:"html_url,omitempty,omitzero"`
@@ -999,9 +1126,13 @@ type Enrollment struct {
 	LastAttendedAt time.Time `json:"last_attended_at,omitempty,omitzero"`
 
 	// LimitPrivilegesToCourseSection Whether the person sees and acts in their own section only.
-	LimitPrivilegesToCourseSection bool    `json:"limit_privileges_to_course_section,omitempty,omitzero"`
-	OverrideGrade                  string  `json:"override_grade,omitempty,omitzero"`
-	OverrideScore                  float64 `json:"override_score,omitempty,omitzero"`
+	LimitPrivilegesToCourseSection bool `json:"limit_privileges_to_course_section,omitempty,omitzero"`
+
+	// OverrideGrade A final grade a teacher set by hand, when there is one.
+	OverrideGrade string `json:"override_grade,omitempty,omitzero"`
+
+	// OverrideScore The score of the override grade.
+	OverrideScore float64 `json:"override_score,omitempty,omitzero"`
 
 	// Role The role's name (a base type such as StudentEnrollment, or a custom role's name).
 	Role string `json:"role,omitempty,omitzero"`
@@ -1034,16 +1165,28 @@ type Enrollment struct {
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 
 	// TotalActivityTime Seconds the person has been active in the course.
-	TotalActivityTime                int  `json:"total_activity_time,omitempty,omitzero"`
+	TotalActivityTime int `json:"total_activity_time,omitempty,omitzero"`
+
+	// TotalsForAllGradingPeriodsOption Whether totals over all grading periods are shown.
 	TotalsForAllGradingPeriodsOption bool `json:"totals_for_all_grading_periods_option,omitempty,omitzero"`
 
 	// Type The base type of an enrolment; every custom course role is built on one of them.
-	Type                 EnrollmentType `json:"type,omitempty,omitzero"`
-	UnpostedCurrentGrade string         `json:"unposted_current_grade,omitempty,omitzero"`
-	UnpostedCurrentScore float64        `json:"unposted_current_score,omitempty,omitzero"`
-	UnpostedFinalGrade   string         `json:"unposted_final_grade,omitempty,omitzero"`
-	UnpostedFinalScore   float64        `json:"unposted_final_score,omitempty,omitzero"`
-	UpdatedAt            time.Time      `json:"updated_at,omitempty,omitzero"`
+	Type EnrollmentType `json:"type,omitempty,omitzero"`
+
+	// UnpostedCurrentGrade The current grade including grades not yet posted to the student (for those who may see them).
+	UnpostedCurrentGrade string `json:"unposted_current_grade,omitempty,omitzero"`
+
+	// UnpostedCurrentScore The current score including grades not yet posted.
+	UnpostedCurrentScore float64 `json:"unposted_current_score,omitempty,omitzero"`
+
+	// UnpostedFinalGrade The final grade including grades not yet posted.
+	UnpostedFinalGrade string `json:"unposted_final_grade,omitempty,omitzero"`
+
+	// UnpostedFinalScore The final score including grades not yet posted.
+	UnpostedFinalScore float64 `json:"unposted_final_score,omitempty,omitzero"`
+
+	// UpdatedAt When the enrolment last changed.
+	UpdatedAt time.Time `json:"updated_at,omitempty,omitzero"`
 
 	// User A person in Canvas. The SIS id, login id and integration id shown are those of the person's first login.
 	User User `json:"user,omitempty,omitzero"`
@@ -1057,19 +1200,28 @@ type EnrollmentInclude string
 
 // EnrollmentInput The fields of an enrolment to create. Without enrollment_state Canvas creates an invited enrolment, so package canvas always sends one.
 type EnrollmentInput struct {
+	// AssociatedUserID For an observer, the student to observe.
 	AssociatedUserID int64 `json:"associated_user_id,omitempty,omitzero"`
 
 	// CourseSectionID The section in the course (ignored when enrolling through a section's path).
-	CourseSectionID int64     `json:"course_section_id,omitempty,omitzero"`
-	EndAt           time.Time `json:"end_at,omitempty,omitzero"`
+	CourseSectionID int64 `json:"course_section_id,omitempty,omitzero"`
+
+	// EndAt When the enrolment ends.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
 
 	// EnrollmentState The state of an enrolment. current_and_invited, current_and_future and current_and_concluded are list filters only.
-	EnrollmentState                EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
-	LimitPrivilegesToCourseSection *bool           `json:"limit_privileges_to_course_section,omitempty"`
-	Notify                         *bool           `json:"notify,omitempty"`
+	EnrollmentState EnrollmentState `json:"enrollment_state,omitempty,omitzero"`
+
+	// LimitPrivilegesToCourseSection Let the person see and act in their own section only.
+	LimitPrivilegesToCourseSection *bool `json:"limit_privileges_to_course_section,omitempty"`
+
+	// Notify Send the person a notification of the enrolment.
+	Notify *bool `json:"notify,omitempty"`
 
 	// RoleID A custom course role; its base type decides the enrolment type.
-	RoleID  int64     `json:"role_id,omitempty,omitzero"`
+	RoleID int64 `json:"role_id,omitempty,omitzero"`
+
+	// StartAt When the enrolment starts.
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 
 	// Type The base type of an enrolment; every custom course role is built on one of them.
@@ -1093,10 +1245,13 @@ type EnrollmentTask string
 
 // EnrollmentTerm An enrolment term (a semester or study period) that courses belong to.
 type EnrollmentTerm struct {
+	// EndAt When the term ends; null when it has no end.
 	EndAt time.Time `json:"end_at,omitempty,omitzero"`
 
 	// ID The term's Canvas id.
-	ID   int64  `json:"id,omitempty,omitzero"`
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Name The term's name.
 	Name string `json:"name,omitempty,omitzero"`
 
 	// Overrides Dates that apply to one enrolment type instead of the term's, keyed by type (StudentEnrollment, TeacherEnrollment, TaEnrollment, DesignerEnrollment).
@@ -1106,8 +1261,10 @@ type EnrollmentTerm struct {
 	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
 
 	// SisTermID The term's SIS id.
-	SisTermID string    `json:"sis_term_id,omitempty,omitzero"`
-	StartAt   time.Time `json:"start_at,omitempty,omitzero"`
+	SisTermID string `json:"sis_term_id,omitempty,omitzero"`
+
+	// StartAt When the term starts; null when it has no start.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 
 	// WorkflowState active or deleted.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
@@ -1115,6 +1272,7 @@ type EnrollmentTerm struct {
 
 // EnrollmentTermsList One page of enrolment terms, wrapped as Canvas sends them.
 type EnrollmentTermsList struct {
+	// EnrollmentTerms The terms of the page.
 	EnrollmentTerms []EnrollmentTerm `json:"enrollment_terms,omitempty,omitzero"`
 }
 
@@ -1123,23 +1281,37 @@ type EnrollmentType string
 
 // ErrorBody The most common error shape; Canvas also sends errors as an object keyed by field (each with attribute, type and message), a single message, or "error".
 type ErrorBody struct {
-	ErrorReportID int64          `json:"error_report_id,omitempty,omitzero"`
-	Errors        []ErrorMessage `json:"errors,omitempty,omitzero"`
-	Message       string         `json:"message,omitempty,omitzero"`
-	Status        string         `json:"status,omitempty,omitzero"`
+	// ErrorReportID Canvas's id for the error report it filed.
+	ErrorReportID int64 `json:"error_report_id,omitempty,omitzero"`
+
+	// Errors The error messages.
+	Errors []ErrorMessage `json:"errors,omitempty,omitzero"`
+
+	// Message A single message.
+	Message string `json:"message,omitempty,omitzero"`
+
+	// Status A short status word (unauthenticated, not_found, ...).
+	Status string `json:"status,omitempty,omitzero"`
 }
 
 // ErrorMessage One message of an error body, with the attribute and the kind of validation error where Canvas names them.
 type ErrorMessage struct {
+	// Attribute The field the message is about.
 	Attribute string `json:"attribute,omitempty,omitzero"`
-	Message   string `json:"message,omitempty,omitzero"`
-	Type      string `json:"type,omitempty,omitzero"`
+
+	// Message What went wrong.
+	Message string `json:"message,omitempty,omitzero"`
+
+	// Type The kind of validation error (blank, taken, invalid, ...).
+	Type string `json:"type,omitempty,omitzero"`
 }
 
 // Grades A student's grades and scores in a course. Scores are percentages; they are null before anything is graded.
 type Grades struct {
 	// CurrentGrade The grade counting only graded work.
-	CurrentGrade  string  `json:"current_grade,omitempty,omitzero"`
+	CurrentGrade string `json:"current_grade,omitempty,omitzero"`
+
+	// CurrentPoints The points earned on graded work.
 	CurrentPoints float64 `json:"current_points,omitempty,omitzero"`
 
 	// CurrentScore The score (percent) counting only graded work.
@@ -1152,12 +1324,22 @@ type Grades struct {
 	FinalScore float64 `json:"final_score,omitempty,omitzero"`
 
 	// HTMLURL The student's grades page.
-	HTMLURL               string  `json:"html_url,omitempty,omitzero"`
-	UnpostedCurrentGrade  string  `json:"unposted_current_grade,omitempty,omitzero"`
+	HTMLURL string `json:"html_url,omitempty,omitzero"`
+
+	// UnpostedCurrentGrade The current grade including grades not yet posted.
+	UnpostedCurrentGrade string `json:"unposted_current_grade,omitempty,omitzero"`
+
+	// UnpostedCurrentPoints The points earned including grades not yet posted.
 	UnpostedCurrentPoints float64 `json:"unposted_current_points,omitempty,omitzero"`
-	UnpostedCurrentScore  float64 `json:"unposted_current_score,omitempty,omitzero"`
-	UnpostedFinalGrade    string  `json:"unposted_final_grade,omitempty,omitzero"`
-	UnpostedFinalScore    float64 `json:"unposted_final_score,omitempty,omitzero"`
+
+	// UnpostedCurrentScore The current score including grades not yet posted.
+	UnpostedCurrentScore float64 `json:"unposted_current_score,omitempty,omitzero"`
+
+	// UnpostedFinalGrade The final grade including grades not yet posted.
+	UnpostedFinalGrade string `json:"unposted_final_grade,omitempty,omitzero"`
+
+	// UnpostedFinalScore The final score including grades not yet posted.
+	UnpostedFinalScore float64 `json:"unposted_final_score,omitempty,omitzero"`
 }
 
 // Login One login (pseudonym) of a user: how the person signs in, and where the SIS and integration ids are kept.
@@ -1166,10 +1348,16 @@ type Login struct {
 	AccountID int64 `json:"account_id,omitempty,omitzero"`
 
 	// AuthenticationProviderID The single sign-on provider the login signs in through; null for Canvas passwords.
-	AuthenticationProviderID   int64     `json:"authentication_provider_id,omitempty,omitzero"`
-	AuthenticationProviderType string    `json:"authentication_provider_type,omitempty,omitzero"`
-	CreatedAt                  time.Time `json:"created_at,omitempty,omitzero"`
-	DeclaredUserType           string    `json:"declared_user_type,omitempty,omitzero"`
+	AuthenticationProviderID int64 `json:"authentication_provider_id,omitempty,omitzero"`
+
+	// AuthenticationProviderType The kind of single sign-on provider (saml, cas, ...); null for Canvas passwords.
+	AuthenticationProviderType string `json:"authentication_provider_type,omitempty,omitzero"`
+
+	// CreatedAt When the login was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// DeclaredUserType What kind of user the login says the person is, when set; it does not change their access.
+	DeclaredUserType string `json:"declared_user_type,omitempty,omitzero"`
 
 	// ID The login's Canvas id.
 	ID int64 `json:"id,omitempty,omitzero"`
@@ -1179,7 +1367,9 @@ type Login struct {
 
 	// SisUserID The SIS id the login carries.
 	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
-	UniqueID  string `json:"unique_id,omitempty,omitzero"`
+
+	// UniqueID The login name.
+	UniqueID string `json:"unique_id,omitempty,omitzero"`
 
 	// UserID The user the login belongs to.
 	UserID int64 `json:"user_id,omitempty,omitzero"`
@@ -1190,12 +1380,23 @@ type Login struct {
 
 // LoginInput The fields of a login to create or change; fields left empty are not changed.
 type LoginInput struct {
+	// AuthenticationProviderID The single sign-on provider the login signs in through.
 	AuthenticationProviderID string `json:"authentication_provider_id,omitempty,omitzero"`
-	DeclaredUserType         string `json:"declared_user_type,omitempty,omitzero"`
-	IntegrationID            string `json:"integration_id,omitempty,omitzero"`
-	Password                 string `json:"password,omitempty,omitzero"`
-	SisUserID                string `json:"sis_user_id,omitempty,omitzero"`
-	UniqueID                 string `json:"unique_id,omitempty,omitzero"`
+
+	// DeclaredUserType What kind of user the login says the person is; it does not change their access.
+	DeclaredUserType string `json:"declared_user_type,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// Password A password for Canvas authentication.
+	Password string `json:"password,omitempty,omitzero"`
+
+	// SisUserID The login's SIS id.
+	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
+
+	// UniqueID The login name.
+	UniqueID string `json:"unique_id,omitempty,omitzero"`
 
 	// WorkflowState The state of a login; a suspended login cannot sign in.
 	WorkflowState LoginState `json:"workflow_state,omitempty,omitzero"`
@@ -1212,29 +1413,38 @@ type LoginState string
 
 // Progress The progress of an asynchronous job, such as an SIS import.
 type Progress struct {
+	// Completion How far the job is, in percent.
 	Completion float64 `json:"completion,omitempty,omitzero"`
 
 	// ContextID The object the job works on.
 	ContextID int64 `json:"context_id,omitempty,omitzero"`
 
 	// ContextType The kind of object the job works on (Account, Course, ...).
-	ContextType string    `json:"context_type,omitempty,omitzero"`
-	CreatedAt   time.Time `json:"created_at,omitempty,omitzero"`
+	ContextType string `json:"context_type,omitempty,omitzero"`
+
+	// CreatedAt When the job was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
 
 	// ID The job's id.
-	ID      int64  `json:"id,omitempty,omitzero"`
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Message A message about the job, when there is one.
 	Message string `json:"message,omitempty,omitzero"`
 
 	// Results What the job produced, when finished.
 	Results map[string]interface{} `json:"results,omitempty,omitzero"`
 
 	// Tag The kind of job (sis_import, ...).
-	Tag       string    `json:"tag,omitempty,omitzero"`
+	Tag string `json:"tag,omitempty,omitzero"`
+
+	// UpdatedAt When the job last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty,omitzero"`
 
 	// URL Where to poll the job.
-	URL    string `json:"url,omitempty,omitzero"`
-	UserID int64  `json:"user_id,omitempty,omitzero"`
+	URL string `json:"url,omitempty,omitzero"`
+
+	// UserID The user who started the job.
+	UserID int64 `json:"user_id,omitempty,omitzero"`
 
 	// WorkflowState The state of an asynchronous job.
 	WorkflowState ProgressState `json:"workflow_state,omitempty,omitzero"`
@@ -1245,12 +1455,23 @@ type ProgressState string
 
 // PseudonymInput The first login of a user to create: its unique id (the login name) and the SIS and integration ids.
 type PseudonymInput struct {
+	// AuthenticationProviderID The single sign-on provider the login signs in through (an id or a type such as saml).
 	AuthenticationProviderID string `json:"authentication_provider_id,omitempty,omitzero"`
-	ForceSelfRegistration    *bool  `json:"force_self_registration,omitempty"`
-	IntegrationID            string `json:"integration_id,omitempty,omitzero"`
-	Password                 string `json:"password,omitempty,omitzero"`
-	SendConfirmation         *bool  `json:"send_confirmation,omitempty"`
-	SisUserID                string `json:"sis_user_id,omitempty,omitzero"`
+
+	// ForceSelfRegistration Have the user finish a self-registration.
+	ForceSelfRegistration *bool `json:"force_self_registration,omitempty"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// Password A password for Canvas authentication; not needed with single sign-on.
+	Password string `json:"password,omitempty,omitzero"`
+
+	// SendConfirmation Send the user a notification of the new account.
+	SendConfirmation *bool `json:"send_confirmation,omitempty"`
+
+	// SisUserID The login's SIS id (admins only).
+	SisUserID string `json:"sis_user_id,omitempty,omitzero"`
 
 	// UniqueID The login name (often an e-mail address or eduPersonPrincipalName).
 	UniqueID string `json:"unique_id"`
@@ -1262,67 +1483,109 @@ type Role struct {
 	Account RoleAccount `json:"account,omitempty,omitzero"`
 
 	// BaseRoleType The enrolment type the role is built on (StudentEnrollment, ...) or AccountMembership.
-	BaseRoleType  string    `json:"base_role_type,omitempty,omitzero"`
-	CreatedAt     time.Time `json:"created_at,omitempty,omitzero"`
-	ID            int64     `json:"id,omitempty,omitzero"`
-	IsAccountRole bool      `json:"is_account_role,omitempty,omitzero"`
+	BaseRoleType string `json:"base_role_type,omitempty,omitzero"`
+
+	// CreatedAt When the role was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// ID The role's id; custom role ids differ between Canvas instances.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IsAccountRole Whether the role is an account-level (admin) role rather than a course role.
+	IsAccountRole bool `json:"is_account_role,omitempty,omitzero"`
 
 	// Label The name people see.
-	Label       string                    `json:"label,omitempty,omitzero"`
+	Label string `json:"label,omitempty,omitzero"`
+
+	// Permissions The permissions of the role, by name.
 	Permissions map[string]RolePermission `json:"permissions,omitempty,omitzero"`
 
 	// Role The role's internal name; for base roles the enrolment type.
-	Role          string `json:"role,omitempty,omitzero"`
+	Role string `json:"role,omitempty,omitzero"`
+
+	// WorkflowState active, inactive or built_in.
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
 // RoleAccount The account a role is defined in.
 type RoleAccount struct {
-	ID              int64  `json:"id,omitempty,omitzero"`
-	Name            string `json:"name,omitempty,omitzero"`
-	ParentAccountID int64  `json:"parent_account_id,omitempty,omitzero"`
-	RootAccountID   int64  `json:"root_account_id,omitempty,omitzero"`
-	SisAccountID    string `json:"sis_account_id,omitempty,omitzero"`
+	// ID The account's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Name The account's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// ParentAccountID The account above it.
+	ParentAccountID int64 `json:"parent_account_id,omitempty,omitzero"`
+
+	// RootAccountID The root account.
+	RootAccountID int64 `json:"root_account_id,omitempty,omitzero"`
+
+	// SisAccountID The account's SIS id.
+	SisAccountID string `json:"sis_account_id,omitempty,omitzero"`
 }
 
 // RolePermission Whether a role has one permission, and how that was decided.
 type RolePermission struct {
+	// AppliesToDescendants Whether it applies in the accounts below.
 	AppliesToDescendants bool `json:"applies_to_descendants,omitempty,omitzero"`
-	AppliesToSelf        bool `json:"applies_to_self,omitempty,omitzero"`
-	Enabled              bool `json:"enabled,omitempty,omitzero"`
-	Explicit             bool `json:"explicit,omitempty,omitzero"`
-	Locked               bool `json:"locked,omitempty,omitzero"`
-	PriorDefault         bool `json:"prior_default,omitempty,omitzero"`
-	Readonly             bool `json:"readonly,omitempty,omitzero"`
+
+	// AppliesToSelf Whether it applies in the account the role is defined in.
+	AppliesToSelf bool `json:"applies_to_self,omitempty,omitzero"`
+
+	// Enabled Whether the role has the permission.
+	Enabled bool `json:"enabled,omitempty,omitzero"`
+
+	// Explicit Whether it was set on this role rather than inherited.
+	Explicit bool `json:"explicit,omitempty,omitzero"`
+
+	// Locked Whether sub-accounts may change it.
+	Locked bool `json:"locked,omitempty,omitzero"`
+
+	// PriorDefault What the permission would be without the explicit setting.
+	PriorDefault bool `json:"prior_default,omitempty,omitzero"`
+
+	// Readonly Whether it can be changed at all.
+	Readonly bool `json:"readonly,omitempty,omitzero"`
 }
 
 // Section A section of a course: a group of its enrolments (a class, a seminar group); it can be cross-listed into another course.
 type Section struct {
 	// CourseID The course the section is in now (after cross-listing, the course it moved to).
-	CourseID  int64     `json:"course_id,omitempty,omitzero"`
+	CourseID int64 `json:"course_id,omitempty,omitzero"`
+
+	// CreatedAt When the section was created.
 	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
-	EndAt     time.Time `json:"end_at,omitempty,omitzero"`
+
+	// EndAt When the section ends, if it has its own dates.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
 
 	// ID The section's Canvas id.
 	ID int64 `json:"id,omitempty,omitzero"`
 
 	// IntegrationID A second identifier an SIS may set.
 	IntegrationID string `json:"integration_id,omitempty,omitzero"`
-	Name          string `json:"name,omitempty,omitzero"`
+
+	// Name The section's name.
+	Name string `json:"name,omitempty,omitzero"`
 
 	// NonxlistCourseID The course the section was cross-listed from; null when it is not cross-listed.
 	NonxlistCourseID int64 `json:"nonxlist_course_id,omitempty,omitzero"`
 
 	// RestrictEnrollmentsToSectionDates Whether the section's own dates limit its enrolments.
-	RestrictEnrollmentsToSectionDates bool   `json:"restrict_enrollments_to_section_dates,omitempty,omitzero"`
-	SisCourseID                       string `json:"sis_course_id,omitempty,omitzero"`
+	RestrictEnrollmentsToSectionDates bool `json:"restrict_enrollments_to_section_dates,omitempty,omitzero"`
+
+	// SisCourseID The SIS id of the course the section is in.
+	SisCourseID string `json:"sis_course_id,omitempty,omitzero"`
 
 	// SisImportID The SIS import that last changed the section.
 	SisImportID int64 `json:"sis_import_id,omitempty,omitzero"`
 
 	// SisSectionID The section's SIS id.
-	SisSectionID string    `json:"sis_section_id,omitempty,omitzero"`
-	StartAt      time.Time `json:"start_at,omitempty,omitzero"`
+	SisSectionID string `json:"sis_section_id,omitempty,omitzero"`
+
+	// StartAt When the section starts, if it has its own dates.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 
 	// TotalStudents How many students are enrolled (with include[]=total_students).
 	TotalStudents int `json:"total_students,omitempty,omitzero"`
@@ -1330,42 +1593,77 @@ type Section struct {
 
 // SectionInput The fields of a section to create or change; fields left empty are not changed.
 type SectionInput struct {
-	EndAt                             time.Time `json:"end_at,omitempty,omitzero"`
-	IntegrationID                     string    `json:"integration_id,omitempty,omitzero"`
-	Name                              string    `json:"name,omitempty,omitzero"`
-	RestrictEnrollmentsToSectionDates *bool     `json:"restrict_enrollments_to_section_dates,omitempty"`
-	SisSectionID                      string    `json:"sis_section_id,omitempty,omitzero"`
-	StartAt                           time.Time `json:"start_at,omitempty,omitzero"`
+	// EndAt When the section ends.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
+
+	// IntegrationID A second identifier an SIS may set.
+	IntegrationID string `json:"integration_id,omitempty,omitzero"`
+
+	// Name The section's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// RestrictEnrollmentsToSectionDates Whether the section's own dates limit its enrolments.
+	RestrictEnrollmentsToSectionDates *bool `json:"restrict_enrollments_to_section_dates,omitempty"`
+
+	// SisSectionID The section's SIS id.
+	SisSectionID string `json:"sis_section_id,omitempty,omitzero"`
+
+	// StartAt When the section starts.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
 // SectionRequest The body that creates or changes a section.
 type SectionRequest struct {
 	// CourseSection The fields of a section to create or change; fields left empty are not changed.
-	CourseSection         SectionInput `json:"course_section"`
-	EnableSisReactivation *bool        `json:"enable_sis_reactivation,omitempty"`
+	CourseSection SectionInput `json:"course_section"`
+
+	// EnableSisReactivation Reactivate a deleted section with the same SIS id instead of failing.
+	EnableSisReactivation *bool `json:"enable_sis_reactivation,omitempty"`
 }
 
 // SisAttachment A file of an SIS import: an uploaded CSV or zip, or the file of errors Canvas wrote.
 type SisAttachment struct {
+	// ContentType The media type of the file.
 	ContentType string `json:"content-type,omitempty,omitzero"`
+
+	// DisplayName The name shown for the file.
 	DisplayName string `json:"display_name,omitempty,omitzero"`
-	Filename    string `json:"filename,omitempty,omitzero"`
-	ID          int64  `json:"id,omitempty,omitzero"`
-	Size        int64  `json:"size,omitempty,omitzero"`
-	URL         string `json:"url,omitempty,omitzero"`
+
+	// Filename The file's name.
+	Filename string `json:"filename,omitempty,omitzero"`
+
+	// ID The file's id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Size The size in bytes.
+	Size int64 `json:"size,omitempty,omitzero"`
+
+	// URL Where to download the file.
+	URL string `json:"url,omitempty,omitzero"`
 }
 
 // SisImport An SIS import: its options, how far Canvas has got, and the counts, statistics, warnings and errors of what it did.
 type SisImport struct {
-	AddSisStickiness bool   `json:"add_sis_stickiness,omitempty,omitzero"`
-	BatchMode        bool   `json:"batch_mode,omitempty,omitzero"`
-	BatchModeTermID  string `json:"batch_mode_term_id,omitempty,omitzero"`
+	// AddSisStickiness Whether the changes were made sticky as if made in the UI.
+	AddSisStickiness bool `json:"add_sis_stickiness,omitempty,omitzero"`
+
+	// BatchMode Whether the import ran in batch mode.
+	BatchMode bool `json:"batch_mode,omitempty,omitzero"`
+
+	// BatchModeTermID The term batch mode applied to.
+	BatchModeTermID string `json:"batch_mode_term_id,omitempty,omitzero"`
 
 	// ChangeThreshold The percentage of changes above which deletions are skipped.
-	ChangeThreshold    int             `json:"change_threshold,omitempty,omitzero"`
-	ClearSisStickiness bool            `json:"clear_sis_stickiness,omitempty,omitzero"`
-	CreatedAt          time.Time       `json:"created_at,omitempty,omitzero"`
-	CsvAttachments     []SisAttachment `json:"csv_attachments,omitempty,omitzero"`
+	ChangeThreshold int `json:"change_threshold,omitempty,omitzero"`
+
+	// ClearSisStickiness Whether stickiness was cleared from the fields the import touched.
+	ClearSisStickiness bool `json:"clear_sis_stickiness,omitempty,omitzero"`
+
+	// CreatedAt When the import was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// CsvAttachments The uploaded files.
+	CsvAttachments []SisAttachment `json:"csv_attachments,omitempty,omitzero"`
 
 	// Data What an SIS import contained.
 	Data SisImportData `json:"data,omitempty,omitzero"`
@@ -1375,19 +1673,27 @@ type SisImport struct {
 
 	// DiffingDataSetIdentifier The data set the import was diffed in.
 	DiffingDataSetIdentifier string `json:"diffing_data_set_identifier,omitempty,omitzero"`
-	DiffingRemaster          bool   `json:"diffing_remaster,omitempty,omitzero"`
+
+	// DiffingRemaster Whether the import became the new base of its data set without being diffed.
+	DiffingRemaster bool `json:"diffing_remaster,omitempty,omitzero"`
 
 	// DiffingThresholdExceeded Whether more changed than change_threshold allows, so the import was applied in full instead of as a difference.
-	DiffingThresholdExceeded bool      `json:"diffing_threshold_exceeded,omitempty,omitzero"`
-	EndedAt                  time.Time `json:"ended_at,omitempty,omitzero"`
+	DiffingThresholdExceeded bool `json:"diffing_threshold_exceeded,omitempty,omitzero"`
+
+	// EndedAt When the import finished; null until it has.
+	EndedAt time.Time `json:"ended_at,omitempty,omitzero"`
 
 	// ErrorsAttachment A file of an SIS import: an uploaded CSV or zip, or the file of errors Canvas wrote.
 	ErrorsAttachment SisAttachment `json:"errors_attachment,omitempty,omitzero"`
 
 	// ID The import's Canvas id.
-	ID                    int64 `json:"id,omitempty,omitzero"`
-	MultiTermBatchMode    bool  `json:"multi_term_batch_mode,omitempty,omitzero"`
-	OverrideSisStickiness bool  `json:"override_sis_stickiness,omitempty,omitzero"`
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// MultiTermBatchMode Whether batch mode applied to every term of the terms file.
+	MultiTermBatchMode bool `json:"multi_term_batch_mode,omitempty,omitzero"`
+
+	// OverrideSisStickiness Whether the import overwrote fields changed in the Canvas UI.
+	OverrideSisStickiness bool `json:"override_sis_stickiness,omitempty,omitzero"`
 
 	// ProcessingErrors Pairs of file name and message.
 	ProcessingErrors [][]string `json:"processing_errors,omitempty,omitzero"`
@@ -1396,12 +1702,16 @@ type SisImport struct {
 	ProcessingWarnings [][]string `json:"processing_warnings,omitempty,omitzero"`
 
 	// Progress Percentage done.
-	Progress    int  `json:"progress,omitempty,omitzero"`
+	Progress int `json:"progress,omitempty,omitzero"`
+
+	// SkipDeletes Whether rows that delete objects were ignored.
 	SkipDeletes bool `json:"skip_deletes,omitempty,omitzero"`
 
 	// Statistics What an SIS import did, by kind of object.
 	Statistics SisImportStatistics `json:"statistics,omitempty,omitzero"`
-	UpdatedAt  time.Time           `json:"updated_at,omitempty,omitzero"`
+
+	// UpdatedAt When the import last changed.
+	UpdatedAt time.Time `json:"updated_at,omitempty,omitzero"`
 
 	// WorkflowState The state of an SIS import; imported, imported_with_messages, failed, failed_with_messages, aborted, restored and partially_restored are final.
 	WorkflowState SisImportState `json:"workflow_state,omitempty,omitzero"`
@@ -1409,34 +1719,70 @@ type SisImport struct {
 
 // SisImportCounts How many rows of each kind an SIS import processed, and how many warnings and errors it had.
 type SisImportCounts struct {
-	AbstractCourses         int `json:"abstract_courses,omitempty,omitzero"`
-	Accounts                int `json:"accounts,omitempty,omitzero"`
-	BatchCoursesDeleted     int `json:"batch_courses_deleted,omitempty,omitzero"`
+	// AbstractCourses Abstract course rows.
+	AbstractCourses int `json:"abstract_courses,omitempty,omitzero"`
+
+	// Accounts Account rows.
+	Accounts int `json:"accounts,omitempty,omitzero"`
+
+	// BatchCoursesDeleted Courses batch mode deleted.
+	BatchCoursesDeleted int `json:"batch_courses_deleted,omitempty,omitzero"`
+
+	// BatchEnrollmentsDeleted Enrolments batch mode deleted.
 	BatchEnrollmentsDeleted int `json:"batch_enrollments_deleted,omitempty,omitzero"`
-	BatchSectionsDeleted    int `json:"batch_sections_deleted,omitempty,omitzero"`
-	Courses                 int `json:"courses,omitempty,omitzero"`
-	Enrollments             int `json:"enrollments,omitempty,omitzero"`
-	ErrorCount              int `json:"error_count,omitempty,omitzero"`
-	GradePublishingResults  int `json:"grade_publishing_results,omitempty,omitzero"`
-	GroupMemberships        int `json:"group_memberships,omitempty,omitzero"`
-	Groups                  int `json:"groups,omitempty,omitzero"`
-	Sections                int `json:"sections,omitempty,omitzero"`
-	Terms                   int `json:"terms,omitempty,omitzero"`
-	Users                   int `json:"users,omitempty,omitzero"`
-	WarningCount            int `json:"warning_count,omitempty,omitzero"`
-	Xlists                  int `json:"xlists,omitempty,omitzero"`
+
+	// BatchSectionsDeleted Sections batch mode deleted.
+	BatchSectionsDeleted int `json:"batch_sections_deleted,omitempty,omitzero"`
+
+	// Courses Course rows.
+	Courses int `json:"courses,omitempty,omitzero"`
+
+	// Enrollments Enrolment rows.
+	Enrollments int `json:"enrollments,omitempty,omitzero"`
+
+	// ErrorCount Errors reported.
+	ErrorCount int `json:"error_count,omitempty,omitzero"`
+
+	// GradePublishingResults Grade publishing result rows.
+	GradePublishingResults int `json:"grade_publishing_results,omitempty,omitzero"`
+
+	// GroupMemberships Group membership rows.
+	GroupMemberships int `json:"group_memberships,omitempty,omitzero"`
+
+	// Groups Group rows.
+	Groups int `json:"groups,omitempty,omitzero"`
+
+	// Sections Section rows.
+	Sections int `json:"sections,omitempty,omitzero"`
+
+	// Terms Term rows.
+	Terms int `json:"terms,omitempty,omitzero"`
+
+	// Users User rows.
+	Users int `json:"users,omitempty,omitzero"`
+
+	// WarningCount Warnings reported.
+	WarningCount int `json:"warning_count,omitempty,omitzero"`
+
+	// Xlists Cross-listing rows.
+	Xlists int `json:"xlists,omitempty,omitzero"`
 }
 
 // SisImportData What an SIS import contained.
 type SisImportData struct {
 	// Counts How many rows of each kind an SIS import processed, and how many warnings and errors it had.
-	Counts          SisImportCounts `json:"counts,omitempty,omitzero"`
-	ImportType      string          `json:"import_type,omitempty,omitzero"`
-	SuppliedBatches []string        `json:"supplied_batches,omitempty,omitzero"`
+	Counts SisImportCounts `json:"counts,omitempty,omitzero"`
+
+	// ImportType The data format (instructure_csv).
+	ImportType string `json:"import_type,omitempty,omitzero"`
+
+	// SuppliedBatches The kinds of rows the upload had (user, course, enrollment, ...).
+	SuppliedBatches []string `json:"supplied_batches,omitempty,omitzero"`
 }
 
 // SisImportList One page of SIS imports, wrapped as Canvas sends them.
 type SisImportList struct {
+	// SisImports The imports of the page, newest first.
 	SisImports []SisImport `json:"sis_imports,omitempty,omitzero"`
 }
 
@@ -1445,11 +1791,20 @@ type SisImportState string
 
 // SisImportStatistic How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
 type SisImportStatistic struct {
-	Concluded   int `json:"concluded,omitempty,omitzero"`
-	Created     int `json:"created,omitempty,omitzero"`
+	// Concluded Objects concluded.
+	Concluded int `json:"concluded,omitempty,omitzero"`
+
+	// Created Objects created.
+	Created int `json:"created,omitempty,omitzero"`
+
+	// Deactivated Objects deactivated.
 	Deactivated int `json:"deactivated,omitempty,omitzero"`
-	Deleted     int `json:"deleted,omitempty,omitzero"`
-	Restored    int `json:"restored,omitempty,omitzero"`
+
+	// Deleted Objects deleted.
+	Deleted int `json:"deleted,omitempty,omitzero"`
+
+	// Restored Objects restored.
+	Restored int `json:"restored,omitempty,omitzero"`
 }
 
 // SisImportStatistics What an SIS import did, by kind of object.
@@ -1476,23 +1831,37 @@ type SisImportStatistics struct {
 	EnrollmentTerm SisImportStatistic `json:"EnrollmentTerm,omitempty,omitzero"`
 
 	// Pseudonym How many objects of one kind an SIS import created, concluded, deactivated, restored and deleted.
-	Pseudonym         SisImportStatistic `json:"Pseudonym,omitempty,omitzero"`
-	TotalStateChanges int                `json:"total_state_changes,omitempty,omitzero"`
+	Pseudonym SisImportStatistic `json:"Pseudonym,omitempty,omitzero"`
+
+	// TotalStateChanges All changes the import made.
+	TotalStateChanges int `json:"total_state_changes,omitempty,omitzero"`
 }
 
 // TermDates The start and end of a term for one enrolment type (a term override).
 type TermDates struct {
-	EndAt   time.Time `json:"end_at,omitempty,omitzero"`
+	// EndAt When the term ends for this enrolment type.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
+
+	// StartAt When the term starts for this enrolment type.
 	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
 // TermInput The fields of a term to create or change; fields left empty are not changed.
 type TermInput struct {
-	EndAt     time.Time            `json:"end_at,omitempty,omitzero"`
-	Name      string               `json:"name,omitempty,omitzero"`
+	// EndAt When the term ends.
+	EndAt time.Time `json:"end_at,omitempty,omitzero"`
+
+	// Name The term's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Overrides Dates that apply to one enrolment type instead of the term's, keyed by type (StudentEnrollment, ...).
 	Overrides map[string]TermDates `json:"overrides,omitempty,omitzero"`
-	SisTermID string               `json:"sis_term_id,omitempty,omitzero"`
-	StartAt   time.Time            `json:"start_at,omitempty,omitzero"`
+
+	// SisTermID The term's SIS id.
+	SisTermID string `json:"sis_term_id,omitempty,omitzero"`
+
+	// StartAt When the term starts.
+	StartAt time.Time `json:"start_at,omitempty,omitzero"`
 }
 
 // TermRequest The body that creates or changes a term.
@@ -1505,7 +1874,9 @@ type TermRequest struct {
 type UpdateCourseRequest struct {
 	// Course The fields of a course to create or change; fields left empty are not changed.
 	Course CourseInput `json:"course"`
-	Offer  *bool       `json:"offer,omitempty"`
+
+	// Offer Publish the course at once.
+	Offer *bool `json:"offer,omitempty"`
 }
 
 // UpdateLoginRequest The body that changes a login.
@@ -1522,13 +1893,22 @@ type UpdateUserRequest struct {
 
 // User A person in Canvas. The SIS id, login id and integration id shown are those of the person's first login.
 type User struct {
-	AvatarState string    `json:"avatar_state,omitempty,omitzero"`
-	AvatarURL   string    `json:"avatar_url,omitempty,omitzero"`
-	Bio         string    `json:"bio,omitempty,omitzero"`
-	CreatedAt   time.Time `json:"created_at,omitempty,omitzero"`
+	// AvatarState Whether the picture was approved (none, submitted, approved, locked, reported, re_reported).
+	AvatarState string `json:"avatar_state,omitempty,omitzero"`
+
+	// AvatarURL The URL of the user's picture.
+	AvatarURL string `json:"avatar_url,omitempty,omitzero"`
+
+	// Bio What the user wrote about themselves.
+	Bio string `json:"bio,omitempty,omitzero"`
+
+	// CreatedAt When the user was created.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
 
 	// Email The primary e-mail address, when the token may see it.
-	Email     string `json:"email,omitempty,omitzero"`
+	Email string `json:"email,omitempty,omitzero"`
+
+	// FirstName The given name, when Canvas knows it.
 	FirstName string `json:"first_name,omitempty,omitzero"`
 
 	// ID The user's Canvas id.
@@ -1539,14 +1919,20 @@ type User struct {
 
 	// LastLogin When the user last signed in (with include[]=last_login).
 	LastLogin time.Time `json:"last_login,omitempty,omitzero"`
-	LastName  string    `json:"last_name,omitempty,omitzero"`
-	Locale    string    `json:"locale,omitempty,omitzero"`
+
+	// LastName The family name, when Canvas knows it.
+	LastName string `json:"last_name,omitempty,omitzero"`
+
+	// Locale The user's language, when set.
+	Locale string `json:"locale,omitempty,omitzero"`
 
 	// LoginID The unique id (login name) of the user's first login.
 	LoginID string `json:"login_id,omitempty,omitzero"`
 
 	// Name The full name people see.
-	Name        string `json:"name,omitempty,omitzero"`
+	Name string `json:"name,omitempty,omitzero"`
+
+	// RootAccount The host name of the user's root account.
 	RootAccount string `json:"root_account,omitempty,omitzero"`
 
 	// ShortName The name shown in discussions and conversations.
@@ -1560,8 +1946,12 @@ type User struct {
 
 	// SortableName The name for sorting, usually "Family, Given".
 	SortableName string `json:"sortable_name,omitempty,omitzero"`
-	TimeZone     string `json:"time_zone,omitempty,omitzero"`
-	UUID         string `json:"uuid,omitempty,omitzero"`
+
+	// TimeZone The user's time zone.
+	TimeZone string `json:"time_zone,omitempty,omitzero"`
+
+	// UUID The user's UUID.
+	UUID string `json:"uuid,omitempty,omitzero"`
 }
 
 // UserEvent What to do with all of a user's logins: suspend or unsuspend them.
@@ -1569,47 +1959,92 @@ type UserEvent string
 
 // UserInput The profile fields of a user to create.
 type UserInput struct {
-	Locale           string `json:"locale,omitempty,omitzero"`
-	Name             string `json:"name,omitempty,omitzero"`
-	ShortName        string `json:"short_name,omitempty,omitzero"`
-	SkipRegistration *bool  `json:"skip_registration,omitempty"`
-	SortableName     string `json:"sortable_name,omitempty,omitzero"`
-	TermsOfUse       *bool  `json:"terms_of_use,omitempty"`
-	TimeZone         string `json:"time_zone,omitempty,omitzero"`
+	// Locale The user's language.
+	Locale string `json:"locale,omitempty,omitzero"`
+
+	// Name The full name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// ShortName The name shown in discussions; derived from name when empty.
+	ShortName string `json:"short_name,omitempty,omitzero"`
+
+	// SkipRegistration Make the user active at once, without a registration e-mail.
+	SkipRegistration *bool `json:"skip_registration,omitempty"`
+
+	// SortableName The name for sorting; derived from name when empty.
+	SortableName string `json:"sortable_name,omitempty,omitzero"`
+
+	// TermsOfUse Whether the user accepted the terms of use (self-registration only).
+	TermsOfUse *bool `json:"terms_of_use,omitempty"`
+
+	// TimeZone The user's time zone.
+	TimeZone string `json:"time_zone,omitempty,omitzero"`
 }
 
 // UserUpdate The fields of a user to change; fields left empty are not changed. event suspends or unsuspends all of the user's logins.
 type UserUpdate struct {
-	Bio   string `json:"bio,omitempty,omitzero"`
+	// Bio What the user wrote about themselves.
+	Bio string `json:"bio,omitempty,omitzero"`
+
+	// Email The default e-mail address.
 	Email string `json:"email,omitempty,omitzero"`
 
 	// Event What to do with all of a user's logins: suspend or unsuspend them.
-	Event        UserEvent `json:"event,omitempty,omitzero"`
-	Locale       string    `json:"locale,omitempty,omitzero"`
-	Name         string    `json:"name,omitempty,omitzero"`
-	Pronouns     string    `json:"pronouns,omitempty,omitzero"`
-	ShortName    string    `json:"short_name,omitempty,omitzero"`
-	SortableName string    `json:"sortable_name,omitempty,omitzero"`
-	TimeZone     string    `json:"time_zone,omitempty,omitzero"`
-	Title        string    `json:"title,omitempty,omitzero"`
+	Event UserEvent `json:"event,omitempty,omitzero"`
+
+	// Locale The user's language.
+	Locale string `json:"locale,omitempty,omitzero"`
+
+	// Name The full name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Pronouns The user's pronouns.
+	Pronouns string `json:"pronouns,omitempty,omitzero"`
+
+	// ShortName The name shown in discussions.
+	ShortName string `json:"short_name,omitempty,omitzero"`
+
+	// SortableName The name for sorting.
+	SortableName string `json:"sortable_name,omitempty,omitzero"`
+
+	// TimeZone The user's time zone.
+	TimeZone string `json:"time_zone,omitempty,omitzero"`
+
+	// Title The user's title.
+	Title string `json:"title,omitempty,omitzero"`
 }
 
 // ListCoursesParams defines parameters for ListCourses.
 type ListCoursesParams struct {
+	// WithEnrollments Only courses with (true) or without (false) enrolments.
 	WithEnrollments bool `form:"with_enrollments,omitempty" json:"with_enrollments,omitempty,omitzero"`
-	Published       bool `form:"published,omitempty" json:"published,omitempty,omitzero"`
-	Completed       bool `form:"completed,omitempty" json:"completed,omitempty,omitzero"`
+
+	// Published Only published (true) or unpublished (false) courses.
+	Published bool `form:"published,omitempty" json:"published,omitempty,omitzero"`
+
+	// Completed Only concluded (true) or unconcluded (false) courses.
+	Completed bool `form:"completed,omitempty" json:"completed,omitempty,omitzero"`
 
 	// State Only courses in these states.
 	State []ListCoursesParamsState `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
 
 	// EnrollmentTermID Only courses of this term (an id or sis_term_id:...).
-	EnrollmentTermID string                     `form:"enrollment_term_id,omitempty" json:"enrollment_term_id,omitempty,omitzero"`
-	SearchTerm       string                     `form:"search_term,omitempty" json:"search_term,omitempty,omitzero"`
-	Include          []ListCoursesParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
-	Sort             ListCoursesParamsSort      `form:"sort,omitempty" json:"sort,omitempty,omitzero"`
-	Order            ListCoursesParamsOrder     `form:"order,omitempty" json:"order,omitempty,omitzero"`
-	SearchBy         ListCoursesParamsSearchBy  `form:"search_by,omitempty" json:"search_by,omitempty,omitzero"`
+	EnrollmentTermID string `form:"enrollment_term_id,omitempty" json:"enrollment_term_id,omitempty,omitzero"`
+
+	// SearchTerm Part of a name, code or SIS id to search for (at least 3 characters).
+	SearchTerm string `form:"search_term,omitempty" json:"search_term,omitempty,omitzero"`
+
+	// Include Extra data to include in the answer.
+	Include []ListCoursesParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
+
+	// Sort The field to sort by.
+	Sort ListCoursesParamsSort `form:"sort,omitempty" json:"sort,omitempty,omitzero"`
+
+	// Order asc or desc.
+	Order ListCoursesParamsOrder `form:"order,omitempty" json:"order,omitempty,omitzero"`
+
+	// SearchBy Search courses by their name and code or by their teachers.
+	SearchBy ListCoursesParamsSearchBy `form:"search_by,omitempty" json:"search_by,omitempty,omitzero"`
 
 	// PerPage Records per page (Canvas's default is 10; most lists allow up to 100).
 	PerPage int `form:"per_page,omitempty" json:"per_page,omitempty,omitzero"`
@@ -1653,8 +2088,13 @@ type ListRolesParamsState string
 
 // ListSisImportsParams defines parameters for ListSisImports.
 type ListSisImportsParams struct {
-	CreatedSince  time.Time        `form:"created_since,omitempty" json:"created_since,omitempty,omitzero"`
-	CreatedBefore time.Time        `form:"created_before,omitempty" json:"created_before,omitempty,omitzero"`
+	// CreatedSince Only imports created at or after this time.
+	CreatedSince time.Time `form:"created_since,omitempty" json:"created_since,omitempty,omitzero"`
+
+	// CreatedBefore Only imports created before this time.
+	CreatedBefore time.Time `form:"created_before,omitempty" json:"created_before,omitempty,omitzero"`
+
+	// WorkflowState Only imports in these states.
 	WorkflowState []SisImportState `form:"workflow_state[],omitempty" json:"workflow_state[],omitempty,omitzero"`
 
 	// PerPage Records per page (Canvas's default is 10; most lists allow up to 100).
@@ -1676,16 +2116,24 @@ type CreateSisImportParams struct {
 	BatchMode bool `form:"batch_mode,omitempty" json:"batch_mode,omitempty,omitzero"`
 
 	// BatchModeTermID The term batch mode is limited to (required with batch_mode).
-	BatchModeTermID    string `form:"batch_mode_term_id,omitempty" json:"batch_mode_term_id,omitempty,omitzero"`
-	MultiTermBatchMode bool   `form:"multi_term_batch_mode,omitempty" json:"multi_term_batch_mode,omitempty,omitzero"`
+	BatchModeTermID string `form:"batch_mode_term_id,omitempty" json:"batch_mode_term_id,omitempty,omitzero"`
+
+	// MultiTermBatchMode Run batch mode against every term of the terms file (needs change_threshold).
+	MultiTermBatchMode bool `form:"multi_term_batch_mode,omitempty" json:"multi_term_batch_mode,omitempty,omitzero"`
 
 	// SkipDeletes Ignore rows that would delete objects.
 	SkipDeletes bool `form:"skip_deletes,omitempty" json:"skip_deletes,omitempty,omitzero"`
 
 	// OverrideSisStickiness Overwrite fields changed in the Canvas UI.
-	OverrideSisStickiness     bool `form:"override_sis_stickiness,omitempty" json:"override_sis_stickiness,omitempty,omitzero"`
-	AddSisStickiness          bool `form:"add_sis_stickiness,omitempty" json:"add_sis_stickiness,omitempty,omitzero"`
-	ClearSisStickiness        bool `form:"clear_sis_stickiness,omitempty" json:"clear_sis_stickiness,omitempty,omitzero"`
+	OverrideSisStickiness bool `form:"override_sis_stickiness,omitempty" json:"override_sis_stickiness,omitempty,omitzero"`
+
+	// AddSisStickiness Make the changes sticky as if made in the UI (with override_sis_stickiness).
+	AddSisStickiness bool `form:"add_sis_stickiness,omitempty" json:"add_sis_stickiness,omitempty,omitzero"`
+
+	// ClearSisStickiness Clear stickiness from the fields the import touches (with override_sis_stickiness).
+	ClearSisStickiness bool `form:"clear_sis_stickiness,omitempty" json:"clear_sis_stickiness,omitempty,omitzero"`
+
+	// UpdateSisIDIfLoginClaimed When a login matches by login name but has another SIS id, give it the SIS id of the upload.
 	UpdateSisIDIfLoginClaimed bool `form:"update_sis_id_if_login_claimed,omitempty" json:"update_sis_id_if_login_claimed,omitempty,omitzero"`
 
 	// DiffingDataSetIdentifier Compare with the previous import of the same data set and apply only the difference; rows that disappeared are removed. Not with batch_mode.
@@ -1695,11 +2143,15 @@ type CreateSisImportParams struct {
 	DiffingRemasterDataSet bool `form:"diffing_remaster_data_set,omitempty" json:"diffing_remaster_data_set,omitempty,omitzero"`
 
 	// DiffingDropStatus What enrolments that disappeared from the data set become (default deleted).
-	DiffingDropStatus             DropStatus `form:"diffing_drop_status,omitempty" json:"diffing_drop_status,omitempty,omitzero"`
+	DiffingDropStatus DropStatus `form:"diffing_drop_status,omitempty" json:"diffing_drop_status,omitempty,omitzero"`
+
+	// BatchModeEnrollmentDropStatus What enrolments batch mode removes become (default deleted).
 	BatchModeEnrollmentDropStatus DropStatus `form:"batch_mode_enrollment_drop_status,omitempty" json:"batch_mode_enrollment_drop_status,omitempty,omitzero"`
 
 	// ChangeThreshold Percentage of changes above which batch deletions are skipped, or with diffing, the import is applied in full instead of as a difference.
-	ChangeThreshold       int `form:"change_threshold,omitempty" json:"change_threshold,omitempty,omitzero"`
+	ChangeThreshold int `form:"change_threshold,omitempty" json:"change_threshold,omitempty,omitzero"`
+
+	// DiffRowCountThreshold With diffing, import in full instead of as a difference when the difference has more rows than this.
 	DiffRowCountThreshold int `form:"diff_row_count_threshold,omitempty" json:"diff_row_count_threshold,omitempty,omitzero"`
 }
 
@@ -1746,8 +2198,12 @@ type ListUsersParams struct {
 
 	// EnrollmentType Only users with an enrolment of this base type (student, teacher, ta, observer, designer).
 	EnrollmentType ListUsersParamsEnrollmentType `form:"enrollment_type,omitempty" json:"enrollment_type,omitempty,omitzero"`
-	Sort           ListUsersParamsSort           `form:"sort,omitempty" json:"sort,omitempty,omitzero"`
-	Order          ListUsersParamsOrder          `form:"order,omitempty" json:"order,omitempty,omitzero"`
+
+	// Sort The field to sort by.
+	Sort ListUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty,omitzero"`
+
+	// Order asc or desc.
+	Order ListUsersParamsOrder `form:"order,omitempty" json:"order,omitempty,omitzero"`
 
 	// PerPage Records per page (Canvas's default is 10; most lists allow up to 100).
 	PerPage int `form:"per_page,omitempty" json:"per_page,omitempty,omitzero"`
@@ -1774,7 +2230,9 @@ type ListCourseEnrollmentsParams struct {
 	Role []string `form:"role[],omitempty" json:"role[],omitempty,omitzero"`
 
 	// State Only enrolments in these states. Without it, active and invited enrolments are listed, and for admins of the course's account inactive ones too.
-	State   []EnrollmentState   `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+	State []EnrollmentState `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+
+	// Include Extra data to include in the answer.
 	Include []EnrollmentInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 
 	// UserID Only enrolments of this user (an id or a SIS reference).
@@ -1795,11 +2253,13 @@ type ListCourseEnrollmentsParams struct {
 
 // EndEnrollmentParams defines parameters for EndEnrollment.
 type EndEnrollmentParams struct {
+	// Task How to end the enrolment (default conclude).
 	Task EnrollmentTask `form:"task,omitempty" json:"task,omitempty,omitzero"`
 }
 
 // ListSectionsParams defines parameters for ListSections.
 type ListSectionsParams struct {
+	// Include Extra data to include in the answer.
 	Include []ListSectionsParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 
 	// PerPage Records per page (Canvas's default is 10; most lists allow up to 100).
@@ -1814,6 +2274,7 @@ type ListSectionsParamsInclude string
 
 // DeleteCourseParams defines parameters for DeleteCourse.
 type DeleteCourseParams struct {
+	// Event delete or conclude.
 	Event DeleteCourseParamsEvent `form:"event" json:"event"`
 }
 
@@ -1822,6 +2283,7 @@ type DeleteCourseParamsEvent string
 
 // GetCourseParams defines parameters for GetCourse.
 type GetCourseParams struct {
+	// Include Extra data to include in the answer.
 	Include []GetCourseParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 }
 
@@ -1830,6 +2292,7 @@ type GetCourseParamsInclude string
 
 // GetSectionParams defines parameters for GetSection.
 type GetSectionParams struct {
+	// Include Extra data to include in the answer.
 	Include []GetSectionParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 }
 
@@ -1845,7 +2308,9 @@ type ListSectionEnrollmentsParams struct {
 	Role []string `form:"role[],omitempty" json:"role[],omitempty,omitzero"`
 
 	// State Only enrolments in these states. Without it, active and invited enrolments are listed, and for admins of the course's account inactive ones too.
-	State   []EnrollmentState   `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+	State []EnrollmentState `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+
+	// Include Extra data to include in the answer.
 	Include []EnrollmentInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 
 	// UserID Only enrolments of this user (an id or a SIS reference).
@@ -1866,6 +2331,7 @@ type ListSectionEnrollmentsParams struct {
 
 // GetUserParams defines parameters for GetUser.
 type GetUserParams struct {
+	// Include Extra data to include in the answer.
 	Include []GetUserParamsInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 }
 
@@ -1890,7 +2356,9 @@ type ListUserEnrollmentsParams struct {
 	Role []string `form:"role[],omitempty" json:"role[],omitempty,omitzero"`
 
 	// State Only enrolments in these states. Without it, active and invited enrolments are listed, and for admins of the course's account inactive ones too.
-	State   []EnrollmentState   `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+	State []EnrollmentState `form:"state[],omitempty" json:"state[],omitempty,omitzero"`
+
+	// Include Extra data to include in the answer.
 	Include []EnrollmentInclude `form:"include[],omitempty" json:"include[],omitempty,omitzero"`
 
 	// SisSectionID Only enrolments in sections with these SIS ids.
