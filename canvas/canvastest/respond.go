@@ -34,8 +34,9 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
+// errMsg is one entry of Canvas's {"errors": [...]} body.
 type errMsg struct {
-	Message string `json:"message"`
+	Message string `json:"message"` // what went wrong
 }
 
 // writeErrors answers with Canvas's usual error body {"errors": [{"message": ...}]}.
