@@ -116,7 +116,8 @@ type ApplyOptions struct {
 // (different revision or, without revisions, different before-image) or that another writer
 // already carried out. It continues past per-action failures; a canceled context stops it
 // cleanly between actions, and the report then marks the rest canceled and the context's
-// error is returned with it.
+// error is returned with it. Every action gets one log record and one AuditEvent: a carried-out
+// action's as soon as the target has answered, the others' (not executed, canceled) at the end.
 func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*Report, error) {
 	if err := plan.Verify(); err != nil {
 		return nil, err
@@ -146,8 +147,12 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 		a := &plan.Actions[i]
 		r.report.Results[i] = Result{ID: a.ID, Kind: a.Kind, Op: a.Op, Outcome: a.Outcome(), Status: StatusNotExecuted}
 	}
+	r.emitted = make([]bool, len(plan.Actions))
 	for _, i := range executionOrder(plan) {
 		r.run(i)
+		if r.report.Results[i].Status != StatusCanceled {
+			r.emit(i)
+		}
 	}
 	r.finish()
 	if err := ctx.Err(); err != nil && r.report.Canceled > 0 {
@@ -196,6 +201,7 @@ type applier struct {
 	created       map[Ref]string // new target ids of records created so far
 	failedCreates map[Ref]bool
 	report        *Report
+	emitted       []bool // the action's audit event went out
 }
 
 func (r *applier) run(i int) {
@@ -329,7 +335,9 @@ func (r *applier) finish() {
 		case StatusCanceled:
 			rep.Canceled++
 		}
-		r.emit(&r.plan.Actions[i], res)
+		if !r.emitted[i] {
+			r.emit(i)
+		}
 	}
 	unlisted := r.plan.Counts.Unchanged
 	for i := range r.plan.Actions {
@@ -340,11 +348,16 @@ func (r *applier) finish() {
 	rep.Counts.Unchanged += unlisted
 }
 
-// emit logs and audits one action's result.
-func (r *applier) emit(a *Action, res *Result) {
+// emit logs and audits one action's result: executed actions as soon as they are done, the
+// others (not executed, canceled) at the end, in plan order. Sink and logger get a context that
+// is not canceled with Apply's, so the events of a canceled run still reach them.
+func (r *applier) emit(i int) {
+	r.emitted[i] = true
 	if r.opts.Logger == nil && r.opts.Audit == nil {
 		return
 	}
+	a, res := &r.plan.Actions[i], &r.report.Results[i]
+	ctx := context.WithoutCancel(r.ctx)
 	e := AuditEvent{
 		Time: res.At, Plan: r.plan.Fingerprint, ActionID: redactID(a.ID), Kind: a.Kind, Op: a.Op,
 		Status: res.Status, TargetID: redact.PersonalNumbers(res.TargetID), Revision: res.Revision, Error: res.Error,
@@ -353,7 +366,7 @@ func (r *applier) emit(a *Action, res *Result) {
 		e.Time = r.clock()
 	}
 	if r.opts.Audit != nil {
-		r.opts.Audit.Audit(r.ctx, e)
+		r.opts.Audit.Audit(ctx, e)
 	}
 	if r.opts.Logger != nil {
 		level := slog.LevelInfo
@@ -373,7 +386,7 @@ func (r *applier) emit(a *Action, res *Result) {
 		if e.Error != "" {
 			attrs = append(attrs, slog.String("error", e.Error))
 		}
-		r.opts.Logger.LogAttrs(context.WithoutCancel(r.ctx), level, "reconcile action", attrs...)
+		r.opts.Logger.LogAttrs(ctx, level, "reconcile action", attrs...)
 	}
 }
 

@@ -223,7 +223,14 @@ func TestApplyStopsOnCancel(t *testing.T) {
 	defer cancel()
 	target := &cancelingTarget{Target: reconciletest.NewTarget(g), after: 2, cancel: cancel}
 	p := mustPlan(t, s, target.Snapshot(), quiet())
-	rep, err := reconcile.Apply(ctx, p, target, reconcile.ApplyOptions{})
+	var events []reconcile.AuditEvent
+	audit := reconcile.AuditFunc(func(ctx context.Context, e reconcile.AuditEvent) {
+		if ctx.Err() != nil {
+			t.Errorf("the audit sink got a canceled context for %s", e.ActionID)
+		}
+		events = append(events, e)
+	})
+	rep, err := reconcile.Apply(ctx, p, target, reconcile.ApplyOptions{Audit: audit})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Apply = %v, want context.Canceled", err)
 	}
@@ -232,6 +239,54 @@ func TestApplyStopsOnCancel(t *testing.T) {
 	}
 	if rep.Canceled == 0 || rep.Canceled+2 != countExecutable(p) {
 		t.Errorf("canceled %d of %d executable", rep.Canceled, countExecutable(p))
+	}
+	// Every action has its event, the canceled ones too.
+	if len(events) != len(p.Actions) {
+		t.Fatalf("%d audit events for %d actions", len(events), len(p.Actions))
+	}
+	canceled := 0
+	for _, e := range events {
+		if e.Status == reconcile.StatusCanceled {
+			canceled++
+		}
+	}
+	if canceled != rep.Canceled {
+		t.Errorf("%d canceled events, %d canceled results", canceled, rep.Canceled)
+	}
+	for _, e := range events[:2] {
+		if e.Status != reconcile.StatusApplied {
+			t.Errorf("the first events are not the two writes: %+v", e)
+		}
+	}
+}
+
+// TestApplyAuditsAsItGoes checks that each write's event reaches the sink before the next
+// write, so an audit trail survives a crash half-way.
+func TestApplyAuditsAsItGoes(t *testing.T) {
+	s, g := school()
+	target := reconciletest.NewTarget(g)
+	p := mustPlan(t, s, target.Snapshot(), quiet())
+	var events []reconcile.AuditEvent
+	writesAtEvent := []int{}
+	audit := reconcile.AuditFunc(func(_ context.Context, e reconcile.AuditEvent) {
+		events = append(events, e)
+		writesAtEvent = append(writesAtEvent, len(target.Writes()))
+	})
+	if _, err := reconcile.Apply(context.Background(), p, target, reconcile.ApplyOptions{Audit: audit}); err != nil {
+		t.Fatal(err)
+	}
+	applied := 0
+	for n, e := range events {
+		if e.Status != reconcile.StatusApplied {
+			continue
+		}
+		applied++
+		if writesAtEvent[n] != applied {
+			t.Errorf("event %d (%s) came after %d writes, want %d", n, e.ActionID, writesAtEvent[n], applied)
+		}
+	}
+	if applied != len(target.Writes()) || len(events) != len(p.Actions) {
+		t.Errorf("%d applied events, %d writes, %d events for %d actions", applied, len(target.Writes()), len(events), len(p.Actions))
 	}
 }
 

@@ -23,6 +23,8 @@ const (
 	fieldOrganisation = "organisation"
 	fieldValid        = "valid"
 	fieldRole         = "role"
+	fieldPerson       = "person"
+	fieldGroup        = "group"
 	fieldPeriod       = "period"
 	fieldState        = "state"
 	attributePrefix   = "attributes."
@@ -281,7 +283,12 @@ func (p *planner) groupAfter(s, t *Group) (Group, []Diff, []Ref) {
 	return after, d, needs
 }
 
-func membershipAfter(s Membership, t *Membership) (Membership, []Diff) {
+// membershipAfter builds the record a membership update writes; diffs is empty when the target
+// already holds what the source supplies (checked first, without building anything).
+func membershipAfter(s *Membership, t *Membership) (*Membership, []Diff) {
+	if (s.Role == "" || s.Role == t.Role) && (s.Period.IsZero() || s.Period == t.Period) {
+		return nil, nil
+	}
 	var d fieldDiffs
 	after := *t
 	after.Revision = ""
@@ -290,5 +297,5 @@ func membershipAfter(s Membership, t *Membership) (Membership, []Diff) {
 		d.add(fieldPeriod, after.Period.String(), s.Period.String())
 		after.Period = s.Period
 	}
-	return after, d
+	return &after, d
 }

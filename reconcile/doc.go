@@ -24,21 +24,25 @@
 //
 // Persons are matched in the Schulconnex order: (1) by either key, (2) by family name, given
 // names, birth date and birth place, all present and equal, (3) by the attributes present on both
-// sides, after confirmation, (4) target records carrying this pipeline's referrer that the source
-// no longer has, and (5) target records matching nothing, are offered for import after
+// sides, after confirmation (the family name and at least one more attribute present on both
+// sides, and all of those equal), (4) target records carrying this pipeline's referrer that the
+// source no longer has, and (5) target records matching nothing, are offered for import after
 // confirmation, (6) source records still unmatched are created. Groups and organisations follow the
 // group cases: key match, import offers for the rest (never automatic: groups made by other systems,
 // such as timetabling, stay), creation. Key conflicts and attribute matches with more than one
 // candidate are questions for a person, never guesses. Names are compared after Fold (Unicode
-// decomposition, case folding, white space, hyphens, the order of given names); birth places
-// through PlaceRules ("Erfurt" equals "Erfurt, Deutschland"). Memberships are compared per
-// person-group pair.
+// compatibility normalisation and full case folding, so "MÜLLER" equals "Müller" however the
+// umlaut is encoded; white space and hyphens; invisible characters) with given names in any
+// order; birth places through PlaceRules ("Erfurt" equals "Erfurt, Deutschland", aliases, and a
+// normaliser function of the host's own). Memberships are compared per person-group pair.
 //
 // # The plan
 //
 // A Plan is data: actions in a fixed order (kind, then ID), each with a reason, the Schulconnex
 // case, before and after records and field diffs; counts per outcome; a sha256 fingerprint of its
-// inputs (independent of record order) and of itself; a JSON form. Pending actions are answered
+// inputs and of itself; a JSON form. The inputs fingerprint hashes every record and sorts the
+// record digests, so it does not depend on the order of the snapshots and is as collision
+// resistant as sha256. Pending actions are answered
 // with Plan.Answer (decisions one by one or a Policy such as RejectAll(OpImport)), which re-plans
 // deterministically.
 //
@@ -56,6 +60,6 @@
 // Apply executes exactly the plan's executable actions, organisations to memberships with
 // removals in reverse, re-checks each record against the target's current state and refuses stale
 // actions (ErrStale), continues past failures, stops cleanly when its context ends, and emits one
-// slog record and one AuditEvent per action. Planning again on the applied state gives a plan
+// slog record and one AuditEvent per action, each write's as soon as it is done. Planning again on the applied state gives a plan
 // without changes. Package reconciletest has an in-memory Target for hosts' tests.
 package reconcile

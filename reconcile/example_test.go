@@ -54,3 +54,37 @@ func ExampleNewPlan() {
 	// membership/s=S-1,G-7a  create case 0         the source has a membership the target lacks
 	// {Created:3 Updated:2 Unchanged:0 Pending:0 Imported:0 Deactivated:0 Deleted:0 Skipped:1}
 }
+
+// Names are compared in folded form: Unicode normalisation and case folding, hyphens and white
+// space, invisible characters.
+func ExampleFold() {
+	fmt.Println(reconcile.Fold("MÜLLER-LÜDENSCHEIDT") == reconcile.Fold("Mu\u0308ller Lüdenscheidt"))
+	fmt.Println(reconcile.Fold("Straße") == reconcile.Fold("STRASSE"))
+	fmt.Println(reconcile.Fold("Müller") == reconcile.Fold("Muller"))
+	// Output:
+	// true
+	// true
+	// false
+}
+
+// Birth places: the default country is dropped, aliases map spellings to one, and a function of
+// the host's own has the last word.
+func ExamplePlaceRules() {
+	rules := reconcile.PlaceRules{
+		Aliases: map[string]string{"Karl-Marx-Stadt": "Chemnitz"},
+		Func: func(place string) string {
+			if place == "frankfurt a. m." || place == "frankfurt/main" {
+				return "frankfurt am main"
+			}
+			return place
+		},
+		FuncID: "frankfurt-v1",
+	}
+	fmt.Println(rules.Normalise("Erfurt, Deutschland"))
+	fmt.Println(rules.Normalise("KARL-MARX-STADT"))
+	fmt.Println(rules.Normalise("Frankfurt/Main, Deutschland"))
+	// Output:
+	// erfurt
+	// chemnitz
+	// frankfurt am main
+}

@@ -1,13 +1,14 @@
 package reconcile
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -20,9 +21,49 @@ type canon struct {
 	keys []string
 }
 
+// str writes a string as its length and bytes, except that a string ending in a UUID in its
+// canonical lower-case form (the ids most school systems use) is written as the length of the
+// part before the UUID and the UUID's 16 bytes. The low bit of the leading number tells the two
+// forms apart, so the encoding stays injective; it only makes records shorter to hash.
 func (c *canon) str(s string) {
-	c.buf = binary.AppendUvarint(c.buf, uint64(len(s)))
+	if n := len(s) - 36; n >= 0 {
+		if u, ok := parseUUID(s[n:]); ok {
+			c.buf = binary.AppendUvarint(c.buf, uint64(n)<<1|1)
+			c.buf = append(c.buf, s[:n]...)
+			c.buf = append(c.buf, u[:]...)
+			return
+		}
+	}
+	c.buf = binary.AppendUvarint(c.buf, uint64(len(s))<<1)
 	c.buf = append(c.buf, s...)
+}
+
+// hexDigit maps the lower-case hexadecimal digits to their values and every other byte to 0xff.
+var hexDigit = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// uuidDigits are the offsets of the 16 digit pairs of a UUID in its 8-4-4-4-12 form.
+var uuidDigits = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// parseUUID reads a 36-byte UUID in canonical lower-case form.
+func parseUUID(s string) (u [16]byte, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	var bad byte
+	for i, p := range uuidDigits {
+		hi, lo := hexDigit[s[p]], hexDigit[s[p+1]]
+		bad |= hi | lo
+		u[i] = hi<<4 | lo
+	}
+	return u, bad&0xf0 == 0
 }
 
 func (c *canon) num(n int64) { c.buf = binary.AppendVarint(c.buf, n) }
@@ -42,9 +83,10 @@ func (c *canon) strs(l []string) {
 	}
 }
 
+// date writes a date as one signed number, year, month and day in their own bits (the zero
+// Date is 0).
 func (c *canon) date(d Date) {
-	c.buf = binary.BigEndian.AppendUint32(c.buf, uint32(d.year))
-	c.buf = append(c.buf, d.month, d.day)
+	c.buf = binary.AppendVarint(c.buf, int64(d.year)<<16|int64(d.month)<<8|int64(d.day))
 }
 
 func (c *canon) period(p Period) {
@@ -173,75 +215,143 @@ func (c *canon) hold(h Hold) {
 	c.buf = binary.BigEndian.AppendUint64(c.buf, math.Float64bits(h.Percent))
 }
 
-// multisetSum adds up the sha256 digests of records as 256-bit numbers. The sum does not depend
-// on the order the records are added in, which makes the inputs fingerprint independent of
-// snapshot order without sorting a million records.
-type multisetSum struct {
-	canon
-	limbs [4]uint64
-	count uint64
-}
-
-func (m *multisetSum) addDigest(d [32]byte) {
-	var carry uint64
-	for i := 3; i >= 0; i-- {
-		v := binary.BigEndian.Uint64(d[i*8:])
-		s := m.limbs[i] + v
-		c1 := uint64(0)
-		if s < v {
-			c1 = 1
-		}
-		s2 := s + carry
-		if s2 < s {
-			c1 = 1
-		}
-		m.limbs[i] = s2
-		carry = c1
-	}
-	m.count++
-}
-
-// record hashes the bytes appended since the last record.
-func (m *multisetSum) record() {
-	m.addDigest(sha256.Sum256(m.buf))
-	m.buf = m.buf[:0]
-}
-
-func (m *multisetSum) writeTo(h hash.Hash, section string) {
-	var b []byte
-	b = binary.AppendUvarint(b, uint64(len(section)))
-	b = append(b, section...)
-	b = binary.BigEndian.AppendUint64(b, m.count)
-	for _, l := range m.limbs {
-		b = binary.BigEndian.AppendUint64(b, l)
-	}
-	h.Write(b)
-}
-
-func sumRecords[T any](list []T, enc func(*canon, *T)) *multisetSum {
-	m := &multisetSum{}
-	for i := range list {
-		enc(&m.canon, &list[i])
-		m.record()
-	}
-	return m
-}
-
-// fingerprintInputs is the sha256 fingerprint of everything planning reads. Records are hashed
-// one by one and summed (see multisetSum); options are hashed as canonical JSON with their lists
-// in a fixed order.
-func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
+// sectionHash is the sha256 of a section's name, its record count and the sha256 digests of
+// its records' canonical forms in sorted order. Sorting the digests, rather than the records,
+// makes the fingerprint independent of snapshot order while keeping it as collision resistant
+// as sha256: two sections hash alike only if their sorted digest lists are equal.
+//
+// Digests are spread into 256 buckets by their first byte as they are made, so that each bucket
+// is sorted while it fits in cache and memory is only ever written in a few sequential streams.
+func sectionHash[T any](name string, list []T, enc func(*canon, *T)) [sha256.Size]byte {
 	h := sha256.New()
-	h.Write([]byte("edusync/reconcile inputs v1\n"))
-	for _, side := range []struct {
-		name string
-		s    *Snapshot
-	}{{"source", src}, {"target", tgt}} {
-		sumRecords(side.s.Organisations, (*canon).organisation).writeTo(h, side.name+".organisations")
-		sumRecords(side.s.Persons, (*canon).person).writeTo(h, side.name+".persons")
-		sumRecords(side.s.Groups, (*canon).group).writeTo(h, side.name+".groups")
-		sumRecords(side.s.Memberships, (*canon).membership).writeTo(h, side.name+".memberships")
+	buf := make([]byte, 0, 32<<10)
+	buf = binary.AppendUvarint(buf, uint64(len(name)))
+	buf = append(buf, name...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(list)))
+	write := func(ds [][sha256.Size]byte) {
+		for i := range ds {
+			if len(buf)+sha256.Size > cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = append(buf, ds[i][:]...)
+		}
 	}
+	c := &canon{buf: make([]byte, 0, 512)}
+	digest := func(i int) [sha256.Size]byte {
+		c.buf = c.buf[:0]
+		enc(c, &list[i])
+		return sha256.Sum256(c.buf)
+	}
+	if len(list) < 1<<12 {
+		ds := make([][sha256.Size]byte, len(list))
+		for i := range list {
+			ds[i] = digest(i)
+		}
+		slices.SortFunc(ds, compareDigests)
+		write(ds)
+	} else {
+		per := len(list)/256 + len(list)/2048 + 16 // room for the usual spread
+		backing := make([][sha256.Size]byte, 256*per)
+		var buckets [256][][sha256.Size]byte
+		for b := range buckets {
+			buckets[b] = backing[b*per : b*per : (b+1)*per]
+		}
+		for i := range list {
+			d := digest(i)
+			buckets[d[0]] = append(buckets[d[0]], d)
+		}
+		scratch := make([][sha256.Size]byte, 0, per)
+		for b := range buckets {
+			scratch = slices.Grow(scratch[:0], len(buckets[b]))[:len(buckets[b])]
+			sortBucket(buckets[b], scratch)
+			write(buckets[b])
+		}
+	}
+	h.Write(buf)
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+func compareDigests(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) }
+
+// sortBucket sorts digests that share their first byte: a counting pass (through scratch, as
+// long as the bucket) on as many of the following bits as the bucket needs to leave runs of one
+// or two digests, each then sorted by insertion. Scaling the pass with the bucket keeps the
+// sort linear in the number of records.
+func sortBucket(ds, scratch [][sha256.Size]byte) {
+	if len(ds) < 64 {
+		insertionSort(ds)
+		return
+	}
+	width := min(max(bits.Len(uint(len(ds)/2)), 1), 16)
+	key := func(d *[sha256.Size]byte) int { return int(binary.BigEndian.Uint16(d[1:3])) >> (16 - width) }
+	start := make([]int32, 1<<width+1)
+	for i := range ds {
+		start[key(&ds[i])+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	next := slices.Clone(start)
+	for i := range ds {
+		k := key(&ds[i])
+		scratch[next[k]] = ds[i]
+		next[k]++
+	}
+	for k := range 1 << width {
+		run := scratch[start[k]:start[k+1]]
+		if len(run) > 32 { // only with crafted input: stay n log n
+			slices.SortFunc(run, compareDigests)
+		} else {
+			insertionSort(run)
+		}
+	}
+	copy(ds, scratch)
+}
+
+func insertionSort(run [][sha256.Size]byte) {
+	for i := 1; i < len(run); i++ {
+		for j := i; j > 0 && compareDigests(run[j-1], run[j]) > 0; j-- {
+			run[j-1], run[j] = run[j], run[j-1]
+		}
+	}
+}
+
+// fingerprintInputs is the sha256 fingerprint of everything planning reads: the hashes of the
+// eight sections (source organisations, ..., target memberships; see sectionHash), then the
+// options as canonical JSON with their lists in a fixed order.
+func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
+	// The two sides are hashed at the same time, so that on two cores the fingerprint takes
+	// no longer than planning, which runs beside it.
+	var sections [2][4][sha256.Size]byte
+	hashSide := func(out *[4][sha256.Size]byte, side string, s *Snapshot) {
+		out[0] = sectionHash(side+".organisations", s.Organisations, (*canon).organisation)
+		out[1] = sectionHash(side+".persons", s.Persons, (*canon).person)
+		out[2] = sectionHash(side+".groups", s.Groups, (*canon).group)
+		out[3] = sectionHash(side+".memberships", s.Memberships, (*canon).membership)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hashSide(&sections[1], "target", tgt)
+	}()
+	hashSide(&sections[0], "source", src)
+	<-done
+
+	h := sha256.New()
+	h.Write([]byte("edusync/reconcile inputs v2\n"))
+	for i := range sections {
+		for k := range sections[i] {
+			h.Write(sections[i][k][:])
+		}
+	}
+	h.Write(canonicalOptions(opts))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalOptions encodes the options as JSON with History and Decisions in a fixed order and
+// the default holds spelt out.
+func canonicalOptions(opts *Options) []byte {
 	canonOpts := *opts
 	canonOpts.History.Created = slices.Clone(opts.History.Created)
 	slices.SortFunc(canonOpts.History.Created, func(a, b Record) int {
@@ -261,8 +371,7 @@ func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
 		// Options hold only plain data; this cannot fail, but a fingerprint must never be silent.
 		b = []byte(err.Error())
 	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	return b
 }
 
 // digest computes the plan's own fingerprint: sha256 over the canonical form of every field

@@ -85,9 +85,10 @@ func newMatcher(p *planner, kind Kind, src, tgt []*Keys) *matcher {
 
 // uniqueIndex maps each non-empty key that occurs once to its index and marks those records ok;
 // it reports empty and repeated keys through bad, once per key, with the number of records.
+// Each key costs one map write: a write that does not grow the map found a repeat.
 func uniqueIndex(keys []*Keys, get func(*Keys) string, ok []bool, bad func(key string, n int)) map[string]int32 {
 	idx := make(map[string]int32, len(keys))
-	var dups map[string]int
+	var repeats map[string]int // key -> number of records beyond the first
 	empty := 0
 	for i, k := range keys {
 		key := get(k)
@@ -95,27 +96,25 @@ func uniqueIndex(keys []*Keys, get func(*Keys) string, ok []bool, bad func(key s
 			empty++
 			continue
 		}
-		if j, seen := idx[key]; seen {
-			if dups == nil {
-				dups = make(map[string]int)
-			}
-			if j >= 0 {
-				ok[j] = false
-				dups[key] = 1
-				idx[key] = -1
-			}
-			dups[key]++
-			continue
-		}
+		n := len(idx)
 		idx[key] = int32(i)
-		ok[i] = true
+		if len(idx) == n {
+			if repeats == nil {
+				repeats = make(map[string]int)
+			}
+			repeats[key]++
+		}
+	}
+	for i, k := range keys {
+		key := get(k)
+		ok[i] = key != "" && (repeats == nil || repeats[key] == 0)
 	}
 	if empty > 0 {
 		bad("", empty)
 	}
-	for key, n := range dups {
+	for key, n := range repeats {
 		delete(idx, key)
-		bad(key, n)
+		bad(key, n+1)
 	}
 	return idx
 }
@@ -136,7 +135,14 @@ func (p *planner) referrerFor(sourceKey string) string { return p.opts.ReferrerP
 // in the target (Schulconnex case 1). When the two keys point at different records, every
 // candidate pairing waits for a decision.
 func (m *matcher) matchByKeys() {
-	var edges []edge
+	// Each target record adds at most one edge by referrer, each source record one by id.
+	withID := 0
+	for _, k := range m.srcKeys {
+		if k.TargetID != "" {
+			withID++
+		}
+	}
+	edges := make([]edge, 0, withID+len(m.tgtKeys))
 	byID := make([]int32, len(m.srcKeys)) // the target each source record names by id, -1 if none
 	for i, k := range m.srcKeys {
 		byID[i] = -1
@@ -297,20 +303,37 @@ func (p *planner) attrsOf(x *Person) personAttrs {
 	}
 }
 
-// compareAttrs classifies two persons' attributes: full (all four present on both sides and
-// equal), partial (names present and equal or one list of given names contains the other, birth
-// date and place equal where both sides have them), or no match. Cheap checks come first.
+// compareAttrs classifies two persons' attributes. They match when the family name is present
+// and equal on both sides, at least one more of given names, birth date and birth place is
+// present on both, and every attribute present on both sides agrees (given names agree when one
+// list contains the other: a source that keeps only the call name). The match is full when all
+// four are present on both sides and equal (Schulconnex case 2); otherwise it is partial (case
+// 3). A family name alone is never a match: it would pair a person with every namesake. Cheap
+// checks come first.
 func compareAttrs(a, b personAttrs) (match, full bool) {
 	if a.family == "" || a.family != b.family {
 		return false, false
 	}
-	if a.date != "" && b.date != "" && a.date != b.date {
-		return false, false
+	shared := 0
+	if a.date != "" && b.date != "" {
+		if a.date != b.date {
+			return false, false
+		}
+		shared++
 	}
-	if a.place != "" && b.place != "" && a.place != b.place {
-		return false, false
+	if a.place != "" && b.place != "" {
+		if a.place != b.place {
+			return false, false
+		}
+		shared++
 	}
-	if !givenNamesCompatible(a.given, b.given) {
+	if a.given != "" && b.given != "" {
+		if !givenNamesCompatible(a.given, b.given) {
+			return false, false
+		}
+		shared++
+	}
+	if shared == 0 {
 		return false, false
 	}
 	return true, a.complete() && b.complete() && a.given == b.given
@@ -321,6 +344,96 @@ func (a personAttrs) fullKey() string {
 	return a.family + "\x00" + a.given + "\x00" + a.date + "\x00" + a.place
 }
 
+// famDate is a family name with a birth date ("" for none), an index key for candidates.
+type famDate struct{ family, date string }
+
+// givenKey is a family name, one given name and a birth date, an index key for candidates.
+type givenKey struct{ family, token, date string }
+
+// attrIndex finds the target records that may match a source record by attributes. Records
+// with given names are found through each of their given names (a match needs the names of one
+// side to contain the other's); records without are found through family name and birth date.
+// The wider indexes, for source records that lack a birth date or given names, are built only
+// when such a record asks.
+type attrIndex struct {
+	tgt      []personAttrs
+	members  []int32 // the target records indexed, by position in tgt
+	byGiven  map[givenKey][]int32
+	noGiven  map[famDate][]int32
+	anyDate  map[givenKey][]int32 // byGiven without the date, built on demand
+	byFamily map[famDate][]int32  // every record by family name and date, built on demand
+	anyFam   map[string][]int32   // every record by family name, built on demand
+}
+
+func newAttrIndex(tgt []personAttrs, members []int32) *attrIndex {
+	x := &attrIndex{tgt: tgt, members: members, byGiven: map[givenKey][]int32{}}
+	for _, k := range members {
+		a := &tgt[k]
+		if a.given == "" {
+			if x.noGiven == nil {
+				x.noGiven = map[famDate][]int32{}
+			}
+			fd := famDate{a.family, a.date}
+			x.noGiven[fd] = append(x.noGiven[fd], k)
+			continue
+		}
+		for tok := range strings.SplitSeq(a.given, " ") {
+			gk := givenKey{a.family, tok, a.date}
+			if l := x.byGiven[gk]; len(l) == 0 || l[len(l)-1] != k {
+				x.byGiven[gk] = append(l, k)
+			}
+		}
+	}
+	return x
+}
+
+// candidates appends to out the positions of the target records that may match a (with repeats).
+func (x *attrIndex) candidates(a *personAttrs, out []int32) []int32 {
+	if a.given == "" {
+		if x.byFamily == nil {
+			x.byFamily, x.anyFam = map[famDate][]int32{}, map[string][]int32{}
+			for _, k := range x.members {
+				t := &x.tgt[k]
+				x.byFamily[famDate{t.family, t.date}] = append(x.byFamily[famDate{t.family, t.date}], k)
+				x.anyFam[t.family] = append(x.anyFam[t.family], k)
+			}
+		}
+		if a.date == "" {
+			return append(out, x.anyFam[a.family]...)
+		}
+		out = append(out, x.byFamily[famDate{a.family, a.date}]...)
+		return append(out, x.byFamily[famDate{a.family, ""}]...)
+	}
+	for tok := range strings.SplitSeq(a.given, " ") {
+		if a.date == "" {
+			if x.anyDate == nil {
+				x.anyDate = map[givenKey][]int32{}
+				for k, l := range x.byGiven {
+					b := givenKey{k.family, k.token, ""}
+					x.anyDate[b] = append(x.anyDate[b], l...)
+				}
+			}
+			out = append(out, x.anyDate[givenKey{a.family, tok, ""}]...)
+			continue
+		}
+		out = append(out, x.byGiven[givenKey{a.family, tok, a.date}]...)
+		out = append(out, x.byGiven[givenKey{a.family, tok, ""}]...)
+	}
+	if len(x.noGiven) > 0 {
+		if a.date == "" {
+			for k, l := range x.noGiven {
+				if k.family == a.family {
+					out = append(out, l...)
+				}
+			}
+		} else {
+			out = append(out, x.noGiven[famDate{a.family, a.date}]...)
+			out = append(out, x.noGiven[famDate{a.family, ""}]...)
+		}
+	}
+	return out
+}
+
 // matchPersonsByAttributes pairs the persons left over by key matching through family name,
 // given names, birth date and birth place (Schulconnex cases 2 and 3).
 //
@@ -328,105 +441,83 @@ func (a personAttrs) fullKey() string {
 // complete records are looked up by all four attributes: a source and a target record that find
 // only each other, with no referrer on the target record and no decision about either, are a
 // case-2 pair without looking further (any weaker candidate would be dropped for them anyway).
-// Then the rest are compared candidate by candidate, found through family name, a given name and
-// the birth date, and resolve decides as for keys.
+// Then the rest are compared candidate by candidate, found through attrIndex, and resolve decides
+// as for keys: a unique full match is taken, everything else waits for a decision.
 func (m *matcher) matchPersonsByAttributes(src, tgt []Person) {
 	var srcFree, tgtFree []int32
 	for i := range src {
-		if m.srcFree(i) && src[i].FamilyName != "" && src[i].GivenNames != "" {
+		if m.srcFree(i) && src[i].FamilyName != "" {
 			srcFree = append(srcFree, int32(i))
 		}
 	}
 	for j := range tgt {
-		if m.tgtFree(j) && tgt[j].FamilyName != "" && tgt[j].GivenNames != "" {
+		if m.tgtFree(j) && tgt[j].FamilyName != "" {
 			tgtFree = append(tgtFree, int32(j))
 		}
 	}
 	if len(srcFree) == 0 || len(tgtFree) == 0 {
 		return
 	}
-	srcAttrs := make([]personAttrs, len(src))
-	tgtAttrs := make([]personAttrs, len(tgt))
-	for _, i := range srcFree {
-		srcAttrs[i] = m.p.attrsOf(&src[i])
+	// Attributes in comparison form, by position in srcFree and tgtFree.
+	srcAttrs := make([]personAttrs, len(srcFree))
+	tgtAttrs := make([]personAttrs, len(tgtFree))
+	for k, i := range srcFree {
+		srcAttrs[k] = m.p.attrsOf(&src[i])
 	}
-	for _, j := range tgtFree {
-		tgtAttrs[j] = m.p.attrsOf(&tgt[j])
+	for k, j := range tgtFree {
+		tgtAttrs[k] = m.p.attrsOf(&tgt[j])
 	}
 
 	// Step 1: unambiguous complete matches.
 	decided := m.p.decidedRecords(m.kind)
 	byFull := map[string][]int32{}
-	for _, j := range tgtFree {
-		if a := tgtAttrs[j]; a.complete() {
-			byFull[a.fullKey()] = append(byFull[a.fullKey()], j)
+	for k := range tgtFree {
+		if a := &tgtAttrs[k]; a.complete() {
+			byFull[a.fullKey()] = append(byFull[a.fullKey()], int32(k))
 		}
 	}
 	srcByFull := map[string][]int32{}
-	for _, i := range srcFree {
-		if a := srcAttrs[i]; a.complete() {
-			srcByFull[a.fullKey()] = append(srcByFull[a.fullKey()], i)
+	for k := range srcFree {
+		if a := &srcAttrs[k]; a.complete() {
+			srcByFull[a.fullKey()] = append(srcByFull[a.fullKey()], int32(k))
 		}
 	}
 	var edges []edge
-	quick := make([]bool, len(tgt)) // target records already in a step-1 pair
+	quick := make([]bool, len(tgtFree)) // target records already in a step-1 pair
 	for key, ss := range srcByFull {
 		ts := byFull[key]
 		if len(ss) != 1 || len(ts) != 1 {
 			continue
 		}
-		i, j := ss[0], ts[0]
+		i, j := srcFree[ss[0]], tgtFree[ts[0]]
 		if tgt[j].Keys.Referrer != "" || decided.src[src[i].Keys.SourceKey] || decided.tgt[tgt[j].Keys.TargetID] {
 			continue
 		}
 		edges = append(edges, edge{s: i, t: j, full: true})
-		quick[j] = true
-		srcAttrs[i] = personAttrs{} // done: leave it out of step 2
+		quick[ts[0]] = true
+		srcAttrs[ss[0]] = personAttrs{} // done: leave it out of step 2
 	}
 
-	// Step 2: every other candidate, found by family name, given name and birth date.
-	type bucket struct{ family, token, date string }
-	index := map[bucket][]int32{}
-	var anyDate map[bucket][]int32 // by family name and given name only, for source records without a date
-	for _, j := range tgtFree {
-		if quick[j] {
-			continue
-		}
-		a := tgtAttrs[j]
-		for tok := range strings.SplitSeq(a.given, " ") {
-			k := bucket{a.family, tok, a.date}
-			if l := index[k]; len(l) == 0 || l[len(l)-1] != j {
-				index[k] = append(l, j)
-			}
+	// Step 2: every other candidate.
+	var rest []int32
+	for k := range tgtFree {
+		if !quick[k] && tgtAttrs[k].family != "" {
+			rest = append(rest, int32(k))
 		}
 	}
+	index := newAttrIndex(tgtAttrs, rest)
 	var cands []int32
-	for _, i := range srcFree {
-		a := srcAttrs[i]
+	for ks := range srcFree {
+		a := &srcAttrs[ks]
 		if a.family == "" {
 			continue
 		}
-		cands = cands[:0]
-		for tok := range strings.SplitSeq(a.given, " ") {
-			if a.date == "" {
-				if anyDate == nil {
-					anyDate = map[bucket][]int32{}
-					for k, l := range index {
-						b := bucket{k.family, k.token, ""}
-						anyDate[b] = append(anyDate[b], l...)
-					}
-				}
-				cands = append(cands, anyDate[bucket{a.family, tok, ""}]...)
-				continue
-			}
-			cands = append(cands, index[bucket{a.family, tok, a.date}]...)
-			cands = append(cands, index[bucket{a.family, tok, ""}]...)
-		}
+		cands = index.candidates(a, cands[:0])
 		slices.Sort(cands)
 		cands = slices.Compact(cands)
-		for _, j := range cands {
-			if ok, full := compareAttrs(a, tgtAttrs[j]); ok {
-				edges = append(edges, edge{s: i, t: j, full: full})
+		for _, kt := range cands {
+			if ok, full := compareAttrs(*a, tgtAttrs[kt]); ok {
+				edges = append(edges, edge{s: srcFree[ks], t: tgtFree[kt], full: full})
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,6 +66,57 @@ func TestPersonCases(t *testing.T) {
 			src:  []reconcile.Person{src("s1", "Berg", "Eva Maria", "2011-01-01", "Bonn")},
 			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn")},
 			want: []string{"person/s=s1/t=t1 update case3 pending"},
+		},
+		{
+			name: "case 3: given names missing on one side, birth date and place agree",
+			src:  []reconcile.Person{src("s1", "Berg", "", "2011-01-01", "Bonn")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn")},
+			want: []string{"person/s=s1/t=t1 update case3 pending"},
+		},
+		{
+			name: "case 3: given names missing in the target, birth date agrees",
+			src:  []reconcile.Person{src("s1", "Berg", "Eva", "2011-01-01", "Bonn")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "", "2011-01-01", "")},
+			want: []string{"person/s=s1/t=t1 update case3 pending"},
+		},
+		{
+			name: "a family name alone is no match",
+			src:  []reconcile.Person{src("s1", "Berg", "", "", "")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn")},
+			want: []string{"person/s=s1 create case6", "person/t=t1 import case5 pending"},
+		},
+		{
+			name: "case 3 with several candidates: every pairing is a question",
+			src:  []reconcile.Person{src("s1", "Berg", "Eva", "", "")},
+			tgt: []reconcile.Person{
+				tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn"),
+				tgt("t2", "", "Berg", "Eva Maria", "2012-02-02", "Jena"),
+				tgt("t3", "", "Berg", "Ida", "2011-01-01", "Bonn"),
+			},
+			want: []string{
+				"person/s=s1/t=t1 update case3 pending",
+				"person/s=s1/t=t2 update case3 pending",
+				"person/t=t3 import case5 pending",
+			},
+		},
+		{
+			name: "case 2 after Unicode normalisation: precomposed and decomposed letters, ligatures",
+			src:  []reconcile.Person{src("s1", "Nguy\u1ec5n", "Ho\ufb00mann-Thi", "2010-05-01", "Hà Nội")},
+			tgt:  []reconcile.Person{tgt("t1", "", "NGUYE\u0302\u0303N", "thi hoffmann", "2010-05-01", "HA\u0300 NO\u0323\u0302I")},
+			want: []string{"person/s=s1 update case2"},
+		},
+		{
+			name: "case 2 through the host's place normaliser",
+			src:  []reconcile.Person{src("s1", "Berg", "Eva", "2010-05-01", "Frankfurt a. M.")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2010-05-01", "Frankfurt am Main")},
+			opts: func(o *reconcile.Options) { o.Places.Func = frankfurtAmMain },
+			want: []string{"person/s=s1 update case2"},
+		},
+		{
+			name: "without the place normaliser the places differ and nothing matches",
+			src:  []reconcile.Person{src("s1", "Berg", "Eva", "2010-05-01", "Frankfurt a. M.")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2010-05-01", "Frankfurt am Main")},
+			want: []string{"person/s=s1 create case6", "person/t=t1 import case5 pending"},
 		},
 		{
 			name: "no match when a present attribute differs",
@@ -183,6 +235,19 @@ func TestPersonCases(t *testing.T) {
 	}
 }
 
+func withGroupTargetID(g reconcile.Group, id string) reconcile.Group {
+	g.Keys.TargetID = id
+	return g
+}
+
+// frankfurtAmMain is a host's place normaliser for the spellings of Frankfurt am Main.
+func frankfurtAmMain(place string) string {
+	if strings.HasPrefix(place, "frankfurt a") && !strings.Contains(place, "oder") {
+		return "frankfurt am main"
+	}
+	return place
+}
+
 func TestGroupCases(t *testing.T) {
 	g := func(key, name string) reconcile.Group {
 		return reconcile.Group{Keys: reconcile.Keys{SourceKey: key}, Name: name, Type: "Klasse"}
@@ -212,6 +277,17 @@ func TestGroupCases(t *testing.T) {
 			[]string{"group/s=g1 create case4", "group/t=t1 import case3 pending"}},
 		{"owned group gone from the source is deactivated with removals on", nil, []reconcile.Group{tg("t1", "g-old", "7a")}, true,
 			[]string{"group/t=t1 deactivate"}},
+		{"case 1: by the target id the source stores, writing the referrer",
+			[]reconcile.Group{withGroupTargetID(g("g1", "7a"), "t1")}, []reconcile.Group{tg("t1", "", "7a")}, false,
+			[]string{"group/s=g1 update case1"}},
+		{"key conflict: the source's target id and a target referrer name different groups",
+			[]reconcile.Group{withGroupTargetID(g("g1", "7a"), "t1")}, []reconcile.Group{tg("t1", "", "7a"), tg("t2", "g1", "7a")}, false,
+			[]string{"group/s=g1/t=t1 update case1 pending", "group/s=g1/t=t2 update case1 pending"}},
+		{"key conflict: two source groups claim one target group",
+			[]reconcile.Group{withGroupTargetID(g("g1", "7a"), "t1"), g("g2", "7b")}, []reconcile.Group{tg("t1", "g2", "7b")}, false,
+			[]string{"group/s=g1/t=t1 update case1 pending", "group/s=g2/t=t1 update case1 pending"}},
+		{"duplicate source keys are skipped", []reconcile.Group{g("g1", "7a"), g("g1", "7b")}, nil, false,
+			[]string{"group/s=g1 skip"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,5 +395,29 @@ func TestMembershipsWaitForTheirPerson(t *testing.T) {
 	}
 	if r := action(t, p, "membership/s=p1,g1").Reason; r != "the person waits for a decision" {
 		t.Errorf("reason %q", r)
+	}
+}
+
+// TestRepeatedKeys checks that every record sharing a key is left out and counted once per key.
+func TestRepeatedKeys(t *testing.T) {
+	s := &reconcile.Snapshot{Persons: []reconcile.Person{
+		src("s1", "Berg", "Eva", "", ""), src("s2", "Lund", "Ida", "", ""), src("s1", "Berg", "Ida", "", ""), src("s1", "Ek", "Ola", "", ""),
+	}}
+	g := &reconcile.Snapshot{Persons: []reconcile.Person{
+		tgt("t1", "s2", "Lund", "Ida", "", ""), tgt("t2", "", "Sund", "Per", "", ""), tgt("t2", "", "Holm", "Siv", "", ""),
+	}}
+	p := mustPlan(t, s, g, quiet())
+	want := []string{"person/s=s1 skip", "person/t=t2 skip"}
+	if diff := cmp.Diff(want, summary(p)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	if r := action(t, p, "person/s=s1").Reason; !strings.HasPrefix(r, "3 source records") {
+		t.Errorf("reason %q", r)
+	}
+	if r := action(t, p, "person/t=t2").Reason; !strings.HasPrefix(r, "2 target records") {
+		t.Errorf("reason %q", r)
+	}
+	if p.Counts.Skipped != 2 || p.Counts.Unchanged != 1 {
+		t.Errorf("counts %+v", p.Counts)
 	}
 }

@@ -1,78 +1,80 @@
 package reconcile
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// Fold returns the form in which names are compared: canonically decomposed (a precomposed "ü"
-// and "u" followed by a combining diaeresis become the same), lower case with full folding of
-// "ß" to "ss", dashes of every kind and runs of white space reduced to one space, apostrophe
-// variants unified, invisible characters (soft hyphen, zero-width space) dropped. Diacritics are
-// kept: "Müller" and "Muller" stay different. Fold("MÜLLER") == Fold("Müller").
-//
-// The decomposition covers the Latin letters of Nordic, German and other European names
-// (Latin-1 Supplement, Latin Extended-A, Romanian comma-below letters, the ångström sign).
-// Letters outside it are compared as written.
+// Fold returns the form in which names and places are compared. It follows Unicode's
+// compatibility caseless matching: compatibility decomposition (NFKD), so a precomposed "ü" and
+// "u" with a combining diaeresis, or the ligature "ﬀ" and "ff", become the same; full case
+// folding ("MÜLLER" and "Müller", "STRASSE" and "Straße"); and the result composed again (NFC).
+// Beyond Unicode, dashes of every kind and runs of white space become one space (so hyphenated
+// and spaced double names compare equal), apostrophe variants become "'", and invisible format
+// characters (soft hyphen, zero-width space, direction marks) and control characters are
+// dropped. Diacritics are kept: "Müller" and "Muller" stay different, as do "Åsa" and "Asa".
 func Fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
-	pendingSpace := false
-	marksFrom := -1 // start of a run of combining marks in buf, for canonical ordering
-	buf := make([]byte, 0, len(s)+8)
-	write := func(r rune) {
-		if pendingSpace {
-			buf = append(buf, ' ')
-			pendingSpace = false
-		}
-		if isCombiningMark(r) {
-			if marksFrom < 0 {
-				marksFrom = len(buf)
-			}
-			buf = utf8.AppendRune(buf, r)
-			return
-		}
-		if marksFrom >= 0 {
-			sortMarks(buf[marksFrom:])
-			marksFrom = -1
-		}
-		buf = utf8.AppendRune(buf, r)
+	if isASCII(s) {
+		return foldASCII(s)
 	}
+	// Apostrophes first: compatibility decomposition would turn the acute accent U+00B4, often
+	// typed for one, into a space and a combining mark.
+	s = strings.Map(func(r rune) rune {
+		if isApostrophe(r) {
+			return '\''
+		}
+		return r
+	}, s)
+	s = norm.NFKD.String(caseFold(norm.NFKD.String(caseFold(norm.NFD.String(s)))))
+	buf := make([]byte, 0, len(s))
+	pendingSpace := false
 	for _, r := range s {
 		switch {
-		case r < utf8.RuneSelf && r != '-' && r != '`' && !unicode.IsSpace(r):
-			write(unicode.ToLower(r))
 		case isSeparator(r):
-			if len(buf) > 0 {
-				pendingSpace = true
-			}
-		case isInvisible(r):
-		case isApostrophe(r):
-			write('\'')
-		case r == 'ß' || r == 'ẞ':
-			write('s')
-			write('s')
-		case r == 'ς':
-			write('σ')
+			pendingSpace = len(buf) > 0
+		case r == utf8.RuneError, unicode.IsControl(r), isInvisible(r):
 		default:
-			if d, ok := decompose[r]; ok {
-				write(unicode.ToLower(d.base))
-				write(d.mark)
-				continue
+			if pendingSpace {
+				buf = append(buf, ' ')
+				pendingSpace = false
 			}
-			if r == utf8.RuneError || unicode.IsControl(r) {
-				continue
+			if isApostrophe(r) { // again: decomposition makes some ("ŉ" holds one)
+				r = '\''
 			}
-			write(unicode.ToLower(r))
+			buf = utf8.AppendRune(buf, r)
 		}
 	}
-	if marksFrom >= 0 {
-		sortMarks(buf[marksFrom:])
+	return norm.NFC.String(string(buf))
+}
+
+// caseFold applies full case folding: the letters that fold to two (ß, ẞ and the capital I
+// with dot above) and otherwise each letter's lower case, reached through its upper case so
+// that variants such as the long s, the final sigma or the Kelvin sign fold with their letter.
+// The Turkish dotless ı has no case partner of its own and stays.
+func caseFold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case 'ß', 'ẞ':
+			b.WriteString("ss")
+		case '\u0130':
+			b.WriteString("i\u0307")
+		case 'ı':
+			b.WriteRune(r)
+		default:
+			b.WriteRune(unicode.ToLower(unicode.ToUpper(r)))
+		}
 	}
-	return string(buf)
+	return b.String()
 }
 
 // isFolded reports whether s is already in folded form and entirely plain ASCII, so Fold can
@@ -102,6 +104,41 @@ func isFolded(s string) bool {
 	return true
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldASCII is Fold for plain ASCII, where normalisation and case folding are lower-casing.
+func foldASCII(s string) string {
+	buf := make([]byte, 0, len(s))
+	pendingSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == ' ' || (c >= '\t' && c <= '\r'):
+			pendingSpace = len(buf) > 0
+		case c < ' ' || c == 0x7f:
+		default:
+			if pendingSpace {
+				buf = append(buf, ' ')
+				pendingSpace = false
+			}
+			if c == '`' {
+				c = '\''
+			} else if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf = append(buf, c)
+		}
+	}
+	return string(buf)
+}
+
 func isSeparator(r rune) bool {
 	switch r {
 	case '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe63', '\uff0d':
@@ -110,90 +147,20 @@ func isSeparator(r rune) bool {
 	return unicode.IsSpace(r)
 }
 
+// isInvisible reports format characters (soft hyphen, zero-width space and joiners, direction
+// marks, byte order mark, ...) and the combining grapheme joiner: characters that do not show
+// and must not make two names differ.
 func isInvisible(r rune) bool {
-	switch r {
-	case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
-		return true
-	}
-	return false
+	return r == '\u034f' || unicode.Is(unicode.Cf, r)
 }
 
 func isApostrophe(r rune) bool {
 	switch r {
-	case '`', '\u00b4', '\u2018', '\u2019', '\u201b', '\u02bc', '\u02b9', '\u2032':
+	case '`', '\u00b4', '\u2018', '\u2019', '\u201b', '\u02bc', '\u02b9', '\u2032', '\uff07':
 		return true
 	}
 	return false
 }
-
-func isCombiningMark(r rune) bool { return r >= 0x0300 && r <= 0x036f }
-
-// combiningClass approximates the canonical combining class of the marks in U+0300..U+036F,
-// enough to put a run of marks written in different orders into one order.
-func combiningClass(r rune) int {
-	switch {
-	case r == 0x0327 || r == 0x0328:
-		return 202
-	case r == 0x031b:
-		return 216
-	case (r >= 0x0316 && r <= 0x0319) || (r >= 0x031c && r <= 0x0320) || (r >= 0x0323 && r <= 0x0326) || (r >= 0x0329 && r <= 0x0333):
-		return 220
-	}
-	return 230
-}
-
-// sortMarks orders a run of UTF-8 encoded combining marks (each two bytes) by combining class,
-// keeping the written order within a class, as canonical ordering does.
-func sortMarks(run []byte) {
-	if len(run) <= 2 {
-		return
-	}
-	marks := make([]rune, 0, len(run)/2)
-	for i := 0; i < len(run); {
-		r, n := utf8.DecodeRune(run[i:])
-		marks = append(marks, r)
-		i += n
-	}
-	slices.SortStableFunc(marks, func(a, b rune) int { return combiningClass(a) - combiningClass(b) })
-	out := run[:0]
-	for _, r := range marks {
-		out = utf8.AppendRune(out, r)
-	}
-}
-
-type decomposition struct{ base, mark rune }
-
-// decompose maps precomposed letters to base letter and combining mark.
-var decompose = func() map[rune]decomposition {
-	byMark := []struct {
-		mark          rune
-		letters, base string
-	}{
-		{0x0300, "ÀÈÌÒÙàèìòùǸǹ", "AEIOUaeiouNn"},
-		{0x0301, "ÁÉÍÓÚÝáéíóúýĆćĹĺŃńŔŕŚśŹźǴǵ", "AEIOUYaeiouyCcLlNnRrSsZzGg"},
-		{0x0302, "ÂÊÎÔÛâêîôûĈĉĜĝĤĥĴĵŜŝŴŵŶŷ", "AEIOUaeiouCcGgHhJjSsWwYy"},
-		{0x0303, "ÃÑÕãñõĨĩŨũ", "ANOanoIiUu"},
-		{0x0304, "ĀāĒēĪīŌōŪūȲȳ", "AaEeIiOoUuYy"},
-		{0x0306, "ĂăĔĕĞğĬĭŎŏŬŭ", "AaEeGgIiOoUu"},
-		{0x0307, "ĊċĖėĠġİŻżȦȧȮȯ", "CcEeGgIZzAaOo"},
-		{0x0308, "ÄËÏÖÜäëïöüÿŸ", "AEIOUaeiouyY"},
-		{0x030a, "ÅåŮů\u212b", "AaUuA"},
-		{0x030b, "ŐőŰű", "OoUu"},
-		{0x030c, "ČčĎďĚěĽľŇňŘřŠšŤťŽžǍǎǏǐǑǒǓǔǦǧǨǩǰȞȟ", "CcDdEeLlNnRrSsTtZzAaIiOoUuGgKkjHh"},
-		{0x0326, "ȘșȚț", "SsTt"},
-		{0x0327, "ÇçĢģĶķĻļŅņŖŗŞşŢţȨȩ", "CcGgKkLlNnRrSsTtEe"},
-		{0x0328, "ĄąĘęĮįŲųǪǫ", "AaEeIiUuOo"},
-	}
-	m := make(map[rune]decomposition, 256)
-	for _, g := range byMark {
-		letters, bases := []rune(g.letters), []rune(g.base)
-		for i, r := range letters {
-			m[r] = decomposition{base: bases[i], mark: g.mark}
-		}
-	}
-	m['\u212a'] = decomposition{base: 'K'} // Kelvin sign: a plain K
-	return m
-}()
 
 // foldGivenNames folds a list of given names and puts them in a fixed order, so "Anna Maria",
 // "Maria Anna" and "anna-maria" compare equal.
@@ -248,16 +215,27 @@ func containsToken(s, tok string) bool {
 // PlaceRules say which birth places are the same place written differently. Places are folded
 // like names; a trailing ", <country>" naming one of DefaultCountries is dropped ("Erfurt" equals
 // "Erfurt, Deutschland"); Aliases then map whole folded places to one spelling ("goteborg" to
-// "göteborg"). The zero value treats Deutschland as the default country, as Schulconnex does.
+// "göteborg"); finally Func, if set, has the last word. The zero value treats Deutschland as the
+// default country, as Schulconnex does.
 type PlaceRules struct {
 	DefaultCountries []string          `json:"defaultCountries,omitempty"`
 	Aliases          map[string]string `json:"aliases,omitempty"`
+	// Func plugs in a normaliser of the host's own, for rules that data cannot express (a
+	// gazetteer, "Frankfurt a. M." and "Frankfurt am Main", districts of a city). It receives
+	// the place in comparison form (folded, default country dropped, aliases applied); its
+	// result is folded again. It must be deterministic and safe for concurrent use. Planning
+	// cannot look into a function, so the inputs fingerprint covers it only through FuncID:
+	// change FuncID whenever the function's behaviour changes.
+	Func func(place string) string `json:"-"`
+	// FuncID names the version of Func, for the inputs fingerprint.
+	FuncID string `json:"funcId,omitempty"`
 }
 
 // placeNormaliser is PlaceRules prepared for use: countries and aliases folded once.
 type placeNormaliser struct {
 	countries map[string]bool
 	aliases   map[string]string
+	fn        func(string) string
 }
 
 func (r PlaceRules) prepare() placeNormaliser {
@@ -265,7 +243,7 @@ func (r PlaceRules) prepare() placeNormaliser {
 	if countries == nil {
 		countries = []string{"Deutschland"}
 	}
-	n := placeNormaliser{countries: make(map[string]bool, len(countries))}
+	n := placeNormaliser{countries: make(map[string]bool, len(countries)), fn: r.Func}
 	for _, c := range countries {
 		n.countries[Fold(c)] = true
 	}
@@ -273,6 +251,25 @@ func (r PlaceRules) prepare() placeNormaliser {
 		n.aliases = make(map[string]string, len(r.Aliases))
 		for k, v := range r.Aliases {
 			n.aliases[n.stripCountry(Fold(k))] = n.stripCountry(Fold(v))
+		}
+		// Follow chains (a to b, b to c) to their end, so that normalising is idempotent; a
+		// cycle ends at the alphabetically first place on it.
+		orig := maps.Clone(n.aliases)
+		for k, v := range orig {
+			path := []string{k}
+			for {
+				next, ok := orig[v]
+				if !ok || next == v {
+					break
+				}
+				if at := slices.Index(path, v); at >= 0 {
+					v = slices.Min(path[at:])
+					break
+				}
+				path = append(path, v)
+				v = next
+			}
+			n.aliases[k] = v
 		}
 	}
 	return n
@@ -287,7 +284,10 @@ func (r PlaceRules) Normalise(place string) string {
 func (n placeNormaliser) normalise(place string) string {
 	f := n.stripCountry(Fold(place))
 	if a, ok := n.aliases[f]; ok {
-		return a
+		f = a
+	}
+	if n.fn != nil && f != "" {
+		f = n.stripCountry(Fold(n.fn(f)))
 	}
 	return f
 }

@@ -23,6 +23,20 @@ func TestFold(t *testing.T) {
 		{"soft hyphen dropped", "Mül\u00adler", "Müller", true},
 		{"apostrophe variants", "O’Brien", "O'Brien", true},
 		{"mark order", "a\u0328\u0301", "a\u0301\u0328", true},
+		{"vietnamese precomposed and decomposed", "Nguy\u1ec5n", "Nguye\u0302\u0303n", true},
+		{"vietnamese upper case", "NGUYỄN", "Nguyễn", true},
+		{"cyrillic short i decomposed", "Андре\u0439", "Андре\u0438\u0306", true},
+		{"greek final sigma", "ΟΔΥΣΣΕΑΣ", "οδυσσεας", true},
+		{"greek tonos decomposed", "Σοφι\u0301α", "Σοφία", true},
+		{"ligature", "Hoﬀmann", "Hoffmann", true},
+		{"fullwidth letters", "Ｍüller", "Müller", true},
+		{"capital I with dot above", "İnce", "i\u0307nce", true},
+		{"dotless i stays", "Işık", "Isik", false},
+		{"n preceded by apostrophe", "\u0149", "'n", true},
+		{"acute accent typed as apostrophe", "O\u00b4Brien", "O'Brien", true},
+		{"direction marks dropped", "\u200fMüller\u200e", "Müller", true},
+		{"zero-width joiner dropped", "Mül\u200dler", "Müller", true},
+		{"long s", "Gro\u017fe", "Grose", true},
 		{"slashed o stays", "Ødegård", "odegard", false},
 		{"diacritics kept", "Müller", "Muller", false},
 		{"nordic letters differ", "Åsa", "Äsa", false},
@@ -35,6 +49,22 @@ func TestFold(t *testing.T) {
 				t.Errorf("Fold(%q) = %q, Fold(%q) = %q; equal = %v, want %v", tt.a, fa, tt.b, fb, fa == fb, tt.equal)
 			}
 		})
+	}
+}
+
+// TestFoldIsNFC checks that folded forms are composed: a precomposed letter stays one.
+func TestFoldIsNFC(t *testing.T) {
+	for in, want := range map[string]string{
+		"Mu\u0308ller": "müller",
+		"NGUYỄN":       "nguyễn",
+		"STRAẞE":       "strasse",
+		"  Anna-Maria": "anna maria",
+		"O`Brien":      "o'brien",
+		"A\tB\u00a0C":  "a b c",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -96,6 +126,11 @@ func TestPlaceRules(t *testing.T) {
 		{"configured countries replace Deutschland", PlaceRules{DefaultCountries: []string{"Sverige"}}, "Erfurt, Deutschland", "Erfurt", false},
 		{"alias", PlaceRules{Aliases: map[string]string{"Gothenburg": "Göteborg"}}, "GOTHENBURG, Deutschland", "göteborg", true},
 		{"different places", PlaceRules{}, "Erfurt", "Weimar", false},
+		{"alias chain", PlaceRules{Aliases: map[string]string{"Karl-Marx-Stadt": "Chemnitz (alt)", "Chemnitz (alt)": "Chemnitz"}}, "Karl-Marx-Stadt", "Chemnitz", true},
+		{"alias cycle", PlaceRules{Aliases: map[string]string{"A-Stadt": "B-Stadt", "B-Stadt": "A-Stadt"}}, "A-Stadt", "B-Stadt", true},
+		{"function", PlaceRules{Func: frankfurt}, "Frankfurt a. M.", "Frankfurt am Main, Deutschland", true},
+		{"function after aliases", PlaceRules{Aliases: map[string]string{"Ffm": "Frankfurt a.M."}, Func: frankfurt}, "FFM", "Frankfurt am Main", true},
+		{"function keeps other places apart", PlaceRules{Func: frankfurt}, "Frankfurt (Oder)", "Frankfurt am Main", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +139,25 @@ func TestPlaceRules(t *testing.T) {
 				t.Errorf("Normalise(%q) = %q, Normalise(%q) = %q; equal = %v, want %v", tt.a, na, tt.b, nb, na == nb, tt.equal)
 			}
 		})
+	}
+}
+
+// frankfurt is a host's place normaliser: it knows the spellings of Frankfurt am Main.
+func frankfurt(place string) string {
+	switch strings.ReplaceAll(place, " ", "") {
+	case "frankfurta.m.", "frankfurtam main", "frankfurtammain", "frankfurt/main", "frankfurt(main)":
+		return "Frankfurt am Main"
+	}
+	return place
+}
+
+func TestPlaceRulesIdempotent(t *testing.T) {
+	rules := PlaceRules{Aliases: map[string]string{"a": "b", "b": "c", "x": "y", "y": "x", "p": "p"}, Func: frankfurt}
+	for _, place := range []string{"a", "b", "c", "x", "y", "p", "Frankfurt a. M.", "Erfurt, Deutschland"} {
+		once := rules.Normalise(place)
+		if twice := rules.Normalise(once); twice != once {
+			t.Errorf("Normalise(%q) = %q, then %q", place, once, twice)
+		}
 	}
 }
 
@@ -120,6 +174,11 @@ func TestCompareAttrs(t *testing.T) {
 		{"given names a subset", full, personAttrs{family: "müller", given: "anna maria", date: "2010-05-01", place: "erfurt"}, true, false},
 		{"family name differs", full, personAttrs{family: "muller", given: "anna", date: "2010-05-01", place: "erfurt"}, false, false},
 		{"no family name", personAttrs{given: "anna"}, personAttrs{given: "anna"}, false, false},
+		{"family name alone is not enough", personAttrs{family: "müller"}, full, false, false},
+		{"given names missing on one side, birth date shared", personAttrs{family: "müller", date: "2010-05-01"}, full, true, false},
+		{"given names missing on one side, only the place shared", personAttrs{family: "müller", place: "erfurt"}, full, true, false},
+		{"given names missing on one side, birth date differs", personAttrs{family: "müller", date: "2011-05-01"}, full, false, false},
+		{"given names differ", personAttrs{family: "müller", given: "eva", date: "2010-05-01"}, full, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,7 +213,8 @@ func TestDate(t *testing.T) {
 }
 
 func FuzzFold(f *testing.F) {
-	for _, s := range []string{"MÜLLER", "Mu\u0308ller", "  a--b  ", "O’Brien", "STRAẞE", "a\u0328\u0301", "\u212Bsa", "x\xffy"} {
+	for _, s := range []string{"MÜLLER", "Mu\u0308ller", "  a--b  ", "O’Brien", "STRAẞE", "a\u0328\u0301", "\u212Bsa", "x\xffy",
+		"NGUYỄN", "Hoﬀmann", "\u0149", "İnce", "Erfurt, Deutschland", "Frankfurt a. M."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -171,11 +231,18 @@ func FuzzFold(f *testing.F) {
 		if Fold(strings.ToUpper(s)) != Fold(strings.ToUpper(once)) {
 			t.Fatalf("Fold disagrees on upper-cased forms of %q", s)
 		}
-		var rules PlaceRules
-		p := rules.Normalise(s)
-		if rules.Normalise(p) != p {
-			t.Fatalf("place normalisation is not idempotent for %q: %q -> %q", s, p, rules.Normalise(p))
+		for _, rules := range []PlaceRules{{}, {DefaultCountries: []string{"Sverige", s}, Aliases: map[string]string{s: "x", "x": s, "Erfurt": s}, Func: frankfurt}} {
+			p := rules.Normalise(s)
+			if rules.Normalise(p) != p {
+				t.Fatalf("place normalisation is not idempotent for %q: %q -> %q", s, p, rules.Normalise(p))
+			}
 		}
-		_ = foldGivenNames(s)
+		g := foldGivenNames(s)
+		if foldGivenNames(g) != g {
+			t.Fatalf("foldGivenNames is not idempotent for %q: %q -> %q", s, g, foldGivenNames(g))
+		}
+		if g != "" && !givenNamesCompatible(g, g) {
+			t.Fatalf("given names %q are not compatible with themselves", g)
+		}
 	})
 }

@@ -5,7 +5,8 @@ import (
 )
 
 // Options are the inputs to planning besides the two snapshots. Everything here is data, so a
-// plan is a pure function of its inputs and its fingerprint covers them.
+// plan is a pure function of its inputs and its fingerprint covers them; the one exception, a
+// place normaliser function (PlaceRules.Func), is covered through the name it is given.
 type Options struct {
 	// Now is the moment grace periods are measured against. Planning never reads the clock;
 	// Now is required when removals are enabled.

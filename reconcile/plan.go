@@ -202,7 +202,8 @@ type Plan struct {
 	// Version is the plan format version.
 	Version int `json:"version"`
 	// Inputs is the sha256 fingerprint of everything planning read: both snapshots, the options
-	// and the history. It does not depend on the order of records in the snapshots.
+	// and the history (of a PlaceRules.Func, only its FuncID). It does not depend on the order of
+	// records in the snapshots.
 	Inputs string `json:"inputs"`
 	// Fingerprint is the sha256 fingerprint of the plan itself (all other fields).
 	Fingerprint string    `json:"fingerprint"`

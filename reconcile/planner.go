@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -743,7 +744,7 @@ func (p *planner) planMemberships() {
 			skip("the source lists this membership more than once")
 		case j >= 0:
 			t := &tgt[j]
-			after, diffs := membershipAfter(*sm, t)
+			after, diffs := membershipAfter(sm, t)
 			if len(diffs) == 0 {
 				if p.opts.IncludeUnchanged {
 					k := pairKey(sm.Person, sm.Group)
@@ -757,7 +758,7 @@ func (p *planner) planMemberships() {
 			k := pairKey(sm.Person, sm.Group)
 			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpUpdate,
 				SourceKey: k, TargetID: t.ID, Revision: t.Revision, Reason: "role or period differ", Diffs: diffs,
-				Membership: &Change[Membership]{Before: t, After: &after}})
+				Membership: &Change[Membership]{Before: t, After: after}})
 		case createdPairs[pairIndex(pi, gi)] > 1:
 			skip("the source lists this membership more than once")
 		default:
@@ -774,6 +775,8 @@ func (p *planner) planMemberships() {
 				needs = append(needs, Ref{Kind: KindGroup, SourceKey: sm.Group})
 			}
 			var d fieldDiffs
+			d.add(fieldPerson, "", sm.Person)
+			d.add(fieldGroup, "", sm.Group)
 			if sm.Role != "" {
 				d.add(fieldRole, "", sm.Role)
 			}
@@ -918,7 +921,15 @@ func (p *planner) result() *Plan {
 	plan.Actions = make([]Action, 0, n)
 	for r := range p.actions {
 		list := p.actions[r].pointers()
-		slices.SortFunc(list, func(a, b *Action) int { return strings.Compare(a.ID, b.ID) })
+		// Actions sharing an ID are the same skip reached twice; the tie-break keeps the choice
+		// of the one kept independent of input order all the same.
+		slices.SortFunc(list, func(a, b *Action) int {
+			if c := strings.Compare(a.ID, b.ID); c != 0 {
+				return c
+			}
+			return cmp.Or(strings.Compare(string(a.Op), string(b.Op)), strings.Compare(a.Reason, b.Reason),
+				strings.Compare(a.TargetID, b.TargetID), strings.Compare(a.SourceKey, b.SourceKey))
+		})
 		for k, a := range list {
 			if k > 0 && list[k-1].ID == a.ID {
 				continue
