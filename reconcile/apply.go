@@ -34,34 +34,47 @@ const (
 
 // Result is what Apply did with one action.
 type Result struct {
-	ID   string `json:"id"`
-	Kind Kind   `json:"kind"`
-	Op   Op     `json:"op"`
+	// ID is the action's ID.
+	ID string `json:"id"`
+	// Kind is the action's kind.
+	Kind Kind `json:"kind"`
+	// Op is the action's operation.
+	Op Op `json:"op"`
 	// Outcome is the bucket of the action as planned.
 	Outcome Outcome `json:"outcome"`
-	Status  Status  `json:"status"`
-	// TargetID and Revision are the record's id and new revision as the target reported them.
+	// Status is what became of the action.
+	Status Status `json:"status"`
+	// TargetID is the record's id as the target reported it (new for creates).
 	TargetID string `json:"targetId,omitempty"`
+	// Revision is the record's new revision as the target reported it.
 	Revision string `json:"revision,omitempty"`
 	// SourceKey is the new source key of an imported record.
-	SourceKey string    `json:"sourceKey,omitempty"`
-	At        time.Time `json:"at,omitzero"`
-	// Err is why the action failed or was refused; Error is its text, for JSON.
-	Err   error  `json:"-"`
+	SourceKey string `json:"sourceKey,omitempty"`
+	// At is when the action was carried out (from ApplyOptions.Clock).
+	At time.Time `json:"at,omitzero"`
+	// Err is why the action failed or was refused.
+	Err error `json:"-"`
+	// Error is Err's text with personal numbers masked, for JSON.
 	Error string `json:"error,omitempty"`
 }
 
 // Report is the outcome of Apply: one result per plan action, in plan order, and counts.
 type Report struct {
-	Plan    string   `json:"plan"`
+	// Plan is the fingerprint of the plan applied.
+	Plan string `json:"plan"`
+	// Results holds one result per plan action, in plan order.
 	Results []Result `json:"results"`
 	// Counts counts what happened: actions applied by their outcome, actions not executed by
 	// their planned outcome (pending, skipped, unchanged), plus the unchanged records the plan
 	// only counted. Failed, stale and canceled actions are counted apart.
-	Counts   Counts `json:"counts"`
-	Failed   int    `json:"failed"`
-	Stale    int    `json:"stale"`
-	Canceled int    `json:"canceled"`
+	Counts Counts `json:"counts"`
+	// Failed counts actions the target (or importer) refused, and those needing a record that
+	// could not be created.
+	Failed int `json:"failed"`
+	// Stale counts actions refused because their record changed after planning.
+	Stale int `json:"stale"`
+	// Canceled counts actions not reached before the context ended.
+	Canceled int `json:"canceled"`
 }
 
 // OK reports whether every action that was to be executed was applied.
@@ -70,20 +83,30 @@ func (r *Report) OK() bool { return r.Failed == 0 && r.Stale == 0 && r.Canceled 
 // AuditEvent is the record of one action emitted during Apply. Ids are passed through
 // redact.PersonalNumbers, so a source that keys persons by personal number does not leak them.
 type AuditEvent struct {
-	Time     time.Time `json:"time"`
-	Plan     string    `json:"plan"`
-	ActionID string    `json:"actionId"`
-	Kind     Kind      `json:"kind"`
-	Op       Op        `json:"op"`
-	Status   Status    `json:"status"`
-	TargetID string    `json:"targetId,omitempty"`
-	Revision string    `json:"revision,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// Time is when the action was carried out, or when Apply ended for actions not carried out.
+	Time time.Time `json:"time"`
+	// Plan is the plan's fingerprint.
+	Plan string `json:"plan"`
+	// ActionID is the action's ID, personal numbers masked.
+	ActionID string `json:"actionId"`
+	// Kind is the action's kind.
+	Kind Kind `json:"kind"`
+	// Op is the action's operation.
+	Op Op `json:"op"`
+	// Status is what became of the action.
+	Status Status `json:"status"`
+	// TargetID is the record's id in the target, personal numbers masked.
+	TargetID string `json:"targetId,omitempty"`
+	// Revision is the record's new revision.
+	Revision string `json:"revision,omitempty"`
+	// Error is why the action failed or was refused, personal numbers masked.
+	Error string `json:"error,omitempty"`
 }
 
 // AuditSink receives one event per action Apply handles, for hosts that keep an audit trail
 // beyond logs. It must not block for long; failures are the sink's own business.
 type AuditSink interface {
+	// Audit records one event.
 	Audit(ctx context.Context, e AuditEvent)
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -441,6 +442,9 @@ func (p *Plan) seal() {
 func (p *Plan) Verify() error {
 	if p == nil {
 		return ErrTampered
+	}
+	if p.Version != PlanVersion {
+		return fmt.Errorf("%w: %d (this version reads %d)", ErrPlanVersion, p.Version, PlanVersion)
 	}
 	if p.digest() != p.Fingerprint {
 		return ErrTampered

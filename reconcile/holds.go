@@ -9,9 +9,12 @@ import (
 // Trip records a hold a plan exceeds: how many actions it counted against how many target
 // records.
 type Trip struct {
-	Hold  Hold `json:"hold"`
-	Count int  `json:"count"`
-	Base  int  `json:"base"`
+	// Hold is the hold that tripped.
+	Hold Hold `json:"hold"`
+	// Count is the number of executable actions it counted.
+	Count int `json:"count"`
+	// Base is the number of target records of the hold's kind.
+	Base int `json:"base"`
 }
 
 // String says in words what tripped, e.g. "340 person deactivate actions (11.3% of 3000 target
@@ -40,6 +43,7 @@ func (t Trip) String() string {
 // HoldError is returned by Apply, before any write, when a plan exceeds one of its holds. It
 // names every hold that tripped. It matches ErrHeld with errors.Is.
 type HoldError struct {
+	// Trips are the holds that tripped, in the order the plan lists its holds.
 	Trips []Trip
 }
 

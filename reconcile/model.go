@@ -153,8 +153,10 @@ func (d *Date) UnmarshalText(b []byte) error {
 
 // Period is a validity period; both ends are inclusive and either may be absent (open).
 type Period struct {
+	// From is the first day of the period; zero when it is open at the start.
 	From Date `json:"from,omitzero"`
-	To   Date `json:"to,omitzero"`
+	// To is the last day of the period; zero when it is open at the end.
+	To Date `json:"to,omitzero"`
 }
 
 // IsZero reports whether neither end is given.
@@ -173,53 +175,84 @@ func (p Period) String() string {
 // stores it. On the target side, TargetID is the record's own id and Referrer is the source key
 // the target stores for it (Schulconnex "referrer"). Matching uses both directions.
 type Keys struct {
+	// SourceKey is the source system's own key of the record (source side only).
 	SourceKey string `json:"sourceKey,omitempty"`
-	TargetID  string `json:"targetId,omitempty"`
-	Referrer  string `json:"referrer,omitempty"`
+	// TargetID is the target's id of the record: its own id on the target side, the id the
+	// source stores for it on the source side.
+	TargetID string `json:"targetId,omitempty"`
+	// Referrer is the source key the target stores for the record (target side only).
+	Referrer string `json:"referrer,omitempty"`
 }
 
 // Context is a person's role at one organisation (a Schulconnex Personenkontext, an SS 12000
 // duty or enrolment). Organisation is the organisation's key in the snapshot's own key space.
 type Context struct {
+	// Organisation is the organisation's key in the snapshot's own key space.
 	Organisation string `json:"organisation"`
-	Role         string `json:"role"`
+	// Role is the person's role there, as the systems write it (for example "Lern", "Lehr").
+	Role string `json:"role"`
 }
 
 // Person is the canonical person record. Empty fields mean "not known" and never erase a value
 // the target holds; Attributes carries fields the model does not know, by name.
 type Person struct {
-	Keys       Keys              `json:"keys"`
-	Revision   string            `json:"revision,omitempty"`
-	FamilyName string            `json:"familyName,omitempty"`
-	GivenNames string            `json:"givenNames,omitempty"`
-	BirthDate  Date              `json:"birthDate,omitzero"`
-	BirthPlace string            `json:"birthPlace,omitempty"`
-	Emails     []string          `json:"emails,omitempty"`
-	EPPNs      []string          `json:"eppns,omitempty"`
-	Protected  bool              `json:"protected,omitempty"`
-	Contexts   []Context         `json:"contexts,omitempty"`
+	// Keys identify the person in both systems.
+	Keys Keys `json:"keys"`
+	// Revision is the target's revision of the record (target side only), checked by Apply.
+	Revision string `json:"revision,omitempty"`
+	// FamilyName is the family name, one of the four matching attributes.
+	FamilyName string `json:"familyName,omitempty"`
+	// GivenNames holds all given names, separated by spaces or hyphens, in any order.
+	GivenNames string `json:"givenNames,omitempty"`
+	// BirthDate is the date of birth; zero when not known.
+	BirthDate Date `json:"birthDate,omitzero"`
+	// BirthPlace is the place of birth as written; compared through PlaceRules.
+	BirthPlace string `json:"birthPlace,omitempty"`
+	// Emails are the person's e-mail addresses, compared as a set.
+	Emails []string `json:"emails,omitempty"`
+	// EPPNs are the person's eduPersonPrincipalNames, compared as a set.
+	EPPNs []string `json:"eppns,omitempty"`
+	// Protected marks a person with protected identity (for example an SS 12000 security
+	// marking other than none): left out of targets unless Options.IncludeProtected.
+	Protected bool `json:"protected,omitempty"`
+	// Contexts are the person's roles per organisation, compared as a set.
+	Contexts []Context `json:"contexts,omitempty"`
+	// Attributes carries fields the model does not know, by name; the source's values are laid
+	// over the target's, attributes only the target has are kept.
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Organisation is the canonical record of a school, school unit or other organisation.
 type Organisation struct {
-	Keys       Keys              `json:"keys"`
-	Revision   string            `json:"revision,omitempty"`
-	Name       string            `json:"name,omitempty"`
-	Type       string            `json:"type,omitempty"`
+	// Keys identify the organisation in both systems.
+	Keys Keys `json:"keys"`
+	// Revision is the target's revision of the record (target side only).
+	Revision string `json:"revision,omitempty"`
+	// Name is the organisation's name.
+	Name string `json:"name,omitempty"`
+	// Type is the kind of organisation as the systems write it (for example "Schule").
+	Type string `json:"type,omitempty"`
+	// Attributes carries fields the model does not know, by name.
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Group is the canonical record of a class, course, teaching group or other set of persons.
 // Organisation is the owning organisation's key in the snapshot's own key space.
 type Group struct {
-	Keys         Keys              `json:"keys"`
-	Revision     string            `json:"revision,omitempty"`
-	Name         string            `json:"name,omitempty"`
-	Type         string            `json:"type,omitempty"`
-	Organisation string            `json:"organisation,omitempty"`
-	Valid        Period            `json:"valid,omitzero"`
-	Attributes   map[string]string `json:"attributes,omitempty"`
+	// Keys identify the group in both systems.
+	Keys Keys `json:"keys"`
+	// Revision is the target's revision of the record (target side only).
+	Revision string `json:"revision,omitempty"`
+	// Name is the group's name (for example "7a").
+	Name string `json:"name,omitempty"`
+	// Type is the kind of group as the systems write it (for example "Klasse", "Kurs").
+	Type string `json:"type,omitempty"`
+	// Organisation is the owning organisation's key in the snapshot's own key space.
+	Organisation string `json:"organisation,omitempty"`
+	// Valid is the period the group exists for.
+	Valid Period `json:"valid,omitzero"`
+	// Attributes carries fields the model does not know, by name.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Membership says that a person belongs to a group in a role for a period. Person and Group are
@@ -227,34 +260,48 @@ type Group struct {
 // snapshot); a membership is identified by that pair. ID and Revision are the target's own id and
 // revision of the membership record, when it has them.
 type Membership struct {
-	ID       string `json:"id,omitempty"`
+	// ID is the target's id of the membership record, if it has one (target side only).
+	ID string `json:"id,omitempty"`
+	// Revision is the target's revision of the membership record (target side only).
 	Revision string `json:"revision,omitempty"`
-	Person   string `json:"person"`
-	Group    string `json:"group"`
-	Role     string `json:"role,omitempty"`
-	Period   Period `json:"period,omitzero"`
+	// Person is the member's key in the snapshot's own key space.
+	Person string `json:"person"`
+	// Group is the group's key in the snapshot's own key space.
+	Group string `json:"group"`
+	// Role is the member's role in the group (for example "Lern", "Lehr").
+	Role string `json:"role,omitempty"`
+	// Period is the period of the membership.
+	Period Period `json:"period,omitzero"`
 }
 
 // Snapshot is everything one side holds at one moment. Planning reads two of them and never
 // changes them. AsSource turns one into a Source.
 type Snapshot struct {
+	// Organisations are the side's schools and other organisations, in any order.
 	Organisations []Organisation `json:"organisations,omitempty"`
-	Persons       []Person       `json:"persons,omitempty"`
-	Groups        []Group        `json:"groups,omitempty"`
-	Memberships   []Membership   `json:"memberships,omitempty"`
+	// Persons are the side's persons, in any order.
+	Persons []Person `json:"persons,omitempty"`
+	// Groups are the side's groups, in any order.
+	Groups []Group `json:"groups,omitempty"`
+	// Memberships are the side's memberships, in any order.
+	Memberships []Membership `json:"memberships,omitempty"`
 }
 
 // Source is the side whose data is authoritative: it yields its current records. Adapters for
 // concrete APIs (SS 12000, Schulconnex, ...) live in the client packages. A source that also
 // has organisations implements OrganisationSource.
 type Source interface {
+	// Persons yields every person; an error ends the sequence.
 	Persons(ctx context.Context) iter.Seq2[Person, error]
+	// Groups yields every group; an error ends the sequence.
 	Groups(ctx context.Context) iter.Seq2[Group, error]
+	// Memberships yields every membership; an error ends the sequence.
 	Memberships(ctx context.Context) iter.Seq2[Membership, error]
 }
 
 // OrganisationSource is implemented by sources and targets that also hold organisations.
 type OrganisationSource interface {
+	// Organisations yields every organisation; an error ends the sequence.
 	Organisations(ctx context.Context) iter.Seq2[Organisation, error]
 }
 
@@ -264,19 +311,24 @@ type OrganisationSource interface {
 // concurrent change is never overwritten.
 type Target interface {
 	Source
+	// Apply carries out one action (references to records created earlier in the run already
+	// resolved to target ids) and reports the record's id and new revision.
 	Apply(ctx context.Context, a Action) (Written, error)
 }
 
 // Written is what a target reports after applying one action: the record's id (new for
 // creates) and its new revision, if the target keeps revisions.
 type Written struct {
+	// TargetID is the record's id in the target (new for creates).
 	TargetID string `json:"targetId,omitempty"`
+	// Revision is the record's revision after the write, if the target keeps revisions.
 	Revision string `json:"revision,omitempty"`
 }
 
 // Importer takes approved imports (Schulconnex cases 4 and 5: records the target holds that the
 // source does not) into the source system. It returns the record's new source key.
 type Importer interface {
+	// Import creates the record of an approved OpImport action in the source system.
 	Import(ctx context.Context, a Action) (sourceKey string, err error)
 }
 

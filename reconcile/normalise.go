@@ -218,8 +218,12 @@ func containsToken(s, tok string) bool {
 // "göteborg"); finally Func, if set, has the last word. The zero value treats Deutschland as the
 // default country, as Schulconnex does.
 type PlaceRules struct {
-	DefaultCountries []string          `json:"defaultCountries,omitempty"`
-	Aliases          map[string]string `json:"aliases,omitempty"`
+	// DefaultCountries are the countries a trailing ", <country>" may name and be dropped; nil
+	// means Deutschland alone.
+	DefaultCountries []string `json:"defaultCountries,omitempty"`
+	// Aliases map places (compared folded, default country dropped) to the spelling they are
+	// compared as; chains are followed.
+	Aliases map[string]string `json:"aliases,omitempty"`
 	// Func plugs in a normaliser of the host's own, for rules that data cannot express (a
 	// gazetteer, "Frankfurt a. M." and "Frankfurt am Main", districts of a city). It receives
 	// the place in comparison form (folded, default country dropped, aliases applied); its

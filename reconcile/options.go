@@ -56,7 +56,9 @@ type Removals struct {
 // referrer); Deactivated lists records in their grace period with the moment they were
 // deactivated.
 type History struct {
-	Created     []Record      `json:"created,omitempty"`
+	// Created lists the target records this pipeline created.
+	Created []Record `json:"created,omitempty"`
+	// Deactivated lists the records in their grace period.
 	Deactivated []Deactivated `json:"deactivated,omitempty"`
 }
 
@@ -65,15 +67,20 @@ func (h History) IsZero() bool { return len(h.Created) == 0 && len(h.Deactivated
 
 // Record names one target record.
 type Record struct {
-	Kind     Kind   `json:"kind"`
+	// Kind is the record's kind.
+	Kind Kind `json:"kind"`
+	// TargetID is the record's id in the target.
 	TargetID string `json:"targetId"`
 }
 
 // Deactivated says when a target record was deactivated.
 type Deactivated struct {
-	Kind     Kind      `json:"kind"`
-	TargetID string    `json:"targetId"`
-	Since    time.Time `json:"since"`
+	// Kind is the record's kind.
+	Kind Kind `json:"kind"`
+	// TargetID is the record's id in the target.
+	TargetID string `json:"targetId"`
+	// Since is when the record was deactivated; its grace period runs from here.
+	Since time.Time `json:"since"`
 }
 
 // Verdict is a person's answer to a pending action.
@@ -81,14 +88,19 @@ type Verdict string
 
 // The answers to a pending action. Undecided leaves it pending.
 const (
+	// Undecided leaves the action pending.
 	Undecided Verdict = ""
-	Approve   Verdict = "approve"
-	Reject    Verdict = "reject"
+	// Approve accepts the pairing or import the action proposes.
+	Approve Verdict = "approve"
+	// Reject refuses it: the records are then treated as unrelated, an import is skipped.
+	Reject Verdict = "reject"
 )
 
 // Decision answers one pending action, named by its ID.
 type Decision struct {
-	ID      string  `json:"id"`
+	// ID is the ID of the pending action answered.
+	ID string `json:"id"`
+	// Verdict is the answer.
 	Verdict Verdict `json:"verdict"`
 }
 
@@ -98,9 +110,13 @@ type Decision struct {
 // schools are not held for a handful of changes). With Percent 0 it is absolute: it trips when
 // the count is more than Max. Kind "" counts every kind.
 type Hold struct {
-	Kind    Kind    `json:"kind,omitempty"`
-	Op      Op      `json:"op"`
-	Max     int     `json:"max,omitempty"`
+	// Kind is the kind of record counted; "" counts every kind.
+	Kind Kind `json:"kind,omitempty"`
+	// Op is the operation counted (create, update, restore, import, deactivate or delete).
+	Op Op `json:"op"`
+	// Max is the absolute threshold, or with Percent the floor the count must also exceed.
+	Max int `json:"max,omitempty"`
+	// Percent is the relative threshold, in percent of the target's records of the kind.
 	Percent float64 `json:"percent,omitempty"`
 }
 

@@ -107,14 +107,22 @@ func (a *Action) Executable() bool {
 
 // Counts holds the number of actions per outcome.
 type Counts struct {
-	Created     int `json:"created"`
-	Updated     int `json:"updated"`
-	Unchanged   int `json:"unchanged"`
-	Pending     int `json:"pending"`
-	Imported    int `json:"imported"`
+	// Created counts records created in the target.
+	Created int `json:"created"`
+	// Updated counts records updated, linked or restored.
+	Updated int `json:"updated"`
+	// Unchanged counts matched records that need no write.
+	Unchanged int `json:"unchanged"`
+	// Pending counts actions waiting for a decision.
+	Pending int `json:"pending"`
+	// Imported counts records taken into the source (approved imports).
+	Imported int `json:"imported"`
+	// Deactivated counts records starting their grace period.
 	Deactivated int `json:"deactivated"`
-	Deleted     int `json:"deleted"`
-	Skipped     int `json:"skipped"`
+	// Deleted counts records and memberships removed from the target.
+	Deleted int `json:"deleted"`
+	// Skipped counts records left alone (protected identity, bad input, rejected decisions).
+	Skipped int `json:"skipped"`
 }
 
 // Add counts one action with the given outcome.
@@ -149,22 +157,29 @@ func (c Counts) Changes() int {
 
 // Diff is one field's value before and after an action, rendered as text for people.
 type Diff struct {
-	Field  string `json:"field"`
+	// Field names the field ("familyName", "attributes.x", "state", ...).
+	Field string `json:"field"`
+	// Before is the target's value as planning saw it.
 	Before string `json:"before,omitempty"`
-	After  string `json:"after,omitempty"`
+	// After is the value the action writes.
+	After string `json:"after,omitempty"`
 }
 
 // Change holds the target's record as planning saw it (Before, nil for creates) and the record
 // the action writes (After, nil for removals and skips).
 type Change[T any] struct {
+	// Before is the target's record as planning saw it; nil for creates.
 	Before *T `json:"before,omitempty"`
-	After  *T `json:"after,omitempty"`
+	// After is the record the action writes; nil for removals, imports and skips.
+	After *T `json:"after,omitempty"`
 }
 
 // Ref names a record of one kind by its source key, used for records a plan creates: a later
 // action that needs the new target id lists the record in Needs.
 type Ref struct {
-	Kind      Kind   `json:"kind"`
+	// Kind is the kind of the record created.
+	Kind Kind `json:"kind"`
+	// SourceKey is its source key.
 	SourceKey string `json:"sourceKey"`
 }
 
@@ -174,26 +189,37 @@ type Ref struct {
 // Target.
 type Action struct {
 	// ID identifies the action across plans of the same inputs; decisions name actions by ID.
-	ID   string `json:"id"`
-	Kind Kind   `json:"kind"`
-	Op   Op     `json:"op"`
+	ID string `json:"id"`
+	// Kind is the kind of record the action is about.
+	Kind Kind `json:"kind"`
+	// Op is what the action does.
+	Op Op `json:"op"`
 	// Case is the Schulconnex matching case that produced the action (persons 1-6, groups 1-4),
 	// 0 where none applies.
-	Case    int          `json:"case,omitempty"`
+	Case int `json:"case,omitempty"`
+	// Confirm is the state of the decision the action needs; empty when it needs none.
 	Confirm Confirmation `json:"confirm,omitempty"`
 	// Reason says in words, without personal data, why the action is in the plan.
-	Reason    string `json:"reason"`
+	Reason string `json:"reason"`
+	// SourceKey is the record's source key (for memberships, the person and group keys).
 	SourceKey string `json:"sourceKey,omitempty"`
-	TargetID  string `json:"targetId,omitempty"`
+	// TargetID is the record's id in the target, when it has one.
+	TargetID string `json:"targetId,omitempty"`
 	// Revision is the target record's revision when planned; Apply refuses the action if the
 	// record has changed since.
-	Revision     string                `json:"revision,omitempty"`
-	Diffs        []Diff                `json:"diffs,omitempty"`
-	Needs        []Ref                 `json:"needs,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	// Diffs are the fields the action changes, with their values before and after.
+	Diffs []Diff `json:"diffs,omitempty"`
+	// Needs lists the records created by the same plan whose new target ids the action needs.
+	Needs []Ref `json:"needs,omitempty"`
+	// Organisation is the record change of an organisation action.
 	Organisation *Change[Organisation] `json:"organisation,omitempty"`
-	Person       *Change[Person]       `json:"person,omitempty"`
-	Group        *Change[Group]        `json:"group,omitempty"`
-	Membership   *Change[Membership]   `json:"membership,omitempty"`
+	// Person is the record change of a person action.
+	Person *Change[Person] `json:"person,omitempty"`
+	// Group is the record change of a group action.
+	Group *Change[Group] `json:"group,omitempty"`
+	// Membership is the record change of a membership action.
+	Membership *Change[Membership] `json:"membership,omitempty"`
 }
 
 // Plan is the complete, ordered description of what applying would do. It is plain data: it
@@ -206,8 +232,9 @@ type Plan struct {
 	// records in the snapshots.
 	Inputs string `json:"inputs"`
 	// Fingerprint is the sha256 fingerprint of the plan itself (all other fields).
-	Fingerprint string    `json:"fingerprint"`
-	Now         time.Time `json:"now,omitzero"`
+	Fingerprint string `json:"fingerprint"`
+	// Now is Options.Now of the plan, in UTC.
+	Now time.Time `json:"now,omitzero"`
 	// Actions in deterministic order: by kind (organisations, persons, groups, memberships),
 	// then by ID.
 	Actions []Action `json:"actions"`
@@ -219,7 +246,8 @@ type Plan struct {
 	TargetSizes map[Kind]int `json:"targetSizes"`
 	// Holds are the thresholds the plan was checked against; Tripped those it exceeds. A plan
 	// with tripped holds is refused by Apply.
-	Holds   []Hold `json:"holds,omitempty"`
+	Holds []Hold `json:"holds,omitempty"`
+	// Tripped are the holds the plan exceeds, with the counts that exceed them.
 	Tripped []Trip `json:"tripped,omitempty"`
 	// Decisions are the answers planning took into account, for the host to keep.
 	Decisions []Decision `json:"decisions,omitempty"`
@@ -227,8 +255,10 @@ type Plan struct {
 	inputs *planInputs // what Answer re-plans from; absent after a JSON round trip
 }
 
-// PlanVersion is the current plan format version.
-const PlanVersion = 1
+// PlanVersion is the current plan format version. Version 2 changed the canonical form both
+// fingerprints are computed over; plans of another version are refused by Verify and Apply with
+// ErrPlanVersion (plan again instead).
+const PlanVersion = 2
 
 // Errors a host can test for with errors.Is.
 var (
@@ -241,6 +271,9 @@ var (
 	ErrNoInputs = errors.New("reconcile: plan does not carry its inputs")
 	// ErrTampered means a plan's contents do not match its fingerprint.
 	ErrTampered = errors.New("reconcile: plan does not match its fingerprint")
+	// ErrPlanVersion means a plan was made by a version of this package with another plan
+	// format; it cannot be verified and must be made again.
+	ErrPlanVersion = errors.New("reconcile: plan format version not supported")
 )
 
 // escapeKey makes a key safe to embed in an action ID.

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/reconcile/reconciletest"
 )
 
 // school is a small source and target with one of everything: a key match with changes, an
@@ -166,6 +167,13 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 	if _, err := back.Answer(nil); !errors.Is(err, reconcile.ErrNoInputs) {
 		t.Errorf("Answer on a decoded plan = %v, want ErrNoInputs", err)
 	}
+
+	// A plan stored by a version with another plan format is refused as such, not as tampered.
+	old := clonePlan(t, p)
+	old.Version = 1
+	if _, err := reconcile.Apply(t.Context(), old, reconciletest.NewTarget(g), reconcile.ApplyOptions{}); !errors.Is(err, reconcile.ErrPlanVersion) || errors.Is(err, reconcile.ErrTampered) {
+		t.Errorf("Apply of a version 1 plan = %v, want ErrPlanVersion", err)
+	}
 }
 
 func TestFingerprints(t *testing.T) {
@@ -246,7 +254,14 @@ func TestFingerprintCoversEveryField(t *testing.T) {
 		mutations++
 		p := clonePlan(t, base)
 		apply(p)
-		if err := p.Verify(); !errors.Is(err, reconcile.ErrTampered) {
+		err := p.Verify()
+		if path == "Plan.Version" {
+			if !errors.Is(err, reconcile.ErrPlanVersion) {
+				t.Errorf("changing the version: %v, want ErrPlanVersion", err)
+			}
+			return
+		}
+		if !errors.Is(err, reconcile.ErrTampered) {
 			t.Errorf("changing %s does not change the fingerprint", path)
 		}
 	}

@@ -16,8 +16,11 @@ import (
 
 // Write is one write the target carried out.
 type Write struct {
-	Kind     reconcile.Kind
-	Op       reconcile.Op
+	// Kind is the kind of record written.
+	Kind reconcile.Kind
+	// Op is the operation carried out.
+	Op reconcile.Op
+	// TargetID is the record's id (new for creates).
 	TargetID string
 }
 
