@@ -24,10 +24,10 @@
 //
 // Persons are matched in the Schulconnex order: (1) by either key, (2) by family name, given
 // names, birth date and birth place, all present and equal, (3) by the attributes present on both
-// sides, after confirmation (the family name and at least one more attribute present on both
-// sides, and all of those equal), (4) target records carrying this pipeline's referrer that the
-// source no longer has, and (5) target records matching nothing, are offered for import after
-// confirmation, (6) source records still unmatched are created. Groups and organisations follow the
+// sides, after confirmation (the family name and the given names or the birth date present on
+// both sides, and every attribute present on both equal), (4) target records carrying this
+// pipeline's referrer that the source no longer has, and (5) target records matching nothing,
+// are offered for import after confirmation, (6) source records still unmatched are created. Groups and organisations follow the
 // group cases: key match, import offers for the rest (never automatic: groups made by other systems,
 // such as timetabling, stay), creation. Key conflicts and attribute matches with more than one
 // candidate are questions for a person, never guesses. Names are compared after Fold (Unicode

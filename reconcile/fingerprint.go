@@ -20,14 +20,17 @@ import (
 type canon struct {
 	buf  []byte
 	keys []string
+	// uuids writes UUIDs as 16 bytes (see str): worth it where each record is hashed on its
+	// own, since shorter records need fewer sha256 blocks, not in one long stream.
+	uuids bool
 }
 
-// str writes a string as its length and bytes, except that a string ending in a UUID in its
+// str writes a string as its length and bytes. With c.uuids, a string ending in a UUID in its
 // canonical lower-case form (the ids most school systems use) is written as the length of the
-// part before the UUID and the UUID's 16 bytes. The low bit of the leading number tells the two
-// forms apart, so the encoding stays injective; it only makes records shorter to hash.
+// part before the UUID and the UUID's 16 bytes instead. The low bit of the leading number tells
+// the two forms apart, so the encoding stays injective either way.
 func (c *canon) str(s string) {
-	if n := len(s) - 36; n >= 0 {
+	if n := len(s) - 36; c.uuids && n >= 0 {
 		if u, ok := parseUUID(s[n:]); ok {
 			c.buf = binary.AppendUvarint(c.buf, uint64(n)<<1|1)
 			c.buf = append(c.buf, s[:n]...)
@@ -238,7 +241,7 @@ func sectionHash[T any](name string, list []T, enc func(*canon, *T)) [sha256.Siz
 			buf = append(buf, ds[i][:]...)
 		}
 	}
-	c := &canon{buf: make([]byte, 0, 512)}
+	c := &canon{buf: make([]byte, 0, 512), uuids: true}
 	digest := func(i int) [sha256.Size]byte {
 		c.buf = c.buf[:0]
 		enc(c, &list[i])

@@ -21,7 +21,7 @@ func TestSectionHash(t *testing.T) {
 		}
 		want := make([][sha256.Size]byte, n)
 		for i := range ms {
-			c := &canon{}
+			c := &canon{uuids: true}
 			c.membership(&ms[i])
 			want[i] = sha256.Sum256(c.buf)
 		}
@@ -71,16 +71,18 @@ func FuzzCanonStr(f *testing.F) {
 	f.Add("0D7C4BDE-1F0B-4F6E-9D35-3A1B2C3D4E5F", "0d7c4bde-1f0b-4f6e-9d35-3a1b2c3d4e5")
 	f.Add("0d7c4bde-1f0b-4f6e-9d35-3a1b2c3d4e5g", "\x01")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		var c canon
-		c.str(a)
-		c.str(b)
-		gotA, rest, ok := decodeStr(c.buf)
-		if !ok {
-			t.Fatalf("cannot read back %q", a)
-		}
-		gotB, rest, ok := decodeStr(rest)
-		if !ok || gotA != a || gotB != b || len(rest) != 0 {
-			t.Fatalf("wrote %q, %q; read %q, %q (rest %d bytes)", a, b, gotA, gotB, len(rest))
+		for _, uuids := range []bool{false, true} {
+			c := canon{uuids: uuids}
+			c.str(a)
+			c.str(b)
+			gotA, rest, ok := decodeStr(c.buf)
+			if !ok {
+				t.Fatalf("cannot read back %q", a)
+			}
+			gotB, rest, ok := decodeStr(rest)
+			if !ok || gotA != a || gotB != b || len(rest) != 0 {
+				t.Fatalf("uuids %v: wrote %q, %q; read %q, %q (rest %d bytes)", uuids, a, b, gotA, gotB, len(rest))
+			}
 		}
 	})
 }

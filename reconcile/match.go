@@ -304,36 +304,33 @@ func (p *planner) attrsOf(x *Person) personAttrs {
 }
 
 // compareAttrs classifies two persons' attributes. They match when the family name is present
-// and equal on both sides, at least one more of given names, birth date and birth place is
-// present on both, and every attribute present on both sides agrees (given names agree when one
-// list contains the other: a source that keeps only the call name). The match is full when all
-// four are present on both sides and equal (Schulconnex case 2); otherwise it is partial (case
-// 3). A family name alone is never a match: it would pair a person with every namesake. Cheap
-// checks come first.
+// and equal on both sides, the given names or the birth date are present on both sides as well,
+// and every attribute present on both sides agrees (given names agree when one list contains the
+// other: a source that keeps only the call name). The match is full when all four are present on
+// both sides and equal (Schulconnex case 2); otherwise it is partial (case 3). A family name
+// alone, or with only the birth place, is never a match: it would pair a person with every
+// namesake born in the same town. Cheap checks come first.
 func compareAttrs(a, b personAttrs) (match, full bool) {
 	if a.family == "" || a.family != b.family {
 		return false, false
 	}
-	shared := 0
+	strong := false // given names or birth date present on both sides
 	if a.date != "" && b.date != "" {
 		if a.date != b.date {
 			return false, false
 		}
-		shared++
+		strong = true
 	}
-	if a.place != "" && b.place != "" {
-		if a.place != b.place {
-			return false, false
-		}
-		shared++
+	if a.place != "" && b.place != "" && a.place != b.place {
+		return false, false
 	}
 	if a.given != "" && b.given != "" {
 		if !givenNamesCompatible(a.given, b.given) {
 			return false, false
 		}
-		shared++
+		strong = true
 	}
-	if shared == 0 {
+	if !strong {
 		return false, false
 	}
 	return true, a.complete() && b.complete() && a.given == b.given
@@ -350,31 +347,26 @@ type famDate struct{ family, date string }
 // givenKey is a family name, one given name and a birth date, an index key for candidates.
 type givenKey struct{ family, token, date string }
 
-// attrIndex finds the target records that may match a source record by attributes. Records
-// with given names are found through each of their given names (a match needs the names of one
-// side to contain the other's); records without are found through family name and birth date.
-// The wider indexes, for source records that lack a birth date or given names, are built only
-// when such a record asks.
+// attrIndex finds the target records that may match a source record by attributes (see
+// compareAttrs): records sharing the family name and either a given name or the birth date.
+// Records with given names are indexed by each given name and their birth date; all records by
+// family name and birth date. The index by given name without the date, for source records
+// without one, is built only when such a record asks.
 type attrIndex struct {
-	tgt      []personAttrs
-	members  []int32 // the target records indexed, by position in tgt
 	byGiven  map[givenKey][]int32
-	noGiven  map[famDate][]int32
 	anyDate  map[givenKey][]int32 // byGiven without the date, built on demand
-	byFamily map[famDate][]int32  // every record by family name and date, built on demand
-	anyFam   map[string][]int32   // every record by family name, built on demand
+	byFamily map[famDate][]int32  // records with a birth date, by family name and date
 }
 
 func newAttrIndex(tgt []personAttrs, members []int32) *attrIndex {
-	x := &attrIndex{tgt: tgt, members: members, byGiven: map[givenKey][]int32{}}
+	x := &attrIndex{byGiven: map[givenKey][]int32{}, byFamily: map[famDate][]int32{}}
 	for _, k := range members {
 		a := &tgt[k]
-		if a.given == "" {
-			if x.noGiven == nil {
-				x.noGiven = map[famDate][]int32{}
-			}
+		if a.date != "" {
 			fd := famDate{a.family, a.date}
-			x.noGiven[fd] = append(x.noGiven[fd], k)
+			x.byFamily[fd] = append(x.byFamily[fd], k)
+		}
+		if a.given == "" {
 			continue
 		}
 		for tok := range strings.SplitSeq(a.given, " ") {
@@ -389,20 +381,12 @@ func newAttrIndex(tgt []personAttrs, members []int32) *attrIndex {
 
 // candidates appends to out the positions of the target records that may match a (with repeats).
 func (x *attrIndex) candidates(a *personAttrs, out []int32) []int32 {
-	if a.given == "" {
-		if x.byFamily == nil {
-			x.byFamily, x.anyFam = map[famDate][]int32{}, map[string][]int32{}
-			for _, k := range x.members {
-				t := &x.tgt[k]
-				x.byFamily[famDate{t.family, t.date}] = append(x.byFamily[famDate{t.family, t.date}], k)
-				x.anyFam[t.family] = append(x.anyFam[t.family], k)
-			}
-		}
-		if a.date == "" {
-			return append(out, x.anyFam[a.family]...)
-		}
+	if a.date != "" {
+		// Everyone of the family born that day, with or without given names.
 		out = append(out, x.byFamily[famDate{a.family, a.date}]...)
-		return append(out, x.byFamily[famDate{a.family, ""}]...)
+	}
+	if a.given == "" {
+		return out
 	}
 	for tok := range strings.SplitSeq(a.given, " ") {
 		if a.date == "" {
@@ -416,20 +400,8 @@ func (x *attrIndex) candidates(a *personAttrs, out []int32) []int32 {
 			out = append(out, x.anyDate[givenKey{a.family, tok, ""}]...)
 			continue
 		}
-		out = append(out, x.byGiven[givenKey{a.family, tok, a.date}]...)
+		// Namesakes without a birth date (those with one are among the family's above).
 		out = append(out, x.byGiven[givenKey{a.family, tok, ""}]...)
-	}
-	if len(x.noGiven) > 0 {
-		if a.date == "" {
-			for k, l := range x.noGiven {
-				if k.family == a.family {
-					out = append(out, l...)
-				}
-			}
-		} else {
-			out = append(out, x.noGiven[famDate{a.family, a.date}]...)
-			out = append(out, x.noGiven[famDate{a.family, ""}]...)
-		}
 	}
 	return out
 }

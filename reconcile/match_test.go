@@ -80,6 +80,12 @@ func TestPersonCases(t *testing.T) {
 			want: []string{"person/s=s1/t=t1 update case3 pending"},
 		},
 		{
+			name: "family name and birth place alone are no match",
+			src:  []reconcile.Person{src("s1", "Berg", "", "", "Bonn")},
+			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn")},
+			want: []string{"person/s=s1 create case6", "person/t=t1 import case5 pending"},
+		},
+		{
 			name: "a family name alone is no match",
 			src:  []reconcile.Person{src("s1", "Berg", "", "", "")},
 			tgt:  []reconcile.Person{tgt("t1", "", "Berg", "Eva", "2011-01-01", "Bonn")},

@@ -22,9 +22,14 @@ func Fold(s string) string {
 	if isFolded(s) {
 		return s
 	}
-	if isASCII(s) {
-		return foldASCII(s)
+	if f, ok := foldSimple(s); ok {
+		return f
 	}
+	return foldGeneral(s)
+}
+
+// foldGeneral is Fold for any string.
+func foldGeneral(s string) string {
 	// Apostrophes first: compatibility decomposition would turn the acute accent U+00B4, often
 	// typed for one, into a space and a combining mark.
 	s = strings.Map(func(r rune) rune {
@@ -104,39 +109,48 @@ func isFolded(s string) bool {
 	return true
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// foldASCII is Fold for plain ASCII, where normalisation and case folding are lower-casing.
-func foldASCII(s string) string {
+// foldSimple is Fold for the strings most names are: ASCII and the precomposed letters of
+// Latin-1 and Latin Extended-A, where normalisation and case folding come down to lower-casing
+// each letter. It reports false for anything else (combining marks, other scripts, letters with
+// compatibility forms or special foldings), which takes the general path.
+func foldSimple(s string) (string, bool) {
 	buf := make([]byte, 0, len(s))
 	pendingSpace := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for _, r := range s {
 		switch {
-		case c == '-' || c == ' ' || (c >= '\t' && c <= '\r'):
+		case r == '-' || r == ' ' || (r >= '\t' && r <= '\r'):
 			pendingSpace = len(buf) > 0
-		case c < ' ' || c == 0x7f:
-		default:
-			if pendingSpace {
-				buf = append(buf, ' ')
-				pendingSpace = false
-			}
-			if c == '`' {
-				c = '\''
-			} else if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf = append(buf, c)
+			continue
+		case r < ' ' || r == 0x7f:
+			continue
+		case r >= utf8.RuneSelf && !simpleLetter(r):
+			return "", false
 		}
+		if pendingSpace {
+			buf = append(buf, ' ')
+			pendingSpace = false
+		}
+		if r == '`' {
+			r = '\''
+		}
+		buf = utf8.AppendRune(buf, unicode.ToLower(r))
 	}
-	return string(buf)
+	return string(buf), true
+}
+
+// simpleLetter reports whether r is a letter of Latin-1 Supplement or Latin Extended-A whose
+// compatibility caseless form is its own lower case, precomposed. Left out are the letters with
+// compatibility decompositions (ĳ, ŀ, ŉ, ſ), those that fold to two letters or none of their own
+// (ß, İ, ı) and the two symbols × and ÷.
+func simpleLetter(r rune) bool {
+	if r < 0xc0 || r > 0x17f {
+		return false
+	}
+	switch r {
+	case 0xd7, 0xf7, 0xdf, 0x130, 0x131, 0x132, 0x133, 0x13f, 0x140, 0x149, 0x17f:
+		return false
+	}
+	return true
 }
 
 func isSeparator(r rune) bool {

@@ -68,6 +68,30 @@ func TestFoldIsNFC(t *testing.T) {
 	}
 }
 
+// TestFoldSimpleAgreesWithGeneral checks the fast path of Fold against the general one on every
+// character the fast path takes, alone and between others, and on sample names.
+func TestFoldSimpleAgreesWithGeneral(t *testing.T) {
+	var inputs []string
+	for r := rune(0); r < 0x180; r++ {
+		inputs = append(inputs, string(r), "A"+string(r)+"b", string(r)+"-"+string(r)+" ", " x"+string(r))
+	}
+	inputs = append(inputs, "Müller-Lüdenscheidt", "  ÅSA  ÖBERG ", "Ødegård", "Łukasz Żółć", "Ďurovič", "O`Brien", "Æbeltoft")
+	simple := 0
+	for _, in := range inputs {
+		got, ok := foldSimple(in)
+		if !ok {
+			continue
+		}
+		simple++
+		if want := foldGeneral(in); got != want {
+			t.Errorf("foldSimple(%q) = %q, general path %q", in, got, want)
+		}
+	}
+	if simple < 1000 {
+		t.Errorf("only %d inputs took the fast path", simple)
+	}
+}
+
 func TestFoldPlainASCIIDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { _ = Fold("anna maria") })
 	if allocs != 0 {
@@ -176,7 +200,7 @@ func TestCompareAttrs(t *testing.T) {
 		{"no family name", personAttrs{given: "anna"}, personAttrs{given: "anna"}, false, false},
 		{"family name alone is not enough", personAttrs{family: "müller"}, full, false, false},
 		{"given names missing on one side, birth date shared", personAttrs{family: "müller", date: "2010-05-01"}, full, true, false},
-		{"given names missing on one side, only the place shared", personAttrs{family: "müller", place: "erfurt"}, full, true, false},
+		{"family name and birth place alone are not enough", personAttrs{family: "müller", place: "erfurt"}, full, false, false},
 		{"given names missing on one side, birth date differs", personAttrs{family: "müller", date: "2011-05-01"}, full, false, false},
 		{"given names differ", personAttrs{family: "müller", given: "eva", date: "2010-05-01"}, full, false, false},
 	}
@@ -219,6 +243,9 @@ func FuzzFold(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		once := Fold(s)
+		if f, ok := foldSimple(s); ok && f != foldGeneral(s) {
+			t.Fatalf("fast path %q, general path %q for %q", f, foldGeneral(s), s)
+		}
 		if !utf8.ValidString(once) {
 			t.Fatalf("Fold(%q) = %q is not valid UTF-8", s, once)
 		}
