@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -425,5 +426,25 @@ func TestRepeatedKeys(t *testing.T) {
 	}
 	if p.Counts.Skipped != 2 || p.Counts.Unchanged != 1 {
 		t.Errorf("counts %+v", p.Counts)
+	}
+}
+
+// TestNamesakesInOneTown checks that family name and birth place alone pair nobody: fifty
+// persons called Berg born in Bonn on each side, the source without birth dates, the target
+// without given names, make no questions (which would be 2,500), only creations and import offers.
+func TestNamesakesInOneTown(t *testing.T) {
+	s, g := &reconcile.Snapshot{}, &reconcile.Snapshot{}
+	for i := range 50 {
+		s.Persons = append(s.Persons, src(fmt.Sprintf("s%d", i), "Berg", fmt.Sprintf("Name%d", i), "", "Bonn"))
+		g.Persons = append(g.Persons, tgt(fmt.Sprintf("t%d", i), "", "Berg", "", fmt.Sprintf("2010-01-%02d", i%28+1), "Bonn"))
+	}
+	p := mustPlan(t, s, g, quiet())
+	if want := (reconcile.Counts{Created: 50, Pending: 50}); p.Counts != want {
+		t.Errorf("counts %+v, want %+v", p.Counts, want)
+	}
+	for _, a := range p.Pending() {
+		if a.Op != reconcile.OpImport {
+			t.Errorf("%s: a question about a pairing", a.ID)
+		}
 	}
 }
