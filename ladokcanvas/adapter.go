@@ -47,19 +47,18 @@ type Adapter struct {
 	sched  *scheduler
 	flight flights
 
-	startOnce  sync.Once
-	startErr   error
-	roles      resolvedRoles
-	catchMu    sync.Mutex // one catch-up at a time
-	pipeMu     sync.Mutex
-	pipe       *pipeline
-	pipeCtx    context.Context
-	periods    periodCache
-	timerWake  chan struct{}
-	fireMu     sync.Mutex
-	closed     atomic.Bool
-	stats      counters
-	feedRunErr error
+	startOnce sync.Once
+	startErr  error
+	roles     resolvedRoles
+	catchMu   sync.Mutex // one catch-up at a time
+	pipeMu    sync.Mutex
+	pipe      *pipeline
+	pipeCtx   context.Context
+	periods   periodCache
+	timerWake chan struct{}
+	fireMu    sync.Mutex
+	closed    atomic.Bool
+	stats     counters
 }
 
 // resolvedRoles are the Canvas roles students get.

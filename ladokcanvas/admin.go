@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 
 	"github.com/edusync/edusync/canvas"
@@ -162,6 +161,3 @@ func (a *Adapter) EarlyAccessCourses() []string {
 	sort.Strings(out)
 	return out
 }
-
-// errNotFound helps callers that look a course up.
-func isNotFound(err error) bool { return isStatus(err, http.StatusNotFound) }

@@ -1,4 +1,104 @@
 // Package ladokcanvas keeps Canvas in step with Ladok: an event-driven adapter that reads
 // Ladok's event feed (package ladok) and creates and updates users, courses, sections and
 // enrolments in Canvas (package canvas), with its state in package store.
+//
+//	cfg, err := ladokcanvas.LoadConfig(file)                 // validated; every bad field listed
+//	st, _ := store.OpenSQLite(ctx, "/var/lib/edusync/state.db")
+//	ad, err := ladokcanvas.New(ladokClient, canvasClient, st, cfg, ladokcanvas.WithLogger(log))
+//	err = ad.Run(ctx)                                        // catch up, then follow the feed
+//
+// # Keys
+//
+// A Canvas user's sis_user_id and integration_id are the Ladok StudentUID; the login id is
+// the StudentUID or, with UseAsLoginId "ssn", the twelve-digit personal number. A course's SIS
+// id is the UID of its (primary) offering, and every offering has its own section whose SIS id
+// is the offering UID. Offerings co-read in one course (SetCoReading) share the primary
+// offering's course and keep their sections. Courses live in the account of their Ladok
+// organisation (SIS id the organisation UID, created under SubAccountNewOrganisations when
+// missing), or with UseSubaccountsForProgramAndCourses in its "Kurser" or "Program"
+// sub-account.
+//
+// # Events
+//
+// Student information: LokalStudent creates the user if missing (and, for an existing user,
+// carries names and, with UpdateSsnFromLadok, a new personal number as configured);
+// Kontaktuppgifter creates the user if missing, else updates the e-mail address when
+// UpdateEmailFromLadok allows; StudentTillLarosate creates the user. Studentrestriktion of type
+// AVSTANGNING (suspension) makes the student's enrolments inactive in every course not
+// concluded from the first day of the period to the last (Swedish dates, Europe/Stockholm, the
+// last day inclusive); enrolments made during the period are inactive too, and all of them are
+// active again when it ends. The start and the end are store timers, so they fire after
+// restarts; an updated or removed restriction moves or cancels them, and whether a student is
+// suspended is always worked out from the periods and the clock, so a suspension shortened,
+// extended or lifted early ends in the right state. Other restriction types are logged and
+// ignored. SkyddadePersonuppgifter (protected personal data) marks the student: from then on
+// only name and Ladok UID are written for them (a login id that is their personal number is
+// replaced by the UID at once; no e-mail address from Ladok), unless the host opts in with
+// WriteProtectedPersonalData. Their course access is kept.
+//
+// Education information: KurstillfalleTillStatus and KurspaketeringstillfalleTillStatus
+// create the course, or update it from Ladok's current data; KurstillfalleUppdaterat and
+// KurspaketeringstillfalleUppdaterat update dates and offering code (creating a missing
+// course); KursUppdaterad and KurspaketeringUppdaterad carry name and code changes to every
+// offering's course of the syllabus; UtbildningsinstansPaUtbildningstillfalleAndrad moves an
+// offering to another syllabus version; UtbildningstillfalleInstallt prefixes the course name
+// (a co-read offering: its section's name) with CancelledPrefix, on the name Canvas has now.
+// With UpdateCourseFromLadok off, names, codes and dates are set only when the adapter creates
+// a course. CourseNameFormat composes names.
+//
+// Study participation: every event first makes sure that student and course exist, reading
+// what is missing from Ladok's REST services (never assuming it from the order of the feed).
+// Registrering, Omregistrering, AvbrottBorttaget and UppehallBorttaget add the student to the
+// offering's section as registered; PaborjatUtbildningstillfalle to the programme offering's
+// course; ForvantatDeltagandeSkapad adds an admitted student with the admitted role when
+// UseAdmitted is on and the course has early access; Aterkalladregistrering,
+// AterkalladOmregistrering, ForvantatDeltagandeBorttaget, Avbrott, Aterbud and
+// AterkallatPaborjatUtbildningstillfalle remove the student from the section; Uppehall changes
+// nothing. With UseAdmitted, admitted students get RoleIdAdmitted and registered ones
+// RoleIdRegistered (labels resolved to ids at Start); a registration removes the admitted
+// enrolment it replaces unless EarlyAccessDisablePurge. Without UseAdmitted only registered
+// students are added, with Canvas's standard student role.
+//
+// # Order, parallelism and delivery
+//
+// Events of one student apply in feed order, and so do the course events of one offering
+// (before the enrolments that follow them); different students, and different students'
+// enrolments in the same course, are worked on in parallel (WithConcurrency), as fast as the
+// Canvas client's adaptive throttle lets them. Syllabus changes, co-reading changes and
+// replays run on their own. Every handler is idempotent: applying an event again, or a stretch
+// of the feed again in order, leaves Canvas as it was.
+//
+// The feed is read with ladok.Reader, whose position and processed keys are kept with
+// ladok.StoreState in the same store. The reader's commits are held back until Canvas has
+// accepted every change before them, so the saved position never runs ahead of Canvas: after
+// a crash or an outage the adapter resumes from the last position whose changes are all in
+// Canvas. An event delivered twice (the same HandelseUID under a new entry id) is skipped, also
+// while its first delivery is still being applied. An event that fails because Canvas or Ladok
+// is unavailable (after the clients' own retries) stops the run before it; Run tries again with
+// backoff. An event that can never be applied (a student or offering Ladok does not know, a
+// change Canvas refuses as invalid, an entry that does not decode) is parked in the store's
+// dead letters (DeadLetters) and the feed goes on. What the adapter learns about Canvas
+// (which users and enrolments exist) is cached in memory to save requests; after a restart it
+// finds out again from Canvas's answers.
+//
+// # State and the admin API
+//
+// The adapter's state lives in its store scope (Flow, tenant WithTenant): the offerings it
+// created courses and sections for and what it last wrote to them, co-reading (SetCoReading,
+// RemoveCoReading, CoReadings), early access per course (SetEarlyAccess, EarlyAccess; with
+// EarlyAccessOnCreateCourse it is on for every course the adapter creates), protected
+// students, and suspensions with their periods and the enrolments they made inactive
+// (Suspension). An admin tool calls these methods on the running adapter; the adapter is the
+// only writer of its scope. ReplayCourse re-derives a course's enrolments from Ladok REST
+// (its participants per offering), so students whose events passed before the course was
+// configured are still added; turning early access on replays the course.
+//
+// # Privacy
+//
+// Personal numbers never reach the adapter's logs or errors (students are logged by Ladok
+// UID), are written to Canvas only as login ids when UseAsLoginId is "ssn", and never for
+// students with protected personal data unless the host opted in.
+//
+// RestrictionsSendMessageToTeachers hands a SuspensionNotice (the student, the period, the
+// courses and their teachers' Canvas ids) to the host's Messenger, which delivers it.
 package ladokcanvas

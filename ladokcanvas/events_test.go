@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladokcanvas"
 )
@@ -74,10 +73,15 @@ func TestStudentInformation(t *testing.T) {
 		t.Error("no user after StudentTillLarosate")
 	}
 	// Delivered again: nothing changes, nothing is written.
-	before := len(e.cv.Writes())
-	e.ad.Handle(t.Context(), &ladok.StudentTillLarosateEvent{StudentUID: "stu-cia", Tilltalsnamn: "Cia", Efternamn: "Carlsson"})
+	before, reqs := len(e.cv.Writes()), e.requests()
+	if err := e.ad.Handle(t.Context(), &ladok.StudentTillLarosateEvent{StudentUID: "stu-cia", Tilltalsnamn: "Cia", Efternamn: "Carlsson"}); err != nil {
+		t.Fatal(err)
+	}
 	if n := len(e.cv.Writes()); n != before {
 		t.Errorf("a repeated StudentTillLarosate wrote %d changes", n-before)
+	}
+	if n := e.requests() - reqs; n != 0 {
+		t.Errorf("a repeated StudentTillLarosate cost %d Canvas requests", n)
 	}
 }
 
@@ -148,5 +152,4 @@ func TestStudyParticipation(t *testing.T) {
 	if strings.Contains(e.logs.String(), "199001011239") {
 		t.Error("a personal number reached the log")
 	}
-	_ = canvas.EnrollmentStateActive
 }

@@ -71,7 +71,6 @@ type envConfig struct {
 	clientOpts []canvas.Option
 	ladokOpts  []ladoktest.Option
 	sqlite     string
-	noStart    bool
 }
 
 func withCanvas(o ...canvastest.Option) envOption {

@@ -113,18 +113,6 @@ func (k *known) dropSection(section string) {
 	k.mu.Unlock()
 }
 
-// dropUser forgets a user's enrolments (after a suspension changed their states).
-func (k *known) dropUser(uid string) {
-	k.mu.Lock()
-	for key := range k.enr {
-		if key.user == uid {
-			delete(k.enr, key)
-		}
-	}
-	k.unfresh(uid)
-	k.mu.Unlock()
-}
-
 // restate records the new state of the user's enrolments with the given ids.
 func (k *known) restate(uid string, ids map[int64]bool, state canvas.EnrollmentState) {
 	k.mu.Lock()

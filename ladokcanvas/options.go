@@ -12,19 +12,18 @@ import (
 type Option func(*options) error
 
 type options struct {
-	logger      *slog.Logger
-	now         func() time.Time
-	workers     int
-	maxPending  int
-	tenant      string
-	feedName    string
-	readerOpts  []ladok.ReaderOption
-	messenger   Messenger
-	poll        time.Duration
-	retryWait   time.Duration
-	retryMax    time.Duration
-	timerCheck  time.Duration
-	replayLimit int
+	logger     *slog.Logger
+	now        func() time.Time
+	workers    int
+	maxPending int
+	tenant     string
+	feedName   string
+	readerOpts []ladok.ReaderOption
+	messenger  Messenger
+	poll       time.Duration
+	retryWait  time.Duration
+	retryMax   time.Duration
+	timerCheck time.Duration
 }
 
 func defaultOptions() options {

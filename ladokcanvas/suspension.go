@@ -283,9 +283,8 @@ func (a *Adapter) activeStudentEnrollments(ctx context.Context, uid string, cs *
 // courseStates caches, for one reconciliation, which courses are concluded (read-only) in
 // Canvas: those are left as they are.
 type courseStates struct {
-	a    *Adapter
-	done map[int64]bool
-	crs  map[int64]*canvas.Course
+	a   *Adapter
+	crs map[int64]*canvas.Course
 }
 
 func (cs *courseStates) course(ctx context.Context, id int64) (*canvas.Course, error) {
