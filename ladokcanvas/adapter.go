@@ -247,8 +247,8 @@ func (a *Adapter) backoff(n int) time.Duration {
 
 // CatchUpStats sums up one CatchUp.
 type CatchUpStats struct {
-	ladok.Stats
-	Flushes int // feed positions written
+	ladok.Stats     // what the feed reader did
+	Flushes     int // feed positions written
 }
 
 // CatchUp reads the feed from the saved position to its end, applies every event in Canvas

@@ -150,12 +150,13 @@ func DefaultConfig() Config {
 // FieldError is one bad field of a configuration.
 type FieldError struct {
 	Field   string // the option's name as in the configuration file
-	Message string
+	Message string // what is wrong with it
 }
 
 // ConfigError lists every bad field of a configuration, so that one look at the error is
 // enough to fix the file.
 type ConfigError struct {
+	// Fields are the bad fields, in the order they were found.
 	Fields []FieldError
 }
 

@@ -18,7 +18,7 @@ import (
 // itself is broken. The adapter parks such events in the store's dead letters (DeadLetters)
 // and goes on with the feed.
 type PermanentError struct {
-	Err error
+	Err error // the cause
 }
 
 // Error describes the cause; personal numbers are masked.
@@ -97,6 +97,7 @@ type DeadLetter struct {
 	Item string
 	// Reason is the error, with personal numbers masked.
 	Reason string
+	// Attempt is the store's record of it (when it was parked).
 	store.Attempt
 }
 

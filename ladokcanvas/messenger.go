@@ -27,9 +27,9 @@ type SuspensionNotice struct {
 
 // NoticeCourse is one course of a SuspensionNotice.
 type NoticeCourse struct {
-	CanvasID int64
-	SISID    string
-	Name     string
+	CanvasID int64  // the course's Canvas id
+	SISID    string // the course's SIS id (its primary offering's UID)
+	Name     string // the course's name in Canvas
 	// TeacherIDs are the Canvas user ids of the course's active teachers.
 	TeacherIDs []int64
 }
