@@ -3,54 +3,13 @@ package reconcile_test
 import (
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/edusync/edusync/internal/heappeak"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/synth"
 )
-
-// heapPeak samples runtime.MemStats.HeapInuse every 10 ms until stopped and keeps the maximum.
-type heapPeak struct {
-	stop chan struct{}
-	done sync.WaitGroup
-	max  uint64
-}
-
-func startHeapPeak() *heapPeak {
-	h := &heapPeak{stop: make(chan struct{})}
-	h.sample()
-	h.done.Add(1)
-	go func() {
-		defer h.done.Done()
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-h.stop:
-				return
-			case <-tick.C:
-				h.sample()
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapPeak) sample() {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	h.max = max(h.max, m.HeapInuse)
-}
-
-// end stops sampling and returns the peak in MiB.
-func (h *heapPeak) end() float64 {
-	close(h.stop)
-	h.done.Wait()
-	h.sample()
-	return float64(h.max) / (1 << 20)
-}
 
 // municipalityScenario builds the snapshots of the municipality preset (scaled by share) and its
 // next day with 1% changes, and lets go of the synth populations.
@@ -82,7 +41,7 @@ func BenchmarkPlanMunicipality(b *testing.B) {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	peak := startHeapPeak()
+	peak := heappeak.Start()
 	b.ResetTimer()
 	var plan *reconcile.Plan
 	for range b.N {
@@ -98,7 +57,7 @@ func BenchmarkPlanMunicipality(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	mb := peak.end()
+	mb := heappeak.MiB(peak.Stop())
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/plan")
 	b.ReportMetric(mb, "MB")
 	b.Logf("%d persons, %d groups, %d memberships in the target; snapshots %.0f MiB of heap before planning; %d actions, counts %+v",

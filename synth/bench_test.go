@@ -2,49 +2,11 @@ package synth
 
 import (
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// peakHeap samples runtime.MemStats.HeapInuse every 10 ms until stop is called and returns the
-// maximum seen (in bytes).
-func peakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	sample := func() {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		for {
-			p := peak.Load()
-			if ms.HeapInuse <= p || peak.CompareAndSwap(p, ms.HeapInuse) {
-				return
-			}
-		}
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		sample()
-		return peak.Load()
-	}
-}
+	"github.com/edusync/edusync/internal/heappeak"
+)
 
 // benchmarkPreset reports s (seconds per generation) and MB (peak heap in use, MiB, sampled
 // every 10 ms during the timed work).
@@ -55,7 +17,7 @@ func benchmarkPreset(b *testing.B, preset string) {
 	}
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	peak := heappeak.Start()
 	start := time.Now()
 	var pop *Population
 	for i := 0; i < b.N; i++ {
@@ -66,10 +28,10 @@ func benchmarkPreset(b *testing.B, preset string) {
 		}
 	}
 	elapsed := time.Since(start)
-	peak := stop()
+	mb := heappeak.MiB(peak.Stop())
 	b.StopTimer()
 	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s")
-	b.ReportMetric(float64(peak)/(1<<20), "MB")
+	b.ReportMetric(mb, "MB")
 	b.ReportMetric(float64(len(pop.Persons)), "persons")
 	b.ReportMetric(float64(len(pop.Memberships)+len(pop.Registrations)), "links")
 }
@@ -94,7 +56,7 @@ func BenchmarkNextDayMunicipality(b *testing.B) {
 	}
 	runtime.GC()
 	b.ResetTimer()
-	stop := peakHeap()
+	peak := heappeak.Start()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := NextDay(pop, uint64(i), 0.001); err != nil {
@@ -102,7 +64,7 @@ func BenchmarkNextDayMunicipality(b *testing.B) {
 		}
 	}
 	elapsed := time.Since(start)
-	peak := stop()
+	mb := heappeak.MiB(peak.Stop())
 	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s")
-	b.ReportMetric(float64(peak)/(1<<20), "MB")
+	b.ReportMetric(mb, "MB")
 }
