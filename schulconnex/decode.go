@@ -93,47 +93,23 @@ func (e *RecordError) Error() string {
 // Unwrap returns the cause.
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// decodeList decodes a JSON array of records. The fast path decodes it whole; if that fails (one
-// malformed record), each record is decoded on its own so the good ones survive. Records for
-// which idOf returns "" are reported too.
+// decodeList decodes a JSON array of records tolerantly (internal/jsonx.Array): a record that
+// does not decode, or for which idOf returns "", becomes a RecordError and the others are
+// delivered; in strict mode the first one fails the call.
 func decodeList[T any](path string, raw []byte, idOf func(*T) string, strict bool) ([]T, []*RecordError, error) {
-	var items []T
-	if err := fastUnmarshal(raw, &items); err == nil {
-		var bad []*RecordError
-		good := items[:0]
-		for i := range items {
-			if idOf != nil && idOf(&items[i]) == "" {
-				bad = append(bad, &RecordError{Path: path, Index: i, Err: errNoID})
-				continue
-			}
-			good = append(good, items[i])
-		}
-		if len(bad) > 0 && strict {
-			return nil, nil, bad[0]
-		}
-		return good, bad, nil
-	} else if strict {
+	var hasID func(*T) bool
+	if idOf != nil {
+		hasID = func(v *T) bool { return idOf(v) != "" }
+	}
+	items, bad, err := jsonx.Array(raw, hasID, jsonx.ArrayOptions{Strict: strict})
+	if err != nil {
 		return nil, nil, &DecodeError{Path: path, Err: err}
 	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return nil, nil, &DecodeError{Path: path, Err: err}
+	var errs []*RecordError
+	for _, b := range bad {
+		errs = append(errs, &RecordError{Path: path, Index: b.Index, ID: peekID(b.Raw), Err: b.Err})
 	}
-	items = make([]T, 0, len(parts))
-	var bad []*RecordError
-	for i, p := range parts {
-		var v T
-		if err := json.Unmarshal(p, &v); err != nil {
-			bad = append(bad, &RecordError{Path: path, Index: i, ID: peekID(p), Err: err})
-			continue
-		}
-		if idOf != nil && idOf(&v) == "" {
-			bad = append(bad, &RecordError{Path: path, Index: i, Err: errNoID})
-			continue
-		}
-		items = append(items, v)
-	}
-	return items, bad, nil
+	return items, errs, nil
 }
 
 // peekID reads the id of a record that does not decode ({"id":...} or {"person":{"id":...}} or

@@ -73,54 +73,23 @@ func encodeQuery(params any) (url.Values, error) {
 	return q, nil
 }
 
-// decodeRecords decodes a JSON array of records. The fast path decodes it whole; if that fails
-// (one malformed record), each record is decoded on its own so the good ones survive.
+// decodeRecords decodes a JSON array of records tolerantly (internal/jsonx.Array): a record that
+// does not decode, or has no id, becomes a RecordError and the others are delivered; in strict
+// mode the first one fails the call.
 func decodeRecords[T any](path string, raw []byte, idOf func(*T) string, strict bool) ([]T, []*RecordError, error) {
-	var items []T
-	err := jsonx.Unmarshal(raw, &items)
-	if err == nil {
-		var bad []*RecordError
-		for i := range items {
-			if idOf != nil && idOf(&items[i]) == "" {
-				bad = append(bad, &RecordError{Path: path, Index: i, Err: errNoID})
-			}
-		}
-		if len(bad) == 0 {
-			return items, nil, nil
-		}
-		if strict {
-			return nil, nil, bad[0]
-		}
-		good := items[:0]
-		for i := range items {
-			if idOf(&items[i]) != "" {
-				good = append(good, items[i])
-			}
-		}
-		return good, bad, nil
+	var hasID func(*T) bool
+	if idOf != nil {
+		hasID = func(v *T) bool { return idOf(v) != "" }
 	}
-	if strict {
+	items, bad, err := jsonx.Array(raw, hasID, jsonx.ArrayOptions{Strict: strict})
+	if err != nil {
 		return nil, nil, &DecodeError{Path: path, Err: err}
 	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return nil, nil, &DecodeError{Path: path, Err: err}
+	var errs []*RecordError
+	for _, b := range bad {
+		errs = append(errs, &RecordError{Path: path, Index: b.Index, ID: peekID(b.Raw), Err: b.Err})
 	}
-	items = make([]T, 0, len(parts))
-	var bad []*RecordError
-	for i, p := range parts {
-		var v T
-		if err := json.Unmarshal(p, &v); err != nil {
-			bad = append(bad, &RecordError{Path: path, Index: i, ID: peekID(p), Err: err})
-			continue
-		}
-		if idOf != nil && idOf(&v) == "" {
-			bad = append(bad, &RecordError{Path: path, Index: i, Err: errNoID})
-			continue
-		}
-		items = append(items, v)
-	}
-	return items, bad, nil
+	return items, errs, nil
 }
 
 // peekID reads the id of a record that does not decode, for the error report.

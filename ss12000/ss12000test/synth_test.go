@@ -157,7 +157,7 @@ func TestFromPopulationDeterministic(t *testing.T) {
 		}
 		return sha256.Sum256(b)
 	}
-	if hash() != hash() {
+	if first, second := hash(), hash(); first != second {
 		t.Fatal("two conversions of the same population differ")
 	}
 }
