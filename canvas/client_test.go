@@ -195,6 +195,13 @@ func TestOperationsTour(t *testing.T) {
 		t.Fatalf("role %+v", r)
 	}
 
+	// A message to a user (unknown recipients are left out), filed under a course.
+	sent := must[[]canvas.Conversation](t)(c.CreateConversation(ctx, canvas.ConversationRequest{Recipients: []string{canvas.UserRecipient(user.ID), "987654321"},
+		Subject: "Rum", Body: "Salen är flyttad.", ContextCode: canvas.CourseContext(course.ID)}))
+	if len(sent) != 1 || len(sent[0].Audience) != 1 || sent[0].Audience[0] != user.ID || !sent[0].Private || sent[0].Participants[1].FullName != "Åsa Lindqvist" {
+		t.Fatalf("conversation %+v", sent)
+	}
+
 	// Every operation of the spec was used.
 	used := map[string]bool{}
 	for op, n := range srv.Stats().Requests {

@@ -1,7 +1,8 @@
 // Package canvas is a client for the admin and SIS side of the Canvas LMS REST API: accounts,
 // terms, users, logins, communication channels, courses, sections, enrolments, roles, SIS
 // imports and progress, as an integration from a student-records system (Ladok, SS 12000, FS,
-// Schulconnex) needs them.
+// Schulconnex) needs them, and conversations (messages to users) for the notices such an
+// integration sends.
 //
 // # Models and references
 //
@@ -41,7 +42,9 @@
 // up by the key the request carries (a user by SIS id or login, a course, section, term or
 // account by SIS id, an enrolment among the user's enrolments in the course with the same role
 // and state, a login by unique id, a channel by address). A fault therefore never creates a
-// duplicate. Enrolments are always created with an explicit state (active unless asked
+// duplicate. A conversation message (CreateConversation) has no such key, so it is never sent
+// again after a lost answer; the error says whether it may have been delivered
+// (ErrOutcomeUnknown) or was (ErrAnswerUnreadable). Only throttled attempts are repeated. Enrolments are always created with an explicit state (active unless asked
 // otherwise), never Canvas's default "invited"; custom roles are resolved by label once at start
 // (ResolveRoles), because their ids differ between instances, and a missing label fails at once.
 //

@@ -39,7 +39,8 @@ func decodeError(e *APIError, body []byte) {
 }
 
 // parseErrorBody reads any of the shapes Canvas answers errors with and returns a short code
-// (Canvas's "status", or the first field error's "attribute: type"), the messages joined, and
+// (Canvas's "status", the first field error's "attribute: type", or for the conversations
+// API's bare error array its first "attribute: message"), the messages joined, and
 // whether the body says the request was throttled. It never fails: a body it does not
 // understand yields its first line as the message, if that is short text.
 func parseErrorBody(body []byte) (code, message string, throttled bool) {
@@ -49,7 +50,26 @@ func parseErrorBody(body []byte) (code, message string, throttled bool) {
 		return "", "", throttled
 	}
 	var v any
-	if body[0] != '{' || json.Unmarshal(body, &v) != nil {
+	if body[0] == '[' && json.Unmarshal(body, &v) == nil {
+		// The conversations API's shape, [{"attribute": "recipients", "message": "blank"}]:
+		// read as {"errors": [...]} with each message named by its attribute.
+		items, _ := v.([]any)
+		for _, it := range items {
+			m, ok := it.(map[string]any)
+			if !ok {
+				continue
+			}
+			attr, _ := m["attribute"].(string)
+			msg, _ := m["message"].(string)
+			if attr != "" && msg != "" {
+				m["message"] = attr + ": " + msg
+				if code == "" {
+					code = attr + ": " + msg
+				}
+			}
+		}
+		v = map[string]any{"errors": items}
+	} else if body[0] != '{' || json.Unmarshal(body, &v) != nil {
 		line, _, _ := bytes.Cut(body, []byte("\n"))
 		if len(line) > 200 || bytes.ContainsAny(line, "<>{") {
 			return "", "", throttled

@@ -35,6 +35,10 @@ func TestParseErrorBody(t *testing.T) {
 		{"broken json", `{"errors":[`, "", "", false},
 		{"empty", "", "", "", false},
 		{"control characters", "{\"message\":\"a\\u0000b\\nc\"}", "", "a b c", false},
+		{"bare array (conversations)", `[{"attribute":"recipients","message":"blank"}]`, "recipients: blank", "recipients: blank", false},
+		{"bare array of two", `[{"attribute":"body","message":"blank"},{"message":"other"}]`, "body: blank", "body: blank; other", false},
+		{"bare array of strings", `["one"]`, "", "one", false},
+		{"bare array of numbers", `[1,2]`, "", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -127,3 +127,32 @@ func ExampleClient_EnrollMany() {
 	fmt.Println(len(created), "created,", failed, "failed,", c.ThrottleStats().Throttled, "throttled")
 	// Output: 100 created, 0 failed, 0 throttled
 }
+
+// Message the teachers of a course, each in a private conversation filed under the course.
+// A message is never repeated after a lost answer; errors.Is(err, canvas.ErrOutcomeUnknown)
+// tells that it may have been delivered all the same.
+func ExampleClient_CreateConversation() {
+	srv := canvastest.NewServer()
+	defer srv.Close()
+	course := srv.SeedEnrollments(canvastest.EnrollmentSeed{CourseSISID: "HI1001-VT2026", Students: 30, Teachers: 2})
+
+	c, err := canvas.New(srv.URL(), canvas.WithBearerToken(srv.Token()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sent, err := c.CreateConversation(context.Background(), canvas.ConversationRequest{
+		Recipients:  []string{canvas.CourseRecipient(course) + "_teachers"},
+		Subject:     "Salen är flyttad",
+		Body:        "Föreläsningen på torsdag hålls i sal B.",
+		ContextCode: canvas.CourseContext(course),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, cv := range sent {
+		fmt.Println(cv.Private, cv.ContextName, cv.MessageCount)
+	}
+	// Output:
+	// true Benchmark course HI1001-VT2026 1
+	// true Benchmark course HI1001-VT2026 1
+}

@@ -835,6 +835,105 @@ type CommunicationChannel struct {
 	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
 }
 
+// Conversation A conversation (a thread of messages between users) as one participant sees it.
+type Conversation struct {
+	// Audience The ids of the other participants.
+	Audience []int64 `json:"audience,omitempty,omitzero"`
+
+	// ContextName The name of the course or group the conversation belongs to.
+	ContextName string `json:"context_name,omitempty,omitzero"`
+
+	// ID The conversation's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// LastMessage The start of the latest message (up to 100 characters).
+	LastMessage string `json:"last_message,omitempty,omitzero"`
+
+	// LastMessageAt When the latest message was sent.
+	LastMessageAt time.Time `json:"last_message_at,omitempty,omitzero"`
+
+	// MessageCount How many messages the conversation holds.
+	MessageCount int `json:"message_count,omitempty,omitzero"`
+
+	// Messages The messages a create or a fetch of one conversation answers with, newest first.
+	Messages []ConversationMessage `json:"messages,omitempty,omitzero"`
+
+	// Participants Everyone in the conversation, this participant included.
+	Participants []ConversationParticipant `json:"participants,omitempty,omitzero"`
+
+	// Private Whether it is a private conversation (two people, reused for later messages).
+	Private bool `json:"private,omitempty,omitzero"`
+
+	// Properties Flags that are set (last_author, attachments, media_objects).
+	Properties []string `json:"properties,omitempty,omitzero"`
+
+	// Starred Whether this participant starred it.
+	Starred bool `json:"starred,omitempty,omitzero"`
+
+	// Subject The subject.
+	Subject string `json:"subject,omitempty,omitzero"`
+
+	// Subscribed Whether this participant gets notified of new messages.
+	Subscribed bool `json:"subscribed,omitempty,omitzero"`
+
+	// Visible Whether the conversation shows in this participant's inbox as filtered.
+	Visible bool `json:"visible,omitempty,omitzero"`
+
+	// WorkflowState read, unread or archived, for this participant.
+	WorkflowState string `json:"workflow_state,omitempty,omitzero"`
+}
+
+// ConversationMessage One message of a conversation.
+type ConversationMessage struct {
+	// AuthorID Who wrote it.
+	AuthorID int64 `json:"author_id,omitempty,omitzero"`
+
+	// Body The text.
+	Body string `json:"body,omitempty,omitzero"`
+
+	// CreatedAt When it was sent.
+	CreatedAt time.Time `json:"created_at,omitempty,omitzero"`
+
+	// Generated Whether Canvas wrote it itself (for example when someone was added).
+	Generated bool `json:"generated,omitempty,omitzero"`
+
+	// ID The message's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+}
+
+// ConversationParticipant One person in a conversation.
+type ConversationParticipant struct {
+	// FullName The user's full name.
+	FullName string `json:"full_name,omitempty,omitzero"`
+
+	// ID The user's Canvas id.
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// Name The user's short name.
+	Name string `json:"name,omitempty,omitzero"`
+}
+
+// ConversationRequest The body that sends a message to new or existing conversations.
+type ConversationRequest struct {
+	// Body The message, as plain text.
+	Body string `json:"body"`
+
+	// ContextCode The course (course_<id>) or group (group_<id>) the conversation belongs to; it shows under that course in the recipients' inbox.
+	ContextCode string `json:"context_code,omitempty,omitzero"`
+
+	// ForceNew Start a new conversation even where a private one with the recipient exists.
+	ForceNew bool `json:"force_new,omitempty,omitzero"`
+
+	// GroupConversation One conversation shared by all recipients instead of a private one with each (default false).
+	GroupConversation bool `json:"group_conversation,omitempty,omitzero"`
+
+	// Recipients Who gets the message. User ids as strings, or course_<id> (and group_<id>) for every member of a course or group the sender may message.
+	Recipients []string `json:"recipients"`
+
+	// Subject The subject of a new conversation, at most 255 characters; ignored when an existing private conversation is reused.
+	Subject string `json:"subject,omitempty,omitzero"`
+}
+
 // Course A course: one offering with its own roster, sections and content, in an account and a term.
 type Course struct {
 	// AccountID The account the course is in.
@@ -1279,7 +1378,7 @@ type EnrollmentTermsList struct {
 // EnrollmentType The base type of an enrolment; every custom course role is built on one of them.
 type EnrollmentType string
 
-// ErrorBody The most common error shape; Canvas also sends errors as an object keyed by field (each with attribute, type and message), a single message, or "error".
+// ErrorBody The most common error shape; Canvas also sends errors as an object keyed by field (each with attribute, type and message), a single message, "error", or (the conversations API) a bare array of attribute and message pairs.
 type ErrorBody struct {
 	// ErrorReportID Canvas's id for the error report it filed.
 	ErrorReportID int64 `json:"error_report_id,omitempty,omitzero"`
@@ -2403,6 +2502,9 @@ type UpdateTermJSONRequestBody = TermRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = CreateUserRequest
+
+// CreateConversationJSONRequestBody defines body for CreateConversation for application/json ContentType.
+type CreateConversationJSONRequestBody = ConversationRequest
 
 // EnrollInCourseJSONRequestBody defines body for EnrollInCourse for application/json ContentType.
 type EnrollInCourseJSONRequestBody = EnrollmentRequest

@@ -1,6 +1,6 @@
 // Package canvastest is an in-memory Canvas LMS for tests, examples, benchmarks and the
 // sandbox: the operations of openapi/canvas.yaml (accounts, terms, users, logins, communication
-// channels, courses, sections, enrolments, roles, SIS imports, progress) over the generated
+// channels, courses, sections, enrolments, roles, SIS imports, progress, conversations) over the generated
 // models of package canvas, with Canvas's semantics.
 //
 //   - Paths take Canvas ids and SIS references (sis_user_id:, sis_login_id:, sis_integration_id:,
@@ -28,6 +28,12 @@
 //     stalled requests (held without an answer, then dropped) and writes that are carried out
 //     before the connection drops. Writes lists every change the
 //     server made, so tests can check that each was made exactly once.
+//   - Conversations (POST /conversations) are sent by the token's user to users that exist
+//     (unknown ones are left out; none left is a 400, as are an empty body, an unknown context
+//     and more than 100 recipients without force_new) or to a course's members (course_<id>,
+//     course_<id>_teachers, ...). A private conversation with the same person is reused
+//     unless force_new is set, and nothing is de-duplicated. Conversations returns every
+//     conversation with its messages, for tests.
 //   - SeedEnrollments fills a course with realistic enrolments in bulk; LoadPopulation loads a
 //     synth university.
 package canvastest

@@ -60,6 +60,7 @@ func (s *Server) routes() {
 	add("POST", "/accounts/{account_id}/sis_imports", "createSisImport", s.createSisImport)
 	add("GET", "/accounts/{account_id}/sis_imports/{id}", "getSisImport", s.getSisImport)
 	add("GET", "/progress/{id}", "getProgress", s.getProgress)
+	add("POST", "/conversations", "createConversation", s.createConversation)
 }
 
 // Operations lists the operation ids the server answers, as in openapi/canvas.yaml.

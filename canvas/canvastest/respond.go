@@ -114,14 +114,16 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
-// nestForm turns a[b][c]=v form fields into nested objects; values that look like numbers or
-// booleans are converted, since the JSON types must match the models.
+// nestForm turns a[b][c]=v form fields into nested objects, and a[]=v fields (repeated) into
+// lists; values that look like numbers or booleans are converted, since the JSON types must
+// match the models.
 func nestForm(q url.Values) map[string]any {
 	out := map[string]any{}
 	for k, vs := range q {
 		if len(vs) == 0 {
 			continue
 		}
+		k, isList := strings.CutSuffix(k, "[]")
 		parts := strings.Split(strings.ReplaceAll(k, "]", ""), "[")
 		m := out
 		for _, p := range parts[:len(parts)-1] {
@@ -131,6 +133,14 @@ func nestForm(q url.Values) map[string]any {
 				m[p] = next
 			}
 			m = next
+		}
+		if isList {
+			list := make([]any, len(vs))
+			for i, v := range vs {
+				list[i] = formValue(v)
+			}
+			m[parts[len(parts)-1]] = list
+			continue
 		}
 		m[parts[len(parts)-1]] = formValue(vs[len(vs)-1])
 	}

@@ -51,6 +51,9 @@ type store struct {
 	importOrder []int64
 	datasets    map[string]*canvas.SISData // last data of each diffing data set
 	progress    map[int64]*canvas.Progress
+
+	conversations map[int64]*convRec
+	convOrder     []int64
 }
 
 type userRec struct {
@@ -87,6 +90,7 @@ type enrRec struct {
 var idStarts = map[string]int64{
 	"account": 100, "term": 200, "user": 10_000, "login": 20_000, "channel": 30_000,
 	"course": 40_000, "section": 50_000, "enrollment": 1_000_000, "role": 10, "sis_import": 70, "progress": 80,
+	"conversation": 60_000, "conversation_message": 3_000_000,
 }
 
 func newStore(seed uint64) *store {
@@ -111,6 +115,7 @@ func newStore(seed uint64) *store {
 		imports:        map[int64]*canvas.SisImport{},
 		datasets:       map[string]*canvas.SISData{},
 		progress:       map[int64]*canvas.Progress{},
+		conversations:  map[int64]*convRec{},
 	}
 	shift := int64(seed%1000) * 7
 	for k, v := range idStarts {
