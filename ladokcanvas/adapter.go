@@ -85,9 +85,6 @@ func New(lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts .
 			return nil, err
 		}
 	}
-	if cfg.RestrictionsSendMessageToTeachers && o.messenger == nil {
-		return nil, &ConfigError{Fields: []FieldError{{Field: "RestrictionsSendMessageToTeachers", Message: "needs a Messenger (WithMessenger) to deliver the messages"}}}
-	}
 	if o.tenant == "" {
 		if u, err := url.Parse(lc.BaseURL()); err == nil && u.Host != "" {
 			o.tenant = u.Host
@@ -106,6 +103,9 @@ func New(lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts .
 		return nil, err
 	}
 	a.m = m
+	if cfg.RestrictionsSendMessageToTeachers && a.o.messenger == nil {
+		a.o.messenger = &canvasMessenger{a: a, text: o.noticeText}
+	}
 	a.sched = newScheduler(o.workers, o.maxPending)
 	return a, nil
 }

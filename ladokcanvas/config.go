@@ -123,8 +123,9 @@ type Config struct {
 	// the student's enrolments are inactive in every course not yet concluded.
 	UseRestrictions bool `json:"UseRestrictions"`
 	// RestrictionsSendMessageToTeachers messages the teachers of the student's active courses
-	// when a suspension starts, through the host's Messenger (WithMessenger). Requires
-	// UseRestrictions.
+	// when a suspension starts: each teacher gets a Canvas conversation (in Swedish unless
+	// WithNoticeText says otherwise), or the host's Messenger (WithMessenger) delivers the
+	// notice. Requires UseRestrictions.
 	RestrictionsSendMessageToTeachers bool `json:"RestrictionsSendMessageToTeachers"`
 	// WriteProtectedPersonalData is the host's opt-in for this Canvas: students with protected
 	// personal data (skyddade personuppgifter) are then written like everyone else. By default

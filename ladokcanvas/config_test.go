@@ -118,8 +118,9 @@ func TestLoadConfigTooLarge(t *testing.T) {
 	}
 }
 
-// TestNewValidates checks that New refuses what LoadConfig would, and a messaging option
-// without a Messenger.
+// TestNewValidates checks that New refuses what LoadConfig would and bad options, and that
+// messaging teachers needs no Messenger of the host's (the built-in one sends Canvas
+// conversations).
 func TestNewValidates(t *testing.T) {
 	e := newEnv(t, ladokcanvas.DefaultConfig(), nil)
 	bad := ladokcanvas.DefaultConfig()
@@ -130,14 +131,18 @@ func TestNewValidates(t *testing.T) {
 	}
 	msg := ladokcanvas.DefaultConfig()
 	msg.UseRestrictions, msg.RestrictionsSendMessageToTeachers = true, true
-	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, msg); !errors.As(err, &ce) || !ce.Has("RestrictionsSendMessageToTeachers") {
+	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, msg); err != nil {
 		t.Errorf("New without a Messenger: %v", err)
+	}
+	msg.UseRestrictions = false
+	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, msg); !errors.As(err, &ce) || !ce.Has("RestrictionsSendMessageToTeachers") {
+		t.Errorf("messages without UseRestrictions: %v", err)
 	}
 	if _, err := ladokcanvas.New(nil, e.cc, e.st, ladokcanvas.DefaultConfig()); err == nil {
 		t.Error("New without a Ladok client")
 	}
 	for _, o := range []ladokcanvas.Option{ladokcanvas.WithConcurrency(0), ladokcanvas.WithMaxPending(0), ladokcanvas.WithTenant(""),
-		ladokcanvas.WithClock(nil), ladokcanvas.WithLogger(nil), ladokcanvas.WithMessenger(nil), ladokcanvas.WithPollInterval(0),
+		ladokcanvas.WithClock(nil), ladokcanvas.WithLogger(nil), ladokcanvas.WithMessenger(nil), ladokcanvas.WithNoticeText(nil), ladokcanvas.WithPollInterval(0),
 		ladokcanvas.WithRetryBackoff(2, 1), ladokcanvas.WithTimerCheck(-1), ladokcanvas.WithFeedName("")} {
 		if _, err := ladokcanvas.New(e.lc, e.cc, e.st, ladokcanvas.DefaultConfig(), o); err == nil {
 			t.Error("a bad option was accepted")

@@ -99,6 +99,23 @@
 // UID), are written to Canvas only as login ids when UseAsLoginId is "ssn", and never for
 // students with protected personal data unless the host opted in.
 //
-// RestrictionsSendMessageToTeachers hands a SuspensionNotice (the student, the period, the
-// courses and their teachers' Canvas ids) to the host's Messenger, which delivers it.
+// # Messages to teachers
+//
+// With RestrictionsSendMessageToTeachers, when a suspension comes into force the adapter finds
+// the active teachers of the courses it made the student inactive in and tells them, once per
+// suspension period (first and last day): the notice is marked in the store when it is done, so
+// duplicate events, restarts and updates with the same dates send nothing again. Nothing is
+// sent when the suspension ends. By default the adapter sends the messages itself as Canvas
+// conversations from the Canvas token's user: one private conversation per teacher, naming the
+// student, the period and only the courses that teacher teaches (filed under the course when
+// there is one), in Swedish (SwedishNoticeText; WithNoticeText for another text, such as
+// EnglishNoticeText). Students with protected personal data are named by name only. A message
+// never contains a personal number: the notice carries none, and anything in the text that
+// looks like one is masked. Each teacher's message is marked once Canvas accepted it; a crash
+// between Canvas accepting it and the mark, or an answer lost on the way back
+// (canvas.ErrOutcomeUnknown: conversations have no key Canvas could de-duplicate by, so the
+// client never repeats them itself), makes the next try send that one message again: a teacher
+// can get it twice, at most once per such failure. A teacher Canvas refuses to message is
+// logged and skipped. A host that delivers notices another way (e-mail, a ticket) passes a
+// Messenger (WithMessenger), which gets the whole SuspensionNotice.
 package ladokcanvas

@@ -115,3 +115,21 @@ func ExampleAdapter_SetCoReading() {
 	// kt-campus kt-campus st-1
 	// kt-campus kt-distans st-2
 }
+
+// The message the built-in Canvas messenger sends a teacher when a student's suspension starts
+// (RestrictionsSendMessageToTeachers); WithNoticeText replaces it.
+func ExampleSwedishNoticeText() {
+	subject, body := ladokcanvas.SwedishNoticeText(ladokcanvas.TeacherNotice{StudentName: "Bo Berg", From: "2026-09-07", Until: "2026-10-31",
+		Courses: []string{"Programmering I"}})
+	fmt.Println(subject)
+	fmt.Println(body)
+	// Output:
+	// Avstängd student: Bo Berg
+	// Hej!
+	//
+	// Bo Berg är avstängd från studierna från och med 2026-09-07 till och med 2026-10-31. Under den tiden är studentens deltagande inaktivt i kursen Programmering I.
+	//
+	// När avstängningen upphör blir studenten automatiskt aktiv i kursen igen.
+	//
+	// Meddelandet skickades automatiskt av integrationen mellan Ladok och Canvas.
+}

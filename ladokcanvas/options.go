@@ -20,6 +20,7 @@ type options struct {
 	feedName   string
 	readerOpts []ladok.ReaderOption
 	messenger  Messenger
+	noticeText NoticeText
 	poll       time.Duration
 	retryWait  time.Duration
 	retryMax   time.Duration
@@ -36,6 +37,7 @@ func defaultOptions() options {
 		retryWait:  time.Second,
 		retryMax:   5 * time.Minute,
 		timerCheck: time.Minute,
+		noticeText: SwedishNoticeText,
 	}
 }
 
@@ -123,13 +125,27 @@ func WithFeedName(name string) Option {
 }
 
 // WithMessenger sends the messages to teachers that RestrictionsSendMessageToTeachers asks
-// for; required with that option.
+// for through m (e-mail, a ticket system, ...) instead of the built-in Canvas messenger, which
+// sends every teacher a Canvas conversation (see WithNoticeText).
 func WithMessenger(m Messenger) Option {
 	return func(o *options) error {
 		if m == nil {
 			return errors.New("ladokcanvas: nil messenger")
 		}
 		o.messenger = m
+		return nil
+	}
+}
+
+// WithNoticeText sets the subject and text of the built-in Canvas messenger's messages to
+// teachers (default SwedishNoticeText; EnglishNoticeText is the same in English). It has no
+// effect with WithMessenger.
+func WithNoticeText(f NoticeText) Option {
+	return func(o *options) error {
+		if f == nil {
+			return errors.New("ladokcanvas: nil notice text")
+		}
+		o.noticeText = f
 		return nil
 	}
 }

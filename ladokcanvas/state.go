@@ -22,6 +22,7 @@ const (
 	keyProtected   = "protected/"   // + student UID: true
 	keySuspension  = "suspension/"  // + student UID: suspensionRecord; timers share the prefix
 	keyWork        = "work/"        // + timer id: suspension work a fired timer left to do
+	keyNotice      = "notice/"      // + student UID/first day/last day[/teacher]: noticeMark
 	keyDead        = "event/"       // attempt items of dead-lettered events
 )
 

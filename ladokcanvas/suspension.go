@@ -218,6 +218,11 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 		if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
 			return rec, err
 		}
+		if a.cfg.RestrictionsSendMessageToTeachers {
+			if err := a.pruneNotices(ctx, uid); err != nil {
+				return rec, err
+			}
+		}
 		a.log.Info("ladokcanvas: suspension over; enrolments active again", "student", uid, "enrollments", len(ids))
 		return rec, nil
 	}
@@ -314,9 +319,15 @@ func (cs *courseStates) concluded(ctx context.Context, id int64) (bool, error) {
 	return c.WorkflowState == "completed" || c.WorkflowState == "deleted", nil
 }
 
-// notifyTeachers tells the teachers of the courses the suspension made the student inactive in.
+// notifyTeachers tells the teachers of the courses the suspension made the student inactive in,
+// once per suspension period: the notice is marked in the store when the messenger is done, so
+// a duplicate event, a restart or the same period coming into force again sends no second one.
 func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids []enrollmentID, cs *courseStates) error {
-	n := SuspensionNotice{StudentUID: uid, From: p.Start, Until: p.End}
+	key := noticeKey(uid, p, 0)
+	if done, err := a.noticeMarked(ctx, key); err != nil || done {
+		return err
+	}
+	n := SuspensionNotice{StudentUID: uid, From: p.Start, Until: p.End, Protected: a.shielded(uid)}
 	if u, err := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); err == nil {
 		n.StudentName = u.Name
 	} else if !isStatus(err, http.StatusNotFound) {
@@ -349,13 +360,12 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 			n.Courses = append(n.Courses, nc)
 		}
 	}
-	if len(n.Courses) == 0 {
-		return nil
+	if len(n.Courses) > 0 {
+		if err := a.o.messenger.SendSuspensionNotice(ctx, n); err != nil {
+			return fmt.Errorf("ladokcanvas: messaging the teachers of a suspended student: %w", err)
+		}
 	}
-	if err := a.o.messenger.SendSuspensionNotice(ctx, n); err != nil {
-		return fmt.Errorf("ladokcanvas: messaging the teachers of a suspended student: %w", err)
-	}
-	return nil
+	return a.markNotice(ctx, key, noticeMark{Until: p.End})
 }
 
 // Timers ---------------------------------------------------------------------------------------
