@@ -372,5 +372,3 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the decoder's error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// errNoID marks a record without an id: it cannot be addressed, so it is reported, not delivered.
-var errNoID = errors.New("record has no id")

@@ -1,13 +1,12 @@
 package canvas
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/edusync/edusync/internal/jsonx"
 	"github.com/edusync/edusync/internal/redact"
 )
 
@@ -53,78 +52,25 @@ func (e *RecordError) Error() string {
 // Unwrap returns the decoding error.
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// decodeRecords decodes a JSON array of records. The fast path decodes it whole; if that fails
-// (one malformed record), each record is decoded on its own so the good ones survive. Records
-// without an id are reported, never delivered.
+// decodeRecords decodes a JSON array of records tolerantly (internal/jsonx.Array with this
+// package's decoder options): a record that does not decode, or has no id, becomes a
+// RecordError and the others are delivered; in strict mode the first one fails the call.
+// capHint sizes the result for a page up front, which saves copying large records while the
+// slice grows.
 func decodeRecords[T any](where string, raw []byte, idOf func(*T) int64, strict bool, capHint int) ([]T, []*RecordError, error) {
-	// Decoding appends to the slice's capacity; sizing it for a page up front saves copying
-	// large records on every growth.
-	items := make([]T, 0, capHint)
-	err := unmarshalJSON(raw, &items)
-	if err == nil {
-		if idOf == nil {
-			return items, nil, nil
-		}
-		var bad []*RecordError
-		good := items[:0]
-		for i := range items {
-			if idOf(&items[i]) == 0 {
-				bad = append(bad, &RecordError{URL: where, Index: i, Err: errNoID})
-				continue
-			}
-			good = append(good, items[i])
-		}
-		if len(bad) > 0 && strict {
-			return nil, nil, bad[0]
-		}
-		return good, bad, nil
+	var hasID func(*T) bool
+	if idOf != nil {
+		hasID = func(v *T) bool { return idOf(v) != 0 }
 	}
-	if strict {
+	items, bad, err := jsonx.Array(raw, hasID, jsonx.ArrayOptions{Strict: strict, Unmarshal: unmarshalJSON, Cap: capHint})
+	if err != nil {
 		return nil, nil, &DecodeError{Path: where, Err: err}
 	}
-	parts, perr := splitArray(raw)
-	if perr != nil {
-		return nil, nil, &DecodeError{Path: where, Err: perr}
+	var errs []*RecordError
+	for _, b := range bad {
+		errs = append(errs, &RecordError{URL: where, Index: b.Index, ID: peekID(b.Raw), Err: b.Err})
 	}
-	items = make([]T, 0, len(parts))
-	var bad []*RecordError
-	for i, p := range parts {
-		var v T
-		if err := unmarshalJSON(p, &v); err != nil {
-			bad = append(bad, &RecordError{URL: where, Index: i, ID: peekID(p), Err: err})
-			continue
-		}
-		if idOf != nil && idOf(&v) == 0 {
-			bad = append(bad, &RecordError{URL: where, Index: i, Err: errNoID})
-			continue
-		}
-		items = append(items, v)
-	}
-	return items, bad, nil
-}
-
-// splitArray returns the elements of a JSON array as raw values, checking only the syntax.
-func splitArray(raw []byte) ([]jsontext.Value, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return nil, err
-	}
-	if tok.Kind() != '[' {
-		return nil, errors.New("answer is not a JSON array")
-	}
-	var parts []jsontext.Value
-	for dec.PeekKind() != ']' {
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, v.Clone())
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	return parts, nil
+	return items, errs, nil
 }
 
 // peekID reads the numeric id of a record that does not decode, for the error report.
