@@ -368,7 +368,6 @@ func (e *DecodeError) Error() string { return "schulconnex: decoding " + e.Path 
 // Unwrap returns the JSON error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-
 // rememberShared records whether a context (and, when all its readable contexts are shared,
 // its person) belongs to another organisation.
 func (c *Client) rememberShared(d *Personendatensatz) {
