@@ -298,8 +298,10 @@ type DecodeError struct {
 	Err  error
 }
 
+// Error names the endpoint and the decoder's complaint.
 func (e *DecodeError) Error() string {
 	return "ss12000: decoding " + e.Path + ": " + e.Err.Error()
 }
 
+// Unwrap returns the decoder's error.
 func (e *DecodeError) Unwrap() error { return e.Err }

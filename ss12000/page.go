@@ -35,6 +35,7 @@ type RecordError struct {
 	Err   error
 }
 
+// Error says which record of which endpoint failed and why; personal numbers are masked.
 func (e *RecordError) Error() string {
 	id := ""
 	if e.ID != "" {
@@ -43,12 +44,14 @@ func (e *RecordError) Error() string {
 	return fmt.Sprintf("ss12000: %s record %d%s: %s", e.Path, e.Index, id, redact.PersonalNumbers(e.Err.Error()))
 }
 
+// Unwrap returns the cause.
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // RecordErrors is returned by lookups, together with the good records, when some records
 // could not be decoded.
 type RecordErrors []*RecordError
 
+// Error describes the first bad record and how many more there are.
 func (e RecordErrors) Error() string {
 	if len(e) == 1 {
 		return e[0].Error()
