@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -12,9 +11,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/edusync/edusync/internal/golden"
+)
 
 // goldenEntry is what the golden file records of an entry.
 type goldenEntry struct {
@@ -65,19 +64,7 @@ func TestParseFeedGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := buf.Bytes()
-	const golden = "testdata/feed-mixed.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("ParseFeed(feed-mixed.xml) differs from the golden file (-want +got); run with -update if intended:\n%s", diff)
-	}
+	golden.Check(t, "testdata/feed-mixed.golden.json", got)
 }
 
 func TestParseFeedEntryTolerance(t *testing.T) {

@@ -2,7 +2,6 @@ package schulconnex_test
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/golden"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func d(s string) reconcile.Date {
 	x, err := reconcile.ParseDate(s)
@@ -59,18 +57,7 @@ func TestWriteAndReadCSV(t *testing.T) {
 	}
 	for _, f := range []string{schulconnex.CSVPersonen, schulconnex.CSVGruppen, schulconnex.CSVGruppenzugehoerigkeiten} {
 		got, _ := os.ReadFile(filepath.Join(dir, f))
-		golden := filepath.Join("testdata", "csv", f)
-		if *update {
-			_ = os.MkdirAll(filepath.Dir(golden), 0o755)
-			_ = os.WriteFile(golden, got, 0o644)
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(want), string(got)); diff != "" {
-			t.Errorf("%s (-golden +got):\n%s", f, diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "csv", f), got)
 	}
 	src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{})
 	if err != nil {

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/output.golden")
+	"github.com/edusync/edusync/internal/golden"
+)
 
 // TestRun runs the scripted term and compares the printout with testdata/output.golden:
 // co-read offerings share one course with a section each, the registered role replaced the
@@ -22,19 +20,7 @@ func TestRun(t *testing.T) {
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "output.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out.String(); got != string(want) {
-		t.Errorf("output differs from %s:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "output.golden"), out.Bytes())
 	for _, must := range []string{
 		"st-bo in kt-da1001-campus: Registrerad student inactive",
 		"st-bo in kt-da1001-campus: Registrerad student active",
