@@ -28,18 +28,11 @@ func init() {
 }
 
 func startCanvas(_ context.Context, o sandboxOptions) (string, string, func(), error) {
-	opts, err := synth.PresetOptions(synth.PresetUniversity)
-	if err != nil {
-		return "", "", nil, err
+	maxRegs := 0
+	if o.Preset == synth.PresetUniversity {
+		maxRegs = 20_000
 	}
-	opts.Seed = o.Seed
-	maxRegs := 20_000
-	if o.Preset != synth.PresetUniversity {
-		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 1_000, 100, 6
-		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 5_000
-		maxRegs = 0
-	}
-	pop, err := synth.Generate(opts)
+	pop, err := universityPopulation(o)
 	if err != nil {
 		return "", "", nil, err
 	}

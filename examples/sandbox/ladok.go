@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/edusync/edusync/ladok/ladoktest"
-	"github.com/edusync/edusync/synth"
 )
 
 // The Ladok fake speaks mutual TLS like Ladok: its credential is the path of a PEM bundle
@@ -31,16 +30,7 @@ func init() {
 }
 
 func startLadok(_ context.Context, o sandboxOptions) (string, string, func(), error) {
-	opts, err := synth.PresetOptions(synth.PresetUniversity)
-	if err != nil {
-		return "", "", nil, err
-	}
-	opts.Seed = o.Seed
-	if o.Preset != synth.PresetUniversity {
-		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 1_000, 100, 6
-		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 5_000
-	}
-	pop, err := synth.Generate(opts)
+	pop, err := universityPopulation(o)
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -54,6 +44,6 @@ func startLadok(_ context.Context, o sandboxOptions) (string, string, func(), er
 		srv.Close()
 		return "", "", nil, err
 	}
-	o.Logger.Info("ladok fake ready", "events", n, "pages", srv.Pages(), "students", opts.UniversityStudents)
+	o.Logger.Info("ladok fake ready", "events", n, "pages", srv.Pages(), "students", pop.Options.UniversityStudents)
 	return srv.URL, bundle, srv.Close, nil
 }

@@ -20,21 +20,12 @@ func init() {
 }
 
 func startSchulconnex(_ context.Context, o sandboxOptions) (string, string, func(), error) {
-	preset := synth.PresetSchool
-	if o.Preset == synth.PresetMunicipality {
-		preset = synth.PresetMunicipality
-	}
-	opts, err := synth.PresetOptions(preset)
-	if err != nil {
-		return "", "", nil, err
-	}
-	opts.Seed, opts.Country = o.Seed, synth.Germany
-	pop, err := synth.Generate(opts)
+	pop, err := schoolPopulation(o, synth.Germany)
 	if err != nil {
 		return "", "", nil, err
 	}
 	var units []string
-	if preset == synth.PresetMunicipality {
+	if o.Preset == synth.PresetMunicipality {
 		for u := range pop.SchoolUnits() {
 			if len(units) == 20 {
 				break

@@ -19,23 +19,14 @@ func init() {
 }
 
 func startSS12000(_ context.Context, o sandboxOptions) (string, string, func(), error) {
-	preset := synth.PresetSchool
-	if o.Preset == synth.PresetMunicipality {
-		preset = synth.PresetMunicipality
-	}
-	opts, err := synth.PresetOptions(preset)
-	if err != nil {
-		return "", "", nil, err
-	}
-	opts.Seed, opts.Country = o.Seed, synth.Sweden
-	pop, err := synth.Generate(opts)
+	pop, err := schoolPopulation(o, synth.Sweden)
 	if err != nil {
 		return "", "", nil, err
 	}
 	ds := ss12000test.FromPopulation(pop)
 	srv := ss12000test.Serve(o.Listener, ds, ss12000test.WithLogger(o.Logger))
 	id, _ := srv.ClientCredentials()
-	o.Logger.Info("ss12000 fake ready", "preset", preset, "token_url", srv.TokenURL(), "client_id", id,
+	o.Logger.Info("ss12000 fake ready", "preset", o.Preset, "token_url", srv.TokenURL(), "client_id", id,
 		"organisations", len(ds.Organisations), "persons", len(ds.Persons), "groups", len(ds.Groups), "duties", len(ds.Duties))
 	return srv.BaseURL(), srv.Token(), srv.Close, nil
 }
