@@ -37,10 +37,12 @@ func TestAgreesWithEncodingJSON(t *testing.T) {
 	for _, in := range []string{
 		`{"id":"a","displayName":"Åsa","birthDate":"2010-05-01","modified":"2026-09-01T10:00:00Z","tags":["x"],"count":3}`,
 		`{"ID":"case","DISPLAYNAME":"upper"}`,
+		`{"id":"delimiters","display_name":"snake","DISPLAY-NAME":"kebab"}`,
 		`{"id":"dup","id":"last wins"}`,
 		"{\"id\":\"bad utf8 \xff\"}",
 		`{"id":"unknown","extra":{"deep":[1,2,3]}}`,
 		`{"id":"null fields","displayName":null,"tags":null,"nested":null}`,
+		`{"id":null,"count":null,"modified":null,"birthDate":null}`,
 		`{"id":"n","nested":{"id":"inner","count":2}}`,
 		`{"id":1}`,
 		`{"count":"three"}`,
@@ -64,15 +66,55 @@ func TestAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
+// agree decodes in with both decoders into values prefilled alike (so that what null and
+// partial objects leave alone shows) and reports any difference.
+func agree(t *testing.T, in []byte) {
+	t.Helper()
+	prefill := func() record {
+		return record{ID: "old", Name: "old", Count: 9, Tags: []string{"old"}, Nested: &record{ID: "old"}}
+	}
+	want, got := prefill(), prefill()
+	werr := json.Unmarshal(in, &want)
+	gerr := Unmarshal(in, &got)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%q: encoding/json error %v, jsonx error %v", in, werr, gerr)
+	}
+	if werr == nil {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: (-encoding/json +jsonx)\n%s", in, diff)
+		}
+	}
+	var wantMany, gotMany []record
+	werr, gerr = json.Unmarshal(in, &wantMany), Unmarshal(in, &gotMany)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%q as array: encoding/json error %v, jsonx error %v", in, werr, gerr)
+	}
+	if werr == nil {
+		if diff := cmp.Diff(wantMany, gotMany); diff != "" {
+			t.Fatalf("%q as array: (-encoding/json +jsonx)\n%s", in, diff)
+		}
+	}
+}
+
+// Into values that already hold data, both decoders leave and replace the same fields.
+func TestAgreesOnPrefilledValues(t *testing.T) {
+	for _, in := range []string{
+		`{"id":null,"count":null,"tags":null,"nested":null}`,
+		`{"nested":{"count":3}}`,
+		`{"tags":["new"]}`,
+		`{"display_name":"x"}`,
+		`{}`,
+	} {
+		agree(t, []byte(in))
+	}
+}
+
+// Whatever the input, Unmarshal succeeds exactly when encoding/json does, with the same value.
 func FuzzUnmarshal(f *testing.F) {
 	f.Add([]byte(`{"id":"a","birthDate":"2010-05-01","tags":["x"]}`))
 	f.Add([]byte(`[{"id":"a"},{"id":2}]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var one record
-		_ = Unmarshal(b, &one)
-		var many []record
-		_ = Unmarshal(b, &many)
-	})
+	f.Add([]byte(`{"ID":"a","display_name":"b","count":null,"modified":"2026-01-01T00:00:00+01:00"}`))
+	f.Fuzz(func(t *testing.T, b []byte) { agree(t, b) })
 }
 
 func hasID(r *record) bool { return r.ID != "" }
