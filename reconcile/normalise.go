@@ -241,7 +241,8 @@ type PlaceRules struct {
 	// Func plugs in a normaliser of the host's own, for rules that data cannot express (a
 	// gazetteer, "Frankfurt a. M." and "Frankfurt am Main", districts of a city). It receives
 	// the place in comparison form (folded, default country dropped, aliases applied); its
-	// result is folded again. It must be deterministic and safe for concurrent use. Planning
+	// result is folded and looked up in the aliases again. It must be deterministic,
+	// idempotent (applied to its own result it changes nothing) and safe for concurrent use. Planning
 	// cannot look into a function, so the inputs fingerprint covers it only through FuncID:
 	// change FuncID whenever the function's behaviour changes.
 	Func func(place string) string `json:"-"`
@@ -306,6 +307,11 @@ func (n placeNormaliser) normalise(place string) string {
 	}
 	if n.fn != nil && f != "" {
 		f = n.stripCountry(Fold(n.fn(f)))
+		// The function's result may be a spelling the aliases name: two places the function
+		// makes equal then stay equal however the aliases spell them.
+		if a, ok := n.aliases[f]; ok {
+			f = a
+		}
 	}
 	return f
 }

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -155,6 +156,7 @@ func TestPlaceRules(t *testing.T) {
 		{"function", PlaceRules{Func: frankfurt}, "Frankfurt a. M.", "Frankfurt am Main, Deutschland", true},
 		{"function after aliases", PlaceRules{Aliases: map[string]string{"Ffm": "Frankfurt a.M."}, Func: frankfurt}, "FFM", "Frankfurt am Main", true},
 		{"function keeps other places apart", PlaceRules{Func: frankfurt}, "Frankfurt (Oder)", "Frankfurt am Main", false},
+		{"aliases after the function", PlaceRules{Aliases: map[string]string{"Frankfurt am Main": "Frankfurt/M"}, Func: frankfurt}, "Frankfurt a. M.", "Frankfurt am Main", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,8 +178,8 @@ func frankfurt(place string) string {
 }
 
 func TestPlaceRulesIdempotent(t *testing.T) {
-	rules := PlaceRules{Aliases: map[string]string{"a": "b", "b": "c", "x": "y", "y": "x", "p": "p"}, Func: frankfurt}
-	for _, place := range []string{"a", "b", "c", "x", "y", "p", "Frankfurt a. M.", "Erfurt, Deutschland"} {
+	rules := PlaceRules{Aliases: map[string]string{"a": "b", "b": "c", "x": "y", "y": "x", "p": "p", "Frankfurt am Main": "Frankfurt/M"}, Func: frankfurt}
+	for _, place := range []string{"a", "b", "c", "x", "y", "p", "Frankfurt a. M.", "Frankfurt am Main", "Erfurt, Deutschland"} {
 		once := rules.Normalise(place)
 		if twice := rules.Normalise(once); twice != once {
 			t.Errorf("Normalise(%q) = %q, then %q", place, once, twice)
@@ -268,8 +270,16 @@ func FuzzFold(f *testing.F) {
 		if foldGivenNames(g) != g {
 			t.Fatalf("foldGivenNames is not idempotent for %q: %q -> %q", s, g, foldGivenNames(g))
 		}
-		if g != "" && !givenNamesCompatible(g, g) {
-			t.Fatalf("given names %q are not compatible with themselves", g)
+		// Any one of the names, and the names in another order, are compatible with the whole
+		// list, whichever side they are on.
+		if names := strings.Fields(g); len(names) > 0 {
+			reversed := slices.Clone(names)
+			slices.Reverse(reversed)
+			for _, other := range []string{names[0], names[len(names)-1], strings.Join(reversed, " ")} {
+				if !givenNamesCompatible(g, other) || !givenNamesCompatible(other, g) {
+					t.Fatalf("given names %q are not compatible with %q", g, other)
+				}
+			}
 		}
 	})
 }
