@@ -1,0 +1,59 @@
+package canvas_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/edusync/edusync/canvas"
+	"github.com/edusync/edusync/canvas/canvastest"
+	"github.com/edusync/edusync/internal/jsonx"
+)
+
+// BenchmarkDecodeEnrollments decodes one page of 100 of the fake's enrolments into
+// []canvas.Enrollment with the decoders a client could use, reporting records/s: exact is
+// go-json-experiment/json with exact name matching (what package canvas uses), jsonx is the
+// same library under encoding/json's own rules (internal/jsonx), encoding/json the standard
+// library. Run with -cpu 1 for the one-core figures quoted in BENCHMARKS.md and canvas/decode.go.
+func BenchmarkDecodeEnrollments(b *testing.B) {
+	srv := canvastest.NewServer(canvastest.WithoutThrottle())
+	defer srv.Close()
+	srv.SeedEnrollments(canvastest.EnrollmentSeed{CourseSISID: "BENCH", Students: 100})
+	req, err := http.NewRequest(http.MethodGet, srv.URL()+"/courses/sis_course_id:BENCH/enrollments?per_page=100", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("status %d: %v", resp.StatusCode, err)
+	}
+	exact := jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	for _, bc := range []struct {
+		name      string
+		unmarshal func([]byte, any) error
+	}{
+		{"exact", func(d []byte, v any) error { return jsonv2.Unmarshal(d, v, exact) }},
+		{"jsonx", jsonx.Unmarshal},
+		{"encoding-json", json.Unmarshal},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				var out []canvas.Enrollment
+				if err := bc.unmarshal(page, &out); err != nil || len(out) != 100 {
+					b.Fatalf("%d records: %v", len(out), err)
+				}
+			}
+			b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
