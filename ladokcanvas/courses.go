@@ -2,8 +2,8 @@ package ladokcanvas
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -31,19 +31,19 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 		kind = kindCourse
 	}
 	u, err := get(kind)
-	if isStatus(err, http.StatusNotFound) {
+	if errors.Is(err, ladok.ErrNotFound) {
 		other := kindProgramme
 		if kind == kindProgramme {
 			other = kindCourse
 		}
 		if u2, err2 := get(other); err2 == nil {
 			u, err, kind = u2, nil, other
-		} else if !isStatus(err2, http.StatusNotFound) {
+		} else if !errors.Is(err2, ladok.ErrNotFound) {
 			err = err2
 		}
 	}
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
+		if errors.Is(err, ladok.ErrNotFound) {
 			return offeringRecord{}, permanent(fmt.Errorf("offering %s is not in Ladok", uid))
 		}
 		return offeringRecord{}, err
@@ -68,7 +68,7 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 			if r.OrgUID == "" {
 				r.OrgUID = in.OrganisationUID
 			}
-		case isStatus(err, http.StatusNotFound):
+		case errors.Is(err, ladok.ErrNotFound):
 		default:
 			return offeringRecord{}, err
 		}
@@ -182,7 +182,7 @@ func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canva
 		switch {
 		case err == nil:
 			return firstOf(o.Benamning["sv"], o.Benamning["en"], o.Organisationskod, orgUID), nil
-		case isStatus(err, http.StatusNotFound):
+		case errors.Is(err, ladok.ErrNotFound):
 			return orgUID, nil
 		}
 		return "", err
@@ -535,7 +535,7 @@ func (a *Adapter) onSyllabusMoved(ctx context.Context, e *ladok.Utbildningsinsta
 	}
 	in, err := a.ladok.Utbildningsinstans(ctx, e.UtbildningsinstansUID)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
+		if errors.Is(err, ladok.ErrNotFound) {
 			return permanent(fmt.Errorf("syllabus version %s is not in Ladok", e.UtbildningsinstansUID))
 		}
 		return err

@@ -2,7 +2,7 @@ package ladokcanvas
 
 import (
 	"context"
-	"net/http"
+	"errors"
 
 	"github.com/edusync/edusync/canvas"
 )
@@ -144,7 +144,7 @@ func (a *Adapter) unenrollIn(ctx context.Context, uid string, r offeringRecord, 
 	}
 	for e, err := range a.canvas.ListSectionEnrollments(ctx, canvas.SISSection(r.UID), &canvas.ListSectionEnrollmentsParams{UserID: canvas.SISUser(uid).String()}) {
 		if err != nil {
-			if isStatus(err, http.StatusNotFound) {
+			if errors.Is(err, canvas.ErrNotFound) {
 				return nil
 			}
 			return err
@@ -167,7 +167,7 @@ func (a *Adapter) unenrollIn(ctx context.Context, uid string, r offeringRecord, 
 
 func (a *Adapter) deleteEnrollment(ctx context.Context, course, id int64) error {
 	_, err := a.canvas.DeleteEnrollment(ctx, canvas.ID(course), id)
-	if err != nil && !isStatus(err, http.StatusNotFound) {
+	if err != nil && !errors.Is(err, canvas.ErrNotFound) {
 		return err
 	}
 	return nil

@@ -43,8 +43,8 @@ func permanent(err error) error {
 // isPermanent tells the failures to dead-letter from those to retry. Answers that another try
 // may change (server errors, throttling, lost connections, timeouts) and those that mean the
 // integration itself is broken (authentication, permissions: every event would fail and none
-// must be parked) are retried; other refusals (400, 404, 409, 422) and undecodable answers are
-// permanent.
+// must be parked) are retried; other refusals (400, 404, 409, 410, 422) and undecodable answers
+// are permanent.
 func isPermanent(err error) bool {
 	var pe *PermanentError
 	if errors.As(err, &pe) {
@@ -55,23 +55,20 @@ func isPermanent(err error) bool {
 	}
 	var ae *httpx.APIError
 	if errors.As(err, &ae) {
-		if ae.RateLimited {
-			return false
-		}
-		switch ae.StatusCode {
-		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusGone:
-			return true
-		}
-		return false
+		return isRefused(err) || errors.Is(err, httpx.ErrConflict) || errors.Is(err, httpx.ErrGone)
 	}
 	var ce *canvas.DecodeError
 	return errors.As(err, &ce)
 }
 
-// isStatus reports whether err is an API answer with status code.
-func isStatus(err error, code int) bool {
+// isRefused reports an answer that refuses the request itself, so that sending it again cannot
+// change it: 400, 404 or 422. (A throttling answer never is one: it is a 403 or a 429.)
+func isRefused(err error) bool {
+	if errors.Is(err, httpx.ErrBadRequest) || errors.Is(err, httpx.ErrNotFound) {
+		return true
+	}
 	var ae *httpx.APIError
-	return errors.As(err, &ae) && ae.StatusCode == code
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusUnprocessableEntity // no sentinel for 422
 }
 
 // isTaken recognises Canvas's answer to a create whose SIS id (or login) is already in use.

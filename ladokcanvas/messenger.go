@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -291,16 +290,8 @@ func (m *canvasMessenger) SendSuspensionNotice(ctx context.Context, n Suspension
 }
 
 // skippable reports a refusal of one message that trying again cannot cure and that does not
-// mean the whole integration is broken: 400 (the recipient cannot be messaged), 403 without
-// throttling (no permission to message them), 404.
+// mean the whole integration is broken: a refused request (400: the recipient cannot be
+// messaged; 404; 422) or a 403 that is not throttling (no permission to message them).
 func skippable(err error) bool {
-	var ae *canvas.APIError
-	if !errors.As(err, &ae) || ae.RateLimited {
-		return false
-	}
-	switch ae.StatusCode {
-	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
+	return isRefused(err) || errors.Is(err, canvas.ErrForbidden)
 }

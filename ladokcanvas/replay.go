@@ -3,7 +3,6 @@ package ladokcanvas
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sort"
 
 	"github.com/edusync/edusync/canvas"
@@ -115,7 +114,7 @@ func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayRes
 	current := map[string][]have{}
 	for e, err := range a.canvas.ListSectionEnrollments(ctx, canvas.SISSection(off), nil) {
 		if err != nil {
-			if isStatus(err, http.StatusNotFound) {
+			if errors.Is(err, canvas.ErrNotFound) {
 				break
 			}
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/edusync/edusync/canvas"
@@ -68,7 +67,7 @@ var errNoStudentUID = errors.New("the event names no student (StudentUID is empt
 func (a *Adapter) fetchStudent(ctx context.Context, uid string) (*studentData, error) {
 	st, err := a.ladok.Student(ctx, uid)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
+		if errors.Is(err, ladok.ErrNotFound) {
 			return nil, permanent(fmt.Errorf("student %s is not in Ladok", uid))
 		}
 		return nil, err
@@ -100,7 +99,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 			switch {
 			case err == nil:
 				email = k.Epostadress
-			case isStatus(err, http.StatusNotFound):
+			case errors.Is(err, ladok.ErrNotFound):
 			default:
 				return false, err
 			}
@@ -127,7 +126,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 	// The user exists (made by an earlier run, or by someone else), or the login id belongs
 	// to another user.
 	if _, gerr := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); gerr != nil {
-		if isStatus(gerr, http.StatusNotFound) {
+		if errors.Is(gerr, canvas.ErrNotFound) {
 			return false, permanent(fmt.Errorf("creating the Canvas user for student %s: its login id is in use by another user", uid))
 		}
 		return false, gerr
@@ -178,7 +177,7 @@ func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
 	var login *canvas.Login
 	for l, err := range a.canvas.ListLogins(ctx, canvas.SISUser(uid)) {
 		if err != nil {
-			if isStatus(err, http.StatusNotFound) {
+			if errors.Is(err, canvas.ErrNotFound) {
 				return nil // no such user: it gets the right login when it is created
 			}
 			return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -168,7 +167,7 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 				if ok {
 					continue
 				}
-				if _, err := a.canvas.DeactivateEnrollment(ctx, canvas.ID(d.Course), d.Enrollment); err != nil && !isStatus(err, http.StatusNotFound) {
+				if _, err := a.canvas.DeactivateEnrollment(ctx, canvas.ID(d.Course), d.Enrollment); err != nil && !errors.Is(err, canvas.ErrNotFound) {
 					return rec, err
 				}
 				ids[d.Enrollment] = true
@@ -208,7 +207,7 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 				continue
 			}
 			_, err = a.canvas.ReactivateEnrollment(ctx, canvas.ID(d.Course), d.Enrollment)
-			if err != nil && !isStatus(err, http.StatusNotFound) && !isStatus(err, http.StatusBadRequest) {
+			if err != nil && !errors.Is(err, canvas.ErrNotFound) && !errors.Is(err, canvas.ErrBadRequest) {
 				return rec, err
 			}
 			ids[d.Enrollment] = true
@@ -266,7 +265,7 @@ func (a *Adapter) activeStudentEnrollments(ctx context.Context, uid string, cs *
 	params := &canvas.ListUserEnrollmentsParams{Type: []canvas.EnrollmentType{canvas.EnrollmentTypeStudent}, State: []canvas.EnrollmentState{canvas.EnrollmentStateActive}}
 	for e, err := range a.canvas.ListUserEnrollments(ctx, canvas.SISUser(uid), params) {
 		if err != nil {
-			if isStatus(err, http.StatusNotFound) {
+			if errors.Is(err, canvas.ErrNotFound) {
 				return nil, nil // no such user in Canvas: nothing to suspend
 			}
 			return nil, err
@@ -298,7 +297,7 @@ func (cs *courseStates) course(ctx context.Context, id int64) (*canvas.Course, e
 	}
 	c, err := cs.a.canvas.GetCourse(ctx, canvas.ID(id), nil)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
+		if errors.Is(err, canvas.ErrNotFound) {
 			c = &canvas.Course{ID: id, WorkflowState: "deleted"}
 		} else {
 			return nil, err
@@ -330,7 +329,7 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 	n := SuspensionNotice{StudentUID: uid, From: p.Start, Until: p.End, Protected: a.shielded(uid)}
 	if u, err := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); err == nil {
 		n.StudentName = u.Name
-	} else if !isStatus(err, http.StatusNotFound) {
+	} else if !errors.Is(err, canvas.ErrNotFound) {
 		return err
 	}
 	seen := map[int64]bool{}
