@@ -3,7 +3,6 @@ package canvas
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strconv"
 )
 
@@ -25,12 +24,13 @@ import (
 // A caller that must not lose a message and can live with a rare repeat sends it again after
 // ErrOutcomeUnknown; one that must never repeat it does not.
 
-// ErrOutcomeUnknown marks a write that is not idempotent (CreateConversation) whose answer was
-// lost after the request was sent: a dropped connection, a timeout or a server error. Canvas may
-// have carried it out. The error also wraps the cause (an *APIError for a server error).
+// ErrOutcomeUnknown marks a create whose answer was lost after the request was sent (a dropped
+// connection, a timeout or a server error) and that could not be settled by looking the object
+// up: a conversation, which has no key, or a create whose lookups ran out. Canvas may have
+// carried it out. The error also wraps the cause (an *APIError for a server error).
 var ErrOutcomeUnknown = errors.New("canvas: the request was sent but its outcome is unknown; it may have been carried out")
 
-// ErrAnswerUnreadable marks a write Canvas accepted (2xx) whose answer could not be read or
+// ErrAnswerUnreadable marks a create Canvas accepted (2xx) whose answer could not be read or
 // decoded: it was carried out. The error also wraps the cause (a *DecodeError, say).
 var ErrAnswerUnreadable = errors.New("canvas: the request was carried out but its answer could not be read")
 
@@ -60,19 +60,11 @@ func (e *outcomeError) Unwrap() []error { return []error{e.err, e.kind} }
 // ErrOutcomeUnknown and ErrAnswerUnreadable), only after Canvas throttled it. The body and the
 // subject are not logged.
 func (c *Client) CreateConversation(ctx context.Context, in ConversationRequest) ([]Conversation, error) {
-	tctx, tr := withTrace(ctx)
-	resp, err := c.do(tctx, http.MethodPost, "/conversations", nil, in, nil)
+	out, err := create[[]Conversation](ctx, c, "/conversations", in, nil)
 	if err != nil {
-		if tr.maybeApplied.Load() || isServerError(err) {
-			return nil, &outcomeError{err: err, kind: ErrOutcomeUnknown}
-		}
 		return nil, err
 	}
-	var out []Conversation
-	if err := decodeInto(resp, "/conversations", &out); err != nil {
-		return nil, &outcomeError{err: err, kind: ErrAnswerUnreadable}
-	}
-	return out, nil
+	return *out, nil
 }
 
 // UserRecipient is the recipients entry for one user.

@@ -29,34 +29,38 @@ import (
 type lookupFunc[T any] func(ctx context.Context) (obj *T, found bool, err error)
 
 // create sends a create and repeats it safely after answers that were lost. reread may be nil
-// when the object has no key to find it by.
+// when the object has no key to find it by; such a create is sent at most once. An error after
+// which the object may exist is marked ErrOutcomeUnknown; one after Canvas accepted the create
+// (2xx) but its answer could not be read, ErrAnswerUnreadable.
 func create[T any](ctx context.Context, c *Client, p string, body any, reread lookupFunc[T]) (*T, error) {
 	var lastErr error
 	for attempt := 1; attempt <= c.createTries; attempt++ {
 		tctx, tr := withTrace(ctx)
-		var out T
-		err := c.send(tctx, http.MethodPost, p, nil, body, &out, nil)
+		resp, err := c.do(tctx, http.MethodPost, p, nil, body, nil)
 		if err == nil {
+			var out T
+			if err := decodeInto(resp, p, &out); err != nil {
+				return nil, &outcomeError{err: err, kind: ErrAnswerUnreadable}
+			}
 			return &out, nil
 		}
-		if ctx.Err() != nil {
-			return nil, err
+		// The attempt trace sees every attempt below the retry transport: a lost connection
+		// after the request left, and server errors, mean Canvas may have carried it out.
+		uncertain := tr.maybeApplied.Load()
+		if ctx.Err() != nil || (!uncertain && !(attempt > 1 && isClientConflict(err))) {
+			// Cancelled, refused for good (4xx), or never sent: nothing more to learn.
+			return nil, markUncertain(err, uncertain)
 		}
-		lastErr = err
-		uncertain := tr.maybeApplied.Load() || isServerError(err)
-		if !uncertain && !(attempt > 1 && isClientConflict(err)) {
-			// Refused for good (4xx), or never sent: nothing was created.
-			return nil, err
-		}
+		lastErr = markUncertain(err, uncertain)
 		if reread == nil {
-			return nil, err
+			return nil, lastErr
 		}
-		if err := httpx.Sleep(ctx, createBackoff(attempt)); err != nil {
-			return nil, err
+		if serr := httpx.Sleep(ctx, createBackoff(attempt)); serr != nil {
+			return nil, errors.Join(lastErr, serr)
 		}
 		obj, found, rerr := reread(ctx)
 		if rerr != nil {
-			return nil, errors.Join(err, rerr)
+			return nil, errors.Join(lastErr, rerr)
 		}
 		if found {
 			return obj, nil
@@ -65,16 +69,19 @@ func create[T any](ctx context.Context, c *Client, p string, body any, reread lo
 	return nil, lastErr
 }
 
+// markUncertain marks err ErrOutcomeUnknown when the create may have been carried out.
+func markUncertain(err error, uncertain bool) error {
+	if !uncertain {
+		return err
+	}
+	return &outcomeError{err: err, kind: ErrOutcomeUnknown}
+}
+
 // createBackoff is the pause before looking up and repeating a create: long enough for a server
 // that was briefly down, short for a single lost answer.
 func createBackoff(attempt int) time.Duration {
 	d := 100 * time.Millisecond << min(attempt-1, 6)
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
-}
-
-func isServerError(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode >= 500
 }
 
 // isClientConflict recognises the answers Canvas gives to a create whose key is already taken
