@@ -324,16 +324,15 @@ func (a *Adapter) handleEntry(_ context.Context, e *ladok.Entry) error {
 			return a.deadLetter(ctx, info, permanent(e.Err))
 		})
 	}
-	keys, barrier, ok := eventKeys(e.Event)
+	w, ok := a.route(e.Event)
 	if !ok {
 		a.stats.ignored.Add(1)
 		a.log.Debug("ladokcanvas: event ignored", "event", e.Name, "entry", e.ID)
 		return nil
 	}
-	ev := e.Event
 	info := deadInfo{Entry: e.ID, Handelse: e.HandelseUID, Event: e.Name}
-	return a.submitFeed(ctx, p, keys, barrier, func(ctx context.Context) error {
-		err := a.throttled(ctx, func(ctx context.Context) error { return a.apply(ctx, ev) })
+	return a.submitFeed(ctx, p, w.keys, w.barrier, func(ctx context.Context) error {
+		err := a.throttled(ctx, w.run)
 		if err == nil {
 			a.stats.applied.Add(1)
 			return nil
@@ -389,14 +388,12 @@ func (a *Adapter) Handle(ctx context.Context, ev ladok.Event) error {
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	keys, barrier, ok := eventKeys(ev)
+	w, ok := a.route(ev)
 	if !ok {
 		a.stats.ignored.Add(1)
 		return nil
 	}
-	return a.do(ctx, keys, barrier, func(ctx context.Context) error {
-		return a.throttled(ctx, func(ctx context.Context) error { return a.apply(ctx, ev) })
-	})
+	return a.do(ctx, w.keys, w.barrier, func(ctx context.Context) error { return a.throttled(ctx, w.run) })
 }
 
 // do runs fn on the scheduler with keys and waits for it.
@@ -419,63 +416,4 @@ func (a *Adapter) do(ctx context.Context, keys []lockKey, barrier bool, fn func(
 		// The task sees the same context and ends soon; its result is dropped.
 		return ctx.Err()
 	}
-}
-
-// eventKeys returns the keys an event's task holds; ok is false for events the adapter does
-// not act on.
-func eventKeys(ev ladok.Event) (keys []lockKey, barrier, ok bool) {
-	enrol := func(studentUID, offeringUID string) ([]lockKey, bool, bool) {
-		return []lockKey{student(studentUID), offeringShared(offeringUID)}, false, true
-	}
-	switch e := ev.(type) {
-	case *ladok.LokalStudentEvent:
-		return []lockKey{student(e.StudentUID)}, false, true
-	case *ladok.KontaktuppgifterEvent:
-		return []lockKey{student(e.StudentUID)}, false, true
-	case *ladok.StudentrestriktionEvent:
-		return []lockKey{student(e.StudentUID)}, false, true
-	case *ladok.SkyddadePersonuppgifterEvent:
-		return []lockKey{student(e.StudentUID)}, false, true
-	case *ladok.StudentTillLarosateEvent:
-		return []lockKey{student(e.StudentUID)}, false, true
-	case *ladok.KurstillfalleTillStatusEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.KurstillfalleUppdateratEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.KurspaketeringstillfalleTillStatusEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.KurspaketeringstillfalleUppdateratEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.UtbildningstillfalleInstalltEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.UtbildningsinstansPaUtbildningstillfalleAndradEvent:
-		return []lockKey{offering(e.UtbildningstillfalleUID)}, false, true
-	case *ladok.KursUppdateradEvent, *ladok.KurspaketeringUppdateradEvent:
-		return nil, true, true
-	case *ladok.RegistreringEvent:
-		return enrol(e.StudentUID, e.KurstillfalleUID)
-	case *ladok.OmregistreringEvent:
-		return enrol(e.StudentUID, e.KurstillfalleUID)
-	case *ladok.AterkalladregistreringEvent:
-		return enrol(e.StudentUID, e.KurstillfalleUID)
-	case *ladok.AterkalladOmregistreringEvent:
-		return enrol(e.StudentUID, e.KurstillfalleUID)
-	case *ladok.ForvantatDeltagandeSkapadEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.ForvantatDeltagandeBorttagetEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.AvbrottEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.AvbrottBorttagetEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.AterbudEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.UppehallBorttagetEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.PaborjatUtbildningstillfalleEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	case *ladok.AterkallatPaborjatUtbildningstillfalleEvent:
-		return enrol(e.StudentUID, e.UtbildningstillfalleUID)
-	}
-	return nil, false, false // UppehallEvent (nothing to do), generic and unknown events
 }

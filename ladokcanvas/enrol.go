@@ -55,8 +55,8 @@ func (a *Adapter) register(ctx context.Context, uid, off, kind string) error {
 
 // admit gives an admitted student early access: the admitted role, in courses with early
 // access on.
-func (a *Adapter) admit(ctx context.Context, uid, off string) error {
-	r, err := a.prepare(ctx, uid, off, kindCourse)
+func (a *Adapter) admit(ctx context.Context, uid, off, kind string) error {
+	r, err := a.prepare(ctx, uid, off, kind)
 	if err != nil {
 		return err
 	}

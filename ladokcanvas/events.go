@@ -6,66 +6,102 @@ import (
 	"github.com/edusync/edusync/ladok"
 )
 
-// apply carries one event to Canvas. It is idempotent: applying an event again, or a prefix of
-// the feed again in order, leaves Canvas as it was.
-func (a *Adapter) apply(ctx context.Context, ev ladok.Event) error {
+// eventWork is what one event does: the work that carries it to Canvas, and the keys its task
+// holds while the work runs (a barrier holds none: it waits for every task before it, and
+// every task after it waits for it). The work is idempotent: applying an event again, or a
+// prefix of the feed again in order, leaves Canvas as it was.
+type eventWork struct {
+	keys    []lockKey
+	barrier bool
+	run     func(ctx context.Context) error
+}
+
+// route returns the work of an event; ok is false for events the adapter does not act on
+// (UppehallEvent, which needs nothing, generic and unknown events).
+func (a *Adapter) route(ev ladok.Event) (w eventWork, ok bool) {
+	onStudent := func(uid string, run func(context.Context) error) (eventWork, bool) {
+		return eventWork{keys: []lockKey{student(uid)}, run: run}, true
+	}
+	onOffering := func(uid string, run func(context.Context) error) (eventWork, bool) {
+		return eventWork{keys: []lockKey{offering(uid)}, run: run}, true
+	}
+	onSyllabus := func(run func(context.Context) error) (eventWork, bool) {
+		return eventWork{barrier: true, run: run}, true
+	}
+	// Study participation: the student's events in order, different students in one
+	// offering at the same time.
+	participation := func(do func(ctx context.Context, uid, off, kind string) error, uid, off, kind string) (eventWork, bool) {
+		return eventWork{keys: []lockKey{student(uid), offeringShared(off)},
+			run: func(ctx context.Context) error { return do(ctx, uid, off, kind) }}, true
+	}
 	switch e := ev.(type) {
 	// Student information.
 	case *ladok.LokalStudentEvent:
-		return a.onLokalStudent(ctx, e)
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onLokalStudent(ctx, e) })
 	case *ladok.KontaktuppgifterEvent:
-		return a.onKontaktuppgifter(ctx, e)
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onKontaktuppgifter(ctx, e) })
 	case *ladok.StudentrestriktionEvent:
-		return a.onRestriction(ctx, e)
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onRestriction(ctx, e) })
 	case *ladok.SkyddadePersonuppgifterEvent:
-		return a.onProtected(ctx, e)
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onProtected(ctx, e) })
+	case *ladok.StudentTillLarosateEvent:
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onStudentTillLarosate(ctx, e) })
 
 	// Education information.
 	case *ladok.KurspaketeringstillfalleTillStatusEvent:
-		return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindProgramme)
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
+			return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindProgramme)
+		})
 	case *ladok.KurspaketeringstillfalleUppdateratEvent:
-		return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindProgramme, e.Utbildningstillfalleskod, e.Tillfallesperioder)
-	case *ladok.KurspaketeringUppdateradEvent:
-		return a.onSyllabusChanged(ctx, kindProgramme, &e.Utbildningsinstansbas, "")
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
+			return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindProgramme, e.Utbildningstillfalleskod, e.Tillfallesperioder)
+		})
 	case *ladok.KurstillfalleTillStatusEvent:
-		return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindCourse)
-	case *ladok.KursUppdateradEvent:
-		return a.onSyllabusChanged(ctx, kindCourse, &e.Utbildningsinstansbas, e.Kurskod)
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
+			return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindCourse)
+		})
 	case *ladok.KurstillfalleUppdateratEvent:
-		return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindCourse, e.Utbildningstillfalleskod, e.Kurstillfallesperioder)
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
+			return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindCourse, e.Utbildningstillfalleskod, e.Kurstillfallesperioder)
+		})
 	case *ladok.UtbildningstillfalleInstalltEvent:
-		return a.onCancelled(ctx, e.UtbildningstillfalleUID)
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.onCancelled(ctx, e.UtbildningstillfalleUID) })
 	case *ladok.UtbildningsinstansPaUtbildningstillfalleAndradEvent:
-		return a.onSyllabusMoved(ctx, e)
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.onSyllabusMoved(ctx, e) })
+	case *ladok.KurspaketeringUppdateradEvent:
+		return onSyllabus(func(ctx context.Context) error {
+			return a.onSyllabusChanged(ctx, kindProgramme, &e.Utbildningsinstansbas, "")
+		})
+	case *ladok.KursUppdateradEvent:
+		return onSyllabus(func(ctx context.Context) error {
+			return a.onSyllabusChanged(ctx, kindCourse, &e.Utbildningsinstansbas, e.Kurskod)
+		})
 
 	// Study participation.
-	case *ladok.StudentTillLarosateEvent:
-		return a.onStudentTillLarosate(ctx, e)
 	case *ladok.RegistreringEvent:
-		return a.register(ctx, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.OmregistreringEvent:
-		return a.register(ctx, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.AvbrottBorttagetEvent:
-		return a.register(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.UppehallBorttagetEvent:
-		return a.register(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.PaborjatUtbildningstillfalleEvent:
-		return a.register(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
+		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
 	case *ladok.ForvantatDeltagandeSkapadEvent:
-		return a.admit(ctx, e.StudentUID, e.UtbildningstillfalleUID)
+		return participation(a.admit, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterkalladregistreringEvent:
-		return a.remove(ctx, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.AterkalladOmregistreringEvent:
-		return a.remove(ctx, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.ForvantatDeltagandeBorttagetEvent:
-		return a.remove(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AvbrottEvent:
-		return a.remove(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterbudEvent:
-		return a.remove(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterkallatPaborjatUtbildningstillfalleEvent:
-		return a.remove(ctx, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
+		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
 	}
-	a.stats.ignored.Add(1)
-	return nil
+	return eventWork{}, false
 }
