@@ -158,26 +158,17 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 			}
 		}
 		if rec.Phase == phaseApplying {
-			ids := map[int64]bool{}
-			for _, d := range rec.Deactivated {
-				ok, err := concluded.concluded(ctx, d.Course)
-				if err != nil {
-					return rec, err
-				}
-				if ok {
-					continue
-				}
-				if _, err := a.canvas.DeactivateEnrollment(ctx, canvas.ID(d.Course), d.Enrollment); err != nil && !errors.Is(err, canvas.ErrNotFound) {
-					return rec, err
-				}
-				ids[d.Enrollment] = true
+			// An enrolment that is gone needs nothing.
+			n, err := a.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateInactive, a.canvas.DeactivateEnrollment,
+				func(err error) bool { return errors.Is(err, canvas.ErrNotFound) })
+			if err != nil {
+				return rec, err
 			}
-			a.k.restate(uid, ids, canvas.EnrollmentStateInactive)
 			rec.Phase = phaseApplied
 			if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
 				return rec, err
 			}
-			a.log.Info("ladokcanvas: suspension in force; enrolments made inactive", "student", uid, "enrollments", len(ids))
+			a.log.Info("ladokcanvas: suspension in force; enrolments made inactive", "student", uid, "enrollments", n)
 		}
 		if !rec.Notified && a.cfg.RestrictionsSendMessageToTeachers {
 			if err := a.notifyTeachers(ctx, uid, p, rec.Deactivated, &concluded); err != nil {
@@ -197,22 +188,14 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 				return rec, err
 			}
 		}
-		ids := map[int64]bool{}
-		for _, d := range rec.Deactivated {
-			ok, err := concluded.concluded(ctx, d.Course)
-			if err != nil {
-				return rec, err
-			}
-			if ok {
-				continue
-			}
-			_, err = a.canvas.ReactivateEnrollment(ctx, canvas.ID(d.Course), d.Enrollment)
-			if err != nil && !errors.Is(err, canvas.ErrNotFound) && !errors.Is(err, canvas.ErrBadRequest) {
-				return rec, err
-			}
-			ids[d.Enrollment] = true
+		// An enrolment that is gone, or that Canvas refuses to make active again, is left.
+		n, err := a.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateActive, a.canvas.ReactivateEnrollment,
+			func(err error) bool {
+				return errors.Is(err, canvas.ErrNotFound) || errors.Is(err, canvas.ErrBadRequest)
+			})
+		if err != nil {
+			return rec, err
 		}
-		a.k.restate(uid, ids, canvas.EnrollmentStateActive)
 		rec.Phase, rec.Deactivated, rec.Notified = "", nil, false
 		if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
 			return rec, err
@@ -222,7 +205,7 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 				return rec, err
 			}
 		}
-		a.log.Info("ladokcanvas: suspension over; enrolments active again", "student", uid, "enrollments", len(ids))
+		a.log.Info("ladokcanvas: suspension over; enrolments active again", "student", uid, "enrollments", n)
 		return rec, nil
 	}
 	if len(rec.Periods) == 0 {
@@ -231,6 +214,29 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 		}
 	}
 	return rec, nil
+}
+
+// setStates gives the enrolments ids in courses not concluded the state, one Canvas call
+// (set) each; an error that tolerated accepts counts as done. It returns how many enrolments
+// are done.
+func (a *Adapter) setStates(ctx context.Context, uid string, ids []enrollmentID, cs *courseStates, state canvas.EnrollmentState,
+	set func(ctx context.Context, course canvas.Ref, enrollment int64) (*canvas.Enrollment, error), tolerated func(error) bool) (int, error) {
+	done := map[int64]bool{}
+	for _, d := range ids {
+		ok, err := cs.concluded(ctx, d.Course)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			continue
+		}
+		if _, err := set(ctx, canvas.ID(d.Course), d.Enrollment); err != nil && !tolerated(err) {
+			return 0, err
+		}
+		done[d.Enrollment] = true
+	}
+	a.k.restate(uid, done, state)
+	return len(done), nil
 }
 
 func mergeIDs(have, add []enrollmentID) []enrollmentID {
@@ -338,12 +344,16 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 			continue
 		}
 		seen[d.Course] = true
-		c, err := cs.course(ctx, d.Course)
+		done, err := cs.concluded(ctx, d.Course)
 		if err != nil {
 			return err
 		}
-		if c.WorkflowState == "completed" || c.WorkflowState == "deleted" {
+		if done {
 			continue
+		}
+		c, err := cs.course(ctx, d.Course) // read by concluded: no second request
+		if err != nil {
+			return err
 		}
 		nc := NoticeCourse{CanvasID: c.ID, SISID: c.SisCourseID, Name: c.Name}
 		params := &canvas.ListCourseEnrollmentsParams{Type: []canvas.EnrollmentType{canvas.EnrollmentTypeTeacher}, State: []canvas.EnrollmentState{canvas.EnrollmentStateActive}}
