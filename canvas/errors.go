@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
@@ -74,7 +73,7 @@ func parseErrorBody(body []byte) (code, message string, throttled bool) {
 		if len(line) > 200 || bytes.ContainsAny(line, "<>{") {
 			return "", "", throttled
 		}
-		return "", clean(string(line)), throttled
+		return "", redact.Printable(string(line), maxMessage), throttled
 	}
 	obj, _ := v.(map[string]any)
 	var msgs []string
@@ -141,26 +140,7 @@ func parseErrorBody(body []byte) (code, message string, throttled bool) {
 			}
 		}
 	}
-	return clean(code), clean(strings.Join(msgs, "; ")), throttled
-}
-
-// clean makes s safe to show: valid UTF-8, no control characters, capped in length.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return redact.Printable(code, maxMessage), redact.Printable(strings.Join(msgs, "; "), maxMessage), throttled
 }
 
 // redactedPath renders a request URL for an error message: tokens and personal numbers masked.

@@ -118,7 +118,7 @@ func (e *SISImportError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "canvas: SIS import %d ended %s", e.ID, e.State)
 	if len(e.Errors) > 0 {
-		fmt.Fprintf(&b, " with %d error(s); first: %s: %s", len(e.Errors), e.Errors[0].File, redact.PersonalNumbers(clean(e.Errors[0].Message)))
+		fmt.Fprintf(&b, " with %d error(s); first: %s: %s", len(e.Errors), e.Errors[0].File, redact.PersonalNumbers(redact.Printable(e.Errors[0].Message, maxMessage)))
 	}
 	return b.String()
 }

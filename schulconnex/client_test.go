@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
@@ -663,5 +664,28 @@ func TestCachingTokenSourceIsNotResent(t *testing.T) {
 	}
 	if n := s.Stats().ByRoute["GET /organisation-info"]; n != 1 {
 		t.Fatalf("%d requests, want 1 (the same token is not sent twice)", n)
+	}
+}
+
+// An error body's title and description reach the error message without control characters,
+// so a service cannot forge log lines through them.
+func TestErrorMessageIsPrintable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"code":"400","subcode":"13","titel":"Kontext\ngenutzt","beschreibung":"level=ERROR\r\nmsg=forged\u001b[2J"}`)
+	}))
+	defer srv.Close()
+	c, err := schulconnex.New(srv.URL, schulconnex.WithBearerToken("t-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetOrganisationInfo(ctx)
+	var ae *schulconnex.APIError
+	if !errors.As(err, &ae) || ae.Subcode != "13" {
+		t.Fatalf("error %v", err)
+	}
+	if strings.ContainsFunc(err.Error(), unicode.IsControl) || !strings.Contains(ae.Message, "Kontext genutzt") {
+		t.Fatalf("message %q, error %q", ae.Message, err.Error())
 	}
 }

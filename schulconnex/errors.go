@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
@@ -130,16 +128,10 @@ func codeText(v json.RawMessage) string {
 // statuses and two-digit subcodes.
 const maxCode = 16
 
-// cleanCode keeps a code sent as a string printable and short: control characters are dropped
-// (they could forge lines in logs), surrounding space trimmed, and the rest cut to maxCode bytes.
+// cleanCode keeps a code sent as a string printable and short (redact.Printable: control
+// characters could forge lines in logs), with surrounding space trimmed.
 func cleanCode(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, s)
-	return truncate(strings.TrimSpace(s), maxCode)
+	return strings.TrimSpace(redact.Printable(s, maxCode))
 }
 
 // text reads a string member, tolerating other JSON types (left out).
@@ -174,7 +166,7 @@ func decodeError(e *APIError, body []byte) {
 		}
 		msg += f.Beschreibung
 	}
-	e.Message = truncate(redact.PersonalNumbers(msg), 512)
+	e.Message = redact.Printable(redact.PersonalNumbers(msg), 512)
 }
 
 func truncate(s string, n int) string {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mask replaces a redacted value. It is short and obviously not data.
@@ -164,3 +166,25 @@ func hasDigitRun(s string, n int) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// Printable makes text from the network safe for a log line or an error message: invalid UTF-8
+// becomes U+FFFD, control characters (which could forge log lines or move a terminal's cursor)
+// become spaces, and the result is cut to at most max bytes on a character boundary, with "…"
+// marking the cut. max <= 0 means no cap.
+func Printable(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if max > 0 && len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

@@ -70,3 +70,23 @@ func FuzzPersonalNumbers(f *testing.F) {
 		}
 	})
 }
+
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"plain", 0, "plain"},
+		{"line\nbreak\r\ttab", 0, "line break  tab"},
+		{"esc\x1b[2J and \u0085 C1", 0, "esc [2J and   C1"},
+		{"bad \xff utf8", 0, "bad \uFFFD utf8"},
+		{"ÅÖ", 3, "Å…"}, // the cut falls inside Ö: only Å is kept
+		{"abcdef", 3, "abc…"},
+		{"abc", 3, "abc"},
+	} {
+		if got := Printable(tc.in, tc.max); got != tc.want {
+			t.Errorf("Printable(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
