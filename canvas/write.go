@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"time"
@@ -80,8 +79,7 @@ func markUncertain(err error, uncertain bool) error {
 // createBackoff is the pause before looking up and repeating a create: long enough for a server
 // that was briefly down, short for a single lost answer.
 func createBackoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << min(attempt-1, 6)
-	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
+	return httpx.Backoff(100*time.Millisecond, 6400*time.Millisecond, attempt)
 }
 
 // isClientConflict recognises the answers Canvas gives to a create whose key is already taken

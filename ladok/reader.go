@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
@@ -545,12 +544,7 @@ func retryable(err error) bool {
 }
 
 func (r *Reader) backoff(attempt int) time.Duration {
-	d := r.baseWait
-	for i := 1; i < attempt && d < r.maxWait; i++ {
-		d *= 2
-	}
-	d = min(d, r.maxWait)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return httpx.Backoff(r.baseWait, r.maxWait, attempt)
 }
 
 // headNumber returns the number of the recent page, or -1 when it cannot be told.

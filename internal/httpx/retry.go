@@ -53,15 +53,19 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff returns the delay before retry number n (1-based): exponential with equal jitter, so
-// concurrent clients spread out but never retry immediately.
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.BaseDelay
-	for i := 1; i < n && d < p.MaxDelay; i++ {
+// backoff returns the delay before retry number n (1-based).
+func (p RetryPolicy) backoff(n int) time.Duration { return Backoff(p.BaseDelay, p.MaxDelay, n) }
+
+// Backoff is edusync's one backoff: the delay before retry number n (1-based), doubling from base
+// up to max, with equal jitter (between half and all of it), so concurrent clients spread out but
+// never retry immediately.
+func Backoff(base, max time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
 		d *= 2
 	}
-	if d > p.MaxDelay {
-		d = p.MaxDelay
+	if d > max {
+		d = max
 	}
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
