@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/ladok"
@@ -79,14 +78,6 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 	return r, nil
 }
 
-// day keeps the date part of a Ladok date (which may carry a zone suffix).
-func day(s string) string {
-	if len(s) > 10 {
-		return s[:10]
-	}
-	return s
-}
-
 // courseName composes a course's name as CourseNameFormat says.
 func (a *Adapter) courseName(r *offeringRecord) string {
 	name := firstOf(r.NameSV, r.NameEN, r.Code, r.UID)
@@ -142,24 +133,6 @@ func joinNonEmpty(vs ...string) string {
 		}
 	}
 	return b.String()
-}
-
-// startOf and endOf turn a course's first and last day (Swedish dates, the last inclusive)
-// into Canvas times.
-func startOf(d string) time.Time {
-	t, err := time.ParseInLocation(time.DateOnly, d, stockholm)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-func endOf(d string) time.Time {
-	t := startOf(d)
-	if t.IsZero() {
-		return t
-	}
-	return t.AddDate(0, 0, 1).Add(-time.Minute)
 }
 
 // newOrgsAccount is where accounts for new organisations are created.

@@ -25,15 +25,6 @@ func timerID(uid, restriction, edge string) string {
 	return keySuspension + uid + "/" + restriction + "/" + edge
 }
 
-// swedishDay returns the moment a Swedish calendar day starts.
-func swedishDay(d string) (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, day(d), stockholm)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD", d)
-	}
-	return t, nil
-}
-
 // today is the Swedish date of now.
 func (a *Adapter) today() string { return a.o.now().In(stockholm).Format(time.DateOnly) }
 
