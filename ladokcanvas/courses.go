@@ -254,9 +254,7 @@ func (a *Adapter) ensureCourse(ctx context.Context, r *offeringRecord) error {
 	if err != nil {
 		return err
 	}
-	saved := *r
-	saved.Course = r.UID
-	want := written{Name: a.courseName(&saved), Code: r.Code, Start: r.Start, End: r.End}
+	want := written{Name: a.courseName(r), Code: r.Code, Start: r.Start, End: r.End}
 	in := canvas.CourseInput{Name: want.Name, CourseCode: want.Code, SisCourseID: r.UID, StartAt: startOf(r.Start), EndAt: endOf(r.End)}
 	// Say that the course is being created before asking Canvas, so that a run that stops in
 	// between knows, when Canvas then answers "already in use", that the course is its own.
@@ -323,8 +321,9 @@ func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
 	if r.Course == r.UID {
 		var in canvas.CourseInput
 		changed := false
-		if n := a.courseName(r); n != r.Written.Name {
-			in.Name, changed = n, true
+		name := a.courseName(r)
+		if name != r.Written.Name {
+			in.Name, changed = name, true
 		}
 		if r.Code != "" && r.Code != r.Written.Code {
 			in.CourseCode, changed = r.Code, true
@@ -339,7 +338,7 @@ func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
 			if _, err := a.canvas.UpdateCourse(ctx, canvas.SISCourse(r.UID), canvas.UpdateCourseRequest{Course: in}); err != nil {
 				return err
 			}
-			r.Written.Name = a.courseName(r)
+			r.Written.Name = name
 			if r.Code != "" {
 				r.Written.Code = r.Code
 			}
