@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 )
@@ -80,7 +81,7 @@ func TestFaultsListingsReturnEveryRecordOnce(t *testing.T) {
 
 // A Syncer under faults delivers the same as without: every record once, then nothing.
 func TestFaultsSyncStillExact(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(800), Groups: testGroups(100)}, ss12000test.WithClock(clk.Now),
 		ss12000test.WithFaults(ss12000test.Faults{Seed: 9, ErrorRate: 0.1, RateLimitRate: 0.05, DropRate: 0.05}))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv, quickRetries(8), ss12000.WithPageSize(50)), Types: personsAndGroups, Now: clk.Now}

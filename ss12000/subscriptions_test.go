@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 )
@@ -50,7 +51,7 @@ func writes(srv *ss12000test.Server) map[string]int {
 }
 
 func TestSubscriptionManagerEnsure(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{}, ss12000test.WithClock(clk.Now), ss12000test.WithSubscriptionLifetime(24*time.Hour))
 	c := fakeClient(t, srv)
 	ctx := context.Background()
@@ -192,9 +193,9 @@ func TestSubscriptionManagerRenewBoundary(t *testing.T) {
 		left  time.Duration // time to expiry by the manager's clock
 		renew bool
 	}{{time.Hour + time.Second, false}, {time.Hour, true}, {time.Hour - time.Second, true}, {time.Second, true}} {
-		srvClock := newTestClock(t0)
+		srvClock := testclock.New(t0)
 		srv := startFake(t, ss12000test.Dataset{}, ss12000test.WithClock(srvClock.Now), ss12000test.WithSubscriptionLifetime(10*time.Hour))
-		hostClock := newTestClock(t0.Add(10*time.Hour - c.left))
+		hostClock := testclock.New(t0.Add(10*time.Hour - c.left))
 		m := &ss12000.SubscriptionManager{Client: fakeClient(t, srv), Name: "edusync", Target: hookTarget,
 			Types: []ss12000.EndPointsEnum{ss12000.EndPointsPerson}, RenewBefore: time.Hour, Now: hostClock.Now}
 		first, err := m.Ensure(context.Background())
@@ -438,7 +439,7 @@ func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // A subscription that expires between the listing and the renewal is made again.
 func TestSubscriptionManagerRenewalFindsItGone(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{}, ss12000test.WithClock(clk.Now), ss12000test.WithSubscriptionLifetime(time.Hour))
 	slow := hookTransport{next: http.DefaultTransport, before: func(r *http.Request) {
 		if r.Method == http.MethodPatch {

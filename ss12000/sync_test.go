@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 )
@@ -28,26 +29,6 @@ import (
 
 // t0 is where the controlled clocks start: a whole second, so whole-second stamps are easy to follow.
 var t0 = time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
-
-// testClock is a clock the test moves by hand, shared by the fake service and the client side.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTestClock(t time.Time) *testClock { return &testClock{t: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // startFake starts the in-memory service and closes it when the test ends.
 func startFake(t testing.TB, ds ss12000test.Dataset, opts ...ss12000test.Option) *ss12000test.Server {
@@ -293,7 +274,7 @@ func mustRun(t testing.TB, run func(context.Context, *ss12000.SyncState, func(co
 }
 
 func TestSyncDeltaDeliversExactlyTheChanges(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(20), Groups: testGroups(5)}, ss12000test.WithClock(clk.Now))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv, ss12000.WithPageSize(7)), Types: personsAndGroups, Now: clk.Now}
 	var st ss12000.SyncState
@@ -373,7 +354,7 @@ func (rt *recordingTransport) take(path, name string) []string {
 }
 
 func TestSyncWatermarkOverlapAndExclusiveAfter(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(4)}, ss12000test.WithClock(clk.Now))
 	rt := &recordingTransport{next: http.DefaultTransport}
 	s := &ss12000.Syncer{Client: fakeClient(t, srv, ss12000.WithHTTPClient(&http.Client{Transport: rt})),
@@ -423,7 +404,7 @@ func TestSyncWatermarkOverlapAndExclusiveAfter(t *testing.T) {
 }
 
 func TestSyncSameSecondChangeDeliveredAgain(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(6)}, ss12000test.WithClock(clk.Now),
 		ss12000test.WithTimestampResolution(time.Second))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv), Types: []ss12000.EndPointsEnum{ss12000.EndPointsPerson}, Now: clk.Now}
@@ -473,7 +454,7 @@ func TestSyncDeletions(t *testing.T) {
 	}{{"activitites", ss12000test.StandardSpelling}, {"activities", ss12000test.CorrectSpelling}, {"both", ss12000test.BothSpellings}}
 	for _, sp := range spellings {
 		t.Run(sp.name, func(t *testing.T) {
-			clk := newTestClock(t0)
+			clk := testclock.New(t0)
 			acts := testActivities(3)
 			srv := startFake(t, ss12000test.Dataset{Persons: testPersons(5), Groups: testGroups(2), Activities: acts},
 				ss12000test.WithClock(clk.Now), ss12000test.WithDeletedActivitiesSpelling(sp.s), ss12000test.WithLimits(1, 1000))
@@ -525,7 +506,7 @@ func TestSyncDeletions(t *testing.T) {
 }
 
 func TestSyncStateJSONRoundTrip(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(8), Groups: testGroups(3)}, ss12000test.WithClock(clk.Now),
 		ss12000test.WithTimestampResolution(time.Second))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv), Types: personsAndGroups, Now: clk.Now}
@@ -617,7 +598,7 @@ func TestSyncStateFromNewerVersion(t *testing.T) {
 }
 
 func TestSyncFullReportsDisappeared(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(6), Groups: testGroups(3)}, ss12000test.WithClock(clk.Now))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv, ss12000.WithPageSize(4)), Types: personsAndGroups, Now: clk.Now}
 	var st ss12000.SyncState
@@ -675,7 +656,7 @@ func TestSyncFullReportsDisappeared(t *testing.T) {
 // A host that ran only delta runs and then a full run must still learn of records removed in
 // between: the full run moves the /deletedEntities position on.
 func TestSyncFullAfterDeltaKeepsRemovals(t *testing.T) {
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(5), Groups: testGroups(2)}, ss12000test.WithClock(clk.Now))
 	s := &ss12000.Syncer{Client: fakeClient(t, srv), Types: personsAndGroups, Now: clk.Now}
 	var st ss12000.SyncState
@@ -699,7 +680,7 @@ func TestSyncHandlerErrorLeavesStateAndRepeats(t *testing.T) {
 	boom := errors.New("host database is down")
 	for _, phase := range []string{"records", "removals"} {
 		t.Run(phase, func(t *testing.T) {
-			clk := newTestClock(t0)
+			clk := testclock.New(t0)
 			srv := startFake(t, ss12000test.Dataset{Persons: testPersons(6), Groups: testGroups(2)}, ss12000test.WithClock(clk.Now))
 			s := &ss12000.Syncer{Client: fakeClient(t, srv, ss12000.WithPageSize(2)), Types: personsAndGroups, Now: clk.Now}
 			var st ss12000.SyncState
@@ -776,7 +757,7 @@ func TestSyncChangeDuringRunIsPickedUpNext(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clk := newTestClock(t0)
+			clk := testclock.New(t0)
 			srv := startFake(t, ss12000test.Dataset{Persons: testPersons(10), Groups: testGroups(3)},
 				ss12000test.WithClock(clk.Now), ss12000test.WithTimestampResolution(c.resolution))
 			s := &ss12000.Syncer{Client: fakeClient(t, srv, ss12000.WithPageSize(c.pageSize)), Types: personsAndGroups, Now: clk.Now}
@@ -871,7 +852,7 @@ func TestSyncRandomInterleavings(t *testing.T) {
 
 func randomSync(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 42))
-	clk := newTestClock(t0)
+	clk := testclock.New(t0)
 	resolution := []time.Duration{time.Second, time.Millisecond}[rng.IntN(2)]
 	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(25), Groups: testGroups(6)},
 		ss12000test.WithClock(clk.Now), ss12000test.WithTimestampResolution(resolution))

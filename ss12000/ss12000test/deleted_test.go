@@ -7,11 +7,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 )
 
 func TestDeletedEntities(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(SampleSchool(), WithClock(clock.Now))
 	defer s.Close()
 	c := newClient(t, s)
@@ -21,11 +22,11 @@ func TestDeletedEntities(t *testing.T) {
 
 	t0 := clock.Now()
 	Delete[ss12000.Person](s, persons[0].ID, persons[1].ID)
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	t1 := clock.Now()
 	Delete[ss12000.Group](s, groups[0].ID)
 	Delete[ss12000.Activity](s, acts[0].ID)
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	Delete[ss12000.Person](s, persons[2].ID, "no-such-person")
 
 	read := func(q ...string) ss12000.DeletedEntitiesData {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -252,16 +253,16 @@ func TestActivityAndCalendarFilters(t *testing.T) {
 }
 
 func TestMetaFilters(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(Dataset{}, WithClock(clock.Now), WithTimestampResolution(time.Second))
 	defer s.Close()
 	t0 := time2026
 	Upsert(s, ss12000.Person{ID: "a", GivenName: "A", FamilyName: "A"})
-	clock.Add(400 * time.Millisecond)
+	clock.Advance(400 * time.Millisecond)
 	Upsert(s, ss12000.Person{ID: "b", GivenName: "B", FamilyName: "B"}) // same second as a
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	Upsert(s, ss12000.Person{ID: "c", GivenName: "C", FamilyName: "C"})
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	if _, err := Modify(s, "a", func(p *ss12000.Person) { p.GivenName = "A2" }); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -83,7 +84,7 @@ func TestPagingLimits(t *testing.T) {
 }
 
 func TestPageTokenRules(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(Dataset{Persons: manyPersons(10)}, WithClock(clock.Now), WithPageTokenTTL(time.Minute))
 	defer s.Close()
 	c := newClient(t, s)
@@ -128,9 +129,9 @@ func TestPageTokenRules(t *testing.T) {
 		t.Error("the next page has the same token")
 	}
 	// Tokens expire after the TTL, counted from when they were handed out.
-	clock.Add(59 * time.Second)
+	clock.Advance(59 * time.Second)
 	c.get("/persons", vals("pageToken", *p1.PageToken), 200, nil)
-	clock.Add(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	a = c.do("GET", "/persons", vals("pageToken", *p1.PageToken), nil)
 	if a.status != http.StatusGone {
 		t.Fatalf("expired token: %d %s", a.status, a.body)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/edusync/edusync/internal/testclock"
 )
 
 // specOp is one operation of openapi/ss12000.yaml.
@@ -170,7 +172,7 @@ func TestBasePath(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(SampleSchool(), WithClock(clock.Now), WithTokens("tok-a", "tok-b"), WithTokenLifetime(time10m))
 	defer s.Close()
 	c := newClient(t, s)
@@ -218,7 +220,7 @@ func TestAuth(t *testing.T) {
 	}
 	c.token = tok.AccessToken
 	c.get("/persons", vals("limit", "1"), 200, nil)
-	clock.Add(time10m)
+	clock.Advance(time10m)
 	if a := c.do("GET", "/persons", nil, nil); a.status != 401 {
 		t.Fatalf("expired issued token: %d", a.status)
 	}

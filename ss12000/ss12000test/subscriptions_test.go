@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -78,7 +79,7 @@ func subscribe(t *testing.T, c *client, target string, types ...ss12000.EndPoint
 }
 
 func TestSubscriptionLifecycle(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(Dataset{}, WithClock(clock.Now), WithSubscriptionLifetime(time.Hour), WithLimits(2, 10))
 	defer s.Close()
 	c := newClient(t, s)
@@ -98,13 +99,13 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if len(ids) != 4 || pages != 2 {
 		t.Errorf("list: %d subscriptions in %d pages", len(ids), pages)
 	}
-	clock.Add(50 * time.Minute)
+	clock.Advance(50 * time.Minute)
 	var renewed ss12000.Subscription
 	a := c.do("PATCH", "/subscriptions/"+sub.ID, nil, nil)
 	if a.status != 200 || json.Unmarshal(a.body, &renewed) != nil || !renewed.Expires.Equal(clock.Now().Add(time.Hour)) {
 		t.Fatalf("renew: %d %s", a.status, a.body)
 	}
-	clock.Add(20 * time.Minute) // the others have expired, the renewed one lives
+	clock.Advance(20 * time.Minute) // the others have expired, the renewed one lives
 	ids, _ = c.listIDs("/subscriptions", nil)
 	if d := cmp.Diff([]string{sub.ID}, ids); d != "" {
 		t.Errorf("live subscriptions (-want +got):\n%s", d)

@@ -11,11 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/ss12000"
 )
 
 func TestCreateAndDeleteWrites(t *testing.T) {
-	clock := newFakeClock(time2026)
+	clock := testclock.New(time2026)
 	s := NewServer(SampleSchool(), WithClock(clock.Now))
 	defer s.Close()
 	c := newClient(t, s)
@@ -93,7 +94,7 @@ func TestCreateAndDeleteWrites(t *testing.T) {
 	}
 
 	// Deletes: 204, then 404; the removal is listed.
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	for _, path := range []string{"/attendances", "/attendanceEvents", "/attendanceSchedule"} {
 		id := created[path]
 		if a := c.do("DELETE", path+"/"+id, nil, nil); a.status != 204 || len(a.body) != 0 {

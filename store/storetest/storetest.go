@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/store"
 )
 
@@ -33,27 +34,10 @@ import (
 type Opener func(t *testing.T, opts ...store.Option) store.Store
 
 // Clock is a settable clock for store.WithClock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = testclock.Clock
 
 // NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testclock.New(t) }
 
 // T0 is where the suite's clocks start.
 var T0 = time.Date(2026, 8, 31, 7, 30, 0, 123456000, time.UTC)
