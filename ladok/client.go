@@ -338,14 +338,20 @@ func (c *Client) resolve(ref string) (*url.URL, error) {
 	return &out, nil
 }
 
-// relative returns the path and query of u, the form positions are stored in, so that a position
-// survives a change of host name (for example a proxy in front of Ladok).
-func relative(u *url.URL) string {
-	s := u.EscapedPath()
-	if u.RawQuery != "" {
-		s += "?" + u.RawQuery
+// FeedHref returns href (a feed page's link, absolute or rooted at the base URL) as the path and
+// query FetchFeed would request, the form in which a feed reader keeps its position: such a
+// position survives a change of the host name in front of Ladok (a proxy, say). An href to
+// another host is refused with ErrForeignHref, as FetchFeed refuses it.
+func (c *Client) FeedHref(href string) (string, error) {
+	u, err := c.resolve(href)
+	if err != nil {
+		return "", err
 	}
-	return s
+	h := u.EscapedPath()
+	if u.RawQuery != "" {
+		h += "?" + u.RawQuery
+	}
+	return h, nil
 }
 
 func sameOrigin(a, b *url.URL) bool {

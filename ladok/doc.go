@@ -49,35 +49,11 @@
 // A suspension is a StudentrestriktionEvent with Restriktionstyp AVSTANGNING and a validity
 // period; Ladok sends no event when it ends, so hosts schedule the end themselves (Ends).
 //
-// # Reading the feed without losing events
+// # Reading the feed
 //
-// Reader hands every entry to a Handler, oldest first across and within pages. Its position
-// (the href of the page being read and the last handled entry) and the keys of the processed
-// entries (entry id and HandelseUID) are kept in package store (NewStoreState over
-// store.OpenSQLite in production, store.NewMemory in tests) and committed in one transaction,
-// after the handler has succeeded, once per page or every n entries (WithCommitEvery):
-//
-//	st, _ := store.OpenSQLite(ctx, "/var/lib/edusync/state.db")
-//	reader, _ := ladok.NewReader(client, ladok.NewStoreState(st), handle)
-//	err := reader.Run(ctx)
-//
-// So:
-//
-//   - a handler failure stops the reader with the position just before the failed entry, and
-//     the next run starts with that entry;
-//   - an entry seen again (the same entry, or the same HandelseUID under a new entry id) is
-//     recognised and skipped;
-//   - from any position, however old, the reader follows next-archive page by page and never
-//     skips one; it never builds archive URLs itself, only follows the hrefs in the pages, and
-//     refuses hrefs to another host;
-//   - pages that fail (network, 5xx, cut-off bodies) are fetched again with backoff;
-//   - if the saved entry is no longer on the saved page (the page was archived under another
-//     href), the reader looks for it on the pages before; if it is nowhere, it stops with
-//     ErrPositionLost rather than guess.
-//
-// Delivery is at least once: handlers must be idempotent. Lag and WithProgress report how far
-// behind the reader is (pages, and the age of the newest handled event). While the handler
-// works through a page, the next page is already being fetched and decoded.
+// Package ladokfeed reads the feed durably: a Reader that hands every entry to a handler,
+// oldest first, never skips a page and keeps its position in package store. It lives apart so
+// that importing this client pulls in no state backend.
 //
 // The package ladoktest provides a fake Ladok (mutual TLS with a test CA, REST resources, the
 // feed with archive pages, faults, synth populations) for tests, benchmarks and the sandbox.

@@ -14,6 +14,7 @@ import (
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/store"
 )
 
@@ -39,7 +40,7 @@ type Adapter struct {
 	cfg    Config
 	o      options
 	scope  store.Scope
-	feed   *ladok.StoreState
+	feed   *ladokfeed.StoreState
 	log    *slog.Logger
 
 	m      *mirror
@@ -96,7 +97,7 @@ func New(lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts .
 		o.feedName = Flow + ":" + o.tenant
 	}
 	a := &Adapter{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: o.logger,
-		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, feed: ladok.NewStoreState(st),
+		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, feed: ladokfeed.NewStoreState(st),
 		k: newKnown(), timerWake: make(chan struct{}, 1)}
 	m, err := loadMirror(context.Background(), st, a.scope)
 	if err != nil {
@@ -117,7 +118,7 @@ func (a *Adapter) Config() Config { return a.cfg }
 func (a *Adapter) Scope() store.Scope { return a.scope }
 
 // FeedName returns the name under which the feed reader's position is kept (see
-// ladok.StoreState).
+// ladokfeed.StoreState).
 func (a *Adapter) FeedName() string { return a.o.feedName }
 
 // Close stops the adapter's workers after the events in progress; events not yet started are
@@ -223,7 +224,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 			failures = 0
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, ladok.ErrPositionLost), errors.Is(err, errClosed):
+		case errors.Is(err, ladokfeed.ErrPositionLost), errors.Is(err, errClosed):
 			return err
 		default:
 			failures++
@@ -247,8 +248,8 @@ func (a *Adapter) backoff(n int) time.Duration {
 
 // CatchUpStats sums up one CatchUp.
 type CatchUpStats struct {
-	ladok.Stats     // what the feed reader did
-	Flushes     int // feed positions written
+	ladokfeed.Stats     // what the feed reader did
+	Flushes         int // feed positions written
 }
 
 // CatchUp reads the feed from the saved position to its end, applies every event in Canvas
@@ -268,8 +269,8 @@ func (a *Adapter) CatchUp(ctx context.Context) (CatchUpStats, error) {
 	a.pipeMu.Lock()
 	a.pipe, a.pipeCtx = p, ctx
 	a.pipeMu.Unlock()
-	ropts := append([]ladok.ReaderOption{ladok.WithFeedName(a.o.feedName)}, a.o.readerOpts...)
-	r, err := ladok.NewReader(a.ladok, p, a.handleEntry, ropts...)
+	ropts := append([]ladokfeed.Option{ladokfeed.WithFeedName(a.o.feedName)}, a.o.readerOpts...)
+	r, err := ladokfeed.NewReader(a.ladok, p, a.handleEntry, ropts...)
 	if err != nil {
 		return CatchUpStats{}, err
 	}

@@ -68,8 +68,8 @@
 // replays run on their own. Every handler is idempotent: applying an event again, or a stretch
 // of the feed again in order, leaves Canvas as it was.
 //
-// The feed is read with ladok.Reader, whose position and processed keys are kept with
-// ladok.StoreState in the same store. The reader's commits are held back until Canvas has
+// The feed is read with ladokfeed.Reader, whose position and processed keys are kept with
+// ladokfeed.StoreState in the same store. The reader's commits are held back until Canvas has
 // accepted every change before them, so the saved position never runs ahead of Canvas: after
 // a crash or an outage the adapter resumes from the last position whose changes are all in
 // Canvas. An event delivered twice (the same HandelseUID under a new entry id) is skipped, also

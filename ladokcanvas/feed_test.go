@@ -10,6 +10,7 @@ import (
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/canvas/canvastest"
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladokcanvas"
 )
 
@@ -19,7 +20,7 @@ func TestPositionAfterCanvas(t *testing.T) {
 	e := newEnv(t, earlyConfig(), []ladokcanvas.Option{ladokcanvas.WithPollInterval(5 * time.Millisecond)},
 		withCanvasClient(canvas.WithCreateAttempts(2)))
 	e.feed(registrering("stu-anna", "off-prog1"))
-	fs := ladok.NewStoreState(e.st)
+	fs := ladokfeed.NewStoreState(e.st)
 	before, _, _ := fs.LoadPosition(t.Context(), e.ad.FeedName())
 
 	e.cv.SetFaults(canvastest.Faults{ErrorRate: 1, Operations: []string{"enrollInSection"}})

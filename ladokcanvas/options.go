@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 )
 
 // Option configures an Adapter.
@@ -18,7 +18,7 @@ type options struct {
 	maxPending int
 	tenant     string
 	feedName   string
-	readerOpts []ladok.ReaderOption
+	readerOpts []ladokfeed.Option
 	messenger  Messenger
 	noticeText NoticeText
 	poll       time.Duration
@@ -103,10 +103,10 @@ func WithTenant(name string) Option {
 	}
 }
 
-// WithReaderOptions passes options to the ladok.Reader the adapter reads the feed with (the
+// WithReaderOptions passes options to the ladokfeed.Reader the adapter reads the feed with (the
 // start page, page retries, a logger, progress callbacks). WithFeedName is set by the adapter
 // from the tenant unless given here.
-func WithReaderOptions(opts ...ladok.ReaderOption) Option {
+func WithReaderOptions(opts ...ladokfeed.Option) Option {
 	return func(o *options) error {
 		o.readerOpts = append(o.readerOpts, opts...)
 		return nil

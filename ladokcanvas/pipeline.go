@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 )
 
-// pipeline sits between ladok.Reader and its State. The adapter's feed handler only queues
+// pipeline sits between ladokfeed.Reader and its State. The adapter's feed handler only queues
 // each event on the scheduler and returns, so the reader moves on while Canvas works; the
 // reader's commits are held back here until every event they cover has been applied in
 // Canvas, and only then written to the real State (several ready commits as one). So the feed
@@ -20,7 +20,7 @@ import (
 // fails (Canvas or Ladok down after the clients' own retries), no later commit is written, the
 // reader is stopped, and the next run starts again from the last position written.
 type pipeline struct {
-	inner ladok.State
+	inner ladokfeed.State
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -37,13 +37,13 @@ type pipeline struct {
 type pendingCommit struct {
 	upTo uint64 // tasks with seq < upTo must have succeeded
 	feed string
-	pos  ladok.Position
+	pos  ladokfeed.Position
 	keys []string
 }
 
 var errClosed = errors.New("ladokcanvas: the adapter is closed")
 
-func newPipeline(inner ladok.State) *pipeline {
+func newPipeline(inner ladokfeed.State) *pipeline {
 	p := &pipeline{inner: inner, ahead: map[uint64]struct{}{}, pending: map[string]int{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
@@ -103,12 +103,12 @@ func (p *pipeline) err() error {
 	return p.failed
 }
 
-// LoadPosition implements ladok.State.
-func (p *pipeline) LoadPosition(ctx context.Context, feed string) (ladok.Position, bool, error) {
+// LoadPosition implements ladokfeed.State.
+func (p *pipeline) LoadPosition(ctx context.Context, feed string) (ladokfeed.Position, bool, error) {
 	return p.inner.LoadPosition(ctx, feed)
 }
 
-// Processed implements ladok.State: the keys written, plus those of commits still waiting.
+// Processed implements ladokfeed.State: the keys written, plus those of commits still waiting.
 func (p *pipeline) Processed(ctx context.Context, feed string, keys []string) (map[string]bool, error) {
 	m, err := p.inner.Processed(ctx, feed, keys)
 	if err != nil {
@@ -127,8 +127,8 @@ func (p *pipeline) Processed(ctx context.Context, feed string, keys []string) (m
 	return m, nil
 }
 
-// Commit implements ladok.State: it queues the commit behind the tasks submitted so far.
-func (p *pipeline) Commit(_ context.Context, feed string, pos ladok.Position, keys []string) error {
+// Commit implements ladokfeed.State: it queues the commit behind the tasks submitted so far.
+func (p *pipeline) Commit(_ context.Context, feed string, pos ladokfeed.Position, keys []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.failed != nil {

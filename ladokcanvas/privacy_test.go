@@ -8,6 +8,7 @@ import (
 
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladokcanvas"
 	"github.com/edusync/edusync/store"
 )
@@ -31,7 +32,7 @@ func TestPrivacy(t *testing.T) {
 	lc, _ := tr.lad.Client(ladok.WithLogger(logger))
 	cc, _ := canvas.New(tr.cv.URL(), canvas.WithBearerToken(tr.cv.Token()), canvas.WithLogger(logger))
 	ad, err := ladokcanvas.New(lc, cc, st, termConfig(), ladokcanvas.WithLogger(logger), ladokcanvas.WithClock(tr.clock.Now),
-		ladokcanvas.WithReaderOptions(ladok.WithReaderLogger(logger)))
+		ladokcanvas.WithReaderOptions(ladokfeed.WithLogger(logger)))
 	if err != nil {
 		t.Fatal(err)
 	}

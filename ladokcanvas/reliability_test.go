@@ -16,6 +16,7 @@ import (
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/canvas/canvastest"
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/ladokcanvas"
 	"github.com/edusync/edusync/store"
@@ -145,7 +146,7 @@ func (tr *termRun) run(stops []int64) (mid, end canvastest.Snapshot) {
 			ad, st = tr.process()
 			continue
 		}
-		if errors.Is(err, ladok.ErrPositionLost) {
+		if errors.Is(err, ladokfeed.ErrPositionLost) {
 			tr.t.Fatal(err)
 		}
 		// Canvas failed beyond the client's retries: try again, as Run does.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 )
 
 // recorder notes when tasks start and end.
@@ -226,24 +226,24 @@ func TestPipelineHoldsCommits(t *testing.T) {
 	}
 }
 
-func pos(n int) ladok.Position { return ladok.Position{Page: "/handelser/feed/1", Handled: n} }
+func pos(n int) ladokfeed.Position { return ladokfeed.Position{Page: "/handelser/feed/1", Handled: n} }
 
 type commitCall struct {
-	pos  ladok.Position
+	pos  ladokfeed.Position
 	keys []string
 }
 
-// fakeState is a ladok.State in memory that records commits.
+// fakeState is a ladokfeed.State in memory that records commits.
 type fakeState struct {
 	mu      sync.Mutex
 	commits []commitCall
 }
 
-func (f *fakeState) LoadPosition(context.Context, string) (ladok.Position, bool, error) {
+func (f *fakeState) LoadPosition(context.Context, string) (ladokfeed.Position, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.commits) == 0 {
-		return ladok.Position{}, false, nil
+		return ladokfeed.Position{}, false, nil
 	}
 	return f.commits[len(f.commits)-1].pos, true, nil
 }
@@ -252,7 +252,7 @@ func (f *fakeState) Processed(context.Context, string, []string) (map[string]boo
 	return map[string]bool{}, nil
 }
 
-func (f *fakeState) Commit(_ context.Context, _ string, p ladok.Position, keys []string) error {
+func (f *fakeState) Commit(_ context.Context, _ string, p ladokfeed.Position, keys []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.commits = append(f.commits, commitCall{p, keys})

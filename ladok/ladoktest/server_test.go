@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/synth"
@@ -91,7 +92,7 @@ func TestLoadPopulation(t *testing.T) {
 	}
 	// The feed decodes, and counts registrations.
 	regs := 0
-	r, err := ladok.NewReader(c, ladok.NewStoreState(store.NewMemory()), func(_ context.Context, e *ladok.Entry) error {
+	r, err := ladokfeed.NewReader(c, ladokfeed.NewStoreState(store.NewMemory()), func(_ context.Context, e *ladok.Entry) error {
 		if e.Err != nil {
 			return e.Err
 		}

@@ -1,17 +1,19 @@
-package ladok
+package ladokfeed
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/edusync/edusync/ladok"
 )
 
 func TestLocate(t *testing.T) {
 	// Document order, newest first: E5 A E4 E3 A E1 (the id A appears twice).
-	page := &Feed{}
+	page := &ladok.Feed{}
 	for _, id := range []string{"E5", "A", "E4", "E3", "A", "E1"} {
-		page.Entries = append(page.Entries, Entry{ID: id})
+		page.Entries = append(page.Entries, ladok.Entry{ID: id})
 	}
 	ids := func(idx []int) []string {
 		var out []string

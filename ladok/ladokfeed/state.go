@@ -1,4 +1,4 @@
-package ladok
+package ladokfeed
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func (s *StoreState) Processed(ctx context.Context, feed string, keys []string) 
 // Commit implements State: the keys and the position are written in one store transaction.
 func (s *StoreState) Commit(ctx context.Context, feed string, pos Position, keys []string) error {
 	if pos.Page == "" {
-		return errors.New("ladok: a position needs a page")
+		return errors.New("ladokfeed: a position needs a page")
 	}
 	var expires time.Time
 	if s.retention > 0 {
@@ -129,13 +129,13 @@ func (s *StoreState) Commit(ctx context.Context, feed string, pos Position, keys
 // be running.
 func (s *StoreState) SetPosition(ctx context.Context, feed string, pos Position) error {
 	if pos.Page == "" {
-		return errors.New("ladok: a position needs a page")
+		return errors.New("ladokfeed: a position needs a page")
 	}
 	err := s.st.Update(ctx, s.Scope(feed), func(tx store.Tx) error {
 		return tx.SetPosition(toStorePosition(pos))
 	})
 	if err != nil {
-		return fmt.Errorf("ladok: saving the feed position: %w", err)
+		return fmt.Errorf("ladokfeed: saving the feed position: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package ladok
+package ladokfeed
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/ladok"
 )
 
 // Handler handles one feed entry. It is called oldest entry first. An entry that could not be
@@ -22,7 +23,7 @@ import (
 // The reader guarantees at-least-once delivery: an entry is handed over again after a crash
 // between the handler's success and the commit of the position, so handlers must be idempotent
 // (the reader does skip entries whose keys it has committed).
-type Handler func(ctx context.Context, e *Entry) error
+type Handler func(ctx context.Context, e *ladok.Entry) error
 
 // HandlerError is returned when the handler fails: the reader saved its position before the
 // failed entry and stopped, so the next run starts with that entry.
@@ -34,7 +35,7 @@ type HandlerError struct {
 
 // Error names the entry; personal numbers in the handler's message are masked.
 func (e *HandlerError) Error() string {
-	return fmt.Sprintf("ladok: handler failed for entry %s (%s): %s", e.EntryID, e.Name, redact.PersonalNumbers(e.Err.Error()))
+	return fmt.Sprintf("ladokfeed: handler failed for entry %s (%s): %s", e.EntryID, e.Name, redact.PersonalNumbers(e.Err.Error()))
 }
 
 // Unwrap returns the handler's error.
@@ -43,7 +44,7 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // ErrPositionLost means the saved position could not be found in the feed: the entry it names
 // is neither on the saved page nor on the pages before it. The reader never guesses (it would
 // skip or repeat events); the host must decide where to restart.
-var ErrPositionLost = errors.New("ladok: the saved feed position is not in the feed")
+var ErrPositionLost = errors.New("ladokfeed: the saved feed position is not in the feed")
 
 // Reader walks Ladok's event feed and hands every entry to a Handler, oldest first, never
 // skipping a page: from its saved position it follows next-archive links page by page to the
@@ -52,7 +53,7 @@ var ErrPositionLost = errors.New("ladok: the saved feed position is not in the f
 //
 // A Reader is used by one goroutine at a time (Run or CatchUp); Lag may be called from anywhere.
 type Reader struct {
-	c        *Client
+	c        *ladok.Client
 	st       State
 	h        Handler
 	feed     string
@@ -70,28 +71,28 @@ type Reader struct {
 	lag Lag
 }
 
-// ReaderOption configures a Reader.
-type ReaderOption func(*Reader) error
+// Option configures a Reader.
+type Option func(*Reader) error
 
 // WithFeedName names the feed in the State (default "ladok:" plus the API host), so one
 // database can hold the positions of several environments or readers.
-func WithFeedName(name string) ReaderOption {
+func WithFeedName(name string) Option {
 	return func(r *Reader) error {
 		if name == "" {
-			return errors.New("ladok: empty feed name")
+			return errors.New("ladokfeed: empty feed name")
 		}
 		r.feed = name
 		return nil
 	}
 }
 
-// WithStart says where a reader without a saved position starts: FeedFirst (the default, so
-// nothing is ever missed), FeedRecent (the events of the recent page and later), or the href of
+// WithStart says where a reader without a saved position starts: ladok.FeedFirst (the default, so
+// nothing is ever missed), ladok.FeedRecent (the events of the recent page and later), or the href of
 // a page (FeedPageHref). With a saved position it is ignored.
-func WithStart(href string) ReaderOption {
+func WithStart(href string) Option {
 	return func(r *Reader) error {
 		if href == "" {
-			return errors.New("ladok: empty start href")
+			return errors.New("ladokfeed: empty start href")
 		}
 		r.start = href
 		return nil
@@ -99,10 +100,10 @@ func WithStart(href string) ReaderOption {
 }
 
 // WithPollInterval sets how long Run waits between looks at the recent page (default 30 s).
-func WithPollInterval(d time.Duration) ReaderOption {
+func WithPollInterval(d time.Duration) Option {
 	return func(r *Reader) error {
 		if d <= 0 {
-			return errors.New("ladok: poll interval must be positive")
+			return errors.New("ladokfeed: poll interval must be positive")
 		}
 		r.poll = d
 		return nil
@@ -112,10 +113,10 @@ func WithPollInterval(d time.Duration) ReaderOption {
 // WithSearchBack sets how many older pages the reader searches for its saved entry when it is
 // not on the saved page (default 10); that happens when Ladok's recent page was archived under
 // another href.
-func WithSearchBack(pages int) ReaderOption {
+func WithSearchBack(pages int) Option {
 	return func(r *Reader) error {
 		if pages < 0 {
-			return errors.New("ladok: negative search-back")
+			return errors.New("ladokfeed: negative search-back")
 		}
 		r.back = pages
 		return nil
@@ -124,10 +125,10 @@ func WithSearchBack(pages int) ReaderOption {
 
 // WithCommitEvery also commits after every n handled entries, not only at the end of each page,
 // narrowing what a crash makes the reader hand over again (at the cost of more transactions).
-func WithCommitEvery(n int) ReaderOption {
+func WithCommitEvery(n int) Option {
 	return func(r *Reader) error {
 		if n < 0 {
-			return errors.New("ladok: negative commit interval")
+			return errors.New("ladokfeed: negative commit interval")
 		}
 		r.every = n
 		return nil
@@ -138,36 +139,36 @@ func WithCommitEvery(n int) ReaderOption {
 // body) is fetched before CatchUp gives up, and the backoff between tries (jittered, doubling
 // from base up to max). Default: 6 attempts, 500 ms to 30 s. Run keeps trying after that, with
 // the same backoff.
-func WithPageRetry(attempts int, base, max time.Duration) ReaderOption {
+func WithPageRetry(attempts int, base, max time.Duration) Option {
 	return func(r *Reader) error {
 		if attempts < 1 || base <= 0 || max < base {
-			return errors.New("ladok: WithPageRetry needs attempts >= 1 and 0 < base <= max")
+			return errors.New("ladokfeed: WithPageRetry needs attempts >= 1 and 0 < base <= max")
 		}
 		r.attempts, r.baseWait, r.maxWait = attempts, base, max
 		return nil
 	}
 }
 
-// WithReaderLogger logs progress: catching up at Info, each page at Debug, retries at Warn.
+// WithLogger logs progress: catching up at Info, each page at Debug, retries at Warn.
 // Entries are logged by id and event name only.
-func WithReaderLogger(l *slog.Logger) ReaderOption {
+func WithLogger(l *slog.Logger) Option {
 	return func(r *Reader) error { r.logger = l; return nil }
 }
 
 // WithProgress calls f after each page, for metrics (how far behind, how fast).
-func WithProgress(f func(Progress)) ReaderOption {
+func WithProgress(f func(Progress)) Option {
 	return func(r *Reader) error { r.progress = f; return nil }
 }
 
 // NewReader returns a reader of c's feed that hands entries to h and keeps its progress in st.
-func NewReader(c *Client, st State, h Handler, opts ...ReaderOption) (*Reader, error) {
+func NewReader(c *ladok.Client, st State, h Handler, opts ...Option) (*Reader, error) {
 	if c == nil || st == nil || h == nil {
-		return nil, errors.New("ladok: NewReader needs a client, a state and a handler")
+		return nil, errors.New("ladokfeed: NewReader needs a client, a state and a handler")
 	}
 	r := &Reader{
 		c: c, st: st, h: h,
-		feed:     "ladok:" + c.base.Host,
-		start:    FeedFirst,
+		feed:     "ladok:" + hostOf(c),
+		start:    ladok.FeedFirst,
 		poll:     30 * time.Second,
 		back:     10,
 		attempts: 6,
@@ -245,7 +246,7 @@ func (r *Reader) Run(ctx context.Context) error {
 		default:
 			failures++
 			wait = min(r.backoff(failures), r.poll)
-			r.logger.Warn("ladok: reading the feed failed; retrying", "feed", r.feed, "error", err, "wait", wait)
+			r.logger.Warn("ladokfeed: reading the feed failed; retrying", "feed", r.feed, "error", err, "wait", wait)
 		}
 		if err := httpx.Sleep(ctx, wait); err != nil {
 			return err
@@ -265,7 +266,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	var stats Stats
 	pos, saved, err := r.st.LoadPosition(ctx, r.feed)
 	if err != nil {
-		return stats, fmt.Errorf("ladok: loading the feed position: %w", err)
+		return stats, fmt.Errorf("ladokfeed: loading the feed position: %w", err)
 	}
 	href := r.start
 	if saved {
@@ -273,7 +274,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	}
 	page, err := r.fetch(ctx, href)
 	if err != nil {
-		if saved && errors.Is(err, ErrNotFound) {
+		if saved && errors.Is(err, ladok.ErrNotFound) {
 			return stats, fmt.Errorf("%w: page %s does not exist: %w", ErrPositionLost, href, err)
 		}
 		return stats, err
@@ -304,7 +305,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for {
-		next := page.Link(RelNextArchive)
+		next := page.Link(ladok.RelNextArchive)
 		var ahead chan fetched
 		if next != "" {
 			ahead = make(chan fetched, 1)
@@ -324,7 +325,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 		}
 		if !headKnown {
 			head, headKnown = r.headNumber(ctx), true
-			r.logger.Info("ladok: catching up with the feed", "feed", r.feed, "page", cur, "pages_behind", pagesBetween(page, cur, head))
+			r.logger.Info("ladokfeed: catching up with the feed", "feed", r.feed, "page", cur, "pages_behind", pagesBetween(page, cur, head))
 		}
 		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
 		got := <-ahead
@@ -341,12 +342,12 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 }
 
 type fetched struct {
-	feed *Feed
+	feed *ladok.Feed
 	err  error
 }
 
 // handlePage hands the pending entries to the handler, skipping duplicates, and commits.
-func (r *Reader) handlePage(ctx context.Context, page *Feed, pending []int, pos *Position, committed *bool, stats *Stats) error {
+func (r *Reader) handlePage(ctx context.Context, page *ladok.Feed, pending []int, pos *Position, committed *bool, stats *Stats) error {
 	var keys []string
 	seen := map[string]bool{}
 	if len(pending) > 0 {
@@ -357,7 +358,7 @@ func (r *Reader) handlePage(ctx context.Context, page *Feed, pending []int, pos 
 		var err error
 		seen, err = r.st.Processed(ctx, r.feed, all)
 		if err != nil {
-			return fmt.Errorf("ladok: reading processed keys: %w", err)
+			return fmt.Errorf("ladokfeed: reading processed keys: %w", err)
 		}
 		if seen == nil {
 			seen = map[string]bool{}
@@ -366,7 +367,7 @@ func (r *Reader) handlePage(ctx context.Context, page *Feed, pending []int, pos 
 	}
 	commit := func() error {
 		if err := r.st.Commit(ctx, r.feed, *pos, keys); err != nil {
-			return fmt.Errorf("ladok: saving the feed position: %w", err)
+			return fmt.Errorf("ladokfeed: saving the feed position: %w", err)
 		}
 		keys = keys[:0]
 		*committed = true
@@ -422,7 +423,7 @@ func (r *Reader) handlePage(ctx context.Context, page *Feed, pending []int, pos 
 }
 
 // entryKeys are the processed-entry keys of e: its entry id and its HandelseUID.
-func entryKeys(e *Entry) []string {
+func entryKeys(e *ladok.Entry) []string {
 	var k []string
 	if e.ID != "" {
 		k = append(k, "entry:"+e.ID)
@@ -434,7 +435,7 @@ func entryKeys(e *Entry) []string {
 }
 
 // all returns every entry of page, oldest first (the page lists them newest first).
-func all(page *Feed) []int {
+func all(page *ladok.Feed) []int {
 	out := make([]int, len(page.Entries))
 	for i := range out {
 		out[i] = len(page.Entries) - 1 - i
@@ -444,7 +445,7 @@ func all(page *Feed) []int {
 
 // locate returns the entries of page after pos, oldest first; ok is false when pos is not on
 // the page.
-func locate(page *Feed, pos Position) ([]int, bool) {
+func locate(page *ladok.Feed, pos Position) ([]int, bool) {
 	n := len(page.Entries)
 	if pos.Entry != "" {
 		// Where the count says, if the entry is there; otherwise its oldest occurrence (a page
@@ -466,13 +467,13 @@ func locate(page *Feed, pos Position) ([]int, bool) {
 }
 
 // searchBack looks for pos.Entry on the pages before page (prev-archive), at most r.back pages.
-func (r *Reader) searchBack(ctx context.Context, page *Feed, pos Position, stats *Stats) (*Feed, string, []int, error) {
+func (r *Reader) searchBack(ctx context.Context, page *ladok.Feed, pos Position, stats *Stats) (*ladok.Feed, string, []int, error) {
 	if pos.Entry == "" {
 		return nil, "", nil, fmt.Errorf("%w: page %s has fewer than %d entries", ErrPositionLost, pos.Page, pos.Handled)
 	}
 	p := page
 	for i := 0; i < r.back; i++ {
-		prev := p.Link(RelPrevArchive)
+		prev := p.Link(ladok.RelPrevArchive)
 		if prev == "" {
 			break
 		}
@@ -484,7 +485,7 @@ func (r *Reader) searchBack(ctx context.Context, page *Feed, pos Position, stats
 		stats.Pages++
 		if pending, ok := locate(p, pos); ok {
 			cur := r.canonical(p, prev)
-			r.logger.Info("ladok: found the saved entry on an older page", "feed", r.feed, "page", cur)
+			r.logger.Info("ladokfeed: found the saved entry on an older page", "feed", r.feed, "page", cur)
 			return p, cur, pending, nil
 		}
 	}
@@ -493,23 +494,29 @@ func (r *Reader) searchBack(ctx context.Context, page *Feed, pos Position, stats
 
 // canonical returns the href a position names page by: its self link, else the href it was
 // fetched with, as path and query.
-func (r *Reader) canonical(page *Feed, fetched string) string {
-	ref := page.Link(RelSelf)
-	if ref == "" {
-		ref = fetched
-	}
-	u, err := r.c.resolve(ref)
-	if err != nil {
-		u, err = r.c.resolve(fetched)
-		if err != nil {
-			return fetched
+func (r *Reader) canonical(page *ladok.Feed, fetched string) string {
+	if ref := page.Link(ladok.RelSelf); ref != "" {
+		if h, err := r.c.FeedHref(ref); err == nil {
+			return h
 		}
 	}
-	return relative(u)
+	if h, err := r.c.FeedHref(fetched); err == nil {
+		return h
+	}
+	return fetched
+}
+
+// hostOf is the host (and port) of c's base URL.
+func hostOf(c *ladok.Client) string {
+	u, err := url.Parse(c.BaseURL())
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // fetch reads one page, retrying failures with backoff.
-func (r *Reader) fetch(ctx context.Context, href string) (*Feed, error) {
+func (r *Reader) fetch(ctx context.Context, href string) (*ladok.Feed, error) {
 	var last error
 	for attempt := 1; attempt <= r.attempts; attempt++ {
 		f, err := r.c.FetchFeed(ctx, href)
@@ -521,7 +528,7 @@ func (r *Reader) fetch(ctx context.Context, href string) (*Feed, error) {
 			break
 		}
 		wait := r.backoff(attempt)
-		r.logger.Warn("ladok: fetching a feed page failed; retrying", "feed", r.feed, "href", href, "attempt", attempt, "error", err, "wait", wait)
+		r.logger.Warn("ladokfeed: fetching a feed page failed; retrying", "feed", r.feed, "href", href, "attempt", attempt, "error", err, "wait", wait)
 		if err := httpx.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -532,15 +539,15 @@ func (r *Reader) fetch(ctx context.Context, href string) (*Feed, error) {
 // retryable: everything but answers that will not change (the page does not exist, the
 // certificate is refused, the href points elsewhere).
 func retryable(err error) bool {
-	var ae *APIError
+	var ae *ladok.APIError
 	if errors.As(err, &ae) {
 		return ae.StatusCode >= 500 || ae.StatusCode == 429 || ae.StatusCode == 408
 	}
-	var fe *FeedError
+	var fe *ladok.FeedError
 	if errors.As(err, &fe) {
-		return !errors.Is(err, ErrBodyTooLarge)
+		return !errors.Is(err, ladok.ErrBodyTooLarge)
 	}
-	return !errors.Is(err, ErrForeignHref)
+	return !errors.Is(err, ladok.ErrForeignHref)
 }
 
 func (r *Reader) backoff(attempt int) time.Duration {
@@ -549,7 +556,7 @@ func (r *Reader) backoff(attempt int) time.Duration {
 
 // headNumber returns the number of the recent page, or -1 when it cannot be told.
 func (r *Reader) headNumber(ctx context.Context) int {
-	f, err := r.c.FetchFeed(ctx, FeedRecent)
+	f, err := r.c.FetchFeed(ctx, ladok.FeedRecent)
 	if err != nil {
 		return -1
 	}
@@ -557,13 +564,13 @@ func (r *Reader) headNumber(ctx context.Context) int {
 }
 
 // pageNumber reads a page's number from its id (urn:id:N) or the last path segment of its href.
-func pageNumber(f *Feed, href string) int {
+func pageNumber(f *ladok.Feed, href string) int {
 	if s, ok := strings.CutPrefix(f.ID, "urn:id:"); ok {
 		if n, err := strconv.Atoi(s); err == nil {
 			return n
 		}
 	}
-	for _, h := range []string{f.Link(RelSelf), href} {
+	for _, h := range []string{f.Link(ladok.RelSelf), href} {
 		if u, err := url.Parse(h); err == nil {
 			if n, err := strconv.Atoi(u.Path[strings.LastIndexByte(u.Path, '/')+1:]); err == nil {
 				return n
@@ -573,7 +580,7 @@ func pageNumber(f *Feed, href string) int {
 	return -1
 }
 
-func pagesBetween(page *Feed, href string, head int) int {
+func pagesBetween(page *ladok.Feed, href string, head int) int {
 	n := pageNumber(page, href)
 	if n < 0 || head < 0 || head < n {
 		return -1
@@ -588,7 +595,7 @@ func (r *Reader) setLag(l Lag) {
 }
 
 // report updates the lag after a page and tells the progress callback and the log.
-func (r *Reader) report(page *Feed, pos Position, handled, dups, pagesLeft int) {
+func (r *Reader) report(page *ladok.Feed, pos Position, handled, dups, pagesLeft int) {
 	l := Lag{Pages: pagesLeft, Position: pos, At: time.Now(), CaughtUp: pagesLeft == 0}
 	if pagesLeft != 0 {
 		var newest time.Time
@@ -602,7 +609,7 @@ func (r *Reader) report(page *Feed, pos Position, handled, dups, pagesLeft int) 
 		}
 	}
 	r.setLag(l)
-	r.logger.Debug("ladok: feed page done", "feed", r.feed, "page", pos.Page, "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
+	r.logger.Debug("ladokfeed: feed page done", "feed", r.feed, "page", pos.Page, "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
 	if r.progress != nil {
 		r.progress(Progress{Page: pos.Page, Handled: handled, Duplicates: dups, Lag: l})
 	}

@@ -1,4 +1,4 @@
-package ladok_test
+package ladokfeed_test
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/store"
 )
 
 // memState is a reader state in package store's memory backend.
-func memState() *ladok.StoreState { return ladok.NewStoreState(store.NewMemory()) }
+func memState() *ladokfeed.StoreState { return ladokfeed.NewStoreState(store.NewMemory()) }
 
-func setPosition(t testing.TB, st *ladok.StoreState, feed string, pos ladok.Position) {
+func setPosition(t testing.TB, st *ladokfeed.StoreState, feed string, pos ladokfeed.Position) {
 	t.Helper()
 	if err := st.SetPosition(context.Background(), feed, pos); err != nil {
 		t.Fatal(err)
@@ -28,11 +29,11 @@ func setPosition(t testing.TB, st *ladok.StoreState, feed string, pos ladok.Posi
 
 // failingState fails its next Commit with fail (storing nothing), as a full disk would.
 type failingState struct {
-	ladok.State
+	ladokfeed.State
 	fail error
 }
 
-func (f *failingState) Commit(ctx context.Context, feed string, pos ladok.Position, keys []string) error {
+func (f *failingState) Commit(ctx context.Context, feed string, pos ladokfeed.Position, keys []string) error {
 	if err := f.fail; err != nil {
 		f.fail = nil
 		return err
@@ -84,10 +85,10 @@ func (r *recorder) seen() []string {
 	return append([]string(nil), r.got...)
 }
 
-func newReader(t testing.TB, c *ladok.Client, st ladok.State, h ladok.Handler, opts ...ladok.ReaderOption) *ladok.Reader {
+func newReader(t testing.TB, c *ladok.Client, st ladokfeed.State, h ladokfeed.Handler, opts ...ladokfeed.Option) *ladokfeed.Reader {
 	t.Helper()
-	opts = append([]ladok.ReaderOption{ladok.WithPageRetry(8, time.Millisecond, 5*time.Millisecond)}, opts...)
-	r, err := ladok.NewReader(c, st, h, opts...)
+	opts = append([]ladokfeed.Option{ladokfeed.WithPageRetry(8, time.Millisecond, 5*time.Millisecond)}, opts...)
+	r, err := ladokfeed.NewReader(c, st, h, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +100,8 @@ func TestCatchUpFromOldPositionVisitsEveryPage(t *testing.T) {
 	s, c, uids := fakeFeed(t, n, per, ladoktest.WithFirstPage(5000))
 	st := memState()
 	rec := &recorder{}
-	var progress []ladok.Progress
-	r := newReader(t, c, st, rec.handle, ladok.WithProgress(func(p ladok.Progress) { progress = append(progress, p) }))
+	var progress []ladokfeed.Progress
+	r := newReader(t, c, st, rec.handle, ladokfeed.WithProgress(func(p ladokfeed.Progress) { progress = append(progress, p) }))
 
 	stats, err := r.CatchUp(context.Background())
 	if err != nil {
@@ -166,9 +167,9 @@ func TestRestartAfterHandlerFailureResumesAtFailedEntry(t *testing.T) {
 			_, c, uids := fakeFeed(t, 50, 10)
 			st := memState()
 			rec := &recorder{failAt: uids[tc.failIdx], fails: 1}
-			r := newReader(t, c, st, rec.handle, ladok.WithCommitEvery(tc.every))
+			r := newReader(t, c, st, rec.handle, ladokfeed.WithCommitEvery(tc.every))
 			_, err := r.CatchUp(context.Background())
-			var he *ladok.HandlerError
+			var he *ladokfeed.HandlerError
 			if !errors.As(err, &he) {
 				t.Fatalf("err = %v, want a HandlerError", err)
 			}
@@ -210,7 +211,7 @@ func TestDuplicatesRecognised(t *testing.T) {
 	}
 
 	// The host restores an old position (a backup): everything is recognised by entry id.
-	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(1)})
+	setPosition(t, st, "ladok:"+hostOf(c), ladokfeed.Position{Page: ladok.FeedPageHref(1)})
 	stats, err = r.CatchUp(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +237,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Drop: true, Every: 7})
 	st := memState()
 	rec := &recorder{}
-	r := newReader(t, c, st, rec.handle, ladok.WithPageRetry(20, time.Millisecond, 2*time.Millisecond))
+	r := newReader(t, c, st, rec.handle, ladokfeed.WithPageRetry(20, time.Millisecond, 2*time.Millisecond))
 	if _, err := r.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 	s, c, uids := fakeFeed(t, 12, 5)
 	st := memState()
 	rec := &recorder{}
-	r := newReader(t, c, st, rec.handle, ladok.WithPollInterval(5*time.Millisecond))
+	r := newReader(t, c, st, rec.handle, ladokfeed.WithPollInterval(5*time.Millisecond))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -272,7 +273,7 @@ func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 	rec.mu.Unlock()
 	select {
 	case err := <-done:
-		var he *ladok.HandlerError
+		var he *ladokfeed.HandlerError
 		if !errors.As(err, &he) {
 			t.Fatalf("Run returned %v", err)
 		}
@@ -285,7 +286,7 @@ func TestRunStopsOnHandlerErrorAndPollsForNewEvents(t *testing.T) {
 func TestStartAtRecentPage(t *testing.T) {
 	s, c, uids := fakeFeed(t, 23, 10)
 	rec := &recorder{}
-	r := newReader(t, c, memState(), rec.handle, ladok.WithStart(ladok.FeedRecent))
+	r := newReader(t, c, memState(), rec.handle, ladokfeed.WithStart(ladok.FeedRecent))
 	if _, err := r.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func TestSavedPositionOnRecentHrefIsFoundOnOlderPage(t *testing.T) {
 	ids := s.Append(tail...) // entries 40..44, on page 5, the recent page
 	st := memState()
 	// A position saved by a reader that stored the recent page's href, after entry 42.
-	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
+	setPosition(t, st, "ladok:"+hostOf(c), ladokfeed.Position{Page: ladok.FeedRecent, Entry: ids[2], Handled: 3})
 	more := ladoktest.Mix(4, 20)
 	s.Append(more...) // the recent page is archived and two more pages follow
 	rec := &recorder{}
@@ -328,21 +329,21 @@ func TestSavedPositionOnRecentHrefIsFoundOnOlderPage(t *testing.T) {
 func TestLostPositionIsAnError(t *testing.T) {
 	_, c, _ := fakeFeed(t, 30, 10)
 	st := memState()
-	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(3), Entry: "no-such-entry"})
+	setPosition(t, st, "ladok:"+hostOf(c), ladokfeed.Position{Page: ladok.FeedPageHref(3), Entry: "no-such-entry"})
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle)
-	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladok.ErrPositionLost) {
+	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladokfeed.ErrPositionLost) {
 		t.Fatalf("err = %v, want ErrPositionLost", err)
 	}
 	if len(rec.seen()) != 0 {
 		t.Fatal("entries delivered from a lost position")
 	}
-	if err := r.Run(context.Background()); !errors.Is(err, ladok.ErrPositionLost) {
+	if err := r.Run(context.Background()); !errors.Is(err, ladokfeed.ErrPositionLost) {
 		t.Fatalf("Run: err = %v, want ErrPositionLost", err)
 	}
 	// A saved page that does not exist (any more) is a lost position too.
-	setPosition(t, st, "ladok:"+hostOf(c), ladok.Position{Page: ladok.FeedPageHref(999), Entry: "x"})
-	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladok.ErrPositionLost) || !errors.Is(err, ladok.ErrNotFound) {
+	setPosition(t, st, "ladok:"+hostOf(c), ladokfeed.Position{Page: ladok.FeedPageHref(999), Entry: "x"})
+	if _, err := r.CatchUp(context.Background()); !errors.Is(err, ladokfeed.ErrPositionLost) || !errors.Is(err, ladok.ErrNotFound) {
 		t.Fatalf("missing page: err = %v", err)
 	}
 }
@@ -392,15 +393,15 @@ func TestCommitFailureRedeliversNothingIsLost(t *testing.T) {
 func TestReaderOptionsValidated(t *testing.T) {
 	_, c, _ := fakeFeed(t, 1, 10)
 	h := func(context.Context, *ladok.Entry) error { return nil }
-	for i, o := range []ladok.ReaderOption{
-		ladok.WithFeedName(""), ladok.WithStart(""), ladok.WithPollInterval(0), ladok.WithSearchBack(-1),
-		ladok.WithCommitEvery(-1), ladok.WithPageRetry(0, time.Second, time.Second),
+	for i, o := range []ladokfeed.Option{
+		ladokfeed.WithFeedName(""), ladokfeed.WithStart(""), ladokfeed.WithPollInterval(0), ladokfeed.WithSearchBack(-1),
+		ladokfeed.WithCommitEvery(-1), ladokfeed.WithPageRetry(0, time.Second, time.Second),
 	} {
-		if _, err := ladok.NewReader(c, memState(), h, o); err == nil {
+		if _, err := ladokfeed.NewReader(c, memState(), h, o); err == nil {
 			t.Errorf("option %d accepted", i)
 		}
 	}
-	if _, err := ladok.NewReader(nil, memState(), h); err == nil {
+	if _, err := ladokfeed.NewReader(nil, memState(), h); err == nil {
 		t.Error("nil client accepted")
 	}
 }
@@ -430,7 +431,7 @@ func ExampleReader() {
 		return nil
 	}
 	// In production the state is store's SQLite database; the reader keeps its position there.
-	reader, err := ladok.NewReader(client, memState(), handle)
+	reader, err := ladokfeed.NewReader(client, memState(), handle)
 	if err != nil {
 		panic(err)
 	}
@@ -481,11 +482,11 @@ func TestStoreStateKeepsPositionAndExpiringKeys(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
 	mem := store.NewMemory(store.WithClock(func() time.Time { return now }))
-	st := ladok.NewStoreState(mem, ladok.WithKeyRetention(48*time.Hour), ladok.WithStateClock(func() time.Time { return now }))
+	st := ladokfeed.NewStoreState(mem, ladokfeed.WithKeyRetention(48*time.Hour), ladokfeed.WithStateClock(func() time.Time { return now }))
 	if _, ok, err := st.LoadPosition(ctx, "uu"); ok || err != nil {
 		t.Fatalf("empty state: ok=%v err=%v", ok, err)
 	}
-	pos := ladok.Position{Page: ladok.FeedPageHref(7), Entry: "urn:e:3", Handled: 3}
+	pos := ladokfeed.Position{Page: ladok.FeedPageHref(7), Entry: "urn:e:3", Handled: 3}
 	if err := st.Commit(ctx, "uu", pos, []string{"entry:a", "handelse:b"}); err != nil {
 		t.Fatal(err)
 	}
@@ -512,10 +513,10 @@ func TestStoreStateKeepsPositionAndExpiringKeys(t *testing.T) {
 	if seen, _ := st.Processed(ctx, "uu", []string{"entry:a"}); seen["entry:a"] {
 		t.Fatal("a key outlived its retention")
 	}
-	if err := st.Commit(ctx, "uu", ladok.Position{}, nil); err == nil {
+	if err := st.Commit(ctx, "uu", ladokfeed.Position{}, nil); err == nil {
 		t.Fatal("a position without page was accepted")
 	}
-	if err := st.SetPosition(ctx, "uu", ladok.Position{Page: ladok.FeedFirst}); err != nil {
+	if err := st.SetPosition(ctx, "uu", ladokfeed.Position{Page: ladok.FeedFirst}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, _ := st.LoadPosition(ctx, "uu"); got.Page != ladok.FeedFirst || got.Handled != 0 {
