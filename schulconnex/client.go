@@ -216,6 +216,10 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 // BaseURL returns the service URL the client was made for.
 func (c *Client) BaseURL() string { return c.base }
 
+// Now is the client's clock (WithClock, default time.Now), so adapters that compute deletion
+// times over this client use the same time as its own flows.
+func (c *Client) Now() time.Time { return c.now() }
+
 // do sends one request and returns the response of a 2xx answer; anything else becomes an
 // *APIError (classified by code and subcode). body, when not nil, is sent as JSON. A 401 answer
 // to a request authenticated by an OAuth2 grant is retried once with a new token.

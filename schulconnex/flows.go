@@ -47,7 +47,7 @@ func (c *Client) ModifyPerson(ctx context.Context, id string, attempts int, chan
 		if err := change(&p); err != nil {
 			return err
 		}
-		if samePerson(&before, &p) {
+		if SamePerson(&before, &p) {
 			out = &before
 			return nil
 		}
@@ -73,7 +73,7 @@ func (c *Client) ModifyPersonenkontext(ctx context.Context, id string, attempts 
 		if err := change(&k); err != nil {
 			return err
 		}
-		if sameKontext(&before, &k) {
+		if SameKontext(&before, &k) {
 			out = &before
 			return nil
 		}
@@ -96,7 +96,7 @@ func (c *Client) ModifyGruppe(ctx context.Context, id string, attempts int, chan
 		if err := change(&g); err != nil {
 			return err
 		}
-		if sameGruppe(&before, &g) {
+		if SameGruppe(&before, &g) {
 			out = &before
 			return nil
 		}

@@ -78,7 +78,7 @@ func (c *Client) UpdateGruppe(ctx context.Context, g Gruppe) (*Gruppe, error) {
 	var out Gruppe
 	err = c.sendJSON(ctx, http.MethodPut, path, body, &out)
 	if errors.Is(err, ErrRevisionConflict) {
-		if cur, gerr := c.GetGruppe(ctx, g.ID); gerr == nil && sameGruppe(&cur.Gruppe, &g) {
+		if cur, gerr := c.GetGruppe(ctx, g.ID); gerr == nil && SameGruppe(&cur.Gruppe, &g) {
 			return &cur.Gruppe, nil
 		}
 	}
@@ -203,7 +203,9 @@ func (c *Client) DeleteGruppenzugehoerigkeit(ctx context.Context, id, revision s
 	return err
 }
 
-func sameGruppe(a, b *Gruppe) bool {
+// SameGruppe reports whether two groups have the same writable content (apart from revision,
+// mandant, orgid and Raw), so a writer can skip a PUT that changes nothing.
+func SameGruppe(a, b *Gruppe) bool {
 	x, y := *a, *b
 	for _, g := range []*Gruppe{&x, &y} {
 		g.Revision, g.Mandant, g.Orgid, g.Raw = "", "", "", nil

@@ -87,7 +87,7 @@ func (c *Client) UpdatePerson(ctx context.Context, p Person) (*Person, error) {
 	var out Person
 	err = c.sendJSON(ctx, http.MethodPut, path, body, &out)
 	if errors.Is(err, ErrRevisionConflict) {
-		if cur, gerr := c.GetPerson(ctx, p.ID); gerr == nil && samePerson(&cur.Person, &p) {
+		if cur, gerr := c.GetPerson(ctx, p.ID); gerr == nil && SamePerson(&cur.Person, &p) {
 			return &cur.Person, nil
 		}
 	}
@@ -222,7 +222,7 @@ func (c *Client) UpdatePersonenkontext(ctx context.Context, k Personenkontext) (
 	err = c.sendJSON(ctx, http.MethodPut, path, body, &out)
 	if errors.Is(err, ErrRevisionConflict) {
 		if cur, gerr := c.GetPersonenkontext(ctx, k.ID); gerr == nil && len(cur.Personenkontexte) == 1 &&
-			sameKontext(&cur.Personenkontexte[0], &k) {
+			SameKontext(&cur.Personenkontexte[0], &k) {
 			return &cur.Personenkontexte[0], nil
 		}
 	}
@@ -246,16 +246,17 @@ func (c *Client) DeletePersonenkontext(ctx context.Context, id, revision string)
 	return err
 }
 
-// samePerson reports whether two persons have the same content apart from server bookkeeping
+// SamePerson reports whether two persons have the same content apart from server bookkeeping
 // (revision, mandant) and Raw.
-func samePerson(a, b *Person) bool {
+func SamePerson(a, b *Person) bool {
 	x, y := *a, *b
 	x.Revision, y.Revision, x.Mandant, y.Mandant, x.Raw, y.Raw = "", "", "", "", nil, nil
 	return reflect.DeepEqual(normalise(x), normalise(y))
 }
 
-// sameKontext reports whether two contexts have the same writable content.
-func sameKontext(a, b *Personenkontext) bool {
+// SameKontext reports whether two contexts have the same writable content (apart from revision,
+// mandant, the organisation read back and relations), so a writer can skip a PUT that changes nothing.
+func SameKontext(a, b *Personenkontext) bool {
 	x, y := *a, *b
 	for _, k := range []*Personenkontext{&x, &y} {
 		k.Revision, k.Mandant, k.Raw, k.Organisation, k.Beziehungen = "", "", nil, Organisation{}, KontextBeziehungen{}

@@ -9,6 +9,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 	"github.com/edusync/edusync/synth"
 )
@@ -60,7 +61,7 @@ func (sc *scenario) loadFake(s *schulconnextest.Server, dir string, groups func(
 	if _, err := s.LoadPopulation(sc.pop, schulconnextest.LoadOptions{Default: true, VendorExtensions: true, Groups: groups}); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, schulconnex.CSVPersonen)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, schulconnexsync.CSVPersonen)); err == nil {
 		return nil
 	}
 	return sc.writeExport(dir)
@@ -72,7 +73,7 @@ func (sc *scenario) writeExport(dir string) error {
 	if err != nil {
 		return err
 	}
-	return schulconnex.WriteCSV(dir, snap, schulconnex.CSVOptions{BOM: true})
+	return schulconnexsync.WriteCSV(dir, snap, schulconnexsync.CSVOptions{BOM: true})
 }
 
 // demoCases adds to the fake what makes each Schulconnex matching case and rule visible:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 )
 
 // answer decides the pending confirmations: Ask prompts, Yes and No answer all.
@@ -102,7 +103,7 @@ func runFlow(ctx context.Context, c *flowConfig) (*report, error) {
 	c.printf("Step 1 (Auslösen): synchronisation started at %s\n", c.now.UTC().Format(time.RFC3339))
 
 	// Step 2: the groups to synchronise.
-	src, err := schulconnex.OpenCSV(c.dir, schulconnex.CSVOptions{SelectGroups: c.selectG})
+	src, err := schulconnexsync.OpenCSV(c.dir, schulconnexsync.CSVOptions{SelectGroups: c.selectG})
 	if err != nil {
 		return nil, err
 	}
@@ -114,8 +115,8 @@ func runFlow(ctx context.Context, c *flowConfig) (*report, error) {
 		len(source.Groups), len(source.Persons), len(source.Memberships))
 
 	// Step 3: every person of the tenant.
-	target := schulconnex.NewTarget(c.client, schulconnex.TargetOptions{Grace: time.Duration(c.grace) * 24 * time.Hour, Now: func() time.Time { return c.now }})
-	importer := &schulconnex.Importer{Source: src, Target: target, ReferrerPrefix: c.prefix}
+	target := schulconnexsync.NewTarget(c.client, schulconnexsync.TargetOptions{Grace: time.Duration(c.grace) * 24 * time.Hour, Now: func() time.Time { return c.now }})
+	importer := &schulconnexsync.Importer{Source: src, Target: target, ReferrerPrefix: c.prefix}
 	var persons []reconcile.Person
 	for p, err := range target.Persons(ctx) {
 		if err != nil {

@@ -13,7 +13,7 @@
 //	10 import approved groups
 //	11 report what was created and updated, or what failed
 //
-// The school-administration system is a CSV export (see schulconnex.OpenCSV for the format).
+// The school-administration system is a CSV export (see schulconnexsync.OpenCSV for the format).
 // Without -url the program starts a fake Schulconnex (schulconnextest), fills it with a synth
 // school as the previous synchronisation left it, adds a few records that show each matching
 // case, and on the first run writes the school's export of the next day (with about -rate
@@ -45,6 +45,7 @@ import (
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 	"github.com/edusync/edusync/synth"
 )
@@ -164,7 +165,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(filepath.Join(*dir, schulconnex.CSVPersonen)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(*dir, schulconnexsync.CSVPersonen)); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stdout, "Writing the export of a synth school (%d persons, %d changes since the last synchronisation) to %s\n",
 				len(sc.next.Persons), len(sc.changes), *dir)
 			_ = os.Remove(filepath.Join(*dir, "state.json"))

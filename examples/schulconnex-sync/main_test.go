@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/edusync/edusync/reconcile"
-	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 )
 
@@ -101,7 +101,7 @@ func TestRunAgainstAService(t *testing.T) {
 	dir := t.TempDir()
 	snap := &reconcile.Snapshot{Persons: []reconcile.Person{{Keys: reconcile.Keys{SourceKey: "1001"}, FamilyName: "Muster", GivenNames: "Nora",
 		Contexts: []reconcile.Context{{Organisation: fake.Organisation().Kennung, Role: "Lern"}}}}}
-	if err := schulconnex.WriteCSV(dir, snap, schulconnex.CSVOptions{}); err != nil {
+	if err := schulconnexsync.WriteCSV(dir, snap, schulconnexsync.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	cred := fake.Credentials()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 	"github.com/edusync/edusync/synth"
 )
@@ -111,7 +112,7 @@ func minimumWrites(sc *scenario, opts schulconnextest.LoadOptions) (map[string]i
 		case was && is:
 			if p0.FamilyName != p1.FamilyName || p0.GivenNames != p1.GivenNames || p0.BirthDate != p1.BirthDate ||
 				p0.BirthPlace != p1.BirthPlace || p0.Protected != p1.Protected ||
-				p0.Attributes[schulconnex.AttrGeschlecht] != p1.Attributes[schulconnex.AttrGeschlecht] {
+				p0.Attributes[schulconnexsync.AttrGeschlecht] != p1.Attributes[schulconnexsync.AttrGeschlecht] {
 				want["PUT /personen/{id}"]++
 			}
 			roles0, roles1 := roles(p0), roles(p1)
@@ -126,7 +127,7 @@ func minimumWrites(sc *scenario, opts schulconnextest.LoadOptions) (map[string]i
 					continue
 				}
 				grade := r == string(schulconnex.RolleLern) &&
-					p0.Attributes[schulconnex.AttrJahrgangsstufe] != p1.Attributes[schulconnex.AttrJahrgangsstufe]
+					p0.Attributes[schulconnexsync.AttrJahrgangsstufe] != p1.Attributes[schulconnexsync.AttrJahrgangsstufe]
 				if grade || !slices.Equal(p0.Emails, p1.Emails) {
 					want["PUT /personenkontexte/{id}"]++
 				}

@@ -36,6 +36,6 @@
 //
 // LoadPopulation fills the server with a synth population (German ones read best), and
 // SourceSnapshot returns the same population as a school-administration system's export in the
-// canonical model of schulconnex.Target, so that a loaded population and its export are in
+// canonical model of schulconnexsync.Target, so that a loaded population and its export are in
 // step and synth's next-day changes are exactly what a synchronisation has to write.
 package schulconnextest

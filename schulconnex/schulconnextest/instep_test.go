@@ -7,6 +7,7 @@ import (
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 	"github.com/edusync/edusync/synth"
 )
@@ -37,7 +38,7 @@ func TestLoadedPopulationIsInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	target := schulconnex.NewTarget(c, schulconnex.TargetOptions{})
+	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
 	tgt, err := reconcile.Load(ctx, target)
 	if err != nil {
 		t.Fatal(err)

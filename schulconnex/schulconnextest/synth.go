@@ -7,6 +7,7 @@ import (
 
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/synth"
 )
 
@@ -14,7 +15,7 @@ import (
 // functions map it to Schulconnex. LoadPopulation fills the server as if a source system had
 // synchronised the population before; SourceSnapshot gives the same population as the
 // reconcile source a school-administration system would export, in the canonical form of
-// package schulconnex's reconcile adapters, so that a population loaded on day 0 and the source
+// package schulconnexsync's reconcile adapters, so that a population loaded on day 0 and the source
 // of day 0 are in step, and NextDay's changes are exactly what a synchronisation has to write.
 
 // Rolle maps a staff duty to the role of its context: teachers (Lärare, Förstelärare,
@@ -390,7 +391,7 @@ func gruppe(g *synth.Group, referrer string) schulconnex.Gruppe {
 }
 
 // SourceSnapshot returns the school units of pop (opts.Units, as for LoadPopulation) as a
-// source system would export them, in the canonical model of schulconnex.Target: persons keyed
+// source system would export them, in the canonical model of schulconnexsync.Target: persons keyed
 // by synth id with names, birth date and place, e-mail, protected identity (auskunftssperre),
 // contexts (school-unit code and role) and the attributes geschlecht and jahrgangsstufe; groups
 // with name, type, school and period and the attributes jahrgangsstufen and faecher;
@@ -407,14 +408,14 @@ func SourceSnapshot(pop *synth.Population, opts LoadOptions) (*reconcile.Snapsho
 		sp := sel.person(p, "")
 		x := reconcile.Person{Keys: reconcile.Keys{SourceKey: p.ID.String()}, FamilyName: sp.Name.Familienname,
 			GivenNames: sp.Name.Vorname, BirthDate: civil(p.BirthDate), BirthPlace: p.BirthPlace,
-			Protected: p.Security.IsProtected(), Attributes: map[string]string{schulconnex.AttrGeschlecht: string(sp.Geschlecht)}}
+			Protected: p.Security.IsProtected(), Attributes: map[string]string{schulconnexsync.AttrGeschlecht: string(sp.Geschlecht)}}
 		if p.Email != "" {
 			x.Emails = []string{p.Email}
 		}
 		for _, c := range sel.contexts[p.ID] {
 			x.Contexts = append(x.Contexts, reconcile.Context{Organisation: sel.units[c.unit], Role: string(c.rolle)})
 			if c.grade != "" {
-				x.Attributes[schulconnex.AttrJahrgangsstufe] = string(c.grade)
+				x.Attributes[schulconnexsync.AttrJahrgangsstufe] = string(c.grade)
 			}
 		}
 		snap.Persons = append(snap.Persons, x)
@@ -423,7 +424,7 @@ func SourceSnapshot(pop *synth.Population, opts LoadOptions) (*reconcile.Snapsho
 		sg := gruppe(g, "")
 		snap.Groups = append(snap.Groups, reconcile.Group{Keys: reconcile.Keys{SourceKey: g.ID.String()}, Name: sg.Bezeichnung,
 			Type: string(sg.Typ), Organisation: sel.units[g.Organisation], Valid: reconcile.Period{From: civil(g.Start), To: civil(g.End)},
-			Attributes: schulconnex.GruppeAttributes(&sg)})
+			Attributes: schulconnexsync.GruppeAttributes(&sg)})
 	}
 	groupUnit := map[synth.ID]synth.ID{}
 	for _, g := range sel.groups {

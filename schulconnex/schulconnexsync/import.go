@@ -1,4 +1,4 @@
-package schulconnex
+package schulconnexsync
 
 import (
 	"context"

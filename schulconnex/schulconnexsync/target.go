@@ -1,4 +1,4 @@
-package schulconnex
+package schulconnexsync
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/schulconnex"
 )
 
 // The names of the attributes the reconcile adapters put in reconcile.Person.Attributes and
@@ -75,15 +76,15 @@ type TargetOptions struct {
 // Persons and contexts another organisation released to this one (sichtfreigabe Ja) are left
 // out and never written; so are contexts at other organisations.
 type Target struct {
-	c    *Client
+	c    *schulconnex.Client
 	opts TargetOptions
 
 	mu        sync.Mutex
-	own       *Organisation
+	own       *schulconnex.Organisation
 	ownKey    string
-	persons   map[string]*Personendatensatz // person id -> own view (own contexts only)
-	kontext   map[string]string             // own context id -> person id
-	groups    map[string]*Gruppendatensatz
+	persons   map[string]*schulconnex.Personendatensatz // person id -> own view (own contexts only)
+	kontext   map[string]string                         // own context id -> person id
+	groups    map[string]*schulconnex.Gruppendatensatz
 	fresh     bool              // groups were read since Memberships last used them
 	zugByID   map[string]string // membership id -> group id
 	personIDs []string
@@ -91,15 +92,15 @@ type Target struct {
 }
 
 // NewTarget returns a Target over c. It reads the caller's organisation lazily.
-func NewTarget(c *Client, opts TargetOptions) *Target {
+func NewTarget(c *schulconnex.Client, opts TargetOptions) *Target {
 	if opts.Now == nil {
-		opts.Now = c.now
+		opts.Now = c.Now
 	}
 	return &Target{c: c, opts: opts}
 }
 
 // Organisation returns the source system's own organisation (the one its token stands for).
-func (t *Target) Organisation(ctx context.Context) (*Organisation, error) {
+func (t *Target) Organisation(ctx context.Context) (*schulconnex.Organisation, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.loadOwn(ctx); err != nil {
@@ -124,7 +125,7 @@ func (t *Target) loadOwn(ctx context.Context) error {
 
 // OrganisationKey is the key the adapters use for an organisation in canonical records: its
 // kennung (the school number), or its id when it has none.
-func OrganisationKey(o *Organisation) string {
+func OrganisationKey(o *schulconnex.Organisation) string {
 	if o.Kennung != "" {
 		return o.Kennung
 	}
@@ -133,7 +134,7 @@ func OrganisationKey(o *Organisation) string {
 
 // isOwn reports whether a context belongs to the caller's organisation and is not merely
 // released to it.
-func (t *Target) isOwn(k *Personenkontext) bool {
+func (t *Target) isOwn(k *schulconnex.Personenkontext) bool {
 	return !k.Sichtfreigabe.Bool() && (k.Organisation.ID == "" || k.Organisation.ID == t.own.ID)
 }
 
@@ -150,12 +151,12 @@ func (t *Target) loadPersons(ctx context.Context) error {
 		// A record the plan cannot see could be duplicated by it: fail closed.
 		return fmt.Errorf("schulconnex: %d person records could not be read (the first: %w)", len(page.RecordErrors), page.RecordErrors[0])
 	}
-	t.persons = make(map[string]*Personendatensatz, len(page.Items))
+	t.persons = make(map[string]*schulconnex.Personendatensatz, len(page.Items))
 	t.kontext = make(map[string]string, len(page.Items))
 	t.personIDs = t.personIDs[:0]
 	for i := range page.Items {
 		d := &page.Items[i]
-		if IsShared(d) {
+		if schulconnex.IsShared(d) {
 			continue
 		}
 		t.setPerson(d)
@@ -165,7 +166,7 @@ func (t *Target) loadPersons(ctx context.Context) error {
 }
 
 // setPerson caches a person with only its own contexts.
-func (t *Target) setPerson(d *Personendatensatz) {
+func (t *Target) setPerson(d *schulconnex.Personendatensatz) {
 	own := d.Personenkontexte[:0:0]
 	for _, k := range d.Personenkontexte {
 		if t.isOwn(&k) {
@@ -173,7 +174,7 @@ func (t *Target) setPerson(d *Personendatensatz) {
 			t.kontext[k.ID] = d.Person.ID
 		}
 	}
-	t.persons[d.Person.ID] = &Personendatensatz{Person: d.Person, Personenkontexte: own}
+	t.persons[d.Person.ID] = &schulconnex.Personendatensatz{Person: d.Person, Personenkontexte: own}
 }
 
 // Persons yields the organisation's persons (reading them afresh).
@@ -203,10 +204,10 @@ func (t *Target) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error]
 
 // personRevision combines the revisions of a person and its own contexts, so that a change to
 // any of them makes a planned action stale.
-func personRevision(d *Personendatensatz) string {
+func personRevision(d *schulconnex.Personendatensatz) string {
 	parts := []string{d.Person.Revision}
 	ks := slices.Clone(d.Personenkontexte)
-	slices.SortFunc(ks, func(a, b Personenkontext) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(ks, func(a, b schulconnex.Personenkontext) int { return strings.Compare(a.ID, b.ID) })
 	for _, k := range ks {
 		parts = append(parts, k.Revision)
 	}
@@ -228,7 +229,7 @@ func apiDate(d reconcile.Date) openapi_types.Date {
 }
 
 // canonicalPerson converts a person (own contexts only) to the canonical model.
-func (t *Target) canonicalPerson(d *Personendatensatz) reconcile.Person {
+func (t *Target) canonicalPerson(d *schulconnex.Personendatensatz) reconcile.Person {
 	p := &d.Person
 	x := reconcile.Person{
 		Keys:       reconcile.Keys{TargetID: p.ID, Referrer: p.Referrer},
@@ -246,11 +247,11 @@ func (t *Target) canonicalPerson(d *Personendatensatz) reconcile.Person {
 	for _, k := range d.Personenkontexte {
 		x.Contexts = append(x.Contexts, reconcile.Context{Organisation: t.ownKey, Role: string(k.Rolle)})
 		for _, e := range k.Erreichbarkeiten {
-			if Same(e.Typ, ErreichbarkeitstypEMail) && !slices.Contains(x.Emails, e.Kennung) {
+			if schulconnex.Same(e.Typ, schulconnex.ErreichbarkeitstypEMail) && !slices.Contains(x.Emails, e.Kennung) {
 				x.Emails = append(x.Emails, e.Kennung)
 			}
 		}
-		if Same(k.Rolle, RolleLern) && k.Jahrgangsstufe != "" && attrs[AttrJahrgangsstufe] == "" {
+		if schulconnex.Same(k.Rolle, schulconnex.RolleLern) && k.Jahrgangsstufe != "" && attrs[AttrJahrgangsstufe] == "" {
 			attrs[AttrJahrgangsstufe] = string(k.Jahrgangsstufe)
 		}
 	}
@@ -262,7 +263,7 @@ func (t *Target) canonicalPerson(d *Personendatensatz) reconcile.Person {
 
 // GruppeAttributes returns the attributes the adapters give a group: jahrgangsstufen and faecher
 // (comma-separated), when the group has them.
-func GruppeAttributes(g *Gruppe) map[string]string {
+func GruppeAttributes(g *schulconnex.Gruppe) map[string]string {
 	var attrs map[string]string
 	set := func(k, v string) {
 		if v == "" {
@@ -291,20 +292,20 @@ func GruppeAttributes(g *Gruppe) map[string]string {
 }
 
 // applyGruppeAttributes writes the attributes back into a group's fields.
-func applyGruppeAttributes(g *Gruppe, attrs map[string]string) {
+func applyGruppeAttributes(g *schulconnex.Gruppe, attrs map[string]string) {
 	if v, ok := attrs[AttrJahrgangsstufen]; ok {
 		g.Jahrgangsstufen = nil
 		for _, j := range splitList(v) {
-			g.Jahrgangsstufen = append(g.Jahrgangsstufen, Jahrgangsstufe(j))
+			g.Jahrgangsstufen = append(g.Jahrgangsstufen, schulconnex.Jahrgangsstufe(j))
 		}
 	}
 	if v, ok := attrs[AttrFaecher]; ok {
 		g.Faecher = nil
 		for _, f := range splitSubjects(v) {
-			if k := Fachkennung(strings.ToUpper(f)); k.Valid() {
-				g.Faecher = append(g.Faecher, Fach{Kennung: k})
+			if k := schulconnex.Fachkennung(strings.ToUpper(f)); k.Valid() {
+				g.Faecher = append(g.Faecher, schulconnex.Fach{Kennung: k})
 			} else {
-				g.Faecher = append(g.Faecher, Fach{Bezeichnung: f})
+				g.Faecher = append(g.Faecher, schulconnex.Fach{Bezeichnung: f})
 			}
 		}
 	}
@@ -345,7 +346,7 @@ func (t *Target) loadGroups(ctx context.Context) error {
 	if len(page.RecordErrors) > 0 {
 		return fmt.Errorf("schulconnex: %d group records could not be read (the first: %w)", len(page.RecordErrors), page.RecordErrors[0])
 	}
-	t.groups = make(map[string]*Gruppendatensatz, len(page.Items))
+	t.groups = make(map[string]*schulconnex.Gruppendatensatz, len(page.Items))
 	t.zugByID = map[string]string{}
 	t.groupIDs = t.groupIDs[:0]
 	for i := range page.Items {
@@ -363,7 +364,7 @@ func (t *Target) loadGroups(ctx context.Context) error {
 	return nil
 }
 
-func (t *Target) canonicalGroup(g *Gruppe) reconcile.Group {
+func (t *Target) canonicalGroup(g *schulconnex.Gruppe) reconcile.Group {
 	return reconcile.Group{
 		Keys:         reconcile.Keys{TargetID: g.ID, Referrer: g.Referrer},
 		Revision:     g.Revision,
@@ -439,7 +440,7 @@ func (t *Target) Memberships(ctx context.Context) iter.Seq2[reconcile.Membership
 	}
 }
 
-func canonicalMembership(m *Gruppenzugehoerigkeit, person, group string) reconcile.Membership {
+func canonicalMembership(m *schulconnex.Gruppenzugehoerigkeit, person, group string) reconcile.Membership {
 	roles := make([]string, len(m.Rollen))
 	for i, r := range m.Rollen {
 		roles[i] = string(r)
@@ -450,7 +451,7 @@ func canonicalMembership(m *Gruppenzugehoerigkeit, person, group string) reconci
 
 // stale turns a revision conflict into reconcile.ErrStale.
 func stale(err error) error {
-	if errors.Is(err, ErrRevisionConflict) {
+	if errors.Is(err, schulconnex.ErrRevisionConflict) {
 		return fmt.Errorf("%w: %w", reconcile.ErrStale, err)
 	}
 	return err
@@ -475,9 +476,9 @@ func (t *Target) Apply(ctx context.Context, a reconcile.Action) (reconcile.Writt
 }
 
 // person returns the cached own view of a person, reading it when it is not cached.
-func (t *Target) person(ctx context.Context, id string) (*Personendatensatz, error) {
+func (t *Target) person(ctx context.Context, id string) (*schulconnex.Personendatensatz, error) {
 	if t.persons == nil {
-		t.persons, t.kontext = map[string]*Personendatensatz{}, map[string]string{}
+		t.persons, t.kontext = map[string]*schulconnex.Personendatensatz{}, map[string]string{}
 	}
 	if d, ok := t.persons[id]; ok {
 		return d, nil
@@ -486,8 +487,8 @@ func (t *Target) person(ctx context.Context, id string) (*Personendatensatz, err
 	if err != nil {
 		return nil, err
 	}
-	if IsShared(d) {
-		return nil, fmt.Errorf("schulconnex: person %s: %w", id, ErrReadOnly)
+	if schulconnex.IsShared(d) {
+		return nil, fmt.Errorf("schulconnex: person %s: %w", id, schulconnex.ErrReadOnly)
 	}
 	t.setPerson(d)
 	return t.persons[id], nil
@@ -496,13 +497,13 @@ func (t *Target) person(ctx context.Context, id string) (*Personendatensatz, err
 func (t *Target) now() time.Time { return t.opts.Now() }
 
 // wantContexts returns the roles a canonical person should have at the organisation.
-func (t *Target) wantContexts(x *reconcile.Person) ([]Rolle, error) {
-	var roles []Rolle
+func (t *Target) wantContexts(x *reconcile.Person) ([]schulconnex.Rolle, error) {
+	var roles []schulconnex.Rolle
 	for _, c := range x.Contexts {
 		if c.Organisation != t.ownKey && c.Organisation != t.own.ID {
 			return nil, fmt.Errorf("%w (context at %q)", ErrForeignOrganisation, c.Organisation)
 		}
-		var r Rolle
+		var r schulconnex.Rolle
 		_ = r.UnmarshalText([]byte(c.Role))
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
@@ -512,7 +513,7 @@ func (t *Target) wantContexts(x *reconcile.Person) ([]Rolle, error) {
 }
 
 // overlayPerson writes the canonical person's values over p.
-func overlayPerson(p *Person, x *reconcile.Person) {
+func overlayPerson(p *schulconnex.Person, x *reconcile.Person) {
 	if x.Keys.Referrer != "" {
 		p.Referrer = x.Keys.Referrer
 	}
@@ -528,30 +529,30 @@ func overlayPerson(p *Person, x *reconcile.Person) {
 	if x.BirthPlace != "" {
 		p.Geburt.Geburtsort = x.BirthPlace
 	}
-	p.Auskunftssperre = JaNeinOf(x.Protected)
+	p.Auskunftssperre = schulconnex.JaNeinOf(x.Protected)
 	if g, ok := x.Attributes[AttrGeschlecht]; ok {
 		_ = p.Geschlecht.UnmarshalText([]byte(g))
 	}
 }
 
 // kontextFor builds the wanted state of a context with role r, starting from k.
-func (t *Target) kontextFor(k Personenkontext, r Rolle, x *reconcile.Person) Personenkontext {
+func (t *Target) kontextFor(k schulconnex.Personenkontext, r schulconnex.Rolle, x *reconcile.Person) schulconnex.Personenkontext {
 	if len(x.Emails) > 0 {
-		var keep []Erreichbarkeit
+		var keep []schulconnex.Erreichbarkeit
 		for _, e := range k.Erreichbarkeiten {
-			if !Same(e.Typ, ErreichbarkeitstypEMail) {
+			if !schulconnex.Same(e.Typ, schulconnex.ErreichbarkeitstypEMail) {
 				keep = append(keep, e)
 			}
 		}
 		cur := emailsOf(&k)
 		if !sameStrings(cur, x.Emails) {
 			for _, m := range x.Emails {
-				keep = append(keep, Erreichbarkeit{Typ: ErreichbarkeitstypEMail, Kennung: m})
+				keep = append(keep, schulconnex.Erreichbarkeit{Typ: schulconnex.ErreichbarkeitstypEMail, Kennung: m})
 			}
 			k.Erreichbarkeiten = keep
 		}
 	}
-	if Same(r, RolleLern) {
+	if schulconnex.Same(r, schulconnex.RolleLern) {
 		if g, ok := x.Attributes[AttrJahrgangsstufe]; ok && g != "" {
 			_ = k.Jahrgangsstufe.UnmarshalText([]byte(g))
 		}
@@ -559,10 +560,10 @@ func (t *Target) kontextFor(k Personenkontext, r Rolle, x *reconcile.Person) Per
 	return k
 }
 
-func emailsOf(k *Personenkontext) []string {
+func emailsOf(k *schulconnex.Personenkontext) []string {
 	var out []string
 	for _, e := range k.Erreichbarkeiten {
-		if Same(e.Typ, ErreichbarkeitstypEMail) {
+		if schulconnex.Same(e.Typ, schulconnex.ErreichbarkeitstypEMail) {
 			out = append(out, e.Kennung)
 		}
 	}
@@ -581,7 +582,7 @@ func sameStrings(a, b []string) bool {
 	return true
 }
 
-func (t *Target) kontextReferrer(personReferrer string, r Rolle) string {
+func (t *Target) kontextReferrer(personReferrer string, r schulconnex.Rolle) string {
 	if t.opts.NoContextReferrers || personReferrer == "" {
 		return ""
 	}
@@ -611,11 +612,11 @@ func (t *Target) createPerson(ctx context.Context, a reconcile.Action) (reconcil
 	if err != nil {
 		return reconcile.Written{}, err
 	}
-	var p Person
+	var p schulconnex.Person
 	overlayPerson(&p, x)
 	created, err := t.c.CreatePerson(ctx, p)
 	if err != nil {
-		var apiErr *APIError
+		var apiErr *schulconnex.APIError
 		if errors.As(err, &apiErr) || x.Keys.Referrer == "" {
 			return reconcile.Written{}, err
 		}
@@ -628,7 +629,7 @@ func (t *Target) createPerson(ctx context.Context, a reconcile.Action) (reconcil
 		t.setPerson(d)
 	}
 	if _, ok := t.persons[created.ID]; !ok {
-		t.setPerson(&Personendatensatz{Person: *created})
+		t.setPerson(&schulconnex.Personendatensatz{Person: *created})
 	}
 	d := t.persons[created.ID]
 	if err := t.syncContexts(ctx, d, roles, x, false); err != nil {
@@ -639,17 +640,17 @@ func (t *Target) createPerson(ctx context.Context, a reconcile.Action) (reconcil
 
 // syncContexts creates the contexts of roles d lacks, updates the others (e-mail, grade and,
 // when restoring, the deletion time) and then deletes those whose role x no longer has.
-func (t *Target) syncContexts(ctx context.Context, d *Personendatensatz, roles []Rolle, x *reconcile.Person, restore bool) error {
+func (t *Target) syncContexts(ctx context.Context, d *schulconnex.Personendatensatz, roles []schulconnex.Rolle, x *reconcile.Person, restore bool) error {
 	pid := d.Person.ID
 	for _, r := range roles {
-		i := slices.IndexFunc(d.Personenkontexte, func(k Personenkontext) bool { return Same(k.Rolle, r) })
+		i := slices.IndexFunc(d.Personenkontexte, func(k schulconnex.Personenkontext) bool { return schulconnex.Same(k.Rolle, r) })
 		if i >= 0 {
 			continue
 		}
-		k := t.kontextFor(Personenkontext{Rolle: r, Personenstatus: PersonenstatusAktiv, Referrer: t.kontextReferrer(d.Person.Referrer, r)}, r, x)
+		k := t.kontextFor(schulconnex.Personenkontext{Rolle: r, Personenstatus: schulconnex.PersonenstatusAktiv, Referrer: t.kontextReferrer(d.Person.Referrer, r)}, r, x)
 		nk, err := t.c.CreatePersonenkontext(ctx, pid, k)
 		if err != nil {
-			var apiErr *APIError
+			var apiErr *schulconnex.APIError
 			if errors.As(err, &apiErr) {
 				return err
 			}
@@ -660,7 +661,7 @@ func (t *Target) syncContexts(ctx context.Context, d *Personendatensatz, roles [
 			}
 			t.setPerson(cur)
 			d = t.persons[pid]
-			if !slices.ContainsFunc(d.Personenkontexte, func(k Personenkontext) bool { return Same(k.Rolle, r) }) {
+			if !slices.ContainsFunc(d.Personenkontexte, func(k schulconnex.Personenkontext) bool { return schulconnex.Same(k.Rolle, r) }) {
 				return err
 			}
 			continue
@@ -670,14 +671,14 @@ func (t *Target) syncContexts(ctx context.Context, d *Personendatensatz, roles [
 	}
 	for i := range d.Personenkontexte {
 		k := d.Personenkontexte[i]
-		if !slices.ContainsFunc(roles, func(r Rolle) bool { return Same(r, k.Rolle) }) {
+		if !slices.ContainsFunc(roles, func(r schulconnex.Rolle) bool { return schulconnex.Same(r, k.Rolle) }) {
 			continue
 		}
 		want := t.kontextFor(k, k.Rolle, x)
 		if restore {
-			want.Loeschung = Loeschung{}
+			want.Loeschung = schulconnex.Loeschung{}
 		}
-		if sameKontext(&k, &want) {
+		if schulconnex.SameKontext(&k, &want) {
 			continue
 		}
 		nk, err := t.c.UpdatePersonenkontext(ctx, want)
@@ -686,19 +687,19 @@ func (t *Target) syncContexts(ctx context.Context, d *Personendatensatz, roles [
 		}
 		d.Personenkontexte[i] = *nk
 	}
-	var keep []Personenkontext
+	var keep []schulconnex.Personenkontext
 	for _, k := range d.Personenkontexte {
-		if slices.ContainsFunc(roles, func(r Rolle) bool { return Same(r, k.Rolle) }) || len(roles) == 0 {
+		if slices.ContainsFunc(roles, func(r schulconnex.Rolle) bool { return schulconnex.Same(r, k.Rolle) }) || len(roles) == 0 {
 			keep = append(keep, k)
 			continue
 		}
 		err := t.c.DeletePersonenkontext(ctx, k.ID, k.Revision)
 		switch {
-		case err == nil, errors.Is(err, ErrNotFound):
+		case err == nil, errors.Is(err, schulconnex.ErrNotFound):
 			delete(t.kontext, k.ID)
-		case errors.Is(err, ErrContextInUse):
+		case errors.Is(err, schulconnex.ErrContextInUse):
 			nk := k
-			nk.Loeschung = Loeschung{Zeitpunkt: NewLoeschzeitpunkt(t.now())}
+			nk.Loeschung = schulconnex.Loeschung{Zeitpunkt: schulconnex.NewLoeschzeitpunkt(t.now())}
 			updated, err := t.c.UpdatePersonenkontext(ctx, nk)
 			if err != nil {
 				return stale(err)
@@ -712,7 +713,7 @@ func (t *Target) syncContexts(ctx context.Context, d *Personendatensatz, roles [
 	return nil
 }
 
-func (t *Target) checkRevision(a *reconcile.Action, d *Personendatensatz) error {
+func (t *Target) checkRevision(a *reconcile.Action, d *schulconnex.Personendatensatz) error {
 	if a.Revision != "" && a.Revision != personRevision(d) {
 		return fmt.Errorf("%w: person %s changed since planning", reconcile.ErrStale, d.Person.ID)
 	}
@@ -737,7 +738,7 @@ func (t *Target) updatePerson(ctx context.Context, a reconcile.Action) (reconcil
 	}
 	p := d.Person
 	overlayPerson(&p, x)
-	if !samePerson(&d.Person, &p) {
+	if !schulconnex.SamePerson(&d.Person, &p) {
 		np, err := t.c.UpdatePerson(ctx, p)
 		if err != nil {
 			return reconcile.Written{}, stale(err)
@@ -764,13 +765,13 @@ func (t *Target) deactivatePerson(ctx context.Context, a reconcile.Action) (reco
 	if err := t.checkRevision(&a, d); err != nil {
 		return reconcile.Written{}, err
 	}
-	when := NewLoeschzeitpunkt(t.now().Add(t.opts.Grace))
+	when := schulconnex.NewLoeschzeitpunkt(t.now().Add(t.opts.Grace))
 	for i, k := range d.Personenkontexte {
 		if !k.Loeschung.IsZero() && !k.Loeschung.Zeitpunkt.Time().After(when.Time()) {
 			continue // already goes no later
 		}
 		nk := k
-		nk.Loeschung = Loeschung{Zeitpunkt: when}
+		nk.Loeschung = schulconnex.Loeschung{Zeitpunkt: when}
 		updated, err := t.c.UpdatePersonenkontext(ctx, nk)
 		if err != nil {
 			return reconcile.Written{}, stale(err)
@@ -781,7 +782,7 @@ func (t *Target) deactivatePerson(ctx context.Context, a reconcile.Action) (reco
 }
 
 func (t *Target) deletePerson(ctx context.Context, a reconcile.Action) (reconcile.Written, error) {
-	r, err := t.c.RemovePerson(ctx, a.TargetID, RemoveOptions{At: t.now()})
+	r, err := t.c.RemovePerson(ctx, a.TargetID, schulconnex.RemoveOptions{At: t.now()})
 	if err != nil {
 		return reconcile.Written{}, stale(err)
 	}
@@ -798,9 +799,9 @@ func (t *Target) deletePerson(ctx context.Context, a reconcile.Action) (reconcil
 }
 
 // group returns the cached group, reading it when it is not cached.
-func (t *Target) group(ctx context.Context, id string) (*Gruppendatensatz, error) {
+func (t *Target) group(ctx context.Context, id string) (*schulconnex.Gruppendatensatz, error) {
 	if t.groups == nil {
-		t.groups, t.zugByID = map[string]*Gruppendatensatz{}, map[string]string{}
+		t.groups, t.zugByID = map[string]*schulconnex.Gruppendatensatz{}, map[string]string{}
 	}
 	if g, ok := t.groups[id]; ok {
 		return g, nil
@@ -816,7 +817,7 @@ func (t *Target) group(ctx context.Context, id string) (*Gruppendatensatz, error
 	return g, nil
 }
 
-func (t *Target) overlayGroup(g *Gruppe, x *reconcile.Group) error {
+func (t *Target) overlayGroup(g *schulconnex.Gruppe, x *reconcile.Group) error {
 	if x.Organisation != "" && x.Organisation != t.ownKey && x.Organisation != t.own.ID {
 		return fmt.Errorf("%w (group at %q)", ErrForeignOrganisation, x.Organisation)
 	}
@@ -845,13 +846,13 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 		if a.Group == nil || a.Group.After == nil {
 			return reconcile.Written{}, errors.New("schulconnex: create action without a group")
 		}
-		var g Gruppe
+		var g schulconnex.Gruppe
 		if err := t.overlayGroup(&g, a.Group.After); err != nil {
 			return reconcile.Written{}, err
 		}
 		created, err := t.c.CreateGruppe(ctx, g)
 		if err != nil {
-			var apiErr *APIError
+			var apiErr *schulconnex.APIError
 			if errors.As(err, &apiErr) || g.Referrer == "" {
 				return reconcile.Written{}, err
 			}
@@ -862,9 +863,9 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 			created = &found.Gruppe
 		}
 		if t.groups == nil {
-			t.groups, t.zugByID = map[string]*Gruppendatensatz{}, map[string]string{}
+			t.groups, t.zugByID = map[string]*schulconnex.Gruppendatensatz{}, map[string]string{}
 		}
-		t.groups[created.ID] = &Gruppendatensatz{Gruppe: *created}
+		t.groups[created.ID] = &schulconnex.Gruppendatensatz{Gruppe: *created}
 		return reconcile.Written{TargetID: created.ID, Revision: created.Revision}, nil
 	case reconcile.OpUpdate, reconcile.OpRestore, reconcile.OpDeactivate:
 		d, err := t.group(ctx, a.TargetID)
@@ -888,7 +889,7 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 				return reconcile.Written{}, err
 			}
 		}
-		if sameGruppe(&d.Gruppe, &g) {
+		if schulconnex.SameGruppe(&d.Gruppe, &g) {
 			return reconcile.Written{TargetID: g.ID, Revision: g.Revision}, nil
 		}
 		ng, err := t.c.UpdateGruppe(ctx, g)
@@ -902,7 +903,7 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 		if d, ok := t.groups[a.TargetID]; ok && rev == "" {
 			rev = d.Gruppe.Revision
 		}
-		if err := t.c.DeleteGruppe(ctx, a.TargetID, rev); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := t.c.DeleteGruppe(ctx, a.TargetID, rev); err != nil && !errors.Is(err, schulconnex.ErrNotFound) {
 			return reconcile.Written{}, stale(err)
 		}
 		delete(t.groups, a.TargetID)
@@ -914,11 +915,11 @@ func (t *Target) applyGroup(ctx context.Context, a reconcile.Action) (reconcile.
 // memberContext picks the context of a person that a membership with these roles belongs to:
 // the learner context for learners, a teaching context for teachers and class teachers, and
 // any staff context otherwise.
-func memberContext(ks []Personenkontext, roles []Gruppenrolle) (string, bool) {
-	has := func(r Gruppenrolle) bool {
-		return slices.ContainsFunc(roles, func(x Gruppenrolle) bool { return Same(x, r) })
+func memberContext(ks []schulconnex.Personenkontext, roles []schulconnex.Gruppenrolle) (string, bool) {
+	has := func(r schulconnex.Gruppenrolle) bool {
+		return slices.ContainsFunc(roles, func(x schulconnex.Gruppenrolle) bool { return schulconnex.Same(x, r) })
 	}
-	pick := func(ok func(Rolle) bool) (string, bool) {
+	pick := func(ok func(schulconnex.Rolle) bool) (string, bool) {
 		for _, k := range ks {
 			if ok(k.Rolle) {
 				return k.ID, true
@@ -926,24 +927,26 @@ func memberContext(ks []Personenkontext, roles []Gruppenrolle) (string, bool) {
 		}
 		return "", false
 	}
-	if has(GruppenrolleLern) {
-		return pick(func(r Rolle) bool { return Same(r, RolleLern) })
+	if has(schulconnex.GruppenrolleLern) {
+		return pick(func(r schulconnex.Rolle) bool { return schulconnex.Same(r, schulconnex.RolleLern) })
 	}
-	if has(GruppenrolleLehr) || has(GruppenrolleKlLeit) || has(GruppenrolleVLehr) || has(GruppenrolleFoerd) {
-		if id, ok := pick(func(r Rolle) bool { return Same(r, RolleLehr) }); ok {
+	if has(schulconnex.GruppenrolleLehr) || has(schulconnex.GruppenrolleKlLeit) || has(schulconnex.GruppenrolleVLehr) || has(schulconnex.GruppenrolleFoerd) {
+		if id, ok := pick(func(r schulconnex.Rolle) bool { return schulconnex.Same(r, schulconnex.RolleLehr) }); ok {
 			return id, true
 		}
 	}
-	if id, ok := pick(func(r Rolle) bool { return !Same(r, RolleLern) && !Same(r, RolleSorgBer) }); ok {
+	if id, ok := pick(func(r schulconnex.Rolle) bool {
+		return !schulconnex.Same(r, schulconnex.RolleLern) && !schulconnex.Same(r, schulconnex.RolleSorgBer)
+	}); ok {
 		return id, true
 	}
-	return pick(func(Rolle) bool { return true })
+	return pick(func(schulconnex.Rolle) bool { return true })
 }
 
-func parseRollen(s string) []Gruppenrolle {
-	var out []Gruppenrolle
+func parseRollen(s string) []schulconnex.Gruppenrolle {
+	var out []schulconnex.Gruppenrolle
 	for _, r := range splitList(s) {
-		var g Gruppenrolle
+		var g schulconnex.Gruppenrolle
 		_ = g.UnmarshalText([]byte(r))
 		out = append(out, g)
 	}
@@ -966,10 +969,10 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 		if !ok {
 			return reconcile.Written{}, fmt.Errorf("schulconnex: person %s has no context at the organisation for the membership", x.Person)
 		}
-		m := Gruppenzugehoerigkeit{Ktid: ktid, Rollen: roles, Von: apiDate(x.Period.From), Bis: apiDate(x.Period.To)}
+		m := schulconnex.Gruppenzugehoerigkeit{Ktid: ktid, Rollen: roles, Von: apiDate(x.Period.From), Bis: apiDate(x.Period.To)}
 		created, err := t.c.CreateGruppenzugehoerigkeit(ctx, x.Group, m)
 		if err != nil {
-			var apiErr *APIError
+			var apiErr *schulconnex.APIError
 			if errors.As(err, &apiErr) {
 				return reconcile.Written{}, err
 			}
@@ -977,7 +980,7 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 			if gerr != nil {
 				return reconcile.Written{}, err
 			}
-			i := slices.IndexFunc(g.Gruppenzugehoerigkeiten, func(z Gruppenzugehoerigkeit) bool { return z.Ktid == ktid })
+			i := slices.IndexFunc(g.Gruppenzugehoerigkeiten, func(z schulconnex.Gruppenzugehoerigkeit) bool { return z.Ktid == ktid })
 			if i < 0 {
 				return reconcile.Written{}, err
 			}
@@ -1023,12 +1026,12 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 		if m, _, err := t.zugehoerigkeit(ctx, a.TargetID); err == nil && rev == "" {
 			rev = m.Revision
 		}
-		if err := t.c.DeleteGruppenzugehoerigkeit(ctx, a.TargetID, rev); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := t.c.DeleteGruppenzugehoerigkeit(ctx, a.TargetID, rev); err != nil && !errors.Is(err, schulconnex.ErrNotFound) {
 			return reconcile.Written{}, stale(err)
 		}
 		if gid, ok := t.zugByID[a.TargetID]; ok {
 			if g, ok := t.groups[gid]; ok {
-				g.Gruppenzugehoerigkeiten = slices.DeleteFunc(g.Gruppenzugehoerigkeiten, func(z Gruppenzugehoerigkeit) bool { return z.ID == a.TargetID })
+				g.Gruppenzugehoerigkeiten = slices.DeleteFunc(g.Gruppenzugehoerigkeiten, func(z schulconnex.Gruppenzugehoerigkeit) bool { return z.ID == a.TargetID })
 			}
 			delete(t.zugByID, a.TargetID)
 		}
@@ -1038,7 +1041,7 @@ func (t *Target) applyMembership(ctx context.Context, a reconcile.Action) (recon
 }
 
 // zugehoerigkeit returns the cached membership and its group, reading it when not cached.
-func (t *Target) zugehoerigkeit(ctx context.Context, id string) (*Gruppenzugehoerigkeit, *Gruppendatensatz, error) {
+func (t *Target) zugehoerigkeit(ctx context.Context, id string) (*schulconnex.Gruppenzugehoerigkeit, *schulconnex.Gruppendatensatz, error) {
 	if gid, ok := t.zugByID[id]; ok {
 		if g, ok := t.groups[gid]; ok {
 			for i := range g.Gruppenzugehoerigkeiten {
@@ -1053,7 +1056,7 @@ func (t *Target) zugehoerigkeit(ctx context.Context, id string) (*Gruppenzugehoe
 		return nil, nil, err
 	}
 	if len(g.Gruppenzugehoerigkeiten) != 1 {
-		return nil, nil, &DecodeError{Path: "/gruppenzugehoerigkeiten/" + url.PathEscape(id), Err: errors.New("answer lacks the membership")}
+		return nil, nil, &schulconnex.DecodeError{Path: "/gruppenzugehoerigkeiten/" + url.PathEscape(id), Err: errors.New("answer lacks the membership")}
 	}
 	return &g.Gruppenzugehoerigkeiten[0], g, nil
 }

@@ -1,4 +1,4 @@
-package schulconnex_test
+package schulconnexsync_test
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/edusync/edusync/internal/golden"
 	"github.com/edusync/edusync/reconcile"
-	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 )
 
 func d(s string) reconcile.Date {
@@ -28,16 +28,16 @@ func sampleSnapshot() *reconcile.Snapshot {
 			{Keys: reconcile.Keys{SourceKey: "1001", TargetID: "a6e1a860"}, FamilyName: "von Müller-Lüdenscheidt", GivenNames: "Anna Maria",
 				BirthDate: d("2013-05-01"), BirthPlace: "Eindhoven, Niederlande", Emails: []string{"anna@schule.example.de"},
 				Contexts:   []reconcile.Context{{Organisation: school, Role: "Lern"}},
-				Attributes: map[string]string{schulconnex.AttrGeschlecht: "w", schulconnex.AttrJahrgangsstufe: "07"}},
+				Attributes: map[string]string{schulconnexsync.AttrGeschlecht: "w", schulconnexsync.AttrJahrgangsstufe: "07"}},
 			{Keys: reconcile.Keys{SourceKey: "L-7"}, FamilyName: "Öztürk", GivenNames: "Can", Protected: true,
 				Contexts:   []reconcile.Context{{Organisation: school, Role: "Lehr"}, {Organisation: school, Role: "SorgBer"}},
-				Attributes: map[string]string{schulconnex.AttrGeschlecht: "m"}},
+				Attributes: map[string]string{schulconnexsync.AttrGeschlecht: "m"}},
 		},
 		Groups: []reconcile.Group{
 			{Keys: reconcile.Keys{SourceKey: "7a"}, Name: "Klasse 7a", Type: "Klasse", Organisation: school,
-				Valid: reconcile.Period{From: d("2026-08-01"), To: d("2027-07-31")}, Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "07"}},
+				Valid: reconcile.Period{From: d("2026-08-01"), To: d("2027-07-31")}, Attributes: map[string]string{schulconnexsync.AttrJahrgangsstufen: "07"}},
 			{Keys: reconcile.Keys{SourceKey: "E7"}, Name: "Englisch; 7a, \"bilingual\"", Type: "Kurs", Organisation: school,
-				Attributes: map[string]string{schulconnex.AttrFaecher: "EN,Theater"}},
+				Attributes: map[string]string{schulconnexsync.AttrFaecher: "EN,Theater"}},
 		},
 		Memberships: []reconcile.Membership{
 			{Person: "1001", Group: "7a", Role: "Lern", Period: reconcile.Period{From: d("2026-08-01")}},
@@ -52,14 +52,14 @@ func sampleSnapshot() *reconcile.Snapshot {
 func TestWriteAndReadCSV(t *testing.T) {
 	dir := t.TempDir()
 	snap := sampleSnapshot()
-	if err := schulconnex.WriteCSV(dir, snap, schulconnex.CSVOptions{}); err != nil {
+	if err := schulconnexsync.WriteCSV(dir, snap, schulconnexsync.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{schulconnex.CSVPersonen, schulconnex.CSVGruppen, schulconnex.CSVGruppenzugehoerigkeiten} {
+	for _, f := range []string{schulconnexsync.CSVPersonen, schulconnexsync.CSVGruppen, schulconnexsync.CSVGruppenzugehoerigkeiten} {
 		got, _ := os.ReadFile(filepath.Join(dir, f))
 		golden.Check(t, filepath.Join("testdata", "csv", f), got)
 	}
-	src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{})
+	src, err := schulconnexsync.OpenCSV(dir, schulconnexsync.CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,15 +82,15 @@ func TestReadOtherLayouts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(schulconnex.CSVPersonen, "\xEF\xBB\xBFSchüler-ID,Nachname,Vorname,Geburtsdatum,Geburtsort,Geschlecht,Sperre,Mail,Rolle,Schulnummer,Klassenstufe,Konfession\r\n"+
+	write(schulconnexsync.CSVPersonen, "\xEF\xBB\xBFSchüler-ID,Nachname,Vorname,Geburtsdatum,Geburtsort,Geschlecht,Sperre,Mail,Rolle,Schulnummer,Klassenstufe,Konfession\r\n"+
 		"1001,\"Müller, geb. Schulz\",Anna,01.05.2013,Erfurt,weiblich,ja,anna@x.de a2@x.de,lern,NI_12345,7,ev\r\n"+
 		"\r\n"+
 		"1002,Schmidt,Ben,2.3.2012,,männlich,0,,LERN,NI_12345,,\r\n")
-	write(schulconnex.CSVGruppen, "id,bezeichnung,typ,schule,von,bis,jahrgangsstufen,faecher\n7a,7a,klasse,NI_12345,01.08.2026,31.07.2027,7,\nM7,Mathe 7,KURS,NI_12345,,,7 8,ma\n")
-	write(schulconnex.CSVGruppenzugehoerigkeiten, "person,gruppe,rollen\n1001,7a,lern\n1002,M7,Lern\n")
+	write(schulconnexsync.CSVGruppen, "id,bezeichnung,typ,schule,von,bis,jahrgangsstufen,faecher\n7a,7a,klasse,NI_12345,01.08.2026,31.07.2027,7,\nM7,Mathe 7,KURS,NI_12345,,,7 8,ma\n")
+	write(schulconnexsync.CSVGruppenzugehoerigkeiten, "person,gruppe,rollen\n1001,7a,lern\n1002,M7,Lern\n")
 	cols := map[string]string{"personen:id": "Schüler-ID", "familienname": "nachname", "auskunftssperre": "Sperre", "email": "Mail",
 		"personen:rollen": "Rolle", "personen:schule": "Schulnummer", "jahrgangsstufe": "Klassenstufe"}
-	src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{Columns: cols})
+	src, err := schulconnexsync.OpenCSV(dir, schulconnexsync.CSVOptions{Columns: cols})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,16 +103,16 @@ func TestReadOtherLayouts(t *testing.T) {
 			{Keys: reconcile.Keys{SourceKey: "1001"}, FamilyName: "Müller, geb. Schulz", GivenNames: "Anna", BirthDate: d("2013-05-01"),
 				BirthPlace: "Erfurt", Protected: true, Emails: []string{"anna@x.de", "a2@x.de"},
 				Contexts:   []reconcile.Context{{Organisation: school, Role: "Lern"}},
-				Attributes: map[string]string{schulconnex.AttrGeschlecht: "w", schulconnex.AttrJahrgangsstufe: "07"}},
+				Attributes: map[string]string{schulconnexsync.AttrGeschlecht: "w", schulconnexsync.AttrJahrgangsstufe: "07"}},
 			{Keys: reconcile.Keys{SourceKey: "1002"}, FamilyName: "Schmidt", GivenNames: "Ben", BirthDate: d("2012-03-02"),
 				Contexts:   []reconcile.Context{{Organisation: school, Role: "Lern"}},
-				Attributes: map[string]string{schulconnex.AttrGeschlecht: "m"}},
+				Attributes: map[string]string{schulconnexsync.AttrGeschlecht: "m"}},
 		},
 		Groups: []reconcile.Group{
 			{Keys: reconcile.Keys{SourceKey: "7a"}, Name: "7a", Type: "Klasse", Organisation: school,
-				Valid: reconcile.Period{From: d("2026-08-01"), To: d("2027-07-31")}, Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "07"}},
+				Valid: reconcile.Period{From: d("2026-08-01"), To: d("2027-07-31")}, Attributes: map[string]string{schulconnexsync.AttrJahrgangsstufen: "07"}},
 			{Keys: reconcile.Keys{SourceKey: "M7"}, Name: "Mathe 7", Type: "Kurs", Organisation: school,
-				Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "07,08", schulconnex.AttrFaecher: "MA"}},
+				Attributes: map[string]string{schulconnexsync.AttrJahrgangsstufen: "07,08", schulconnexsync.AttrFaecher: "MA"}},
 		},
 		Memberships: []reconcile.Membership{{Person: "1001", Group: "7a", Role: "Lern"}, {Person: "1002", Group: "M7", Role: "Lern"}},
 	}
@@ -130,7 +130,7 @@ func TestReadOtherLayouts(t *testing.T) {
 		drop bool
 		want []string
 	}{{false, []string{"1001", "E1"}}, {true, []string{"1001"}}} {
-		sel, _ := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{Columns: cols, SelectGroups: classes, DropUngrouped: tc.drop})
+		sel, _ := schulconnexsync.OpenCSV(dir, schulconnexsync.CSVOptions{Columns: cols, SelectGroups: classes, DropUngrouped: tc.drop})
 		snap, err := sel.Snapshot(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -144,7 +144,7 @@ func TestReadOtherLayouts(t *testing.T) {
 		}
 	}
 	// The appended row uses the file's delimiter and columns.
-	b, _ := os.ReadFile(filepath.Join(dir, schulconnex.CSVPersonen))
+	b, _ := os.ReadFile(filepath.Join(dir, schulconnexsync.CSVPersonen))
 	if want := "E1,Eltern,Eva,,,,Nein,,SorgBer,NI_12345,,\n"; string(b[len(b)-len(want):]) != want {
 		t.Errorf("appended row: %q", b[len(b)-60:])
 	}
@@ -166,10 +166,10 @@ func TestCSVErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			_ = os.WriteFile(filepath.Join(dir, schulconnex.CSVPersonen), []byte(tc.persons), 0o644)
-			_ = os.WriteFile(filepath.Join(dir, schulconnex.CSVGruppen), []byte("id;bezeichnung;typ\n"), 0o644)
-			_ = os.WriteFile(filepath.Join(dir, schulconnex.CSVGruppenzugehoerigkeiten), []byte("person;gruppe;rollen\n"), 0o644)
-			src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{})
+			_ = os.WriteFile(filepath.Join(dir, schulconnexsync.CSVPersonen), []byte(tc.persons), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, schulconnexsync.CSVGruppen), []byte("id;bezeichnung;typ\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, schulconnexsync.CSVGruppenzugehoerigkeiten), []byte("person;gruppe;rollen\n"), 0o644)
+			src, err := schulconnexsync.OpenCSV(dir, schulconnexsync.CSVOptions{})
 			if tc.open {
 				if err == nil {
 					t.Fatal("opened")
@@ -180,8 +180,8 @@ func TestCSVErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = src.Snapshot(ctx)
-			var ce *schulconnex.CSVError
-			if !errors.As(err, &ce) || ce.Line != tc.line || ce.Column != tc.column || ce.File != schulconnex.CSVPersonen {
+			var ce *schulconnexsync.CSVError
+			if !errors.As(err, &ce) || ce.Line != tc.line || ce.Column != tc.column || ce.File != schulconnexsync.CSVPersonen {
 				t.Fatalf("err = %v", err)
 			}
 			// The error names place and column, never the values.
@@ -190,7 +190,7 @@ func TestCSVErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := schulconnex.OpenCSV(t.TempDir(), schulconnex.CSVOptions{}); !errors.Is(err, os.ErrNotExist) {
+	if _, err := schulconnexsync.OpenCSV(t.TempDir(), schulconnexsync.CSVOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing files: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package schulconnex_test
+package schulconnexsync_test
 
 import (
 	"errors"
@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/schulconnex"
+	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
 )
 
@@ -16,7 +18,7 @@ const school = "NI_12345" // the fake's default organisation
 
 func srcPerson(key, family, given, born, place string, role string, extra ...func(*reconcile.Person)) reconcile.Person {
 	p := reconcile.Person{Keys: reconcile.Keys{SourceKey: key}, FamilyName: family, GivenNames: given, BirthPlace: place,
-		Contexts: []reconcile.Context{{Organisation: school, Role: role}}, Attributes: map[string]string{schulconnex.AttrGeschlecht: "x"}}
+		Contexts: []reconcile.Context{{Organisation: school, Role: role}}, Attributes: map[string]string{schulconnexsync.AttrGeschlecht: "x"}}
 	if born != "" {
 		p.BirthDate, _ = reconcile.ParseDate(born)
 	}
@@ -81,13 +83,13 @@ func TestPersonAndGroupCases(t *testing.T) {
 			srcPerson("s3", "Clausen", "Carl", "2011-02-02", "Erfurt, Deutschland", "Lern"), // case 3: no birth place in Schulconnex
 			srcPerson("s6", "Sommer", "Sina", "2012-06-06", "Jena", "Lern", func(p *reconcile.Person) { // case 6: new
 				p.Emails = []string{"sina.sommer@schule.example.de"}
-				p.Attributes[schulconnex.AttrJahrgangsstufe] = "05"
+				p.Attributes[schulconnexsync.AttrJahrgangsstufe] = "05"
 			}),
 		},
 		Groups: []reconcile.Group{
 			{Keys: reconcile.Keys{SourceKey: "g1"}, Name: "8a", Type: "Klasse", Organisation: school}, // case 1
 			{Keys: reconcile.Keys{SourceKey: "g4"}, Name: "5c", Type: "Klasse", Organisation: school, // case 4
-				Attributes: map[string]string{schulconnex.AttrJahrgangsstufen: "05", schulconnex.AttrFaecher: "MA,Darstellendes Spiel"}},
+				Attributes: map[string]string{schulconnexsync.AttrJahrgangsstufen: "05", schulconnexsync.AttrFaecher: "MA,Darstellendes Spiel"}},
 		},
 		Memberships: []reconcile.Membership{
 			{Person: "s1", Group: "g1", Role: "Lern"},
@@ -95,14 +97,14 @@ func TestPersonAndGroupCases(t *testing.T) {
 		},
 	}
 	dir := t.TempDir()
-	if err := schulconnex.WriteCSV(dir, source, schulconnex.CSVOptions{}); err != nil {
+	if err := schulconnexsync.WriteCSV(dir, source, schulconnexsync.CSVOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	src, err := schulconnex.OpenCSV(dir, schulconnex.CSVOptions{})
+	src, err := schulconnexsync.OpenCSV(dir, schulconnexsync.CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := schulconnex.NewTarget(c, schulconnex.TargetOptions{})
+	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
 	load := func() (*reconcile.Snapshot, *reconcile.Snapshot) {
 		t.Helper()
 		sn, err := reconcile.Load(ctx, src)
@@ -150,7 +152,7 @@ func TestPersonAndGroupCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im := &schulconnex.Importer{Source: src, Target: target}
+	im := &schulconnexsync.Importer{Source: src, Target: target}
 	rep, err := reconcile.Apply(ctx, answered, target, reconcile.ApplyOptions{Importer: im})
 	if err != nil || !rep.OK() {
 		t.Fatalf("apply: %v %+v", err, rep.Results)
@@ -218,7 +220,7 @@ func TestTargetRefusesStaleActions(t *testing.T) {
 		s := newFake(t)
 		c := client(t, s)
 		p, ks := addPerson(t, s, person("Alt", "Anna", "2010-01-01", "Kiel", "s1"), schulconnex.RolleLern)
-		target := schulconnex.NewTarget(c, schulconnex.TargetOptions{})
+		target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
 		tg, err := reconcile.Load(ctx, target)
 		if err != nil {
 			t.Fatal(err)
@@ -251,7 +253,7 @@ func TestTargetRefusesStaleActions(t *testing.T) {
 	}
 }
 
-func applyOne(t *testing.T, target *schulconnex.Target, src *reconcile.Snapshot, opts reconcile.Options) *reconcile.Report {
+func applyOne(t *testing.T, target *schulconnexsync.Target, src *reconcile.Snapshot, opts reconcile.Options) *reconcile.Report {
 	t.Helper()
 	tg, err := reconcile.Load(ctx, target)
 	if err != nil {
@@ -272,15 +274,15 @@ func applyOne(t *testing.T, target *schulconnex.Target, src *reconcile.Snapshot,
 // deactivation gives the contexts a deletion time; a person that returns is restored; after the
 // grace period the person is deleted, or scheduled when services used its contexts.
 func TestRoleChangeAndLifecycle(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)}
-	s := newFake(t, schulconnextest.WithClock(clk.now))
-	c := client(t, s, schulconnex.WithClock(clk.now))
+	clk := testclock.New(time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC))
+	s := newFake(t, schulconnextest.WithClock(clk.Now))
+	c := client(t, s, schulconnex.WithClock(clk.Now))
 	rita := person("Rolle", "Rita", "1990-01-01", "Kiel", "r1")
 	rita.Geschlecht = schulconnex.GeschlechtX
 	p, _ := addPerson(t, s, rita, schulconnex.RolleNLehr)
-	target := schulconnex.NewTarget(c, schulconnex.TargetOptions{Grace: 30 * 24 * time.Hour})
+	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{Grace: 30 * 24 * time.Hour})
 	opts := options()
-	opts.Now = clk.t
+	opts.Now = clk.Now()
 	opts.Removals = reconcile.Removals{Enabled: true, GraceDays: 30}
 
 	// Role change NLehr -> Lehr.
@@ -305,13 +307,13 @@ func TestRoleChangeAndLifecycle(t *testing.T) {
 	rep := applyOne(t, target, &reconcile.Snapshot{}, opts)
 	h.Update(rep)
 	d, _ = c.GetPerson(ctx, p.ID)
-	want := schulconnex.NewLoeschzeitpunkt(clk.t.Add(30 * 24 * time.Hour))
+	want := schulconnex.NewLoeschzeitpunkt(clk.Now().Add(30 * 24 * time.Hour))
 	if got := d.Personenkontexte[0].Loeschung.Zeitpunkt; got != want {
 		t.Fatalf("deletion time %v, want %v", got, want)
 	}
 	// It comes back: restored, the deletion time is gone.
-	clk.t = clk.t.Add(24 * time.Hour)
-	opts.Now, opts.History = clk.t, h
+	clk.Advance(24 * time.Hour)
+	opts.Now, opts.History = clk.Now(), h
 	rep = applyOne(t, target, teacher, opts)
 	h.Update(rep)
 	if rep.Counts.Updated != 1 {
@@ -326,18 +328,18 @@ func TestRoleChangeAndLifecycle(t *testing.T) {
 	// days, the used context cannot be deleted directly and gets the deletion time now; once
 	// the service deleted it, the person goes. (With equal periods the service deletes the
 	// contexts itself first, as TestWriteMinimality's leavers show.)
-	target = schulconnex.NewTarget(c, schulconnex.TargetOptions{Grace: 60 * 24 * time.Hour})
+	target = schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{Grace: 60 * 24 * time.Hour})
 	opts.History = h
 	rep = applyOne(t, target, &reconcile.Snapshot{}, opts)
 	h.Update(rep)
-	clk.t = clk.t.Add(31 * 24 * time.Hour)
-	opts.Now, opts.History = clk.t, h
+	clk.Advance(31 * 24 * time.Hour)
+	opts.Now, opts.History = clk.Now(), h
 	rep = applyOne(t, target, &reconcile.Snapshot{}, opts)
-	if rep.Failed != 1 || !errors.Is(rep.Results[0].Err, schulconnex.ErrDeletionScheduled) {
+	if rep.Failed != 1 || !errors.Is(rep.Results[0].Err, schulconnexsync.ErrDeletionScheduled) {
 		t.Fatalf("delete: %+v", rep.Results)
 	}
-	clk.t = clk.t.Add(2 * time.Minute)
-	opts.Now = clk.t
+	clk.Advance(2 * time.Minute)
+	opts.Now = clk.Now()
 	rep = applyOne(t, target, &reconcile.Snapshot{}, opts)
 	if rep.Counts.Deleted != 1 || !rep.OK() {
 		t.Fatalf("delete after the deletion time: %+v %+v", rep.Counts, rep.Results)
@@ -373,7 +375,7 @@ func TestTargetLeavesOtherOrganisationsAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := schulconnex.NewTarget(c, schulconnex.TargetOptions{})
+	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
 	tg, err := reconcile.Load(ctx, target)
 	if err != nil {
 		t.Fatal(err)
@@ -393,7 +395,7 @@ func TestTargetLeavesOtherOrganisationsAlone(t *testing.T) {
 			failed = append(failed, r.Err)
 		}
 	}
-	if len(failed) != 1 || !errors.Is(failed[0], schulconnex.ErrForeignOrganisation) {
+	if len(failed) != 1 || !errors.Is(failed[0], schulconnexsync.ErrForeignOrganisation) {
 		t.Fatalf("results %+v", rep.Results)
 	}
 	if !strings.Contains(failed[0].Error(), "NI_2") {
@@ -406,7 +408,7 @@ func TestTargetLeavesOtherOrganisationsAlone(t *testing.T) {
 func TestCreateAfterLostAnswer(t *testing.T) {
 	s := newFake(t)
 	c := client(t, s)
-	target := schulconnex.NewTarget(c, schulconnex.TargetOptions{})
+	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
 	s.InjectFault(schulconnextest.Fault{Method: "POST", Path: "/personen", AfterWrite: true, Times: 1})
 	rep := applyOne(t, target, &reconcile.Snapshot{Persons: []reconcile.Person{srcPerson("s1", "Neu", "Nele", "2012-01-01", "Kiel", "Lern")}}, options())
 	if !rep.OK() || rep.Counts.Created != 1 {

@@ -1,4 +1,4 @@
-package schulconnex
+package schulconnexsync
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/schulconnex"
 )
 
 // The CSV file names.
@@ -254,15 +255,15 @@ func parseGeschlecht(s string) string {
 	case "":
 		return ""
 	case "männlich", "maennlich":
-		return string(GeschlechtM)
+		return string(schulconnex.GeschlechtM)
 	case "weiblich":
-		return string(GeschlechtW)
+		return string(schulconnex.GeschlechtW)
 	case "divers":
-		return string(GeschlechtD)
+		return string(schulconnex.GeschlechtD)
 	case "ohne angabe", "keine angabe":
-		return string(GeschlechtX)
+		return string(schulconnex.GeschlechtX)
 	}
-	var g Geschlecht
+	var g schulconnex.Geschlecht
 	_ = g.UnmarshalText([]byte(s))
 	return string(g)
 }
@@ -271,7 +272,7 @@ func parseGeschlecht(s string) string {
 func grades(s string) string {
 	var out []string
 	for _, p := range splitList(s) {
-		var j Jahrgangsstufe
+		var j schulconnex.Jahrgangsstufe
 		_ = j.UnmarshalText([]byte(p))
 		out = append(out, string(j))
 	}
@@ -282,7 +283,7 @@ func grades(s string) string {
 func faecher(s string) string {
 	var out []string
 	for _, p := range splitSubjects(s) {
-		if k := Fachkennung(strings.ToUpper(p)); k.Valid() {
+		if k := schulconnex.Fachkennung(strings.ToUpper(p)); k.Valid() {
 			p = string(k)
 		}
 		out = append(out, p)
@@ -293,7 +294,7 @@ func faecher(s string) string {
 func csvRoles(s string) []string {
 	var out []string
 	for _, r := range splitList(s) {
-		var x Rolle
+		var x schulconnex.Rolle
 		_ = x.UnmarshalText([]byte(r))
 		if !slices.Contains(out, string(x)) {
 			out = append(out, string(x))
@@ -305,7 +306,7 @@ func csvRoles(s string) []string {
 func csvGroupRoles(s string) string {
 	var out []string
 	for _, r := range splitList(s) {
-		var x Gruppenrolle
+		var x schulconnex.Gruppenrolle
 		_ = x.UnmarshalText([]byte(r))
 		if !slices.Contains(out, string(x)) {
 			out = append(out, string(x))
@@ -383,7 +384,7 @@ func (s *CSVSource) persons() ([]reconcile.Person, error) {
 		if g := parseGeschlecht(r.get("geschlecht")); g != "" {
 			attrs[AttrGeschlecht] = g
 		}
-		if g := grades(r.get("jahrgangsstufe")); g != "" && slices.Contains(roles, string(RolleLern)) {
+		if g := grades(r.get("jahrgangsstufe")); g != "" && slices.Contains(roles, string(schulconnex.RolleLern)) {
 			attrs[AttrJahrgangsstufe] = g
 		}
 		if len(attrs) > 0 {
@@ -405,7 +406,7 @@ func (s *CSVSource) groups() ([]reconcile.Group, error) {
 	out := make([]reconcile.Group, 0, len(t.rows))
 	for i, row := range t.rows {
 		r := rowReader{t: t, row: row, line: t.lines[i]}
-		var typ Gruppentyp
+		var typ schulconnex.Gruppentyp
 		_ = typ.UnmarshalText([]byte(r.required("typ")))
 		g := reconcile.Group{
 			Keys:         reconcile.Keys{SourceKey: r.required("id"), TargetID: r.get("schulconnex_id")},
