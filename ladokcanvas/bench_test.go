@@ -11,7 +11,7 @@ import (
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/ladokcanvas"
-	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // burstResult is one run of (a slice of) the admission burst.
@@ -64,7 +64,7 @@ func runBurst(tb testing.TB, sc *scenario, events []ladok.Event, serial bool, di
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "burst.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "burst.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // enrolments in Canvas (package canvas), with its state in package store.
 //
 //	cfg, err := ladokcanvas.LoadConfig(file)                 // validated; every bad field listed
-//	st, _ := store.OpenSQLite(ctx, "/var/lib/edusync/state.db")
+//	st, _ := sqlite.Open(ctx, "/var/lib/edusync/state.db")
 //	ad, err := ladokcanvas.New(ladokClient, canvasClient, st, cfg, ladokcanvas.WithLogger(log))
 //	err = ad.Run(ctx)                                        // catch up, then follow the feed
 //

@@ -30,7 +30,7 @@ func Example() {
 	defer cv.Close()
 	lc, _ := lad.Client()
 	cc, _ := canvas.New(cv.URL(), canvas.WithBearerToken(cv.Token()))
-	st := store.NewMemory() // store.OpenSQLite in production
+	st := store.NewMemory() // sqlite.Open in production
 	defer st.Close()
 
 	cfg, err := ladokcanvas.LoadConfig(strings.NewReader(`{"CourseNameFormat": 2}`))

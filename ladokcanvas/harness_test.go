@@ -15,6 +15,7 @@ import (
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/ladokcanvas"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // Role labels of the fake Canvas.
@@ -111,7 +112,7 @@ func newEnv(t testing.TB, cfg ladokcanvas.Config, extra []ladokcanvas.Option, eo
 		t.Fatal(err)
 	}
 	if ec.sqlite != "" {
-		sq, err := store.OpenSQLite(context.Background(), ec.sqlite, store.WithSynchronous(store.SyncNormal))
+		sq, err := sqlite.Open(context.Background(), ec.sqlite, sqlite.WithSynchronous(sqlite.SyncNormal))
 		if err != nil {
 			t.Fatal(err)
 		}

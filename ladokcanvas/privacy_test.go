@@ -10,7 +10,7 @@ import (
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladokcanvas"
-	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // TestPrivacy runs a term with personal numbers as login ids and everything logged at Debug,
@@ -24,7 +24,7 @@ func TestPrivacy(t *testing.T) {
 	tr := newTermRun(t, sc, nil)
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := store.OpenSQLite(context.Background(), tr.path)
+	st, err := sqlite.Open(context.Background(), tr.path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/edusync/edusync/ladok/ladoktest"
 	"github.com/edusync/edusync/ladokcanvas"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // termConfig exercises most options at once.
@@ -83,7 +84,7 @@ func (tr *termRun) RoundTrip(req *http.Request) (*http.Response, error) {
 // process starts an adapter as a new process would: new clients, the store opened again.
 func (tr *termRun) process() (*ladokcanvas.Adapter, store.Store) {
 	tr.t.Helper()
-	st, err := store.OpenSQLite(context.Background(), tr.path, store.WithSynchronous(store.SyncNormal))
+	st, err := sqlite.Open(context.Background(), tr.path, sqlite.WithSynchronous(sqlite.SyncNormal))
 	if err != nil {
 		tr.t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/edusync/edusync/store"
@@ -15,14 +13,8 @@ import (
 // handled, after its handler succeeded: after a crash it resumes at the position and skips
 // what is already processed.
 func Example() {
-	dir, _ := os.MkdirTemp("", "edusync-store")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "state.db"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	st := store.NewMemory() // sqlite.Open(ctx, path) in production
 	defer st.Close()
 
 	feed := store.Scope{Flow: "ladok-feed", Tenant: "uu"}

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/store/internal/kit"
 )
 
 // Get decodes the value under key, stored by Put, into a T. It returns ErrNotFound when there
@@ -20,7 +19,7 @@ func Get[T any](tx Tx, key string) (T, error) {
 		return v, err
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, fmt.Errorf("%w: %s %q as %T: %v", ErrDecode, tx.Scope(), redact.PersonalNumbers(key), v, err)
+		return v, fmt.Errorf("%w: %s %q as %T: %v", ErrDecode, tx.Scope(), kit.Mask(key), v, err)
 	}
 	return v, nil
 }
@@ -44,24 +43,18 @@ func List[T any](tx Tx, prefix string) ([]Entry[T], error) {
 	for _, e := range raws {
 		var v T
 		if err := json.Unmarshal(e.Value, &v); err != nil {
-			return nil, fmt.Errorf("%w: %s %q as %T: %v", ErrDecode, tx.Scope(), redact.PersonalNumbers(e.Key), v, err)
+			return nil, fmt.Errorf("%w: %s %q as %T: %v", ErrDecode, tx.Scope(), kit.Mask(e.Key), v, err)
 		}
 		out = append(out, Entry[T]{Key: e.Key, Value: v})
 	}
 	return out, nil
 }
 
-// Commit saves pos and marks keys processed until expires (zero: forever) in one transaction:
-// what a feed reader does once its handler has succeeded for the entries up to pos.
+// Commit saves pos and marks keys processed until expires (zero: forever) in one transaction
+// (a Batch): what a feed reader does once its handler has succeeded for the entries up to pos.
 func Commit(ctx context.Context, st Store, scope Scope, pos Position, keys []string, expires time.Time) error {
-	return st.Update(ctx, scope, func(tx Tx) error {
-		for _, k := range keys {
-			if err := tx.MarkProcessed(k, expires); err != nil {
-				return err
-			}
-		}
-		return tx.SetPosition(pos)
-	})
+	b := Batch{Processed: keys, Expires: expires, Position: &pos}
+	return st.Update(ctx, scope, func(tx Tx) error { return tx.Apply(b) })
 }
 
 // LoadPosition returns the saved position of scope; ok is false when there is none.
@@ -110,9 +103,10 @@ func FireDue(ctx context.Context, st Store, scope Scope, now time.Time, limit in
 	return fired, nil
 }
 
-// nextAttempt computes the record after failure f at now from the previous record (nil when
-// there was none); maxAttempts is the store's default. Both backends use it, so they agree.
-func nextAttempt(prev *Attempt, f Failure, now time.Time, maxAttempts int) Attempt {
+// NextAttempt is the attempt record after failure f at now, given the previous record (nil
+// when there was none) and the store's default maximum of attempts. It is what RecordAttempt
+// stores, the same in every backend; backends call it, hosts need not.
+func NextAttempt(prev *Attempt, f Failure, now time.Time, maxAttempts int) Attempt {
 	var a Attempt
 	if prev != nil {
 		a = *prev
@@ -121,7 +115,7 @@ func nextAttempt(prev *Attempt, f Failure, now time.Time, maxAttempts int) Attem
 	}
 	a.Count++
 	a.LastAt = now
-	a.LastError = errorText(f.Err)
+	a.LastError = kit.ErrorText(f.Err)
 	if f.Payload != nil {
 		a.Payload = f.Payload
 	}
@@ -134,27 +128,13 @@ func nextAttempt(prev *Attempt, f Failure, now time.Time, maxAttempts int) Attem
 		// Stays dead; only Requeue revives it.
 	case f.Permanent:
 		a.Dead, a.DeadAt, a.NextTry = true, now, time.Time{}
-		a.Reason = "permanent failure"
+		a.Reason = kit.PermanentReason("")
 	case a.Count >= limit:
 		a.Dead, a.DeadAt, a.NextTry = true, now, time.Time{}
-		a.Reason = fmt.Sprintf("gave up after %d attempts", a.Count)
+		a.Reason = kit.GaveUp(a.Count, "")
 	default:
 		a.NextTry = f.NextTry
 	}
-	a.FirstAt, a.LastAt, a.NextTry, a.DeadAt = norm(a.FirstAt), norm(a.LastAt), norm(a.NextTry), norm(a.DeadAt)
+	a.FirstAt, a.LastAt, a.NextTry, a.DeadAt = kit.Norm(a.FirstAt), kit.Norm(a.LastAt), kit.Norm(a.NextTry), kit.Norm(a.DeadAt)
 	return a
 }
-
-func errorText(err error) string {
-	if err == nil {
-		return ""
-	}
-	s := redact.PersonalNumbers(err.Error())
-	if len(s) > maxErrorText {
-		s = strings.ToValidUTF8(s[:maxErrorText], "")
-	}
-	return s
-}
-
-// norm rounds t the way the backends keep it.
-func norm(t time.Time) time.Time { return fromMicros(toMicros(t)) }

@@ -2,34 +2,77 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/edusync/edusync/store/internal/kit"
 )
 
 // Sentinel errors. Every error the package returns that belongs to one of these classes matches it
 // with errors.Is; the message says which scope and key it concerns.
 var (
-	// ErrNotFound: no position, value, attempt or timer under that key.
-	ErrNotFound = errors.New("store: not found")
+	// ErrNotFound: no position, value, attempt, timer, lease or message under that key.
+	ErrNotFound = kit.ErrNotFound
 	// ErrClosed: the store is closed, or was closed while the transaction ran (which then did
 	// not commit).
-	ErrClosed = errors.New("store: closed")
+	ErrClosed = kit.ErrClosed
 	// ErrReadOnly: a write in a View transaction.
-	ErrReadOnly = errors.New("store: read-only transaction")
+	ErrReadOnly = kit.ErrReadOnly
 	// ErrTxDone: a Tx used after its Update or View returned.
-	ErrTxDone = errors.New("store: transaction has ended")
-	// ErrInvalid: an empty flow, key or item, a key with a NUL byte, a negative limit.
-	ErrInvalid = errors.New("store: invalid argument")
+	ErrTxDone = kit.ErrTxDone
+	// ErrInvalid: an empty flow, key or item, a key with a NUL byte, a negative limit, a
+	// time-to-live that is not positive.
+	ErrInvalid = kit.ErrInvalid
 	// ErrDecode: a value that Get or List cannot decode into the type asked for.
-	ErrDecode = errors.New("store: cannot decode value")
-	// ErrSchemaTooNew: the database was written by a newer edusync whose schema this code does
-	// not know; it is left untouched.
-	ErrSchemaTooNew = errors.New("store: database schema is newer than this edusync")
-	// ErrNotStore: the file is an SQLite database of some other application.
-	ErrNotStore = errors.New("store: not an edusync store")
+	ErrDecode = kit.ErrDecode
+	// ErrLeaseHeld: AcquireLease found the lease held by another holder and not expired. Try
+	// again later; it does not doom the transaction.
+	ErrLeaseHeld = kit.ErrLeaseHeld
+	// ErrLeaseLost: the lease was released or, after it expired, taken over by another holder
+	// (whose fencing token is higher). The holder must stop; its fenced writes are refused.
+	ErrLeaseLost = kit.ErrLeaseLost
+	// ErrClaimLost: Ack, Nack or Extend of a delivery whose claim has ended: its visibility
+	// timeout passed and the message was claimed again (or acknowledged, or deleted).
+	ErrClaimLost = kit.ErrClaimLost
+
+	// ErrPermanent is the class of failures that retrying cannot heal: a damaged or foreign
+	// database, a file that cannot be written, state that should exist and does not. Hosts and
+	// flows stop on them (IsPermanent) instead of retrying forever; the message names the file.
+	// A queue handler marks its own hopeless failures with Permanent.
+	ErrPermanent = kit.ErrPermanent
+	// ErrSchemaTooNew (permanent): the database was written by a newer edusync whose schema
+	// this code does not know; it is left untouched.
+	ErrSchemaTooNew = kit.ErrSchemaTooNew
+	// ErrNotStore (permanent): the file is a database of some other application.
+	ErrNotStore = kit.ErrNotStore
+	// ErrCorrupt (permanent): the database is damaged (a malformed disk image, a file that is
+	// not a database at all).
+	ErrCorrupt = kit.ErrCorrupt
+	// ErrUnwritable (permanent): the database cannot be written (a read-only file or
+	// directory, no permission).
+	ErrUnwritable = kit.ErrUnwritable
+	// ErrNoState (permanent): the host said the state must already exist (sqlite.MustExist),
+	// and the file is missing or empty.
+	ErrNoState = kit.ErrNoState
 )
+
+// IsPermanent reports whether err cannot heal by retrying: it matches ErrPermanent (a damaged,
+// foreign, unwritable or missing database, a newer schema, or an error marked with Permanent).
+func IsPermanent(err error) bool { return kit.Permanent(err) }
+
+// Permanent marks err as a failure that retrying cannot heal: a queue handler returns it so
+// that Worker dead-letters the message at once, and Nack does the same with it. The result
+// matches both err and ErrPermanent with errors.Is; Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string        { return e.err.Error() }
+func (e permanentError) Unwrap() []error      { return []error{e.err, ErrPermanent} }
 
 // Scope names whose state a transaction sees: a flow (the Ladok feed reader, the Ladok->Canvas
 // adapter, ...) for one tenant (a university, a municipality, a school). Flow must not be empty;
@@ -46,23 +89,18 @@ func (s Scope) String() string {
 	return s.Flow + "/" + s.Tenant
 }
 
-func (s Scope) validate() error {
-	if s.Flow == "" {
-		return fmt.Errorf("%w: scope without flow", ErrInvalid)
-	}
-	if strings.IndexByte(s.Flow, 0) >= 0 || strings.IndexByte(s.Tenant, 0) >= 0 {
-		return fmt.Errorf("%w: NUL byte in scope", ErrInvalid)
-	}
-	return nil
-}
+// Validate reports ErrInvalid for a scope without flow or with a NUL byte; every backend
+// checks it before a transaction.
+func (s Scope) Validate() error { return kit.ValidScope(s.Flow, s.Tenant) }
 
 // Store keeps the durable state of event-driven flows. Every read and write happens in a
 // transaction scoped to one Scope. Implementations are safe for concurrent use by any number of
 // goroutines (and, for SQLite, processes): write transactions are serialisable, read
 // transactions see a consistent snapshot.
 //
-// The package's conformance suite (storetest.Run) defines the semantics every implementation
-// has; NewMemory and OpenSQLite pass it.
+// The conformance suite (storetest.Run) defines the semantics every implementation has;
+// NewMemory and store/sqlite pass it, and a backend shared by several processes (PostgreSQL)
+// is built to pass it too.
 type Store interface {
 	// Update runs fn in a write transaction on scope and commits it when fn returns nil. It
 	// returns nil only when the transaction committed. It rolls back, and returns the error,
@@ -77,9 +115,9 @@ type Store interface {
 	// must not start another transaction on the same store (the memory store runs one
 	// transaction at a time, Views included).
 	View(ctx context.Context, scope Scope, fn func(tx Tx) error) error
-	// PurgeExpired deletes the processed keys of every scope whose expiry has passed and
-	// returns how many. Stores also purge on their own, in small batches, every few hundred
-	// write transactions (WithPurgeEvery).
+	// PurgeExpired deletes the processed keys and queue de-duplication keys of every scope
+	// whose expiry has passed and returns how many. Stores also purge on their own, in small
+	// batches, every few hundred write transactions (WithPurgeEvery).
 	PurgeExpired(ctx context.Context) (int, error)
 	// Scopes lists the scopes that hold any state, ordered by flow and tenant.
 	Scopes(ctx context.Context) ([]Scope, error)
@@ -172,6 +210,72 @@ type Tx interface {
 	// scheduled (cancelled, or fired by another transaction).
 	Fire(id string) error
 
+	// Apply makes the writes of b, in the order Batch documents: several values, processed
+	// keys and a position at once, the way a feed page or a file set is committed. A backend
+	// writes them in as few statements as it can.
+	Apply(b Batch) error
+
+	// AcquireLease takes lease name of this scope for holder until ttl from now, and returns
+	// it. When holder holds it already, it is renewed with the same token. When it is free
+	// (never taken, released, or expired), holder takes it over with a fencing token greater
+	// than any the name had before. When another holder's lease has not expired, it returns
+	// ErrLeaseHeld, which does not doom the transaction.
+	AcquireLease(name, holder string, ttl time.Duration) (Lease, error)
+	// RenewLease extends l until ttl from now; ErrLeaseLost when l is no longer current (it
+	// was released, or taken over after it expired).
+	RenewLease(l Lease, ttl time.Duration) (Lease, error)
+	// ReleaseLease frees l at once, so that another holder need not wait for its expiry; no
+	// error when it was lost already.
+	ReleaseLease(l Lease) error
+	// CheckLease returns ErrLeaseLost, and dooms the transaction, unless l is still current:
+	// its holder holds the name with l's token (expired but not yet taken over counts). A
+	// holder fences its writes with it (UpdateFenced): a holder paused past its expiry while
+	// another took over commits nothing more. l's scope may be another than the transaction's.
+	CheckLease(l Lease) error
+	// Lease returns lease name of this scope as it stands (Holder empty when released), or
+	// ErrNotFound when it was never taken.
+	Lease(name string) (Lease, error)
+
+	// Enqueue adds m to the scope's queue; it is durable once the transaction commits. A
+	// message whose Key was enqueued within the de-duplication window (Message.KeyWindow,
+	// else WithDedupWindow) is dropped: Enqueued.Duplicate is then true and Enqueued.ID names
+	// the message that holds the key. A key is held from Enqueue until its window ends, and
+	// released early when its message is dead-lettered, so that a resend runs again.
+	Enqueue(m Message) (Enqueued, error)
+	// Claim hands out up to n (n > 0) due messages, oldest first, each claimed for visibility:
+	// no other Claim returns it until then. A message is due when it is not dead, its
+	// NotBefore or retry time has come and it is not claimed (or its claim has run out: a
+	// worker that crashed between Claim and Ack has its messages delivered again). Of the
+	// messages sharing an OrderKey, only the oldest that is not dead is ever handed out, so
+	// they are handled one at a time, in the order they were enqueued. A message whose claim
+	// ran out for the MaxAttempts'th time is dead-lettered instead of handed out.
+	Claim(n int, visibility time.Duration) ([]Delivery, error)
+	// Extend moves the end of d's claim to visibility from now, for a handler that needs
+	// longer; ErrClaimLost when the claim has ended.
+	Extend(d Delivery, visibility time.Duration) (Delivery, error)
+	// Ack removes d's message as done. ErrClaimLost when d's claim has ended: the message was
+	// claimed again after d's visibility timeout (a claim that ran out but was not taken by
+	// anyone still acknowledges), or it is gone.
+	Ack(d Delivery) error
+	// Nack puts d's message back after a failed delivery, due again at retryAt, with cause
+	// kept (personal numbers masked). When this was its MaxAttempts'th delivery, or cause is
+	// permanent (IsPermanent), it is dead-lettered with the reason instead. It returns the
+	// message as it now stands; ErrClaimLost as Ack.
+	Nack(d Delivery, retryAt time.Time, cause error) (Delivery, error)
+	// Messages lists up to limit (0: all) messages of the queue that are not dead, oldest
+	// first, for an operator's view.
+	Messages(limit int) ([]Delivery, error)
+	// DeadMessages lists up to limit (0: all) dead-lettered messages in the order they died,
+	// each with its Reason, for an operator to requeue or delete.
+	DeadMessages(limit int) ([]Delivery, error)
+	// RequeueMessage gives message id a fresh start (no deliveries, not dead), due at at (the
+	// zero time: at once). It keeps its place in its OrderKey's order. ErrNotFound when there
+	// is no such message.
+	RequeueMessage(id int64, at time.Time) error
+	// DeleteMessage removes message id (dead or not) and releases its key; ErrNotFound when
+	// there is no such message.
+	DeleteMessage(id int64) error
+
 	// Stats counts what the scope holds.
 	Stats() (Stats, error)
 }
@@ -246,66 +350,13 @@ type Entry[T any] struct {
 
 // Stats counts what one scope holds.
 type Stats struct {
-	HasPosition bool
-	Processed   int // processed keys, expired ones not yet purged included
-	Retrying    int // attempt records not dead-lettered
-	Dead        int // dead letters
-	Values      int
-	Timers      int
-}
-
-// maxErrorText caps the stored text of a failure.
-const maxErrorText = 2048
-
-func validKey(what, k string) error {
-	if k == "" {
-		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
-	}
-	if strings.IndexByte(k, 0) >= 0 {
-		return fmt.Errorf("%w: NUL byte in %s", ErrInvalid, what)
-	}
-	return nil
-}
-
-func validPrefix(p string) error {
-	if strings.IndexByte(p, 0) >= 0 {
-		return fmt.Errorf("%w: NUL byte in prefix", ErrInvalid)
-	}
-	return nil
-}
-
-func validLimit(n int) error {
-	if n < 0 {
-		return fmt.Errorf("%w: negative limit %d", ErrInvalid, n)
-	}
-	return nil
-}
-
-// prefixEnd returns the smallest string greater than every string starting with p, and false
-// when there is none (p is empty or all 0xff bytes).
-func prefixEnd(p string) (string, bool) {
-	b := []byte(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1]), true
-		}
-	}
-	return "", false
-}
-
-// Times are kept as microseconds since 1970 in UTC (0 is the zero time), by both backends, so
-// they compare and round the same everywhere and cover any year a flow could mean.
-func toMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
+	HasPosition  bool
+	Processed    int // processed keys, expired ones not yet purged included
+	Retrying     int // attempt records not dead-lettered
+	Dead         int // dead letters
+	Values       int
+	Timers       int
+	Leases       int // leases held (expired ones included until released or taken over)
+	Queued       int // queued messages that are not dead, claimed ones included
+	DeadMessages int // dead-lettered messages
 }

@@ -91,7 +91,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st := store.NewMemory() // a real host uses store.OpenSQLite
+	st := store.NewMemory() // a real host uses sqlite.Open
 	defer st.Close()
 	cfg, err := ladokcanvas.ParseConfig([]byte(configJSON))
 	if err != nil {

@@ -10,14 +10,14 @@ import (
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladok/ladoktest"
-	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
-// openSQLiteState opens a reader state in a fresh store.OpenSQLite file (the production
+// openSQLiteState opens a reader state in a fresh sqlite.Open file (the production
 // setting: WAL, synchronous=FULL), closed when the test ends.
 func openSQLiteState(tb testing.TB, path string) *ladokfeed.StoreState {
 	tb.Helper()
-	st, err := store.OpenSQLite(context.Background(), path)
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestSQLiteStateResumes(t *testing.T) {
 	_, c, uids := fakeFeed(t, 40, 10)
 	path := filepath.Join(t.TempDir(), "state.db")
 	rec := &recorder{failAt: uids[17], fails: 1}
-	first, err := store.OpenSQLite(context.Background(), path)
+	first, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,11 @@
 //
 // The Reader's position (the href of the page being read and the last handled entry) and the
 // keys of the processed entries (entry id and HandelseUID) are kept in a State: StoreState, over
-// any store.Store (store.OpenSQLite in production, store.NewMemory in tests). Both are committed in
+// any store.Store (sqlite.Open in production, store.NewMemory in tests). Both are committed in
 // one transaction, after the handler has succeeded, once per page or every n entries
 // (WithCommitEvery):
 //
-//	st, _ := store.OpenSQLite(ctx, "/var/lib/edusync/state.db")
+//	st, _ := sqlite.Open(ctx, "/var/lib/edusync/state.db")
 //	reader, _ := ladokfeed.NewReader(client, ladokfeed.NewStoreState(st), handle)
 //	err := reader.Run(ctx)
 //

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // BenchmarkStoreCommit measures what a feed reader does per item: mark its processed key and
@@ -19,15 +20,15 @@ func BenchmarkStoreCommit(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
 		batch int
-		sync  store.Synchronous
+		sync  sqlite.Synchronous
 	}{
-		{"unbatched", 1, store.SyncFull},
-		{"batched", 100, store.SyncFull},
-		{"unbatched-normal", 1, store.SyncNormal},
-		{"batched-normal", 100, store.SyncNormal},
+		{"unbatched", 1, sqlite.SyncFull},
+		{"batched", 100, sqlite.SyncFull},
+		{"unbatched-normal", 1, sqlite.SyncNormal},
+		{"batched-normal", 100, sqlite.SyncNormal},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			st := openSQLite(b, filepath.Join(b.TempDir(), "bench.db"), store.WithSynchronous(bc.sync))
+			st := open(b, filepath.Join(b.TempDir(), "bench.db"), sqlite.WithSynchronous(bc.sync))
 			defer st.Close()
 			ctx := context.Background()
 			scope := store.Scope{Flow: "ladok-feed", Tenant: "uu"}

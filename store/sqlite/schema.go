@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 // applicationID marks an SQLite file as an edusync store (PRAGMA application_id, "EDSY").
 const applicationID = 0x45445359
@@ -7,10 +7,12 @@ const applicationID = 0x45445359
 // version i to i+1 (PRAGMA user_version). They are only ever appended to: a released migration
 // is never edited, so every database reaches the same schema by the same steps. A database whose
 // version is above len(migrations) was written by a newer edusync and is refused
-// (ErrSchemaTooNew) rather than misread.
+// (store.ErrSchemaTooNew) rather than misread.
 //
 // Times are INTEGER microseconds since 1970 UTC, 0 for none; every table is keyed by scope
-// first (flow, tenant), WITHOUT ROWID so rows are stored in key order.
+// first (flow, tenant), WITHOUT ROWID so rows are stored in key order, except the queue, whose
+// ids come from AUTOINCREMENT so that they are never reused (a stale delivery can then never
+// acknowledge a newer message).
 var migrations = [][]string{
 	// 1: positions, processed keys, attempts and dead letters, values, timers.
 	{
@@ -66,6 +68,48 @@ var migrations = [][]string{
 			PRIMARY KEY (flow, tenant, id)
 		) WITHOUT ROWID`,
 		`CREATE INDEX timers_at ON timers (flow, tenant, at, id)`,
+	},
+	// 2: leases with fencing tokens; the durable queue and its de-duplication keys.
+	{
+		`CREATE TABLE leases (
+			flow TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			name TEXT NOT NULL,
+			holder TEXT NOT NULL,
+			token INTEGER NOT NULL,
+			acquired INTEGER NOT NULL,
+			expires INTEGER NOT NULL,
+			PRIMARY KEY (flow, tenant, name)
+		) WITHOUT ROWID`,
+		`CREATE TABLE queue (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			flow TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			msg_key TEXT NOT NULL,
+			order_key TEXT NOT NULL,
+			payload BLOB,
+			enqueued INTEGER NOT NULL,
+			due INTEGER NOT NULL,
+			claimed INTEGER NOT NULL,
+			attempt INTEGER NOT NULL,
+			max_attempts INTEGER NOT NULL,
+			last_error TEXT NOT NULL,
+			dead INTEGER NOT NULL,
+			dead_at INTEGER NOT NULL,
+			reason TEXT NOT NULL
+		)`,
+		`CREATE INDEX queue_live ON queue (flow, tenant, dead, id)`,
+		`CREATE INDEX queue_order ON queue (flow, tenant, order_key, id) WHERE order_key != ''`,
+		`CREATE INDEX queue_dead ON queue (flow, tenant, dead_at, id) WHERE dead = 1`,
+		`CREATE TABLE queue_keys (
+			flow TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			k TEXT NOT NULL,
+			expires INTEGER NOT NULL,
+			id INTEGER NOT NULL,
+			PRIMARY KEY (flow, tenant, k)
+		) WITHOUT ROWID`,
+		`CREATE INDEX queue_keys_expiry ON queue_keys (expires)`,
 	},
 }
 

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // The crash tests write items in a loop and stop the writing at random points: a cancelled
@@ -137,7 +138,7 @@ func integrityCheck(t *testing.T, path string) {
 
 func TestCrashCancelledContexts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash.db")
-	st := openSQLite(t, path)
+	st := open(t, path)
 	rng := rand.New(rand.NewPCG(1, 2))
 	items := 400
 	if testing.Short() || raceEnabled {
@@ -194,7 +195,7 @@ func TestCrashCancelledContexts(t *testing.T) {
 		t.Fatalf("the test exercised nothing: %d committed, %d cancelled", committed, failed)
 	}
 	st.Close()
-	st = openSQLite(t, path)
+	st = open(t, path)
 	if last := verifyCrash(t, st, 1, items+20); last != items {
 		t.Fatalf("after reopening, the last item is %d, want %d", last, items)
 	}
@@ -211,7 +212,7 @@ func TestCrashClosedMidTransaction(t *testing.T) {
 	}
 	acked, aborted := 0, 0
 	for round := range rounds {
-		st := openSQLite(t, path)
+		st := open(t, path)
 		next := verifyCrash(t, st, acked-20, acked+20) + 1
 		if next-1 != acked {
 			t.Fatalf("round %d: last item saved %d, last acknowledged %d", round, next-1, acked)
@@ -249,7 +250,7 @@ func TestCrashClosedMidTransaction(t *testing.T) {
 		}
 		<-done
 	}
-	st := openSQLite(t, path)
+	st := open(t, path)
 	if last := verifyCrash(t, st, 1, acked+20); last != acked {
 		t.Fatalf("last item saved %d, last acknowledged %d", last, acked)
 	}
@@ -267,7 +268,7 @@ func TestCrashChild(t *testing.T) {
 	if path == "" {
 		t.Skip("only run as TestCrashSIGKILL's subprocess")
 	}
-	st, err := store.OpenSQLite(context.Background(), path)
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
@@ -363,7 +364,7 @@ func TestCrashSIGKILL(t *testing.T) {
 		if !errors.As(err, &exit) || exit.ExitCode() != -1 {
 			t.Fatalf("round %d: child ended with %v, not by the kill", round, err)
 		}
-		st := openSQLite(t, path)
+		st := open(t, path)
 		last := verifyCrash(t, st, acked-20, acked+100)
 		if last < acked {
 			t.Fatalf("round %d: child acknowledged item %d, but only %d survived the kill", round, acked, last)
@@ -372,7 +373,7 @@ func TestCrashSIGKILL(t *testing.T) {
 		t.Logf("round %d: killed after %d commits; items up to %d saved (acknowledged %d)", round, seen, last, acked)
 		acked = last
 	}
-	st := openSQLite(t, path)
+	st := open(t, path)
 	verifyCrash(t, st, 1, acked+100)
 	st.Close()
 	integrityCheck(t, path)

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 func rawExec(t *testing.T, path string, stmts ...string) {
@@ -44,7 +45,7 @@ func rawInt(t *testing.T, path, query string) int {
 
 func TestSQLiteReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "..", "state.db")
-	st := openSQLite(t, path)
+	st := open(t, path)
 	if st.Path() != filepath.Clean(path) {
 		t.Fatalf("Path %q", st.Path())
 	}
@@ -64,13 +65,13 @@ func TestSQLiteReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if v := rawInt(t, path, "PRAGMA user_version"); v != store.SchemaVersion {
-		t.Fatalf("user_version %d, want %d", v, store.SchemaVersion)
+	if v := rawInt(t, path, "PRAGMA user_version"); v != sqlite.SchemaVersion {
+		t.Fatalf("user_version %d, want %d", v, sqlite.SchemaVersion)
 	}
 	if m := rawInt(t, path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"); m != 1 {
 		t.Fatal("file not in WAL mode")
 	}
-	st = openSQLite(t, path)
+	st = open(t, path)
 	defer st.Close()
 	err = st.View(context.Background(), scope, func(tx store.Tx) error {
 		got, err := store.Get[syncState](tx, "state")
@@ -90,13 +91,13 @@ func TestSQLiteReopen(t *testing.T) {
 
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	openSQLite(t, path).Close()
-	rawExec(t, path, fmt.Sprintf("PRAGMA user_version = %d", store.SchemaVersion+1))
+	open(t, path).Close()
+	rawExec(t, path, fmt.Sprintf("PRAGMA user_version = %d", sqlite.SchemaVersion+1))
 	before, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = store.OpenSQLite(context.Background(), path)
+	_, err = sqlite.Open(context.Background(), path)
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("open of a newer schema: %v", err)
 	}
@@ -110,31 +111,31 @@ func TestSQLiteRefusesForeignDatabase(t *testing.T) {
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other.db")
 	rawExec(t, other, "CREATE TABLE things (id INTEGER PRIMARY KEY)")
-	if _, err := store.OpenSQLite(context.Background(), other); !errors.Is(err, store.ErrNotStore) {
+	if _, err := sqlite.Open(context.Background(), other); !errors.Is(err, store.ErrNotStore) {
 		t.Fatalf("open of another application's database: %v", err)
 	}
 	app := filepath.Join(dir, "app.db")
 	rawExec(t, app, "PRAGMA application_id = 12345")
-	if _, err := store.OpenSQLite(context.Background(), app); !errors.Is(err, store.ErrNotStore) {
+	if _, err := sqlite.Open(context.Background(), app); !errors.Is(err, store.ErrNotStore) {
 		t.Fatalf("open of a database with another application id: %v", err)
 	}
 	text := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(text, []byte("not a database, but long enough to have a header of its own......................................................"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.OpenSQLite(context.Background(), text); err == nil {
+	if _, err := sqlite.Open(context.Background(), text); err == nil {
 		t.Fatal("opened a text file")
 	}
 	// An empty SQLite file (created by a tool) is fine.
 	empty := filepath.Join(dir, "empty.db")
 	rawExec(t, empty, "PRAGMA user_version = 0")
-	openSQLite(t, empty).Close()
+	open(t, empty).Close()
 	for _, p := range []string{"", ":memory:", "file:x.db"} {
-		if _, err := store.OpenSQLite(context.Background(), p); !errors.Is(err, store.ErrInvalid) {
+		if _, err := sqlite.Open(context.Background(), p); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("OpenSQLite(%q): %v", p, err)
 		}
 	}
-	if _, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "missing", "dir", "x.db")); err == nil {
+	if _, err := sqlite.Open(context.Background(), filepath.Join(dir, "missing", "dir", "x.db")); err == nil {
 		t.Error("opened a file in a directory that does not exist")
 	}
 }
@@ -143,9 +144,9 @@ func TestSQLiteRefusesForeignDatabase(t *testing.T) {
 // wait for each other (BEGIN IMMEDIATE, busy timeout) and no update is lost.
 func TestSQLiteTwoStoresOneFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
-	a := openSQLite(t, path)
+	a := open(t, path)
 	defer a.Close()
-	b := openSQLite(t, path)
+	b := open(t, path)
 	defer b.Close()
 	scope := store.Scope{Flow: "counter"}
 	const each = 50
@@ -182,9 +183,9 @@ func TestSQLiteTwoStoresOneFile(t *testing.T) {
 
 func TestSQLiteBusyTimeout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "busy.db")
-	a := openSQLite(t, path)
+	a := open(t, path)
 	defer a.Close()
-	b := openSQLite(t, path, store.WithBusyTimeout(50*time.Millisecond))
+	b := open(t, path, sqlite.WithBusyTimeout(50*time.Millisecond))
 	defer b.Close()
 	scope := store.Scope{Flow: "f"}
 	inside := make(chan struct{})

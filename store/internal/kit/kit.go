@@ -1,0 +1,173 @@
+// Package kit is the plumbing that store's backends share (the memory backend in store,
+// store/sqlite, a later store/postgres): the sentinel errors, argument checks, the state every
+// transaction keeps, the lifecycle that lets Close abort running transactions, the encoding of
+// times and the masked text of failures. It imports no public package; store re-exports the
+// sentinels under the same names.
+package kit
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/edusync/edusync/internal/redact"
+)
+
+// classError is a sentinel that also matches a broader class with errors.Is.
+type classError struct {
+	msg   string
+	class error
+}
+
+func (e *classError) Error() string { return e.msg }
+func (e *classError) Unwrap() error { return e.class }
+
+// The sentinels; see store's doc comments for what each means.
+var (
+	ErrNotFound  = errors.New("store: not found")
+	ErrClosed    = errors.New("store: closed")
+	ErrReadOnly  = errors.New("store: read-only transaction")
+	ErrTxDone    = errors.New("store: transaction has ended")
+	ErrInvalid   = errors.New("store: invalid argument")
+	ErrDecode    = errors.New("store: cannot decode value")
+	ErrLeaseHeld = errors.New("store: lease held by another holder")
+	ErrLeaseLost = errors.New("store: lease no longer held")
+	ErrClaimLost = errors.New("store: message no longer claimed by this delivery")
+
+	ErrPermanent    = errors.New("store: permanent failure")
+	ErrSchemaTooNew = &classError{"store: database schema is newer than this edusync", ErrPermanent}
+	ErrNotStore     = &classError{"store: not an edusync store", ErrPermanent}
+	ErrCorrupt      = &classError{"store: database is damaged", ErrPermanent}
+	ErrUnwritable   = &classError{"store: database cannot be written", ErrPermanent}
+	ErrNoState      = &classError{"store: the state does not exist", ErrPermanent}
+)
+
+// MaxErrorText caps the stored text of a failure.
+const MaxErrorText = 2048
+
+// ErrorText is err's message with personal numbers masked, at most MaxErrorText bytes.
+func ErrorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := redact.PersonalNumbers(err.Error())
+	if len(s) > MaxErrorText {
+		s = strings.ToValidUTF8(s[:MaxErrorText], "")
+	}
+	return s
+}
+
+// Mask is s with personal numbers masked, for keys and items in error messages.
+func Mask(s string) string { return redact.PersonalNumbers(s) }
+
+// ValidScope checks a scope's flow and tenant.
+func ValidScope(flow, tenant string) error {
+	if flow == "" {
+		return fmt.Errorf("%w: scope without flow", ErrInvalid)
+	}
+	if strings.IndexByte(flow, 0) >= 0 || strings.IndexByte(tenant, 0) >= 0 {
+		return fmt.Errorf("%w: NUL byte in scope", ErrInvalid)
+	}
+	return nil
+}
+
+// ValidKey checks a key, item, id or name: not empty, no NUL byte.
+func ValidKey(what, k string) error {
+	if k == "" {
+		return fmt.Errorf("%w: empty %s", ErrInvalid, what)
+	}
+	if strings.IndexByte(k, 0) >= 0 {
+		return fmt.Errorf("%w: NUL byte in %s", ErrInvalid, what)
+	}
+	return nil
+}
+
+// ValidOptionalKey is ValidKey for keys that may be empty.
+func ValidOptionalKey(what, k string) error {
+	if strings.IndexByte(k, 0) >= 0 {
+		return fmt.Errorf("%w: NUL byte in %s", ErrInvalid, what)
+	}
+	return nil
+}
+
+// ValidPrefix checks a listing prefix.
+func ValidPrefix(p string) error { return ValidOptionalKey("prefix", p) }
+
+// ValidLimit checks a listing limit (0 for none).
+func ValidLimit(n int) error {
+	if n < 0 {
+		return fmt.Errorf("%w: negative limit %d", ErrInvalid, n)
+	}
+	return nil
+}
+
+// ValidDuration checks a time-to-live or visibility timeout: positive.
+func ValidDuration(what string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%w: %s %v is not positive", ErrInvalid, what, d)
+	}
+	return nil
+}
+
+// PrefixEnd returns the smallest string greater than every string starting with p, and false
+// when there is none (p is empty or all 0xff bytes).
+func PrefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// Times are kept as microseconds since 1970 in UTC (0 is the zero time) by every backend, so
+// they compare and round the same everywhere and cover any year a flow could mean.
+
+// Micros encodes t.
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// FromMicros decodes what Micros encoded.
+func FromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// Norm rounds t the way the backends keep it.
+func Norm(t time.Time) time.Time { return FromMicros(Micros(t)) }
+
+// Reasons a message or item is dead-lettered, the same in every backend.
+
+// GaveUp is the reason after n failed attempts, the last failing with lastError.
+func GaveUp(n int, lastError string) string {
+	if lastError == "" {
+		return fmt.Sprintf("gave up after %d attempts", n)
+	}
+	return fmt.Sprintf("gave up after %d attempts: %s", n, lastError)
+}
+
+// PermanentReason is the reason of a failure retrying cannot heal.
+func PermanentReason(lastError string) string {
+	if lastError == "" {
+		return "permanent failure"
+	}
+	return "permanent failure: " + lastError
+}
+
+// Unacknowledged is the reason of a message whose n deliveries all ran past their visibility
+// timeout without an Ack or Nack (a handler that crashes its process, say).
+func Unacknowledged(n int) string {
+	return fmt.Sprintf("not acknowledged after %d deliveries", n)
+}
+
+// Permanent reports whether err belongs to the permanent class.
+func Permanent(err error) bool { return errors.Is(err, ErrPermanent) }

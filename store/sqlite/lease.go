@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/internal/kit"
+)
+
+// lease reads lease name of scope; ok is false when it was never taken.
+func (t *sqlTx) lease(op string, scope store.Scope, name string) (l store.Lease, ok bool, err error) {
+	var acquired, expires int64
+	err = t.rowIn(scope, `SELECT holder, token, acquired, expires FROM leases WHERE flow = ? AND tenant = ? AND name = ?`,
+		[]any{name}, &l.Holder, &l.Token, &acquired, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Lease{}, false, nil
+	}
+	if err != nil {
+		return store.Lease{}, false, t.dbErr(op, err)
+	}
+	l.Scope, l.Name, l.Acquired, l.Expires = scope, name, kit.FromMicros(acquired), kit.FromMicros(expires)
+	return l, true, nil
+}
+
+func (t *sqlTx) putLease(op string, l store.Lease) error {
+	_, err := t.execIn(l.Scope, op, `INSERT OR REPLACE INTO leases (flow, tenant, name, holder, token, acquired, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, l.Name, l.Holder, l.Token, kit.Micros(l.Acquired), kit.Micros(l.Expires))
+	return err
+}
+
+// current reads the lease l names and reports whether l is still current.
+func (t *sqlTx) current(op string, l store.Lease) (store.Lease, bool, error) {
+	if err := kit.FirstErr(l.Scope.Validate(), kit.ValidKey("lease name", l.Name)); err != nil {
+		return store.Lease{}, false, t.Invalid(op, err)
+	}
+	cur, ok, err := t.lease(op, l.Scope, l.Name)
+	if err != nil {
+		return store.Lease{}, false, err
+	}
+	return cur, ok && cur.Holder != "" && cur.Holder == l.Holder && cur.Token == l.Token, nil
+}
+
+// held is current, with a lease that is not current an ErrLeaseLost that dooms the transaction.
+func (t *sqlTx) held(op string, l store.Lease) (store.Lease, error) {
+	cur, ok, err := t.current(op, l)
+	if err == nil && !ok {
+		err = t.Failed(op, fmt.Errorf("%w: lease %q of %s, token %d", store.ErrLeaseLost, l.Name, l.Scope, l.Token))
+	}
+	return cur, err
+}
+
+func (t *sqlTx) AcquireLease(name, holder string, ttl time.Duration) (store.Lease, error) {
+	if err := t.Check("acquire lease", true); err != nil {
+		return store.Lease{}, err
+	}
+	if err := kit.FirstErr(kit.ValidKey("lease name", name), kit.ValidKey("lease holder", holder), kit.ValidDuration("lease time-to-live", ttl)); err != nil {
+		return store.Lease{}, t.Invalid("acquire lease", err)
+	}
+	now := t.now()
+	cur, ok, err := t.lease("acquire lease", t.scope, name)
+	if err != nil {
+		return store.Lease{}, err
+	}
+	switch {
+	case ok && cur.Holder == holder:
+		// Renewed, same token.
+	case ok && cur.Held(now):
+		return store.Lease{}, fmt.Errorf("store: %s: lease %q: %w until %s", t.scope, name, store.ErrLeaseHeld, cur.Expires.Format(time.RFC3339))
+	default:
+		cur = store.Lease{Scope: t.scope, Name: name, Holder: holder, Token: cur.Token + 1, Acquired: now}
+	}
+	cur.Expires = kit.Norm(now.Add(ttl))
+	if err := t.putLease("acquire lease", cur); err != nil {
+		return store.Lease{}, err
+	}
+	return cur, nil
+}
+
+func (t *sqlTx) RenewLease(l store.Lease, ttl time.Duration) (store.Lease, error) {
+	if err := t.Check("renew lease", true); err != nil {
+		return store.Lease{}, err
+	}
+	if err := kit.ValidDuration("lease time-to-live", ttl); err != nil {
+		return store.Lease{}, t.Invalid("renew lease", err)
+	}
+	cur, err := t.held("renew lease", l)
+	if err != nil {
+		return store.Lease{}, err
+	}
+	cur.Expires = kit.Norm(t.now().Add(ttl))
+	if err := t.putLease("renew lease", cur); err != nil {
+		return store.Lease{}, err
+	}
+	return cur, nil
+}
+
+func (t *sqlTx) ReleaseLease(l store.Lease) error {
+	if err := t.Check("release lease", true); err != nil {
+		return err
+	}
+	cur, ok, err := t.current("release lease", l)
+	if err != nil || !ok {
+		return err // a lost lease has nothing to release
+	}
+	cur.Holder, cur.Expires = "", time.Time{}
+	return t.putLease("release lease", cur)
+}
+
+func (t *sqlTx) CheckLease(l store.Lease) error {
+	if err := t.Check("check lease", false); err != nil {
+		return err
+	}
+	_, err := t.held("check lease", l)
+	return err
+}
+
+func (t *sqlTx) Lease(name string) (store.Lease, error) {
+	if err := t.Check("lease", false); err != nil {
+		return store.Lease{}, err
+	}
+	if err := kit.ValidKey("lease name", name); err != nil {
+		return store.Lease{}, t.Invalid("lease", err)
+	}
+	l, ok, err := t.lease("lease", t.scope, name)
+	if err != nil {
+		return store.Lease{}, err
+	}
+	if !ok {
+		return store.Lease{}, t.NotFound("lease", name)
+	}
+	return l, nil
+}
