@@ -71,8 +71,8 @@ func Permanent(err error) error {
 
 type permanentError struct{ err error }
 
-func (e permanentError) Error() string        { return e.err.Error() }
-func (e permanentError) Unwrap() []error      { return []error{e.err, ErrPermanent} }
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() []error { return []error{e.err, ErrPermanent} }
 
 // Scope names whose state a transaction sees: a flow (the Ladok feed reader, the Ladok->Canvas
 // adapter, ...) for one tenant (a university, a municipality, a school). Flow must not be empty;

@@ -1,6 +1,8 @@
 // Package storetest is the conformance suite of package store: the semantics every Store
-// implementation has, written once against the interface. The SQLite and memory stores run it
-// in their tests; a new backend (PostgreSQL, say) is done when it passes:
+// implementation has, written once against the interface — positions, processed keys,
+// attempts, values, timers, batches, leases with fencing, the durable queue, transactions,
+// isolation, cancellation and Close. The memory store and store/sqlite run it in their tests;
+// a new backend (PostgreSQL, say) is done when it passes:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T, opts ...store.Option) store.Store {
@@ -13,7 +15,9 @@
 //	}
 //
 // The opener must return a new, empty store honouring at least store.WithClock,
-// store.WithMaxAttempts and store.WithPurgeEvery; the suite closes it.
+// store.WithMaxAttempts, store.WithPurgeEvery and store.WithDedupWindow; the suite closes it.
+// What only a shared database can show (two processes racing for a lease or a message, a
+// process killed between Claim and Ack) the backend tests itself, as store/sqlite does.
 package storetest
 
 import (
@@ -77,6 +81,17 @@ func Run(t *testing.T, open Opener) {
 		{"ScopesAndStats", s.scopesStats},
 		{"Copies", s.copies},
 		{"Times", s.times},
+		{"Batch", s.batch},
+		{"Leases", s.leases},
+		{"LeaseTakeover", s.leaseTakeover},
+		{"LeaseRace", s.leaseRace},
+		{"Queue", s.queue},
+		{"QueueRedelivery", s.queueRedelivery},
+		{"QueueRetry", s.queueRetry},
+		{"QueueDedup", s.queueDedup},
+		{"QueueOrder", s.queueOrder},
+		{"QueueConcurrent", s.queueConcurrent},
+		{"QueueRollback", s.queueRollback},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -886,6 +901,17 @@ func (s suite) readOnly(t *testing.T) {
 			"Schedule":        func() error { return tx.Schedule("t", T0, nil) },
 			"Cancel":          func() error { _, err := tx.Cancel("t"); return err },
 			"Fire":            func() error { return tx.Fire("t") },
+			"Apply":           func() error { return tx.Apply(store.Batch{}) },
+			"AcquireLease":    func() error { _, err := tx.AcquireLease("l", "h", time.Minute); return err },
+			"RenewLease":      func() error { _, err := tx.RenewLease(store.Lease{Scope: sc, Name: "l"}, time.Minute); return err },
+			"ReleaseLease":    func() error { return tx.ReleaseLease(store.Lease{Scope: sc, Name: "l"}) },
+			"Enqueue":         func() error { _, err := tx.Enqueue(store.Message{}); return err },
+			"Claim":           func() error { _, err := tx.Claim(1, time.Minute); return err },
+			"Extend":          func() error { _, err := tx.Extend(store.Delivery{ID: 1}, time.Minute); return err },
+			"Ack":             func() error { return tx.Ack(store.Delivery{ID: 1}) },
+			"Nack":            func() error { _, err := tx.Nack(store.Delivery{ID: 1}, T0, nil); return err },
+			"RequeueMessage":  func() error { return tx.RequeueMessage(1, T0) },
+			"DeleteMessage":   func() error { return tx.DeleteMessage(1) },
 		} {
 			if err := w(); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("%s in View: %v, want ErrReadOnly", name, err)
@@ -1126,6 +1152,23 @@ func (s suite) invalid(t *testing.T) {
 		"negative limit":  func(tx store.Tx) error { _, err := tx.DueTimers(T0, -1); return err },
 		"NUL prefix":      func(tx store.Tx) error { _, err := tx.Values("\x00"); return err },
 		"unencodable":     func(tx store.Tx) error { return store.Put(tx, "k", func() {}) },
+		"empty lease":     func(tx store.Tx) error { _, err := tx.AcquireLease("", "h", time.Minute); return err },
+		"empty holder":    func(tx store.Tx) error { _, err := tx.AcquireLease("l", "", time.Minute); return err },
+		"zero lease ttl":  func(tx store.Tx) error { _, err := tx.AcquireLease("l", "h", 0); return err },
+		"lease scope":     func(tx store.Tx) error { return tx.CheckLease(store.Lease{Name: "l", Holder: "h"}) },
+		"renew ttl": func(tx store.Tx) error {
+			_, err := tx.RenewLease(store.Lease{Scope: sc, Name: "l", Holder: "h"}, -time.Second)
+			return err
+		},
+		"NUL message key": func(tx store.Tx) error { _, err := tx.Enqueue(store.Message{Key: "a\x00"}); return err },
+		"NUL order key":   func(tx store.Tx) error { _, err := tx.Enqueue(store.Message{OrderKey: "\x00"}); return err },
+		"claim nothing":   func(tx store.Tx) error { _, err := tx.Claim(0, time.Minute); return err },
+		"no visibility":   func(tx store.Tx) error { _, err := tx.Claim(1, 0); return err },
+		"negative messages limit": func(tx store.Tx) error {
+			_, err := tx.DeadMessages(-1)
+			return err
+		},
+		"bad batch": func(tx store.Tx) error { return tx.Apply(store.Batch{Processed: []string{""}}) },
 	} {
 		if err := st.Update(ctx, sc, f); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
@@ -1147,20 +1190,37 @@ func (s suite) scopesStats(t *testing.T) {
 		_, err := tx.RecordAttempt(store.Failure{Item: "i"})
 		return err
 	})
+	update(t, st, store.Scope{Flow: "e"}, func(tx store.Tx) error {
+		_, err := tx.AcquireLease("l", "h", time.Minute)
+		return err
+	})
+	update(t, st, store.Scope{Flow: "f"}, func(tx store.Tx) error {
+		_, err := tx.Enqueue(store.Message{})
+		return err
+	})
 	got := must(st.Scopes(ctx))(t)
-	want := []store.Scope{{Flow: "a"}, {Flow: "a", Tenant: "y"}, {Flow: "b", Tenant: "x"}, {Flow: "c", Tenant: "x"}, {Flow: "d"}}
+	want := []store.Scope{{Flow: "a"}, {Flow: "a", Tenant: "y"}, {Flow: "b", Tenant: "x"}, {Flow: "c", Tenant: "x"}, {Flow: "d"}, {Flow: "e"}, {Flow: "f"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Scopes: %v, want %v", got, want)
 	}
 	update(t, st, scopes[3], func(tx store.Tx) error { return tx.Fire("t") })
-	if got := must(st.Scopes(ctx))(t); len(got) != 4 {
+	if got := must(st.Scopes(ctx))(t); len(got) != 6 {
 		t.Fatalf("Scopes after emptying one: %v", got)
 	}
 	update(t, st, sc, func(tx store.Tx) error {
 		ok(t, writeAll(tx, 1))
 		ok(t, writeAll(tx, 2))
+		_, err := tx.AcquireLease("l", "h", time.Minute)
+		ok(t, err)
+		for _, m := range []string{"a", "b", "c"} {
+			_, err := tx.Enqueue(store.Message{Payload: []byte(m), MaxAttempts: 1})
+			ok(t, err)
+		}
+		ds := must(tx.Claim(1, time.Minute))(t)
+		_, err = tx.Nack(ds[0], T0, errors.New("no"))
+		ok(t, err)
 		st := must(tx.Stats())(t)
-		want := store.Stats{HasPosition: true, Processed: 4, Retrying: 2, Values: 2, Timers: 2}
+		want := store.Stats{HasPosition: true, Processed: 4, Retrying: 2, Values: 2, Timers: 2, Leases: 1, Queued: 2, DeadMessages: 1}
 		if st != want {
 			t.Fatalf("Stats %+v, want %+v", st, want)
 		}
@@ -1182,7 +1242,23 @@ func (s suite) copies(t *testing.T) {
 		ok(t, tx.Schedule("t", T0, in))
 		_, err := tx.RecordAttempt(store.Failure{Item: "i", Payload: in})
 		ok(t, err)
+		_, err = tx.Enqueue(store.Message{Payload: in})
+		ok(t, err)
+		b := store.Batch{}
+		b.Set("batched", in)
+		ok(t, tx.Apply(b))
 		in[0] = 'X'
+		return nil
+	})
+	update(t, st, sc, func(tx store.Tx) error {
+		d := must(tx.Claim(1, time.Minute))(t)[0]
+		if string(d.Payload) != "value" || string(must(tx.Value("batched"))(t)) != "value" {
+			t.Fatalf("store kept the caller's slice: %q", d.Payload)
+		}
+		d.Payload[0] = 'Y'
+		if string(must(tx.Messages(0))(t)[0].Payload) != "value" {
+			t.Fatal("store handed out its own slice")
+		}
 		return nil
 	})
 	view(t, st, sc, func(tx store.Tx) error {
