@@ -30,6 +30,9 @@ const (
 	StatusNotExecuted Status = "not-executed"
 	// StatusCanceled: the context ended before the action's turn.
 	StatusCanceled Status = "canceled"
+	// StatusRolledBack: the target carried the action out, but it changes all at once
+	// (Transactional) and the run was aborted, so the write was dropped with the others.
+	StatusRolledBack Status = "rolled-back"
 )
 
 // Result is what Apply did with one action.
@@ -48,7 +51,7 @@ type Result struct {
 	TargetID string `json:"targetId,omitempty"`
 	// Revision is the record's new revision as the target reported it.
 	Revision string `json:"revision,omitempty"`
-	// SourceKey is the new source key of an imported record.
+	// SourceKey is the source key of a created record, and the new source key of an imported one.
 	SourceKey string `json:"sourceKey,omitempty"`
 	// At is when the action was carried out (from ApplyOptions.Clock).
 	At time.Time `json:"at,omitzero"`
@@ -75,10 +78,22 @@ type Report struct {
 	Stale int `json:"stale"`
 	// Canceled counts actions not reached before the context ended.
 	Canceled int `json:"canceled"`
+	// RolledBack counts actions carried out and then dropped because an all-at-once target
+	// aborted the run (see Transactional).
+	RolledBack int `json:"rolledBack,omitempty"`
+	// Writes are the records this run wrote, with the digests of the source records they were
+	// written from, for History.Update.
+	Writes []Write `json:"writes,omitempty"`
+	// Unconverged are the fields the plan found unconverged (Plan.Unconverged), carried over
+	// for History.Update and for the host's report: the run was fine, but these fields of the
+	// target do not hold what the source says.
+	Unconverged []Unconverged `json:"unconverged,omitempty"`
 }
 
-// OK reports whether every action that was to be executed was applied.
-func (r *Report) OK() bool { return r.Failed == 0 && r.Stale == 0 && r.Canceled == 0 }
+// OK reports whether every action that was to be executed was applied (and kept).
+func (r *Report) OK() bool {
+	return r.Failed == 0 && r.Stale == 0 && r.Canceled == 0 && r.RolledBack == 0
+}
 
 // AuditEvent is the record of one action emitted during Apply. Ids are passed through
 // redact.PersonalNumbers, so a source that keys persons by personal number does not leak them.
@@ -132,15 +147,25 @@ type ApplyOptions struct {
 	TrustRevisions bool
 }
 
+// ErrRolledBack means an all-at-once target (Transactional) aborted the run: nothing of it was
+// kept, the target is as it was before, and the report marks the actions carried out as
+// StatusRolledBack.
+var ErrRolledBack = errors.New("reconcile: the run was rolled back; the target keeps its previous state")
+
 // Apply carries out exactly the plan's executable actions on the target: organisations, persons,
-// groups, then memberships; removals last, in reverse (memberships first). It first verifies the
-// plan's fingerprint and holds (an error and no write if either fails), then reads the target's
-// current state and refuses, as stale, every action whose record changed since planning
-// (different revision or, without revisions, different before-image) or that another writer
-// already carried out. It continues past per-action failures; a canceled context stops it
-// cleanly between actions, and the report then marks the rest canceled and the context's
-// error is returned with it. Every action gets one log record and one AuditEvent: a carried-out
-// action's as soon as the target has answered, the others' (not executed, canceled) at the end.
+// groups, then memberships (persons whose relations need other persons of the plan after
+// those); removals last, in reverse (memberships first). It first verifies the plan's
+// fingerprint and holds, checks the target (CheckTarget) and every action against its
+// Capabilities (an error and no write if any fails), then reads the target's current state and
+// refuses, as stale, every action whose record changed since planning (different revision or,
+// without revisions, different before-image) or that another writer already carried out. It
+// continues past per-action failures; a canceled context stops it cleanly between actions, and
+// the report then marks the rest canceled and the context's error is returned with it. An
+// all-at-once target (Transactional) gets Begin before the first write and Commit after the
+// last, or Abort when anything failed: then the report marks what was carried out as rolled
+// back and the error wraps ErrRolledBack. Every action gets one log record and one AuditEvent:
+// a carried-out action's as soon as the target has answered, the others' (not executed,
+// canceled, rolled back) at the end.
 func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*Report, error) {
 	if err := plan.Verify(); err != nil {
 		return nil, err
@@ -150,6 +175,16 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 	}
 	if target == nil {
 		return nil, errors.New("reconcile: Apply needs a target")
+	}
+	if err := CheckTarget(target); err != nil {
+		return nil, err
+	}
+	caps := target.Capabilities()
+	if err := checkPlanFits(plan, &caps); err != nil {
+		return nil, err
+	}
+	if opts.TrustRevisions && !caps.Revisions {
+		return nil, fmt.Errorf("%w: TrustRevisions needs a target that keeps revisions", ErrCapabilities)
 	}
 	clock := opts.Clock
 	if clock == nil {
@@ -171,17 +206,94 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 		r.report.Results[i] = Result{ID: a.ID, Kind: a.Kind, Op: a.Op, Outcome: a.Outcome(), Status: StatusNotExecuted}
 	}
 	r.emitted = make([]bool, len(plan.Actions))
-	for _, i := range executionOrder(plan) {
+	tx, _ := target.(Transactional)
+	order := executionOrder(plan)
+	if tx != nil && hasWrites(plan) {
+		if err := tx.Begin(context.WithoutCancel(ctx)); err != nil {
+			return nil, fmt.Errorf("reconcile: starting the target's run: %w", err)
+		}
+	} else {
+		tx = nil
+	}
+	for _, i := range order {
 		r.run(i)
 		if r.report.Results[i].Status != StatusCanceled {
 			r.emit(i)
 		}
 	}
+	var txErr error
+	if tx != nil {
+		txErr = r.settle(tx)
+	}
 	r.finish()
+	if txErr != nil {
+		return r.report, txErr
+	}
 	if err := ctx.Err(); err != nil && r.report.Canceled > 0 {
 		return r.report, err
 	}
 	return r.report, nil
+}
+
+// checkPlanFits refuses a plan with an executable action the target does not declare it can
+// hold (a plan made against a snapshot that lacked the target's capabilities).
+func checkPlanFits(plan *Plan, caps *Capabilities) error {
+	m := prepareModel(caps)
+	n, first, why := 0, "", ""
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		if !a.Executable() || a.Op == OpImport {
+			continue
+		}
+		if w := m.beyond(a); w != "" {
+			if n == 0 {
+				first, why = a.ID, w
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d actions of the plan ask for what the target does not store (first %s: %s); plan against reconcile.Load(target), which carries its capabilities",
+		ErrCapabilities, n, redactID(first), why)
+}
+
+// settle ends an all-at-once run: Commit when every action carried out succeeded, Abort
+// otherwise; after an Abort (or a failed Commit) the actions carried out are rolled back.
+func (r *applier) settle(tx Transactional) error {
+	ctx := context.WithoutCancel(r.ctx)
+	var cause error
+	for i := range r.report.Results {
+		switch res := &r.report.Results[i]; res.Status {
+		case StatusFailed, StatusStale, StatusCanceled:
+			if cause == nil {
+				cause = fmt.Errorf("%s %s %s", res.Kind, res.Op, res.Status)
+			}
+		}
+	}
+	if cause == nil {
+		err := tx.Commit(ctx)
+		if err == nil {
+			return nil
+		}
+		cause = fmt.Errorf("commit failed: %w", err)
+	}
+	err := fmt.Errorf("%w (%w)", ErrRolledBack, cause)
+	if aerr := tx.Abort(ctx); aerr != nil {
+		err = errors.Join(err, fmt.Errorf("reconcile: aborting the target's run: %w", aerr))
+	}
+	for i := range r.report.Results {
+		res := &r.report.Results[i]
+		if res.Status == StatusApplied && res.Op != OpImport {
+			res.Status = StatusRolledBack
+			res.Err = ErrRolledBack
+			res.Error = ErrRolledBack.Error()
+			r.emitted[i] = false // its rollback is announced too
+		}
+	}
+	r.report.Writes = nil
+	return err
 }
 
 func hasWrites(p *Plan) bool {
@@ -194,7 +306,9 @@ func hasWrites(p *Plan) bool {
 }
 
 // executionOrder lists the indexes of executable actions: everything but removals in plan order
-// (which is dependency order), then removals in reverse dependency order.
+// (which is dependency order; within a kind, actions that need a record of their own kind
+// created by the plan, such as a pupil's relation to a new guardian, after the others), then
+// removals in reverse dependency order.
 func executionOrder(p *Plan) []int {
 	var order, removals []int
 	for i := range p.Actions {
@@ -208,6 +322,21 @@ func executionOrder(p *Plan) []int {
 			order = append(order, i)
 		}
 	}
+	late := func(a *Action) int {
+		for _, n := range a.Needs {
+			if n.Kind == a.Kind {
+				return 1
+			}
+		}
+		return 0
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		ax, ay := &p.Actions[x], &p.Actions[y]
+		if c := ax.Kind.rank() - ay.Kind.rank(); c != 0 {
+			return c
+		}
+		return late(ax) - late(ay)
+	})
 	slices.SortStableFunc(removals, func(x, y int) int {
 		return p.Actions[y].Kind.rank() - p.Actions[x].Kind.rank()
 	})
@@ -265,6 +394,11 @@ func (r *applier) run(i int) {
 		}
 		return
 	}
+	if a.Op == OpCreate && a.Kind != KindMembership && w.TargetID == "" {
+		r.fail(res, StatusFailed, fmt.Errorf("reconcile: the target created the %s but reported no id for it", a.Kind))
+		r.failedCreates[Ref{Kind: a.Kind, SourceKey: a.SourceKey}] = true
+		return
+	}
 	res.Status = StatusApplied
 	res.TargetID, res.Revision = w.TargetID, w.Revision
 	if res.TargetID == "" {
@@ -272,7 +406,26 @@ func (r *applier) run(i int) {
 	}
 	if a.Op == OpCreate && a.Kind != KindMembership {
 		r.created[Ref{Kind: a.Kind, SourceKey: a.SourceKey}] = w.TargetID
+		res.SourceKey = a.SourceKey
 	}
+	r.recordWrite(resolved, res)
+}
+
+// recordWrite notes a write made from a source record, for History.Writes. Membership creates
+// are left out: a first run creates them by the million, and a create that does not converge
+// shows up as an update the next run, which is then remembered.
+func (r *applier) recordWrite(a *Action, res *Result) {
+	if a.SourceDigest == "" || (a.Kind == KindMembership && a.Op == OpCreate) {
+		return
+	}
+	id := res.TargetID
+	if a.Kind == KindMembership && id == "" && a.Membership != nil && a.Membership.Before != nil {
+		id = membershipName(a.Membership.Before)
+	}
+	if id == "" {
+		return
+	}
+	r.report.Writes = append(r.report.Writes, Write{Kind: a.Kind, TargetID: id, SourceDigest: a.SourceDigest})
 }
 
 func (r *applier) runImport(a *Action, res *Result) {
@@ -338,6 +491,12 @@ func (r *applier) resolve(a *Action) (*Action, error) {
 				after.Contexts[i].Organisation = id
 			}
 		}
+		after.Relations = slices.Clone(after.Relations)
+		for i, rel := range after.Relations {
+			if id, ok := ids[Ref{Kind: KindPerson, SourceKey: rel.Person}]; ok {
+				after.Relations[i].Person = id
+			}
+		}
 		c.Person = &Change[Person]{Before: a.Person.Before, After: &after}
 	}
 	c.Needs = nil
@@ -357,6 +516,8 @@ func (r *applier) finish() {
 			rep.Stale++
 		case StatusCanceled:
 			rep.Canceled++
+		case StatusRolledBack:
+			rep.RolledBack++
 		}
 		if !r.emitted[i] {
 			r.emit(i)
@@ -369,6 +530,7 @@ func (r *applier) finish() {
 		}
 	}
 	rep.Counts.Unchanged += unlisted
+	rep.Unconverged = r.plan.Unconverged
 }
 
 // emit logs and audits one action's result: executed actions as soon as they are done, the
@@ -394,7 +556,7 @@ func (r *applier) emit(i int) {
 	if r.opts.Logger != nil {
 		level := slog.LevelInfo
 		switch res.Status {
-		case StatusFailed, StatusStale:
+		case StatusFailed, StatusStale, StatusRolledBack:
 			level = slog.LevelWarn
 		case StatusNotExecuted, StatusCanceled:
 			level = slog.LevelDebug

@@ -143,6 +143,11 @@ func (c *canon) person(x *Person) {
 		c.str(ctx.Organisation)
 		c.str(ctx.Role)
 	}
+	c.num(int64(len(x.Relations)))
+	for _, r := range x.Relations {
+		c.str(r.Person)
+		c.str(r.Role)
+	}
 	c.attrs(x.Attributes)
 }
 
@@ -200,6 +205,7 @@ func (c *canon) action(a *Action) {
 		c.str(string(n.Kind))
 		c.str(n.SourceKey)
 	}
+	c.str(a.SourceDigest)
 	change(c, a.Organisation, c.organisation)
 	change(c, a.Person, c.person)
 	change(c, a.Group, c.group)
@@ -343,14 +349,29 @@ func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
 	<-done
 
 	h := sha256.New()
-	h.Write([]byte("edusync/reconcile inputs v2\n"))
+	h.Write([]byte("edusync/reconcile inputs v3\n"))
 	for i := range sections {
 		for k := range sections[i] {
 			h.Write(sections[i][k][:])
 		}
 	}
 	h.Write(canonicalOptions(opts))
+	h.Write(canonicalCapabilities(tgt.Capabilities))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalCapabilities encodes the target's capabilities (nil: the whole model) as JSON; of
+// Normalise, only NormaliseID.
+func canonicalCapabilities(c *Capabilities) []byte {
+	if c == nil {
+		all := Everything()
+		c = &all
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		b = []byte(err.Error())
+	}
+	return b
 }
 
 // canonicalOptions encodes the options as JSON with History and Decisions in a fixed order and
@@ -358,8 +379,12 @@ func fingerprintInputs(src, tgt *Snapshot, opts *Options) string {
 func canonicalOptions(opts *Options) []byte {
 	canonOpts := *opts
 	canonOpts.History.Created = slices.Clone(opts.History.Created)
-	slices.SortFunc(canonOpts.History.Created, func(a, b Record) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.TargetID, b.TargetID))
+	slices.SortFunc(canonOpts.History.Created, func(a, b Created) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.TargetID, b.TargetID), cmp.Compare(a.SourceKey, b.SourceKey))
+	})
+	canonOpts.History.Writes = slices.Clone(opts.History.Writes)
+	slices.SortFunc(canonOpts.History.Writes, func(a, b Write) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.TargetID, b.TargetID), cmp.Compare(a.SourceDigest, b.SourceDigest))
 	})
 	canonOpts.History.Deactivated = slices.Clone(opts.History.Deactivated)
 	slices.SortFunc(canonOpts.History.Deactivated, func(a, b Deactivated) int {
@@ -424,6 +449,15 @@ func (p *Plan) digest() string {
 	for _, d := range p.Decisions {
 		c.str(d.ID)
 		c.str(string(d.Verdict))
+	}
+	c.num(int64(len(p.Unconverged)))
+	for _, u := range p.Unconverged {
+		c.str(string(u.Kind))
+		c.str(u.SourceKey)
+		c.str(u.TargetID)
+		c.str(u.Field)
+		c.str(u.Wanted)
+		c.str(u.Held)
 	}
 	c.num(int64(len(p.Actions)))
 	for i := range p.Actions {

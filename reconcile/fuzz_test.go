@@ -46,7 +46,7 @@ func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, recon
 		opts.ReferrerPrefix = "s"
 	}
 	if flags&8 != 0 {
-		opts.History.Created = []reconcile.Record{{Kind: reconcile.KindPerson, TargetID: "t1"}}
+		opts.History.Created = []reconcile.Created{{Kind: reconcile.KindPerson, TargetID: "t1"}}
 	}
 	for i < len(data) && len(s.Persons)+len(g.Persons)+len(s.Memberships)+len(g.Memberships) < 40 {
 		op, a, b, c := next(&i), next(&i), next(&i), next(&i)

@@ -128,6 +128,17 @@ func (p *planner) ownReferrer(ref string) (string, bool) {
 	return ref[len(p.opts.ReferrerPrefix):], true
 }
 
+// ownKey returns the source key a target record is this pipeline's record of: the one its
+// referrer names, or, for a record without a referrer, the one it was created for (from
+// History.Created), so targets that cannot store referrers still find their records by key.
+func (p *planner) ownKey(kind Kind, k *Keys) (string, bool) {
+	if k.Referrer != "" {
+		return p.ownReferrer(k.Referrer)
+	}
+	key, ok := p.createdKey[Record{Kind: kind, TargetID: k.TargetID}]
+	return key, ok && key != ""
+}
+
 // referrerFor is the referrer this pipeline writes for a source key.
 func (p *planner) referrerFor(sourceKey string) string { return p.opts.ReferrerPrefix + sourceKey }
 
@@ -158,7 +169,7 @@ func (m *matcher) matchByKeys() {
 		if !m.tgtOK[j] {
 			continue
 		}
-		key, ok := m.p.ownReferrer(k.Referrer)
+		key, ok := m.p.ownKey(m.kind, k)
 		if !ok {
 			continue
 		}

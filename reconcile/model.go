@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -57,8 +58,12 @@ func NewDate(year int, month time.Month, day int) Date {
 	return Date{year: int32(year), month: uint8(month), day: uint8(day)}
 }
 
-// DateOf returns the civil date of t in t's location.
+// DateOf returns the civil date of t in t's location. The zero time is the zero Date (absent),
+// not 0001-01-01: APIs decode a missing date to the zero time.
 func DateOf(t time.Time) Date {
+	if t.IsZero() {
+		return Date{}
+	}
 	y, m, d := t.Date()
 	return NewDate(y, m, d)
 }
@@ -162,6 +167,22 @@ type Period struct {
 // IsZero reports whether neither end is given.
 func (p Period) IsZero() bool { return p.From.IsZero() && p.To.IsZero() }
 
+// ErrPeriod means a period ends before it starts, or one of its ends is not a calendar day.
+var ErrPeriod = errors.New("reconcile: invalid period")
+
+// Check returns an error wrapping ErrPeriod when the period ends before it starts or an end is
+// not a real calendar day. Planning skips source records with such a period (with this reason)
+// rather than guess which end is wrong.
+func (p Period) Check() error {
+	if !p.From.Valid() || !p.To.Valid() {
+		return fmt.Errorf("%w: an end is not a calendar day", ErrPeriod)
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && p.To.Before(p.From) {
+		return fmt.Errorf("%w: it ends (%s) before it starts (%s)", ErrPeriod, p.To, p.From)
+	}
+	return nil
+}
+
 // String renders "from..to" with open ends left empty.
 func (p Period) String() string {
 	if p.IsZero() {
@@ -193,6 +214,16 @@ type Context struct {
 	Role string `json:"role"`
 }
 
+// Relation says that another person stands in a relation to this one: a guardian (SS 12000
+// responsible, Schulconnex SorgBer) of a pupil. It is recorded on the person the relation is
+// about (the pupil), and compared as part of a set.
+type Relation struct {
+	// Person is the related person's key in the snapshot's own key space (the guardian).
+	Person string `json:"person"`
+	// Role is the kind of relation as the systems write it (for example "Vårdnadshavare").
+	Role string `json:"role,omitempty"`
+}
+
 // Person is the canonical person record. Empty fields mean "not known" and never erase a value
 // the target holds; Attributes carries fields the model does not know, by name.
 type Person struct {
@@ -217,6 +248,9 @@ type Person struct {
 	Protected bool `json:"protected,omitempty"`
 	// Contexts are the person's roles per organisation, compared as a set.
 	Contexts []Context `json:"contexts,omitempty"`
+	// Relations are the persons related to this one (its guardians), compared as a set. A
+	// related person left out of the target (protected identity) is left out of the set.
+	Relations []Relation `json:"relations,omitempty"`
 	// Attributes carries fields the model does not know, by name; the source's values are laid
 	// over the target's, attributes only the target has are kept.
 	Attributes map[string]string `json:"attributes,omitempty"`
@@ -268,7 +302,9 @@ type Membership struct {
 	Person string `json:"person"`
 	// Group is the group's key in the snapshot's own key space.
 	Group string `json:"group"`
-	// Role is the member's role in the group (for example "Lern", "Lehr").
+	// Role is the member's role in the group (for example "Lern", "Lehr"). A member with
+	// several roles in one group (a pupil who is also the class's mentor) has one membership
+	// whose roles are joined with commas ("Lern,KlLeit"); they are compared as a set.
 	Role string `json:"role,omitempty"`
 	// Period is the period of the membership.
 	Period Period `json:"period,omitzero"`
@@ -277,6 +313,10 @@ type Membership struct {
 // Snapshot is everything one side holds at one moment. Planning reads two of them and never
 // changes them. AsSource turns one into a Source.
 type Snapshot struct {
+	// Capabilities are what the target the snapshot was read from stores (Load sets them);
+	// planning reads them from the target snapshot. nil means the whole model (Everything), for
+	// snapshots a host builds itself; Apply still checks the plan against the real target.
+	Capabilities *Capabilities `json:"capabilities,omitempty"`
 	// Organisations are the side's schools and other organisations, in any order.
 	Organisations []Organisation `json:"organisations,omitempty"`
 	// Persons are the side's persons, in any order.
@@ -288,8 +328,8 @@ type Snapshot struct {
 }
 
 // Source is the side whose data is authoritative: it yields its current records. Adapters for
-// concrete APIs (SS 12000, Schulconnex, ...) live in the client packages. A source that also
-// has organisations implements OrganisationSource.
+// concrete APIs live beside their clients (ss12000/ss12000sync, schulconnex/schulconnexsync).
+// A source that also has organisations implements OrganisationSource.
 type Source interface {
 	// Persons yields every person; an error ends the sequence.
 	Persons(ctx context.Context) iter.Seq2[Person, error]
@@ -305,14 +345,39 @@ type OrganisationSource interface {
 	Organisations(ctx context.Context) iter.Seq2[Organisation, error]
 }
 
-// Target is the side being kept in step. It yields its current state like a Source and applies
-// one action at a time. Apply must refuse (with an error wrapping ErrStale) an update or removal
-// whose Action.Revision no longer matches the record, when the target has revisions, so that a
-// concurrent change is never overwritten.
+// Target is the side being kept in step: it yields its current state like a Source, declares
+// what it stores, and applies one action at a time. "Writing a Target" in the package
+// documentation walks through one. The rules (those marked checked are enforced by Load,
+// NewPlan or Apply; reconciletest.TargetSuite tests the others against a live target):
+//
+//   - Capabilities declares the kinds, fields and attributes it keeps and how it normalises
+//     values. Planning proposes nothing beyond them and Apply refuses a plan that does, before
+//     any write (checked). It implements OrganisationSource exactly when it declares
+//     organisations, and Transactional exactly when it declares AllAtOnce (checked).
+//   - It yields every record it holds of the kinds it declares, each with its own id
+//     (Keys.TargetID) and, where it keeps referrers, the referrer exactly as it was written:
+//     the referrer is how the next run knows the record is this pipeline's. Memberships refer to
+//     persons and groups by those ids.
+//   - Apply gets one action whose references to records created earlier in the run are already
+//     target ids. For creates, updates and restores, Change.After is the whole record as it
+//     must be afterwards (the target's record with the source's values laid over it), not just
+//     the fields in Diffs; unchanged fields are in it too.
+//   - A create reports the new record's id in Written.TargetID (checked for every kind but
+//     memberships, which may have no id of their own).
+//   - A deactivated record stays readable until it is deleted, so that it can be restored.
+//   - Deleting a person or a group removes its memberships with it: they are never yielded
+//     again, and no membership action for them follows.
+//   - Where it keeps revisions (Capabilities.Revisions) it reports each record's new revision
+//     and refuses an update or removal whose Action.Revision is no longer the record's, with an
+//     error wrapping ErrStale, so that a concurrent change is never overwritten.
+//   - What it yields after applying a plan is what the plan wrote, so that planning again
+//     yields no changes. A field that reads back otherwise is reported once the next plan sees
+//     it (Plan.Unconverged) and is not written again while the source value stays the same.
 type Target interface {
 	Source
-	// Apply carries out one action (references to records created earlier in the run already
-	// resolved to target ids) and reports the record's id and new revision.
+	// Capabilities declares what the target stores; it must return the same value every time.
+	Capabilities() Capabilities
+	// Apply carries out one action and reports the record's id and new revision.
 	Apply(ctx context.Context, a Action) (Written, error)
 }
 
@@ -332,24 +397,42 @@ type Importer interface {
 	Import(ctx context.Context, a Action) (sourceKey string, err error)
 }
 
-// Load reads a whole Source (or Target) into a Snapshot. The first error stops the read; it is
-// returned with the kind that failed.
+// Load reads a whole Source (or Target) into a Snapshot: organisations too when it implements
+// OrganisationSource, then persons, groups and memberships. From a Target it reads only the kinds
+// its Capabilities declare, after checking them (CheckTarget), and puts them on the snapshot,
+// so a plan made against the snapshot proposes only what the target can hold. The first error
+// stops the read; it is returned with the kind that failed.
 func Load(ctx context.Context, src Source) (*Snapshot, error) {
 	var s Snapshot
 	var err error
-	if os, ok := src.(OrganisationSource); ok {
+	want := func(Kind) bool { return true }
+	if t, ok := src.(Target); ok {
+		if err := CheckTarget(t); err != nil {
+			return nil, err
+		}
+		caps := t.Capabilities()
+		s.Capabilities = &caps
+		want = func(k Kind) bool { return caps.Of(k) != nil }
+	}
+	if os, ok := src.(OrganisationSource); ok && want(KindOrganisation) {
 		if s.Organisations, err = collect(os.Organisations(ctx)); err != nil {
 			return nil, fmt.Errorf("reconcile: reading organisations: %w", err)
 		}
 	}
-	if s.Persons, err = collect(src.Persons(ctx)); err != nil {
-		return nil, fmt.Errorf("reconcile: reading persons: %w", err)
+	if want(KindPerson) {
+		if s.Persons, err = collect(src.Persons(ctx)); err != nil {
+			return nil, fmt.Errorf("reconcile: reading persons: %w", err)
+		}
 	}
-	if s.Groups, err = collect(src.Groups(ctx)); err != nil {
-		return nil, fmt.Errorf("reconcile: reading groups: %w", err)
+	if want(KindGroup) {
+		if s.Groups, err = collect(src.Groups(ctx)); err != nil {
+			return nil, fmt.Errorf("reconcile: reading groups: %w", err)
+		}
 	}
-	if s.Memberships, err = collect(src.Memberships(ctx)); err != nil {
-		return nil, fmt.Errorf("reconcile: reading memberships: %w", err)
+	if want(KindMembership) {
+		if s.Memberships, err = collect(src.Memberships(ctx)); err != nil {
+			return nil, fmt.Errorf("reconcile: reading memberships: %w", err)
+		}
 	}
 	return &s, nil
 }

@@ -51,19 +51,28 @@ type Removals struct {
 	GraceDays int `json:"graceDays,omitempty"`
 }
 
-// History is the pipeline's memory between runs, kept by the host. Created lists target
-// records this pipeline created (they are its own even where the target cannot store a
-// referrer); Deactivated lists records in their grace period with the moment they were
-// deactivated.
+// History is the pipeline's memory between runs, kept by the host (package pipeline keeps it in
+// store) and folded from each apply report with Update. Created lists the target records this
+// pipeline created with their source keys: they are its own, and are matched to their source
+// records by it even where the target cannot store a referrer. Deactivated lists records in their
+// grace period. Writes remembers which source record each recently written target record was
+// written from, so that a field the target does not keep as written is reported once
+// (Plan.Unconverged) instead of written on every run. It holds no personal data beyond the
+// source keys.
 type History struct {
 	// Created lists the target records this pipeline created.
-	Created []Record `json:"created,omitempty"`
+	Created []Created `json:"created,omitempty"`
 	// Deactivated lists the records in their grace period.
 	Deactivated []Deactivated `json:"deactivated,omitempty"`
+	// Writes lists the records written by the last run (creates of organisations, persons and
+	// groups, updates and restores of every kind) and those still unconverged.
+	Writes []Write `json:"writes,omitempty"`
 }
 
 // IsZero reports whether the history is empty.
-func (h History) IsZero() bool { return len(h.Created) == 0 && len(h.Deactivated) == 0 }
+func (h History) IsZero() bool {
+	return len(h.Created) == 0 && len(h.Deactivated) == 0 && len(h.Writes) == 0
+}
 
 // Record names one target record.
 type Record struct {
@@ -71,6 +80,16 @@ type Record struct {
 	Kind Kind `json:"kind"`
 	// TargetID is the record's id in the target.
 	TargetID string `json:"targetId"`
+}
+
+// Created names a target record this pipeline created, and the source record it was created for.
+type Created struct {
+	// Kind is the record's kind.
+	Kind Kind `json:"kind"`
+	// TargetID is the record's id in the target.
+	TargetID string `json:"targetId"`
+	// SourceKey is the source key of the record it was created for.
+	SourceKey string `json:"sourceKey,omitempty"`
 }
 
 // Deactivated says when a target record was deactivated.
@@ -81,6 +100,17 @@ type Deactivated struct {
 	TargetID string `json:"targetId"`
 	// Since is when the record was deactivated; its grace period runs from here.
 	Since time.Time `json:"since"`
+}
+
+// Write says that a target record was written from a source record (Action.SourceDigest).
+// Memberships without an id of their own are named by their person's and group's target ids.
+type Write struct {
+	// Kind is the record's kind.
+	Kind Kind `json:"kind"`
+	// TargetID is the record's id in the target.
+	TargetID string `json:"targetId"`
+	// SourceDigest is the digest of the source record written.
+	SourceDigest string `json:"sourceDigest"`
 }
 
 // Verdict is a person's answer to a pending action.
@@ -122,8 +152,8 @@ type Hold struct {
 
 // DefaultHolds returns the holds used when Options.Holds is nil: more than 10% of the target's
 // organisations, or more than 10% and more than 10 of its persons or groups, deactivated or
-// deleted; more than 30% and more than 50 of its memberships deleted; more than 50% and more
-// than 50 of its persons updated.
+// deleted; more than 30% and more than 50 of its memberships deleted or updated; more than 50%
+// and more than 50 of its persons updated.
 func DefaultHolds() []Hold {
 	return []Hold{
 		{Kind: KindOrganisation, Op: OpDeactivate, Percent: 10},
@@ -133,6 +163,7 @@ func DefaultHolds() []Hold {
 		{Kind: KindGroup, Op: OpDeactivate, Percent: 10, Max: 10},
 		{Kind: KindGroup, Op: OpDelete, Percent: 10, Max: 10},
 		{Kind: KindMembership, Op: OpDelete, Percent: 30, Max: 50},
+		{Kind: KindMembership, Op: OpUpdate, Percent: 30, Max: 50},
 		{Kind: KindPerson, Op: OpUpdate, Percent: 50, Max: 50},
 	}
 }

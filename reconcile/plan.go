@@ -212,6 +212,10 @@ type Action struct {
 	Diffs []Diff `json:"diffs,omitempty"`
 	// Needs lists the records created by the same plan whose new target ids the action needs.
 	Needs []Ref `json:"needs,omitempty"`
+	// SourceDigest identifies the source record the action writes (a digest of it as the
+	// target stores it, without personal data), for History.Writes: the next plan tells a field
+	// the target did not keep as written from a new change at the source by it.
+	SourceDigest string `json:"sourceDigest,omitempty"`
 	// Organisation is the record change of an organisation action.
 	Organisation *Change[Organisation] `json:"organisation,omitempty"`
 	// Person is the record change of a person action.
@@ -251,14 +255,36 @@ type Plan struct {
 	Tripped []Trip `json:"tripped,omitempty"`
 	// Decisions are the answers planning took into account, for the host to keep.
 	Decisions []Decision `json:"decisions,omitempty"`
+	// Unconverged lists the fields this pipeline wrote in an earlier run that the target gives
+	// back otherwise, while the source still has the value written: the target does not keep
+	// them as written (it declares no normalisation for them, or cannot hold them). They are
+	// not written again, and the record counts as unchanged, until the source value changes.
+	Unconverged []Unconverged `json:"unconverged,omitempty"`
 
 	inputs *planInputs // what Answer re-plans from; absent after a JSON round trip
 }
 
+// Unconverged is one field of one target record that did not read back as written.
+type Unconverged struct {
+	// Kind is the record's kind.
+	Kind Kind `json:"kind"`
+	// SourceKey is the record's source key (for memberships, the person and group keys).
+	SourceKey string `json:"sourceKey,omitempty"`
+	// TargetID is the record's id in the target.
+	TargetID string `json:"targetId,omitempty"`
+	// Field is the field, as Diff.Field names it.
+	Field string `json:"field"`
+	// Wanted is the value written, which the source still has.
+	Wanted string `json:"wanted,omitempty"`
+	// Held is the value the target gives back.
+	Held string `json:"held,omitempty"`
+}
+
 // PlanVersion is the current plan format version. Version 2 changed the canonical form both
-// fingerprints are computed over; plans of another version are refused by Verify and Apply with
+// fingerprints are computed over, version 3 added relations, source digests, unconverged fields
+// and the target's capabilities; plans of another version are refused by Verify and Apply with
 // ErrPlanVersion (plan again instead).
-const PlanVersion = 2
+const PlanVersion = 3
 
 // Errors a host can test for with errors.Is.
 var (
@@ -266,9 +292,10 @@ var (
 	ErrStale = errors.New("reconcile: target record changed since planning")
 	// ErrHeld means a safety hold tripped; nothing was written.
 	ErrHeld = errors.New("reconcile: safety hold tripped")
-	// ErrNoInputs means Answer was called on a plan that was not returned by Plan or Answer in
-	// this process (for example one decoded from JSON); pass the decisions to Plan instead.
-	ErrNoInputs = errors.New("reconcile: plan does not carry its inputs")
+	// ErrNoInputs means Answer was called on a plan that was not returned by NewPlan or Answer
+	// in this process (for example one decoded from JSON); pass the decisions to NewPlan in
+	// Options.Decisions instead.
+	ErrNoInputs = errors.New("reconcile: plan does not carry its inputs (decoded plans cannot be answered; pass the decisions to NewPlan in Options.Decisions)")
 	// ErrTampered means a plan's contents do not match its fingerprint.
 	ErrTampered = errors.New("reconcile: plan does not match its fingerprint")
 	// ErrPlanVersion means a plan was made by a version of this package with another plan

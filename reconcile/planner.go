@@ -111,20 +111,25 @@ type decisionKey struct {
 }
 
 type planner struct {
+	// src is the source as the target can hold it (targetModel.restrict).
 	src, tgt *Snapshot
 	opts     Options
+	model    *targetModel
 	places   placeNormaliser
 	now      time.Time
 	grace    time.Duration
 
 	created     map[Record]bool
+	createdKey  map[Record]string // source keys of the records this pipeline created
+	written     map[Record]string // source digests of the records written by the last run
 	deactivated map[Record]time.Time
 	verdicts    map[decisionKey]Verdict
 	decisionIDs map[decisionKey]string
 	used        map[string]bool
 
-	actions   [4]actionList
-	unchanged [4]int
+	actions     [4]actionList
+	unchanged   [4]int
+	unconverged []Unconverged
 
 	orgs, persons, groups       *matcher
 	orgRes, personRes, groupRes []resolution
@@ -134,20 +139,28 @@ type planner struct {
 }
 
 func newPlanner(src, tgt *Snapshot, opts Options) *planner {
+	model := prepareModel(tgt.Capabilities)
 	p := &planner{
-		src: src, tgt: tgt, opts: opts,
+		src: model.restrict(src), tgt: tgt, opts: opts, model: model,
 		places:      opts.Places.prepare(),
 		now:         opts.Now,
 		grace:       time.Duration(opts.Removals.GraceDays) * 24 * time.Hour,
 		created:     make(map[Record]bool, len(opts.History.Created)),
+		createdKey:  make(map[Record]string, len(opts.History.Created)),
+		written:     make(map[Record]string, len(opts.History.Writes)),
 		deactivated: make(map[Record]time.Time, len(opts.History.Deactivated)),
 		used:        map[string]bool{},
 	}
 	if p.opts.Holds == nil {
 		p.opts.Holds = DefaultHolds()
 	}
-	for _, r := range opts.History.Created {
+	for _, c := range opts.History.Created {
+		r := Record{Kind: c.Kind, TargetID: c.TargetID}
 		p.created[r] = true
+		p.createdKey[r] = c.SourceKey
+	}
+	for _, w := range opts.History.Writes {
+		p.written[Record{Kind: w.Kind, TargetID: w.TargetID}] = w.SourceDigest
 	}
 	for _, d := range opts.History.Deactivated {
 		r := Record{Kind: d.Kind, TargetID: d.TargetID}
@@ -333,7 +346,7 @@ func (p *planner) pairedAction(m *matcher, i int, before *Keys, revision string,
 	switch {
 	case wasDeactivated:
 		a.Op = OpRestore
-		a.Diffs = append([]Diff{{Field: fieldState, Before: "deactivated", After: "active"}}, diffs...)
+		a.Diffs = append([]Diff{{Field: FieldState, Before: "deactivated", After: "active"}}, diffs...)
 		a.Reason = "the record reappeared in the source during its grace period"
 	case len(diffs) > 0:
 		a.Op = OpUpdate
@@ -376,7 +389,7 @@ func (p *planner) unmatchedTarget(kind Kind, k *Keys, revision string, ownedCase
 	case owned && p.opts.Removals.Enabled && wasDeactivated && !p.now.Before(since.Add(p.grace)):
 		a.Op = OpDelete
 		a.Reason = fmt.Sprintf("gone from the source; the grace period of %d days ended", p.opts.Removals.GraceDays)
-		a.Diffs = []Diff{{Field: fieldState, Before: "deactivated", After: "deleted"}}
+		a.Diffs = []Diff{{Field: FieldState, Before: "deactivated", After: "deleted"}}
 	case owned && wasDeactivated:
 		a.Op = OpUnchanged
 		a.Reason = "deactivated; waiting for the grace period to end"
@@ -386,7 +399,7 @@ func (p *planner) unmatchedTarget(kind Kind, k *Keys, revision string, ownedCase
 	case owned && p.opts.Removals.Enabled:
 		a.Op = OpDeactivate
 		a.Reason = fmt.Sprintf("gone from the source; deleted after %d days unless it reappears", p.opts.Removals.GraceDays)
-		a.Diffs = []Diff{{Field: fieldState, Before: "active", After: "deactivated"}}
+		a.Diffs = []Diff{{Field: FieldState, Before: "active", After: "deactivated"}}
 	default:
 		a.Op = OpImport
 		a.Case = foreignCase
@@ -424,17 +437,23 @@ func (p *planner) planOrganisations() {
 			t := &tgt[m.srcMatch[i]]
 			p.orgRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
 			after, diffs := p.organisationAfter(s, t)
+			digest := ""
+			if len(diffs) > 0 {
+				digest = digestOf((*canon).organisation, s)
+				diffs = p.converge(KindOrganisation, t.Keys.TargetID, s.Keys.SourceKey, digest, diffs)
+			}
 			if p.countedUnchanged(KindOrganisation, t.Keys.TargetID, diffs) {
 				continue
 			}
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
+			a.SourceDigest = digest
 			a.Organisation = &Change[Organisation]{Before: t, After: ptr(after)}
 			p.add(a)
 		default:
 			after, diffs := p.organisationAfter(s, nil)
 			p.add(Action{ID: recordID(KindOrganisation, s.Keys.SourceKey, ""), Kind: KindOrganisation, Op: OpCreate,
 				Case: 4, Reason: "the source has a record the target lacks", SourceKey: s.Keys.SourceKey,
-				Diffs: diffs, Organisation: &Change[Organisation]{After: &after}})
+				Diffs: diffs, SourceDigest: digestOf((*canon).organisation, s), Organisation: &Change[Organisation]{After: &after}})
 			p.orgRes[i].state = resCreated
 		}
 	}
@@ -451,8 +470,8 @@ func (p *planner) planOrganisations() {
 			if a, ok := p.unmatchedTarget(KindOrganisation, &t.Keys, t.Revision, 2, 3); ok {
 				if a.Op == OpImport {
 					a.Diffs = importDiffs(func(d *fieldDiffs) {
-						d.overlayString(fieldName, new(string), t.Name)
-						d.overlayString(fieldType, new(string), t.Type)
+						d.overlayString(FieldName, new(string), t.Name)
+						d.overlayString(FieldType, new(string), t.Type)
 					})
 				}
 				a.Organisation = &Change[Organisation]{Before: t}
@@ -493,37 +512,53 @@ func (p *planner) planPersons() {
 	p.personRes = make([]resolution, len(src))
 	p.personKept = make([]bool, len(tgt))
 	excluded := func(s *Person) bool { return s.Protected && !p.opts.IncludeProtected }
+	// First every person's resolution, since relations refer to other persons.
 	for i := range src {
-		s := &src[i]
 		switch {
 		case !m.srcOK[i]:
 		case m.srcPending[i]:
 			p.personRes[i].state = resPending
-		case m.srcMatch[i] >= 0 && excluded(s):
+		case excluded(&src[i]):
 			p.personRes[i].state = resProtected
-			p.protectedPaired(m, i)
 		case m.srcMatch[i] >= 0:
-			t := &tgt[m.srcMatch[i]]
 			p.personRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
 			p.personKept[m.srcMatch[i]] = true
+		default:
+			p.personRes[i].state = resCreated
+		}
+	}
+	for i := range src {
+		s := &src[i]
+		switch p.personRes[i].state {
+		case resProtected:
+			if m.srcMatch[i] >= 0 {
+				p.protectedPaired(m, i)
+				continue
+			}
+			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpSkip,
+				SourceKey: s.Keys.SourceKey, Reason: "protected identity: left out of the target"})
+		case resPaired:
+			t := &tgt[m.srcMatch[i]]
 			after, diffs, needs := p.personAfter(s, t)
+			digest := ""
+			if len(diffs) > 0 {
+				digest = digestOf((*canon).person, s)
+				diffs = p.converge(KindPerson, t.Keys.TargetID, s.Keys.SourceKey, digest, diffs)
+			}
 			if p.countedUnchanged(KindPerson, t.Keys.TargetID, diffs) {
 				continue
 			}
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
-			a.Needs = needs
+			if len(a.Diffs) > 0 {
+				a.Needs, a.SourceDigest = needs, digest
+			}
 			a.Person = &Change[Person]{Before: t, After: ptr(after)}
 			p.add(a)
-		case excluded(s):
-			p.personRes[i].state = resProtected
-			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpSkip,
-				SourceKey: s.Keys.SourceKey, Reason: "protected identity: left out of the target"})
-		default:
+		case resCreated:
 			after, diffs, needs := p.personAfter(s, nil)
 			p.add(Action{ID: recordID(KindPerson, s.Keys.SourceKey, ""), Kind: KindPerson, Op: OpCreate,
 				Case: 6, Reason: "no target record matches by key or attributes", SourceKey: s.Keys.SourceKey,
-				Diffs: diffs, Needs: needs, Person: &Change[Person]{After: &after}})
-			p.personRes[i].state = resCreated
+				Diffs: diffs, Needs: needs, SourceDigest: digestOf((*canon).person, s), Person: &Change[Person]{After: &after}})
 		}
 	}
 	for _, pp := range m.pending {
@@ -548,12 +583,12 @@ func (p *planner) planPersons() {
 			if a, ok := p.unmatchedTarget(KindPerson, &t.Keys, t.Revision, 4, 5); ok {
 				if a.Op == OpImport {
 					a.Diffs = importDiffs(func(d *fieldDiffs) {
-						d.overlayString(fieldFamilyName, new(string), t.FamilyName)
-						d.overlayString(fieldGivenNames, new(string), t.GivenNames)
-						d.overlayString(fieldBirthDate, new(string), t.BirthDate.String())
-						d.overlayString(fieldBirthPlace, new(string), t.BirthPlace)
-						d.overlayList(fieldEmails, new([]string), t.Emails)
-						d.overlayList(fieldEPPNs, new([]string), t.EPPNs)
+						d.overlayString(FieldFamilyName, new(string), t.FamilyName)
+						d.overlayString(FieldGivenNames, new(string), t.GivenNames)
+						d.overlayString(FieldBirthDate, new(string), t.BirthDate.String())
+						d.overlayString(FieldBirthPlace, new(string), t.BirthPlace)
+						d.overlayList(FieldEmails, new([]string), t.Emails)
+						d.overlayList(FieldEPPNs, new([]string), t.EPPNs)
 					})
 				}
 				a.Person = &Change[Person]{Before: t}
@@ -603,6 +638,11 @@ func (p *planner) planGroups() {
 		s := &src[i]
 		switch {
 		case !m.srcOK[i]:
+		case s.Valid.Check() != nil:
+			// Planning does not guess which end of the period is wrong; the group's memberships
+			// wait with it.
+			p.add(Action{ID: recordID(KindGroup, s.Keys.SourceKey, ""), Kind: KindGroup, Op: OpSkip, SourceKey: s.Keys.SourceKey,
+				Reason: "bad input: " + strings.TrimPrefix(s.Valid.Check().Error(), "reconcile: ")})
 		case m.srcPending[i]:
 			p.groupRes[i].state = resPending
 		case m.srcMatch[i] >= 0:
@@ -610,18 +650,25 @@ func (p *planner) planGroups() {
 			p.groupRes[i] = resolution{state: resPaired, target: m.srcMatch[i]}
 			p.groupKept[m.srcMatch[i]] = true
 			after, diffs, needs := p.groupAfter(s, t)
+			digest := ""
+			if len(diffs) > 0 {
+				digest = digestOf((*canon).group, s)
+				diffs = p.converge(KindGroup, t.Keys.TargetID, s.Keys.SourceKey, digest, diffs)
+			}
 			if p.countedUnchanged(KindGroup, t.Keys.TargetID, diffs) {
 				continue
 			}
 			a := p.pairedAction(m, i, &s.Keys, t.Revision, diffs)
-			a.Needs = needs
+			if len(a.Diffs) > 0 {
+				a.Needs, a.SourceDigest = needs, digest
+			}
 			a.Group = &Change[Group]{Before: t, After: ptr(after)}
 			p.add(a)
 		default:
 			after, diffs, needs := p.groupAfter(s, nil)
 			p.add(Action{ID: recordID(KindGroup, s.Keys.SourceKey, ""), Kind: KindGroup, Op: OpCreate,
 				Case: 4, Reason: "the source has a group the target lacks", SourceKey: s.Keys.SourceKey,
-				Diffs: diffs, Needs: needs, Group: &Change[Group]{After: &after}})
+				Diffs: diffs, Needs: needs, SourceDigest: digestOf((*canon).group, s), Group: &Change[Group]{After: &after}})
 			p.groupRes[i].state = resCreated
 		}
 	}
@@ -644,10 +691,10 @@ func (p *planner) planGroups() {
 				}
 				if a.Op == OpImport {
 					a.Diffs = importDiffs(func(d *fieldDiffs) {
-						d.overlayString(fieldName, new(string), t.Name)
-						d.overlayString(fieldType, new(string), t.Type)
-						d.overlayString(fieldOrganisation, new(string), t.Organisation)
-						d.overlayString(fieldValid, new(string), t.Valid.String())
+						d.overlayString(FieldName, new(string), t.Name)
+						d.overlayString(FieldType, new(string), t.Type)
+						d.overlayString(FieldOrganisation, new(string), t.Organisation)
+						d.overlayString(FieldValid, new(string), t.Valid.String())
 					})
 				}
 				a.Group = &Change[Group]{Before: t}
@@ -730,6 +777,8 @@ func (p *planner) planMemberships() {
 			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpSkip, SourceKey: k, Reason: reason})
 		}
 		switch {
+		case sm.Period.Check() != nil:
+			skip("bad input: " + strings.TrimPrefix(sm.Period.Check().Error(), "reconcile: "))
 		case pi == unknown:
 			skip("the membership refers to a person the source does not list")
 		case gi == unknown:
@@ -745,6 +794,11 @@ func (p *planner) planMemberships() {
 		case j >= 0:
 			t := &tgt[j]
 			after, diffs := membershipAfter(sm, t)
+			digest := ""
+			if len(diffs) > 0 {
+				digest = digestOf((*canon).membership, sm)
+				diffs = p.converge(KindMembership, membershipName(t), pairKey(sm.Person, sm.Group), digest, diffs)
+			}
 			if len(diffs) == 0 {
 				if p.opts.IncludeUnchanged {
 					k := pairKey(sm.Person, sm.Group)
@@ -758,7 +812,7 @@ func (p *planner) planMemberships() {
 			k := pairKey(sm.Person, sm.Group)
 			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpUpdate,
 				SourceKey: k, TargetID: t.ID, Revision: t.Revision, Reason: "role or period differ", Diffs: diffs,
-				Membership: &Change[Membership]{Before: t, After: after}})
+				SourceDigest: digest, Membership: &Change[Membership]{Before: t, After: after}})
 		case createdPairs[pairIndex(pi, gi)] > 1:
 			skip("the source lists this membership more than once")
 		default:
@@ -775,13 +829,13 @@ func (p *planner) planMemberships() {
 				needs = append(needs, Ref{Kind: KindGroup, SourceKey: sm.Group})
 			}
 			var d fieldDiffs
-			d.add(fieldPerson, "", sm.Person)
-			d.add(fieldGroup, "", sm.Group)
+			d.add(FieldPerson, "", sm.Person)
+			d.add(FieldGroup, "", sm.Group)
 			if sm.Role != "" {
-				d.add(fieldRole, "", sm.Role)
+				d.add(FieldRole, "", sm.Role)
 			}
 			if !sm.Period.IsZero() {
-				d.add(fieldPeriod, "", sm.Period.String())
+				d.add(FieldPeriod, "", sm.Period.String())
 			}
 			k := pairKey(sm.Person, sm.Group)
 			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpCreate, SourceKey: k,
@@ -810,7 +864,7 @@ func (p *planner) planMemberships() {
 			TargetID: t.ID, Revision: t.Revision, Membership: &Change[Membership]{Before: t}}
 		if p.opts.Removals.Enabled {
 			a.Op, a.Reason = OpDelete, "the source no longer has this membership"
-			a.Diffs = []Diff{{Field: fieldState, Before: "member", After: "removed"}}
+			a.Diffs = []Diff{{Field: FieldState, Before: "member", After: "removed"}}
 		} else {
 			a.Op, a.Reason = OpSkip, "the source no longer has this membership; removals are off"
 		}
@@ -962,5 +1016,9 @@ func (p *planner) result() *Plan {
 		plan.Decisions = append(plan.Decisions, Decision{ID: id, Verdict: p.verdicts[k]})
 	}
 	slices.SortFunc(plan.Decisions, func(a, b Decision) int { return strings.Compare(a.ID, b.ID) })
+	if len(p.unconverged) > 0 {
+		sortUnconverged(p.unconverged)
+		plan.Unconverged = p.unconverged
+	}
 	return plan
 }

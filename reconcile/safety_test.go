@@ -29,7 +29,7 @@ func TestOwnership(t *testing.T) {
 	opts := quiet()
 	opts.ReferrerPrefix = "svs:"
 	opts.Removals = reconcile.Removals{Enabled: true, GraceDays: 30}
-	opts.History.Created = []reconcile.Record{{Kind: reconcile.KindPerson, TargetID: "T4"}}
+	opts.History.Created = []reconcile.Created{{Kind: reconcile.KindPerson, TargetID: "T4"}}
 	p := mustPlan(t, s, g, opts)
 	want := []string{
 		"person/s=p6/t=T6 update case1 pending",

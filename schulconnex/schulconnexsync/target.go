@@ -91,6 +91,56 @@ type Target struct {
 	groupIDs  []string
 }
 
+// Capabilities declares what a Schulconnex service keeps for a source system: persons with
+// names, birth date and place, e-mail addresses, auskunftssperre and contexts (no EPPNs, no
+// relations: guardians are contexts of their own), the attributes geschlecht and jahrgangsstufe;
+// groups with all their fields and the attributes jahrgangsstufen and faecher; memberships with
+// roles and period; no organisations (the caller's own organisation is given). Referrers and
+// revisions are kept. Codes are stored in their canonical spelling (roles, group types, sex),
+// grades as two digits ("08"), subject codes in upper case.
+func (t *Target) Capabilities() reconcile.Capabilities {
+	return reconcile.Capabilities{
+		Persons: &reconcile.Stored{Fields: []string{reconcile.FieldFamilyName, reconcile.FieldGivenNames, reconcile.FieldBirthDate,
+			reconcile.FieldBirthPlace, reconcile.FieldEmails, reconcile.FieldProtected, reconcile.FieldContexts},
+			Attributes: []string{AttrGeschlecht, AttrJahrgangsstufe}},
+		Groups:      &reconcile.Stored{Fields: reconcile.FieldsOf(reconcile.KindGroup), Attributes: []string{AttrJahrgangsstufen, AttrFaecher}},
+		Memberships: reconcile.StoresAll(reconcile.KindMembership),
+		Referrers:   true,
+		Revisions:   true,
+		Normalise:   normalise,
+		NormaliseID: "schulconnexsync/1",
+	}
+}
+
+// normalise returns a value as the service stores it (see Capabilities).
+func normalise(kind reconcile.Kind, field, v string) string {
+	switch {
+	case kind == reconcile.KindPerson && field == reconcile.FieldContexts:
+		var r schulconnex.Rolle
+		_ = r.UnmarshalText([]byte(v))
+		return string(r)
+	case kind == reconcile.KindMembership && field == reconcile.FieldRole:
+		var r schulconnex.Gruppenrolle
+		_ = r.UnmarshalText([]byte(v))
+		return string(r)
+	case kind == reconcile.KindGroup && field == reconcile.FieldType:
+		var g schulconnex.Gruppentyp
+		_ = g.UnmarshalText([]byte(v))
+		return string(g)
+	case field == reconcile.AttributePrefix+AttrGeschlecht:
+		return parseGeschlecht(v)
+	case field == reconcile.AttributePrefix+AttrJahrgangsstufe:
+		var j schulconnex.Jahrgangsstufe
+		_ = j.UnmarshalText([]byte(v))
+		return string(j)
+	case field == reconcile.AttributePrefix+AttrJahrgangsstufen:
+		return grades(v)
+	case field == reconcile.AttributePrefix+AttrFaecher:
+		return faecher(v)
+	}
+	return v
+}
+
 // NewTarget returns a Target over c. It reads the caller's organisation lazily.
 func NewTarget(c *schulconnex.Client, opts TargetOptions) *Target {
 	if opts.Now == nil {
