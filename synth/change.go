@@ -17,10 +17,17 @@ const (
 	EntityProgrammeOffering
 	EntityAdmission
 	EntityRegistration
+	EntityExamUnit
+	EntityCommittee
+	EntityCandidate
+	EntityThesis
+	EntityExplanation
+	EntityAppeal
 )
 
 var entityNames = [...]string{"", "organisation", "person", "enrolment", "guardianship", "duty", "group",
-	"membership", "courseOffering", "programme", "programmeOffering", "admission", "registration"}
+	"membership", "courseOffering", "programme", "programmeOffering", "admission", "registration",
+	"examUnit", "committee", "candidate", "thesis", "explanation", "appeal"}
 
 // String returns the entity's name in lower camel case ("person", "courseOffering").
 func (e Entity) String() string {
@@ -83,10 +90,35 @@ const (
 	GroupRename
 	// NewRegistration: an admitted university student registers on a course offering.
 	NewRegistration
+	// ThesisSubmission: a master's thesis is handed in (a Thesis is created).
+	ThesisSubmission
+	// ResultAnnouncement: a committee's results are announced: each of its candidates gets
+	// Grade, Announced and the deadlines.
+	ResultAnnouncement
+	// ExplanationRequest: a candidate asks for an explanation (an Explanation is created and
+	// the candidate's appeal deadline becomes pending).
+	ExplanationRequest
+	// ExplanationAssignment: the request is assigned to an examiner.
+	ExplanationAssignment
+	// ExplanationAnswer: the examiner gives the explanation (with its document) and the
+	// candidate's appeal deadline is fixed again.
+	ExplanationAnswer
+	// ExplanationPublication: the explanation is published to the candidate.
+	ExplanationPublication
+	// AppealFiling: a candidate appeals (an Appeal is created, AKTIV), in time or late.
+	AppealFiling
+	// AppealWithdrawal: an active appeal is withdrawn (TRUKKET).
+	AppealWithdrawal
+	// AppealReopening: a withdrawn appeal is made active again within the appeal period.
+	AppealReopening
+	// AppealDecision: the appeal committee decides: new grade and datoVedtakFormidlet.
+	AppealDecision
 )
 
 var changeKindNames = [...]string{"", "NewStudent", "Leaver", "ClassMove", "NameChange", "TypoCorrection",
-	"NewGuardian", "ProtectedIdentity", "GroupRename", "NewRegistration"}
+	"NewGuardian", "ProtectedIdentity", "GroupRename", "NewRegistration", "ThesisSubmission", "ResultAnnouncement",
+	"ExplanationRequest", "ExplanationAssignment", "ExplanationAnswer", "ExplanationPublication", "AppealFiling",
+	"AppealWithdrawal", "AppealReopening", "AppealDecision"}
 
 // String returns the kind's name ("NewStudent", ...).
 func (k ChangeKind) String() string {
@@ -99,7 +131,9 @@ func (k ChangeKind) String() string {
 // ChangeKinds lists every ChangeKind in order.
 func ChangeKinds() []ChangeKind {
 	return []ChangeKind{NewStudent, Leaver, ClassMove, NameChange, TypoCorrection, NewGuardian,
-		ProtectedIdentity, GroupRename, NewRegistration}
+		ProtectedIdentity, GroupRename, NewRegistration, ThesisSubmission, ResultAnnouncement, ExplanationRequest,
+		ExplanationAssignment, ExplanationAnswer, ExplanationPublication, AppealFiling, AppealWithdrawal,
+		AppealReopening, AppealDecision}
 }
 
 // Change is one record that differs between two populations: created, deleted, or updated in

@@ -2,8 +2,8 @@ package synth
 
 // Diff returns the changes that take a to b, record by record: creates and updates in b's order,
 // then deletes in a's order, entity kinds in the order of Entity's constants. Records are
-// matched by ID. Change.Kind is zero (Diff cannot know the event). Person.Flags is a label, not
-// data, and is not compared.
+// matched by ID. Change.Kind is zero (Diff cannot know the event). Flags (of persons, theses and
+// appeals) are labels, not data, and are not compared.
 //
 // Diff(pop, next) holds the same changes as the list NextDay returned with next, which is how
 // the tests check NextDay's accounting.
@@ -30,11 +30,22 @@ func Diff(a, b *Population) []Change {
 		func(x, y *Admission) bool { return *x == *y })
 	diffSlice(&out, EntityRegistration, a.Registrations, b.Registrations, func(x *Registration) ID { return x.ID }, registrationFields,
 		func(x, y *Registration) bool { return *x == *y })
+	diffSlice(&out, EntityExamUnit, a.ExamUnits, b.ExamUnits, func(x *ExamUnit) ID { return x.ID }, unitFields,
+		func(x, y *ExamUnit) bool { return *x == *y })
+	diffSlice(&out, EntityCommittee, a.Committees, b.Committees, func(x *Committee) ID { return x.ID }, committeeFields, nil)
+	diffSlice(&out, EntityCandidate, a.Candidates, b.Candidates, func(x *Candidate) ID { return x.ID }, candidateFields,
+		func(x, y *Candidate) bool { return *x == *y })
+	diffSlice(&out, EntityThesis, a.Theses, b.Theses, func(x *Thesis) ID { return x.ID }, thesisFields, nil)
+	diffSlice(&out, EntityExplanation, a.Explanations, b.Explanations, func(x *Explanation) ID { return x.ID }, explanationFields,
+		func(x, y *Explanation) bool { return *x == *y })
+	diffSlice(&out, EntityAppeal, a.Appeals, b.Appeals, func(x *Appeal) ID { return x.ID }, appealFields,
+		func(x, y *Appeal) bool { return *x == *y })
 	return out
 }
 
-// metaField reports whether a field is a label that Diff and NextDay do not count as a change.
-func metaField(entity Entity, field string) bool { return entity == EntityPerson && field == "Flags" }
+// metaField reports whether a field is a label that Diff and NextDay do not count as a change
+// (the Flags of persons, theses and appeals).
+func metaField(_ Entity, field string) bool { return field == "Flags" }
 
 // fieldChanges compares two field lists of the same record kind.
 func fieldChanges(entity Entity, before, after []kv) []FieldChange {

@@ -58,13 +58,7 @@ func membershipFields(m *Membership) []kv {
 }
 
 func offeringFields(c *CourseOffering) []kv {
-	t := ""
-	for i, id := range c.Teachers {
-		if i > 0 {
-			t += ","
-		}
-		t += id.String()
-	}
+	t := idList(c.Teachers)
 	return []kv{{"CourseCode", c.CourseCode}, {"OfferingCode", c.OfferingCode}, {"NameSV", c.NameSV}, {"NameEN", c.NameEN},
 		{"Credits", strconv.FormatFloat(c.Credits, 'f', -1, 64)}, {"Term", c.Term}, {"Start", c.Start.String()},
 		{"End", c.End.String()}, {"Pace", itoa(c.Pace)}, {"Department", idStr(c.Department)}, {"Teachers", t}}
@@ -76,13 +70,7 @@ func programmeFields(p *Programme) []kv {
 }
 
 func programmeOfferingFields(p *ProgrammeOffering) []kv {
-	c := ""
-	for i, id := range p.Courses {
-		if i > 0 {
-			c += ","
-		}
-		c += id.String()
-	}
+	c := idList(p.Courses)
 	return []kv{{"Programme", idStr(p.Programme)}, {"Code", p.Code}, {"Term", p.Term}, {"Start", p.Start.String()}, {"Courses", c}}
 }
 
@@ -97,6 +85,74 @@ func admissionFields(a *Admission) []kv {
 func registrationFields(r *Registration) []kv {
 	return []kv{{"Person", idStr(r.Person)}, {"CourseOffering", idStr(r.CourseOffering)}, {"Date", r.Date.String()},
 		{"Repeat", strconv.FormatBool(r.Repeat)}}
+}
+
+func unitFields(u *ExamUnit) []kv {
+	return []kv{{"Department", idStr(u.Department)}, {"CourseOffering", idStr(u.CourseOffering)},
+		{"Institution", u.Institution}, {"CourseCode", u.CourseCode}, {"Version", u.Version},
+		{"AssessmentCode", u.AssessmentCode}, {"Term", u.Term}, {"VurdID", u.VurdID}, {"Name", u.Name},
+		{"System", u.System.String()}, {"SystemID", i64(u.SystemID)}, {"Purpose", u.Purpose.String()},
+		{"FlowType", u.FlowType.String()}, {"Scale", u.Scale.String()}, {"Date", u.Date.String()},
+		{"GradingDeadline", u.GradingDeadline.String()}, {"ManualAppealDeadline", u.ManualAppealDeadline.String()}}
+}
+
+func committeeFields(c *Committee) []kv {
+	return []kv{{"ExamUnit", idStr(c.ExamUnit)}, {"Number", i64(c.Number)}, {"Name", c.Name}, {"Kind", c.Kind.String()},
+		{"Examiners", idList(c.Examiners)}}
+}
+
+func candidateFields(c *Candidate) []kv {
+	return []kv{{"ExamUnit", idStr(c.ExamUnit)}, {"Person", idStr(c.Person)}, {"CandidateNo", c.CandidateNo},
+		{"PersonNo", c.PersonNo}, {"Username", c.Username}, {"UserID", i64(c.UserID)}, {"SystemID", i64(c.SystemID)},
+		{"Committee", idStr(c.Committee)}, {"Grade", c.Grade.String()}, {"Announced", c.Announced.String()},
+		{"ExplanationDeadline", c.ExplanationDeadline.String()}, {"AppealDeadline", c.AppealDeadline.String()}}
+}
+
+func thesisFields(t *Thesis) []kv {
+	files := ""
+	for i, f := range t.Files {
+		if i > 0 {
+			files += ";"
+		}
+		files += fileStr(f)
+	}
+	return []kv{{"Candidate", idStr(t.Candidate)}, {"Submitted", t.Submitted.String()}, {"Title", t.Cover.Title},
+		{"Publish", t.Cover.Publish.String()}, {"Delay", t.Cover.Delay.String()},
+		{"Confidential", t.Cover.Confidential.String()}, {"Files", files}, {"Flags", itoa(int(t.Flags))}}
+}
+
+func explanationFields(x *Explanation) []kv {
+	return []kv{{"Candidate", idStr(x.Candidate)}, {"SystemID", i64(x.SystemID)}, {"State", x.State.String()},
+		{"Requested", x.Requested.String()}, {"Assigned", x.Assigned.String()}, {"Assessor", idStr(x.Assessor)},
+		{"Given", x.Given.String()}, {"Published", x.Published.String()}, {"Document", fileStr(x.Document)}}
+}
+
+func appealFields(a *Appeal) []kv {
+	return []kv{{"Candidate", idStr(a.Candidate)}, {"Status", a.Status.String()}, {"Received", a.Received.String()},
+		{"GradingDeadline", a.GradingDeadline.String()}, {"OriginalCommittee", idStr(a.OriginalCommittee)},
+		{"NewCommittee", idStr(a.NewCommittee)}, {"Withdrawn", a.Withdrawn.String()}, {"Reopened", a.Reopened.String()},
+		{"NewGrade", a.NewGrade.String()}, {"DecisionSent", a.DecisionSent.String()}, {"Flags", itoa(int(a.Flags))}}
+}
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// fileStr writes a File as name|type|size|seed ("" for no file).
+func fileStr(f File) string {
+	if f.IsZero() {
+		return ""
+	}
+	return f.Name + "|" + f.ContentType + "|" + i64(f.Size) + "|" + strconv.FormatUint(f.Seed, 16)
+}
+
+func idList(ids []ID) string {
+	s := ""
+	for i, id := range ids {
+		if i > 0 {
+			s += ","
+		}
+		s += id.String()
+	}
+	return s
 }
 
 func idStr(id ID) string {
@@ -166,6 +222,36 @@ func (p *Population) records(f func(e Entity, id ID, fields []kv) bool) {
 	}
 	for i := range p.Registrations {
 		if !f(EntityRegistration, p.Registrations[i].ID, registrationFields(&p.Registrations[i])) {
+			return
+		}
+	}
+	for i := range p.ExamUnits {
+		if !f(EntityExamUnit, p.ExamUnits[i].ID, unitFields(&p.ExamUnits[i])) {
+			return
+		}
+	}
+	for i := range p.Committees {
+		if !f(EntityCommittee, p.Committees[i].ID, committeeFields(&p.Committees[i])) {
+			return
+		}
+	}
+	for i := range p.Candidates {
+		if !f(EntityCandidate, p.Candidates[i].ID, candidateFields(&p.Candidates[i])) {
+			return
+		}
+	}
+	for i := range p.Theses {
+		if !f(EntityThesis, p.Theses[i].ID, thesisFields(&p.Theses[i])) {
+			return
+		}
+	}
+	for i := range p.Explanations {
+		if !f(EntityExplanation, p.Explanations[i].ID, explanationFields(&p.Explanations[i])) {
+			return
+		}
+	}
+	for i := range p.Appeals {
+		if !f(EntityAppeal, p.Appeals[i].ID, appealFields(&p.Appeals[i])) {
 			return
 		}
 	}

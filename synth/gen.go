@@ -24,6 +24,7 @@ func Generate(opts Options) (*Population, error) {
 		return nil, err
 	}
 	g.finish()
+	g.exams()
 	return g.pop, nil
 }
 
@@ -56,6 +57,10 @@ const (
 	streamIDs
 	streamNextDay
 	streamNextDayIDs
+	streamExams
+	streamExamIDs
+	streamExamDay
+	streamExamDayIDs
 )
 
 func newGen(o Options) *gen {

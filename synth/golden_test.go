@@ -16,11 +16,13 @@ var updateGolden = flag.Bool("update-golden", false, "print the golden hashes of
 // and paste the printed values.
 func TestGoldenHashes(t *testing.T) {
 	golden := map[string]string{
-		"school-SE":    "e62cbe69c12f0296f07f92ae10062a91d3542d69e25a0fcca33017f56eb035a2",
-		"school-DE":    "e2279e7c3a6e1ae500c8878a5963654b9e0eb590db75aea40d03d1fcc6af781e",
-		"school-NO":    "0098d8479339d16365e35067553c2a83c50cdd85ef411187c845ce1d3c4a8759",
-		"university":   "2593833dc77b046c5cdd2e94188e86387232c07ed53525692c8355f00730f264",
-		"school-SE+1d": "8a266ef95378aefa8909f4608f750fddf5da6ff4c0177c116b00ab35d18fbdb2",
+		"school-SE":        "e62cbe69c12f0296f07f92ae10062a91d3542d69e25a0fcca33017f56eb035a2",
+		"school-DE":        "e2279e7c3a6e1ae500c8878a5963654b9e0eb590db75aea40d03d1fcc6af781e",
+		"school-NO":        "0098d8479339d16365e35067553c2a83c50cdd85ef411187c845ce1d3c4a8759",
+		"university":       "2593833dc77b046c5cdd2e94188e86387232c07ed53525692c8355f00730f264",
+		"school-SE+1d":     "8a266ef95378aefa8909f4608f750fddf5da6ff4c0177c116b00ab35d18fbdb2",
+		"university-no":    "7ee25522885af7bbf77ed2e4a8c53b9e8ef4df6a8988f908c1b40bb76681e48b",
+		"university-no+1d": "0d47754f1ae5350295791d5b10bcb538c4f80a8604b1bc69bb339771523deaa1",
 	}
 	got := map[string]string{}
 	for _, c := range []Country{Sweden, Germany, Norway} {
@@ -37,7 +39,13 @@ func TestGoldenHashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got["school-SE+1d"] = next.Hash()
-	for _, k := range []string{"school-SE", "school-DE", "school-NO", "university", "school-SE+1d"} {
+	no := smallExams(t, func(o *Options) { o.Seed = 2026 })
+	got["university-no"] = no.Hash()
+	if next, _, err = NextDay(no, 9, 0.02); err != nil {
+		t.Fatal(err)
+	}
+	got["university-no+1d"] = next.Hash()
+	for _, k := range []string{"school-SE", "school-DE", "school-NO", "university", "school-SE+1d", "university-no", "university-no+1d"} {
 		if *updateGolden {
 			t.Logf("%q: %q,", k, got[k])
 			continue

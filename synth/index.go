@@ -59,6 +59,10 @@ type Index struct {
 	dutiesOf, enrolmentsOf             csr
 	registrationsOf, admissionsOf      csr
 	registrationsOfOffering, childOrgs csr
+
+	units, committees, candidates        map[ID]int32
+	thesisOf, explanationOf, appealOf    map[ID]int32 // by candidate
+	candidatesOfUnit, candidatesOfPerson csr
 }
 
 // csr lists, for each of n keys, the indexes of the records that refer to it.
@@ -136,6 +140,32 @@ func NewIndex(pop *Population) *Index {
 		return look(x.offering, pop.Registrations[i].CourseOffering)
 	})
 	x.childOrgs = buildCSR(len(pop.Organisations), len(pop.Organisations), func(i int) int32 { return look(x.orgs, pop.Organisations[i].Parent) })
+	x.units = make(map[ID]int32, len(pop.ExamUnits))
+	for i := range pop.ExamUnits {
+		x.units[pop.ExamUnits[i].ID] = int32(i)
+	}
+	x.committees = make(map[ID]int32, len(pop.Committees))
+	for i := range pop.Committees {
+		x.committees[pop.Committees[i].ID] = int32(i)
+	}
+	x.candidates = make(map[ID]int32, len(pop.Candidates))
+	for i := range pop.Candidates {
+		x.candidates[pop.Candidates[i].ID] = int32(i)
+	}
+	x.thesisOf = make(map[ID]int32, len(pop.Theses))
+	for i := range pop.Theses {
+		x.thesisOf[pop.Theses[i].Candidate] = int32(i)
+	}
+	x.explanationOf = make(map[ID]int32, len(pop.Explanations))
+	for i := range pop.Explanations {
+		x.explanationOf[pop.Explanations[i].Candidate] = int32(i)
+	}
+	x.appealOf = make(map[ID]int32, len(pop.Appeals))
+	for i := range pop.Appeals {
+		x.appealOf[pop.Appeals[i].Candidate] = int32(i)
+	}
+	x.candidatesOfUnit = buildCSR(len(pop.ExamUnits), len(pop.Candidates), func(i int) int32 { return look(x.units, pop.Candidates[i].ExamUnit) })
+	x.candidatesOfPerson = buildCSR(np, len(pop.Candidates), func(i int) int32 { return look(x.persons, pop.Candidates[i].Person) })
 	return x
 }
 
@@ -240,4 +270,45 @@ func lookup(m map[ID]int32, id ID) int32 {
 		return i
 	}
 	return -1
+}
+
+// ExamUnit returns the exam unit with id.
+func (x *Index) ExamUnit(id ID) (*ExamUnit, bool) { return get(x.pop.ExamUnits, x.units, id) }
+
+// Committee returns the committee with id.
+func (x *Index) Committee(id ID) (*Committee, bool) { return get(x.pop.Committees, x.committees, id) }
+
+// Candidate returns the candidate with id.
+func (x *Index) Candidate(id ID) (*Candidate, bool) { return get(x.pop.Candidates, x.candidates, id) }
+
+// ThesisOf returns the thesis of a candidate of a thesis unit, once handed in.
+func (x *Index) ThesisOf(candidate ID) (*Thesis, bool) {
+	return get(x.pop.Theses, x.thesisOf, candidate)
+}
+
+// ExplanationOf returns the explanation request of a candidate, if it made one.
+func (x *Index) ExplanationOf(candidate ID) (*Explanation, bool) {
+	return get(x.pop.Explanations, x.explanationOf, candidate)
+}
+
+// AppealOf returns the appeal of a candidate, if it appealed.
+func (x *Index) AppealOf(candidate ID) (*Appeal, bool) {
+	return get(x.pop.Appeals, x.appealOf, candidate)
+}
+
+// UnitCandidates yields the candidates of an exam unit, in Population order.
+func (x *Index) UnitCandidates(unit ID) iter.Seq[*Candidate] {
+	return seqOf(x.pop.Candidates, x.candidatesOfUnit.of(lookup(x.units, unit)))
+}
+
+// CandidatesOf yields the candidates of a student: one for each exam unit the student sits.
+func (x *Index) CandidatesOf(person ID) iter.Seq[*Candidate] {
+	return seqOf(x.pop.Candidates, x.candidatesOfPerson.of(lookup(x.persons, person)))
+}
+
+func get[T any](s []T, m map[ID]int32, id ID) (*T, bool) {
+	if i, ok := m[id]; ok {
+		return &s[i], true
+	}
+	return nil, false
 }

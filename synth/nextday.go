@@ -21,6 +21,12 @@ const MaxRate = 0.05
 // of a school year (SchoolYearStart) the school-year change comes first: every class,
 // teaching and mentor group moves up a grade, the final grade of each unit leaves.
 //
+// Exam records follow the calendar, not rate: theses are handed in towards their deadline,
+// committees announce results between a week after the exam and the grading deadline (a few
+// late), candidates ask for explanations and appeal within FS's deadlines at the Options'
+// shares (a few appeals late), examiners answer, and appeals are withdrawn, made active again
+// and decided (see the ChangeKinds from ThesisSubmission on).
+//
 // The same pop, seed and rate give the same result. Use a new seed each day (or the same; the
 // date is mixed in) to get different days.
 //
@@ -60,6 +66,9 @@ func NextDay(pop *Population, seed uint64, rate float64) (*Population, []Change,
 	d.repeat(d.sround(float64(rate*S)/3), d.newGuardian)
 	d.repeat(d.sround(float64(rate*P)/20), d.protectedChange)
 	d.newRegistrations(d.sround(float64(rate * float64(univStudents))))
+	if len(pop.ExamUnits) > 0 {
+		newExamWorld(d.q, pop.Options, newRNG(d.seed, streamExamDay), newRNG(d.seed, streamExamDayIDs), d).day(d.q.Today)
+	}
 	d.compact()
 	return d.q, d.changes, nil
 }
@@ -81,6 +90,7 @@ type day struct {
 	teaching map[unitGrade][]int32
 	mentors  map[unitName]int32
 	built    bool
+	seed     uint64 // of this day (mixes NextDay's seed, the population's and the date)
 }
 
 type unitGrade struct {
@@ -114,6 +124,12 @@ func newDay(pop *Population, seed uint64) *day {
 	q.ProgrammeOfferings = grow(pop.ProgrammeOfferings)
 	q.Admissions = grow(pop.Admissions)
 	q.Registrations = grow(pop.Registrations)
+	q.ExamUnits = grow(pop.ExamUnits)
+	q.Committees = grow(pop.Committees)
+	q.Candidates = grow(pop.Candidates)
+	q.Theses = grow(pop.Theses)
+	q.Explanations = grow(pop.Explanations)
+	q.Appeals = grow(pop.Appeals)
 	q.Typos = grow(pop.Typos)
 
 	s := mix(seed) ^ mix(pop.Options.Seed+uint64(q.Today)*0x100000001b3)
@@ -146,7 +162,7 @@ func newDay(pop *Population, seed uint64) *day {
 		}
 	}
 	g.syStart, g.syEnd = schoolYear(o.Country, q.Today)
-	d := &day{old: pop, x: NewIndex(pop), q: q, g: g, r: g.r,
+	d := &day{old: pop, x: NewIndex(pop), q: q, g: g, r: g.r, seed: s,
 		touched: map[ID]bool{}, deleted: map[ID]bool{}, students: map[ID]int32{}}
 	for i := range pop.Guardianships {
 		d.students[pop.Guardianships[i].Guardian]++

@@ -59,6 +59,11 @@ func TestNextDayAccounting(t *testing.T) {
 		{"university", PresetUniversity, func(o *Options) {
 			o.UniversityStudents, o.UniversityStaff, o.CourseOfferings, o.Registrations = 2000, 200, 150, 9000
 		}, 0.02},
+		{"university-no with exams", PresetUniversityNO, func(o *Options) {
+			o.UniversityStudents, o.UniversityStaff, o.Departments = 2000, 200, 8
+			o.CourseOfferings, o.Programmes, o.ProgrammeOfferings, o.Registrations = 150, 6, 12, 9000
+			o.ExamCandidates, o.Theses = 2500, 100
+		}, 0.02},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 // Options says what Generate makes. Start from PresetOptions and change what you need: every
 // count and share is used as given (a zero count makes none of that record), only Country,
-// Today, Domain, PrincipalName and ClassSize have defaults when left zero.
+// Today, Domain, PrincipalName, ClassSize and FileScale have defaults when left zero.
 //
 // A population can hold schools (SchoolUnits, Students, ...), a university
 // (UniversityStudents, CourseOfferings, ...) or both.
@@ -63,6 +63,26 @@ type Options struct {
 	// programme students also have an admission to their programme offering.
 	Registrations int
 
+	// ExamCandidates is the number of candidates of the term's ordinary exams (Norway only):
+	// students registered on an offering of the exam term sitting one of its exam units. The
+	// exam term is the current term once its exams have begun (about two weeks before the
+	// middle of the term), the previous one before. The result is smaller when the
+	// registrations do not allow that many.
+	ExamCandidates int
+	// Theses is the number of master theses handed in that term (Norway only), each a
+	// candidate of its department's thesis unit.
+	Theses int
+	// ExplanationShare of candidates with a result who ask for an explanation of it.
+	ExplanationShare float64
+	// AppealShare of candidates with a result who appeal it (those who asked for an
+	// explanation appeal more often).
+	AppealShare float64
+	// ThesisFailShare of theses graded F.
+	ThesisFailShare float64
+	// FileScale multiplies the sizes of thesis and explanation files (a few MB to a few
+	// hundred MB at 1); default 1. Tests use 0.001 or less.
+	FileScale float64
+
 	// ProtectedShare of persons with a protected identity (85% Sekretessmarkering, 15%
 	// Skyddad folkbokföring). Applies in every country.
 	ProtectedShare float64
@@ -74,7 +94,10 @@ type Options struct {
 	// NoEmailShare of students and staff without an e-mail address (guardians: three times as many).
 	NoEmailShare float64
 	// HardShare of persons that are hard cases for matching: same-name-and-birth-date twins,
-	// duplicate names, a missing birth place, a typo in a name (each about a quarter).
+	// duplicate names, a missing birth place, a typo in a name (each about a quarter). It also
+	// sets how many exam records are hard cases (late and reopened appeals: 2×HardShare of the
+	// appeals each; contradictory cover sheets 3×, missing answers 2×, confidential theses to
+	// be published 1× HardShare of the theses), with at least one of each when HardShare > 0.
 	HardShare float64
 }
 
@@ -83,10 +106,13 @@ const (
 	PresetSchool       = "school"
 	PresetMunicipality = "municipality"
 	PresetUniversity   = "university"
+	PresetUniversityNO = "university-no"
 )
 
 // Presets lists the preset names in a fixed order.
-func Presets() []string { return []string{PresetSchool, PresetMunicipality, PresetUniversity} }
+func Presets() []string {
+	return []string{PresetSchool, PresetMunicipality, PresetUniversity, PresetUniversityNO}
+}
 
 // PresetOptions returns the options of a named preset with Seed 1 and Country Sweden:
 //
@@ -95,6 +121,10 @@ func Presets() []string { return []string{PresetSchool, PresetMunicipality, Pres
 //     15,000 staff, 180,000 guardians, 25,000 groups, 1.2 million memberships.
 //   - "university": 30,000 students, 2,500 staff, 40 departments, 2,000 course offerings,
 //     60 programmes, 180 programme offerings, 150,000 registrations.
+//   - "university-no": a Norwegian university on 22 June 2026, in the spring term's grading
+//     season: 16,000 students, 1,600 staff, 30 departments, 1,200 course offerings, 80,000
+//     registrations, 30,000 exam candidates, 1,500 master theses; 10% of candidates with a
+//     result ask for an explanation, 7% appeal, 4% of theses fail.
 func PresetOptions(name string) (Options, error) {
 	o := Options{
 		Seed:              1,
@@ -117,8 +147,15 @@ func PresetOptions(name string) (Options, error) {
 		o.UniversityStudents, o.UniversityStaff, o.Departments = 30_000, 2_500, 40
 		o.CourseOfferings, o.Programmes, o.ProgrammeOfferings = 2_000, 60, 180
 		o.Registrations = 150_000
+	case PresetUniversityNO:
+		o.Country, o.Today = Norway, NewDate(2026, time.June, 22)
+		o.UniversityStudents, o.UniversityStaff, o.Departments = 16_000, 1_600, 30
+		o.CourseOfferings, o.Programmes, o.ProgrammeOfferings = 1_200, 50, 150
+		o.Registrations = 80_000
+		o.ExamCandidates, o.Theses = 30_000, 1_500
+		o.ExplanationShare, o.AppealShare, o.ThesisFailShare = 0.10, 0.07, 0.04
 	default:
-		return Options{}, fmt.Errorf("synth: unknown preset %q (want school, municipality or university)", name)
+		return Options{}, fmt.Errorf("synth: unknown preset %q (want school, municipality, university or university-no)", name)
 	}
 	return o, nil
 }
@@ -163,6 +200,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ClassSize == 0 {
 		o.ClassSize = 25
 	}
+	if o.FileScale == 0 {
+		o.FileScale = 1
+	}
 	var errs []error
 	neg := func(name string, v int) {
 		if v < 0 {
@@ -182,6 +222,8 @@ func (o Options) withDefaults() (Options, error) {
 	neg("Programmes", o.Programmes)
 	neg("ProgrammeOfferings", o.ProgrammeOfferings)
 	neg("Registrations", o.Registrations)
+	neg("ExamCandidates", o.ExamCandidates)
+	neg("Theses", o.Theses)
 	share := func(name string, v float64) {
 		if !(v >= 0 && v <= 1) {
 			errs = append(errs, fmt.Errorf("synth: %s must be between 0 and 1 (got %v)", name, v))
@@ -192,6 +234,26 @@ func (o Options) withDefaults() (Options, error) {
 	share("EPPNShare", o.EPPNShare)
 	share("NoEmailShare", o.NoEmailShare)
 	share("HardShare", o.HardShare)
+	share("ExplanationShare", o.ExplanationShare)
+	share("AppealShare", o.AppealShare)
+	share("ThesisFailShare", o.ThesisFailShare)
+	if !(o.FileScale > 0 && o.FileScale <= 1000) {
+		errs = append(errs, fmt.Errorf("synth: FileScale must be above 0 and at most 1000 (got %v)", o.FileScale))
+	}
+	if o.ExamCandidates > 0 || o.Theses > 0 {
+		if o.Country != Norway {
+			errs = append(errs, errors.New("synth: ExamCandidates and Theses need Country NO (FS, Inspera and WISEflow are Norwegian)"))
+		}
+		if o.UniversityStudents < 1 || o.UniversityStaff < 1 {
+			errs = append(errs, errors.New("synth: ExamCandidates and Theses need UniversityStudents and UniversityStaff"))
+		}
+		if o.Theses > o.UniversityStudents {
+			errs = append(errs, errors.New("synth: Theses must be at most UniversityStudents"))
+		}
+		if o.ExamCandidates > 5_000_000 {
+			errs = append(errs, errors.New("synth: ExamCandidates must be at most 5 million"))
+		}
+	}
 	if o.ClassSize < 2 || o.ClassSize > 200 {
 		errs = append(errs, fmt.Errorf("synth: ClassSize must be between 2 and 200 (got %d)", o.ClassSize))
 	}

@@ -92,10 +92,43 @@ func (d Date) Time() time.Time {
 }
 
 // Sub returns the number of days from e to d (d - e).
-func (d Date) Sub(e Date) int { return int(d.Time().Sub(e.Time()).Hours() / 24) }
+func (d Date) Sub(e Date) int { return d.days() - e.days() }
 
 // AddDays returns the date n days after d (before, for negative n).
-func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
+func (d Date) AddDays(n int) Date { return dateOfDays(d.days() + n) }
+
+// days returns the number of days from 1970-01-01 to d in the proleptic Gregorian calendar,
+// with integer arithmetic only (the calendar counting of H. Hinnant's days_from_civil), which
+// is many times faster than going through time.Time; the exam calendar counts days a lot.
+func (d Date) days() int {
+	y, m, dd := d.Year(), int(d.Month()), d.Day()
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // years are positive
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + dd - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// dateOfDays is the inverse of days.
+func dateOfDays(z int) Date {
+	z += 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+		y++
+	}
+	return NewDate(y, time.Month(m), dd)
+}
 
 // String returns d as YYYY-MM-DD (ISO 8601), or "" for the zero Date.
 func (d Date) String() string {
@@ -161,6 +194,19 @@ func (m SecurityMarking) String() string {
 		return "Skyddad folkbokföring"
 	}
 	return "Ingen"
+}
+
+// Norwegian returns the Norwegian register's name for the marking: "strengt fortrolig" for
+// SecurityProtected (a strictly confidential address), "fortrolig" for SecurityConfidential, ""
+// for none.
+func (m SecurityMarking) Norwegian() string {
+	switch m {
+	case SecurityConfidential:
+		return "fortrolig"
+	case SecurityProtected:
+		return "strengt fortrolig"
+	}
+	return ""
 }
 
 // IsProtected reports whether m is any marking other than SecurityNone.
@@ -621,6 +667,14 @@ type Population struct {
 	ProgrammeOfferings []ProgrammeOffering
 	Admissions         []Admission
 	Registrations      []Registration
+
+	// The exam term's records (Norwegian universities; see Options.ExamCandidates).
+	ExamUnits    []ExamUnit
+	Committees   []Committee
+	Candidates   []Candidate
+	Theses       []Thesis
+	Explanations []Explanation
+	Appeals      []Appeal
 
 	// Typos lists the persons whose name was registered with a typing error and the intended
 	// spelling (NextDay corrects some of them).

@@ -42,24 +42,24 @@ var fields = []field{
 	{"religionsvetenskap", "Religious Studies", "Religionswissenschaft", "religionsvitenskap", "RV"},
 }
 
-// course topics: Swedish and English name patterns; %s is the field
-var topics = []struct{ sv, en string }{
-	{"Introduktion till %s", "Introduction to %s"},
-	{"%s I", "%s I"},
-	{"%s II", "%s II"},
-	{"%s, fortsättningskurs", "%s, Intermediate Course"},
-	{"%s, fördjupningskurs", "%s, Advanced Course"},
-	{"Metoder inom %s", "Methods in %s"},
-	{"Examensarbete i %s", "Degree Project in %s"},
-	{"Vetenskapsteori för %s", "Philosophy of Science for %s"},
-	{"Tillämpad %s", "Applied %s"},
-	{"Aktuell forskning i %s", "Current Research in %s"},
-	{"Kvantitativa metoder i %s", "Quantitative Methods in %s"},
-	{"Kvalitativa metoder i %s", "Qualitative Methods in %s"},
-	{"%s och samhälle", "%s and Society"},
-	{"Etik inom %s", "Ethics in %s"},
-	{"%s för lärare", "%s for Teachers"},
-	{"Projektkurs i %s", "Project Course in %s"},
+// course topics: Swedish, English and Norwegian name patterns; %s is the field
+var topics = []struct{ sv, en, no string }{
+	{"Introduktion till %s", "Introduction to %s", "Introduksjon til %s"},
+	{"%s I", "%s I", "%s I"},
+	{"%s II", "%s II", "%s II"},
+	{"%s, fortsättningskurs", "%s, Intermediate Course", "%s, videregående emne"},
+	{"%s, fördjupningskurs", "%s, Advanced Course", "%s, fordypningsemne"},
+	{"Metoder inom %s", "Methods in %s", "Metoder i %s"},
+	{"Examensarbete i %s", "Degree Project in %s", "Bacheloroppgave i %s"},
+	{"Vetenskapsteori för %s", "Philosophy of Science for %s", "Vitenskapsteori for %s"},
+	{"Tillämpad %s", "Applied %s", "Anvendt %s"},
+	{"Aktuell forskning i %s", "Current Research in %s", "Aktuell forskning i %s"},
+	{"Kvantitativa metoder i %s", "Quantitative Methods in %s", "Kvantitative metoder i %s"},
+	{"Kvalitativa metoder i %s", "Qualitative Methods in %s", "Kvalitative metoder i %s"},
+	{"%s och samhälle", "%s and Society", "%s og samfunn"},
+	{"Etik inom %s", "Ethics in %s", "Etikk i %s"},
+	{"%s för lärare", "%s for Teachers", "%s for lærere"},
+	{"Projektkurs i %s", "Project Course in %s", "Prosjektemne i %s"},
 }
 
 // terms returns the current term's name and dates and the previous term's, for day d.
@@ -177,7 +177,10 @@ func (g *gen) university() error {
 		t := topics[r.intn(len(topics))]
 		fn := g.fieldName(f)
 		c := course{dep: di, sv: capitalise(strings.Replace(t.sv, "%s", f.sv, 1)), en: strings.Replace(t.en, "%s", f.en, 1)}
-		if o.Country != Sweden {
+		switch o.Country {
+		case Norway:
+			c.sv = capitalise(strings.Replace(t.no, "%s", fn, 1))
+		case Germany:
 			c.sv = capitalise(strings.Replace(t.sv, "%s", fn, 1))
 		}
 		switch x := r.intn(100); {
