@@ -156,7 +156,7 @@ type ExamUnit struct {
 	AssessmentCode string
 	Term           string
 	// VurdID is the key as one value, Institution_CourseCode_Version_AssessmentCode_Year_Term
-	// ("194_DA1234_1_SKR_2026_VÅR"): the external id by which the exam system's test or flow
+	// ("999_DA1234_1_SKR_2026_VÅR"): the external id by which the exam system's test or flow
 	// refers to FS's unit (vurdId).
 	VurdID string
 	// Name in Norwegian ("Introduksjon til informatikk – skriftlig eksamen").

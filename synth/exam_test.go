@@ -291,6 +291,18 @@ func TestExamsSmall(t *testing.T) {
 	if len(p.Candidates) != 840 || len(p.Theses) != 40 {
 		t.Errorf("%d candidates and %d theses, want 840 and 40", len(p.Candidates), len(p.Theses))
 	}
+	x, n := NewIndex(p), 0
+	for i := range p.ExamUnits {
+		for c := range x.UnitCandidates(p.ExamUnits[i].ID) {
+			if c.ExamUnit != p.ExamUnits[i].ID {
+				t.Fatalf("UnitCandidates of %s yields a candidate of another unit", p.ExamUnits[i].VurdID)
+			}
+			n++
+		}
+	}
+	if n != len(p.Candidates) {
+		t.Errorf("UnitCandidates yields %d candidates in all, want %d", n, len(p.Candidates))
+	}
 	if p.Hash() != smallExams(t, nil).Hash() {
 		t.Fatal("not deterministic")
 	}
@@ -578,4 +590,54 @@ func TestExamsGolden(t *testing.T) {
 		}
 	}
 	golden.Check(t, "testdata/exams-tiny.golden", out.Bytes())
+}
+
+// TestExamVocabulary pins the names and numbers the fakes pass on to clients: WISEflow's flow
+// types and purposes, FS's klagestatus, the explanation states.
+func TestExamVocabulary(t *testing.T) {
+	names := []struct{ got, want string }{
+		{Inspera.String(), "INSPERA"}, {WISEflow.String(), "WISEFLOW"},
+		{PurposeExamination.String(), "EXAMINATION"}, {PurposeMaster.String(), "MASTER"},
+		{FlowAssign.String(), "FLOWASSIGN"}, {FlowLock.String(), "FLOWLOCK"}, {FlowMulti.String(), "FLOWMULTI"},
+		{FlowHandin.String(), "FLOWHANDIN"}, {FlowOral.String(), "FLOWORAL"}, {FlowType(0).String(), ""},
+		{AppealActive.String(), "AKTIV"}, {AppealWithdrawn.String(), "TRUKKET"}, {AppealDecided.String(), "AVGJORT"},
+		{ExplanationRequested.String(), "requested"}, {ExplanationPublished.String(), "published"},
+		{GradeA.String(), "A"}, {GradeF.String(), "F"}, {GradePass.String(), "bestått"}, {GradeFail.String(), "ikke bestått"},
+		{NoGrade.String(), ""}, {ScaleAF.String(), "A-F"}, {ScalePassFail.String(), "pass/fail"},
+		{Yes.String(), "yes"}, {Unanswered.String(), ""}, {Delay3Years.String(), "3y"}, {DelayNever.String(), "never"},
+		{CommitteeAppeal.String(), "appeal"}, {SecurityProtected.Norwegian(), "strengt fortrolig"},
+		{SecurityConfidential.Norwegian(), "fortrolig"}, {SecurityNone.Norwegian(), ""},
+	}
+	for _, n := range names {
+		if n.got != n.want {
+			t.Errorf("%q, want %q", n.got, n.want)
+		}
+	}
+	codes := []struct{ got, want int }{
+		{PurposeExamination.Code(), 0}, {PurposeCourseWork.Code(), 1}, {PurposeBachelor.Code(), 2}, {PurposeMaster.Code(), 3},
+		{int(FlowAssign), 2}, {int(FlowLock), 4}, {int(FlowMulti), 8}, {int(FlowHandin), 16}, {int(FlowOral), 32},
+	}
+	for _, c := range codes {
+		if c.got != c.want {
+			t.Errorf("code %d, want %d", c.got, c.want)
+		}
+	}
+	for g, passed := range map[Grade]bool{GradeA: true, GradeE: true, GradeF: false, GradePass: true, GradeFail: false, NoGrade: false} {
+		if g.Passed() != passed {
+			t.Errorf("%v: Passed %v", g, g.Passed())
+		}
+	}
+	seen := map[string]bool{}
+	for _, k := range ChangeKinds() {
+		if k.String() == "" || seen[k.String()] {
+			t.Errorf("change kind %d: name %q empty or repeated", k, k.String())
+		}
+		seen[k.String()] = true
+	}
+	for e := EntityOrganisation; e <= EntityAppeal; e++ {
+		if e.String() == "" || seen[e.String()] {
+			t.Errorf("entity %d: name %q empty or repeated", e, e.String())
+		}
+		seen[e.String()] = true
+	}
 }

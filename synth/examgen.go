@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// Institution is the FS institusjonsnr of every generated university. No real institution
+// FSInstitution is the FS institusjonsnr of every generated university. No real institution
 // has it.
-const Institution = "999"
+const FSInstitution = "999"
 
 // examKinds are the kinds of ordinary exam units, with their vurdkombkode, Norwegian name,
 // purpose, WISEflow flow type and weight.
@@ -73,14 +73,18 @@ type examGen struct {
 	g      *gen
 	r, ids *rng
 	term   examTerm
-	// counters of the exam systems' ids
-	testID, flowID, committeeNo, insperaCand, wiseflowPart, userNext [3]int64
-	persons                                                          map[ID]*examPerson
-	usernames                                                        map[string]bool
-	personIdx                                                        map[ID]int32
-	kandMul, kandAdd, kandMod, kandBase                              int64
-	teachers                                                         map[ID][]ID // by department
-	allTeachers                                                      []ID
+	// the next ids of the exam systems
+	testID, flowID, committeeNo, insperaCandidate, wiseflowParticipant int64
+	userID                                                             [3]int64 // by ExamSystem
+
+	persons     map[ID]*examPerson
+	usernames   map[string]bool
+	personIdx   map[ID]int32
+	teachers    map[ID][]ID // by department
+	allTeachers []ID
+	// kandidatnr of the k-th student is kandBase + (k×7919 + kandAdd) mod kandMod: unique,
+	// and not in the order students appear
+	kandAdd, kandMod, kandBase int64
 }
 
 // exams makes the term's exam records and runs the exam calendar from the start of the term
@@ -97,13 +101,13 @@ func (g *gen) exams() {
 		teachers: map[ID][]ID{}}
 	r := e.r
 	// the systems' number ranges start somewhere different for every seed
-	e.testID[Inspera] = 100_000 + int64(r.intn(400_000))
-	e.flowID[WISEflow] = 1_000_000 + int64(r.intn(2_000_000))
-	e.committeeNo[0] = 10_000 + int64(r.intn(50_000))
-	e.insperaCand[0] = 2_000_000 + int64(r.intn(1_000_000))
-	e.wiseflowPart[0] = 5_000_000 + int64(r.intn(1_000_000))
-	e.userNext[Inspera] = 30_000 + int64(r.intn(100_000))
-	e.userNext[WISEflow] = 200_000 + int64(r.intn(100_000))
+	e.testID = 100_000 + int64(r.intn(400_000))
+	e.flowID = 1_000_000 + int64(r.intn(2_000_000))
+	e.committeeNo = 10_000 + int64(r.intn(50_000))
+	e.insperaCandidate = 2_000_000 + int64(r.intn(1_000_000))
+	e.wiseflowParticipant = 5_000_000 + int64(r.intn(1_000_000))
+	e.userID[Inspera] = 30_000 + int64(r.intn(100_000))
+	e.userID[WISEflow] = 200_000 + int64(r.intn(100_000))
 	for i := range pop.Persons {
 		p := &pop.Persons[i]
 		e.personIdx[p.ID] = int32(i)
@@ -118,11 +122,12 @@ func (g *gen) exams() {
 			e.allTeachers = append(e.allTeachers, d.Person)
 		}
 	}
+	// five digits, more when there are more students than five digits number
 	e.kandMod, e.kandBase = 90_000, 10_000
-	if o.ExamCandidates+o.Theses >= 80_000 {
-		e.kandMod, e.kandBase = 900_000, 100_000
+	for e.kandMod <= int64(o.UniversityStudents) {
+		e.kandMod, e.kandBase = e.kandMod*10, e.kandBase*10
 	}
-	e.kandMul, e.kandAdd = 7919, int64(r.intn(int(e.kandMod)))
+	e.kandAdd = int64(r.intn(int(e.kandMod)))
 
 	e.ordinary()
 	if o.HardShare > 0 {
@@ -145,7 +150,7 @@ func (e *examGen) person(id ID) *examPerson {
 	pi := int64(e.personIdx[id])
 	k := int64(len(e.persons))
 	p := &examPerson{
-		candidateNo: strconv.FormatInt(e.kandBase+(k*e.kandMul+e.kandAdd)%e.kandMod, 10),
+		candidateNo: strconv.FormatInt(e.kandBase+(k*7919+e.kandAdd)%e.kandMod, 10),
 		// personlopenr: FS's permanent number, from the person's place in the population
 		personNo: strconv.FormatInt(10_000_000+(pi*104_729+int64(e.g.o.Seed%90_000_000))%90_000_000, 10),
 	}
@@ -203,12 +208,12 @@ func (e *examGen) examiners(dep ID, n int) []ID {
 func (e *examGen) unit(u ExamUnit) *ExamUnit {
 	pop := e.g.pop
 	u.ID = e.ids.id()
-	u.Institution, u.Term = Institution, e.term.fs
+	u.Institution, u.Term = FSInstitution, e.term.fs
 	u.VurdID = strings.Join([]string{u.Institution, u.CourseCode, u.Version, u.AssessmentCode, e.term.year, e.term.season}, "_")
 	if u.System == Inspera {
-		u.SystemID, u.FlowType = e.next(&e.testID[Inspera]), 0
+		u.SystemID, u.FlowType = e.next(&e.testID), 0
 	} else {
-		u.SystemID = e.next(&e.flowID[WISEflow])
+		u.SystemID = e.next(&e.flowID)
 	}
 	pop.ExamUnits = append(pop.ExamUnits, u)
 	e.committee(&pop.ExamUnits[len(pop.ExamUnits)-1], CommitteeAppeal, "Klagekommisjon")
@@ -216,7 +221,7 @@ func (e *examGen) unit(u ExamUnit) *ExamUnit {
 }
 
 func (e *examGen) committee(u *ExamUnit, k CommitteeKind, name string) ID {
-	c := Committee{ID: e.ids.id(), ExamUnit: u.ID, Number: e.next(&e.committeeNo[0]), Name: name, Kind: k,
+	c := Committee{ID: e.ids.id(), ExamUnit: u.ID, Number: e.next(&e.committeeNo), Name: name, Kind: k,
 		Examiners: e.examiners(u.Department, 2)}
 	e.g.pop.Committees = append(e.g.pop.Committees, c)
 	return c.ID
@@ -227,13 +232,13 @@ func (e *examGen) candidate(u *ExamUnit, person, committee ID) {
 	c := Candidate{ID: e.ids.id(), ExamUnit: u.ID, Person: person, CandidateNo: p.candidateNo, PersonNo: p.personNo,
 		Username: p.username, Committee: committee}
 	if p.userID[u.System] == 0 {
-		p.userID[u.System] = e.next(&e.userNext[u.System])
+		p.userID[u.System] = e.next(&e.userID[u.System])
 	}
 	c.UserID = p.userID[u.System]
 	if u.System == Inspera {
-		c.SystemID = e.next(&e.insperaCand[0])
+		c.SystemID = e.next(&e.insperaCandidate)
 	} else {
-		c.SystemID = e.next(&e.wiseflowPart[0])
+		c.SystemID = e.next(&e.wiseflowParticipant)
 	}
 	e.g.pop.Candidates = append(e.g.pop.Candidates, c)
 }

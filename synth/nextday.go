@@ -25,7 +25,8 @@ const MaxRate = 0.05
 // committees announce results between a week after the exam and the grading deadline (a few
 // late), candidates ask for explanations and appeal within FS's deadlines at the Options'
 // shares (a few appeals late), examiners answer, and appeals are withdrawn, made active again
-// and decided (see the ChangeKinds from ThesisSubmission on).
+// and decided (see the ChangeKinds from ThesisSubmission on). The exams are those of the term
+// Generate made them for; NextDay does not start another term's.
 //
 // The same pop, seed and rate give the same result. Use a new seed each day (or the same; the
 // date is mixed in) to get different days.

@@ -69,8 +69,10 @@ type Options struct {
 	// middle of the term), the previous one before. The result is smaller when the
 	// registrations do not allow that many.
 	ExamCandidates int
-	// Theses is the number of master theses handed in that term (Norway only), each a
-	// candidate of its department's thesis unit.
+	// Theses is the number of master's thesis candidates of the exam term (Norway only), each
+	// in its department's thesis unit; the Thesis records appear as they are handed in, all by
+	// the unit's deadline (about 1 June or 15 May, 1 December or 14 November). Authors are
+	// students aged 22 or more, so there may be fewer.
 	Theses int
 	// ExplanationShare of candidates with a result who ask for an explanation of it.
 	ExplanationShare float64
@@ -95,9 +97,10 @@ type Options struct {
 	NoEmailShare float64
 	// HardShare of persons that are hard cases for matching: same-name-and-birth-date twins,
 	// duplicate names, a missing birth place, a typo in a name (each about a quarter). It also
-	// sets how many exam records are hard cases (late and reopened appeals: 2×HardShare of the
-	// appeals each; contradictory cover sheets 3×, missing answers 2×, confidential theses to
-	// be published 1× HardShare of the theses), with at least one of each when HardShare > 0.
+	// sets how often exam records are hard cases: late appeals (about 2×HardShare of the
+	// appeals), withdrawn appeals made active again (fewer), contradictory cover sheets (3×
+	// HardShare of the theses), missing answers (2×), confidential theses to be published (1×);
+	// at least one of each when HardShare > 0 and the calendar leaves room for it.
 	HardShare float64
 }
 

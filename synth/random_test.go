@@ -66,3 +66,62 @@ func TestRandomOptions(t *testing.T) {
 		t.Errorf("only %d of 80 random options were valid", generated)
 	}
 }
+
+// TestRandomExamOptions generates small Norwegian universities with exams on random days of
+// the year (month ends, leap days, both terms) and with odd shares (none, all): each is valid,
+// FS's rules hold for every candidate, and the next days account exactly.
+func TestRandomExamOptions(t *testing.T) {
+	r := newRNG(17, 1)
+	share := func() float64 {
+		switch r.intn(5) {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		}
+		return float64(r.intn(100)) / 100
+	}
+	days := []Date{NewDate(2028, time.February, 29), NewDate(2026, time.December, 31), NewDate(2027, time.January, 1),
+		NewDate(2026, time.March, 29), NewDate(2026, time.October, 25), NewDate(2026, time.May, 31), NewDate(1951, time.June, 1)}
+	n := 40
+	if testing.Short() || raceEnabled {
+		n = 10
+	}
+	for i := 0; i < n; i++ {
+		o := Options{
+			Seed: uint64(i), Country: Norway,
+			UniversityStudents: 20 + r.intn(300), UniversityStaff: 1 + r.intn(30), Departments: 1 + r.intn(5),
+			CourseOfferings: 1 + r.intn(30), Registrations: r.intn(1500),
+			ExamCandidates: r.intn(500), Theses: r.intn(20),
+			ProtectedShare: share(), CoordinationShare: share(), EPPNShare: share(), HardShare: float64(r.intn(50)) / 100,
+			ExplanationShare: share(), AppealShare: share(), ThesisFailShare: share(),
+			FileScale: float64(1+r.intn(1000)) / 100000,
+		}
+		o.Registrations = min(o.Registrations, o.UniversityStudents*o.CourseOfferings)
+		o.Theses = min(o.Theses, o.UniversityStudents)
+		if r.intn(2) == 0 {
+			o.Today = days[r.intn(len(days))]
+		} else {
+			o.Today = NewDate(2026, time.January, 1).AddDays(r.intn(365))
+		}
+		p, err := Generate(o)
+		if err != nil {
+			t.Fatalf("options %+v: %v", o, err)
+		}
+		checkIntegrity(t, p)
+		checkExams(t, p)
+		cur := p
+		for day := 0; day < 4; day++ {
+			next, changes, err := NextDay(cur, uint64(day), 0.01)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAccounting(t, cur, next, changes)
+			checkExams(t, next)
+			cur = next
+		}
+		if t.Failed() {
+			t.Fatalf("options %+v", o)
+		}
+	}
+}
