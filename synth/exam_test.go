@@ -396,31 +396,12 @@ func checkHardCases(t *testing.T, p *Population) {
 	x := NewIndex(p)
 	person := func(c *Candidate) *Person { pe, _ := x.Person(c.Person); return pe }
 	anyAppeal := func(f func(a *Appeal, c *Candidate) bool) bool {
-		for i := range p.Appeals {
-			c, _ := x.Candidate(p.Appeals[i].Candidate)
-			if f(&p.Appeals[i], c) {
-				return true
-			}
-		}
-		return false
+		return anyOf(p.Appeals, func(a *Appeal) bool { c, _ := x.Candidate(a.Candidate); return f(a, c) })
 	}
 	anyThesis := func(f func(th *Thesis, c *Candidate) bool) bool {
-		for i := range p.Theses {
-			c, _ := x.Candidate(p.Theses[i].Candidate)
-			if f(&p.Theses[i], c) {
-				return true
-			}
-		}
-		return false
+		return anyOf(p.Theses, func(th *Thesis) bool { c, _ := x.Candidate(th.Candidate); return f(th, c) })
 	}
-	anyCandidate := func(f func(c *Candidate) bool) bool {
-		for i := range p.Candidates {
-			if f(&p.Candidates[i]) {
-				return true
-			}
-		}
-		return false
-	}
+	anyCandidate := func(f func(c *Candidate) bool) bool { return anyOf(p.Candidates, f) }
 	cases := []struct {
 		name  string
 		found bool
@@ -491,6 +472,15 @@ func checkHardCases(t *testing.T, p *Population) {
 			t.Errorf("no %s", tc.name)
 		}
 	}
+}
+
+func anyOf[T any](s []T, f func(*T) bool) bool {
+	for i := range s {
+		if f(&s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestExamHardCases(t *testing.T) {

@@ -104,22 +104,10 @@ func (c csr) of(k int32) []int32 {
 // NewIndex indexes pop. References to records that do not exist are left out.
 func NewIndex(pop *Population) *Index {
 	x := &Index{pop: pop,
-		persons:  make(map[ID]int32, len(pop.Persons)),
-		groups:   make(map[ID]int32, len(pop.Groups)),
-		orgs:     make(map[ID]int32, len(pop.Organisations)),
-		offering: make(map[ID]int32, len(pop.CourseOfferings)),
-	}
-	for i := range pop.Persons {
-		x.persons[pop.Persons[i].ID] = int32(i)
-	}
-	for i := range pop.Groups {
-		x.groups[pop.Groups[i].ID] = int32(i)
-	}
-	for i := range pop.Organisations {
-		x.orgs[pop.Organisations[i].ID] = int32(i)
-	}
-	for i := range pop.CourseOfferings {
-		x.offering[pop.CourseOfferings[i].ID] = int32(i)
+		persons:  positions(pop.Persons, func(p *Person) ID { return p.ID }),
+		groups:   positions(pop.Groups, func(g *Group) ID { return g.ID }),
+		orgs:     positions(pop.Organisations, func(o *Organisation) ID { return o.ID }),
+		offering: positions(pop.CourseOfferings, func(c *CourseOffering) ID { return c.ID }),
 	}
 	look := func(m map[ID]int32, id ID) int32 {
 		if v, ok := m[id]; ok {
@@ -140,30 +128,12 @@ func NewIndex(pop *Population) *Index {
 		return look(x.offering, pop.Registrations[i].CourseOffering)
 	})
 	x.childOrgs = buildCSR(len(pop.Organisations), len(pop.Organisations), func(i int) int32 { return look(x.orgs, pop.Organisations[i].Parent) })
-	x.units = make(map[ID]int32, len(pop.ExamUnits))
-	for i := range pop.ExamUnits {
-		x.units[pop.ExamUnits[i].ID] = int32(i)
-	}
-	x.committees = make(map[ID]int32, len(pop.Committees))
-	for i := range pop.Committees {
-		x.committees[pop.Committees[i].ID] = int32(i)
-	}
-	x.candidates = make(map[ID]int32, len(pop.Candidates))
-	for i := range pop.Candidates {
-		x.candidates[pop.Candidates[i].ID] = int32(i)
-	}
-	x.thesisOf = make(map[ID]int32, len(pop.Theses))
-	for i := range pop.Theses {
-		x.thesisOf[pop.Theses[i].Candidate] = int32(i)
-	}
-	x.explanationOf = make(map[ID]int32, len(pop.Explanations))
-	for i := range pop.Explanations {
-		x.explanationOf[pop.Explanations[i].Candidate] = int32(i)
-	}
-	x.appealOf = make(map[ID]int32, len(pop.Appeals))
-	for i := range pop.Appeals {
-		x.appealOf[pop.Appeals[i].Candidate] = int32(i)
-	}
+	x.units = positions(pop.ExamUnits, func(u *ExamUnit) ID { return u.ID })
+	x.committees = positions(pop.Committees, func(c *Committee) ID { return c.ID })
+	x.candidates = positions(pop.Candidates, func(c *Candidate) ID { return c.ID })
+	x.thesisOf = positions(pop.Theses, func(t *Thesis) ID { return t.Candidate })
+	x.explanationOf = positions(pop.Explanations, func(e *Explanation) ID { return e.Candidate })
+	x.appealOf = positions(pop.Appeals, func(a *Appeal) ID { return a.Candidate })
 	x.candidatesOfUnit = buildCSR(len(pop.ExamUnits), len(pop.Candidates), func(i int) int32 { return look(x.units, pop.Candidates[i].ExamUnit) })
 	x.candidatesOfPerson = buildCSR(np, len(pop.Candidates), func(i int) int32 { return look(x.persons, pop.Candidates[i].Person) })
 	return x
@@ -304,6 +274,15 @@ func (x *Index) UnitCandidates(unit ID) iter.Seq[*Candidate] {
 // CandidatesOf yields the candidates of a student: one for each exam unit the student sits.
 func (x *Index) CandidatesOf(person ID) iter.Seq[*Candidate] {
 	return seqOf(x.pop.Candidates, x.candidatesOfPerson.of(lookup(x.persons, person)))
+}
+
+// positions maps the key of each record of s to its index.
+func positions[T any](s []T, key func(*T) ID) map[ID]int32 {
+	m := make(map[ID]int32, len(s))
+	for i := range s {
+		m[key(&s[i])] = int32(i)
+	}
+	return m
 }
 
 func get[T any](s []T, m map[ID]int32, id ID) (*T, bool) {
