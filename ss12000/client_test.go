@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/edusync/edusync/internal/jsonx"
 )
 
 // pagedServer serves /persons from a fixed list in pages, checking the paging rules.
@@ -209,7 +207,7 @@ func TestTolerantDecoding(t *testing.T) {
 	if !errors.As(errs[0], &re) || re.Index != 1 || re.ID != "bad-1" || re.Path != "/persons" {
 		t.Fatalf("first error = %#v", errs[0])
 	}
-	if !errors.As(errs[1], &re) || re.Index != 3 || !errors.Is(re, jsonx.ErrNoID) {
+	if !errors.As(errs[1], &re) || re.Index != 3 || !errors.Is(re, ErrNoID) {
 		t.Fatalf("second error = %#v", errs[1])
 	}
 

@@ -1,20 +1,20 @@
 package ss12000
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 
+	"github.com/edusync/edusync/apierror"
+	"github.com/edusync/edusync/internal/apiclient"
 	"github.com/edusync/edusync/internal/apiquery"
-	"github.com/edusync/edusync/internal/jsonx"
-	"github.com/edusync/edusync/internal/redact"
 )
 
 // Page is one page of a list endpoint. Records that could not be decoded are left out of Items
@@ -26,48 +26,6 @@ type Page[T any] struct {
 	RecordErrors  []*RecordError
 }
 
-// RecordError describes one record of a page or lookup answer that could not be used. The rest
-// of the page is still delivered. It never contains record contents, only where and why.
-type RecordError struct {
-	Path  string // the endpoint, e.g. /persons
-	Index int    // position in the page or answer
-	ID    string // the record's id when it could be read
-	Err   error
-}
-
-// Error says which record of which endpoint failed and why; personal numbers are masked.
-func (e *RecordError) Error() string {
-	id := ""
-	if e.ID != "" {
-		id = " (id " + e.ID + ")"
-	}
-	return fmt.Sprintf("ss12000: %s record %d%s: %s", e.Path, e.Index, id, redact.PersonalNumbers(e.Err.Error()))
-}
-
-// Unwrap returns the cause.
-func (e *RecordError) Unwrap() error { return e.Err }
-
-// RecordErrors is returned by lookups, together with the good records, when some records
-// could not be decoded.
-type RecordErrors []*RecordError
-
-// Error describes the first bad record and how many more there are.
-func (e RecordErrors) Error() string {
-	if len(e) == 1 {
-		return e[0].Error()
-	}
-	return fmt.Sprintf("%s (and %d more bad records)", e[0].Error(), len(e)-1)
-}
-
-// Unwrap lets errors.As reach each RecordError.
-func (e RecordErrors) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, r := range e {
-		out[i] = r
-	}
-	return out
-}
-
 func encodeQuery(params any) (url.Values, error) {
 	q, err := apiquery.Encode(params)
 	if err != nil {
@@ -76,102 +34,9 @@ func encodeQuery(params any) (url.Values, error) {
 	return q, nil
 }
 
-// decodeRecords decodes a JSON array of records tolerantly (internal/jsonx.Array): a record that
-// does not decode, or has no id, becomes a RecordError and the others are delivered; in strict
-// mode the first one fails the call.
-func decodeRecords[T any](path string, raw []byte, idOf func(*T) string, strict bool) ([]T, []*RecordError, error) {
-	var hasID func(*T) bool
-	if idOf != nil {
-		hasID = func(v *T) bool { return idOf(v) != "" }
-	}
-	items, bad, err := jsonx.Array(raw, hasID, jsonx.ArrayOptions{Strict: strict})
-	if err != nil {
-		return nil, nil, &DecodeError{Path: path, Err: err}
-	}
-	var errs []*RecordError
-	for _, b := range bad {
-		errs = append(errs, &RecordError{Path: path, Index: b.Index, ID: peekID(b.Raw), Err: b.Err})
-	}
-	return items, errs, nil
-}
-
-// peekID reads the id of a record that does not decode, for the error report.
-func peekID(raw []byte) string {
-	var r struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(raw, &r) != nil || len(r.ID) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(r.ID, &s) == nil {
-		return redact.PersonalNumbers(s)
-	}
-	return ""
-}
-
-// pageEnvelope is the shape of every SS 12000 list answer.
-type pageEnvelope struct {
-	Data      json.RawMessage `json:"data"`
-	PageToken *string         `json:"pageToken"`
-}
-
-// fetchPage requests one page and decodes it tolerantly.
-func fetchPage[T any](ctx context.Context, c *Client, path string, q url.Values, idOf func(*T) string) (*Page[T], error) {
-	resp, err := c.do(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
-	b, err := readBody(resp)
-	if err != nil {
-		return nil, fmt.Errorf("ss12000: reading %s: %w", path, err)
-	}
-	return decodePage(path, b, idOf, c.strict)
-}
-
-// decodePage decodes a list answer: {"data": [...], "pageToken": ...}.
-func decodePage[T any](path string, b []byte, idOf func(*T) string, strict bool) (*Page[T], error) {
-	// Fast path: one pass over the whole page into the typed envelope.
-	var env struct {
-		Data      []T     `json:"data"`
-		PageToken *string `json:"pageToken"`
-	}
-	if err := jsonx.Unmarshal(b, &env); err == nil && env.Data != nil {
-		p := &Page[T]{Items: env.Data}
-		if env.PageToken != nil {
-			p.NextPageToken = *env.PageToken
-		}
-		if idOf != nil {
-			for i := range env.Data {
-				if idOf(&env.Data[i]) == "" {
-					return pageSlowPath(path, b, idOf, strict)
-				}
-			}
-		}
-		return p, nil
-	} else if err == nil {
-		return nil, &DecodeError{Path: path, Err: errors.New(`answer has no "data" array`)}
-	}
-	return pageSlowPath(path, b, idOf, strict)
-}
-
-func pageSlowPath[T any](path string, b []byte, idOf func(*T) string, strict bool) (*Page[T], error) {
-	var env pageEnvelope
-	if err := json.Unmarshal(b, &env); err != nil {
-		return nil, &DecodeError{Path: path, Err: err}
-	}
-	if len(bytes.TrimSpace(env.Data)) == 0 || bytes.Equal(bytes.TrimSpace(env.Data), []byte("null")) {
-		return nil, &DecodeError{Path: path, Err: errors.New(`answer has no "data" array`)}
-	}
-	items, bad, err := decodeRecords(path, env.Data, idOf, strict)
-	if err != nil {
-		return nil, err
-	}
-	p := &Page[T]{Items: items, RecordErrors: bad}
-	if env.PageToken != nil {
-		p.NextPageToken = *env.PageToken
-	}
-	return p, nil
+// pageShape is the shape of every SS 12000 list answer: {"data": [...], "pageToken": ...}.
+func pageShape[T any](idOf func(*T) string) apiclient.Shape[T] {
+	return apiclient.Shape[T]{Items: "data", Keep: []string{"pageToken"}, ID: idOf}
 }
 
 // listPage fetches one page: the first with the caller's filters, the next ones with only
@@ -184,7 +49,16 @@ func listPage[T any](ctx context.Context, c *Client, path string, params any, pa
 	if pageToken != "" {
 		q = continuation(q, pageToken)
 	}
-	return fetchPage(ctx, c, path, q, idOf)
+	shape := pageShape(idOf)
+	p, err := apiclient.GetPage(ctx, c.core, &apiclient.Request{Path: path, Query: q}, &shape)
+	if err != nil {
+		return nil, err
+	}
+	next, _, err := p.String("pageToken")
+	if err != nil {
+		return nil, c.core.DecodeError(path, err)
+	}
+	return &Page[T]{Items: p.Items, NextPageToken: next, RecordErrors: p.RecordErrors}, nil
 }
 
 // continuation keeps only limit from the first query and adds the token.
@@ -196,10 +70,11 @@ func continuation(first url.Values, token string) url.Values {
 	return q
 }
 
-// listAll walks every page of a list endpoint. Bad records are yielded as *RecordError and the
-// walk goes on (unless the caller stops); a failed page ends it with the error. When the
-// service answers 410 to a pageToken (it expired), the listing restarts once from the beginning
-// and records already delivered are skipped by id.
+// listAll walks every page of a list endpoint, decoding each page's records as they arrive.
+// Bad records are yielded as *RecordError and the walk goes on (unless the caller stops); a
+// failed page ends it with the error, and a pageToken that leads back to a page already read
+// with a *PageCycleError. When the service answers 410 to a pageToken (it expired), the listing
+// restarts once from the beginning and records already delivered are skipped by id.
 func listAll[T any](ctx context.Context, c *Client, path string, params any, idOf func(*T) string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -213,54 +88,44 @@ func listAll[T any](ctx context.Context, c *Client, path string, params any, idO
 			return
 		}
 		if first.Get("limit") == "" {
-			first.Set("limit", strconv.Itoa(c.pageSize))
+			first.Set("limit", strconv.Itoa(c.core.PageSize()))
 		}
-		seen := make(map[string]struct{})
 		restarted := false
-		token := ""
-		for {
-			q := first
-			if token != "" {
-				q = continuation(first, token)
+		l := &apiclient.Listing[T]{
+			First: &apiclient.Request{Path: path, Query: first},
+			Shape: pageShape(idOf),
+			Next:  apiclient.TokenPaging("pageToken", "pageToken", "limit"),
+			Restart: func(err error) bool {
+				if restarted || !errors.Is(err, ErrGone) {
+					return false
+				}
+				restarted = true
+				return true
+			},
+		}
+		// The ids delivered, as 64-bit hashes: after a restart the records already delivered are
+		// skipped. A listing of a million records keeps about 40 MB here, not the records.
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		for v, err := range apiclient.Walk(ctx, c.core, l) {
+			id := ""
+			var re *RecordError
+			switch {
+			case err == nil:
+				id = idOf(&v)
+			case errors.As(err, &re):
+				id = re.ID
 			}
-			page, err := fetchPage(ctx, c, path, q, idOf)
-			if err != nil {
-				if token != "" && !restarted && errors.Is(err, ErrGone) {
-					restarted, token = true, ""
+			if id != "" {
+				h := maphash.String(seed, id)
+				if _, dup := seen[h]; dup && restarted {
 					continue
 				}
-				yield(zero, err)
+				seen[h] = struct{}{}
+			}
+			if !yield(v, err) {
 				return
 			}
-			for i := range page.Items {
-				id := idOf(&page.Items[i])
-				if _, dup := seen[id]; dup && restarted {
-					continue
-				}
-				seen[id] = struct{}{}
-				if !yield(page.Items[i], nil) {
-					return
-				}
-			}
-			for _, re := range page.RecordErrors {
-				if re.ID != "" {
-					if _, dup := seen[re.ID]; dup && restarted {
-						continue
-					}
-					seen[re.ID] = struct{}{}
-				}
-				if !yield(zero, re) {
-					return
-				}
-			}
-			if page.NextPageToken == "" {
-				return
-			}
-			if page.NextPageToken == token {
-				yield(zero, fmt.Errorf("ss12000: %s: the service returned the same pageToken twice; stopping to avoid a loop", path))
-				return
-			}
-			token = page.NextPageToken
 		}
 	}
 }
@@ -277,6 +142,7 @@ func lookup[T any](ctx context.Context, c *Client, path string, params any, body
 	if err != nil {
 		return nil, fmt.Errorf("ss12000: %s: %w", path, err)
 	}
+	shape := apiclient.Shape[T]{ID: idOf}
 	var out []T
 	var bad RecordErrors
 	var run func(batch []lookupKey) error
@@ -284,7 +150,7 @@ func lookup[T any](ctx context.Context, c *Client, path string, params any, body
 		if len(batch) == 0 {
 			return nil
 		}
-		resp, err := c.do(ctx, http.MethodPost, path, q, lookupBody(batch))
+		p, err := apiclient.GetPage(ctx, c.core, &apiclient.Request{Method: http.MethodPost, Path: path, Query: q, Body: lookupBody(batch)}, &shape)
 		if err != nil {
 			if len(batch) > 1 && (errors.Is(err, ErrTooLarge) || isUnavailable(err)) {
 				mid := len(batch) / 2
@@ -295,16 +161,8 @@ func lookup[T any](ctx context.Context, c *Client, path string, params any, body
 			}
 			return err
 		}
-		b, err := readBody(resp)
-		if err != nil {
-			return fmt.Errorf("ss12000: reading %s: %w", path, err)
-		}
-		items, recErrs, err := decodeRecords(path, b, idOf, c.strict)
-		if err != nil {
-			return err
-		}
-		out = append(out, items...)
-		bad = append(bad, recErrs...)
+		out = append(out, p.Items...)
+		bad = append(bad, p.RecordErrors...)
 		return nil
 	}
 	for start := 0; start < len(keys); start += c.lookupBatch {
@@ -320,7 +178,7 @@ func lookup[T any](ctx context.Context, c *Client, path string, params any, body
 }
 
 func isUnavailable(err error) bool {
-	var ae *APIError
+	var ae *apierror.APIError
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusServiceUnavailable
 }
 

@@ -166,11 +166,17 @@ func (c *Client) ListDeletedEntitiesPage(ctx context.Context, params *ListDelete
 	return &out, nil
 }
 
-// ListDeletedEntities yields every removed record the service reports for params, across pages.
+// ListDeletedEntities yields every removed record the service reports for params, across pages;
+// a pageToken that leads back to a page already read ends it with a *PageCycleError.
 func (c *Client) ListDeletedEntities(ctx context.Context, params *ListDeletedEntitiesParams) iter.Seq2[DeletedEntity, error] {
 	return func(yield func(DeletedEntity, error) bool) {
 		token := ""
+		cycle := c.core.NewCycle("/deletedEntities")
 		for {
+			if err := cycle.Visit(token); err != nil {
+				yield(DeletedEntity{}, err)
+				return
+			}
 			page, err := c.ListDeletedEntitiesPage(ctx, params, token)
 			if err != nil {
 				yield(DeletedEntity{}, err)
@@ -181,7 +187,7 @@ func (c *Client) ListDeletedEntities(ctx context.Context, params *ListDeletedEnt
 					return
 				}
 			}
-			if page.PageToken == "" || page.PageToken == token {
+			if page.PageToken == "" {
 				return
 			}
 			token = page.PageToken

@@ -1,11 +1,12 @@
-package canvas
+package apiclient
 
 import (
 	"net/http"
 	"strings"
 )
 
-// Link is one entry of an RFC 8288 Link header: a target URL and its relation types.
+// Link is one entry of an RFC 8288 Link header: a target URL and its relation types. (Canvas
+// re-exports the parser with its own Link type.)
 type Link struct {
 	// URL is the target exactly as the server wrote it, to be requested as is.
 	URL string

@@ -1,4 +1,4 @@
-package canvas
+package apiclient
 
 import (
 	"net/http"
@@ -95,12 +95,14 @@ func FuzzParseLinkHeader(f *testing.F) {
 }
 
 // A Link URL is followed only to the API's own host; default ports and the case of the host
-// name do not make a host foreign, another port, host or scheme does.
-func TestSameHost(t *testing.T) {
-	c, err := New("https://Canvas.Example.edu/api/v1")
+// name do not make a host foreign, another port, host or scheme does, and so does a URL that is
+// not absolute.
+func TestLinkPagingStaysOnTheAPIsHost(t *testing.T) {
+	c, err := New(Config{Name: "test", BaseURL: "https://Canvas.Example.edu/api/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	first := &Request{Path: "/x"}
 	for next, ok := range map[string]bool{
 		"https://canvas.example.edu/api/v1/x?page=2":            true,
 		"https://canvas.example.edu:443/api/v1/x?page=2":        true,
@@ -111,8 +113,15 @@ func TestSameHost(t *testing.T) {
 		"https://evil.example/api/v1/x?host=canvas.example.edu": false,
 		"/api/v1/x?page=2":                                      false,
 	} {
-		if err := c.checkNext(next); (err == nil) != ok {
-			t.Errorf("checkNext(%q) = %v, want ok %v", next, err, ok)
+		r, err := LinkPaging()(first, &PageInfo{Header: http.Header{"Link": {"<" + next + `>; rel="next"`}}})
+		if err == nil {
+			_, err = c.NewRequest(t.Context(), r)
+		}
+		if (err == nil) != ok {
+			t.Errorf("next %q: err %v, want ok %v", next, err, ok)
+		}
+		if err != nil && strings.HasPrefix(next, "http") && !strings.Contains(err.Error(), "not to the API's host") {
+			t.Errorf("next %q: error %q does not say why", next, err)
 		}
 	}
 }

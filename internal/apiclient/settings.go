@@ -1,9 +1,9 @@
-package httpx
+package apiclient
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,41 +13,58 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/time/rate"
+
+	"github.com/edusync/edusync/apierror"
 )
 
-// DefaultMaxBody caps response bodies unless a client sets its own limit: large enough for any
-// page these APIs return, small enough that a runaway server cannot exhaust memory.
-const DefaultMaxBody = 256 << 20
+// DefaultMaxBody caps one response body unless the host sets another cap (WithMaxResponseBody).
+// List answers are decoded record by record as they arrive, so the cap does not bound memory
+// for them; it bounds how long a hostile or broken server can keep a listing reading one page,
+// and the memory of the calls that return one object or a whole page at once. 64 MiB holds
+// any page these APIs send (an SS 12000 page of 1,000 persons is about 2 MB).
+const DefaultMaxBody = 64 << 20
 
-// Settings collects what the common client options configure. Each client package turns its
-// options into Settings and calls Build.
+// Settings is what the options of every client configure: the transport (HTTP client, retries,
+// rate limit, logging, body cap, TLS), authentication, and how lists are read (page size,
+// strictness). A client package turns its options into Settings and passes them to New in its
+// Config.
 type Settings struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	Retry      RetryPolicy
+	Retry      apierror.RetryPolicy
 	NoRetry    bool
 	RateLimit  rate.Limit
 	RateBurst  int
-	MaxBody    int64
+	MaxBody    int64 // 0: DefaultMaxBody
 	UserAgent  string
-	Header     http.Header
+	Header     http.Header // fixed headers (API keys); their values are treated as secrets
 
-	BearerToken       string
-	TokenSource       oauth2.TokenSource
-	ClientCredentials *clientcredentials.Config
-	Certificates      []tls.Certificate
-	RootCAs           *x509.CertPool
+	PageSize int  // 0: the client's default
+	Strict   bool // a bad record fails the call instead of becoming a RecordError
 
-	// Wrap, when set, wraps the transport below the retry and rate-limit transports and above
-	// logging, so every attempt passes through it once (for example an API-specific concurrency
-	// limiter that reads throttling headers). It is for client packages, not a user option.
-	Wrap func(http.RoundTripper) http.RoundTripper
+	Auth         *Auth // nil: requests are not authenticated (or only by Header or certificates)
+	Certificates []tls.Certificate
+	RootCAs      *x509.CertPool
 }
 
 // Option configures Settings. Client packages re-export the options under their own names.
 type Option func(*Settings) error
 
-// WithHTTPClient uses c as the base client; its Transport is wrapped, its Timeout kept.
+// Apply runs opts over s, returning the first error. Nil options are skipped.
+func (s *Settings) Apply(opts ...Option) error {
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithHTTPClient uses c as the base client: its Transport is wrapped, its Timeout, Jar and
+// CheckRedirect are kept. Token requests go through it too.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *Settings) error {
 		if c == nil {
@@ -58,13 +75,13 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
-// WithLogger sends request and retry logs to l (redacted; requests are logged at Debug level).
+// WithLogger sends a line per request attempt (Debug) and per retry (Info) to l, redacted.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Settings) error { s.Logger = l; return nil }
 }
 
 // WithRetry replaces the retry policy.
-func WithRetry(p RetryPolicy) Option {
+func WithRetry(p apierror.RetryPolicy) Option {
 	return func(s *Settings) error { s.Retry = p; s.NoRetry = false; return nil }
 }
 
@@ -100,7 +117,8 @@ func WithUserAgent(ua string) Option {
 	return func(s *Settings) error { s.UserAgent = ua; return nil }
 }
 
-// WithHeader adds a fixed header to every request (for example an API key).
+// WithHeader adds a fixed header to every request, for example an API key. Its value is a
+// secret: it is masked wherever a server echoes it into an error or a log line.
 func WithHeader(name, value string) Option {
 	return func(s *Settings) error {
 		if name == "" {
@@ -114,43 +132,25 @@ func WithHeader(name, value string) Option {
 	}
 }
 
-// WithBearerToken sends a static bearer token.
-func WithBearerToken(token string) Option {
+// WithPageSize sets how many records the iterators ask for per page.
+func WithPageSize(n int) Option {
 	return func(s *Settings) error {
-		if token == "" {
-			return errors.New("WithBearerToken: empty token")
+		if n < 1 {
+			return fmt.Errorf("WithPageSize: page size %d must be positive", n)
 		}
-		s.BearerToken = token
+		s.PageSize = n
 		return nil
 	}
 }
 
-// WithTokenSource authenticates with tokens from ts (any golang.org/x/oauth2 flow).
-func WithTokenSource(ts oauth2.TokenSource) Option {
-	return func(s *Settings) error {
-		if ts == nil {
-			return errors.New("WithTokenSource: nil token source")
-		}
-		s.TokenSource = ts
-		return nil
-	}
+// WithStrict makes decoding fail on the first record that cannot be used instead of delivering
+// the good records and a RecordError for each bad one.
+func WithStrict() Option {
+	return func(s *Settings) error { s.Strict = true; return nil }
 }
 
-// WithClientCredentials authenticates with the OAuth2 client-credentials grant. Tokens are
-// fetched through the same TLS settings (client certificate, roots) as the API calls.
-func WithClientCredentials(tokenURL, clientID, clientSecret string, scopes ...string) Option {
-	return func(s *Settings) error {
-		if tokenURL == "" || clientID == "" {
-			return errors.New("WithClientCredentials: token URL and client id are required")
-		}
-		s.ClientCredentials = &clientcredentials.Config{
-			ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL, Scopes: scopes,
-		}
-		return nil
-	}
-}
-
-// WithClientCertificate presents cert in the TLS handshake (mutual TLS).
+// WithClientCertificate presents cert in the TLS handshake (mutual TLS), to the API and to a
+// token endpoint.
 func WithClientCertificate(cert tls.Certificate) Option {
 	return func(s *Settings) error { s.Certificates = append(s.Certificates, cert); return nil }
 }
@@ -160,98 +160,103 @@ func WithRootCAs(pool *x509.CertPool) Option {
 	return func(s *Settings) error { s.RootCAs = pool; return nil }
 }
 
-// Apply runs opts over s, returning the first error.
-func (s *Settings) Apply(opts ...Option) error {
-	for _, o := range opts {
-		if o == nil {
-			continue
+// WithBearerToken sends a fixed bearer token. It is never renewed: a 401 reaches the caller.
+func WithBearerToken(token string) Option {
+	return func(s *Settings) error {
+		if token == "" {
+			return errors.New("WithBearerToken: empty token")
 		}
-		if err := o(s); err != nil {
-			return err
-		}
+		t := &oauth2.Token{AccessToken: token, TokenType: "Bearer"}
+		s.Auth = &Auth{name: "bearer token", static: t, secrets: []string{token}}
+		return nil
 	}
-	return nil
 }
 
-// Build returns the *http.Client the settings describe. The transport stack, outermost first:
-// retry, client-side rate limit, Wrap, logging, body cap, fixed headers, token auth, then the base
-// transport (with the TLS settings). Auth sits below logging so no credential is ever seen by it.
-func (s *Settings) Build() (*http.Client, error) {
-	base := s.HTTPClient
-	if base == nil {
-		base = &http.Client{}
-	}
-	rt := base.Transport
-	if rt == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		// No overall timeout (a large page may stream for a while; the caller's context bounds
-		// it), but a server that accepts a request and never answers is given up on.
-		t.ResponseHeaderTimeout = 90 * time.Second
-		t.MaxIdleConnsPerHost = 16
-		rt = t
-	}
-	if len(s.Certificates) > 0 || s.RootCAs != nil {
-		t, ok := rt.(*http.Transport)
-		if !ok {
-			return nil, errors.New("client certificates and root CAs need the base client's Transport to be an *http.Transport")
+// WithTokenSource authenticates with tokens from ts (any golang.org/x/oauth2 flow). The client
+// keeps a token until shortly before it expires. When the service rejects one (401), ts is asked
+// once more and the request is sent again with the new token; a source that hands back the
+// rejected token (a caching one, such as oauth2.ReuseTokenSource, before the token expires)
+// leaves the 401 to the caller.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(s *Settings) error {
+		if ts == nil {
+			return errors.New("WithTokenSource: nil token source")
 		}
-		t = t.Clone()
-		if t.TLSClientConfig == nil {
-			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		}
-		if len(s.Certificates) > 0 {
-			t.TLSClientConfig.Certificates = append(t.TLSClientConfig.Certificates, s.Certificates...)
-		}
-		if s.RootCAs != nil {
-			t.TLSClientConfig.RootCAs = s.RootCAs
-		}
-		rt = t
+		s.Auth = &Auth{name: "token source", renew: true,
+			fetch: func(TokenContext) (*oauth2.Token, error) { return ts.Token() }}
+		return nil
 	}
-
-	ts := s.TokenSource
-	if ts == nil && s.ClientCredentials != nil {
-		tokenClient := &http.Client{Transport: rt, Timeout: base.Timeout}
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, tokenClient)
-		ts = s.ClientCredentials.TokenSource(ctx)
-	}
-	if ts == nil && s.BearerToken != "" {
-		ts = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: s.BearerToken, TokenType: "Bearer"})
-	}
-	if ts != nil {
-		rt = &oauth2.Transport{Source: ts, Base: rt}
-	}
-
-	hdr := s.Header.Clone()
-	if s.UserAgent != "" {
-		if hdr == nil {
-			hdr = http.Header{}
-		}
-		hdr.Set("User-Agent", s.UserAgent)
-	}
-	if len(hdr) > 0 {
-		rt = &HeaderTransport{Next: rt, Header: hdr}
-	}
-	maxBody := s.MaxBody
-	if maxBody == 0 {
-		maxBody = DefaultMaxBody
-	}
-	rt = &BodyCapTransport{Next: rt, Max: maxBody}
-	if s.Logger != nil {
-		rt = &LoggingTransport{Next: rt, Logger: s.Logger}
-	}
-	if s.Wrap != nil {
-		rt = s.Wrap(rt)
-	}
-	if s.RateLimit > 0 {
-		rt = &RateLimitTransport{Next: rt, Limiter: rate.NewLimiter(s.RateLimit, s.RateBurst)}
-	}
-	if !s.NoRetry {
-		rt = &RetryTransport{Next: rt, Policy: s.Retry, Logger: s.Logger}
-	}
-	return &http.Client{
-		Transport:     rt,
-		Timeout:       base.Timeout,
-		Jar:           base.Jar,
-		CheckRedirect: base.CheckRedirect,
-	}, nil
 }
+
+// WithClientCredentials authenticates with the OAuth2 client-credentials grant at tokenURL.
+// Tokens are fetched through the client's own TLS settings, renewed shortly before they expire
+// and once more when the service rejects one (401).
+func WithClientCredentials(tokenURL, clientID, clientSecret string, scopes ...string) Option {
+	return func(s *Settings) error {
+		if tokenURL == "" || clientID == "" {
+			return errors.New("WithClientCredentials: token URL and client id are required")
+		}
+		cc := &clientcredentials.Config{ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL, Scopes: scopes}
+		s.Auth = &Auth{name: "client credentials at " + redactedURL(tokenURL), renew: true, secrets: []string{clientSecret},
+			fetch: func(tc TokenContext) (*oauth2.Token, error) { return cc.Token(tc.Context()) }}
+		return nil
+	}
+}
+
+// WithPasswordGrant authenticates with the OAuth2 resource-owner password grant at tokenURL.
+// An expired token is renewed with its refresh token when the endpoint issued one, otherwise by
+// logging in again; a token the service rejects (401) is replaced once.
+func WithPasswordGrant(tokenURL, clientID, clientSecret, username, password string, scopes ...string) Option {
+	return func(s *Settings) error {
+		if tokenURL == "" || username == "" {
+			return errors.New("WithPasswordGrant: token URL and user name are required")
+		}
+		cfg := &oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Scopes: scopes,
+			Endpoint: oauth2.Endpoint{TokenURL: tokenURL}}
+		s.Auth = &Auth{name: "password grant at " + redactedURL(tokenURL), renew: true, secrets: []string{clientSecret, password},
+			fetch: func(tc TokenContext) (*oauth2.Token, error) {
+				if old := tc.Last; old != nil && old.RefreshToken != "" {
+					if t, err := cfg.TokenSource(tc.Context(), &oauth2.Token{RefreshToken: old.RefreshToken}).Token(); err == nil {
+						return t, nil
+					}
+				}
+				return cfg.PasswordCredentialsToken(tc.Context(), username, password)
+			}}
+		return nil
+	}
+}
+
+// WithTokenFunc authenticates with tokens from fetch, for token endpoints that are not a
+// standard OAuth2 grant (Inspera's, which takes an API key). name describes the endpoint in
+// errors (no credentials); secrets are the credentials fetch uses, masked wherever a server
+// echoes them. Tokens are renewed like WithClientCredentials's.
+func WithTokenFunc(name string, fetch func(TokenContext) (*oauth2.Token, error), secrets ...string) Option {
+	return func(s *Settings) error {
+		if fetch == nil {
+			return errors.New("WithTokenFunc: nil function")
+		}
+		s.Auth = &Auth{name: name, renew: true, fetch: fetch, secrets: secrets}
+		return nil
+	}
+}
+
+// WithBasicAuth sends HTTP Basic credentials with every request, without waiting for a
+// challenge (preemptively), as APIs behind a gateway (FS) expect.
+func WithBasicAuth(username, password string) Option {
+	return func(s *Settings) error {
+		if username == "" {
+			return errors.New("WithBasicAuth: empty user name")
+		}
+		enc := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
+		t := &oauth2.Token{AccessToken: enc, TokenType: "Basic"}
+		s.Auth = &Auth{name: "basic auth", static: t, secrets: []string{password, enc}}
+		return nil
+	}
+}
+
+// tokenEarly is how long before its expiry a token is renewed, so it does not expire in flight.
+const tokenEarly = 10 * time.Second
+
+// responseHeaderTimeout gives up on a server that accepts a request and never answers; there is
+// no overall timeout, since a large listing may stream for a while (the caller's context bounds it).
+const responseHeaderTimeout = 90 * time.Second

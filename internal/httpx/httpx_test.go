@@ -13,10 +13,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/edusync/edusync/apierror"
 )
 
-func fastPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}
+func fastPolicy() apierror.RetryPolicy {
+	return apierror.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}
 }
 
 // scripted answers each request with the next status in the list (the last one repeats).
@@ -39,17 +41,15 @@ func scripted(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
 	return srv, &n
 }
 
-func client(t *testing.T, opts ...Option) *http.Client {
+// client stacks the retry transport (with p, or fastPolicy) over logging and the default
+// transport, the order the client core uses.
+func client(t *testing.T, p ...apierror.RetryPolicy) *http.Client {
 	t.Helper()
-	s := &Settings{Retry: fastPolicy()}
-	if err := s.Apply(opts...); err != nil {
-		t.Fatal(err)
+	policy := fastPolicy()
+	if len(p) > 0 {
+		policy = p[0]
 	}
-	c, err := s.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return &http.Client{Transport: &RetryTransport{Next: http.DefaultTransport, Policy: policy}}
 }
 
 func TestRetrySemantics(t *testing.T) {
@@ -132,16 +132,14 @@ func TestRetryAfterTooLongReturned(t *testing.T) {
 	if resp.StatusCode != 429 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	apiErr := ReadError(resp, nil).(*APIError)
-	if !errors.Is(apiErr, ErrRateLimited) || apiErr.RetryAfter != time.Hour {
-		t.Fatalf("got %+v", apiErr)
+	if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); !ok || ra != time.Hour {
+		t.Fatalf("Retry-After %v %v", ra, ok)
 	}
 }
 
 func TestContextCancelWins(t *testing.T) {
 	srv, _ := scripted(t, 503)
-	s := &Settings{Retry: RetryPolicy{MaxAttempts: 10, BaseDelay: time.Hour, MaxDelay: time.Hour}}
-	c, _ := s.Build()
+	c := client(t, apierror.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Hour, MaxDelay: time.Hour})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
@@ -192,9 +190,9 @@ func TestDialErrorRetriedForPost(t *testing.T) {
 
 func TestRateLimitedHook(t *testing.T) {
 	srv, calls := scripted(t, 403, 403, 200)
-	c := client(t, WithRetry(RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, RateLimited: func(r *http.Response) bool {
+	c := client(t, apierror.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, RateLimited: func(r *http.Response) bool {
 		return r.StatusCode == 403 && bytes.Contains(PeekBody(r, 64), []byte("Rate Limit"))
-	}}))
+	}})
 	resp, _ := c.Post(srv.URL, "text/plain", strings.NewReader("Rate Limit Exceeded"))
 	resp.Body.Close()
 	if resp.StatusCode != 200 || calls.Load() != 3 {
@@ -209,103 +207,94 @@ func TestRateLimitedHook(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("a"), 100))
-	}))
-	defer srv.Close()
 	for _, tc := range []struct {
+		name    string
+		length  bool // send Content-Length
 		max     int64
 		wantErr bool
-	}{{100, false}, {99, true}} {
-		resp, err := client(t, WithMaxResponseBody(tc.max)).Get(srv.URL)
-		if err == nil {
-			_, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-		}
-		if got := errors.Is(err, ErrBodyTooLarge); got != tc.wantErr {
-			t.Errorf("max %d: err = %v", tc.max, err)
+	}{
+		{"exactly the cap", false, 100, false},
+		{"one byte over, streamed", false, 99, true},
+		{"announced over the cap", true, 99, true},
+		{"announced at the cap", true, 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.length {
+					w.Header().Set("Content-Length", "100")
+				}
+				w.Write(bytes.Repeat([]byte("a"), 50))
+				w.(http.Flusher).Flush() // chunked unless the length was announced
+				w.Write(bytes.Repeat([]byte("a"), 50))
+			}))
+			defer srv.Close()
+			c := &http.Client{Transport: &BodyCapTransport{Next: http.DefaultTransport, Max: tc.max}}
+			resp, err := c.Get(srv.URL)
+			read := false
+			if err == nil {
+				read = true
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			var tooLarge *apierror.BodyTooLargeError
+			if got := errors.Is(err, apierror.ErrBodyTooLarge) && errors.As(err, &tooLarge); got != tc.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if !tc.wantErr {
+				return
+			}
+			if tooLarge.Limit != tc.max || !strings.Contains(err.Error(), "99 bytes") {
+				t.Errorf("error does not name the limit: %v", err)
+			}
+			if tc.length && (read || tooLarge.ContentLength != 100) {
+				t.Errorf("an announced oversize body was read (read %v, %+v)", read, tooLarge)
+			}
+		})
+	}
+}
+
+// A body over the cap and a token endpoint's refusal are not retried: another attempt gets the
+// same answer.
+func TestFinalErrorsNotRetried(t *testing.T) {
+	var calls atomic.Int32
+	for _, fail := range []error{&apierror.BodyTooLargeError{Limit: 1, ContentLength: 2}, &apierror.TokenError{Status: "401", StatusCode: 401}} {
+		calls.Store(0)
+		rt := &RetryTransport{Policy: fastPolicy(), Next: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			calls.Add(1)
+			return nil, fail
+		})}
+		req, _ := http.NewRequest("GET", "http://x.example/", nil)
+		if _, err := rt.RoundTrip(req); !errors.Is(err, fail) || calls.Load() != 1 {
+			t.Errorf("%T: err %v after %d calls, want it after 1", fail, err, calls.Load())
 		}
 	}
 }
 
-func TestAPIErrorSentinels(t *testing.T) {
-	for code, want := range map[int]error{400: ErrBadRequest, 401: ErrUnauthorized, 403: ErrForbidden, 404: ErrNotFound, 409: ErrConflict, 410: ErrGone, 413: ErrTooLarge, 429: ErrRateLimited, 503: ErrServer} {
-		e := &APIError{StatusCode: code}
-		if !errors.Is(e, want) {
-			t.Errorf("%d is not %v", code, want)
-		}
-		if code != 404 && errors.Is(e, ErrNotFound) {
-			t.Errorf("%d matches ErrNotFound", code)
-		}
-	}
-	if e := (&APIError{StatusCode: 403, RateLimited: true}); !errors.Is(e, ErrRateLimited) || errors.Is(e, ErrForbidden) {
-		t.Error("throttling 403 misclassified")
-	}
-}
+type roundTripFunc func(*http.Request) (*http.Response, error)
 
-func TestReadErrorRedacts(t *testing.T) {
-	req := httptestRequest("GET", "https://x.example/persons?civicNo=199001011234&limit=5")
-	resp := &http.Response{StatusCode: 404, Header: http.Header{"X-Request-Id": {"rid-1"}}, Request: req,
-		Body: io.NopCloser(strings.NewReader(`{"message":"person 199001011234 not found"}` + strings.Repeat(" ", 5000)))}
-	err := ReadError(resp, func(e *APIError, body []byte) { e.Message = "person 199001011234 not found" })
-	msg := err.Error()
-	if strings.Contains(msg, "199001011234") || !strings.Contains(msg, "rid-1") || !strings.Contains(msg, "limit=5") {
-		t.Fatalf("Error() = %q", msg)
-	}
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || len(apiErr.Body) > MaxErrorBody || strings.Contains(apiErr.Body, "199001011234") {
-		t.Fatalf("Body = %q", apiErr.Body)
-	}
-}
-
-func httptestRequest(method, url string) *http.Request {
-	r, _ := http.NewRequest(method, url, nil)
-	return r
-}
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestLoggingRedacts(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, _ := scripted(t, 503, 200)
-	c := client(t, WithLogger(logger), WithBearerToken("tok-SECRET"), WithHeader("X-Api-Key", "key-SECRET"))
-	resp, err := c.Get(srv.URL + "/persons?civicNo=199001011234&access_token=tok-SECRET")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "rid-199001011234\n")
+	}))
+	defer srv.Close()
+	c := &http.Client{Transport: &LoggingTransport{Next: http.DefaultTransport, Logger: logger}}
+	resp, err := c.Get(srv.URL + "/persons/19900101-1234?civicNo=199001011234&access_token=tok-SECRET")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	out := buf.String()
-	for _, s := range []string{"SECRET", "199001011234"} {
+	for _, s := range []string{"SECRET", "199001011234", "19900101-1234"} {
 		if strings.Contains(out, s) {
 			t.Errorf("log contains %q:\n%s", s, out)
 		}
 	}
-	if !strings.Contains(out, "retrying") || !strings.Contains(out, `"status":200`) {
-		t.Errorf("log lacks retry or request lines:\n%s", out)
-	}
-}
-
-func TestBearerAndHeaders(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer t1" || r.Header.Get("X-Api-Key") != "k" || r.Header.Get("User-Agent") != "ua/1" {
-			w.WriteHeader(401)
-		}
-	}))
-	defer srv.Close()
-	resp, err := client(t, WithBearerToken("t1"), WithHeader("X-Api-Key", "k"), WithUserAgent("ua/1")).Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-}
-
-func TestOptionErrors(t *testing.T) {
-	for _, o := range []Option{WithHTTPClient(nil), WithRateLimit(0, 1), WithBearerToken(""), WithMaxResponseBody(0), WithClientCredentials("", "", "")} {
-		if err := (&Settings{}).Apply(o); err == nil {
-			t.Error("invalid option accepted")
-		}
+	if !strings.Contains(out, `"status":200`) || !strings.Contains(out, "rid-[redacted]") {
+		t.Errorf("log lacks the request line:\n%s", out)
 	}
 }
 

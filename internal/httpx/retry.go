@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/redact"
 )
 
@@ -17,27 +18,8 @@ import (
 // idempotent: the server de-duplicates on the key.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-// RetryPolicy says when and how often a request is repeated.
-//
-// Server faults (502, 503, 504) and lost connections are retried only for idempotent methods or
-// requests that carry an Idempotency-Key, because the server may already have acted on them.
-// Rate-limit rejections are retried for every method, since a throttled request was not processed.
-type RetryPolicy struct {
-	// MaxAttempts is the total number of tries, the first included. Zero means 5.
-	MaxAttempts int
-	// BaseDelay is the first backoff step; it doubles per attempt up to MaxDelay. Zero means 200 ms.
-	BaseDelay time.Duration
-	// MaxDelay caps one backoff step. Zero means 30 s.
-	MaxDelay time.Duration
-	// MaxRetryAfter is the longest Retry-After the transport waits for; a longer one is returned
-	// to the caller as the rate-limit error. Zero means 2 minutes.
-	MaxRetryAfter time.Duration
-	// RateLimited recognises an API's own throttling answers besides 429 (for example a 403 with
-	// "Rate Limit Exceeded"). It may read the body if it restores it (see PeekBody).
-	RateLimited func(*http.Response) bool
-}
-
-func (p RetryPolicy) withDefaults() RetryPolicy {
+// withDefaults fills in the zero fields of p with the documented defaults.
+func withDefaults(p apierror.RetryPolicy) apierror.RetryPolicy {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 5
 	}
@@ -54,7 +36,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 }
 
 // backoff returns the delay before retry number n (1-based).
-func (p RetryPolicy) backoff(n int) time.Duration { return Backoff(p.BaseDelay, p.MaxDelay, n) }
+func backoff(p apierror.RetryPolicy, n int) time.Duration { return Backoff(p.BaseDelay, p.MaxDelay, n) }
 
 // Backoff is edusync's one backoff: the delay before retry number n (1-based), doubling from base
 // up to max, with equal jitter (between half and all of it), so concurrent clients spread out but
@@ -71,11 +53,12 @@ func Backoff(base, max time.Duration, n int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// RetryTransport repeats failed requests according to a RetryPolicy.
+// RetryTransport repeats failed requests according to an apierror.RetryPolicy.
 type RetryTransport struct {
 	Next   http.RoundTripper
-	Policy RetryPolicy
-	Logger *slog.Logger // may be nil
+	Policy apierror.RetryPolicy
+	Logger *slog.Logger        // may be nil
+	Redact func(string) string // the client's redaction of free text, for the log lines
 }
 
 type attemptKey struct{}
@@ -90,7 +73,7 @@ func Attempt(ctx context.Context) int {
 
 // RoundTrip implements http.RoundTripper.
 func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	p := t.Policy.withDefaults()
+	p := withDefaults(t.Policy)
 	ctx := req.Context()
 	faultSafe := IsIdempotent(req)
 	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
@@ -115,10 +98,10 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			if last || !(faultSafe || notSent(err)) {
+			if last || final(err) || !(faultSafe || notSent(err)) {
 				return nil, err
 			}
-			wait, reason = p.backoff(attempt), "connection error"
+			wait, reason = backoff(p, attempt), "connection error"
 		case resp.StatusCode == http.StatusTooManyRequests || (p.RateLimited != nil && p.RateLimited(resp)):
 			if last {
 				return resp, nil
@@ -127,12 +110,12 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ok && ra > p.MaxRetryAfter {
 				return resp, nil
 			}
-			wait, reason = max(ra, p.backoff(attempt)), "rate limited"
+			wait, reason = max(ra, backoff(p, attempt)), "rate limited"
 		case isRetryableStatus(resp.StatusCode) && faultSafe:
 			if last {
 				return resp, nil
 			}
-			wait, reason = p.backoff(attempt), "server error"
+			wait, reason = backoff(p, attempt), "server error"
 			if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra <= p.MaxRetryAfter {
 				wait = max(wait, ra)
 			}
@@ -145,7 +128,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if t.Logger != nil {
 			attrs := []any{"method", req.Method, "url", redact.URL(req.URL), "attempt", attempt, "reason", reason, "wait", wait}
 			if err != nil {
-				attrs = append(attrs, "error", redact.PersonalNumbers(err.Error()))
+				attrs = append(attrs, "error", orText(t.Redact)(err.Error()))
 			} else {
 				attrs = append(attrs, "status", resp.StatusCode)
 			}
@@ -184,6 +167,13 @@ func IsIdempotent(req *http.Request) bool {
 
 func isRetryableStatus(code int) bool {
 	return code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
+}
+
+// final reports errors that another attempt cannot change: an answer over the body cap, a token
+// endpoint's refusal.
+func final(err error) bool {
+	var te *apierror.TokenError
+	return errors.Is(err, apierror.ErrBodyTooLarge) || errors.As(err, &te)
 }
 
 // notSent reports whether err happened before any byte of the request left, so repeating it

@@ -2,8 +2,6 @@ package httpx
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,8 +9,12 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/redact"
 )
+
+// MaxRequestID caps a request id taken from an answer's headers.
+const MaxRequestID = 128
 
 // RateLimitTransport waits for a client-side token before each request, so a host can stay
 // under an API's published limits instead of relying on being throttled.
@@ -30,10 +32,12 @@ func (t *RateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // LoggingTransport writes one structured log line per attempt. URLs are redacted (tokens,
-// personal numbers) and no header or body is logged, so nothing sensitive reaches the log.
+// personal numbers), errors and request ids go through Redact, and no header or body is logged,
+// so nothing sensitive reaches the log.
 type LoggingTransport struct {
 	Next   http.RoundTripper
 	Logger *slog.Logger
+	Redact func(string) string // the client's redaction of free text
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -51,23 +55,21 @@ func (t *LoggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		slog.Duration("duration", time.Since(start)),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", redact.PersonalNumbers(err.Error())))
+		attrs = append(attrs, slog.String("error", orText(t.Redact)(err.Error())))
 		t.Logger.LogAttrs(ctx, slog.LevelDebug, "edusync: request failed", attrs...)
 		return nil, err
 	}
 	attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	if id := RequestID(resp.Header); id != "" {
-		attrs = append(attrs, slog.String("request_id", id))
+		attrs = append(attrs, slog.String("request_id", redact.Printable(orText(t.Redact)(id), MaxRequestID)))
 	}
 	t.Logger.LogAttrs(ctx, slog.LevelDebug, "edusync: request", attrs...)
 	return resp, nil
 }
 
-// ErrBodyTooLarge is returned while reading a response body that exceeds the client's cap.
-var ErrBodyTooLarge = errors.New("response body exceeds the size limit")
-
-// BodyCapTransport stops reading a response body after Max bytes with ErrBodyTooLarge, so a
-// hostile or broken server cannot exhaust memory.
+// BodyCapTransport stops reading a response body after Max bytes with an
+// *apierror.BodyTooLargeError naming the cap, so a hostile or broken server cannot exhaust
+// memory; an answer whose Content-Length is over the cap is refused before its body is read.
 type BodyCapTransport struct {
 	Next http.RoundTripper
 	Max  int64
@@ -81,15 +83,16 @@ func (t *BodyCapTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	if resp.ContentLength > t.Max {
 		_ = resp.Body.Close()
-		return nil, fmt.Errorf("%s %s: %w (Content-Length %d, limit %d)", req.Method, redact.URL(req.URL), ErrBodyTooLarge, resp.ContentLength, t.Max)
+		return nil, &apierror.BodyTooLargeError{Limit: t.Max, ContentLength: resp.ContentLength}
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: t.Max}
+	resp.Body = &cappedBody{rc: resp.Body, left: t.Max, max: t.Max}
 	return resp, nil
 }
 
 type cappedBody struct {
 	rc   io.ReadCloser
 	left int64
+	max  int64
 }
 
 func (c *cappedBody) Read(p []byte) (int, error) {
@@ -98,7 +101,7 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := c.rc.Read(one[:])
 		if n > 0 {
-			return 0, ErrBodyTooLarge
+			return 0, &apierror.BodyTooLargeError{Limit: c.max, ContentLength: -1}
 		}
 		return 0, err
 	}
@@ -129,19 +132,6 @@ func (t *HeaderTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.Next.RoundTrip(r)
 }
 
-// ReadError turns a non-2xx response into an *APIError, reading at most MaxErrorBody bytes of
-// its body and closing it. decode, when not nil, fills in the API's own error code and message.
-func ReadError(resp *http.Response, decode func(e *APIError, body []byte)) error {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
-	drain(resp.Body)
-	e := NewAPIError(resp, body)
-	if decode != nil && len(body) > 0 {
-		decode(e, body)
-		e.Message = redact.PersonalNumbers(e.Message)
-	}
-	return e
-}
-
 // PeekBody reads up to n bytes of resp's body and puts them back, so a RetryPolicy.RateLimited
 // hook can look at the body without consuming it.
 func PeekBody(resp *http.Response, n int64) []byte {
@@ -154,4 +144,12 @@ func PeekBody(resp *http.Response, n int64) []byte {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
 	return head
+}
+
+// orText returns f, or redact.Text when f is nil.
+func orText(f func(string) string) func(string) string {
+	if f == nil {
+		return redact.Text
+	}
+	return f
 }

@@ -18,12 +18,12 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
-// v1Compatible are the options under which the decoder reads what encoding/json reads.
-var v1Compatible = jsonv1.DefaultOptionsV1()
+// Options are the options under which the decoder reads what encoding/json reads.
+var Options = jsonv1.DefaultOptionsV1()
 
 // Unmarshal decodes b into v like encoding/json.Unmarshal, faster. Types with their own
 // UnmarshalJSON method are decoded by that method.
-func Unmarshal(b []byte, v any) error { return jsonv2.Unmarshal(b, v, v1Compatible) }
+func Unmarshal(b []byte, v any) error { return jsonv2.Unmarshal(b, v, Options) }
 
 // ErrNoID is the cause given for an element that decoded but has no id: a record a consumer
 // cannot address is never delivered.

@@ -1,0 +1,92 @@
+// Package leakcheck holds the assertions of edusync's privacy tests: that no part of an identity
+// number and no credential reaches an error message or a log line, and valid identity numbers
+// to feed the clients with. It is for tests only.
+package leakcheck
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/edusync/edusync/internal/idnum"
+)
+
+// Window is the number of consecutive digits of an identity number that count as a leak.
+const Window = 4
+
+// NoNumber fails t when out holds a run of Window or more consecutive digits of number (an
+// identity number in any of its forms: only its digits are compared). Substrings in ignore
+// (a test server's address, whose port is a number) are removed from out first.
+func NoNumber(t testing.TB, out, number string, ignore ...string) {
+	t.Helper()
+	if leak := Number(out, number, ignore...); leak != "" {
+		t.Errorf("%q leaks digits %s of identity number %s", out, leak, number)
+	}
+}
+
+// Number returns the first run of Window digits of number found in out, or "".
+func Number(out, number string, ignore ...string) string {
+	for _, s := range ignore {
+		if s != "" {
+			out = strings.ReplaceAll(out, s, "")
+		}
+	}
+	digits := onlyDigits(number)
+	for _, run := range digitRuns(out) {
+		for i := 0; i+Window <= len(run); i++ {
+			if strings.Contains(digits, run[i:i+Window]) {
+				return run[i : i+Window]
+			}
+		}
+	}
+	return ""
+}
+
+// NoSecret fails t when out contains any of secrets (credentials, names, control characters).
+func NoSecret(t testing.TB, out string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(out, s) {
+			t.Errorf("%q contains %q", out, s)
+		}
+	}
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+func digitRuns(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+}
+
+// Numbers are valid identity numbers, in the forms servers send them, for privacy tests:
+// Swedish personnummer (12 and 10 digits, with '-' and '+'), a samordningsnummer, a Norwegian
+// fødselsnummer and a German tax id. Their digits share no run of Window with the fixtures'
+// ids, dates or counts.
+var Numbers = []string{
+	"198507292384",  // Swedish, 12 digits
+	"19850729-2384", // Swedish, 12 digits with '-'
+	"850729-2384",   // Swedish, 10 digits with '-'
+	"8507292384",    // Swedish, 10 digits
+	"850729+2384",   // Swedish, over 100 years old
+	"198507892381",  // Swedish samordningsnummer (day + 60)
+	"29078538218",   // Norwegian fødselsnummer
+	"86095742719",   // German tax id (Steuer-IdNr)
+}
+
+// Valid reports whether every Swedish and Norwegian number in Numbers passes its check digits,
+// so the tests feed real-looking numbers rather than ones a validator would refuse.
+func Valid() bool {
+	for _, n := range Numbers[:6] {
+		if !idnum.ValidSwedish(n) {
+			return false
+		}
+	}
+	return idnum.ValidNorwegian(Numbers[6])
+}
