@@ -1,0 +1,566 @@
+package ss12000sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/ss12000"
+	"github.com/edusync/edusync/store"
+)
+
+// PersonKey chooses what becomes a person's source key.
+type PersonKey int
+
+const (
+	// KeyID keys persons by their SS 12000 id (the default). Targets the pipeline fills itself
+	// find them again by the referrer it writes.
+	KeyID PersonKey = iota
+	// KeyCivicNo keys persons by their personal number (personnummer or samordningsnummer),
+	// where the host allows it: for targets that already hold persons under their personal
+	// number (filled by an earlier integration), so that they match by key. SS 12000 has no
+	// birth place, so without a shared key its persons never match a target's records by
+	// attributes alone (reconcile's case 2) and wait for a decision (case 3). Persons without
+	// a personal number, and persons with protected identity, keep their id as key. Personal
+	// numbers then appear in plans and history as keys (reconcile masks them in logs and audit
+	// events); a change of personal number is a new key.
+	KeyCivicNo
+)
+
+// Options configure a Source.
+type Options struct {
+	// PersonKey chooses persons' source keys (default KeyID).
+	PersonKey PersonKey
+	// Guardians adds the guardians (SS 12000 responsibles) of the pupils in the snapshot as
+	// persons, and a Relation to each on the pupil, for targets that carry guardians.
+	Guardians bool
+	// EmailTypes are the e-mail types taken into Person.Emails (nil: every type but Privat,
+	// since private addresses do not belong in school systems).
+	EmailTypes []ss12000.EmailType
+	// Store keeps the snapshot between runs, so that a run reads only what changed since the
+	// last one (ss12000.Syncer delta runs). nil keeps it in memory only: the first Refresh of
+	// each process reads everything.
+	Store store.Store
+	// Scope is the store scope of this source (required with Store). The Source's keys start
+	// with "ss12000sync/", so the scope may be shared with the host's own state.
+	Scope store.Scope
+	// FullEvery makes a Refresh read everything again when the last full read is older than
+	// this (0: never again after the first): a safety net against a service that fails to
+	// report removals on /deletedEntities.
+	FullEvery time.Duration
+	// Now is the clock: which enrolments, duties and memberships are current, and the Syncer's
+	// watermarks (default time.Now).
+	Now func() time.Time
+	// Location is the time zone "today" is taken in (default Europe/Stockholm where the system
+	// knows it, else the local zone).
+	Location *time.Location
+}
+
+func (o *Options) emailType(t string) bool {
+	if o.EmailTypes == nil {
+		return t != string(ss12000.EmailTypePrivat)
+	}
+	return slices.Contains(o.EmailTypes, ss12000.EmailType(t))
+}
+
+// syncTypes are the SS 12000 resources the Source reads, parents before children.
+var syncTypes = []ss12000.EndPointsEnum{ss12000.EndPointsOrganisation, ss12000.EndPointsPerson, ss12000.EndPointsGroup,
+	ss12000.EndPointsDuty, ss12000.EndPointsActivity}
+
+// Source is a reconcile.Source (and OrganisationSource) over an SS 12000 service; see the
+// package documentation for what it yields. It is safe for concurrent use; refreshes run one at
+// a time.
+type Source struct {
+	c    *ss12000.Client
+	opts Options
+
+	mu     sync.Mutex
+	data   *dataset
+	state  ss12000.SyncState
+	meta   storedMeta
+	snap   *reconcile.Snapshot
+	report *Report
+}
+
+// New returns a Source reading c.
+func New(c *ss12000.Client, opts Options) (*Source, error) {
+	if c == nil {
+		return nil, errors.New("ss12000sync: New needs a client")
+	}
+	if opts.Store != nil {
+		if err := opts.Scope.Validate(); err != nil {
+			return nil, fmt.Errorf("ss12000sync: Options.Scope: %w", err)
+		}
+	}
+	if opts.PersonKey != KeyID && opts.PersonKey != KeyCivicNo {
+		return nil, fmt.Errorf("ss12000sync: unknown PersonKey %d", opts.PersonKey)
+	}
+	if opts.FullEvery < 0 {
+		return nil, errors.New("ss12000sync: FullEvery is negative")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = stockholm()
+	}
+	return &Source{c: c, opts: opts}, nil
+}
+
+func stockholm() *time.Location {
+	if loc, err := time.LoadLocation("Europe/Stockholm"); err == nil {
+		return loc
+	}
+	return time.Local
+}
+
+// Report says what one Refresh did.
+type Report struct {
+	// Full is true when everything was read (the first run, FullEvery, or a stored snapshot
+	// that could not be used).
+	Full bool
+	// Stored is the number of records loaded from store before the run (0 when the snapshot
+	// was in memory already, or there is no store).
+	Stored int
+	// Reread says why a stored snapshot was not used ("" when it was, or there was none).
+	Reread string
+	// Changed counts the new or changed records read per resource; Deleted the removals.
+	Changed map[ss12000.EndPointsEnum]int
+	// Deleted counts removals read from /deletedEntities.
+	Deleted int
+	// Counts describe the snapshot built.
+	Counts Counts
+	// Today is the day the snapshot describes.
+	Today reconcile.Date
+}
+
+// ErrUnreadableRecords means records of the service could not be decoded. The refresh fails
+// rather than leave them out: a record that is silently missing would make a pipeline remove it
+// from its targets. Nothing is stored; the next refresh tries again.
+var ErrUnreadableRecords = errors.New("ss12000sync: records could not be read")
+
+// Snapshot refreshes the source (Refresh) and returns the canonical snapshot. The snapshot is
+// shared: do not modify it.
+func (s *Source) Snapshot(ctx context.Context) (*reconcile.Snapshot, error) {
+	if _, err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap, nil
+}
+
+// LastReport returns the report of the last successful Refresh, or nil.
+func (s *Source) LastReport() *Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.report
+}
+
+// Organisations refreshes the source and yields its organisations: reconcile.Load reads them
+// first, so every Load of a Source reads what changed since the last one. Persons, Groups and
+// Memberships yield from the last refresh (refreshing first when there was none).
+func (s *Source) Organisations(ctx context.Context) iter.Seq2[reconcile.Organisation, error] {
+	return func(yield func(reconcile.Organisation, error) bool) {
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			yield(reconcile.Organisation{}, err)
+			return
+		}
+		each(snap.Organisations, yield)
+	}
+}
+
+// Persons yields the persons of the last refresh.
+func (s *Source) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error] {
+	return func(yield func(reconcile.Person, error) bool) {
+		snap, err := s.cached(ctx)
+		if err != nil {
+			yield(reconcile.Person{}, err)
+			return
+		}
+		each(snap.Persons, yield)
+	}
+}
+
+// Groups yields the groups of the last refresh.
+func (s *Source) Groups(ctx context.Context) iter.Seq2[reconcile.Group, error] {
+	return func(yield func(reconcile.Group, error) bool) {
+		snap, err := s.cached(ctx)
+		if err != nil {
+			yield(reconcile.Group{}, err)
+			return
+		}
+		each(snap.Groups, yield)
+	}
+}
+
+// Memberships yields the memberships of the last refresh.
+func (s *Source) Memberships(ctx context.Context) iter.Seq2[reconcile.Membership, error] {
+	return func(yield func(reconcile.Membership, error) bool) {
+		snap, err := s.cached(ctx)
+		if err != nil {
+			yield(reconcile.Membership{}, err)
+			return
+		}
+		each(snap.Memberships, yield)
+	}
+}
+
+func (s *Source) cached(ctx context.Context) (*reconcile.Snapshot, error) {
+	s.mu.Lock()
+	snap := s.snap
+	s.mu.Unlock()
+	if snap != nil {
+		return snap, nil
+	}
+	return s.Snapshot(ctx)
+}
+
+func each[T any](items []T, yield func(T, error) bool) {
+	for i := range items {
+		if !yield(items[i], nil) {
+			return
+		}
+	}
+}
+
+// storedMeta is kept beside the records: their layout and when everything was last read.
+type storedMeta struct {
+	Format    int       `json:"format"`
+	PersonKey PersonKey `json:"personKey"`
+	LastFull  time.Time `json:"lastFull"`
+}
+
+// The store keys of the Source, under its scope.
+const (
+	keyPrefix   = "ss12000sync/"
+	keyMeta     = keyPrefix + "meta"
+	keyState    = keyPrefix + "state"
+	prefixOrg   = keyPrefix + "o/"
+	prefixPers  = keyPrefix + "p/"
+	prefixGroup = keyPrefix + "g/"
+	prefixDuty  = keyPrefix + "d/"
+	prefixAct   = keyPrefix + "a/"
+)
+
+// Refresh brings the source up to date: it loads the stored snapshot when this Source has none
+// in memory, reads what changed since (or everything, the first time and after FullEvery), keeps
+// the result in store when there is one, and builds the canonical snapshot for today. When it
+// fails, nothing is stored and the previous snapshot stays.
+func (s *Source) Refresh(ctx context.Context) (*Report, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep := &Report{}
+	if s.data == nil {
+		s.restore(ctx, rep)
+	}
+	now := s.opts.Now()
+	full := len(s.state.Resources) == 0 || s.meta.PersonKey != s.opts.PersonKey ||
+		(s.opts.FullEvery > 0 && now.Sub(s.meta.LastFull) >= s.opts.FullEvery)
+	next := cloneState(&s.state)
+	pending := &changes{keyPNR: s.opts.PersonKey == KeyCivicNo}
+	syncer := ss12000.Syncer{Client: s.c, Types: syncTypes, Now: s.opts.Now}
+	var sr *ss12000.SyncReport
+	var err error
+	if full {
+		sr, err = syncer.Full(ctx, next, pending.handle)
+	} else {
+		sr, err = syncer.Delta(ctx, next, pending.handle)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ss12000sync: reading the service: %w", err)
+	}
+	if n := len(sr.RecordErrors); n > 0 {
+		return nil, fmt.Errorf("%w: %d (the first: %w)", ErrUnreadableRecords, n, sr.RecordErrors[0])
+	}
+	data := s.data
+	if full {
+		data = newDataset()
+	}
+	meta := storedMeta{Format: recordFormat, PersonKey: s.opts.PersonKey, LastFull: s.meta.LastFull}
+	if full {
+		meta.LastFull = now
+	}
+	if s.opts.Store != nil {
+		if err := s.persist(ctx, pending, next, meta, full); err != nil {
+			return nil, err
+		}
+	}
+	pending.apply(data)
+	s.data, s.state, s.meta = data, *next, meta
+	rep.Full, rep.Changed, rep.Deleted = full, sr.Changed, sr.Deleted
+	rep.Today = reconcile.DateOf(now.In(s.opts.Location))
+	s.snap, rep.Counts = data.snapshot(&s.opts, rep.Today)
+	s.report = rep
+	return rep, nil
+}
+
+func cloneState(st *ss12000.SyncState) *ss12000.SyncState {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return &ss12000.SyncState{}
+	}
+	var out ss12000.SyncState
+	if json.Unmarshal(b, &out) != nil {
+		return &ss12000.SyncState{}
+	}
+	return &out
+}
+
+// restore loads the stored snapshot. One that cannot be used (damaged, another layout or person
+// key) is set aside: the run then reads everything and replaces it.
+func (s *Source) restore(ctx context.Context, rep *Report) {
+	s.data, s.state, s.meta = newDataset(), ss12000.SyncState{}, storedMeta{}
+	if s.opts.Store == nil {
+		return
+	}
+	data, state, meta, n, err := s.load(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		rep.Reread = err.Error()
+	case meta.Format != recordFormat:
+		rep.Reread = fmt.Sprintf("stored records have format %d, this edusync writes %d", meta.Format, recordFormat)
+	default:
+		s.data, s.state, s.meta = data, state, meta
+		rep.Stored = n
+	}
+}
+
+func (s *Source) load(ctx context.Context) (*dataset, ss12000.SyncState, storedMeta, int, error) {
+	var state ss12000.SyncState
+	var meta storedMeta
+	d := newDataset()
+	n := 0
+	err := s.opts.Store.View(ctx, s.opts.Scope, func(tx store.Tx) error {
+		var err error
+		if meta, err = store.Get[storedMeta](tx, keyMeta); err != nil {
+			return err
+		}
+		if state, err = store.Get[ss12000.SyncState](tx, keyState); err != nil {
+			return err
+		}
+		for _, part := range []struct {
+			prefix string
+			put    func(b []byte) error
+		}{
+			{prefixOrg, func(b []byte) error { return decodeInto(b, d.orgs, func(r *orgRec) string { return r.ID }) }},
+			{prefixPers, func(b []byte) error { return decodeInto(b, d.persons, func(r *personRec) string { return r.ID }) }},
+			{prefixGroup, func(b []byte) error { return decodeInto(b, d.groups, func(r *groupRec) string { return r.ID }) }},
+			{prefixDuty, func(b []byte) error { return decodeInto(b, d.duties, func(r *dutyRec) string { return r.ID }) }},
+			{prefixAct, func(b []byte) error { return decodeInto(b, d.activities, func(r *activityRec) string { return r.ID }) }},
+		} {
+			vals, err := tx.Values(part.prefix)
+			if err != nil {
+				return err
+			}
+			for _, v := range vals {
+				if err := part.put(v.Value); err != nil {
+					return fmt.Errorf("%w (%s)", err, v.Key)
+				}
+			}
+			n += len(vals)
+		}
+		return nil
+	})
+	return d, state, meta, n, err
+}
+
+// decodable is a record the codec reads.
+type decodable[T any] interface {
+	*T
+	decode([]byte) error
+}
+
+func decodeInto[T any, P decodable[T]](b []byte, into map[string]*T, id func(*T) string) error {
+	var r T
+	if err := P(&r).decode(b); err != nil {
+		return err
+	}
+	into[id(&r)] = &r
+	return nil
+}
+
+// persist writes a run's records and state in one transaction, so the stored snapshot and the
+// watermarks never disagree.
+func (s *Source) persist(ctx context.Context, c *changes, next *ss12000.SyncState, meta storedMeta, full bool) error {
+	var b store.Batch
+	if full {
+		// Records of the previous snapshot that the full read did not deliver are gone.
+		for id := range s.data.orgs {
+			if _, ok := c.orgs[id]; !ok {
+				b.Delete(prefixOrg + id)
+			}
+		}
+		for id := range s.data.persons {
+			if _, ok := c.persons[id]; !ok {
+				b.Delete(prefixPers + id)
+			}
+		}
+		for id := range s.data.groups {
+			if _, ok := c.groups[id]; !ok {
+				b.Delete(prefixGroup + id)
+			}
+		}
+		for id := range s.data.duties {
+			if _, ok := c.duties[id]; !ok {
+				b.Delete(prefixDuty + id)
+			}
+		}
+		for id := range s.data.activities {
+			if _, ok := c.activities[id]; !ok {
+				b.Delete(prefixAct + id)
+			}
+		}
+	}
+	c.batch(&b)
+	if err := b.Put(keyState, next); err != nil {
+		return err
+	}
+	if err := b.Put(keyMeta, meta); err != nil {
+		return err
+	}
+	if err := s.opts.Store.Update(ctx, s.opts.Scope, func(tx store.Tx) error { return tx.Apply(b) }); err != nil {
+		return fmt.Errorf("ss12000sync: keeping the snapshot in store: %w", err)
+	}
+	return nil
+}
+
+// changes collects what one run read: new versions of records (nil for removals), by id.
+type changes struct {
+	keyPNR     bool
+	orgs       map[string]*orgRec
+	persons    map[string]*personRec
+	groups     map[string]*groupRec
+	duties     map[string]*dutyRec
+	activities map[string]*activityRec
+}
+
+func put[T any](m *map[string]*T, id string, v *T) {
+	if *m == nil {
+		*m = map[string]*T{}
+	}
+	(*m)[id] = v
+}
+
+// handle takes one change from the Syncer.
+func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
+	if ch.ID == "" || strings.Contains(ch.ID, "/") {
+		return fmt.Errorf("ss12000sync: a %s record has an unusable id", ch.Type)
+	}
+	switch ch.Type {
+	case ss12000.EndPointsOrganisation:
+		var r *orgRec
+		if !ch.Deleted {
+			v, ok := ch.Record.(ss12000.Organisation)
+			if !ok {
+				return unexpected(ch)
+			}
+			r = ptr(organisationRecord(&v))
+			r.ID = ch.ID // the key it is stored and found under
+		}
+		put(&c.orgs, ch.ID, r)
+	case ss12000.EndPointsPerson:
+		var r *personRec
+		if !ch.Deleted {
+			v, ok := ch.Record.(ss12000.PersonExpanded)
+			if !ok {
+				return unexpected(ch)
+			}
+			r = ptr(personRecord(&v, c.keyPNR))
+			r.ID = ch.ID // the key it is stored and found under
+		}
+		put(&c.persons, ch.ID, r)
+	case ss12000.EndPointsGroup:
+		var r *groupRec
+		if !ch.Deleted {
+			v, ok := ch.Record.(ss12000.GroupExpanded)
+			if !ok {
+				return unexpected(ch)
+			}
+			r = ptr(groupRecord(&v))
+			r.ID = ch.ID // the key it is stored and found under
+		}
+		put(&c.groups, ch.ID, r)
+	case ss12000.EndPointsDuty:
+		var r *dutyRec
+		if !ch.Deleted {
+			v, ok := ch.Record.(ss12000.DutyExpanded)
+			if !ok {
+				return unexpected(ch)
+			}
+			r = ptr(dutyRecord(&v))
+			r.ID = ch.ID // the key it is stored and found under
+		}
+		put(&c.duties, ch.ID, r)
+	case ss12000.EndPointsActivity:
+		var r *activityRec
+		if !ch.Deleted {
+			v, ok := ch.Record.(ss12000.ActivityExpanded)
+			if !ok {
+				return unexpected(ch)
+			}
+			r = ptr(activityRecord(&v))
+			r.ID = ch.ID // the key it is stored and found under
+		}
+		put(&c.activities, ch.ID, r)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func unexpected(ch ss12000.Change) error {
+	return fmt.Errorf("ss12000sync: a %s change carries a %T", ch.Type, ch.Record)
+}
+
+// apply lays the run's changes over d.
+func (c *changes) apply(d *dataset) {
+	applyTo(d.orgs, c.orgs)
+	applyTo(d.persons, c.persons)
+	applyTo(d.groups, c.groups)
+	applyTo(d.duties, c.duties)
+	applyTo(d.activities, c.activities)
+}
+
+func applyTo[T any](into, from map[string]*T) {
+	for id, v := range from {
+		if v == nil {
+			delete(into, id)
+		} else {
+			into[id] = v
+		}
+	}
+}
+
+// batch adds the run's changes to b.
+func (c *changes) batch(b *store.Batch) {
+	batchOf(b, prefixOrg, c.orgs)
+	batchOf(b, prefixPers, c.persons)
+	batchOf(b, prefixGroup, c.groups)
+	batchOf(b, prefixDuty, c.duties)
+	batchOf(b, prefixAct, c.activities)
+}
+
+type encodable interface{ encode() []byte }
+
+func batchOf[T any, P interface {
+	*T
+	encodable
+}](b *store.Batch, prefix string, m map[string]*T) {
+	for id, v := range m {
+		if v == nil {
+			b.Delete(prefix + id)
+		} else {
+			b.Set(prefix+id, P(v).encode())
+		}
+	}
+}
