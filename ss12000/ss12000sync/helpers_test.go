@@ -135,7 +135,7 @@ func tiny() ss12000test.Dataset {
 				Emails: []ss12000.Email{{Type: ss12000.EmailTypeSkolaElev, Value: "ada.berg@skola.example"},
 					{Type: ss12000.EmailTypePrivat, Value: "ada@privat.example"}},
 				EduPersonPrincipalNames: []string{"ada.berg@skola.example"},
-				Enrolments: []ss12000.Enrolment{{EnroledAt: ref("su"), SchoolType: ss12000.SchoolTypesGR, SchoolYear: 7, StartDate: day("2025-08-18")}},
+				Enrolments:              []ss12000.Enrolment{{EnroledAt: ref("su"), SchoolType: ss12000.SchoolTypesGR, SchoolYear: 7, StartDate: day("2025-08-18")}},
 				Responsibles: []ss12000.Responsible{{Person: pref("p-mor", none), RelationType: ss12000.RelationTypesVardnadshavare},
 					{Person: pref("p-hemlig", ss12000.SecurityMarkingSekretessmarkering), RelationType: ss12000.RelationTypesVardnadshavare}},
 				Meta: meta()},
@@ -143,7 +143,7 @@ func tiny() ss12000test.Dataset {
 			{ID: "p-hemlig", GivenName: "Nn", FamilyName: "Nn", SecurityMarking: ss12000.SecurityMarkingSekretessmarkering, Meta: meta()},
 			{ID: "p-tyst", GivenName: "Tova", FamilyName: "Ek", CivicNo: ss12000.CivicNo{Value: "201105052385"}, // no marking: protected
 				Enrolments: []ss12000.Enrolment{{EnroledAt: ref("su"), SchoolType: ss12000.SchoolTypesGR, SchoolYear: 8, StartDate: day("2024-08-19")}},
-				Meta: meta()},
+				Meta:       meta()},
 			{ID: "p-slutat", GivenName: "Sam", FamilyName: "Ek", SecurityMarking: none,
 				Enrolments: []ss12000.Enrolment{{EnroledAt: ref("su"), SchoolType: ss12000.SchoolTypesGR, SchoolYear: 9,
 					StartDate: day("2022-08-19"), EndDate: day("2025-06-12")}},
