@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	msqlite "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
@@ -49,8 +48,36 @@ type Store struct {
 	wstmt     map[string]*sql.Stmt
 	purgeMore bool // the last opportunistic purge left expired keys behind
 
-	rmu   sync.Mutex
-	rstmt map[string]*sql.Stmt // prepared on the readers' pool
+	// The readers: connections held for View and Scopes, each with its prepared statements;
+	// nil slots are opened when first needed. A View holds one connection for its whole
+	// transaction and prepares on it, so Views never wait on each other for a connection.
+	rpool chan *reader
+}
+
+// reader is a connection of the readers' pool with its prepared statements.
+type reader struct {
+	conn *sql.Conn
+	stmt map[string]*sql.Stmt
+}
+
+func (rc *reader) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := rc.stmt[query]; st != nil {
+		return st, nil
+	}
+	st, err := rc.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rc.stmt[query] = st
+	return st, nil
+}
+
+func (rc *reader) close() error {
+	var errs []error
+	for _, st := range rc.stmt {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, rc.conn.Close())...)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -70,7 +97,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	cfg := store.NewConfig(opts...)
-	s := &Store{cfg: cfg, sc: newConfig(cfg), path: abs, wsem: make(chan struct{}, 1), rstmt: map[string]*sql.Stmt{}}
+	s := &Store{cfg: cfg, sc: newConfig(cfg), path: abs, wsem: make(chan struct{}, 1)}
 	s.life.Init()
 	if s.sc.mustExist {
 		switch fi, err := os.Stat(abs); {
@@ -107,6 +134,10 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 	}
 	s.r.SetMaxOpenConns(s.sc.readers)
 	s.r.SetMaxIdleConns(s.sc.readers)
+	s.rpool = make(chan *reader, s.sc.readers)
+	for range s.sc.readers {
+		s.rpool <- nil
+	}
 	return s, nil
 }
 
@@ -181,9 +212,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: open %s: %w (file has schema %d, this code knows up to %d)", s.path, store.ErrSchemaTooNew, version, len(migrations))
 	case version == 0 && s.sc.mustExist:
 		return fmt.Errorf("store: open %s: %w: the database holds no edusync state", s.path, store.ErrNoState)
-	case version == len(migrations):
-		return nil
 	}
+	// Up to date or not, the header is written and committed: SQLite opens a file it may not
+	// write read-only without saying so, and a store that cannot write must fail here, not at
+	// a flow's first commit.
 	for v := version; v < len(migrations); v++ {
 		for _, stmt := range migrations[v] {
 			if _, err := conn.ExecContext(ctx, stmt); err != nil {
@@ -244,8 +276,10 @@ func (s *Store) Close() error {
 		errs = append(errs, s.wconn.Close())
 		s.wconn, s.wstmt = nil, nil
 	}
-	for _, st := range s.rstmt {
-		errs = append(errs, st.Close())
+	for range cap(s.rpool) {
+		if rc := <-s.rpool; rc != nil {
+			errs = append(errs, rc.close())
+		}
 	}
 	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
 }
@@ -294,19 +328,56 @@ func (s *Store) writeStmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	return st, nil
 }
 
-// readStmt returns query prepared on the readers' pool, for use through a read transaction.
-func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	if st := s.rstmt[query]; st != nil {
-		return st, nil
+// reader waits for a reader connection, opening it when needed; putReader must follow.
+func (s *Store) reader(ctx context.Context) (*reader, error) {
+	var rc *reader
+	select {
+	case rc = <-s.rpool:
+	case <-ctx.Done():
+		return nil, kit.CtxErr(ctx)
 	}
-	st, err := s.r.PrepareContext(ctx, query)
+	if rc == nil {
+		conn, err := s.r.Conn(ctx)
+		if err != nil {
+			s.rpool <- nil
+			return nil, err
+		}
+		rc = &reader{conn: conn, stmt: map[string]*sql.Stmt{}}
+	}
+	return rc, nil
+}
+
+// putReader returns rc to the pool, or drops it when it may be in an unknown state.
+func (s *Store) putReader(rc *reader, healthy bool) {
+	if !healthy {
+		_ = rc.conn.Raw(func(any) error { return driver.ErrBadConn }) // makes database/sql drop it
+		_ = rc.close()
+		rc = nil
+	}
+	s.rpool <- rc
+}
+
+// read runs body in a read transaction on a reader connection: one snapshot from its first
+// statement to its end.
+func (s *Store) read(ctx context.Context, scope string, body func(context.Context, *reader) error) error {
+	txCtx, leave, err := s.life.Enter(ctx)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("store: %s: %w", scope, err)
 	}
-	s.rstmt[query] = st
-	return st, nil
+	defer leave()
+	rc, err := s.reader(txCtx)
+	if err != nil {
+		return kit.WrapErr(txCtx, scope, "begin", s.classify(err))
+	}
+	if _, err := rc.conn.ExecContext(txCtx, "BEGIN"); err != nil {
+		s.putReader(rc, false)
+		return kit.WrapErr(txCtx, scope, "begin", s.classify(err))
+	}
+	defer func() {
+		_, err := rc.conn.ExecContext(context.Background(), "ROLLBACK") // read-only: nothing to lose
+		s.putReader(rc, err == nil)
+	}()
+	return body(txCtx, rc)
 }
 
 // Update implements store.Store.
@@ -433,61 +504,48 @@ func (s *Store) View(ctx context.Context, scope store.Scope, fn func(tx store.Tx
 	if err := scope.Validate(); err != nil {
 		return err
 	}
-	txCtx, leave, err := s.life.Enter(ctx)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", scope, err)
-	}
-	defer leave()
-	rtx, err := s.r.BeginTx(txCtx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return kit.WrapErr(txCtx, scope.String(), "begin", s.classify(err))
-	}
-	defer func() { _ = rtx.Rollback() }() // read-only: nothing to lose
-	tx := &sqlTx{TxState: kit.TxState{Scope: scope.String(), Ctx: txCtx, RO: true}, s: s, scope: scope,
-		stmt: func(q string) (*sql.Stmt, error) {
-			st, err := s.readStmt(txCtx, q)
-			if err != nil {
-				return nil, err
-			}
-			return rtx.StmtContext(txCtx, st), nil
-		}}
-	defer func() { tx.Done = true }()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Err
+	return s.read(ctx, scope.String(), func(ctx context.Context, rc *reader) error {
+		tx := &sqlTx{TxState: kit.TxState{Scope: scope.String(), Ctx: ctx, RO: true}, s: s, scope: scope,
+			stmt: func(q string) (*sql.Stmt, error) { return rc.prepare(ctx, q) }}
+		defer func() { tx.Done = true }()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Err
+	})
 }
 
 // Scopes implements store.Store.
 func (s *Store) Scopes(ctx context.Context) ([]store.Scope, error) {
-	txCtx, leave, err := s.life.Enter(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: scopes: %w", err)
-	}
-	defer leave()
-	rows, err := s.r.QueryContext(txCtx, `SELECT flow, tenant FROM positions
-		UNION SELECT DISTINCT flow, tenant FROM processed
-		UNION SELECT DISTINCT flow, tenant FROM attempts
-		UNION SELECT DISTINCT flow, tenant FROM kv
-		UNION SELECT DISTINCT flow, tenant FROM timers
-		UNION SELECT DISTINCT flow, tenant FROM leases
-		UNION SELECT DISTINCT flow, tenant FROM queue
-		UNION SELECT DISTINCT flow, tenant FROM queue_keys
-		ORDER BY 1, 2`)
-	if err != nil {
-		return nil, kit.WrapErr(txCtx, "*", "scopes", s.classify(err))
-	}
-	defer rows.Close()
 	var out []store.Scope
-	for rows.Next() {
-		var sc store.Scope
-		if err := rows.Scan(&sc.Flow, &sc.Tenant); err != nil {
-			return nil, kit.WrapErr(txCtx, "*", "scopes", err)
+	err := s.read(ctx, "*", func(ctx context.Context, rc *reader) error {
+		rows, err := rc.conn.QueryContext(ctx, `SELECT flow, tenant FROM positions
+			UNION SELECT DISTINCT flow, tenant FROM processed
+			UNION SELECT DISTINCT flow, tenant FROM attempts
+			UNION SELECT DISTINCT flow, tenant FROM kv
+			UNION SELECT DISTINCT flow, tenant FROM timers
+			UNION SELECT DISTINCT flow, tenant FROM leases
+			UNION SELECT DISTINCT flow, tenant FROM queue
+			UNION SELECT DISTINCT flow, tenant FROM queue_keys
+			ORDER BY 1, 2`)
+		if err != nil {
+			return kit.WrapErr(ctx, "*", "scopes", s.classify(err))
 		}
-		out = append(out, sc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, kit.WrapErr(txCtx, "*", "scopes", s.classify(err))
+		defer rows.Close()
+		for rows.Next() {
+			var sc store.Scope
+			if err := rows.Scan(&sc.Flow, &sc.Tenant); err != nil {
+				return kit.WrapErr(ctx, "*", "scopes", err)
+			}
+			out = append(out, sc)
+		}
+		if err := rows.Err(); err != nil {
+			return kit.WrapErr(ctx, "*", "scopes", s.classify(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

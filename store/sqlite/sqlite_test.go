@@ -220,3 +220,44 @@ func TestSQLiteBusyTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestViewsNeverWaitForAConnectionTheyHold: a View prepares its statements on the connection
+// it holds. (They were prepared on the readers' pool, so a View whose statement was new waited
+// for a free reader: with every reader held by such a View, forever.)
+func TestViewsNeverWaitForAConnectionTheyHold(t *testing.T) {
+	for _, readers := range []int{1, 2} {
+		st := open(t, filepath.Join(t.TempDir(), "views.db"), sqlite.WithReaders(readers))
+		scope := store.Scope{Flow: "f"}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var wg sync.WaitGroup
+		for g := range 4 * readers {
+			wg.Go(func() {
+				err := st.View(ctx, scope, func(tx store.Tx) error {
+					keys := make([]string, 1+g*9) // another statement size in each goroutine
+					for i := range keys {
+						keys[i] = fmt.Sprint("k", i)
+					}
+					if _, err := tx.Processed(keys...); err != nil {
+						return err
+					}
+					if _, err := tx.Values(fmt.Sprint("p", g)); err != nil {
+						return err
+					}
+					_, err := tx.Stats()
+					return err
+				})
+				if err != nil {
+					t.Errorf("%d readers: %v", readers, err)
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+		if _, err := st.Scopes(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
