@@ -259,29 +259,52 @@ func TestCrashClosedMidTransaction(t *testing.T) {
 	t.Logf("%d rounds, %d items saved, %d transactions aborted by Close", rounds, acked, aborted)
 }
 
-const crashChildEnv = "EDUSYNC_STORE_CRASH_CHILD"
+// The SIGKILL tests run this test binary again as a child (TestCrashChild) that works on the
+// store in a loop, printing what it has committed, and kill it at a random moment.
+const (
+	crashChildEnv = "EDUSYNC_STORE_CRASH_CHILD" // the store's path
+	crashModeEnv  = "EDUSYNC_STORE_CRASH_MODE"  // items (default), queue, lease
+	crashClockEnv = "EDUSYNC_STORE_CRASH_CLOCK" // the child's clock runs this far ahead
+)
 
-// TestCrashChild is the writer that TestCrashSIGKILL starts and kills; it does nothing in a
+// TestCrashChild is the child that the SIGKILL tests start and kill; it does nothing in a
 // normal test run.
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashChildEnv)
 	if path == "" {
-		t.Skip("only run as TestCrashSIGKILL's subprocess")
+		t.Skip("only run as a crash test's subprocess")
 	}
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(2)
-	}
-	last, _, err := store.LoadPosition(context.Background(), st, crashScope)
+	ahead, _ := time.ParseDuration(os.Getenv(crashClockEnv))
+	st, err := sqlite.Open(context.Background(), path, store.WithClock(func() time.Time { return time.Now().Add(ahead) }))
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
+	say := func(format string, args ...any) {
+		fmt.Fprintf(out, format+"\n", args...)
+		out.Flush()
+	}
+	switch os.Getenv(crashModeEnv) {
+	case "queue":
+		err = queueChild(st, say)
+	case "lease":
+		err = leaseChild(st, say)
+	default:
+		err = itemsChild(st, say)
+	}
+	say("error %v", err)
+	os.Exit(2)
+}
+
+// itemsChild writes items in batches of 1 to 20 per transaction, the position saved at each.
+func itemsChild(st store.Store, say func(string, ...any)) error {
+	last, _, err := store.LoadPosition(context.Background(), st, crashScope)
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for i := int(last.Offset) + 1; ; {
-		// Batches of 1 to 20 items per transaction, the position saved at each item.
 		n := 1 + rng.IntN(20)
 		err := st.Update(context.Background(), crashScope, func(tx store.Tx) error {
 			for j := range n {
@@ -292,14 +315,74 @@ func TestCrashChild(t *testing.T) {
 			return nil
 		})
 		if err != nil {
-			fmt.Fprintln(out, "error", err)
-			out.Flush()
-			os.Exit(2)
+			return err
 		}
 		i += n
-		fmt.Fprintln(out, "committed", i-1)
-		out.Flush()
+		say("committed %d", i-1)
 	}
+}
+
+// child is a running crash child.
+type child struct {
+	cmd  *exec.Cmd
+	out  *bufio.Scanner
+	done bool
+}
+
+// startChild runs the crash child in mode on the store at path, its clock ahead by ahead.
+func startChild(t *testing.T, mode, path string, ahead time.Duration) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path, crashModeEnv+"="+mode, crashClockEnv+"="+ahead.String())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, out: bufio.NewScanner(stdout)}
+	t.Cleanup(func() {
+		if !c.done {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+		}
+	})
+	return c
+}
+
+// line returns the next line the child printed, failing the test on an "error" line; ok is
+// false when the child has stopped.
+func (c *child) line(t *testing.T) (string, bool) {
+	t.Helper()
+	if !c.out.Scan() {
+		return "", false
+	}
+	line := c.out.Text()
+	if strings.HasPrefix(line, "error") {
+		t.Fatalf("child: %s", line)
+	}
+	return line, true
+}
+
+// kill SIGKILLs the child and returns what it printed before it died.
+func (c *child) kill(t *testing.T) []string {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for c.out.Scan() {
+		rest = append(rest, c.out.Text())
+	}
+	err := c.cmd.Wait()
+	c.done = true
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != -1 {
+		t.Fatalf("child ended with %v, not by the kill", err)
+	}
+	return rest
 }
 
 func TestCrashSIGKILL(t *testing.T) {
@@ -313,56 +396,30 @@ func TestCrashSIGKILL(t *testing.T) {
 		rounds = 3
 	}
 	acked := 0
+	committed := func(line string) {
+		if n, ok := strings.CutPrefix(line, "committed "); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil {
+				t.Fatalf("child said %q", line)
+			}
+			acked = v
+		}
+	}
 	for round := range rounds {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		c := startChild(t, "items", path, 0)
 		// Let it commit a random number of transactions, then kill it at a random moment
 		// (most likely in the middle of a transaction or of its commit).
 		target := 1 + rng.IntN(60)
-		sc := bufio.NewScanner(stdout)
-		seen := 0
-		for seen < target && sc.Scan() {
-			line := sc.Text()
-			if n, ok := strings.CutPrefix(line, "committed "); ok {
-				v, err := strconv.Atoi(n)
-				if err != nil {
-					t.Fatalf("child said %q", line)
-				}
-				acked = v
-				seen++
-			} else if strings.HasPrefix(line, "error") {
-				t.Fatalf("child: %s", line)
+		for seen := 0; seen < target; seen++ {
+			line, ok := c.line(t)
+			if !ok {
+				t.Fatalf("round %d: child stopped after %d commits: %v", round, seen, c.out.Err())
 			}
-		}
-		if seen < target {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("round %d: child stopped after %d commits: %v", round, seen, sc.Err())
+			committed(line)
 		}
 		time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		// Lines printed before the kill acknowledge more commits.
-		for sc.Scan() {
-			if n, ok := strings.CutPrefix(sc.Text(), "committed "); ok {
-				if v, err := strconv.Atoi(n); err == nil {
-					acked = v
-				}
-			}
-		}
-		err = cmd.Wait()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != -1 {
-			t.Fatalf("round %d: child ended with %v, not by the kill", round, err)
+		for _, line := range c.kill(t) { // lines printed before the kill acknowledge more
+			committed(line)
 		}
 		st := open(t, path)
 		last := verifyCrash(t, st, acked-20, acked+100)
@@ -370,7 +427,7 @@ func TestCrashSIGKILL(t *testing.T) {
 			t.Fatalf("round %d: child acknowledged item %d, but only %d survived the kill", round, acked, last)
 		}
 		st.Close()
-		t.Logf("round %d: killed after %d commits; items up to %d saved (acknowledged %d)", round, seen, last, acked)
+		t.Logf("round %d: killed after %d commits; items up to %d saved (acknowledged %d)", round, target, last, acked)
 		acked = last
 	}
 	st := open(t, path)

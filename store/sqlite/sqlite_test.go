@@ -261,3 +261,77 @@ func TestViewsNeverWaitForAConnectionTheyHold(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoStoresShareQueueAndLease is two processes' worth of stores on one file: workers of
+// both claim from one queue and each message is handed out once; both race for one lease and
+// one wins.
+func TestTwoStoresShareQueueAndLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a := open(t, path)
+	defer a.Close()
+	b := open(t, path)
+	defer b.Close()
+	scope := store.Scope{Flow: "wiseflow-hook", Tenant: "uib"}
+	const n = 120
+	msgs := make([]store.Message, n)
+	for i := range msgs {
+		msgs[i] = store.Message{OrderKey: fmt.Sprint("cand-", i%5), Payload: fmt.Append(nil, i)}
+	}
+	if _, err := store.Enqueue(context.Background(), a, scope, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for _, st := range []store.Store{a, b, a, b} {
+		wg.Go(func() {
+			w := store.Worker{Store: st, Scope: scope, Batch: 4, Handle: func(_ context.Context, d store.Delivery) error {
+				mu.Lock()
+				seen[string(d.Payload)]++
+				mu.Unlock()
+				return nil
+			}}
+			if _, err := w.Drain(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// A worker may find nothing due while another holds the head of every key; drain the rest.
+	for _, st := range []store.Store{a, b} {
+		w := store.Worker{Store: st, Scope: scope, Handle: func(_ context.Context, d store.Delivery) error {
+			seen[string(d.Payload)]++
+			return nil
+		}}
+		if _, err := w.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d of %d messages handled", len(seen), n)
+	}
+	for p, c := range seen {
+		if c != 1 {
+			t.Fatalf("message %s handled %d times", p, c)
+		}
+	}
+	won := make(chan store.Lease, 2)
+	for i, st := range []store.Store{a, b} {
+		wg.Go(func() {
+			err := st.Update(context.Background(), scope, func(tx store.Tx) error {
+				l, err := tx.AcquireLease("poller", fmt.Sprint("process-", i), time.Minute)
+				if err == nil {
+					won <- l
+				}
+				return err
+			})
+			if err != nil && !errors.Is(err, store.ErrLeaseHeld) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(won) != 1 {
+		t.Fatalf("%d processes hold the lease", len(won))
+	}
+}
