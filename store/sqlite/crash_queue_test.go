@@ -297,4 +297,3 @@ func TestCrashLeaseSIGKILL(t *testing.T) {
 	}
 	integrityCheck(t, path)
 }
-
