@@ -172,21 +172,23 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 // finish acknowledges d or puts it back after herr. A lost claim is not an error: the message
 // is someone else's now.
 func (c *Worker) finish(ctx context.Context, d Delivery, herr error) error {
+	var after Delivery
 	err := c.Store.Update(ctx, c.Scope, func(tx Tx) error {
 		if herr == nil {
 			return tx.Ack(d)
 		}
-		after, err := tx.Nack(d, c.Now().Add(httpx.Backoff(c.RetryBase, c.RetryMax, d.Attempt)), herr)
-		if err == nil {
-			c.Logger.Warn("store: queued message failed", "scope", c.Scope.String(), "id", d.ID,
-				"attempt", d.Attempt, "dead", after.Dead, "error", after.LastError)
-		}
+		var err error
+		after, err = tx.Nack(d, c.Now().Add(httpx.Backoff(c.RetryBase, c.RetryMax, d.Attempt)), herr)
 		return err
 	})
-	if errors.Is(err, ErrClaimLost) {
+	switch {
+	case errors.Is(err, ErrClaimLost):
 		c.Logger.Warn("store: claim ran out before the message was finished; it is delivered again",
 			"scope", c.Scope.String(), "id", d.ID, "attempt", d.Attempt)
 		return nil
+	case err == nil && herr != nil:
+		c.Logger.Warn("store: queued message failed", "scope", c.Scope.String(), "id", d.ID,
+			"attempt", d.Attempt, "dead", after.Dead, "error", after.LastError)
 	}
 	return err
 }
@@ -200,7 +202,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case err != nil && (IsPermanent(err) || w.Store == nil || w.Handle == nil):
+		case err != nil && (IsPermanent(err) || errors.Is(err, ErrClosed) || w.Store == nil || w.Handle == nil):
 			return err
 		case err != nil:
 			c.Logger.Warn("store: draining the queue failed; retrying", "scope", c.Scope.String(), "error", err)

@@ -411,7 +411,7 @@ func (s suite) queueOrder(t *testing.T) {
 // out exactly once, and never two of one OrderKey at the same time.
 func (s suite) queueConcurrent(t *testing.T) {
 	st := s.store(t)
-	const n, keys = 200, 7
+	const n, keys = 120, 7
 	var msgs []store.Message
 	for i := range n {
 		msgs = append(msgs, store.Message{OrderKey: fmt.Sprint("k", i%keys), Payload: fmt.Append(nil, i)})
