@@ -1,0 +1,45 @@
+package store_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestClientsPullInNoDatabaseDriver keeps the split of store and its backends: importing a
+// REST client, a durable helper beside it, or store itself pulls in no database driver (SQLite
+// alone is some 245 MB of module source). Only programs that open a backend (store/sqlite) get
+// one.
+func TestClientsPullInNoDatabaseDriver(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	const mod = "github.com/edusync/edusync/"
+	pkgs := []string{"store", "ss12000", "schulconnex", "ladok", "canvas", "ladok/ladokfeed"}
+	drivers := []string{"modernc.org/", "github.com/jackc/pgx", "github.com/mattn/go-sqlite3", "github.com/lib/pq"}
+	for _, p := range pkgs {
+		out, err := exec.Command(gobin, "list", "-e", "-deps", mod+p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", p, err, out)
+		}
+		for dep := range strings.Lines(string(out)) {
+			dep = strings.TrimSpace(dep)
+			// database/sql/driver alone is interfaces (github.com/google/uuid implements them);
+			// database/sql itself comes only with a database.
+			if dep == "database/sql" {
+				t.Errorf("%s pulls in %s", p, dep)
+			}
+			for _, d := range drivers {
+				if strings.HasPrefix(dep, d) {
+					t.Errorf("%s pulls in %s", p, dep)
+				}
+			}
+		}
+	}
+	// And the check can fail: the SQLite backend does pull the driver in.
+	out, err := exec.Command(gobin, "list", "-e", "-deps", mod+"store/sqlite").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "modernc.org/sqlite") {
+		t.Fatalf("store/sqlite's dependencies do not show the driver: %v\n%.500s", err, out)
+	}
+}
