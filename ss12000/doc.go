@@ -19,21 +19,26 @@
 // listing; when a pageToken has expired (410) the listing restarts once from the beginning and
 // records already delivered are skipped by id.
 //
-// Pages are decoded tolerantly. A page is decoded whole when it can be; when one record is
-// malformed, the page is decoded record by record, the good records are delivered and each bad
-// one is yielded as a *RecordError (position, id when readable, cause) without stopping the
-// listing. Records without an id are reported the same way. Lookups (LookupPersons, ...) split
-// their keys into batches and halve a batch the service rejects as too large (413) or cannot
-// serve (503).
+// Pages are read record by record as they arrive: the iterators hand each record to the caller
+// before the next is decoded, so a listing never holds a page, let alone the whole body, in
+// memory; the page-level calls collect one page. A record that is malformed or has no id is
+// yielded as a *RecordError (position, id when readable, cause) without stopping the listing;
+// WithStrict makes such a page fail instead (and delivers none of it). A pageToken that leads
+// back to a page already read ends the listing with a *PageCycleError, and an answer larger
+// than the body cap (DefaultMaxResponseBody, WithMaxResponseBody) with a *BodyTooLargeError
+// naming the cap. Lookups (LookupPersons, ...) split their keys into batches and halve a batch
+// the service rejects as too large (413) or cannot serve (503).
 //
 // # Errors, retries, privacy
 //
-// Non-2xx answers are *APIError values that match ErrNotFound, ErrUnauthorized, ErrRateLimited and
-// the other sentinels with errors.Is. Idempotent requests are retried on 502, 503, 504 and lost
-// connections; 429 is retried for every method, honouring Retry-After. Logs (WithLogger) never
-// contain tokens or personal numbers, and Person's LogValue hides civic numbers, addresses and
-// photos, and the names of persons with protected identity. IsProtected fails closed: only the
-// marking Ingen counts as unprotected.
+// The error types are those of package apierror, which every edusync client shares: non-2xx
+// answers are *APIError values that match ErrNotFound, ErrUnauthorized, ErrRateLimited and the
+// other sentinels with errors.Is. Idempotent requests are retried on 502, 503, 504 and lost
+// connections; 429 is retried for every method, honouring Retry-After. No error and no log line
+// (WithLogger) carries a token, a page token, a personal number or a value a decoder quoted;
+// a failed connection names the request by its redacted path. Person's LogValue hides civic
+// numbers, addresses and photos, and the names of persons with protected identity. IsProtected
+// fails closed: only the marking Ingen counts as unprotected.
 //
 // # Keeping a copy current
 //

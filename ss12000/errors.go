@@ -2,8 +2,9 @@ package ss12000
 
 import "github.com/edusync/edusync/apierror"
 
-// The error types every edusync client shares (package apierror has their fields and methods).
-// Use errors.As to inspect them and errors.Is with the Err* values.
+// The error types every edusync client shares. They are package apierror's, where go doc shows
+// their fields and methods (go doc github.com/edusync/edusync/apierror.APIError). Use errors.As
+// to inspect them and errors.Is with the Err* values.
 type (
 	// APIError is an answer with a non-2xx status. Code and Message come from the service's
 	// Error body when it sent one.

@@ -4,6 +4,11 @@
 package leakcheck
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -89,4 +94,75 @@ func Valid() bool {
 		}
 	}
 	return idnum.ValidNorwegian(Numbers[6])
+}
+
+// Fill returns record (JSON) with every string, number and boolean in it, at any depth,
+// replaced by value: as a JSON string, or, when asNumber and value is all digits, as a JSON
+// number. Member names stay, so the result reaches every field's decoder.
+func Fill(record []byte, value string, asNumber bool) []byte {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(record))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		panic(fmt.Sprintf("leakcheck.Fill: %v", err))
+	}
+	var leaf any = value
+	if asNumber && onlyDigits(value) == value {
+		leaf = json.Number(value)
+	}
+	out, err := json.Marshal(fill(v, leaf))
+	if err != nil {
+		panic(fmt.Sprintf("leakcheck.Fill: %v", err))
+	}
+	return out
+}
+
+func fill(v, leaf any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fill(e, leaf)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = fill(e, leaf)
+		}
+		return x
+	case nil:
+		return nil
+	}
+	return leaf
+}
+
+// Clean fails t for every text that holds a run of Window digits of any of numbers, or any of
+// secrets. ignore is as for NoNumber.
+func Clean(t testing.TB, texts []string, numbers, secrets []string, ignore ...string) {
+	t.Helper()
+	for _, out := range texts {
+		for _, n := range numbers {
+			NoNumber(t, out, n, ignore...)
+		}
+		NoSecret(t, out, secrets...)
+	}
+}
+
+// Texts returns what a host may show of err: Error(), %+v and %#v.
+func Texts(err error) []string {
+	if err == nil {
+		return nil
+	}
+	return []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)}
+}
+
+// Logger logs everything (Debug and up) to w as JSON without the time and the durations, whose
+// digits could match a number's by chance.
+func Logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Value.Kind() == slog.KindDuration {
+				return slog.Attr{}
+			}
+			return a
+		}}))
 }
