@@ -143,3 +143,89 @@ func Example_attempts() {
 	// dead letter stud-1/h42: gave up after 3 attempts (canvas: 503 Service Unavailable), payload {"handelse":"h42"}
 	// due again: 1
 }
+
+// A webhook receiver enqueues each delivery under its delivery id and answers 200 once Enqueue
+// has returned; a resent delivery is dropped as a duplicate. A Worker hands the messages to the
+// handler, retrying failures and dead-lettering what cannot succeed.
+func Example_queue() {
+	ctx := context.Background()
+	st := store.NewMemory()
+	defer st.Close()
+	hook := store.Scope{Flow: "inspera-hook", Tenant: "uib"}
+
+	receive := func(deliveryID, body string) {
+		res, err := store.Enqueue(ctx, st, hook, store.Message{
+			Key:      deliveryID,
+			OrderKey: "candidate-17/exam-3", // this candidate's events in the order sent
+			Payload:  []byte(body),
+		})
+		if err != nil {
+			fmt.Println("500:", err) // not stored: the sender retries
+			return
+		}
+		fmt.Println("200, duplicate:", res[0].Duplicate)
+	}
+	receive("d-1", "submitted")
+	receive("d-2", "graded")
+	receive("d-1", "submitted") // resent by the sender
+
+	w := store.Worker{Store: st, Scope: hook, Handle: func(ctx context.Context, d store.Delivery) error {
+		if string(d.Payload) == "graded" {
+			return store.Permanent(errors.New("exam 3 has no grade scale")) // retrying cannot help
+		}
+		fmt.Println("handled", string(d.Payload))
+		return nil
+	}}
+	if _, err := w.Drain(ctx); err != nil {
+		fmt.Println(err)
+	}
+	_ = st.View(ctx, hook, func(tx store.Tx) error {
+		dead, err := tx.DeadMessages(0)
+		for _, d := range dead {
+			fmt.Printf("dead letter %s: %s\n", d.Key, d.Reason)
+		}
+		return err
+	})
+	// Output:
+	// 200, duplicate: false
+	// 200, duplicate: false
+	// 200, duplicate: true
+	// handled submitted
+	// dead letter d-2: permanent failure: exam 3 has no grade scale
+}
+
+// Two processes run the same pipeline; a lease lets one of them at a time. A holder that was
+// paused past its lease's expiry, while another took over, can no longer write.
+func Example_lease() {
+	ctx := context.Background()
+	now := time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)
+	st := store.NewMemory(store.WithClock(func() time.Time { return now }))
+	defer st.Close()
+	pipelines := store.Scope{Flow: "pipeline", Tenant: "kommun-1"}
+
+	acquire := func(holder string) store.Lease {
+		var l store.Lease
+		err := st.Update(ctx, pipelines, func(tx store.Tx) error {
+			var err error
+			l, err = tx.AcquireLease("sds-export", holder, 10*time.Minute)
+			return err
+		})
+		fmt.Printf("%s: token %d, err %v\n", holder, l.Token, err)
+		return l
+	}
+	first := acquire("host-a")
+	acquire("host-b") // refused while host-a holds it
+
+	now = now.Add(11 * time.Minute) // host-a hangs past its expiry
+	acquire("host-b")               // and host-b takes over
+
+	err := store.UpdateFenced(ctx, st, pipelines, first, func(tx store.Tx) error {
+		return store.Put(tx, "last-run", now)
+	})
+	fmt.Println("host-a writes:", errors.Is(err, store.ErrLeaseLost))
+	// Output:
+	// host-a: token 1, err <nil>
+	// host-b: token 0, err store: pipeline/kommun-1: lease "sds-export": store: lease held by another holder until 2026-09-01T02:10:00Z
+	// host-b: token 2, err <nil>
+	// host-a writes: true
+}

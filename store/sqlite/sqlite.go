@@ -20,7 +20,7 @@ import (
 	"github.com/edusync/edusync/store/internal/kit"
 )
 
-// Store is a store.Store in one SQLite file.
+// Store is a store.Store in one SQLite file; it is safe for concurrent use.
 //
 // The file is in WAL mode, so readers never block the writer nor the writer readers. All
 // writes of the process go through one connection, one transaction at a time (SQLite allows one
