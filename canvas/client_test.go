@@ -225,7 +225,7 @@ func TestOperationsTour(t *testing.T) {
 func TestPagingWithBookmarks(t *testing.T) {
 	srv := newFake(t)
 	srv.SeedEnrollments(canvastest.EnrollmentSeed{CourseSISID: "PAGED", Students: 230, Teachers: 3})
-	c := newClient(t, srv, canvas.WithPerPage(40))
+	c := newClient(t, srv, canvas.WithPageSize(40))
 	ctx := ctxT(t)
 
 	var viaPages []int64
@@ -328,7 +328,7 @@ func TestPagingFollowsLinkExactly(t *testing.T) {
 		}
 		ids = append(ids, l.ID)
 	}
-	if lastErr == nil || !strings.Contains(lastErr.Error(), "repeats") {
+	if !errors.Is(lastErr, canvas.ErrPageCycle) {
 		t.Fatalf("listing ended with %v, want the loop error", lastErr)
 	}
 	if d := cmp.Diff([]int64{1, 2, 3}, ids); d != "" {
@@ -448,7 +448,7 @@ func TestNewValidatesBaseURL(t *testing.T) {
 			t.Errorf("New(%q) = %v, %v; want %q", in, c, err, want)
 		}
 	}
-	for _, o := range []canvas.Option{canvas.WithPerPage(0), canvas.WithPrefetch(-1), canvas.WithCreateAttempts(0)} {
+	for _, o := range []canvas.Option{canvas.WithPageSize(0), canvas.WithPrefetch(-1), canvas.WithCreateAttempts(0)} {
 		if _, err := canvas.New("https://c.example", o); err == nil {
 			t.Error("invalid option accepted")
 		}

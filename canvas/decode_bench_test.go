@@ -15,10 +15,12 @@ import (
 )
 
 // BenchmarkDecodeEnrollments decodes one page of 100 of the fake's enrolments into
-// []canvas.Enrollment with the decoders a client could use, reporting records/s: exact is
-// go-json-experiment/json with exact name matching (what package canvas uses), jsonx is the
-// same library under encoding/json's own rules (internal/jsonx), encoding/json the standard
-// library. Run with -cpu 1 for the one-core figures quoted in BENCHMARKS.md and canvas/decode.go.
+// []canvas.Enrollment with the decoders a client could use, reporting records/s: canvas is the
+// client's own page decoder (record by record from a reader, as the iterators decode, with
+// go-json-experiment/json matching names exactly), exact is the same library decoding the whole
+// page at once, jsonx that library under encoding/json's own rules (internal/jsonx),
+// encoding/json the standard library. Run with -cpu 1 for the one-core figures quoted in
+// BENCHMARKS.md and canvas/decode.go.
 func BenchmarkDecodeEnrollments(b *testing.B) {
 	srv := canvastest.NewServer(canvastest.WithoutThrottle())
 	defer srv.Close()
@@ -38,10 +40,18 @@ func BenchmarkDecodeEnrollments(b *testing.B) {
 		b.Fatalf("status %d: %v", resp.StatusCode, err)
 	}
 	exact := jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	client, err := canvas.New(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct {
 		name      string
 		unmarshal func([]byte, any) error
 	}{
+		{"canvas", func(d []byte, v any) (err error) {
+			*v.(*[]canvas.Enrollment), err = canvas.DecodeEnrollmentsPage(client, d)
+			return err
+		}},
 		{"exact", func(d []byte, v any) error { return jsonv2.Unmarshal(d, v, exact) }},
 		{"jsonx", jsonx.Unmarshal},
 		{"encoding-json", json.Unmarshal},

@@ -19,11 +19,14 @@
 // Every list has an iterator (ListCourseEnrollments, ListUsers, ...) and a page-level call
 // (ListCourseEnrollmentsPage, ...). Paging follows the Link header and treats the next URL as
 // opaque: Canvas uses numbered pages for some lists and bookmarks (with no rel="last") for
-// others. The iterators ask for 100 records per page and pipeline: the next page is requested as
-// soon as the current page's headers arrive, while its body is decoded, and up to two pages are
-// decoded ahead of the caller on other cores. Records are decoded into the typed models with
-// github.com/go-json-experiment/json (encoding/json/v2), record by record when one is malformed,
-// so one bad record is yielded as a *RecordError without losing the page.
+// others; a next URL on another host is never followed (the token would go with it), and one
+// that leads back to a page already read ends the listing with a *PageCycleError. The iterators
+// ask for 100 records per page (WithPageSize) and pipeline: the next page is requested as soon
+// as the current page's headers arrive, and up to two pages (WithPrefetch) are decoded ahead of
+// the caller on other cores, each into a queue of at most a page of records, so memory stays
+// bounded whatever a page holds. Records are decoded one by one as they arrive, into the typed
+// models with github.com/go-json-experiment/json (encoding/json/v2); a malformed record, or one
+// without an id, is yielded as a *RecordError without losing the rest of the page.
 //
 // # Throttling
 //
@@ -44,8 +47,8 @@
 // and state, a login by unique id, a channel by address). A fault therefore never creates a
 // duplicate. A conversation message (CreateConversation) has no such key, so it is never sent
 // again after a lost answer; the error says whether it may have been delivered
-// (ErrOutcomeUnknown) or was (ErrAnswerUnreadable). Only throttled attempts are repeated. Enrolments are always created with an explicit state (active unless asked
-// otherwise), never Canvas's default "invited"; custom roles are resolved by label once at start
+// (ErrOutcomeUnknown) or was (ErrAnswerUnreadable). Only throttled attempts are repeated.
+// Enrolments are always created with an explicit state (active unless asked otherwise), never Canvas's default "invited"; custom roles are resolved by label once at start
 // (ResolveRoles), because their ids differ between instances, and a missing label fails at once.
 //
 // # SIS imports
@@ -57,8 +60,12 @@
 //
 // # Errors and privacy
 //
-// Non-2xx answers are *APIError values; Canvas's error bodies (several shapes) are decoded into
-// Code and Message. Logs (WithLogger) and errors never contain the token or personal numbers.
+// The error types are package apierror's, which every edusync client shares. Non-2xx answers
+// are *APIError values; Canvas's error bodies (several shapes) are decoded into Code and
+// Message. Logs (WithLogger) and errors never contain the token, personal numbers (in SIS ids
+// too), the values a decoder quoted, or bookmarks; a failed connection names the request by its
+// redacted path. An answer larger than the cap (DefaultMaxResponseBody, WithMaxResponseBody)
+// fails with a *BodyTooLargeError naming it.
 //
 // The package canvastest provides an in-memory Canvas with the same semantics, throttling
 // included, for tests and examples; examples/canvas-roster lists a course's enrolments with it.

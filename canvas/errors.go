@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
 )
@@ -143,7 +143,44 @@ func parseErrorBody(body []byte) (code, message string, throttled bool) {
 	return redact.Printable(code, maxMessage), redact.Printable(strings.Join(msgs, "; "), maxMessage), throttled
 }
 
-// redactedPath renders a request URL for an error message: tokens and personal numbers masked.
-func redactedPath(u *url.URL) string { return redact.URL(u) }
-
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// The error types every edusync client shares. They are package apierror's, where go doc shows
+// their fields and methods (go doc github.com/edusync/edusync/apierror.APIError). Use errors.As
+// to inspect them and errors.Is with the Err* values.
+type (
+	// APIError is an answer with a non-2xx status. Message holds Canvas's error message(s)
+	// when the body had any.
+	APIError = apierror.APIError
+	// DecodeError is an answer that is not the JSON the API describes.
+	DecodeError = apierror.DecodeError
+	// RecordError describes one record of a page that could not be used; the rest of the page
+	// is still delivered. Path is the listing's endpoint, Index the record's position (in the
+	// listing for the iterators, in the page for the Page methods), ID its id when readable.
+	RecordError = apierror.RecordError
+	// RetryPolicy says when and how often failed requests are repeated.
+	RetryPolicy = apierror.RetryPolicy
+	// BodyTooLargeError is an answer larger than WithMaxResponseBody; it names the cap.
+	BodyTooLargeError = apierror.BodyTooLargeError
+	// PageCycleError ends a listing whose Link header leads back to a page already read.
+	PageCycleError = apierror.PageCycleError
+	// TokenError is a token endpoint's refusal (a WithTokenSource flow).
+	TokenError = apierror.TokenError
+)
+
+// Errors for errors.Is; an *APIError matches the one of its status. A throttled request (403
+// "Rate Limit Exceeded" or 429) matches ErrRateLimited and not ErrForbidden.
+var (
+	ErrBadRequest   = apierror.ErrBadRequest   // 400
+	ErrUnauthorized = apierror.ErrUnauthorized // 401, for example an expired or revoked token
+	ErrForbidden    = apierror.ErrForbidden    // 403 that is not throttling: missing permission
+	ErrNotFound     = apierror.ErrNotFound     // 404
+	ErrConflict     = apierror.ErrConflict     // 409
+	ErrGone         = apierror.ErrGone         // 410
+	ErrTooLarge     = apierror.ErrTooLarge     // 413
+	ErrRateLimited  = apierror.ErrRateLimited  // 429, or 403 Rate Limit Exceeded
+	ErrServer       = apierror.ErrServer       // 5xx
+	ErrBodyTooLarge = apierror.ErrBodyTooLarge // answer larger than WithMaxResponseBody
+	ErrPageCycle    = apierror.ErrPageCycle    // a Link header led back to a page already read
+	ErrNoID         = apierror.ErrNoID         // a record without an id (a RecordError's cause)
+)

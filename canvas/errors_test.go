@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/edusync/edusync/internal/httpx"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -63,10 +61,14 @@ func TestDecodeErrorClassifies(t *testing.T) {
 		{429, "", true, false, ""},
 		{403, `{"status":"unauthorized","errors":[{"message":"user not authorized to perform that action"}]}`, false, true, "not authorized"},
 	}
+	cl, err := New("https://c.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cases {
 		req := &http.Request{Method: "GET", URL: &url.URL{Scheme: "https", Host: "c.example", Path: "/api/v1/courses/1"}}
 		resp := &http.Response{StatusCode: c.status, Header: http.Header{}, Request: req, Body: io.NopCloser(strings.NewReader(c.body))}
-		err := httpx.ReadError(resp, decodeError)
+		err := cl.core.APIError(resp)
 		if errors.Is(err, ErrRateLimited) != c.rateLimited || errors.Is(err, ErrForbidden) != c.forbidden {
 			t.Errorf("%d %q: rate limited %v, forbidden %v", c.status, c.body, errors.Is(err, ErrRateLimited), errors.Is(err, ErrForbidden))
 		}

@@ -1,17 +1,22 @@
 package canvas
 
 import (
+	"bytes"
 	"errors"
 	"net/url"
 	"strings"
 	"testing"
 
+	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/edusync/edusync/internal/apiclient"
 )
 
-// FuzzDecodeRecords feeds list pages of any shape to the record decoder: it must never panic,
-// never deliver a record without an id, and in tolerant mode account for every element of a
-// well-formed array either as a record or as a RecordError.
+// FuzzDecodeRecords feeds list pages of any shape to the page decoder the iterators and Page
+// methods use (Canvas's options, bare and wrapped arrays): it must never panic, fail only with a
+// DecodeError, never deliver a record without an id, and in tolerant mode account for every
+// element of a well-formed array either as a record or as a RecordError.
 func FuzzDecodeRecords(f *testing.F) {
 	for _, s := range []string{
 		`[{"id":1,"user_id":5,"type":"StudentEnrollment","enrollment_state":"active","grades":{"current_score":91.5,"final_score":null}}]`,
@@ -19,50 +24,56 @@ func FuzzDecodeRecords(f *testing.F) {
 		`[{"id":1,"user":{"id":5,"name":"Åsa","sis_user_id":null}},{"id":2,"created_at":"2026-01-19T08:00:00Z"}]`,
 		`[{"id":1,"id":2}]`, `[]`, `[null]`, `[1,"a",true]`, `{}`, `[`, `[{"id":1}`, "[\"\xff\"]", "",
 		`[{"id":9223372036854775807},{"id":-1},{"id":1e3}]`,
+		`{"enrollment_terms":[{"id":1}]}`, `{"enrollment_terms":{}}`, `{"x":[]}`, `{"enrollment_terms":[1,2]`,
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
-	f.Fuzz(func(t *testing.T, b []byte, strict bool) {
-		items, bad, err := decodeRecords("https://c.example/api/v1/courses/1/enrollments", b, enrollmentID, strict, 100)
+	clients := map[bool]*Client{}
+	for _, strict := range []bool{false, true} {
+		opts := []Option{}
+		if strict {
+			opts = append(opts, WithStrict())
+		}
+		c, err := New("https://c.example", opts...)
 		if err != nil {
-			if items != nil || bad != nil {
-				t.Fatalf("records next to a page error: %d items, %d bad", len(items), len(bad))
+			f.Fatal(err)
+		}
+		clients[strict] = c
+	}
+	f.Fuzz(func(t *testing.T, b []byte, strict bool) {
+		key := ""
+		if len(b) > 0 && b[0] == '{' {
+			key = "enrollment_terms"
+		}
+		s := shape(key, enrollmentID)
+		p, err := apiclient.DecodePage(clients[strict].core, bytes.NewReader(b), "/courses/1/enrollments", &s)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("untyped error %T: %v", err, err)
 			}
 			return
 		}
-		for i := range items {
-			if items[i].ID == 0 {
+		for i := range p.Items {
+			if p.Items[i].ID == 0 {
 				t.Fatalf("record %d without id delivered from %q", i, b)
 			}
 		}
-		if strict && len(bad) > 0 {
-			t.Fatalf("strict mode returned %d record errors instead of failing", len(bad))
+		if strict && len(p.RecordErrors) > 0 {
+			t.Fatalf("strict mode returned %d record errors instead of failing", len(p.RecordErrors))
 		}
 		var parts []jsontext.Value
-		if perr := unmarshalJSON(b, &parts); perr == nil && !strict && len(items)+len(bad) != len(parts) {
-			t.Fatalf("%d elements became %d records and %d errors", len(parts), len(items), len(bad))
+		if key == "" && json.Unmarshal(b, &parts, decodeOpts) == nil && !strict && len(p.Items)+len(p.RecordErrors) != len(parts) {
+			t.Fatalf("%d elements became %d records and %d errors", len(parts), len(p.Items), len(p.RecordErrors))
 		}
-		for _, re := range bad {
+		for _, re := range p.RecordErrors {
 			if re.Err == nil || re.Error() == "" {
 				t.Fatalf("record error without cause: %+v", re)
 			}
 			if !errors.Is(re, re.Err) {
 				t.Fatal("RecordError does not unwrap to its cause")
 			}
-		}
-	})
-}
-
-// FuzzUnwrapArray checks the decoder of wrapped lists ({"enrollment_terms": [...]}).
-func FuzzUnwrapArray(f *testing.F) {
-	for _, s := range []string{`{"enrollment_terms":[{"id":1}]}`, `{"enrollment_terms":{}}`, `{"x":[]}`, `[]`, `{`, `{"enrollment_terms":[1,2]`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := unwrapArray(b, "enrollment_terms")
-		if err == nil && (len(v) == 0 || v[0] != '[') {
-			t.Fatalf("unwrapped %q from %q", v, b)
 		}
 	})
 }

@@ -38,7 +38,7 @@ func create[T any](ctx context.Context, c *Client, p string, body any, reread lo
 		resp, err := c.do(tctx, http.MethodPost, p, nil, body, nil)
 		if err == nil {
 			var out T
-			if err := decodeInto(resp, p, &out); err != nil {
+			if err := c.core.Decode(resp, p, &out); err != nil {
 				return nil, &outcomeError{err: err, kind: ErrAnswerUnreadable}
 			}
 			return &out, nil

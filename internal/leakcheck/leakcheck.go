@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,13 +148,16 @@ func Clean(t testing.TB, texts []string, numbers, secrets []string, ignore ...st
 	}
 }
 
-// Texts returns what a host may show of err: Error(), %+v and %#v.
+// Texts returns what a host may show of err: Error(), %+v and %#v (without the pointer
+// addresses %#v prints, whose digits could match a number's by chance).
 func Texts(err error) []string {
 	if err == nil {
 		return nil
 	}
-	return []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)}
+	return []string{err.Error(), fmt.Sprintf("%+v", err), pointers.ReplaceAllString(fmt.Sprintf("%#v", err), "0x…")}
 }
+
+var pointers = regexp.MustCompile(`0x[0-9a-f]+`)
 
 // Logger logs everything (Debug and up) to w as JSON without the time and the durations, whose
 // digits could match a number's by chance.
