@@ -96,21 +96,62 @@ type builder struct {
 	d     *dataset
 	opts  *Options
 	today reconcile.Date
-	keys  map[string]string // person id -> source key
-	snap  *reconcile.Snapshot
-	n     Counts
+	// ids are the persons' ids in order, pos their positions, people what the snapshot makes
+	// of each (by position).
+	ids    []string
+	recs   []*personRec
+	pos    map[string]int32
+	people []included
+	snap   *reconcile.Snapshot
+	n      Counts
+}
+
+// included is what the snapshot makes of one person: whether it is in it (index >= 0), its
+// source key, and whether it is enrolled, on duty or there as a guardian.
+type included struct {
+	key                       string
+	index                     int32
+	enrolled, staff, guardian bool
+}
+
+// person returns the snapshot's entry for a person id, or nil when the person is not in it.
+func (b *builder) person(id string) *included {
+	i, ok := b.pos[id]
+	if !ok || b.people[i].index < 0 {
+		return nil
+	}
+	return &b.people[i]
 }
 
 func (d *dataset) snapshot(opts *Options, today reconcile.Date) (*reconcile.Snapshot, Counts) {
-	b := &builder{d: d, opts: opts, today: today, keys: make(map[string]string, len(d.persons)), snap: &reconcile.Snapshot{}}
+	b := &builder{d: d, opts: opts, today: today, snap: &reconcile.Snapshot{}}
 	b.organisations()
 	b.persons()
-	b.groups()
-	b.memberships()
+	groups := sortedIDs(d.groups)
+	b.groups(groups)
+	b.memberships(groups)
 	return b.snap, b.n
 }
 
 func sortedIDs[T any](m map[string]T) []string { return slices.Sorted(maps.Keys(m)) }
+
+// sortedRecords returns the ids of m in order and their records, without a lookup per id.
+func sortedRecords[T any](m map[string]*T) ([]string, []*T) {
+	type entry struct {
+		id string
+		r  *T
+	}
+	es := make([]entry, 0, len(m))
+	for id, r := range m {
+		es = append(es, entry{id, r})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.id, b.id) })
+	ids, recs := make([]string, len(es)), make([]*T, len(es))
+	for i, e := range es {
+		ids[i], recs[i] = e.id, e.r
+	}
+	return ids, recs
+}
 
 func (b *builder) organisations() {
 	for _, id := range sortedIDs(b.d.orgs) {
@@ -119,29 +160,27 @@ func (b *builder) organisations() {
 			b.n.Ended++
 			continue
 		}
-		attrs := map[string]string{}
-		set(attrs, AttrParent, o.Parent)
-		set(attrs, AttrSchoolUnitCode, o.SchoolUnitCode)
-		set(attrs, AttrOrganisationCode, o.OrgCode)
-		set(attrs, AttrMunicipalityCode, o.MunicipalityCode)
-		set(attrs, AttrSchoolTypes, joinSorted(o.SchoolTypes))
+		var attrs map[string]string
+		set(&attrs, AttrParent, o.Parent)
+		set(&attrs, AttrSchoolUnitCode, o.SchoolUnitCode)
+		set(&attrs, AttrOrganisationCode, o.OrgCode)
+		set(&attrs, AttrMunicipalityCode, o.MunicipalityCode)
+		set(&attrs, AttrSchoolTypes, joinSorted(o.SchoolTypes))
 		b.snap.Organisations = append(b.snap.Organisations, reconcile.Organisation{Keys: reconcile.Keys{SourceKey: o.ID},
-			Name: o.Name, Type: o.Type, Attributes: nilIfEmpty(attrs)})
+			Name: o.Name, Type: o.Type, Attributes: attrs})
 	}
 	b.n.Organisations = len(b.snap.Organisations)
 }
 
-func set(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
+// set adds an attribute with a value, making the map on the first.
+func set(m *map[string]string, k, v string) {
+	if v == "" {
+		return
 	}
-}
-
-func nilIfEmpty(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
+	if *m == nil {
+		*m = map[string]string{}
 	}
-	return m
+	(*m)[k] = v
 }
 
 func joinSorted(l []string) string {
@@ -164,83 +203,95 @@ func (b *builder) key(p *personRec) string {
 }
 
 func (b *builder) persons() {
-	contexts := make(map[string][]reconcile.Context, len(b.d.persons))
-	addContext := func(pid string, c reconcile.Context) {
-		if !slices.Contains(contexts[pid], c) {
-			contexts[pid] = append(contexts[pid], c)
+	b.ids, b.recs = sortedRecords(b.d.persons)
+	b.pos = make(map[string]int32, len(b.ids))
+	for i, id := range b.ids {
+		b.pos[id] = int32(i)
+	}
+	b.people = make([]included, len(b.ids))
+	contexts := make([][]reconcile.Context, len(b.ids))
+	addContext := func(i int32, c reconcile.Context) {
+		if !slices.Contains(contexts[i], c) {
+			contexts[i] = append(contexts[i], c)
+		}
+		if c.Role == RoleStudent {
+			b.people[i].enrolled = true
+		} else {
+			b.people[i].staff = true
 		}
 	}
-	for _, id := range sortedIDs(b.d.persons) {
-		for _, e := range b.d.persons[id].Enrolments {
+	for i, p := range b.recs {
+		for _, e := range p.Enrolments {
 			if !e.Cancelled && e.Unit != "" && current(b.today, e.Start, e.End) {
-				addContext(id, reconcile.Context{Organisation: e.Unit, Role: RoleStudent})
+				addContext(int32(i), reconcile.Context{Organisation: e.Unit, Role: RoleStudent})
 			}
 		}
 	}
 	for _, id := range sortedIDs(b.d.duties) {
 		d := b.d.duties[id]
-		if d.Person != "" && d.Unit != "" && current(b.today, d.Start, d.End) {
-			addContext(d.Person, reconcile.Context{Organisation: d.Unit, Role: cmp.Or(d.Role, RoleStaff)})
-		}
-	}
-	included := make(map[string]bool, len(contexts))
-	guardian := map[string]bool{}
-	for id := range b.d.persons {
-		if len(contexts[id]) > 0 {
-			included[id] = true
+		if i, known := b.pos[d.Person]; known && d.Unit != "" && current(b.today, d.Start, d.End) {
+			addContext(i, reconcile.Context{Organisation: d.Unit, Role: cmp.Or(d.Role, RoleStaff)})
 		}
 	}
 	if b.opts.Guardians {
-		for id := range included {
-			for _, r := range b.d.persons[id].Responsibles {
-				if _, ok := b.d.persons[r.Person]; ok && !included[r.Person] {
-					guardian[r.Person] = true
+		for i, p := range b.recs {
+			if len(contexts[i]) == 0 {
+				continue
+			}
+			for _, r := range p.Responsibles {
+				if j, ok := b.pos[r.Person]; ok && len(contexts[j]) == 0 {
+					b.people[j].guardian = true
 				}
 			}
 		}
-		for id := range guardian {
-			included[id] = true
+	}
+	n := 0
+	for i := range b.people {
+		in := &b.people[i]
+		in.index = -1
+		if len(contexts[i]) > 0 || in.guardian {
+			in.index = int32(n)
+			in.key = b.key(b.recs[i])
+			n++
 		}
 	}
-	b.n.WithoutContext = len(b.d.persons) - len(included)
-	for _, id := range sortedIDs(b.d.persons) {
-		if included[id] {
-			b.keys[id] = b.key(b.d.persons[id])
-		}
-	}
-	for _, id := range sortedIDs(b.d.persons) {
-		if !included[id] {
+	b.n.WithoutContext = len(b.ids) - n
+	b.snap.Persons = make([]reconcile.Person, 0, n)
+	for i, p := range b.recs {
+		in := &b.people[i]
+		if in.index < 0 {
 			continue
 		}
-		p := b.d.persons[id]
-		x := reconcile.Person{Keys: reconcile.Keys{SourceKey: b.keys[id]}, FamilyName: p.Family,
-			GivenNames: strings.TrimSpace(p.Given + " " + p.Middle), BirthDate: p.Birth, Protected: p.Protected,
-			EPPNs: p.EPPNs, Contexts: contexts[id]}
+		x := reconcile.Person{Keys: reconcile.Keys{SourceKey: in.key}, FamilyName: p.Family, GivenNames: p.Given,
+			BirthDate: p.Birth, Protected: p.Protected, EPPNs: p.EPPNs, Contexts: contexts[i]}
+		if p.Middle != "" {
+			x.GivenNames = strings.TrimSpace(p.Given + " " + p.Middle)
+		}
 		for _, e := range p.Emails {
 			if b.opts.emailType(e.Type) && !slices.Contains(x.Emails, e.Value) {
 				x.Emails = append(x.Emails, e.Value)
 			}
 		}
-		attrs := map[string]string{}
-		set(attrs, AttrMiddleName, p.Middle)
-		var types, years []string
-		for _, e := range p.Enrolments {
-			if !e.Cancelled && current(b.today, e.Start, e.End) {
-				if e.SchoolType != "" {
-					types = append(types, e.SchoolType)
-				}
-				if e.Year != 0 {
-					years = append(years, strconv.Itoa(e.Year))
+		set(&x.Attributes, AttrMiddleName, p.Middle)
+		if in.enrolled {
+			var types, years []string
+			for _, e := range p.Enrolments {
+				if !e.Cancelled && current(b.today, e.Start, e.End) {
+					if e.SchoolType != "" {
+						types = append(types, e.SchoolType)
+					}
+					if e.Year != 0 {
+						years = append(years, strconv.Itoa(e.Year))
+					}
 				}
 			}
+			set(&x.Attributes, AttrSchoolType, joinSorted(types))
+			set(&x.Attributes, AttrSchoolYear, joinSorted(years))
 		}
-		set(attrs, AttrSchoolType, joinSorted(types))
-		set(attrs, AttrSchoolYear, joinSorted(years))
-		x.Attributes = nilIfEmpty(attrs)
 		if b.opts.Guardians {
 			for _, r := range p.Responsibles {
-				if k, ok := b.keys[r.Person]; ok {
-					rel := reconcile.Relation{Person: k, Role: cmp.Or(r.Relation, string(ss12000.RelationTypesVardnadshavare))}
+				if g := b.person(r.Person); g != nil {
+					rel := reconcile.Relation{Person: g.key, Role: cmp.Or(r.Relation, string(ss12000.RelationTypesVardnadshavare))}
 					if !slices.Contains(x.Relations, rel) {
 						x.Relations = append(x.Relations, rel)
 					}
@@ -250,7 +301,7 @@ func (b *builder) persons() {
 		if x.Protected {
 			b.n.Protected++
 		}
-		if guardian[id] {
+		if in.guardian {
 			b.n.Guardians++
 		}
 		b.snap.Persons = append(b.snap.Persons, x)
@@ -258,105 +309,144 @@ func (b *builder) persons() {
 	b.n.Persons = len(b.snap.Persons)
 }
 
-func (b *builder) groups() {
-	for _, id := range sortedIDs(b.d.groups) {
+func (b *builder) groups(ids []string) {
+	for _, id := range ids {
 		g := b.d.groups[id]
 		if ended(b.today, g.End) {
 			b.n.Ended++
 			continue
 		}
-		attrs := map[string]string{}
-		set(attrs, AttrSchoolType, g.SchoolType)
+		var attrs map[string]string
+		set(&attrs, AttrSchoolType, g.SchoolType)
 		b.snap.Groups = append(b.snap.Groups, reconcile.Group{Keys: reconcile.Keys{SourceKey: g.ID}, Name: g.Name, Type: g.Type,
-			Organisation: g.Org, Valid: reconcile.Period{From: g.Start, To: g.End}, Attributes: nilIfEmpty(attrs)})
+			Organisation: g.Org, Valid: reconcile.Period{From: g.Start, To: g.End}, Attributes: attrs})
 	}
 	b.n.Groups = len(b.snap.Groups)
 }
 
-// membership collects the roles and periods of one person in one group.
-type membership struct {
-	roles            []string
-	from, to         reconcile.Date
-	openFrom, openTo bool
-	seen             bool
+// addRole adds a role to a sorted comma-separated list of roles.
+func addRole(roles, role string) string {
+	if roles == "" || roles == role {
+		return role
+	}
+	list := strings.Split(roles, ",")
+	if slices.Contains(list, role) {
+		return roles
+	}
+	list = append(list, role)
+	slices.Sort(list)
+	return strings.Join(list, ",")
 }
 
-func (m *membership) add(role string, from, to reconcile.Date) {
-	if !slices.Contains(m.roles, role) {
-		m.roles = append(m.roles, role)
-	}
+// widen extends a membership's period to cover another (absent ends are open).
+func widen(p *reconcile.Period, open *[2]bool, from, to reconcile.Date) {
 	if from.IsZero() {
-		m.openFrom = true
-	} else if !m.seen || from.Before(m.from) {
-		m.from = from
+		open[0] = true
+	} else if p.From.IsZero() || from.Before(p.From) {
+		p.From = from
 	}
 	if to.IsZero() {
-		m.openTo = true
-	} else if !m.seen || m.to.Before(to) {
-		m.to = to
+		open[1] = true
+	} else if p.To.IsZero() || p.To.Before(to) {
+		p.To = to
 	}
-	m.seen = true
-}
-
-func (m *membership) period() reconcile.Period {
-	p := reconcile.Period{From: m.from, To: m.to}
-	if m.openFrom {
-		p.From = reconcile.Date{}
-	}
-	if m.openTo {
-		p.To = reconcile.Date{}
-	}
-	return p
 }
 
 // memberships merges every way SS 12000 says a person belongs to a group (group memberships,
 // duties' assignment roles, activities' teachers) into one membership per person and group,
 // with all its roles: a pupil who is also the group's mentor is one membership "Elev,Mentor".
-func (b *builder) memberships() {
-	groupIn := make(map[string]bool, len(b.snap.Groups))
-	for _, g := range b.snap.Groups {
-		groupIn[g.Keys.SourceKey] = true
+// They come in a fixed order: by group, then as the service lists them.
+func (b *builder) memberships(groups []string) {
+	groupIndex := make(map[string]int32, len(b.snap.Groups))
+	for i, g := range b.snap.Groups {
+		groupIndex[g.Keys.SourceKey] = int32(i)
 	}
-	enrolled, onDuty := map[string]bool{}, map[string]bool{}
-	for _, p := range b.snap.Persons {
-		for _, c := range p.Contexts {
-			if c.Role == RoleStudent {
-				enrolled[p.Keys.SourceKey] = true
-			} else {
-				onDuty[p.Keys.SourceKey] = true
+	size := 0
+	for _, g := range b.d.groups {
+		size += len(g.Members)
+	}
+	out := make([]reconcile.Membership, 0, size+size/8)
+	open := make([][2]bool, 0, cap(out))
+	// The memberships of one group are made together: lastGroup and lastAt say where a person's
+	// membership in the group at hand is, so a person listed twice is merged without a map.
+	lastGroup := make([]int32, len(b.people))
+	lastAt := make([]int32, len(b.people))
+	for i := range lastGroup {
+		lastGroup[i] = -1
+	}
+	// extra holds, per group, the memberships made after its own pass (assignment roles and
+	// teachers of persons not among its members).
+	extra := map[int32][]int32{}
+	first := make([]int32, len(b.snap.Groups)+1) // the group's own memberships are out[first[g]:first[g+1]]
+	merge := func(i int32, role string, from, to reconcile.Date) {
+		widen(&out[i].Period, &open[i], from, to)
+		out[i].Role = addRole(out[i].Role, role)
+	}
+	create := func(in *included, g int32, role string, from, to reconcile.Date) int32 {
+		out = append(out, reconcile.Membership{Person: in.key, Group: b.snap.Groups[g].Keys.SourceKey, Role: role,
+			Period: reconcile.Period{From: from, To: to}})
+		open = append(open, [2]bool{from.IsZero(), to.IsZero()})
+		return int32(len(out) - 1)
+	}
+	for _, gid := range groups {
+		g, ok := groupIndex[gid]
+		members := b.d.groups[gid].Members
+		if !ok {
+			for _, m := range members {
+				if current(b.today, m.Start, m.End) {
+					b.n.DroppedMemberships++
+				}
 			}
+			continue
 		}
-	}
-	type pair struct{ person, group string }
-	all := map[pair]*membership{}
-	add := func(pid, gid, role string, from, to reconcile.Date) {
-		key, ok := b.keys[pid]
-		if !ok || !groupIn[gid] {
-			b.n.DroppedMemberships++
-			return
-		}
-		k := pair{key, gid}
-		m := all[k]
-		if m == nil {
-			m = &membership{}
-			all[k] = m
-		}
-		m.add(role, from, to)
-	}
-	for _, gid := range sortedIDs(b.d.groups) {
-		for _, m := range b.d.groups[gid].Members {
+		first[g] = int32(len(out))
+		for _, m := range members {
 			if !current(b.today, m.Start, m.End) {
 				continue
 			}
+			pi, known := b.pos[m.Person]
+			if !known || b.people[pi].index < 0 {
+				b.n.DroppedMemberships++
+				continue
+			}
+			in := &b.people[pi]
 			role := RoleMember
-			switch key := b.keys[m.Person]; {
-			case enrolled[key]:
+			switch {
+			case in.enrolled:
 				role = RoleStudent
-			case onDuty[key]:
+			case in.staff:
 				role = RoleStaff
 			}
-			add(m.Person, gid, role, m.Start, m.End)
+			if lastGroup[pi] == g {
+				merge(lastAt[pi], role, m.Start, m.End)
+				continue
+			}
+			lastGroup[pi], lastAt[pi] = g, create(in, g, role, m.Start, m.End)
 		}
+		first[g+1] = int32(len(out))
+	}
+	own := len(out)
+	// add gives a person a role in a group, merging with a membership it has there.
+	add := func(pid, gid, role string, from, to reconcile.Date) {
+		in := b.person(pid)
+		g, ok := groupIndex[gid]
+		if in == nil || !ok {
+			b.n.DroppedMemberships++
+			return
+		}
+		for i := first[g]; i < first[g+1] && int(i) < own; i++ {
+			if out[i].Person == in.key {
+				merge(i, role, from, to)
+				return
+			}
+		}
+		for _, i := range extra[g] {
+			if out[i].Person == in.key {
+				merge(i, role, from, to)
+				return
+			}
+		}
+		extra[g] = append(extra[g], create(in, g, role, from, to))
 	}
 	for _, did := range sortedIDs(b.d.duties) {
 		d := b.d.duties[did]
@@ -384,15 +474,14 @@ func (b *builder) memberships() {
 			}
 		}
 	}
-	pairs := slices.SortedFunc(maps.Keys(all), func(x, y pair) int {
-		return cmp.Or(strings.Compare(x.person, y.person), strings.Compare(x.group, y.group))
-	})
-	b.snap.Memberships = make([]reconcile.Membership, 0, len(pairs))
-	for _, k := range pairs {
-		m := all[k]
-		slices.Sort(m.roles)
-		b.snap.Memberships = append(b.snap.Memberships, reconcile.Membership{Person: k.person, Group: k.group,
-			Role: strings.Join(m.roles, ","), Period: m.period()})
+	for i := range out {
+		if open[i][0] {
+			out[i].Period.From = reconcile.Date{}
+		}
+		if open[i][1] {
+			out[i].Period.To = reconcile.Date{}
+		}
 	}
-	b.n.Memberships = len(b.snap.Memberships)
+	b.snap.Memberships = out
+	b.n.Memberships = len(out)
 }

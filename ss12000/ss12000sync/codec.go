@@ -59,10 +59,15 @@ func (e *encoder) strs(l []string) {
 	}
 }
 
+// decoder reads one record. Its strings are parts of one copy of the whole record (s), so a
+// record costs one string allocation, not one per field.
 type decoder struct {
 	b   []byte
+	s   string
 	err error
 }
+
+func newDecoder(b []byte) *decoder { return &decoder{b: b, s: string(b)} }
 
 func (d *decoder) fail(what string) {
 	if d.err == nil {
@@ -115,9 +120,9 @@ func (d *decoder) str() string {
 		d.fail("string longer than the record")
 		return ""
 	}
-	s := string(d.b[:n])
+	at := len(d.s) - len(d.b)
 	d.b = d.b[n:]
-	return s
+	return d.s[at : at+int(n)]
 }
 
 func (d *decoder) bool() bool {
@@ -200,7 +205,7 @@ func (r *orgRec) encode() []byte {
 }
 
 func (r *orgRec) decode(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.start()
 	for _, s := range []*string{&r.ID, &r.Name, &r.Type, &r.Parent, &r.SchoolUnitCode, &r.OrgCode, &r.MunicipalityCode} {
 		*s = d.str()
@@ -241,7 +246,7 @@ func (r *personRec) encode() []byte {
 }
 
 func (r *personRec) decode(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.start()
 	for _, s := range []*string{&r.ID, &r.Given, &r.Middle, &r.Family, &r.CivicNo} {
 		*s = d.str()
@@ -295,7 +300,7 @@ func (r *groupRec) encode() []byte {
 }
 
 func (r *groupRec) decode(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.start()
 	for _, s := range []*string{&r.ID, &r.Name, &r.Type, &r.Org, &r.SchoolType} {
 		*s = d.str()
@@ -328,7 +333,7 @@ func (r *dutyRec) encode() []byte {
 }
 
 func (r *dutyRec) decode(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.start()
 	for _, s := range []*string{&r.ID, &r.Person, &r.Unit, &r.Role} {
 		*s = d.str()
@@ -359,7 +364,7 @@ func (r *activityRec) encode() []byte {
 }
 
 func (r *activityRec) decode(b []byte) error {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	d.start()
 	r.ID = d.str()
 	r.Groups = d.strs()

@@ -157,3 +157,9 @@ func activityRecord(a *ss12000.ActivityExpanded) activityRec {
 	}
 	return r
 }
+
+func (r *orgRec) key() string      { return r.ID }
+func (r *personRec) key() string   { return r.ID }
+func (r *groupRec) key() string    { return r.ID }
+func (r *dutyRec) key() string     { return r.ID }
+func (r *activityRec) key() string { return r.ID }

@@ -281,6 +281,12 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	if n := len(sr.RecordErrors); n > 0 {
 		return nil, fmt.Errorf("%w: %d (the first: %w)", ErrUnreadableRecords, n, sr.RecordErrors[0])
 	}
+	// The Syncer's list of every id (for reporting what a full run no longer finds) is of no
+	// use here: a full run replaces the whole dataset. Without it the state stays small, and a
+	// delta run with many removals does not copy the list once per removal.
+	for _, rs := range next.Resources {
+		rs.Known = nil
+	}
 	data := s.data
 	if full {
 		data = newDataset()
@@ -338,8 +344,8 @@ func (s *Source) restore(ctx context.Context, rep *Report) {
 func (s *Source) load(ctx context.Context) (*dataset, ss12000.SyncState, storedMeta, int, error) {
 	var state ss12000.SyncState
 	var meta storedMeta
-	d := newDataset()
-	n := 0
+	var raw [5][]store.Entry[[]byte]
+	prefixes := [5]string{prefixOrg, prefixPers, prefixGroup, prefixDuty, prefixAct}
 	err := s.opts.Store.View(ctx, s.opts.Scope, func(tx store.Tx) error {
 		var err error
 		if meta, err = store.Get[storedMeta](tx, keyMeta); err != nil {
@@ -348,44 +354,56 @@ func (s *Source) load(ctx context.Context) (*dataset, ss12000.SyncState, storedM
 		if state, err = store.Get[ss12000.SyncState](tx, keyState); err != nil {
 			return err
 		}
-		for _, part := range []struct {
-			prefix string
-			put    func(b []byte) error
-		}{
-			{prefixOrg, func(b []byte) error { return decodeInto(b, d.orgs, func(r *orgRec) string { return r.ID }) }},
-			{prefixPers, func(b []byte) error { return decodeInto(b, d.persons, func(r *personRec) string { return r.ID }) }},
-			{prefixGroup, func(b []byte) error { return decodeInto(b, d.groups, func(r *groupRec) string { return r.ID }) }},
-			{prefixDuty, func(b []byte) error { return decodeInto(b, d.duties, func(r *dutyRec) string { return r.ID }) }},
-			{prefixAct, func(b []byte) error { return decodeInto(b, d.activities, func(r *activityRec) string { return r.ID }) }},
-		} {
-			vals, err := tx.Values(part.prefix)
-			if err != nil {
+		for i, p := range prefixes {
+			if raw[i], err = tx.Values(p); err != nil {
 				return err
 			}
-			for _, v := range vals {
-				if err := part.put(v.Value); err != nil {
-					return fmt.Errorf("%w (%s)", err, v.Key)
-				}
-			}
-			n += len(vals)
 		}
 		return nil
 	})
-	return d, state, meta, n, err
+	if err != nil {
+		return nil, state, meta, 0, err
+	}
+	d := &dataset{orgs: make(map[string]*orgRec, len(raw[0])), persons: make(map[string]*personRec, len(raw[1])),
+		groups: make(map[string]*groupRec, len(raw[2])), duties: make(map[string]*dutyRec, len(raw[3])),
+		activities: make(map[string]*activityRec, len(raw[4]))}
+	// Persons on one core, the rest on the other.
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs[0] = decodeAll(raw[1], d.persons)
+	}()
+	errs[1] = errors.Join(decodeAll(raw[0], d.orgs), decodeAll(raw[2], d.groups), decodeAll(raw[3], d.duties), decodeAll(raw[4], d.activities))
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, state, meta, 0, err
+	}
+	n := 0
+	for _, r := range raw {
+		n += len(r)
+	}
+	return d, state, meta, n, nil
 }
 
 // decodable is a record the codec reads.
 type decodable[T any] interface {
 	*T
 	decode([]byte) error
+	key() string
 }
 
-func decodeInto[T any, P decodable[T]](b []byte, into map[string]*T, id func(*T) string) error {
-	var r T
-	if err := P(&r).decode(b); err != nil {
-		return err
+// decodeAll decodes stored records into a map by their ids; the first damaged one is the error.
+func decodeAll[T any, P decodable[T]](vals []store.Entry[[]byte], into map[string]*T) error {
+	recs := make([]T, len(vals)) // one allocation for all records of the kind
+	for i, v := range vals {
+		r := P(&recs[i])
+		if err := r.decode(v.Value); err != nil {
+			return fmt.Errorf("%w (%s)", err, v.Key)
+		}
+		into[r.key()] = &recs[i]
 	}
-	into[id(&r)] = &r
 	return nil
 }
 

@@ -48,8 +48,8 @@ func TestMergedRolesAreOneMembership(t *testing.T) {
 	}
 	want := []string{
 		"p-ada g-7a Elev,Mentor ",
-		"p-lärare g-7a Lärare ",
 		"p-tyst g-7a Elev ",
+		"p-lärare g-7a Lärare ",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("memberships (-want +got):\n%s", diff)
