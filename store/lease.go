@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/edusync/edusync/store/internal/kit"
 )
 
 // Lease is a named lease of a scope: while a holder holds it, no other holder can take it, so
@@ -30,6 +32,29 @@ type Lease struct {
 // Held reports whether the lease is held and not expired at now.
 func (l Lease) Held(now time.Time) bool {
 	return l.Holder != "" && now.Before(l.Expires)
+}
+
+// NextLease is the lease after holder asks for lease name of scope at now for ttl, given the
+// current one (nil when the name was never taken): renewed with the same token when holder
+// holds it, taken with the next token when it is free or expired, ErrLeaseHeld when another
+// holder's has not expired. It is what AcquireLease stores, the same in every backend;
+// backends call it, hosts need not.
+func NextLease(cur *Lease, scope Scope, name, holder string, now time.Time, ttl time.Duration) (Lease, error) {
+	var l Lease
+	switch {
+	case cur != nil && cur.Holder == holder:
+		l = *cur
+	case cur != nil && cur.Held(now):
+		return Lease{}, kit.LeaseHeld(scope.String(), name, cur.Expires)
+	default:
+		l = Lease{Scope: scope, Name: name, Holder: holder, Acquired: kit.Norm(now)}
+		if cur != nil {
+			l.Token = cur.Token
+		}
+		l.Token++
+	}
+	l.Expires = kit.Norm(now.Add(ttl))
+	return l, nil
 }
 
 // NewHolder returns a holder name unique to this process and call: the host name, the process
@@ -91,7 +116,7 @@ func HoldLease(ctx context.Context, st Store, scope Scope, name, holder string, 
 	case ferr != nil:
 		return ferr
 	case lost:
-		return fmt.Errorf("store: %s: lease %q: %w", scope, name, ErrLeaseLost)
+		return fmt.Errorf("store: %s: lease %q: %w", scope, kit.Mask(name), ErrLeaseLost)
 	}
 	return rerr
 }

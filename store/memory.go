@@ -743,7 +743,7 @@ func (t *memTx) current(op string, l Lease) (*memScope, bool, error) {
 func (t *memTx) held(op string, l Lease) (*memScope, error) {
 	s, ok, err := t.current(op, l)
 	if err == nil && !ok {
-		err = t.Failed(op, fmt.Errorf("%w: lease %q of %s, token %d", ErrLeaseLost, l.Name, l.Scope, l.Token))
+		err = t.Failed(op, kit.LeaseLost(l.Scope.String(), l.Name, l.Token))
 	}
 	return s, err
 }
@@ -755,20 +755,17 @@ func (t *memTx) AcquireLease(name, holder string, ttl time.Duration) (Lease, err
 	if err := kit.FirstErr(kit.ValidKey("lease name", name), kit.ValidKey("lease holder", holder), kit.ValidDuration("lease time-to-live", ttl)); err != nil {
 		return Lease{}, t.Invalid("acquire lease", err)
 	}
-	now := t.now()
 	s := t.data(true)
-	cur, ok := s.leases[name]
-	switch {
-	case ok && cur.Holder == holder:
-		// Renewed, same token.
-	case ok && cur.Held(now):
-		return Lease{}, fmt.Errorf("store: %s: lease %q: %w until %s", t.scope, name, ErrLeaseHeld, cur.Expires.Format(time.RFC3339))
-	default:
-		cur = Lease{Scope: t.scope, Name: name, Holder: holder, Token: cur.Token + 1, Acquired: now}
+	var cur *Lease
+	if l, ok := s.leases[name]; ok {
+		cur = &l
 	}
-	cur.Expires = kit.Norm(now.Add(ttl))
-	setMap(t, s.leases, name, cur, true)
-	return cur, nil
+	l, err := NextLease(cur, t.scope, name, holder, t.now(), ttl)
+	if err != nil {
+		return Lease{}, err
+	}
+	setMap(t, s.leases, name, l, true)
+	return l, nil
 }
 
 func (t *memTx) RenewLease(l Lease, ttl time.Duration) (Lease, error) {
@@ -1017,12 +1014,10 @@ func (t *memTx) Nack(d Delivery, retryAt time.Time, cause error) (Delivery, erro
 		return Delivery{}, err
 	}
 	c := *m
-	c.LastError = kit.ErrorText(cause)
-	switch {
-	case IsPermanent(cause):
-		return cloneDelivery(t.kill(s, c, kit.PermanentReason(c.LastError))), nil
-	case c.Attempt >= c.MaxAttempts:
-		return cloneDelivery(t.kill(s, c, kit.GaveUp(c.Attempt, c.LastError))), nil
+	var reason string
+	c.LastError, reason = kit.NackReason(c.Attempt, c.MaxAttempts, cause)
+	if reason != "" {
+		return cloneDelivery(t.kill(s, c, reason)), nil
 	}
 	c.claimed = false
 	c.Due = kit.Norm(retryAt)

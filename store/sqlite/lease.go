@@ -3,7 +3,6 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/edusync/edusync/store"
@@ -47,7 +46,7 @@ func (t *sqlTx) current(op string, l store.Lease) (store.Lease, bool, error) {
 func (t *sqlTx) held(op string, l store.Lease) (store.Lease, error) {
 	cur, ok, err := t.current(op, l)
 	if err == nil && !ok {
-		err = t.Failed(op, fmt.Errorf("%w: lease %q of %s, token %d", store.ErrLeaseLost, l.Name, l.Scope, l.Token))
+		err = t.Failed(op, kit.LeaseLost(l.Scope.String(), l.Name, l.Token))
 	}
 	return cur, err
 }
@@ -59,24 +58,22 @@ func (t *sqlTx) AcquireLease(name, holder string, ttl time.Duration) (store.Leas
 	if err := kit.FirstErr(kit.ValidKey("lease name", name), kit.ValidKey("lease holder", holder), kit.ValidDuration("lease time-to-live", ttl)); err != nil {
 		return store.Lease{}, t.Invalid("acquire lease", err)
 	}
-	now := t.now()
 	cur, ok, err := t.lease("acquire lease", t.scope, name)
 	if err != nil {
 		return store.Lease{}, err
 	}
-	switch {
-	case ok && cur.Holder == holder:
-		// Renewed, same token.
-	case ok && cur.Held(now):
-		return store.Lease{}, fmt.Errorf("store: %s: lease %q: %w until %s", t.scope, name, store.ErrLeaseHeld, cur.Expires.Format(time.RFC3339))
-	default:
-		cur = store.Lease{Scope: t.scope, Name: name, Holder: holder, Token: cur.Token + 1, Acquired: now}
+	var prev *store.Lease
+	if ok {
+		prev = &cur
 	}
-	cur.Expires = kit.Norm(now.Add(ttl))
-	if err := t.putLease("acquire lease", cur); err != nil {
+	l, err := store.NextLease(prev, t.scope, name, holder, t.now(), ttl)
+	if err != nil {
 		return store.Lease{}, err
 	}
-	return cur, nil
+	if err := t.putLease("acquire lease", l); err != nil {
+		return store.Lease{}, err
+	}
+	return l, nil
 }
 
 func (t *sqlTx) RenewLease(l store.Lease, ttl time.Duration) (store.Lease, error) {

@@ -233,12 +233,9 @@ func (t *sqlTx) Nack(d store.Delivery, retryAt time.Time, cause error) (store.De
 	if err != nil {
 		return store.Delivery{}, err
 	}
-	m.LastError = kit.ErrorText(cause)
-	switch {
-	case store.IsPermanent(cause):
-		return t.kill("nack", m, kit.PermanentReason(m.LastError))
-	case m.Attempt >= m.MaxAttempts:
-		return t.kill("nack", m, kit.GaveUp(m.Attempt, m.LastError))
+	var reason string
+	if m.LastError, reason = kit.NackReason(m.Attempt, m.MaxAttempts, cause); reason != "" {
+		return t.kill("nack", m, reason)
 	}
 	m.Due = kit.Norm(retryAt)
 	if _, err := t.exec("nack", `UPDATE queue SET claimed = 0, due = ?3, last_error = ?4 WHERE flow = ?1 AND tenant = ?2 AND id = ?5`,

@@ -169,5 +169,29 @@ func Unacknowledged(n int) string {
 	return fmt.Sprintf("not acknowledged after %d deliveries", n)
 }
 
+// NackReason is the text kept of cause after a message's attempt-th delivery (of max) failed,
+// and, when that dead-letters it (the last attempt, or a permanent cause), the reason; reason
+// is empty when the message is to be retried.
+func NackReason(attempt, max int, cause error) (lastError, reason string) {
+	lastError = ErrorText(cause)
+	switch {
+	case Permanent(cause):
+		return lastError, PermanentReason(lastError)
+	case attempt >= max:
+		return lastError, GaveUp(attempt, lastError)
+	}
+	return lastError, ""
+}
+
+// LeaseHeld is the ErrLeaseHeld of lease name in scope, held until until.
+func LeaseHeld(scope, name string, until time.Time) error {
+	return fmt.Errorf("store: %s: lease %q: %w until %s", scope, Mask(name), ErrLeaseHeld, until.Format(time.RFC3339))
+}
+
+// LeaseLost is the ErrLeaseLost of lease name in scope with token.
+func LeaseLost(scope, name string, token int64) error {
+	return fmt.Errorf("%w: lease %q of %s, token %d", ErrLeaseLost, Mask(name), scope, token)
+}
+
 // Permanent reports whether err belongs to the permanent class.
 func Permanent(err error) bool { return errors.Is(err, ErrPermanent) }
