@@ -1,12 +1,13 @@
 package schulconnex
 
 import (
-	"encoding/json"
-	"fmt"
+	"bytes"
+	"context"
 	"iter"
+	"sync"
 
+	"github.com/edusync/edusync/internal/apiclient"
 	"github.com/edusync/edusync/internal/jsonx"
-	"github.com/edusync/edusync/internal/redact"
 )
 
 // fastUnmarshal decodes the large list answers of Schulconnex (a tenant's persons and groups in
@@ -14,54 +15,47 @@ import (
 func fastUnmarshal(b []byte, v any) error { return jsonx.Unmarshal(b, v) }
 
 // The records that are written back keep the JSON they were decoded from in Raw, so that an
-// update sends every property this package does not model back unchanged.
+// update sends every property this package does not model back unchanged. A record that fails
+// to decode keeps what did decode (as encoding/json does), so that its error can name its id.
 
 // UnmarshalJSON decodes a person and keeps its JSON in Raw.
 func (p *Person) UnmarshalJSON(b []byte) error {
 	type plain Person
 	var v plain
-	if err := fastUnmarshal(b, &v); err != nil {
-		return err
-	}
+	err := fastUnmarshal(b, &v)
 	v.Raw = append(Raw(nil), b...)
 	*p = Person(v)
-	return nil
+	return err
 }
 
 // UnmarshalJSON decodes a person context and keeps its JSON in Raw.
 func (k *Personenkontext) UnmarshalJSON(b []byte) error {
 	type plain Personenkontext
 	var v plain
-	if err := fastUnmarshal(b, &v); err != nil {
-		return err
-	}
+	err := fastUnmarshal(b, &v)
 	v.Raw = append(Raw(nil), b...)
 	*k = Personenkontext(v)
-	return nil
+	return err
 }
 
 // UnmarshalJSON decodes a group and keeps its JSON in Raw.
 func (g *Gruppe) UnmarshalJSON(b []byte) error {
 	type plain Gruppe
 	var v plain
-	if err := fastUnmarshal(b, &v); err != nil {
-		return err
-	}
+	err := fastUnmarshal(b, &v)
 	v.Raw = append(Raw(nil), b...)
 	*g = Gruppe(v)
-	return nil
+	return err
 }
 
 // UnmarshalJSON decodes a group membership and keeps its JSON in Raw.
 func (m *Gruppenzugehoerigkeit) UnmarshalJSON(b []byte) error {
 	type plain Gruppenzugehoerigkeit
 	var v plain
-	if err := fastUnmarshal(b, &v); err != nil {
-		return err
-	}
+	err := fastUnmarshal(b, &v)
 	v.Raw = append(Raw(nil), b...)
 	*m = Gruppenzugehoerigkeit(v)
-	return nil
+	return err
 }
 
 // Page is the answer of a list endpoint. Schulconnex has no paging: one answer holds every
@@ -72,79 +66,72 @@ type Page[T any] struct {
 	RecordErrors []*RecordError // one for each record that did not
 }
 
-// RecordError describes one record of an answer that could not be used; the rest of the answer
-// is still delivered. It names where and why, never the record's contents.
-type RecordError struct {
-	Path  string // the endpoint, e.g. /personen
-	Index int    // position in the answer
-	ID    string // the record's id when it could be read
-	Err   error  // why the record could not be used
-}
-
-// Error names the endpoint, position and id of the record and the cause.
-func (e *RecordError) Error() string {
-	id := ""
-	if e.ID != "" {
-		id = " (id " + e.ID + ")"
-	}
-	return fmt.Sprintf("schulconnex: %s record %d%s: %s", e.Path, e.Index, id, redact.PersonalNumbers(e.Err.Error()))
-}
-
-// Unwrap returns the cause.
-func (e *RecordError) Unwrap() error { return e.Err }
-
-// decodeList decodes a JSON array of records tolerantly (internal/jsonx.Array): a record that
-// does not decode, or for which idOf returns "", becomes a RecordError and the others are
-// delivered; in strict mode the first one fails the call.
-func decodeList[T any](path string, raw []byte, idOf func(*T) string, strict bool) ([]T, []*RecordError, error) {
-	var hasID func(*T) bool
-	if idOf != nil {
-		hasID = func(v *T) bool { return idOf(v) != "" }
-	}
-	items, bad, err := jsonx.Array(raw, hasID, jsonx.ArrayOptions{Strict: strict})
+// listPage reads a list answer whole (the Page calls). seen, when not nil, is called for every
+// record delivered.
+func listPage[T any](ctx context.Context, c *Client, path string, params any, idOf func(*T) string, seen func(*T)) (*Page[T], error) {
+	q, err := query(params)
 	if err != nil {
-		return nil, nil, &DecodeError{Path: path, Err: err}
+		return nil, err
 	}
-	var errs []*RecordError
-	for _, b := range bad {
-		errs = append(errs, &RecordError{Path: path, Index: b.Index, ID: peekID(b.Raw), Err: b.Err})
+	p, err := apiclient.GetPage(ctx, c.core, &apiclient.Request{Path: path, Query: q}, &apiclient.Shape[T]{ID: idOf})
+	if err != nil {
+		return nil, err
 	}
-	return items, errs, nil
-}
-
-// peekID reads the id of a record that does not decode ({"id":...} or {"person":{"id":...}} or
-// {"gruppe":{"id":...}}), for the error report.
-func peekID(raw []byte) string {
-	var r struct {
-		ID     json.RawMessage `json:"id"`
-		Person struct {
-			ID json.RawMessage `json:"id"`
-		} `json:"person"`
-		Gruppe struct {
-			ID json.RawMessage `json:"id"`
-		} `json:"gruppe"`
-	}
-	if json.Unmarshal(raw, &r) != nil {
-		return ""
-	}
-	for _, v := range []json.RawMessage{r.ID, r.Person.ID, r.Gruppe.ID} {
-		var s string
-		if len(v) > 0 && json.Unmarshal(v, &s) == nil && s != "" {
-			return truncate(redact.PersonalNumbers(s), 64)
+	if seen != nil {
+		for i := range p.Items {
+			seen(&p.Items[i])
 		}
 	}
-	return ""
+	return &Page[T]{Items: p.Items, RecordErrors: p.RecordErrors}, nil
 }
+
+// list yields the records of a list answer one by one as they arrive, each record that could
+// not be decoded as a *RecordError in its place; a failed request ends it with the error.
+// Schulconnex answers a list in one piece, so there is no paging to follow.
+func list[T any](ctx context.Context, c *Client, path string, params any, idOf func(*T) string, seen func(*T)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		q, err := query(params)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		l := &apiclient.Listing[T]{First: &apiclient.Request{Path: path, Query: q}, Shape: apiclient.Shape[T]{ID: idOf},
+			Next: func(*apiclient.Request, *apiclient.PageInfo) (*apiclient.Request, error) { return nil, nil }}
+		for v, err := range apiclient.Walk(ctx, c.core, l) {
+			if err == nil && seen != nil {
+				seen(&v)
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// decoders decode answers a host holds (DecodePersonen), tolerant and strict, with the client's
+// decoding and redaction and no service behind them.
+var decoders = sync.OnceValue(func() map[bool]*apiclient.Client {
+	out := map[bool]*apiclient.Client{}
+	for _, strict := range []bool{false, true} {
+		c, err := apiclient.New(apiclient.Config{Name: "schulconnex", BaseURL: "https://schulconnex.invalid", Settings: apiclient.Settings{Strict: strict}})
+		if err != nil {
+			panic(err) // a fixed, valid configuration
+		}
+		out[strict] = c
+	}
+	return out
+})
 
 // DecodePersonen decodes the answer of GET /personen (or /personenkontexte) tolerantly: each
 // record that does not decode, or has no person id, becomes a RecordError and the others are
 // returned. It is what ListPersonen uses, exported for hosts that read exports of that answer.
 func DecodePersonen(body []byte, strict bool) (*Page[Personendatensatz], error) {
-	items, bad, err := decodeList("/personen", body, idDatensatz, strict)
+	p, err := apiclient.DecodePage(decoders()[strict], bytes.NewReader(body), "/personen", &apiclient.Shape[Personendatensatz]{ID: idDatensatz})
 	if err != nil {
 		return nil, err
 	}
-	return &Page[Personendatensatz]{Items: items, RecordErrors: bad}, nil
+	return &Page[Personendatensatz]{Items: p.Items, RecordErrors: p.RecordErrors}, nil
 }
 
 func idDatensatz(d *Personendatensatz) string { return d.Person.ID }
@@ -157,26 +144,3 @@ func idOrganisation(o *Organisation) string { return o.ID }
 func idSichtfreigabe(s *Sichtfreigabe) string {
 	return s.ID
 }
-
-// each yields the items of a page and then its record errors.
-func each[T any](page *Page[T], err error) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		for _, it := range page.Items {
-			if !yield(it, nil) {
-				return
-			}
-		}
-		for _, re := range page.RecordErrors {
-			if !yield(zero, re) {
-				return
-			}
-		}
-	}
-}
-
-func unmarshal(b []byte, out any) error { return json.Unmarshal(b, out) }

@@ -22,14 +22,20 @@
 // which some operators require (renewing with refresh tokens where they are issued).
 // WithTokenSource and WithBearerToken take tokens from elsewhere. Tokens are renewed before they
 // expire, and when the service rejects one (401) the request is sent once more with a new one.
-// Tokens, secrets and personal numbers never appear in logs or errors.
+// Tokens (also those a server echoes back), secrets, personal numbers and the values a decoder
+// quoted never appear in logs or errors; a failed connection names the request by its redacted
+// path. The error types are package apierror's, which every edusync client shares.
 //
 // # Reading
 //
 // Schulconnex answers a list in one piece. Every list operation has a page call
-// (ListPersonenPage, ...) and an iterator (ListPersonen, ...). Answers are decoded tolerantly: a
-// record that does not decode (or has no id) becomes a *RecordError and the others are
-// delivered; WithStrict fails instead. The referrer filter of the service matches substrings
+// (ListPersonenPage, ...) that collects the answer and an iterator (ListPersonen, ...) that
+// decodes it record by record as it arrives, so a tenant's whole person list is never held in
+// memory; single reads are Get calls (GetPerson, GetBeziehungen, GetOrganisationsbeziehungen,
+// ...). Answers are decoded tolerantly: a record that does not decode (or has no id) becomes a
+// *RecordError and the others are delivered; WithStrict fails instead. An answer larger than
+// the cap (DefaultMaxResponseBody, WithMaxResponseBody) fails with a *BodyTooLargeError naming
+// it. The referrer filter of the service matches substrings
 // without regard to case; FindPersonByReferrer, FindPersonenkontextByReferrer and
 // FindGruppeByReferrer ask with it and keep only exact matches.
 //

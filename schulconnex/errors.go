@@ -9,25 +9,45 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/redact"
 )
 
-// APIError is an answer with a non-2xx status. Code and Subcode come from the Schulconnex error
-// body ({code, subcode, titel, beschreibung}); Message is titel and beschreibung. Use errors.As to
-// inspect it and errors.Is with the Err* values.
-type APIError = httpx.APIError
+// The error types every edusync client shares. They are package apierror's, where go doc shows
+// their fields and methods (go doc github.com/edusync/edusync/apierror.APIError). Use errors.As
+// to inspect them and errors.Is with the Err* values.
+type (
+	// APIError is an answer with a non-2xx status. Code and Subcode come from the Schulconnex
+	// error body ({code, subcode, titel, beschreibung}); Message is titel and beschreibung.
+	APIError = apierror.APIError
+	// DecodeError is an answer that is not the JSON the specification describes.
+	DecodeError = apierror.DecodeError
+	// RecordError describes one record of an answer that could not be used; the rest of the
+	// answer is still delivered. Path is the endpoint, Index the record's position in the
+	// answer, ID its id when readable.
+	RecordError = apierror.RecordError
+	// RetryPolicy says when and how often failed requests are repeated.
+	RetryPolicy = apierror.RetryPolicy
+	// BodyTooLargeError is an answer larger than WithMaxResponseBody; it names the cap.
+	BodyTooLargeError = apierror.BodyTooLargeError
+	// TokenError is a token endpoint's refusal (wrong credentials, unknown client, ...). It
+	// carries the status and OAuth2 error code only, never the credentials or the answer's body.
+	TokenError = apierror.TokenError
+)
 
 // Errors for errors.Is; an *APIError matches the one of its status.
 var (
-	ErrBadRequest   = httpx.ErrBadRequest   // 400
-	ErrUnauthorized = httpx.ErrUnauthorized // 401
-	ErrForbidden    = httpx.ErrForbidden    // 403
-	ErrNotFound     = httpx.ErrNotFound     // 404
-	ErrConflict     = httpx.ErrConflict     // 409
-	ErrRateLimited  = httpx.ErrRateLimited  // 429
-	ErrServer       = httpx.ErrServer       // 5xx
-	ErrBodyTooLarge = httpx.ErrBodyTooLarge // response larger than WithMaxResponseBody
+	ErrBadRequest   = apierror.ErrBadRequest   // 400
+	ErrUnauthorized = apierror.ErrUnauthorized // 401, or a refused token request
+	ErrForbidden    = apierror.ErrForbidden    // 403
+	ErrNotFound     = apierror.ErrNotFound     // 404
+	ErrConflict     = apierror.ErrConflict     // 409
+	ErrGone         = apierror.ErrGone         // 410
+	ErrTooLarge     = apierror.ErrTooLarge     // 413
+	ErrRateLimited  = apierror.ErrRateLimited  // 429
+	ErrServer       = apierror.ErrServer       // 5xx
+	ErrBodyTooLarge = apierror.ErrBodyTooLarge // answer larger than WithMaxResponseBody
+	ErrNoID         = apierror.ErrNoID         // a record without an id (a RecordError's cause)
 )
 
 // Errors of Schulconnex's own codes, for errors.Is. The errors the client returns for them are
@@ -64,11 +84,7 @@ func (e *codedError) Is(target error) bool { return target == e.kind }
 func (e *codedError) Unwrap() error { return e.APIError }
 
 // classify wraps an *APIError whose code and subcode the package knows.
-func classify(err error) error {
-	var e *APIError
-	if !errors.As(err, &e) {
-		return err
-	}
+func classify(e *APIError) error {
 	var kind error
 	switch {
 	case e.StatusCode == http.StatusConflict && (e.Subcode == "00" || e.Subcode == ""):
@@ -78,7 +94,7 @@ func classify(err error) error {
 	case e.StatusCode == http.StatusBadRequest && e.Subcode == "13":
 		kind = ErrContextInUse
 	default:
-		return err
+		return e
 	}
 	return &codedError{APIError: e, kind: kind}
 }
@@ -166,7 +182,7 @@ func decodeError(e *APIError, body []byte) {
 		}
 		msg += f.Beschreibung
 	}
-	e.Message = redact.Printable(redact.PersonalNumbers(msg), 512)
+	e.Message = msg
 }
 
 func truncate(s string, n int) string {

@@ -11,30 +11,12 @@ import (
 // ListGruppenPage reads every group the source system may read, each with its memberships, in
 // one answer.
 func (c *Client) ListGruppenPage(ctx context.Context, params *ListGruppenParams) (*Page[Gruppendatensatz], error) {
-	return listGruppendatensaetze(ctx, c, "/gruppen", params)
+	return listPage(ctx, c, "/gruppen", params, idGruppe, nil)
 }
 
 // ListGruppen yields what ListGruppenPage reads (see ListPersonen).
 func (c *Client) ListGruppen(ctx context.Context, params *ListGruppenParams) iter.Seq2[Gruppendatensatz, error] {
-	return func(yield func(Gruppendatensatz, error) bool) {
-		each(c.ListGruppenPage(ctx, params))(yield)
-	}
-}
-
-func listGruppendatensaetze(ctx context.Context, c *Client, path string, params any) (*Page[Gruppendatensatz], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.call(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList(path, b, idGruppe, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	return &Page[Gruppendatensatz]{Items: items, RecordErrors: bad}, nil
+	return list(ctx, c, "/gruppen", params, idGruppe, nil)
 }
 
 // GetGruppe reads one group with its memberships.
@@ -93,33 +75,17 @@ func (c *Client) DeleteGruppe(ctx context.Context, id, revision string) error {
 	if id == "" {
 		return errors.New("schulconnex: DeleteGruppe: empty id")
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/gruppen/"+escape(id), nil, revisionBody(revision))
-	return err
+	return c.call(ctx, http.MethodDelete, "/gruppen/"+escape(id), nil, revisionBody(revision), nil)
 }
 
 // ListGruppenzugehoerigkeitenOfGruppePage reads the memberships of one group.
 func (c *Client) ListGruppenzugehoerigkeitenOfGruppePage(ctx context.Context, groupID string, params *ListGruppenzugehoerigkeitenOfGruppeParams) (*Page[Gruppenzugehoerigkeit], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	path := "/gruppen/" + escape(groupID) + "/gruppenzugehoerigkeiten"
-	b, err := c.call(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList(path, b, idZugehoerigkeit, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	return &Page[Gruppenzugehoerigkeit]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/gruppen/"+escape(groupID)+"/gruppenzugehoerigkeiten", params, idZugehoerigkeit, nil)
 }
 
 // ListGruppenzugehoerigkeitenOfGruppe yields the memberships of one group (see ListPersonen).
 func (c *Client) ListGruppenzugehoerigkeitenOfGruppe(ctx context.Context, groupID string, params *ListGruppenzugehoerigkeitenOfGruppeParams) iter.Seq2[Gruppenzugehoerigkeit, error] {
-	return func(yield func(Gruppenzugehoerigkeit, error) bool) {
-		each(c.ListGruppenzugehoerigkeitenOfGruppePage(ctx, groupID, params))(yield)
-	}
+	return list(ctx, c, "/gruppen/"+escape(groupID)+"/gruppenzugehoerigkeiten", params, idZugehoerigkeit, nil)
 }
 
 // CreateGruppenzugehoerigkeit adds the context m.Ktid to group groupID with m.Rollen (and the
@@ -146,14 +112,12 @@ func (c *Client) CreateGruppenzugehoerigkeit(ctx context.Context, groupID string
 
 // ListGruppenzugehoerigkeitenPage reads memberships across groups, grouped by group.
 func (c *Client) ListGruppenzugehoerigkeitenPage(ctx context.Context, params *ListGruppenzugehoerigkeitenParams) (*Page[Gruppendatensatz], error) {
-	return listGruppendatensaetze(ctx, c, "/gruppenzugehoerigkeiten", params)
+	return listPage(ctx, c, "/gruppenzugehoerigkeiten", params, idGruppe, nil)
 }
 
 // ListGruppenzugehoerigkeiten yields what ListGruppenzugehoerigkeitenPage reads.
 func (c *Client) ListGruppenzugehoerigkeiten(ctx context.Context, params *ListGruppenzugehoerigkeitenParams) iter.Seq2[Gruppendatensatz, error] {
-	return func(yield func(Gruppendatensatz, error) bool) {
-		each(c.ListGruppenzugehoerigkeitenPage(ctx, params))(yield)
-	}
+	return list(ctx, c, "/gruppenzugehoerigkeiten", params, idGruppe, nil)
 }
 
 // GetGruppenzugehoerigkeit reads one membership; the answer is its group with the membership
@@ -199,8 +163,7 @@ func (c *Client) DeleteGruppenzugehoerigkeit(ctx context.Context, id, revision s
 	if id == "" {
 		return errors.New("schulconnex: DeleteGruppenzugehoerigkeit: empty id")
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/gruppenzugehoerigkeiten/"+escape(id), nil, revisionBody(revision))
-	return err
+	return c.call(ctx, http.MethodDelete, "/gruppenzugehoerigkeiten/"+escape(id), nil, revisionBody(revision), nil)
 }
 
 // SameGruppe reports whether two groups have the same writable content (apart from revision,

@@ -3,9 +3,6 @@ package schulconnex
 import (
 	"context"
 	"errors"
-	"fmt"
-
-	"github.com/edusync/edusync/internal/redact"
 )
 
 // Lookups by the source system's own key. The referrer filter of Schulconnex matches substrings
@@ -36,11 +33,11 @@ func (c *Client) FindPersonByReferrer(ctx context.Context, referrer string) (*Pe
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("schulconnex: no person with referrer %q: %w", redact.PersonalNumbers(referrer), ErrNotFound)
+		return nil, c.core.Errorf("no person with referrer %q: %w", referrer, ErrNotFound)
 	case 1:
 		return &page.Items[found[0]], nil
 	}
-	return nil, fmt.Errorf("schulconnex: %d persons with referrer %q: %w", len(found), redact.PersonalNumbers(referrer), ErrAmbiguous)
+	return nil, c.core.Errorf("%d persons with referrer %q: %w", len(found), referrer, ErrAmbiguous)
 }
 
 // FindPersonenkontextByReferrer returns the context whose referrer is exactly referrer, with its
@@ -63,11 +60,11 @@ func (c *Client) FindPersonenkontextByReferrer(ctx context.Context, referrer str
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("schulconnex: no context with referrer %q: %w", redact.PersonalNumbers(referrer), ErrNotFound)
+		return nil, c.core.Errorf("no context with referrer %q: %w", referrer, ErrNotFound)
 	case 1:
 		return &found[0], nil
 	}
-	return nil, fmt.Errorf("schulconnex: %d contexts with referrer %q: %w", len(found), redact.PersonalNumbers(referrer), ErrAmbiguous)
+	return nil, c.core.Errorf("%d contexts with referrer %q: %w", len(found), referrer, ErrAmbiguous)
 }
 
 // FindGruppeByReferrer returns the group whose referrer is exactly referrer, with its
@@ -88,9 +85,9 @@ func (c *Client) FindGruppeByReferrer(ctx context.Context, referrer string) (*Gr
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("schulconnex: no group with referrer %q: %w", redact.PersonalNumbers(referrer), ErrNotFound)
+		return nil, c.core.Errorf("no group with referrer %q: %w", referrer, ErrNotFound)
 	case 1:
 		return &page.Items[found[0]], nil
 	}
-	return nil, fmt.Errorf("schulconnex: %d groups with referrer %q: %w", len(found), redact.PersonalNumbers(referrer), ErrAmbiguous)
+	return nil, c.core.Errorf("%d groups with referrer %q: %w", len(found), referrer, ErrAmbiguous)
 }

@@ -1064,8 +1064,8 @@ type ListOrganisationenParams struct {
 	HatAlsOrganisationsbeziehungen string `form:"hat_als_organisationsbeziehungen,omitempty" json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
 }
 
-// ListOrganisationsbeziehungenParams defines parameters for ListOrganisationsbeziehungen.
-type ListOrganisationsbeziehungenParams struct {
+// GetOrganisationsbeziehungenParams defines parameters for GetOrganisationsbeziehungen.
+type GetOrganisationsbeziehungenParams struct {
 	// HatAlsOrganisationsbeziehungen Ja (the default) lists the relations the organisation has.
 	HatAlsOrganisationsbeziehungen JaNein `form:"hat_als_organisationsbeziehungen,omitempty" json:"hat_als_organisationsbeziehungen,omitempty,omitzero"`
 
@@ -1133,8 +1133,8 @@ type ListPersonenkontexteParams struct {
 	HatAlsBeziehungen string `form:"hat_als_beziehungen,omitempty" json:"hat_als_beziehungen,omitempty,omitzero"`
 }
 
-// ListBeziehungenParams defines parameters for ListBeziehungen.
-type ListBeziehungenParams struct {
+// GetBeziehungenParams defines parameters for GetBeziehungen.
+type GetBeziehungenParams struct {
 	// HatAlsBeziehungen Ja (the default) lists the relations that start at the context.
 	HatAlsBeziehungen JaNein `form:"hat_als_beziehungen,omitempty" json:"hat_als_beziehungen,omitempty,omitzero"`
 

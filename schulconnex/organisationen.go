@@ -20,26 +20,12 @@ func (c *Client) GetOrganisationInfo(ctx context.Context) (*Organisation, error)
 
 // ListOrganisationenPage reads the organisations the caller may read.
 func (c *Client) ListOrganisationenPage(ctx context.Context, params *ListOrganisationenParams) (*Page[Organisation], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.call(ctx, http.MethodGet, "/organisationen", q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList("/organisationen", b, idOrganisation, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	return &Page[Organisation]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/organisationen", params, idOrganisation, nil)
 }
 
 // ListOrganisationen yields what ListOrganisationenPage reads (see ListPersonen).
 func (c *Client) ListOrganisationen(ctx context.Context, params *ListOrganisationenParams) iter.Seq2[Organisation, error] {
-	return func(yield func(Organisation, error) bool) {
-		each(c.ListOrganisationenPage(ctx, params))(yield)
-	}
+	return list(ctx, c, "/organisationen", params, idOrganisation, nil)
 }
 
 // GetOrganisation reads one organisation.
@@ -54,39 +40,29 @@ func (c *Client) GetOrganisation(ctx context.Context, id string) (*Organisation,
 	return &o, nil
 }
 
-// ListOrganisationsbeziehungen reads the relations of an organisation: those it has (by
-// default) and, with IstVonOrganisationsbeziehungen Ja, those pointing at it.
-func (c *Client) ListOrganisationsbeziehungen(ctx context.Context, id string, params *ListOrganisationsbeziehungenParams) (*Organisationsbeziehungen, error) {
+// GetOrganisationsbeziehungen reads the relations of an organisation, in one answer: those it
+// has (by default) and, with IstVonOrganisationsbeziehungen Ja, those pointing at it.
+func (c *Client) GetOrganisationsbeziehungen(ctx context.Context, id string, params *GetOrganisationsbeziehungenParams) (*Organisationsbeziehungen, error) {
 	q, err := query(params)
 	if err != nil {
 		return nil, err
 	}
-	path := "/organisationen/" + escape(id) + "/organisationsbeziehungen"
-	b, err := c.call(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
 	var out Organisationsbeziehungen
-	if err := jsonUnmarshal(path, b, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/organisationen/"+escape(id)+"/organisationsbeziehungen", q, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// ListBeziehungen reads the relations of a context: those it has (by default) and, with
-// IstVonBeziehungen Ja, those pointing at it.
-func (c *Client) ListBeziehungen(ctx context.Context, kontextID string, params *ListBeziehungenParams) (*Beziehungen, error) {
+// GetBeziehungen reads the relations of a context, in one answer: those it has (by default)
+// and, with IstVonBeziehungen Ja, those pointing at it.
+func (c *Client) GetBeziehungen(ctx context.Context, kontextID string, params *GetBeziehungenParams) (*Beziehungen, error) {
 	q, err := query(params)
 	if err != nil {
 		return nil, err
 	}
-	path := "/personenkontexte/" + escape(kontextID) + "/beziehungen"
-	b, err := c.call(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
 	var out Beziehungen
-	if err := jsonUnmarshal(path, b, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/personenkontexte/"+escape(kontextID)+"/beziehungen", q, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -130,29 +106,17 @@ func (c *Client) DeleteBeziehung(ctx context.Context, id, revision string) error
 	if id == "" {
 		return errors.New("schulconnex: DeleteBeziehung: empty id")
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/beziehungen/"+escape(id), nil, revisionBody(revision))
-	return err
+	return c.call(ctx, http.MethodDelete, "/beziehungen/"+escape(id), nil, revisionBody(revision), nil)
 }
 
 // ListSichtfreigabenPage reads the visibility releases of a context.
 func (c *Client) ListSichtfreigabenPage(ctx context.Context, kontextID string) (*Page[Sichtfreigabe], error) {
-	path := "/personenkontexte/" + escape(kontextID) + "/sichtfreigaben"
-	b, err := c.call(ctx, http.MethodGet, path, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList(path, b, idSichtfreigabe, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	return &Page[Sichtfreigabe]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/personenkontexte/"+escape(kontextID)+"/sichtfreigaben", nil, idSichtfreigabe, nil)
 }
 
 // ListSichtfreigaben yields the visibility releases of a context (see ListPersonen).
 func (c *Client) ListSichtfreigaben(ctx context.Context, kontextID string) iter.Seq2[Sichtfreigabe, error] {
-	return func(yield func(Sichtfreigabe, error) bool) {
-		each(c.ListSichtfreigabenPage(ctx, kontextID))(yield)
-	}
+	return list(ctx, c, "/personenkontexte/"+escape(kontextID)+"/sichtfreigaben", nil, idSichtfreigabe, nil)
 }
 
 // CreateSichtfreigabe releases context kontextID to organisation s.Orgid for reading, from
@@ -182,13 +146,5 @@ func (c *Client) DeleteSichtfreigabe(ctx context.Context, id, revision string) e
 	if id == "" {
 		return errors.New("schulconnex: DeleteSichtfreigabe: empty id")
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/sichtfreigaben/"+escape(id), nil, revisionBody(revision))
-	return err
-}
-
-func jsonUnmarshal(path string, b []byte, out any) error {
-	if err := unmarshal(b, out); err != nil {
-		return &DecodeError{Path: path, Err: err}
-	}
-	return nil
+	return c.call(ctx, http.MethodDelete, "/sichtfreigaben/"+escape(id), nil, revisionBody(revision), nil)
 }

@@ -13,30 +13,15 @@ import (
 // answer. Persons released by other organisations are included unless params says
 // sichtfreigabe=nein; the client remembers them and refuses writes to them (ErrReadOnly).
 func (c *Client) ListPersonenPage(ctx context.Context, params *ListPersonenParams) (*Page[Personendatensatz], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.call(ctx, http.MethodGet, "/personen", q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList("/personen", b, idDatensatz, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		c.rememberShared(&items[i])
-	}
-	return &Page[Personendatensatz]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/personen", params, idDatensatz, c.rememberShared)
 }
 
-// ListPersonen yields every person ListPersonenPage reads, then a *RecordError for each record
-// that could not be decoded; a failed request ends it with the error.
+// ListPersonen yields every person ListPersonenPage reads, decoded one by one as the answer
+// arrives (a tenant's persons come in one answer, which is never held whole), and a
+// *RecordError in place of each record that could not be decoded; a failed request ends it
+// with the error.
 func (c *Client) ListPersonen(ctx context.Context, params *ListPersonenParams) iter.Seq2[Personendatensatz, error] {
-	return func(yield func(Personendatensatz, error) bool) {
-		each(c.ListPersonenPage(ctx, params))(yield)
-	}
+	return list(ctx, c, "/personen", params, idDatensatz, c.rememberShared)
 }
 
 // GetPerson reads one person with its contexts.
@@ -106,34 +91,17 @@ func (c *Client) DeletePerson(ctx context.Context, id, revision string) error {
 	if c.isShared("p", id) {
 		return fmt.Errorf("schulconnex: person %s: %w", id, ErrReadOnly)
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/personen/"+escape(id), nil, revisionBody(revision))
-	return err
+	return c.call(ctx, http.MethodDelete, "/personen/"+escape(id), nil, revisionBody(revision), nil)
 }
 
 // ListPersonenkontexteOfPersonPage reads the contexts of one person.
 func (c *Client) ListPersonenkontexteOfPersonPage(ctx context.Context, personID string, params *ListPersonenkontexteOfPersonParams) (*Page[Personenkontext], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	path := "/personen/" + escape(personID) + "/personenkontexte"
-	b, err := c.call(ctx, http.MethodGet, path, q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList(path, b, idKontext, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	c.rememberShared(&Personendatensatz{Personenkontexte: items})
-	return &Page[Personenkontext]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/personen/"+escape(personID)+"/personenkontexte", params, idKontext, c.rememberKontext)
 }
 
 // ListPersonenkontexteOfPerson yields the contexts of one person (see ListPersonen).
 func (c *Client) ListPersonenkontexteOfPerson(ctx context.Context, personID string, params *ListPersonenkontexteOfPersonParams) iter.Seq2[Personenkontext, error] {
-	return func(yield func(Personenkontext, error) bool) {
-		each(c.ListPersonenkontexteOfPersonPage(ctx, personID, params))(yield)
-	}
+	return list(ctx, c, "/personen/"+escape(personID)+"/personenkontexte", params, idKontext, c.rememberKontext)
 }
 
 // CreatePersonenkontext creates a context of person personID at the caller's own organisation
@@ -163,29 +131,12 @@ func (c *Client) CreatePersonenkontext(ctx context.Context, personID string, k P
 // ListPersonenkontextePage reads contexts across persons; each entry holds one context and its
 // person (often only the person's id).
 func (c *Client) ListPersonenkontextePage(ctx context.Context, params *ListPersonenkontexteParams) (*Page[Personendatensatz], error) {
-	q, err := query(params)
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.call(ctx, http.MethodGet, "/personenkontexte", q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, bad, err := decodeList("/personenkontexte", b, idDatensatz, c.strict)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		c.rememberShared(&Personendatensatz{Personenkontexte: items[i].Personenkontexte})
-	}
-	return &Page[Personendatensatz]{Items: items, RecordErrors: bad}, nil
+	return listPage(ctx, c, "/personenkontexte", params, idDatensatz, c.rememberContexts)
 }
 
 // ListPersonenkontexte yields what ListPersonenkontextePage reads (see ListPersonen).
 func (c *Client) ListPersonenkontexte(ctx context.Context, params *ListPersonenkontexteParams) iter.Seq2[Personendatensatz, error] {
-	return func(yield func(Personendatensatz, error) bool) {
-		each(c.ListPersonenkontextePage(ctx, params))(yield)
-	}
+	return list(ctx, c, "/personenkontexte", params, idDatensatz, c.rememberContexts)
 }
 
 // GetPersonenkontext reads one context with its person: the context is
@@ -242,8 +193,7 @@ func (c *Client) DeletePersonenkontext(ctx context.Context, id, revision string)
 	if c.isShared("k", id) {
 		return fmt.Errorf("schulconnex: context %s: %w", id, ErrReadOnly)
 	}
-	_, err := c.call(ctx, http.MethodDelete, "/personenkontexte/"+escape(id), nil, revisionBody(revision))
-	return err
+	return c.call(ctx, http.MethodDelete, "/personenkontexte/"+escape(id), nil, revisionBody(revision), nil)
 }
 
 // SamePerson reports whether two persons have the same content apart from server bookkeeping

@@ -33,7 +33,7 @@ func TestOperations(t *testing.T) {
 	if o, err := c.GetOrganisation(ctx, other.ID); err != nil || o.Name != "Zweite Schule" {
 		t.Fatalf("%+v %v", o, err)
 	}
-	rel, err := c.ListOrganisationsbeziehungen(ctx, other.ID, &schulconnex.ListOrganisationsbeziehungenParams{IstVonOrganisationsbeziehungen: schulconnex.JaNeinJa})
+	rel, err := c.GetOrganisationsbeziehungen(ctx, other.ID, &schulconnex.GetOrganisationsbeziehungenParams{IstVonOrganisationsbeziehungen: schulconnex.JaNeinJa})
 	if err != nil || len(rel.HatAlsOrganisationsbeziehungen)+len(rel.IstVonOrganisationsbeziehungen) != 0 {
 		t.Fatalf("%+v %v", rel, err)
 	}
@@ -73,7 +73,7 @@ func TestOperations(t *testing.T) {
 	if got, err := c.GetBeziehung(ctx, b.ID); err != nil || got.IstVonKtid != ks.ID || got.Ktid != kg.ID {
 		t.Fatalf("%+v %v", got, err)
 	}
-	rels, err := c.ListBeziehungen(ctx, kg.ID, &schulconnex.ListBeziehungenParams{IstVonBeziehungen: schulconnex.JaNeinJa})
+	rels, err := c.GetBeziehungen(ctx, kg.ID, &schulconnex.GetBeziehungenParams{IstVonBeziehungen: schulconnex.JaNeinJa})
 	if err != nil || len(rels.HatAlsBeziehungen) != 0 || len(rels.IstVonBeziehungen) != 1 {
 		t.Fatalf("%+v %v", rels, err)
 	}

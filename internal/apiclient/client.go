@@ -243,21 +243,28 @@ func (c *Client) redactDecoder(s string) string {
 	return redact.Text(redact.Quoted(c.secrets.Scrub(s)))
 }
 
-// Errorf returns an error prefixed with the client's name whose text is redacted; %w keeps its
-// chain for errors.Is and errors.As.
+// Errorf returns an error prefixed with the client's name whose text is redacted; the errors
+// its %w verbs wrap stay reachable with errors.Is and errors.As.
 func (c *Client) Errorf(format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &redacted{text: c.name + ": " + c.Redact(err.Error()), err: errors.Unwrap(err)}
+	e := &redacted{text: c.name + ": " + c.Redact(err.Error())}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		e.errs = []error{u.Unwrap()}
+	case interface{ Unwrap() []error }:
+		e.errs = u.Unwrap()
+	}
+	return e
 }
 
-// redacted is an error whose text was redacted; it unwraps to the error it describes.
+// redacted is an error whose text was redacted; it unwraps to the errors it wraps.
 type redacted struct {
 	text string
-	err  error
+	errs []error
 }
 
-func (e *redacted) Error() string { return e.text }
-func (e *redacted) Unwrap() error { return e.err }
+func (e *redacted) Error() string   { return e.text }
+func (e *redacted) Unwrap() []error { return e.errs }
 
 // scrubbed is a decoder's complaint, redacted. It matches what the complaint matched
 // (errors.Is) but does not unwrap to it: the decoder's own error types keep the values it
@@ -452,7 +459,7 @@ func (c *Client) Send(req *http.Request) (*http.Response, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, &redacted{text: c.name + ": " + req.Method + " " + c.secrets.Scrub(redact.Path(req.URL)) + ": " + c.Redact(err.Error()), err: err}
+		return nil, &redacted{text: c.name + ": " + req.Method + " " + c.secrets.Scrub(redact.Path(req.URL)) + ": " + c.Redact(err.Error()), errs: []error{err}}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.APIError(resp)
@@ -527,7 +534,7 @@ func (c *Client) ReadBody(resp *http.Response, where string) ([]byte, error) {
 // readError wraps a failure while reading a body: the body cap's error as it is, anything else
 // redacted.
 func (c *Client) readError(where string, err error) error {
-	return &redacted{text: c.name + ": reading " + c.Where(where) + ": " + c.Redact(err.Error()), err: err}
+	return &redacted{text: c.name + ": reading " + c.Where(where) + ": " + c.Redact(err.Error()), errs: []error{err}}
 }
 
 // Call sends r and decodes the answer into out (nothing when out is nil). An answer that does

@@ -848,7 +848,7 @@ func (s *Server) listBeziehungen(r *request) (int, []byte, *fehler) {
 	if f != nil {
 		return 0, nil, f
 	}
-	var p schulconnex.ListBeziehungenParams
+	var p schulconnex.GetBeziehungenParams
 	if f := decodeParams(r, &p); f != nil {
 		return 0, nil, f
 	}
@@ -1042,7 +1042,7 @@ func (s *Server) listOrgBeziehungen(r *request) (int, []byte, *fehler) {
 	if _, ok := r.s.orgs[r.id()]; !ok {
 		return 0, nil, errNotFound
 	}
-	var p schulconnex.ListOrganisationsbeziehungenParams
+	var p schulconnex.GetOrganisationsbeziehungenParams
 	if f := decodeParams(r, &p); f != nil {
 		return 0, nil, f
 	}
