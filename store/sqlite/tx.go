@@ -50,19 +50,6 @@ func (t *sqlTx) execIn(scope store.Scope, op, query string, args ...any) (sql.Re
 	return res, nil
 }
 
-// affected is exec that returns how many rows the statement changed.
-func (t *sqlTx) affected(op, query string, args ...any) (int64, error) {
-	res, err := t.exec(op, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, t.dbErr(op, err)
-	}
-	return n, nil
-}
-
 func (t *sqlTx) query(op, query string, args ...any) (*sql.Rows, error) {
 	st, err := t.stmt(query)
 	if err != nil {
