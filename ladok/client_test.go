@@ -61,41 +61,41 @@ func university(t *testing.T) (*ladoktest.Server, *ladok.Client) {
 func TestRESTResources(t *testing.T) {
 	_, c := university(t)
 	ctx := context.Background()
-	st, err := c.Student(ctx, "s-1")
+	st, err := c.GetStudent(ctx, "s-1")
 	if err != nil || st.Fornamn != "Åsa" {
 		t.Fatalf("Student = %+v, %v", st, err)
 	}
 	for _, form := range []string{st.Personnummer, st.Personnummer[:8] + "-" + st.Personnummer[8:], st.Personnummer[2:8] + "-" + st.Personnummer[8:]} {
-		got, err := c.StudentByPersonnummer(ctx, form)
+		got, err := c.GetStudentByPersonnummer(ctx, form)
 		if err != nil || got.UID != "s-1" {
 			t.Fatalf("StudentByPersonnummer(%s form) = %+v, %v", form[:2], got, err)
 		}
 	}
-	k, err := c.Kontaktuppgifter(ctx, "s-1")
+	k, err := c.GetKontaktuppgifter(ctx, "s-1")
 	if err != nil || k.Epostadress != "asa@student.example.se" {
 		t.Fatalf("Kontaktuppgifter = %+v, %v", k, err)
 	}
-	periods, err := c.Periods(ctx)
+	periods, err := c.GetPeriods(ctx)
 	if err != nil || len(periods) != 1 || periods[0].Kod != "HT2026" {
 		t.Fatalf("Periods = %+v, %v", periods, err)
 	}
-	org, err := c.Organisation(ctx, "org-0")
+	org, err := c.GetOrganisation(ctx, "org-0")
 	if err != nil || org.Organisationskod != "DSV" {
 		t.Fatalf("Organisation = %+v, %v", org, err)
 	}
-	u, err := c.Utbildningstillfalle(ctx, "kt-2")
+	u, err := c.GetUtbildningstillfalle(ctx, "kt-2")
 	if err != nil || u.Utbildningskod != "DA2000" {
 		t.Fatalf("Utbildningstillfalle = %+v, %v", u, err)
 	}
-	kp, err := c.Kurspaketeringstillfalle(ctx, "kp-1")
+	kp, err := c.GetKurspaketeringstillfalle(ctx, "kp-1")
 	if err != nil || kp.Utbildningskod != "TDATA" {
 		t.Fatalf("Kurspaketeringstillfalle = %+v, %v", kp, err)
 	}
-	ui, err := c.Utbildningsinstans(ctx, "ui-1")
+	ui, err := c.GetUtbildningsinstans(ctx, "ui-1")
 	if err != nil || ui.Benamning["sv"] != "Databaser" {
 		t.Fatalf("Utbildningsinstans = %+v, %v", ui, err)
 	}
-	td, err := c.Kurstillfallesdeltaganden(ctx, "s-1")
+	td, err := c.GetKurstillfallesdeltaganden(ctx, "s-1")
 	if err != nil || len(td) != 1 || td[0].Utbildningsinformation.UtbildningstillfalleUID != "kt-1" {
 		t.Fatalf("Kurstillfallesdeltaganden = %+v, %v", td, err)
 	}
@@ -168,7 +168,7 @@ func TestErrorsCarryLadokFieldsAndNoPersonalNumbers(t *testing.T) {
 	}
 	ctx := context.Background()
 	pnr := personnummer("19800214", "432")
-	_, err = c.StudentByPersonnummer(ctx, pnr)
+	_, err = c.GetStudentByPersonnummer(ctx, pnr)
 	var ae *ladok.APIError
 	if !errors.Is(err, ladok.ErrNotFound) || !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want a 404 APIError", err)
@@ -184,17 +184,17 @@ func TestErrorsCarryLadokFieldsAndNoPersonalNumbers(t *testing.T) {
 	if !strings.Contains(logs.String(), "personnummer") {
 		t.Error("request not logged")
 	}
-	_, err = c.StudentByPersonnummer(ctx, "19800214-4321")
+	_, err = c.GetStudentByPersonnummer(ctx, "19800214-4321")
 	if err == nil || strings.Contains(err.Error(), "4321") {
 		t.Errorf("invalid number: %v", err)
 	}
-	if _, err := c.Student(ctx, "nobody"); !errors.Is(err, ladok.ErrNotFound) {
+	if _, err := c.GetStudent(ctx, "nobody"); !errors.Is(err, ladok.ErrNotFound) {
 		t.Errorf("missing student: %v", err)
 	}
-	if _, err := c.FetchFeed(ctx, "https://evil.example/handelser/feed/1"); !errors.Is(err, ladok.ErrForeignHref) {
+	if _, err := c.GetFeedPage(ctx, "https://evil.example/handelser/feed/1"); !errors.Is(err, ladok.ErrForeignHref) {
 		t.Errorf("foreign href: %v", err)
 	}
-	if _, err := c.FetchFeed(ctx, ladok.FeedPageHref(999)); !errors.Is(err, ladok.ErrNotFound) {
+	if _, err := c.GetFeedPage(ctx, ladok.FeedPageHref(999)); !errors.Is(err, ladok.ErrNotFound) {
 		t.Errorf("missing page: %v", err)
 	}
 }
@@ -264,7 +264,7 @@ func TestBadRecordDoesNotSinkThePage(t *testing.T) {
 	if diff := cmp.Diff([]string{"o-1", "o-4"}, good); diff != "" {
 		t.Errorf("good records (-want +got):\n%s", diff)
 	}
-	if len(bad) != 2 || bad[0].UID != "o-2" || bad[0].Index != 1 || bad[1].Index != 2 {
+	if len(bad) != 2 || bad[0].ID != "o-2" || bad[0].Index != 1 || bad[1].Index != 2 {
 		t.Errorf("record errors: %v", bad)
 	}
 }
@@ -273,14 +273,14 @@ func TestXMLErrorBody(t *testing.T) {
 	c, mt := mockClient(t)
 	mt.RegisterResponder("GET", "https://api.ladok.example/handelser/feed/recent",
 		httpmock.NewStringResponder(503, `<ns:LadokException xmlns:ns="http://schemas.ladok.se"><ns:Detaljkod>d.1</ns:Detaljkod><ns:FelUID>f-1</ns:FelUID><ns:Felgrupp>g.1</ns:Felgrupp><ns:Meddelande>Underhåll</ns:Meddelande></ns:LadokException>`))
-	_, err := c.FetchFeed(context.Background(), ladok.FeedRecent)
+	_, err := c.GetFeedPage(context.Background(), ladok.FeedRecent)
 	var ae *ladok.APIError
 	if !errors.As(err, &ae) || ae.Code != "g.1" || ae.Subcode != "d.1" || ae.RequestID != "f-1" || ae.Message != "Underhåll" || !errors.Is(err, ladok.ErrServer) {
 		t.Fatalf("err = %v (%+v)", err, ae)
 	}
 }
 
-func ExampleClient_StudentByPersonnummer() {
+func ExampleClient_GetStudentByPersonnummer() {
 	fake := ladoktest.NewServer()
 	defer fake.Close()
 	fake.AddStudents(ladok.Student{UID: "3e1f6c2a-0000-4000-8000-000000000001", Personnummer: "199001012385", Fornamn: "Åsa", Efternamn: "Öberg"})
@@ -291,7 +291,7 @@ func ExampleClient_StudentByPersonnummer() {
 	if err != nil {
 		panic(err)
 	}
-	st, err := client.StudentByPersonnummer(context.Background(), "900101-2385")
+	st, err := client.GetStudentByPersonnummer(context.Background(), "900101-2385")
 	if err != nil {
 		panic(err)
 	}

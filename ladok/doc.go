@@ -25,13 +25,16 @@
 // Utbildningsinstans, Tillfallesdeltagande, Deltagare, ...) are generated from
 // openapi/ladok.yaml, edusync's own description of the resources, with oapi-codegen. Each
 // service answers only in its vendor media type (MediaType); the client sends the right Accept
-// header per call. Searches page with page and limit and are only stable with an explicit
-// order, so the iterators (SearchOrganisations, SearchUtbildningstillfallen, SearchDeltagare)
-// always send one, skip records repeated across pages, and yield a *RecordError for a record
-// that does not decode instead of failing the page. Errors are *APIError values carrying
-// Ladok's Felgrupp, Detaljkod, Meddelande and FelUID, matching ErrNotFound and the other
-// sentinels with errors.Is. Personal numbers are validated before they are sent and never
-// reach logs or errors.
+// header per call. Single reads are Get calls (GetStudent, GetStudentByPersonnummer,
+// GetUtbildningstillfalle, ...). Searches page with page and limit and are only stable with an
+// explicit order, so the iterators (SearchOrganisations, SearchUtbildningstillfallen,
+// SearchDeltagare) always send one, decode each page record by record as it arrives, skip
+// records repeated across pages, yield a *RecordError for a record that does not decode instead
+// of failing the page (WithStrict fails it), and end a search whose pages never end with an
+// error matching ErrPageCycle. Errors are package apierror's, shared by every edusync client:
+// *APIError values carry Ladok's Felgrupp, Detaljkod, Meddelande and FelUID and match
+// ErrNotFound and the other sentinels with errors.Is. Personal numbers are validated before they
+// are sent and never reach logs or errors, not in a failed connection's message either.
 //
 // # The event feed
 //
@@ -44,7 +47,8 @@
 // name, so producers' prefixes do not matter, and unknown fields are ignored. An entry that
 // cannot be decoded gets Err and no Event; the rest of the page decodes regardless. Pages are
 // capped in size and the decoder does not recurse on input, so hostile pages cannot exhaust
-// the process.
+// the process. GetFeedPage fetches one page; a page over WithMaxFeedPage fails with a
+// *BodyTooLargeError naming the cap, and an href to another host is refused (ErrForeignHref).
 //
 // A suspension is a StudentrestriktionEvent with Restriktionstyp AVSTANGNING and a validity
 // period; Ladok sends no event when it ends, so hosts schedule the end themselves (Ends).
@@ -52,8 +56,9 @@
 // # Reading the feed
 //
 // Package ladokfeed reads the feed durably: a Reader that hands every entry to a handler,
-// oldest first, never skips a page and keeps its position in package store. It lives apart so
-// that importing this client pulls in no state backend.
+// oldest first, never skips a page, stops when archive links lead back to a page it read, and
+// keeps its position in package store. It lives apart so that importing this client pulls in no
+// state backend.
 //
 // The package ladoktest provides a fake Ladok (mutual TLS with a test CA, REST resources, the
 // feed with archive pages, faults, synth populations) for tests, benchmarks and the sandbox.

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/edusync/edusync/internal/redact"
 )
 
 // The feed's well-known pages. The reader starts at one of them (or at a page href it saved)
@@ -119,7 +117,7 @@ func ParseFeed(r io.Reader) (*Feed, error) {
 		return nil, &FeedError{Err: err}
 	}
 	if len(b) > DefaultMaxFeedPage {
-		return nil, &FeedError{Err: fmt.Errorf("%w (limit %d bytes)", ErrBodyTooLarge, DefaultMaxFeedPage)}
+		return nil, &FeedError{Err: &BodyTooLargeError{Limit: DefaultMaxFeedPage, ContentLength: -1}}
 	}
 	return parseFeed(b)
 }
@@ -383,24 +381,46 @@ func (p *feedParser) event(root xml.StartElement) error {
 	return nil
 }
 
-// FetchFeed fetches and decodes the feed page at href: FeedRecent, FeedFirst, FeedPageHref(n)
-// or an href taken from a page's links. Hrefs to another host are refused.
-func (c *Client) FetchFeed(ctx context.Context, href string) (*Feed, error) {
-	resp, err := c.do(ctx, http.MethodGet, "", href, nil, nil)
+// GetFeedPage fetches and decodes the feed page at href: FeedRecent, FeedFirst,
+// FeedPageHref(n) or an href taken from a page's links. Hrefs to another host are refused
+// (ErrForeignHref). A page larger than WithMaxFeedPage fails with a *BodyTooLargeError naming
+// the cap, before it is read when its size is announced.
+func (c *Client) GetFeedPage(ctx context.Context, href string) (*Feed, error) {
+	resp, err := c.core.Do(ctx, request(http.MethodGet, "", href, nil, nil))
 	if err != nil {
 		return nil, err
 	}
-	b, err := readAll(resp, c.maxFeedPage)
+	where := c.core.Where(href)
+	b, err := readFeed(resp, c.maxFeedPage)
 	if err != nil {
-		return nil, &FeedError{Href: redact.PersonalNumbers(href), Err: err}
+		return nil, &FeedError{Href: where, Err: c.core.Scrub(err)}
 	}
 	f, err := parseFeed(b)
 	if err != nil {
 		var fe *FeedError
 		if errors.As(err, &fe) {
-			fe.Href = redact.PersonalNumbers(href)
+			fe.Href, fe.Err = where, c.core.Scrub(fe.Err)
 		}
 		return nil, err
 	}
 	return f, nil
+}
+
+// readFeed reads a feed page of at most max bytes and closes it.
+func readFeed(resp *http.Response, max int64) ([]byte, error) {
+	defer resp.Body.Close()
+	if resp.ContentLength > max {
+		return nil, &BodyTooLargeError{Limit: max, ContentLength: resp.ContentLength}
+	}
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > max {
+		return nil, &BodyTooLargeError{Limit: max, ContentLength: -1}
+	}
+	return buf.Bytes(), nil
 }

@@ -428,3 +428,6 @@ type SearchUtbildningstillfallenParams struct {
 	// Limit Records per page (Ladok allows at most 400).
 	Limit int `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
 }
+
+// SearchDeltagareApplicationVndLadokStudiedeltagandePlusJSONRequestBody defines body for SearchDeltagare for application/vnd.ladok-studiedeltagande+json ContentType.
+type SearchDeltagareApplicationVndLadokStudiedeltagandePlusJSONRequestBody = DeltagareKurstillfalleFilter

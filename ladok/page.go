@@ -1,11 +1,13 @@
 package ladok
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
+	"context"
 
-	"github.com/edusync/edusync/internal/redact"
+	"fmt"
+	"hash/maphash"
+	"iter"
+
+	"github.com/edusync/edusync/internal/apiclient"
 )
 
 // Page is one page of a Ladok search. Records that could not be decoded are left out of Items
@@ -18,63 +20,77 @@ type Page[T any] struct {
 	RecordErrors []*RecordError
 }
 
-// RecordError describes a record of a page that could not be used. It never quotes the
-// record, only where it was and why it failed.
-type RecordError struct {
-	Path  string // the resource, e.g. /studiedeltagande/deltagare/kurstillfalle
-	Page  int
-	Index int    // position in the page
-	UID   string // the record's Uid when it could be read
-	Err   error
+// searchShape is the shape of every search answer: {"TotaltAntalPoster": n, "Resultat": [...]};
+// an answer without Resultat has no records.
+func searchShape[T any](idOf func(*T) string) apiclient.Shape[T] {
+	return apiclient.Shape[T]{Items: "Resultat", Keep: []string{"TotaltAntalPoster"}, ID: idOf, Optional: true}
 }
 
-// Error says where the record was and why it failed, without its contents.
-func (e *RecordError) Error() string {
-	id := ""
-	if e.UID != "" {
-		id = " (Uid " + e.UID + ")"
+// searchPage fetches one page of a search and collects its records.
+func searchPage[T any](ctx context.Context, c *Client, r *apiclient.Request, page int, idOf func(*T) string) (*Page[T], error) {
+	s := searchShape(idOf)
+	p, err := apiclient.GetPage(ctx, c.core, r, &s)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("ladok: %s page %d record %d%s: %s", e.Path, e.Page, e.Index, id, redact.PersonalNumbers(e.Err.Error()))
+	total, _, err := p.Int("TotaltAntalPoster")
+	if err != nil {
+		return nil, c.core.DecodeError(r.Path, err)
+	}
+	return &Page[T]{Items: p.Items, Page: page, Total: int(total), RecordErrors: p.RecordErrors}, nil
 }
 
-// Unwrap returns the cause.
-func (e *RecordError) Unwrap() error { return e.Err }
+// errPagingLoop stops a search whose pages never end.
+var errPagingLoop = fmt.Errorf("the search returned more pages than its total allows; stopping: %w", ErrPageCycle)
 
-var errNoUID = errors.New("record has no Uid")
-
-// rawRecords keeps a Resultat array undecoded so each record can be decoded on its own.
-type rawRecords []json.RawMessage
-
-// decodePage decodes a page's records one by one: the good ones are kept, each bad one becomes
-// a RecordError.
-func decodePage[T any](path string, page, total int, raw rawRecords, idOf func(*T) string) (*Page[T], error) {
-	p := &Page[T]{Page: page, Total: total, Items: make([]T, 0, len(raw))}
-	for i, r := range raw {
-		var v T
-		if err := json.Unmarshal(r, &v); err != nil {
-			p.RecordErrors = append(p.RecordErrors, &RecordError{Path: path, Page: page, Index: i, UID: peekUID(r), Err: err})
-			continue
+// search walks a page+limit search from page 1 (request builds each page's request), decoding
+// each page record by record as it arrives. It stops after a short page or when the total is
+// reached; bad records are yielded as *RecordError and the walk goes on; records repeated on a
+// later page (the data moved while paging) are skipped by UID; a search that returns more pages
+// than its first total allows ends with an error matching ErrPageCycle.
+func search[T any](ctx context.Context, c *Client, limit int, request func(page, limit int) (*apiclient.Request, error), idOf func(*T) string) iter.Seq2[T, error] {
+	if limit < 1 || limit > DefaultPageSize {
+		limit = c.core.PageSize()
+	}
+	return func(yield func(T, error) bool) {
+		var zero T
+		first, err := request(1, limit)
+		if err != nil {
+			yield(zero, err)
+			return
 		}
-		if idOf(&v) == "" {
-			p.RecordErrors = append(p.RecordErrors, &RecordError{Path: path, Page: page, Index: i, Err: errNoUID})
-			continue
+		page, maxPages := 1, -1
+		l := &apiclient.Listing[T]{First: first, Shape: searchShape(idOf),
+			Next: func(_ *apiclient.Request, p *apiclient.PageInfo) (*apiclient.Request, error) {
+				total, _, err := p.Int("TotaltAntalPoster")
+				if err != nil {
+					return nil, err
+				}
+				if maxPages < 0 {
+					maxPages = int(total)/limit + 2
+				}
+				if p.Records < limit || int64(page*limit) >= total {
+					return nil, nil
+				}
+				if page >= maxPages {
+					return nil, errPagingLoop
+				}
+				page++
+				return request(page, limit)
+			}}
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		for v, err := range apiclient.Walk(ctx, c.core, l) {
+			if err == nil {
+				h := maphash.String(seed, idOf(&v))
+				if _, dup := seen[h]; dup {
+					continue
+				}
+				seen[h] = struct{}{}
+			}
+			if !yield(v, err) {
+				return
+			}
 		}
-		p.Items = append(p.Items, v)
 	}
-	return p, nil
-}
-
-// peekUID reads the Uid of a record that does not decode, for the error report.
-func peekUID(raw []byte) string {
-	var r struct {
-		UID json.RawMessage `json:"Uid"`
-	}
-	if json.Unmarshal(raw, &r) != nil || len(r.UID) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(r.UID, &s) == nil {
-		return redact.PersonalNumbers(s)
-	}
-	return ""
 }

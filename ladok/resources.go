@@ -5,19 +5,19 @@ package ladok
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/edusync/edusync/internal/apiclient"
 	"github.com/edusync/edusync/internal/apiquery"
 	"github.com/edusync/edusync/internal/idnum"
 )
 
-// AuthenticatedUser returns the Ladok user the client certificate belongs to.
-func (c *Client) AuthenticatedUser(ctx context.Context) (*Anvandare, error) {
+// GetAuthenticatedUser returns the Ladok user the client certificate belongs to.
+func (c *Client) GetAuthenticatedUser(ctx context.Context) (*Anvandare, error) {
 	var v Anvandare
 	if err := c.getJSON(ctx, ServiceKataloginformation, "/kataloginformation/anvandare/autentiserad", nil, &v); err != nil {
 		return nil, err
@@ -25,9 +25,9 @@ func (c *Client) AuthenticatedUser(ctx context.Context) (*Anvandare, error) {
 	return &v, nil
 }
 
-// Periods returns the periods of the university's calendar (terms and other spans), which
+// GetPeriods returns the periods of the university's calendar (terms and other spans), which
 // offerings refer to by StartperiodID.
-func (c *Client) Periods(ctx context.Context) ([]Period, error) {
+func (c *Client) GetPeriods(ctx context.Context) ([]Period, error) {
 	var v Perioder
 	if err := c.getJSON(ctx, ServiceKataloginformation, "/kataloginformation/grunddata/period", nil, &v); err != nil {
 		return nil, err
@@ -35,8 +35,8 @@ func (c *Client) Periods(ctx context.Context) ([]Period, error) {
 	return v.Period, nil
 }
 
-// Organisation fetches one organisation unit; a missing one matches ErrNotFound.
-func (c *Client) Organisation(ctx context.Context, uid string) (*Organisation, error) {
+// GetOrganisation fetches one organisation unit; a missing one matches ErrNotFound.
+func (c *Client) GetOrganisation(ctx context.Context, uid string) (*Organisation, error) {
 	var v Organisation
 	if err := c.getJSON(ctx, ServiceKataloginformation, "/kataloginformation/organisation/"+url.PathEscape(uid), nil, &v); err != nil {
 		return nil, err
@@ -54,11 +54,11 @@ func (c *Client) SearchOrganisations(ctx context.Context, params *SearchOrganisa
 	if len(p.Orderby) == 0 {
 		p.Orderby = []OrganisationOrderBy{OrganisationOrderByKodAsc}
 	}
-	return searchAll(ctx, c, p.Limit, func(page, limit int) (*Page[Organisation], error) {
+	return search(ctx, c, p.Limit, func(page, limit int) (*apiclient.Request, error) {
 		q := p
 		q.Page, q.Limit = page, limit
-		return c.SearchOrganisationsPage(ctx, &q)
-	}, func(o *Organisation) string { return o.UID })
+		return organisationSearch(&q)
+	}, idOrganisation)
 }
 
 // SearchOrganisationsPage fetches the page params.Page (from 1) of an organisation search.
@@ -66,23 +66,25 @@ func (c *Client) SearchOrganisationsPage(ctx context.Context, params *SearchOrga
 	if params == nil {
 		params = &SearchOrganisationsParams{}
 	}
+	r, err := organisationSearch(params)
+	if err != nil {
+		return nil, err
+	}
+	return searchPage(ctx, c, r, pageOf(params.Page), idOrganisation)
+}
+
+func organisationSearch(params *SearchOrganisationsParams) (*apiclient.Request, error) {
 	q, err := encodeQuery(params)
 	if err != nil {
 		return nil, err
 	}
-	var v struct {
-		TotaltAntalPoster int
-		Resultat          rawRecords
-	}
-	const path = "/kataloginformation/organisation/filtrera"
-	if err := c.getJSON(ctx, ServiceKataloginformation, path, q, &v); err != nil {
-		return nil, err
-	}
-	return decodePage(path, pageOf(params.Page), v.TotaltAntalPoster, v.Resultat, func(o *Organisation) string { return o.UID })
+	return request(http.MethodGet, ServiceKataloginformation, "/kataloginformation/organisation/filtrera", q, nil), nil
 }
 
-// Student fetches one student by Ladok UID; a missing one matches ErrNotFound.
-func (c *Client) Student(ctx context.Context, uid string) (*Student, error) {
+func idOrganisation(o *Organisation) string { return o.UID }
+
+// GetStudent fetches one student by Ladok UID; a missing one matches ErrNotFound.
+func (c *Client) GetStudent(ctx context.Context, uid string) (*Student, error) {
 	var v Student
 	if err := c.getJSON(ctx, ServiceStudentinformation, "/studentinformation/student/"+url.PathEscape(uid), nil, &v); err != nil {
 		return nil, err
@@ -90,13 +92,13 @@ func (c *Client) Student(ctx context.Context, uid string) (*Student, error) {
 	return &v, nil
 }
 
-// StudentByPersonnummer fetches one student by Swedish personal or coordination number, in any
+// GetStudentByPersonnummer fetches one student by Swedish personal or coordination number, in any
 // common form (YYYYMMDDNNNN, YYYYMMDD-NNNN, YYMMDD-NNNN). The number is checked before it is
 // sent and never appears in logs or errors.
-func (c *Client) StudentByPersonnummer(ctx context.Context, personnummer string) (*Student, error) {
+func (c *Client) GetStudentByPersonnummer(ctx context.Context, personnummer string) (*Student, error) {
 	pn, err := idnum.ParseSwedish(personnummer, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("ladok: StudentByPersonnummer: %w", err)
+		return nil, fmt.Errorf("ladok: GetStudentByPersonnummer: %w", err)
 	}
 	var v Student
 	if err := c.getJSON(ctx, ServiceStudentinformation, "/studentinformation/student/personnummer/"+pn.Digits, nil, &v); err != nil {
@@ -105,8 +107,8 @@ func (c *Client) StudentByPersonnummer(ctx context.Context, personnummer string)
 	return &v, nil
 }
 
-// Kontaktuppgifter fetches a student's contact details (e-mail, telephone, addresses).
-func (c *Client) Kontaktuppgifter(ctx context.Context, studentUID string) (*Kontaktuppgifter, error) {
+// GetKontaktuppgifter fetches a student's contact details (e-mail, telephone, addresses).
+func (c *Client) GetKontaktuppgifter(ctx context.Context, studentUID string) (*Kontaktuppgifter, error) {
 	var v Kontaktuppgifter
 	if err := c.getJSON(ctx, ServiceStudentinformation, "/studentinformation/student/"+url.PathEscape(studentUID)+"/kontaktuppgifter", nil, &v); err != nil {
 		return nil, err
@@ -114,8 +116,8 @@ func (c *Client) Kontaktuppgifter(ctx context.Context, studentUID string) (*Kont
 	return &v, nil
 }
 
-// Utbildningstillfalle fetches one course or programme offering by UID.
-func (c *Client) Utbildningstillfalle(ctx context.Context, uid string) (*Utbildningstillfalle, error) {
+// GetUtbildningstillfalle fetches one course or programme offering by UID.
+func (c *Client) GetUtbildningstillfalle(ctx context.Context, uid string) (*Utbildningstillfalle, error) {
 	var v Utbildningstillfalle
 	if err := c.getJSON(ctx, ServiceUtbildningsinformation, "/utbildningsinformation/utbildningstillfalle/"+url.PathEscape(uid), nil, &v); err != nil {
 		return nil, err
@@ -133,11 +135,11 @@ func (c *Client) SearchUtbildningstillfallen(ctx context.Context, params *Search
 	if len(p.Orderby) == 0 {
 		p.Orderby = []UtbildningstillfalleOrderBy{UtbildningstillfalleOrderByUtbildningstillfalleskodAsc, UtbildningstillfalleOrderByStartdatumAsc}
 	}
-	return searchAll(ctx, c, p.Limit, func(page, limit int) (*Page[Utbildningstillfalle], error) {
+	return search(ctx, c, p.Limit, func(page, limit int) (*apiclient.Request, error) {
 		q := p
 		q.Page, q.Limit = page, limit
-		return c.SearchUtbildningstillfallenPage(ctx, &q)
-	}, func(u *Utbildningstillfalle) string { return u.UID })
+		return offeringSearch(&q)
+	}, idUtbildningstillfalle)
 }
 
 // SearchUtbildningstillfallenPage fetches the page params.Page (from 1) of an offering search.
@@ -145,23 +147,25 @@ func (c *Client) SearchUtbildningstillfallenPage(ctx context.Context, params *Se
 	if params == nil {
 		params = &SearchUtbildningstillfallenParams{}
 	}
+	r, err := offeringSearch(params)
+	if err != nil {
+		return nil, err
+	}
+	return searchPage(ctx, c, r, pageOf(params.Page), idUtbildningstillfalle)
+}
+
+func offeringSearch(params *SearchUtbildningstillfallenParams) (*apiclient.Request, error) {
 	q, err := encodeQuery(params)
 	if err != nil {
 		return nil, err
 	}
-	var v struct {
-		TotaltAntalPoster int
-		Resultat          rawRecords
-	}
-	const path = "/utbildningsinformation/utbildningstillfalle/filtrera"
-	if err := c.getJSON(ctx, ServiceUtbildningsinformation, path, q, &v); err != nil {
-		return nil, err
-	}
-	return decodePage(path, pageOf(params.Page), v.TotaltAntalPoster, v.Resultat, func(u *Utbildningstillfalle) string { return u.UID })
+	return request(http.MethodGet, ServiceUtbildningsinformation, "/utbildningsinformation/utbildningstillfalle/filtrera", q, nil), nil
 }
 
-// Utbildningsinstans fetches one version of a course or programme (code, name, credits).
-func (c *Client) Utbildningsinstans(ctx context.Context, uid string) (*Utbildningsinstans, error) {
+func idUtbildningstillfalle(u *Utbildningstillfalle) string { return u.UID }
+
+// GetUtbildningsinstans fetches one version of a course or programme (code, name, credits).
+func (c *Client) GetUtbildningsinstans(ctx context.Context, uid string) (*Utbildningsinstans, error) {
 	var v Utbildningsinstans
 	if err := c.getJSON(ctx, ServiceUtbildningsinformation, "/utbildningsinformation/utbildningsinstans/"+url.PathEscape(uid), nil, &v); err != nil {
 		return nil, err
@@ -169,8 +173,8 @@ func (c *Client) Utbildningsinstans(ctx context.Context, uid string) (*Utbildnin
 	return &v, nil
 }
 
-// Kurspaketeringstillfalle fetches one programme offering by UID.
-func (c *Client) Kurspaketeringstillfalle(ctx context.Context, uid string) (*Utbildningstillfalle, error) {
+// GetKurspaketeringstillfalle fetches one programme offering by UID.
+func (c *Client) GetKurspaketeringstillfalle(ctx context.Context, uid string) (*Utbildningstillfalle, error) {
 	var v Utbildningstillfalle
 	if err := c.getJSON(ctx, ServiceUtbildningsinformation, "/utbildningsinformation/kurspaketeringstillfalle/"+url.PathEscape(uid), nil, &v); err != nil {
 		return nil, err
@@ -178,8 +182,8 @@ func (c *Client) Kurspaketeringstillfalle(ctx context.Context, uid string) (*Utb
 	return &v, nil
 }
 
-// Kurstillfallesdeltaganden returns a student's participations in course offerings.
-func (c *Client) Kurstillfallesdeltaganden(ctx context.Context, studentUID string) ([]Tillfallesdeltagande, error) {
+// GetKurstillfallesdeltaganden returns a student's participations in course offerings.
+func (c *Client) GetKurstillfallesdeltaganden(ctx context.Context, studentUID string) ([]Tillfallesdeltagande, error) {
 	var v TillfallesdeltagandeLista
 	if err := c.getJSON(ctx, ServiceStudiedeltagande, "/studiedeltagande/tillfallesdeltagande/kurstillfallesdeltagande/student/"+url.PathEscape(studentUID), nil, &v); err != nil {
 		return nil, err
@@ -202,11 +206,11 @@ func (c *Client) SearchDeltagare(ctx context.Context, filter DeltagareKurstillfa
 	if len(filter.Orderby) == 0 {
 		filter.Orderby = defaultDeltagareOrder
 	}
-	return searchAll(ctx, c, filter.Limit, func(page, limit int) (*Page[Deltagare], error) {
+	return search(ctx, c, filter.Limit, func(page, limit int) (*apiclient.Request, error) {
 		f := filter
 		f.Page, f.Limit = page, limit
-		return c.SearchDeltagarePage(ctx, f)
-	}, func(d *Deltagare) string { return d.UID })
+		return participantSearch(f), nil
+	}, idDeltagare)
 }
 
 // SearchDeltagarePage fetches the page filter.Page (from 1) of a participant search. Ladok runs
@@ -216,21 +220,19 @@ func (c *Client) SearchDeltagarePage(ctx context.Context, filter DeltagareKursti
 		filter.Page = 1
 	}
 	if filter.Limit < 1 {
-		filter.Limit = c.pageSize
+		filter.Limit = c.core.PageSize()
 	}
 	if len(filter.Orderby) == 0 {
 		filter.Orderby = defaultDeltagareOrder
 	}
-	var v struct {
-		TotaltAntalPoster int
-		Resultat          rawRecords
-	}
-	const path = "/studiedeltagande/deltagare/kurstillfalle"
-	if err := c.sendJSON(ctx, http.MethodPut, ServiceStudiedeltagande, path, nil, filter, &v); err != nil {
-		return nil, err
-	}
-	return decodePage(path, filter.Page, v.TotaltAntalPoster, v.Resultat, func(d *Deltagare) string { return d.UID })
+	return searchPage(ctx, c, participantSearch(filter), filter.Page, idDeltagare)
 }
+
+func participantSearch(f DeltagareKurstillfalleFilter) *apiclient.Request {
+	return request(http.MethodPut, ServiceStudiedeltagande, "/studiedeltagande/deltagare/kurstillfalle", nil, f)
+}
+
+func idDeltagare(d *Deltagare) string { return d.UID }
 
 func encodeQuery(params any) (url.Values, error) {
 	q, err := apiquery.Encode(params)
@@ -245,58 +247,4 @@ func pageOf(p int) int {
 		return 1
 	}
 	return p
-}
-
-// errPagingLoop stops a search whose pages never end.
-var errPagingLoop = errors.New("ladok: the search returned more pages than its total allows; stopping")
-
-// searchAll walks a page+limit search from page 1. It stops after a short page or when the
-// total is reached; bad records are yielded as *RecordError and the walk goes on; records
-// repeated on a later page (the data moved while paging) are skipped by UID.
-func searchAll[T any](ctx context.Context, c *Client, limit int, fetch func(page, limit int) (*Page[T], error), idOf func(*T) string) iter.Seq2[T, error] {
-	if limit < 1 || limit > DefaultPageSize {
-		limit = c.pageSize
-	}
-	return func(yield func(T, error) bool) {
-		var zero T
-		seen := make(map[string]struct{})
-		maxPages := -1
-		for page := 1; ; page++ {
-			if err := ctx.Err(); err != nil {
-				yield(zero, err)
-				return
-			}
-			p, err := fetch(page, limit)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			if maxPages < 0 {
-				maxPages = p.Total/limit + 2
-			}
-			for i := range p.Items {
-				id := idOf(&p.Items[i])
-				if _, dup := seen[id]; dup {
-					continue
-				}
-				seen[id] = struct{}{}
-				if !yield(p.Items[i], nil) {
-					return
-				}
-			}
-			for _, re := range p.RecordErrors {
-				if !yield(zero, re) {
-					return
-				}
-			}
-			n := len(p.Items) + len(p.RecordErrors)
-			if n < limit || page*limit >= p.Total {
-				return
-			}
-			if page >= maxPages {
-				yield(zero, errPagingLoop)
-				return
-			}
-		}
-	}
 }

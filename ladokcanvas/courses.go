@@ -22,9 +22,9 @@ const (
 func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offeringRecord, error) {
 	get := func(k string) (*ladok.Utbildningstillfalle, error) {
 		if k == kindProgramme {
-			return a.ladok.Kurspaketeringstillfalle(ctx, uid)
+			return a.ladok.GetKurspaketeringstillfalle(ctx, uid)
 		}
-		return a.ladok.Utbildningstillfalle(ctx, uid)
+		return a.ladok.GetUtbildningstillfalle(ctx, uid)
 	}
 	if kind != kindProgramme {
 		kind = kindCourse
@@ -55,7 +55,7 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 	}
 	if (r.NameSV == "" && r.NameEN == "" || r.Code == "") && r.Instans != "" {
 		// The name and code belong to the syllabus version.
-		in, err := a.ladok.Utbildningsinstans(ctx, r.Instans)
+		in, err := a.ladok.GetUtbildningsinstans(ctx, r.Instans)
 		switch {
 		case err == nil:
 			if r.NameSV == "" && r.NameEN == "" {
@@ -151,7 +151,7 @@ func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canva
 		return a.newOrgsAccount(), nil
 	}
 	if err := a.createAccount(ctx, a.newOrgsAccount(), orgUID, func() (string, error) {
-		o, err := a.ladok.Organisation(ctx, orgUID)
+		o, err := a.ladok.GetOrganisation(ctx, orgUID)
 		switch {
 		case err == nil:
 			return firstOf(o.Benamning["sv"], o.Benamning["en"], o.Organisationskod, orgUID), nil
@@ -505,7 +505,7 @@ func (a *Adapter) onSyllabusMoved(ctx context.Context, e *ladok.Utbildningsinsta
 	if !ok || e.UtbildningsinstansUID == "" || r.Instans == e.UtbildningsinstansUID {
 		return nil // not known yet: it is read from Ladok with its new syllabus when needed
 	}
-	in, err := a.ladok.Utbildningsinstans(ctx, e.UtbildningsinstansUID)
+	in, err := a.ladok.GetUtbildningsinstans(ctx, e.UtbildningsinstansUID)
 	if err != nil {
 		if errors.Is(err, ladok.ErrNotFound) {
 			return permanent(fmt.Errorf("syllabus version %s is not in Ladok", e.UtbildningsinstansUID))

@@ -193,7 +193,7 @@ func (a *Adapter) termOf(ctx context.Context, periodID int) (string, error) {
 	if pc.codes != nil && time.Since(pc.fetched) < time.Minute {
 		return "", nil
 	}
-	ps, err := a.ladok.Periods(ctx)
+	ps, err := a.ladok.GetPeriods(ctx)
 	if err != nil {
 		return "", fmt.Errorf("ladokcanvas: reading Ladok's periods: %w", err)
 	}

@@ -65,7 +65,7 @@ var errNoStudentUID = errors.New("the event names no student (StudentUID is empt
 
 // fetchStudent reads a student the adapter must create but has no event data for.
 func (a *Adapter) fetchStudent(ctx context.Context, uid string) (*studentData, error) {
-	st, err := a.ladok.Student(ctx, uid)
+	st, err := a.ladok.GetStudent(ctx, uid)
 	if err != nil {
 		if errors.Is(err, ladok.ErrNotFound) {
 			return nil, permanent(fmt.Errorf("student %s is not in Ladok", uid))
@@ -95,7 +95,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 		if src.emailKnown {
 			email = src.email
 		} else {
-			k, err := a.ladok.Kontaktuppgifter(ctx, uid)
+			k, err := a.ladok.GetKontaktuppgifter(ctx, uid)
 			switch {
 			case err == nil:
 				email = k.Epostadress

@@ -323,7 +323,7 @@ type Request struct {
 	Query url.Values
 	// Body is sent JSON-encoded (Config.Marshal); a []byte is sent as it is, with ContentType.
 	Body        any
-	ContentType string      // the Content-Type of a []byte Body; default application/json
+	ContentType string      // the Content-Type of the body; default application/json
 	Accept      string      // default application/json
 	Header      http.Header // further headers (Idempotency-Key, ...)
 }
@@ -359,6 +359,9 @@ func (c *Client) URL(ref string) (*url.URL, error) {
 	return &out, nil
 }
 
+// ErrForeignURL is matched by a ForeignURLError.
+var ErrForeignURL = errors.New("refusing to follow a URL to another host")
+
 // ForeignURLError is an absolute URL from an answer (a Link header, a feed href) that points to
 // another scheme, host or port than the client's: the client refuses to send its credentials
 // there.
@@ -371,6 +374,9 @@ type ForeignURLError struct {
 func (e *ForeignURLError) Error() string {
 	return "refusing to follow " + e.URL + ": it points elsewhere, not to the API's host " + e.Origin
 }
+
+// Is makes the error match ErrForeignURL.
+func (e *ForeignURLError) Is(target error) bool { return target == ErrForeignURL }
 
 // SameOrigin compares scheme, host (case-insensitively) and port (a missing one as the scheme's
 // default) as a browser would.
@@ -404,18 +410,16 @@ func (c *Client) NewRequest(ctx context.Context, r *Request) (*http.Request, err
 	contentType := r.ContentType
 	switch b := r.Body.(type) {
 	case nil:
+		contentType = ""
 	case []byte:
 		body = b
-		if contentType == "" {
-			contentType = "application/json"
-		}
 	default:
 		if body, err = c.marshal(b); err != nil {
 			return nil, c.Errorf("encoding the body of %s %s: %w", method, c.Where(r.Path), err)
 		}
-		if contentType == "" {
-			contentType = "application/json"
-		}
+	}
+	if body != nil && contentType == "" {
+		contentType = "application/json"
 	}
 	var rd io.Reader
 	if body != nil {

@@ -30,6 +30,9 @@ type Shape[T any] struct {
 	ID func(*T) string
 	// HasID, when set, tells whether a record has an id more cheaply than ID (a number id).
 	HasID func(*T) bool
+	// Optional makes an answer without the Items member, or with null there, a page without
+	// records instead of a DecodeError (Ladok leaves Resultat out of an empty search).
+	Optional bool
 }
 
 // MaxMember caps a kept member (Shape.Keep) of a list answer: page tokens and pagination
@@ -155,7 +158,7 @@ func (d *pageDecoder[T]) page() error {
 			if _, err := d.dec.ReadToken(); err != nil {
 				return d.fail(err)
 			}
-			if !found {
+			if !found && !d.shape.Optional {
 				return d.c.DecodeError(d.where, errors.New(`the answer has no "`+d.shape.Items+`" array`))
 			}
 			return d.end()
@@ -174,6 +177,12 @@ func (d *pageDecoder[T]) page() error {
 				return d.c.DecodeError(d.where, errors.New(`the answer has two "`+d.shape.Items+`" members`))
 			}
 			found = true
+			if d.dec.PeekKind() == 'n' && d.shape.Optional {
+				if _, err := d.dec.ReadToken(); err != nil {
+					return d.fail(err)
+				}
+				continue
+			}
 			if d.dec.PeekKind() != '[' {
 				if _, err := d.dec.ReadValue(); err != nil {
 					return d.fail(err)

@@ -103,8 +103,12 @@ type Cycle struct {
 }
 
 // NewCycle starts the record of a listing of where (an endpoint path, for the error).
-func (c *Client) NewCycle(where string) *Cycle {
-	return &Cycle{path: c.Where(where), seen: map[[16]byte]struct{}{}}
+func (c *Client) NewCycle(where string) *Cycle { return NewCycle(c.Where(where)) }
+
+// NewCycle starts the record of a listing of where, which must be redacted already (for
+// paginators outside a client, such as a feed reader).
+func NewCycle(where string) *Cycle {
+	return &Cycle{path: where, seen: map[[16]byte]struct{}{}}
 }
 
 // Visit records position; an *apierror.PageCycleError when the listing was there before.

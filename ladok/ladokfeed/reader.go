@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edusync/edusync/internal/apiclient"
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/ladok"
@@ -261,7 +262,9 @@ func isFatal(err error) bool {
 
 // CatchUp reads from the saved position (or the start) to the end of the recent page, handing
 // every new entry to the handler, and returns. It never skips a page: it follows each page's
-// next-archive link, however many pages are behind.
+// next-archive link, however many pages are behind. A next-archive link that leads back to a
+// page this catch-up has read ends it, after that page, with an error matching
+// ladok.ErrPageCycle (the position stays where the handled entries put it).
 func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	var stats Stats
 	pos, saved, err := r.st.LoadPosition(ctx, r.feed)
@@ -299,6 +302,9 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	pos.Page = cur
 	pos.Handled = len(page.Entries) - len(pending)
 	head, headKnown := -1, false
+	// A next-archive link that leads back to a page this catch-up has read would loop for ever.
+	cycle := apiclient.NewCycle(r.feed)
+	_ = cycle.Visit(cur)
 	// The next page is fetched and decoded while the handler works through this one, so
 	// decoding and the handler's (and the state's) work overlap. Reading ahead moves nothing:
 	// the position only follows handled entries.
@@ -306,6 +312,12 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	defer cancel()
 	for {
 		next := page.Link(ladok.RelNextArchive)
+		var loop error // the page's next-archive link leads back: handle the page, then stop
+		if next != "" {
+			if loop = cycle.Visit(r.canonicalHref(next)); loop != nil {
+				next = ""
+			}
+		}
 		var ahead chan fetched
 		if next != "" {
 			ahead = make(chan fetched, 1)
@@ -321,7 +333,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 		handled, dups := stats.Handled-before.Handled, stats.Duplicates-before.Duplicates
 		if next == "" {
 			r.report(page, pos, handled, dups, 0)
-			return stats, nil
+			return stats, loop
 		}
 		if !headKnown {
 			head, headKnown = r.headNumber(ctx), true
@@ -492,6 +504,15 @@ func (r *Reader) searchBack(ctx context.Context, page *ladok.Feed, pos Position,
 	return nil, "", nil, fmt.Errorf("%w: entry %s is neither on %s nor on the %d pages before it", ErrPositionLost, pos.Entry, pos.Page, r.back)
 }
 
+// canonicalHref returns href in the form positions keep (path and query), or href itself when it
+// has none.
+func (r *Reader) canonicalHref(href string) string {
+	if h, err := r.c.FeedHref(href); err == nil {
+		return h
+	}
+	return href
+}
+
 // canonical returns the href a position names page by: its self link, else the href it was
 // fetched with, as path and query.
 func (r *Reader) canonical(page *ladok.Feed, fetched string) string {
@@ -519,7 +540,7 @@ func hostOf(c *ladok.Client) string {
 func (r *Reader) fetch(ctx context.Context, href string) (*ladok.Feed, error) {
 	var last error
 	for attempt := 1; attempt <= r.attempts; attempt++ {
-		f, err := r.c.FetchFeed(ctx, href)
+		f, err := r.c.GetFeedPage(ctx, href)
 		if err == nil {
 			return f, nil
 		}
@@ -556,7 +577,7 @@ func (r *Reader) backoff(attempt int) time.Duration {
 
 // headNumber returns the number of the recent page, or -1 when it cannot be told.
 func (r *Reader) headNumber(ctx context.Context) int {
-	f, err := r.c.FetchFeed(ctx, ladok.FeedRecent)
+	f, err := r.c.GetFeedPage(ctx, ladok.FeedRecent)
 	if err != nil {
 		return -1
 	}

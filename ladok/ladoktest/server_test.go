@@ -55,12 +55,12 @@ func TestLoadPopulation(t *testing.T) {
 		}
 	}
 	if person.CivicNoKind == synth.Personnummer || person.CivicNoKind == synth.Samordningsnummer {
-		st, err := c.StudentByPersonnummer(ctx, person.CivicNo)
+		st, err := c.GetStudentByPersonnummer(ctx, person.CivicNo)
 		if err != nil || st.UID != person.ID.String() || st.Efternamn != person.FamilyName {
 			t.Fatalf("StudentByPersonnummer = %+v, %v", st, err)
 		}
 	}
-	td, err := c.Kurstillfallesdeltaganden(ctx, person.ID.String())
+	td, err := c.GetKurstillfallesdeltaganden(ctx, person.ID.String())
 	if err != nil || len(td) == 0 {
 		t.Fatalf("participations = %v, %v", td, err)
 	}
@@ -83,11 +83,11 @@ func TestLoadPopulation(t *testing.T) {
 	if got != want {
 		t.Errorf("%d registered participants, want %d", got, want)
 	}
-	u, err := c.Utbildningstillfalle(ctx, off.String())
+	u, err := c.GetUtbildningstillfalle(ctx, off.String())
 	if err != nil || u.StartperiodID == 0 {
 		t.Fatalf("offering = %+v, %v", u, err)
 	}
-	if _, err := c.Utbildningsinstans(ctx, u.UtbildningsinstansUID); err != nil {
+	if _, err := c.GetUtbildningsinstans(ctx, u.UtbildningsinstansUID); err != nil {
 		t.Fatal(err)
 	}
 	// The feed decodes, and counts registrations.
@@ -164,7 +164,7 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 	ctx := context.Background()
 	s.InjectFault(ladoktest.Fault{Path: "/kataloginformation/", Status: 503, Times: 2})
 	for i, want := range []bool{true, true, false} {
-		_, err := c.AuthenticatedUser(ctx)
+		_, err := c.GetAuthenticatedUser(ctx)
 		if got := errors.Is(err, ladok.ErrServer); got != want {
 			t.Errorf("call %d: err = %v", i, err)
 		}
@@ -172,7 +172,7 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 	s.InjectFault(ladoktest.Fault{Path: "/kataloginformation/", Truncate: true, Every: 2})
 	var truncated int
 	for range 4 {
-		if _, err := c.AuthenticatedUser(ctx); err != nil {
+		if _, err := c.GetAuthenticatedUser(ctx); err != nil {
 			truncated++
 		}
 	}
@@ -182,10 +182,10 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 	s.ClearFaults()
 	// Two drops: Go's transport repeats a GET once by itself when a reused connection drops.
 	s.InjectFault(ladoktest.Fault{Drop: true, Times: 2})
-	if _, err := c.AuthenticatedUser(ctx); err == nil {
+	if _, err := c.GetAuthenticatedUser(ctx); err == nil {
 		t.Error("dropped connection not reported")
 	}
-	if _, err := c.AuthenticatedUser(ctx); err != nil {
+	if _, err := c.GetAuthenticatedUser(ctx); err != nil {
 		t.Errorf("after the drop: %v", err)
 	}
 	if n := s.Requests("/kataloginformation/anvandare/autentiserad"); n != 10 {
@@ -251,7 +251,7 @@ func ExampleServer() {
 	if err != nil {
 		panic(err)
 	}
-	feed, err := client.FetchFeed(context.Background(), ladok.FeedFirst) // retried past the 503
+	feed, err := client.GetFeedPage(context.Background(), ladok.FeedFirst) // retried past the 503
 	if err != nil {
 		panic(err)
 	}
