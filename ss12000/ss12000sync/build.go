@@ -99,11 +99,38 @@ type builder struct {
 	// ids are the persons' ids in order, pos their positions, people what the snapshot makes
 	// of each (by position).
 	ids    []string
-	recs   []*personRec
-	pos    map[string]int32
-	people []included
+	recs     []*personRec
+	pos      map[string]int32
+	people   []included
+	contexts [][]reconcile.Context // by position
+	included int
 	snap   *reconcile.Snapshot
 	n      Counts
+	// shared holds attribute maps records share: most pupils of one school type and year, most
+	// groups of one school type, have equal attributes, and one map each saves a municipality
+	// some hundred thousand maps. Nothing changes a source snapshot's maps.
+	shared map[[3]string]map[string]string
+}
+
+// attrs returns an attribute map with the three (possibly empty) values, shared with every
+// record that has the same.
+func (b *builder) attrs(k1, v1, k2, v2, k3, v3 string) map[string]string {
+	if v1 == "" && v2 == "" && v3 == "" {
+		return nil
+	}
+	key := [3]string{k1 + "=" + v1, k2 + "=" + v2, k3 + "=" + v3}
+	if m, ok := b.shared[key]; ok {
+		return m
+	}
+	var m map[string]string
+	set(&m, k1, v1)
+	set(&m, k2, v2)
+	set(&m, k3, v3)
+	if b.shared == nil {
+		b.shared = map[[3]string]map[string]string{}
+	}
+	b.shared[key] = m
+	return m
 }
 
 // included is what the snapshot makes of one person: whether it is in it (index >= 0), its
@@ -126,10 +153,18 @@ func (b *builder) person(id string) *included {
 func (d *dataset) snapshot(opts *Options, today reconcile.Date) (*reconcile.Snapshot, Counts) {
 	b := &builder{d: d, opts: opts, today: today, snap: &reconcile.Snapshot{}}
 	b.organisations()
-	b.persons()
+	b.index()
 	groups := sortedIDs(d.groups)
 	b.groups(groups)
+	// The person records and the memberships need only the index and the groups: one core each
+	// (memberships do not use the shared attribute maps).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.persons()
+	}()
 	b.memberships(groups)
+	<-done
 	return b.snap, b.n
 }
 
@@ -202,14 +237,17 @@ func (b *builder) key(p *personRec) string {
 	return p.ID
 }
 
-func (b *builder) persons() {
+// index decides which persons are in the snapshot, under which key, and whether they are
+// enrolled, on duty or guardians; it keeps their current contexts for persons.
+func (b *builder) index() {
 	b.ids, b.recs = sortedRecords(b.d.persons)
 	b.pos = make(map[string]int32, len(b.ids))
 	for i, id := range b.ids {
 		b.pos[id] = int32(i)
 	}
 	b.people = make([]included, len(b.ids))
-	contexts := make([][]reconcile.Context, len(b.ids))
+	b.contexts = make([][]reconcile.Context, len(b.ids))
+	contexts := b.contexts
 	addContext := func(i int32, c reconcile.Context) {
 		if !slices.Contains(contexts[i], c) {
 			contexts[i] = append(contexts[i], c)
@@ -256,7 +294,13 @@ func (b *builder) persons() {
 		}
 	}
 	b.n.WithoutContext = len(b.ids) - n
-	b.snap.Persons = make([]reconcile.Person, 0, n)
+	b.included = n
+}
+
+// persons makes the snapshot's person records.
+func (b *builder) persons() {
+	contexts := b.contexts
+	b.snap.Persons = make([]reconcile.Person, 0, b.included)
 	for i, p := range b.recs {
 		in := &b.people[i]
 		if in.index < 0 {
@@ -272,9 +316,8 @@ func (b *builder) persons() {
 				x.Emails = append(x.Emails, e.Value)
 			}
 		}
-		set(&x.Attributes, AttrMiddleName, p.Middle)
+		var types, years []string
 		if in.enrolled {
-			var types, years []string
 			for _, e := range p.Enrolments {
 				if !e.Cancelled && current(b.today, e.Start, e.End) {
 					if e.SchoolType != "" {
@@ -285,6 +328,11 @@ func (b *builder) persons() {
 					}
 				}
 			}
+		}
+		if p.Middle == "" {
+			x.Attributes = b.attrs(AttrSchoolType, joinSorted(types), AttrSchoolYear, joinSorted(years), "", "")
+		} else {
+			set(&x.Attributes, AttrMiddleName, p.Middle)
 			set(&x.Attributes, AttrSchoolType, joinSorted(types))
 			set(&x.Attributes, AttrSchoolYear, joinSorted(years))
 		}
@@ -316,10 +364,8 @@ func (b *builder) groups(ids []string) {
 			b.n.Ended++
 			continue
 		}
-		var attrs map[string]string
-		set(&attrs, AttrSchoolType, g.SchoolType)
 		b.snap.Groups = append(b.snap.Groups, reconcile.Group{Keys: reconcile.Keys{SourceKey: g.ID}, Name: g.Name, Type: g.Type,
-			Organisation: g.Org, Valid: reconcile.Period{From: g.Start, To: g.End}, Attributes: attrs})
+			Organisation: g.Org, Valid: reconcile.Period{From: g.Start, To: g.End}, Attributes: b.attrs(AttrSchoolType, g.SchoolType, "", "", "", "")})
 	}
 	b.n.Groups = len(b.snap.Groups)
 }
