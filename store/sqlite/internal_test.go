@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/edusync/edusync/store"
@@ -39,5 +40,38 @@ func TestDiscardWriter(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestClaimUsesTheOrderIndex: Claim looks up the older messages of an order key in its index;
+// a plan that walks the queue instead makes every Claim slower the longer the queue.
+func TestClaimUsesTheOrderIndex(t *testing.T) {
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	conn, err := st.w.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT `+messageCols+
+		` FROM queue WHERE flow = ?1 AND tenant = ?2 `+claimWhere, "f", "", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if p := strings.Join(plan, "\n"); !strings.Contains(p, "USING INDEX queue_order") || !strings.Contains(p, "USING INDEX queue_live") {
+		t.Fatalf("claim plan:\n%s", p)
 	}
 }

@@ -11,6 +11,14 @@ import (
 	"github.com/edusync/edusync/store/internal/kit"
 )
 
+// claimWhere selects the due heads of their order keys, oldest first: ?3 is now, ?4 how many.
+// p.order_key != '' lets SQLite find the older messages of a key in queue_order instead of
+// walking every older message in the queue for each candidate.
+const claimWhere = `AND dead = 0 AND due <= ?3
+	AND (order_key = '' OR NOT EXISTS (SELECT 1 FROM queue p WHERE p.flow = ?1 AND p.tenant = ?2
+		AND p.order_key = queue.order_key AND p.order_key != '' AND p.dead = 0 AND p.id < queue.id))
+	ORDER BY id LIMIT ?4`
+
 const messageCols = `id, msg_key, order_key, payload, enqueued, due, claimed, attempt, max_attempts, last_error, dead, dead_at, reason`
 
 // message is a queue row: the delivery and whether it is claimed.
@@ -151,10 +159,7 @@ func (t *sqlTx) Claim(n int, visibility time.Duration) ([]store.Delivery, error)
 	// Each round hands out the due heads of their order keys; a message dead-lettered for
 	// running out of deliveries lets the next of its key become head, hence another round.
 	for len(out) < n {
-		due, err := t.messages("claim", `AND dead = 0 AND due <= ?3
-			AND (order_key = '' OR NOT EXISTS (SELECT 1 FROM queue p WHERE p.flow = ?1 AND p.tenant = ?2
-				AND p.order_key = queue.order_key AND p.dead = 0 AND p.id < queue.id))
-			ORDER BY id LIMIT ?4`, kit.Micros(now), n-len(out))
+		due, err := t.messages("claim", claimWhere, kit.Micros(now), n-len(out))
 		if err != nil {
 			return nil, err
 		}
