@@ -12,7 +12,8 @@ import (
 )
 
 // claimWhere selects the due heads of their order keys, oldest first: ?3 is now, ?4 how many.
-// p.order_key != ” lets SQLite find the older messages of a key in queue_order instead of
+// Saying that p.order_key is not empty lets SQLite find the older messages of a key in the
+// partial index queue_order instead of
 // walking every older message in the queue for each candidate.
 const claimWhere = `AND dead = 0 AND due <= ?3
 	AND (order_key = '' OR NOT EXISTS (SELECT 1 FROM queue p WHERE p.flow = ?1 AND p.tenant = ?2
