@@ -13,8 +13,7 @@ import (
 
 // claimWhere selects the due heads of their order keys, oldest first: ?3 is now, ?4 how many.
 // Saying that p.order_key is not empty lets SQLite find the older messages of a key in the
-// partial index queue_order instead of
-// walking every older message in the queue for each candidate.
+// partial index queue_order instead of walking every older message for each candidate.
 const claimWhere = `AND dead = 0 AND due <= ?3
 	AND (order_key = '' OR NOT EXISTS (SELECT 1 FROM queue p WHERE p.flow = ?1 AND p.tenant = ?2
 		AND p.order_key = queue.order_key AND p.order_key != '' AND p.dead = 0 AND p.id < queue.id))
