@@ -126,7 +126,7 @@ func NextAttempt(prev *Attempt, f Failure, now time.Time, maxAttempts int) Attem
 	switch {
 	case a.Dead:
 		// Stays dead; only Requeue revives it.
-	case f.Permanent:
+	case f.Permanent || kit.Permanent(f.Err):
 		a.Dead, a.DeadAt, a.NextTry = true, now, time.Time{}
 		a.Reason = kit.PermanentReason("")
 	case a.Count >= limit:

@@ -81,7 +81,9 @@ func Enqueue(ctx context.Context, st Store, scope Scope, msgs ...Message) ([]Enq
 // that fail, due again after a jittered backoff, until their MaxAttempts'th delivery dead-letters
 // them. A handler error marked with Permanent dead-letters the message at once. Delivery is at
 // least once (a crash between Handle and Ack delivers again once the claim runs out), so
-// handlers must be idempotent. Several Workers, in one process or several, may serve one queue.
+// handlers must be idempotent. A panic in Handle is not recovered: it ends the process like any
+// other, and the message is delivered again once its claim runs out, until its MaxAttempts'th
+// delivery dead-letters it. Several Workers, in one process or several, may serve one queue.
 type Worker struct {
 	Store  Store
 	Scope  Scope

@@ -159,8 +159,9 @@ type Tx interface {
 
 	// RecordAttempt records a failed attempt at f.Item and returns the item's record. When
 	// the item has now failed f.Max times (the store's WithMaxAttempts when f.Max is 0), or
-	// f.Permanent is set, it is dead-lettered: Attempt.Dead is true and it is no longer
-	// offered by DueRetries. The first payload given is kept unless a later one replaces it.
+	// f.Permanent is set, or f.Err is permanent (IsPermanent), it is dead-lettered:
+	// Attempt.Dead is true and it is no longer offered by DueRetries. The first payload given
+	// is kept unless a later one replaces it.
 	RecordAttempt(f Failure) (Attempt, error)
 	// Attempt returns the record of item, or ErrNotFound.
 	Attempt(item string) (Attempt, error)
@@ -316,7 +317,8 @@ type Failure struct {
 	Payload []byte
 	// Max overrides the store's maximum number of attempts for this item when positive.
 	Max int
-	// Permanent dead-letters the item now: retrying cannot help.
+	// Permanent dead-letters the item now: retrying cannot help. An Err marked with
+	// Permanent does the same.
 	Permanent bool
 }
 

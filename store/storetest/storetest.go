@@ -347,6 +347,10 @@ func (s suite) attempts(t *testing.T) {
 		if !a.Dead || a.Count != 1 || !strings.Contains(a.Reason, "permanent") {
 			t.Fatalf("permanent: %+v", a)
 		}
+		a = must(tx.RecordAttempt(store.Failure{Item: "s3/e2", Err: store.Permanent(fail)}))(t)
+		if !a.Dead || a.LastError != fail.Error() || !strings.Contains(a.Reason, "permanent") {
+			t.Fatalf("error marked permanent: %+v", a)
+		}
 		a = must(tx.RecordAttempt(store.Failure{Item: "s4/e1", NextTry: clock.Now()}))(t)
 		if a.Dead || a.LastError != "" {
 			t.Fatalf("nil error: %+v", a)
