@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/canvas"
-	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/store"
 )
@@ -53,9 +53,9 @@ func isPermanent(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var ae *httpx.APIError
+	var ae *apierror.APIError
 	if errors.As(err, &ae) {
-		return isRefused(err) || errors.Is(err, httpx.ErrConflict) || errors.Is(err, httpx.ErrGone)
+		return isRefused(err) || errors.Is(err, apierror.ErrConflict) || errors.Is(err, apierror.ErrGone)
 	}
 	var ce *canvas.DecodeError
 	return errors.As(err, &ce)
@@ -64,16 +64,16 @@ func isPermanent(err error) bool {
 // isRefused reports an answer that refuses the request itself, so that sending it again cannot
 // change it: 400, 404 or 422. (A throttling answer never is one: it is a 403 or a 429.)
 func isRefused(err error) bool {
-	if errors.Is(err, httpx.ErrBadRequest) || errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, apierror.ErrBadRequest) || errors.Is(err, apierror.ErrNotFound) {
 		return true
 	}
-	var ae *httpx.APIError
+	var ae *apierror.APIError
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusUnprocessableEntity // no sentinel for 422
 }
 
 // isTaken recognises Canvas's answer to a create whose SIS id (or login) is already in use.
 func isTaken(err error) bool {
-	var ae *httpx.APIError
+	var ae *apierror.APIError
 	if !errors.As(err, &ae) || (ae.StatusCode != http.StatusBadRequest && ae.StatusCode != http.StatusConflict) {
 		return false
 	}
