@@ -2,7 +2,6 @@ package jsonx
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
@@ -118,77 +117,3 @@ func FuzzUnmarshal(f *testing.F) {
 }
 
 func hasID(r *record) bool { return r.ID != "" }
-
-func TestArray(t *testing.T) {
-	cases := []struct {
-		name, in  string
-		strict    bool
-		wantIDs   []string
-		wantBad   []int // indexes
-		wantNoID  []int // of those, the ones without id
-		wantError bool
-	}{
-		{name: "all good", in: `[{"id":"a"},{"id":"b"}]`, wantIDs: []string{"a", "b"}},
-		{name: "empty", in: `[]`, wantIDs: []string{}},
-		{name: "one malformed", in: `[{"id":"a"},{"id":7},{"id":"c"}]`, wantIDs: []string{"a", "c"}, wantBad: []int{1}},
-		{name: "one without id", in: `[{"id":"a"},{"count":2}]`, wantIDs: []string{"a"}, wantBad: []int{1}, wantNoID: []int{1}},
-		{name: "malformed and without id", in: `[{"count":"x"},{"count":2},{"id":"c"}]`, wantIDs: []string{"c"}, wantBad: []int{0, 1}, wantNoID: []int{1}},
-		{name: "not an array", in: `{"id":"a"}`, wantError: true},
-		{name: "broken syntax", in: `[{"id":"a"},`, wantError: true},
-		{name: "trailing data", in: `[{"id":"a"},{"id":1}] x`, wantError: true},
-		{name: "strict malformed", in: `[{"id":"a"},{"id":7}]`, strict: true, wantError: true},
-		{name: "strict without id", in: `[{"id":"a"},{}]`, strict: true, wantError: true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			items, bad, err := Array([]byte(tc.in), hasID, ArrayOptions{Strict: tc.strict, Cap: 4})
-			if (err != nil) != tc.wantError {
-				t.Fatalf("err = %v, want error %v", err, tc.wantError)
-			}
-			if tc.wantError {
-				return
-			}
-			ids := []string{}
-			for _, it := range items {
-				ids = append(ids, it.ID)
-			}
-			if diff := cmp.Diff(tc.wantIDs, ids); diff != "" {
-				t.Errorf("ids (-want +got):\n%s", diff)
-			}
-			var gotBad, gotNoID []int
-			for _, b := range bad {
-				gotBad = append(gotBad, b.Index)
-				if errors.Is(b.Err, ErrNoID) {
-					gotNoID = append(gotNoID, b.Index)
-					if b.Raw != nil {
-						t.Errorf("record %d without id carries its raw JSON", b.Index)
-					}
-				} else if len(b.Raw) == 0 {
-					t.Errorf("malformed record %d without its raw JSON", b.Index)
-				}
-			}
-			if diff := cmp.Diff(tc.wantBad, gotBad); diff != "" {
-				t.Errorf("bad (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantNoID, gotNoID); diff != "" {
-				t.Errorf("without id (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// Whatever the input, Array does not panic, and every element is either delivered or reported.
-func FuzzArray(f *testing.F) {
-	f.Add([]byte(`[{"id":"a"},{"id":7},{}]`))
-	f.Add([]byte(`[1,"x",null,{"id":"b","nested":{"id":3}}]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		items, bad, err := Array(b, hasID, ArrayOptions{})
-		if err != nil {
-			return
-		}
-		var all []json.RawMessage
-		if json.Unmarshal(b, &all) == nil && len(items)+len(bad) != len(all) {
-			t.Fatalf("%d delivered + %d bad != %d elements", len(items), len(bad), len(all))
-		}
-	})
-}
