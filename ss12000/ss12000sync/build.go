@@ -98,14 +98,14 @@ type builder struct {
 	today reconcile.Date
 	// ids are the persons' ids in order, pos their positions, people what the snapshot makes
 	// of each (by position).
-	ids    []string
+	ids      []string
 	recs     []*personRec
 	pos      map[string]int32
 	people   []included
 	contexts [][]reconcile.Context // by position
 	included int
-	snap   *reconcile.Snapshot
-	n      Counts
+	snap     *reconcile.Snapshot
+	n        Counts
 	// shared holds attribute maps records share: most pupils of one school type and year, most
 	// groups of one school type, have equal attributes, and one map each saves a municipality
 	// some hundred thousand maps. Nothing changes a source snapshot's maps.
