@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -90,7 +91,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, params any, idO
 		if first.Get("limit") == "" {
 			first.Set("limit", strconv.Itoa(c.core.PageSize()))
 		}
-		restarted := false
+		restarted, sorted := false, false
 		l := &apiclient.Listing[T]{
 			First: &apiclient.Request{Path: path, Query: first},
 			Shape: pageShape(idOf),
@@ -103,10 +104,11 @@ func listAll[T any](ctx context.Context, c *Client, path string, params any, idO
 				return true
 			},
 		}
-		// The ids delivered, as 64-bit hashes: after a restart the records already delivered are
-		// skipped. A listing of a million records keeps about 40 MB here, not the records.
+		// The ids delivered, as 64-bit hashes, so that a restart can skip them: appended to a
+		// slice (8 bytes a record) until a restart, which sorts it once for lookups.
 		seed := maphash.MakeSeed()
-		seen := map[uint64]struct{}{}
+		var before []uint64
+		after := map[uint64]struct{}{}
 		for v, err := range apiclient.Walk(ctx, c.core, l) {
 			id := ""
 			var re *RecordError
@@ -118,10 +120,21 @@ func listAll[T any](ctx context.Context, c *Client, path string, params any, idO
 			}
 			if id != "" {
 				h := maphash.String(seed, id)
-				if _, dup := seen[h]; dup && restarted {
-					continue
+				if !restarted {
+					before = append(before, h)
+				} else {
+					if !sorted {
+						slices.Sort(before)
+						sorted = true
+					}
+					if _, dup := slices.BinarySearch(before, h); dup {
+						continue
+					}
+					if _, dup := after[h]; dup {
+						continue
+					}
+					after[h] = struct{}{}
 				}
-				seen[h] = struct{}{}
 			}
 			if !yield(v, err) {
 				return

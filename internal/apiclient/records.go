@@ -13,6 +13,7 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/edusync/edusync/apierror"
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // Shape says where the records of a list answer are and how to tell them apart.
@@ -84,6 +85,9 @@ func (p *PageInfo) Decode(member string, v any) (ok bool, err error) {
 	}
 	return true, nil
 }
+
+// The core's own complaints about an answer's shape name members without double quotes: the
+// redaction of decoder errors drops whatever a message quotes.
 
 // recordOptions are the options records are decoded from a stream with: the client's, with
 // the decoder flags every answer needs (duplicate names and invalid UTF-8 tolerated, as
@@ -159,7 +163,7 @@ func (d *pageDecoder[T]) page() error {
 				return d.fail(err)
 			}
 			if !found && !d.shape.Optional {
-				return d.c.DecodeError(d.where, errors.New(`the answer has no "`+d.shape.Items+`" array`))
+				return d.c.DecodeError(d.where, errors.New("the answer has no " + d.shape.Items + " array"))
 			}
 			return d.end()
 		case 0:
@@ -174,7 +178,7 @@ func (d *pageDecoder[T]) page() error {
 		switch {
 		case strings.EqualFold(name, d.shape.Items):
 			if found {
-				return d.c.DecodeError(d.where, errors.New(`the answer has two "`+d.shape.Items+`" members`))
+				return d.c.DecodeError(d.where, errors.New("the answer has two " + d.shape.Items + " members"))
 			}
 			found = true
 			if d.dec.PeekKind() == 'n' && d.shape.Optional {
@@ -187,7 +191,7 @@ func (d *pageDecoder[T]) page() error {
 				if _, err := d.dec.ReadValue(); err != nil {
 					return d.fail(err)
 				}
-				return d.c.DecodeError(d.where, errors.New(`"`+d.shape.Items+`" is not an array`))
+				return d.c.DecodeError(d.where, errors.New("the answer's " + d.shape.Items + " is not an array"))
 			}
 			if err := d.array(); err != nil || d.stopped {
 				return err
@@ -198,7 +202,7 @@ func (d *pageDecoder[T]) page() error {
 				return d.fail(err)
 			}
 			if len(v) > MaxMember {
-				return d.c.DecodeError(d.where, errors.New(`"`+name+`" is larger than `+strconv.Itoa(MaxMember)+" bytes"))
+				return d.c.DecodeError(d.where, errors.New("the answer's " + redact.Printable(name, 64) + " is larger than " + strconv.Itoa(MaxMember) + " bytes"))
 			}
 			if d.members == nil {
 				d.members = make(map[string]jsontext.Value, len(d.shape.Keep))
