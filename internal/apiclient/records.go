@@ -163,7 +163,7 @@ func (d *pageDecoder[T]) page() error {
 				return d.fail(err)
 			}
 			if !found && !d.shape.Optional {
-				return d.c.DecodeError(d.where, errors.New("the answer has no " + d.shape.Items + " array"))
+				return d.c.DecodeError(d.where, errors.New("the answer has no "+d.shape.Items+" array"))
 			}
 			return d.end()
 		case 0:
@@ -178,7 +178,7 @@ func (d *pageDecoder[T]) page() error {
 		switch {
 		case strings.EqualFold(name, d.shape.Items):
 			if found {
-				return d.c.DecodeError(d.where, errors.New("the answer has two " + d.shape.Items + " members"))
+				return d.c.DecodeError(d.where, errors.New("the answer has two "+d.shape.Items+" members"))
 			}
 			found = true
 			if d.dec.PeekKind() == 'n' && d.shape.Optional {
@@ -191,7 +191,7 @@ func (d *pageDecoder[T]) page() error {
 				if _, err := d.dec.ReadValue(); err != nil {
 					return d.fail(err)
 				}
-				return d.c.DecodeError(d.where, errors.New("the answer's " + d.shape.Items + " is not an array"))
+				return d.c.DecodeError(d.where, errors.New("the answer's "+d.shape.Items+" is not an array"))
 			}
 			if err := d.array(); err != nil || d.stopped {
 				return err
@@ -202,7 +202,7 @@ func (d *pageDecoder[T]) page() error {
 				return d.fail(err)
 			}
 			if len(v) > MaxMember {
-				return d.c.DecodeError(d.where, errors.New("the answer's " + redact.Printable(name, 64) + " is larger than " + strconv.Itoa(MaxMember) + " bytes"))
+				return d.c.DecodeError(d.where, errors.New("the answer's "+redact.Printable(name, 64)+" is larger than "+strconv.Itoa(MaxMember)+" bytes"))
 			}
 			if d.members == nil {
 				d.members = make(map[string]jsontext.Value, len(d.shape.Keep))
