@@ -1,8 +1,13 @@
 package ss12000sync
 
 import (
+	"errors"
+	"fmt"
+
 	"slices"
 	"strings"
+
+	"github.com/edusync/edusync/internal/redact"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -163,3 +168,107 @@ func (r *personRec) key() string   { return r.ID }
 func (r *groupRec) key() string    { return r.ID }
 func (r *dutyRec) key() string     { return r.ID }
 func (r *activityRec) key() string { return r.ID }
+
+// Bounds on what one record may hold. A service that sends more is broken or hostile; the run
+// fails (ErrRecordTooLarge) rather than keep megabytes of one name in every snapshot.
+const (
+	maxText    = 1024   // any one string: a name, an address, a code
+	maxList    = 1000   // e-mails, EPPNs, enrolments, responsibles, school types, assignments, groups, teachers
+	maxMembers = 100000 // the members of one group
+)
+
+// ErrRecordTooLarge means a record of the service has a value or a list longer than any real
+// record has (a name over 1,024 bytes, a group over 100,000 members). The run fails; nothing
+// is stored.
+var ErrRecordTooLarge = errors.New("ss12000sync: a record is larger than any real record")
+
+// sizes checks strings and lists against the bounds.
+type sizes struct{ bad string }
+
+func (s *sizes) text(field string, vs ...string) {
+	for _, v := range vs {
+		if len(v) > maxText && s.bad == "" {
+			s.bad = field
+		}
+	}
+}
+
+func (s *sizes) list(field string, n, max int) {
+	if n > max && s.bad == "" {
+		s.bad = field
+	}
+}
+
+func (s *sizes) err(kind ss12000.EndPointsEnum, id string) error {
+	if s.bad == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s: %s", ErrRecordTooLarge, kind, redact.Text(truncateID(id)), s.bad)
+}
+
+func truncateID(id string) string {
+	if len(id) > 64 {
+		return id[:64] + "..."
+	}
+	return id
+}
+
+func (r *orgRec) check() error {
+	var s sizes
+	s.text("a text field", r.ID, r.Name, r.Type, r.Parent, r.SchoolUnitCode, r.OrgCode, r.MunicipalityCode)
+	s.text("schoolTypes", r.SchoolTypes...)
+	s.list("schoolTypes", len(r.SchoolTypes), maxList)
+	return s.err(ss12000.EndPointsOrganisation, r.ID)
+}
+
+func (r *personRec) check() error {
+	var s sizes
+	s.text("a name or id", r.ID, r.Given, r.Middle, r.Family, r.CivicNo)
+	s.list("emails", len(r.Emails), maxList)
+	for _, e := range r.Emails {
+		s.text("emails", e.Type, e.Value)
+	}
+	s.list("eduPersonPrincipalNames", len(r.EPPNs), maxList)
+	s.text("eduPersonPrincipalNames", r.EPPNs...)
+	s.list("enrolments", len(r.Enrolments), maxList)
+	for _, e := range r.Enrolments {
+		s.text("enrolments", e.Unit, e.SchoolType)
+	}
+	s.list("responsibles", len(r.Responsibles), maxList)
+	for _, x := range r.Responsibles {
+		s.text("responsibles", x.Person, x.Relation)
+	}
+	return s.err(ss12000.EndPointsPerson, r.ID)
+}
+
+func (r *groupRec) check() error {
+	var s sizes
+	s.text("a text field", r.ID, r.Name, r.Type, r.Org, r.SchoolType)
+	s.list("groupMemberships", len(r.Members), maxMembers)
+	for _, m := range r.Members {
+		s.text("groupMemberships", m.Person)
+	}
+	return s.err(ss12000.EndPointsGroup, r.ID)
+}
+
+func (r *dutyRec) check() error {
+	var s sizes
+	s.text("a text field", r.ID, r.Person, r.Unit, r.Role)
+	s.list("assignmentRole", len(r.Assignments), maxList)
+	for _, a := range r.Assignments {
+		s.text("assignmentRole", a.Group, a.Role)
+	}
+	return s.err(ss12000.EndPointsDuty, r.ID)
+}
+
+func (r *activityRec) check() error {
+	var s sizes
+	s.text("id", r.ID)
+	s.list("groups", len(r.Groups), maxList)
+	s.text("groups", r.Groups...)
+	s.list("teachers", len(r.Teachers), maxList)
+	for _, t := range r.Teachers {
+		s.text("teachers", t.Duty)
+	}
+	return s.err(ss12000.EndPointsActivity, r.ID)
+}

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/store"
@@ -400,7 +400,7 @@ func decodeAll[T any, P decodable[T]](vals []store.Entry[[]byte], into map[strin
 	for i, v := range vals {
 		r := P(&recs[i])
 		if err := r.decode(v.Value); err != nil {
-			return fmt.Errorf("%w (%s)", err, v.Key)
+			return fmt.Errorf("%w (%s)", err, redact.Text(v.Key))
 		}
 		into[r.key()] = &recs[i]
 	}
@@ -471,7 +471,7 @@ func put[T any](m *map[string]*T, id string, v *T) {
 
 // handle takes one change from the Syncer.
 func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
-	if ch.ID == "" || strings.Contains(ch.ID, "/") {
+	if ch.ID == "" || len(ch.ID) > maxText {
 		return fmt.Errorf("ss12000sync: a %s record has an unusable id", ch.Type)
 	}
 	switch ch.Type {
@@ -484,6 +484,9 @@ func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
 			}
 			r = ptr(organisationRecord(&v))
 			r.ID = ch.ID // the key it is stored and found under
+			if err := r.check(); err != nil {
+				return err
+			}
 		}
 		put(&c.orgs, ch.ID, r)
 	case ss12000.EndPointsPerson:
@@ -495,6 +498,9 @@ func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
 			}
 			r = ptr(personRecord(&v, c.keyPNR))
 			r.ID = ch.ID // the key it is stored and found under
+			if err := r.check(); err != nil {
+				return err
+			}
 		}
 		put(&c.persons, ch.ID, r)
 	case ss12000.EndPointsGroup:
@@ -506,6 +512,9 @@ func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
 			}
 			r = ptr(groupRecord(&v))
 			r.ID = ch.ID // the key it is stored and found under
+			if err := r.check(); err != nil {
+				return err
+			}
 		}
 		put(&c.groups, ch.ID, r)
 	case ss12000.EndPointsDuty:
@@ -517,6 +526,9 @@ func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
 			}
 			r = ptr(dutyRecord(&v))
 			r.ID = ch.ID // the key it is stored and found under
+			if err := r.check(); err != nil {
+				return err
+			}
 		}
 		put(&c.duties, ch.ID, r)
 	case ss12000.EndPointsActivity:
@@ -528,6 +540,9 @@ func (c *changes) handle(_ context.Context, ch ss12000.Change) error {
 			}
 			r = ptr(activityRecord(&v))
 			r.ID = ch.ID // the key it is stored and found under
+			if err := r.check(); err != nil {
+				return err
+			}
 		}
 		put(&c.activities, ch.ID, r)
 	}

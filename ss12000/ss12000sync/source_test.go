@@ -323,3 +323,42 @@ func TestOptionsAreChecked(t *testing.T) {
 		t.Error("no client: accepted")
 	}
 }
+
+// swelling makes one person's given name far longer than any name.
+type swelling struct{ next http.RoundTripper }
+
+func (s swelling) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if err != nil || !strings.HasSuffix(r.URL.Path, "/persons") {
+		return resp, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	b = []byte(strings.Replace(string(b), `"givenName":"Ada"`, `"givenName":"`+strings.Repeat("A", 5000)+`"`, 1))
+	resp.Body = io.NopCloser(strings.NewReader(string(b)))
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+func TestOversizedRecordsFailTheRun(t *testing.T) {
+	f := newFixture(t, tiny(), autumn)
+	c, err := ss12000.New(f.srv.BaseURL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
+		ss12000.WithHTTPClient(&http.Client{Transport: swelling{http.DefaultTransport}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.NewMemory()
+	scope := store.Scope{Flow: "ss12000sync-test"}
+	s, err := ss12000sync.New(c, ss12000sync.Options{Store: st, Scope: scope, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Refresh(ctx)
+	if !errors.Is(err, ss12000sync.ErrRecordTooLarge) || strings.Contains(err.Error(), "AAAA") {
+		t.Fatalf("Refresh = %v, want ErrRecordTooLarge without the value", err)
+	}
+	if n := storedKeys(t, st, scope); n != 0 {
+		t.Fatalf("a failed run stored %d values", n)
+	}
+}
