@@ -337,6 +337,29 @@ func (m *targetModel) bookkeeping(k *Keys, rev *string) bool {
 	return c
 }
 
+// held returns the target snapshot without records of kinds the target does not declare (a
+// snapshot a host built itself may have them): planning proposes nothing for those.
+func (m *targetModel) held(tgt *Snapshot) *Snapshot {
+	if (m.orgs != nil || len(tgt.Organisations) == 0) && (m.persons != nil || len(tgt.Persons) == 0) &&
+		(m.groups != nil || len(tgt.Groups) == 0) && (m.mem != nil || len(tgt.Memberships) == 0) {
+		return tgt
+	}
+	out := *tgt
+	if m.orgs == nil {
+		out.Organisations = nil
+	}
+	if m.persons == nil {
+		out.Persons = nil
+	}
+	if m.groups == nil {
+		out.Groups = nil
+	}
+	if m.mem == nil {
+		out.Memberships = nil
+	}
+	return &out
+}
+
 // restrict returns the source as this target can hold it: kinds it does not store left out,
 // fields and attributes it does not keep cleared (Protected stays unless clearProtected, since
 // it decides whether a person is left out), values normalised. Records that need no change are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,7 +47,18 @@ func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, recon
 		opts.ReferrerPrefix = "s"
 	}
 	if flags&8 != 0 {
-		opts.History.Created = []reconcile.Created{{Kind: reconcile.KindPerson, TargetID: "t1"}}
+		opts.History.Created = []reconcile.Created{{Kind: reconcile.KindPerson, TargetID: "t1", SourceKey: "s2"}}
+		opts.History.Writes = []reconcile.Write{{Kind: reconcile.KindPerson, TargetID: "t2", SourceDigest: "0000000000000000"}}
+	}
+	if flags&16 != 0 {
+		// A narrow target: no organisations, no referrers, a normaliser.
+		g.Capabilities = &reconcile.Capabilities{
+			Persons:     &reconcile.Stored{Fields: []string{reconcile.FieldFamilyName, reconcile.FieldGivenNames, reconcile.FieldContexts, reconcile.FieldRelations}},
+			Groups:      &reconcile.Stored{Fields: []string{reconcile.FieldName}},
+			Memberships: &reconcile.Stored{Fields: []string{reconcile.FieldRole}},
+			Normalise:   func(_ reconcile.Kind, _, v string) string { return strings.ToUpper(v) },
+			NormaliseID: "upper",
+		}
 	}
 	for i < len(data) && len(s.Persons)+len(g.Persons)+len(s.Memberships)+len(g.Memberships) < 40 {
 		op, a, b, c := next(&i), next(&i), next(&i), next(&i)
@@ -68,6 +80,9 @@ func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, recon
 			if b&0x40 != 0 {
 				p.Contexts = []reconcile.Context{{Organisation: key(c, "o"), Role: "Lern"}}
 			}
+			if c&0x40 != 0 {
+				p.Relations = []reconcile.Relation{{Person: key(c>>3, "s"), Role: "guardian"}}
+			}
 			s.Persons = append(s.Persons, p)
 		case 1:
 			g.Persons = append(g.Persons, reconcile.Person{Keys: reconcile.Keys{TargetID: key(a, "t"), Referrer: key(a>>3, "s")},
@@ -78,7 +93,11 @@ func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, recon
 		case 3:
 			g.Groups = append(g.Groups, reconcile.Group{Keys: reconcile.Keys{TargetID: key(a, "G"), Referrer: key(b, "g")}, Name: key(c, "n")})
 		case 4:
-			s.Memberships = append(s.Memberships, reconcile.Membership{Person: key(a, "s"), Group: key(b, "g"), Role: key(c, "r")})
+			role := key(c, "r")
+			if c&0x80 != 0 {
+				role += "," + key(c>>4, "r")
+			}
+			s.Memberships = append(s.Memberships, reconcile.Membership{Person: key(a, "s"), Group: key(b, "g"), Role: role})
 		case 5:
 			g.Memberships = append(g.Memberships, reconcile.Membership{ID: key(c, "m"), Person: key(a, "t"), Group: key(b, "G"), Role: key(c>>3, "r")})
 		}
@@ -89,7 +108,7 @@ func fuzzSnapshots(data []byte) (*reconcile.Snapshot, *reconcile.Snapshot, recon
 // permuted returns a copy of a snapshot with every list shuffled by seed.
 func permuted(s *reconcile.Snapshot, seed uint64) *reconcile.Snapshot {
 	r := rand.New(rand.NewPCG(seed, seed>>32|1))
-	out := &reconcile.Snapshot{
+	out := &reconcile.Snapshot{Capabilities: s.Capabilities,
 		Organisations: slices.Clone(s.Organisations), Persons: slices.Clone(s.Persons),
 		Groups: slices.Clone(s.Groups), Memberships: slices.Clone(s.Memberships),
 	}
@@ -160,7 +179,11 @@ func FuzzPlan(f *testing.F) {
 			t.Fatalf("answered plan depends on input order:\n%s", cmp.Diff(answered, answered2, ignore))
 		}
 		if len(answered.Tripped) == 0 {
-			target := reconciletest.NewTarget(g)
+			var caps []reconciletest.Option
+			if g.Capabilities != nil {
+				caps = append(caps, reconciletest.WithCapabilities(*g.Capabilities))
+			}
+			target := reconciletest.NewTarget(g, caps...)
 			if _, err := reconcile.Apply(context.Background(), answered, target, reconcile.ApplyOptions{}); err != nil {
 				t.Fatal(err)
 			}

@@ -141,7 +141,7 @@ type planner struct {
 func newPlanner(src, tgt *Snapshot, opts Options) *planner {
 	model := prepareModel(tgt.Capabilities)
 	p := &planner{
-		src: model.restrict(src), tgt: tgt, opts: opts, model: model,
+		src: model.restrict(src), tgt: model.held(tgt), opts: opts, model: model,
 		places:      opts.Places.prepare(),
 		now:         opts.Now,
 		grace:       time.Duration(opts.Removals.GraceDays) * 24 * time.Hour,
