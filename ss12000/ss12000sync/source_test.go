@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/edusync/edusync/ss12000/ss12000sync"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // TestSnapshotOfATinySchool pins the canonical form of every case the Source handles (golden
@@ -145,9 +147,27 @@ func TestReconcileIntoAnInMemoryTarget(t *testing.T) {
 	}
 }
 
+// backends are the stores the Source is tested with.
+var backends = map[string]func(t *testing.T) store.Store{
+	"memory": func(*testing.T) store.Store { return store.NewMemory() },
+	"sqlite": func(t *testing.T) store.Store {
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	},
+}
+
 func TestDeltaRunsWithStore(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) { testDeltaRuns(t, open(t)) })
+	}
+}
+
+func testDeltaRuns(t *testing.T, st store.Store) {
 	f := newFixture(t, tiny(), autumn)
-	st := store.NewMemory()
 	scope := store.Scope{Flow: "ss12000sync-test"}
 	first := f.source(t, ss12000sync.Options{Store: st, Scope: scope})
 	snapshot(t, first)
