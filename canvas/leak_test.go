@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -93,22 +92,7 @@ func TestDecodersLeakNoIdentityNumberOrToken(t *testing.T) {
 				errs = append(errs, err)
 				_, err = c.GetUser(ctx, canvas.SISUser(value), nil) // 404 naming the user and the token
 				errs = append(errs, err)
-				var texts []string
-				failed := 0
-				for _, err := range errs {
-					if err != nil {
-						failed++
-						texts = append(texts, leakcheck.Texts(err)...)
-					}
-				}
-				if failed < 2 {
-					t.Errorf("%s (number %v, strict %v): only %d calls failed; the test feeds the decoders nothing", value, asNumber, strict, failed)
-				}
-				numbers := []string{value}
-				if value == leakToken {
-					numbers = nil
-				}
-				leakcheck.Clean(t, append(texts, logs.String()), numbers, []string{leakToken}, srv.Listener.Addr().String())
+				leakcheck.Decoders(t, value, leakToken, errs, logs.String(), 2, srv.Listener.Addr().String())
 			}
 			srv.Close()
 		}
@@ -118,12 +102,7 @@ func TestDecodersLeakNoIdentityNumberOrToken(t *testing.T) {
 // Requests that fail at the transport, with identity numbers in SIS ids in the path and in the
 // query, name the request without them.
 func TestTransportErrorsLeakNoIdentityNumber(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := leakcheck.Unreachable(t)
 	var logs bytes.Buffer
 	c, err := canvas.New("http://"+addr, canvas.WithBearerToken(leakToken), canvas.WithoutRetry(), canvas.WithLogger(leakcheck.Logger(&logs)))
 	if err != nil {

@@ -2,7 +2,6 @@ package canvas
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/edusync/edusync/internal/apiclient"
 )
@@ -16,14 +15,7 @@ type Link struct {
 }
 
 // HasRel reports whether l has relation type rel (compared case-insensitively).
-func (l Link) HasRel(rel string) bool {
-	for _, r := range l.Rel {
-		if strings.EqualFold(r, rel) {
-			return true
-		}
-	}
-	return false
-}
+func (l Link) HasRel(rel string) bool { return apiclient.Link{URL: l.URL, Rel: l.Rel}.HasRel(rel) }
 
 // ParseLinkHeader parses the values of one or more Link headers, as the client does for its
 // paging. It is lenient the way a client of many servers must be: entries it cannot read are

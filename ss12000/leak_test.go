@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,23 +89,7 @@ func TestDecodersLeakNoIdentityNumberOrToken(t *testing.T) {
 				errs = append(errs, err)
 				_, err = c.LookupCalendarEvents(ctx, ss12000.CalendarEventsLookup{Ids: []string{"c1"}}, nil)
 				errs = append(errs, err)
-				failed := 0
-				var texts []string
-				for _, err := range errs {
-					if err != nil {
-						failed++
-						texts = append(texts, leakcheck.Texts(err)...)
-					}
-				}
-				if failed == 0 {
-					t.Errorf("%s (number %v, strict %v): no decoder complained; the test feeds them nothing", value, asNumber, strict)
-				}
-				texts = append(texts, logs.String())
-				numbers := []string{value}
-				if value == leakToken {
-					numbers = nil
-				}
-				leakcheck.Clean(t, texts, numbers, []string{leakToken}, srv.Listener.Addr().String())
+				leakcheck.Decoders(t, value, leakToken, errs, logs.String(), 1, srv.Listener.Addr().String())
 			}
 			srv.Close()
 		}
@@ -116,12 +99,7 @@ func TestDecodersLeakNoIdentityNumberOrToken(t *testing.T) {
 // Requests that fail at the transport, with identity numbers in the path and the query and a
 // page token in the continuation, name the request without them.
 func TestTransportErrorsLeakNoIdentityNumber(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := leakcheck.Unreachable(t)
 	var logs bytes.Buffer
 	c, err := ss12000.New("http://"+addr+"/v2", ss12000.WithBearerToken(leakToken), ss12000.WithoutRetry(),
 		ss12000.WithLogger(leakcheck.Logger(&logs)))

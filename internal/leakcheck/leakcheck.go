@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -169,4 +170,42 @@ func Logger(w io.Writer) *slog.Logger {
 			}
 			return a
 		}}))
+}
+
+// Decoders checks one round of a decoder test: errs are what the calls returned (nil for those
+// that succeeded), logs the log they wrote, value what every field of the answers held (an
+// identity number, or the client's credential cred). At least minFailed calls must have failed,
+// or the round fed the decoders nothing; no error text and no log may hold cred, nor, when value
+// is a number, four of its digits. ignore is as for NoNumber.
+func Decoders(t testing.TB, value, cred string, errs []error, logs string, minFailed int, ignore ...string) {
+	t.Helper()
+	var texts []string
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			texts = append(texts, Texts(err)...)
+		}
+	}
+	if failed < minFailed {
+		t.Errorf("value %s: only %d calls failed, want at least %d; the test feeds the decoders nothing", value, failed, minFailed)
+	}
+	var numbers []string
+	if value != cred {
+		numbers = []string{value}
+	}
+	Clean(t, append(texts, logs), numbers, []string{cred}, ignore...)
+}
+
+// Unreachable returns host:port of a local port nothing listens on, so that every request to
+// it fails at the transport.
+func Unreachable(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }
