@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 type date struct{ time.Time }
@@ -28,6 +29,8 @@ type record struct {
 	Tags     []string  `json:"tags,omitempty"`
 	Count    int       `json:"count"`
 	Nested   *record   `json:"nested,omitempty"`
+	Day      openapi_types.Date
+	Days     []openapi_types.Date `json:"days"`
 }
 
 // Whatever encoding/json decodes, Unmarshal decodes to the same value; what it refuses,
@@ -48,6 +51,15 @@ func TestAgreesWithEncodingJSON(t *testing.T) {
 		`{"birthDate":"not a date"}`,
 		`[1,2]`,
 		`{"id":"a"} trailing`,
+		`{"Day":"2026-02-28","days":["2026-01-01","2024-02-29"]}`,
+		`{"Day":"2026-02-30"}`,
+		`{"Day":null}`,
+		`{"Day":20260101}`,
+		`{"Day":{"a":1},"id":"x"}`,
+		`{"Day":["2026-01-01"]}`,
+		`{"Day":"2026-01-01T00:00:00Z"}`,
+		`{"Day":"\u0032026-01-01"}`,
+		`{"days":[null]}`,
 		`{"id":`,
 	} {
 		var want, got record
@@ -112,6 +124,7 @@ func TestAgreesOnPrefilledValues(t *testing.T) {
 func FuzzUnmarshal(f *testing.F) {
 	f.Add([]byte(`{"id":"a","birthDate":"2010-05-01","tags":["x"]}`))
 	f.Add([]byte(`[{"id":"a"},{"id":2}]`))
+	f.Add([]byte(`{"Day":"2026-01-01","days":["2024-02-29",null,1]}`))
 	f.Add([]byte(`{"ID":"a","display_name":"b","count":null,"modified":"2026-01-01T00:00:00+01:00"}`))
 	f.Fuzz(func(t *testing.T, b []byte) { agree(t, b) })
 }
