@@ -2,9 +2,13 @@ package ss12000sync_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
@@ -16,6 +20,7 @@ import (
 	"github.com/edusync/edusync/ss12000/ss12000sync"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 	"github.com/edusync/edusync/synth"
 )
 
@@ -25,7 +30,7 @@ const benchPageSize = 1000
 // BenchmarkSS12000SourceDelta is the hourly run on a municipality: the synth municipality
 // preset (with guardians) is read once into a store; the service then gets the changes of the
 // next day at rate 0.01 (synth.NextDay, seed 7). Each iteration starts a new Source on a copy
-// of the stored snapshot (as a new process would), refreshes it (a Syncer delta run against the
+// of the stored snapshot (a copy of the SQLite file, as a new process finds it), refreshes it (a Syncer delta run against the
 // fake) and plans it against a target in step with the first day. It reports:
 //
 //   - s: seconds for loading the stored snapshot, the delta run and planning (goal <= 2);
@@ -60,8 +65,14 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 	scope := store.Scope{Flow: "bench"}
 	sourceOpts := ss12000sync.Options{Guardians: true, Now: clock.Now}
 
-	// Day 0: everything read once and stored; the target holds what a first run gave it.
-	seed := store.NewMemory()
+	// Day 0: everything read once and stored (in SQLite, the default backend); the target holds
+	// what a first run gave it.
+	dir := b.TempDir()
+	seedPath := filepath.Join(dir, "seed.db")
+	seed, err := sqlite.Open(ctx, seedPath)
+	if err != nil {
+		b.Fatal(err)
+	}
 	sourceOpts.Store, sourceOpts.Scope = seed, scope
 	first, err := ss12000sync.New(c, sourceOpts)
 	if err != nil {
@@ -72,7 +83,10 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 		b.Fatal(err)
 	}
 	target := inStep(snap0)
-	stored := storedValues(b, seed, scope)
+	snap0, first = nil, nil
+	if err := seed.Close(); err != nil {
+		b.Fatal(err)
+	}
 
 	// Day 1: the service changes.
 	clock.Set(day0.Add(23 * time.Hour))
@@ -97,8 +111,12 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st := store.NewMemory()
-		if err := st.Update(ctx, scope, func(tx store.Tx) error { return tx.Apply(store.Batch{Values: stored}) }); err != nil {
+		path := filepath.Join(dir, fmt.Sprintf("run%d.db", i))
+		if err := copyFile(seedPath, path); err != nil {
+			b.Fatal(err)
+		}
+		st, err := sqlite.Open(ctx, path, sqlite.MustExist())
+		if err != nil {
 			b.Fatal(err)
 		}
 		sourceOpts.Store = st
@@ -124,6 +142,9 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 		if r := src.LastReport(); r.Full || r.Stored == 0 {
 			b.Fatalf("not a delta run from the stored snapshot: %+v", r)
 		}
+		st.Close()
+		os.Remove(path)
+		os.Remove(path + "-wal")
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -215,18 +236,22 @@ func diffApply[T ss12000test.Record](srv *ss12000test.Server, next, old []T, key
 	return len(upsert), len(gone)
 }
 
-// storedValues copies everything the Source stored.
-func storedValues(b *testing.B, st store.Store, scope store.Scope) []store.Entry[[]byte] {
-	var vals []store.Entry[[]byte]
-	err := st.View(ctx, scope, func(tx store.Tx) error {
-		var err error
-		vals, err = tx.Values("")
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
+// copyFile copies a closed SQLite database (with its write-ahead log, if one is left), as a new
+// process finds it on disk.
+func copyFile(from, to string) error {
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(from + suffix)
+		if suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(to+suffix, b, 0o600); err != nil {
+			return err
+		}
 	}
-	return vals
+	return nil
 }
 
 // inStep returns the target a first run leaves: every record of the source under a target id,

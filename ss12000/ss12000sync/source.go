@@ -295,17 +295,27 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	if full {
 		meta.LastFull = now
 	}
-	if s.opts.Store != nil {
-		if err := s.persist(ctx, pending, next, meta, full); err != nil {
-			return nil, err
-		}
-	}
+	// The store is written while the snapshot is built (each reads the run's records, neither
+	// changes them). Applying the changes to the dataset in memory first is safe even when the
+	// write then fails: the state stays where it was, so the next run reads the same changes
+	// again and applies them again, which changes nothing.
+	old := s.data
 	pending.apply(data)
-	s.data, s.state, s.meta = data, *next, meta
-	rep.Full, rep.Changed, rep.Deleted = full, sr.Changed, sr.Deleted
-	rep.Today = reconcile.DateOf(now.In(s.opts.Location))
-	s.snap, rep.Counts = data.snapshot(&s.opts, rep.Today)
-	s.report = rep
+	stored := make(chan error, 1)
+	if s.opts.Store != nil {
+		go func() { stored <- s.persist(ctx, old, pending, next, meta, full) }()
+	} else {
+		stored <- nil
+	}
+	today := reconcile.DateOf(now.In(s.opts.Location))
+	snap, counts := data.snapshot(&s.opts, today)
+	s.data = data
+	if err := <-stored; err != nil {
+		return nil, err
+	}
+	s.state, s.meta = *next, meta
+	rep.Full, rep.Changed, rep.Deleted, rep.Today, rep.Counts = full, sr.Changed, sr.Deleted, today, counts
+	s.snap, s.report = snap, rep
 	return rep, nil
 }
 
@@ -408,32 +418,33 @@ func decodeAll[T any, P decodable[T]](vals []store.Entry[[]byte], into map[strin
 }
 
 // persist writes a run's records and state in one transaction, so the stored snapshot and the
-// watermarks never disagree.
-func (s *Source) persist(ctx context.Context, c *changes, next *ss12000.SyncState, meta storedMeta, full bool) error {
+// watermarks never disagree. old is the dataset before the run: a full run deletes what of it
+// it did not read again.
+func (s *Source) persist(ctx context.Context, old *dataset, c *changes, next *ss12000.SyncState, meta storedMeta, full bool) error {
 	var b store.Batch
 	if full {
 		// Records of the previous snapshot that the full read did not deliver are gone.
-		for id := range s.data.orgs {
+		for id := range old.orgs {
 			if _, ok := c.orgs[id]; !ok {
 				b.Delete(prefixOrg + id)
 			}
 		}
-		for id := range s.data.persons {
+		for id := range old.persons {
 			if _, ok := c.persons[id]; !ok {
 				b.Delete(prefixPers + id)
 			}
 		}
-		for id := range s.data.groups {
+		for id := range old.groups {
 			if _, ok := c.groups[id]; !ok {
 				b.Delete(prefixGroup + id)
 			}
 		}
-		for id := range s.data.duties {
+		for id := range old.duties {
 			if _, ok := c.duties[id]; !ok {
 				b.Delete(prefixDuty + id)
 			}
 		}
-		for id := range s.data.activities {
+		for id := range old.activities {
 			if _, ok := c.activities[id]; !ok {
 				b.Delete(prefixAct + id)
 			}

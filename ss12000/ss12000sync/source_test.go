@@ -1,6 +1,7 @@
 package ss12000sync_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -380,5 +381,54 @@ func TestOversizedRecordsFailTheRun(t *testing.T) {
 	}
 	if n := storedKeys(t, st, scope); n != 0 {
 		t.Fatalf("a failed run stored %d values", n)
+	}
+}
+
+// brokenStore fails its write transactions while broken is set.
+type brokenStore struct {
+	store.Store
+	broken bool
+}
+
+func (b *brokenStore) Update(ctx context.Context, scope store.Scope, fn func(store.Tx) error) error {
+	if b.broken {
+		return errors.New("disk full")
+	}
+	return b.Store.Update(ctx, scope, fn)
+}
+
+func TestFailedStoreWriteKeepsThePreviousSnapshot(t *testing.T) {
+	f := newFixture(t, tiny(), autumn)
+	st := &brokenStore{Store: store.NewMemory()}
+	scope := store.Scope{Flow: "ss12000sync-test"}
+	s := f.source(t, ss12000sync.Options{Store: st, Scope: scope})
+	snapshot(t, s)
+	first := s.LastReport()
+	f.clock.Advance(time.Hour)
+	if _, err := ss12000test.Modify(f.srv, "p-ada", func(p *ss12000.Person) { p.FamilyName = "Lind" }); err != nil {
+		t.Fatal(err)
+	}
+	st.broken = true
+	if _, err := s.Refresh(ctx); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Refresh with a failing store: %v", err)
+	}
+	if s.LastReport() != first {
+		t.Fatal("a run whose store write failed replaced the report")
+	}
+	for p := range s.Persons(ctx) {
+		if p.Keys.SourceKey == "p-ada" && p.FamilyName != "Berg" {
+			t.Fatal("a run whose store write failed replaced the snapshot")
+		}
+	}
+	st.broken = false
+	// The next run reads the change again and keeps it; a new process then starts from it.
+	snapshot(t, s)
+	if r := s.LastReport(); r.Changed[ss12000.EndPointsPerson] != 1 {
+		t.Fatalf("the change was not read again: %+v", r)
+	}
+	for _, p := range snapshot(t, f.source(t, ss12000sync.Options{Store: st, Scope: scope})).Persons {
+		if p.Keys.SourceKey == "p-ada" && p.FamilyName != "Lind" {
+			t.Fatalf("the stored snapshot lacks the change: %q", p.FamilyName)
+		}
 	}
 }
