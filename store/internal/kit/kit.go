@@ -195,3 +195,10 @@ func LeaseLost(scope, name string, token int64) error {
 
 // Permanent reports whether err belongs to the permanent class.
 func Permanent(err error) bool { return errors.Is(err, ErrPermanent) }
+
+// NotEmpty is the ErrInvalid of an import into dest, which holds n scopes already, first
+// the one named.
+func NotEmpty(dest string, n int, first string) error {
+	return fmt.Errorf("%w: %s holds state already (%d scopes, %s first); import only into an empty store",
+		ErrInvalid, dest, n, first)
+}

@@ -1,0 +1,83 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/edusync/edusync/internal/pgtest"
+	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/postgres"
+)
+
+// server is the PostgreSQL the tests use: a throwaway cluster TestMain started, or the one
+// EDUSYNC_POSTGRES_URL names; nil, with skipReason set, where there is neither.
+var (
+	server     *pgtest.Server
+	skipReason string
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	srv, err := pgtest.Start()
+	switch {
+	case errors.Is(err, pgtest.ErrNoBinaries):
+		skipReason = err.Error()
+		// The examples print what a server answers and cannot skip: leave them out.
+		if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "" {
+			_ = flag.Set("test.run", "^(Test|Fuzz)")
+		}
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	default:
+		server = srv
+		// Child processes of the cross-process tests, and the examples, find it here.
+		os.Setenv(pgtest.EnvURL, srv.URL)
+	}
+	code := m.Run()
+	if server != nil {
+		server.Stop()
+	}
+	os.Exit(code)
+}
+
+// needServer skips the test, saying why, where no PostgreSQL can be had.
+func needServer(tb testing.TB) {
+	tb.Helper()
+	if server == nil {
+		tb.Skip(skipReason)
+	}
+}
+
+// newSchema returns a fresh schema name, dropped when the test ends.
+func newSchema(tb testing.TB) string {
+	tb.Helper()
+	needServer(tb)
+	name, drop := server.NewSchema("t")
+	tb.Cleanup(func() {
+		if err := drop(); err != nil {
+			tb.Errorf("dropping schema %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// open opens a store in a fresh schema or fails the test.
+func open(tb testing.TB, opts ...store.Option) *postgres.Store {
+	tb.Helper()
+	return openIn(tb, newSchema(tb), opts...)
+}
+
+// openIn opens the store in schema or fails the test; the test closes it.
+func openIn(tb testing.TB, schema string, opts ...store.Option) *postgres.Store {
+	tb.Helper()
+	st, err := postgres.Open(context.Background(), server.URL, append(opts, postgres.WithSchema(schema))...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
