@@ -133,7 +133,7 @@ func importDiffs(fields func(d *fieldDiffs)) []Diff {
 }
 
 // sameSet reports whether two lists hold the same values, ignoring order and repeats.
-func sameSet(a, b []string) bool {
+func sameSet[T comparable](a, b []T) bool {
 	if slices.Equal(a, b) {
 		return true
 	}
@@ -156,23 +156,6 @@ func contextString(cs []Context) string {
 		parts[i] = c.Organisation + ":" + c.Role
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sameContexts(a, b []Context) bool {
-	if slices.Equal(a, b) {
-		return true
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	for _, x := range b {
-		if !slices.Contains(a, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // afterKeys returns the keys of the record an action writes: the target's id and this
@@ -220,14 +203,14 @@ func (p *planner) personAfter(s, t *Person) (Person, []Diff, []Ref) {
 	}
 	var needs []Ref
 	if len(s.Contexts) > 0 && !p.contextsEqual(s.Contexts, after.Contexts) {
-		if want, need, ok := p.translateContexts(s.Contexts); ok && !sameContexts(after.Contexts, want) {
+		if want, need, ok := p.translateContexts(s.Contexts); ok && !sameSet(after.Contexts, want) {
 			d.add(FieldContexts, contextString(after.Contexts), contextString(want))
 			after.Contexts = slices.Clone(want)
 			needs = need
 		}
 	}
 	if len(s.Relations) > 0 {
-		if want, need, ok := p.translateRelations(s.Relations); ok && !sameRelations(after.Relations, want) {
+		if want, need, ok := p.translateRelations(s.Relations); ok && !sameSet(after.Relations, want) {
 			d.add(FieldRelations, relationString(after.Relations), relationString(want))
 			after.Relations = want
 			needs = append(needs, need...)
@@ -314,23 +297,6 @@ func (p *planner) translateRelations(rs []Relation) (out []Relation, needs []Ref
 		}
 	}
 	return out, needs, true
-}
-
-func sameRelations(a, b []Relation) bool {
-	if len(a) != len(b) && (len(a) == 0 || len(b) == 0) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	for _, x := range b {
-		if !slices.Contains(a, x) {
-			return false
-		}
-	}
-	return true
 }
 
 func relationString(rs []Relation) string {

@@ -510,56 +510,50 @@ func testPersonLifecycle(t *testing.T, s *session) {
 	s.settled(t, s.source, true, "after the restore")
 
 	s.sync(t, gone, true)
-	s.advance(time.Duration(s.grace()+1) * 24 * time.Hour)
-	p = s.plan(t, gone, true)
-	if p.ByKind[reconcile.KindPerson].Deleted != 1 {
-		t.Fatalf("the grace period ended: the plan should delete the person:\n%s", describe(p))
-	}
-	id := s.targetID(reconcile.KindPerson, key)
-	if rep, err := s.apply(t, p, reconcile.ApplyOptions{}); err != nil || !rep.OK() {
-		t.Fatalf("deleting: %v\n%s", err, failures(rep))
-	}
-	snap := s.load(t)
-	for _, x := range snap.Persons {
-		if x.Keys.TargetID == id {
-			t.Fatalf("the deleted person %s is still given back", id)
-		}
-	}
-	for _, m := range snap.Memberships {
-		if m.Person == id {
-			t.Fatalf("a membership of the deleted person %s is still given back: %+v", id, m)
-		}
-	}
-	s.settled(t, gone, true, "after the deletion")
+	s.deleteAfterGrace(t, reconcile.KindPerson, key, gone)
 }
 
 func testGroupDeletion(t *testing.T, s *session) {
 	s.sync(t, s.source, false)
 	key := s.source.Memberships[0].Group // a group with members
-	id := s.targetID(reconcile.KindGroup, key)
 	gone := without(s.source, reconcile.KindGroup, key)
 	p := s.plan(t, gone, true)
 	if p.ByKind[reconcile.KindGroup].Deactivated != 1 {
 		t.Fatalf("a group left the source: the plan should deactivate it:\n%s", describe(p))
 	}
-	s.apply(t, p, reconcile.ApplyOptions{})
-	s.advance(time.Duration(s.grace()+1) * 24 * time.Hour)
-	p = s.plan(t, gone, true)
-	if p.ByKind[reconcile.KindGroup].Deleted != 1 {
-		t.Fatalf("the grace period ended: the plan should delete the group:\n%s", describe(p))
+	if rep, err := s.apply(t, p, reconcile.ApplyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("deactivating: %v\n%s", err, failures(rep))
 	}
+	s.deleteAfterGrace(t, reconcile.KindGroup, key, gone)
+}
+
+// deleteAfterGrace lets the grace period of a deactivated person or group end, applies its
+// deletion and checks that neither the record nor its memberships are given back.
+func (s *session) deleteAfterGrace(t *testing.T, kind reconcile.Kind, key string, gone *reconcile.Snapshot) {
+	t.Helper()
+	s.advance(time.Duration(s.grace()+1) * 24 * time.Hour)
+	p := s.plan(t, gone, true)
+	if p.ByKind[kind].Deleted != 1 {
+		t.Fatalf("the grace period ended: the plan should delete the %s:\n%s", kind, describe(p))
+	}
+	id := s.targetID(kind, key)
 	if rep, err := s.apply(t, p, reconcile.ApplyOptions{}); err != nil || !rep.OK() {
 		t.Fatalf("deleting: %v\n%s", err, failures(rep))
 	}
 	snap := s.load(t)
+	ids := map[reconcile.Kind][]string{}
+	for _, x := range snap.Persons {
+		ids[reconcile.KindPerson] = append(ids[reconcile.KindPerson], x.Keys.TargetID)
+	}
 	for _, g := range snap.Groups {
-		if g.Keys.TargetID == id {
-			t.Fatalf("the deleted group %s is still given back", id)
-		}
+		ids[reconcile.KindGroup] = append(ids[reconcile.KindGroup], g.Keys.TargetID)
+	}
+	if slices.Contains(ids[kind], id) {
+		t.Fatalf("the deleted %s %s is still given back", kind, id)
 	}
 	for _, m := range snap.Memberships {
-		if m.Group == id {
-			t.Fatalf("a membership of the deleted group %s is still given back: %+v", id, m)
+		if (kind == reconcile.KindPerson && m.Person == id) || (kind == reconcile.KindGroup && m.Group == id) {
+			t.Fatalf("a membership of the deleted %s %s is still given back: %+v", kind, id, m)
 		}
 	}
 	s.settled(t, gone, true, "after the deletion")

@@ -245,37 +245,44 @@ func TestFailedRunKeepsThePreviousSnapshot(t *testing.T) {
 	}
 }
 
-// corrupting breaks one person record in every /persons page.
-type corrupting struct{ next http.RoundTripper }
+// rewriting changes the /persons pages the service sends: old becomes new, once per page.
+type rewriting struct{ old, new string }
 
-func (c corrupting) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
+func (rw rewriting) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
 	if err != nil || !strings.HasSuffix(r.URL.Path, "/persons") {
 		return resp, err
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	b = []byte(strings.Replace(string(b), `"familyName":"Berg"`, `"familyName":{"x":1}`, 1))
+	b = []byte(strings.Replace(string(b), rw.old, rw.new, 1))
 	resp.Body = io.NopCloser(strings.NewReader(string(b)))
-	resp.ContentLength = int64(len(b))
+	resp.ContentLength = -1
 	resp.Header.Del("Content-Length")
 	return resp, nil
 }
 
-func TestUnreadableRecordsFailTheRun(t *testing.T) {
-	f := newFixture(t, tiny(), autumn)
+// rewritten returns a Source reading the fixture's service through rw.
+func rewritten(t *testing.T, f *fixture, rw rewriting, st store.Store, scope store.Scope) *ss12000sync.Source {
+	t.Helper()
 	c, err := ss12000.New(f.srv.BaseURL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
-		ss12000.WithHTTPClient(&http.Client{Transport: corrupting{http.DefaultTransport}}))
+		ss12000.WithHTTPClient(&http.Client{Transport: rw}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.NewMemory()
-	scope := store.Scope{Flow: "ss12000sync-test"}
 	s, err := ss12000sync.New(c, ss12000sync.Options{Store: st, Scope: scope, Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Refresh(ctx)
+	return s
+}
+
+func TestUnreadableRecordsFailTheRun(t *testing.T) {
+	f := newFixture(t, tiny(), autumn)
+	st := store.NewMemory()
+	scope := store.Scope{Flow: "ss12000sync-test"}
+	s := rewritten(t, f, rewriting{`"familyName":"Berg"`, `"familyName":{"x":1}`}, st, scope)
+	_, err := s.Refresh(ctx)
 	if !errors.Is(err, ss12000sync.ErrUnreadableRecords) {
 		t.Fatalf("Refresh = %v, want ErrUnreadableRecords", err)
 	}
@@ -345,37 +352,12 @@ func TestOptionsAreChecked(t *testing.T) {
 	}
 }
 
-// swelling makes one person's given name far longer than any name.
-type swelling struct{ next http.RoundTripper }
-
-func (s swelling) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := s.next.RoundTrip(r)
-	if err != nil || !strings.HasSuffix(r.URL.Path, "/persons") {
-		return resp, err
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	b = []byte(strings.Replace(string(b), `"givenName":"Ada"`, `"givenName":"`+strings.Repeat("A", 5000)+`"`, 1))
-	resp.Body = io.NopCloser(strings.NewReader(string(b)))
-	resp.ContentLength = -1
-	resp.Header.Del("Content-Length")
-	return resp, nil
-}
-
 func TestOversizedRecordsFailTheRun(t *testing.T) {
 	f := newFixture(t, tiny(), autumn)
-	c, err := ss12000.New(f.srv.BaseURL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
-		ss12000.WithHTTPClient(&http.Client{Transport: swelling{http.DefaultTransport}}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := store.NewMemory()
 	scope := store.Scope{Flow: "ss12000sync-test"}
-	s, err := ss12000sync.New(c, ss12000sync.Options{Store: st, Scope: scope, Now: f.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.Refresh(ctx)
+	s := rewritten(t, f, rewriting{`"givenName":"Ada"`, `"givenName":"` + strings.Repeat("A", 5000) + `"`}, st, scope)
+	_, err := s.Refresh(ctx)
 	if !errors.Is(err, ss12000sync.ErrRecordTooLarge) || strings.Contains(err.Error(), "AAAA") {
 		t.Fatalf("Refresh = %v, want ErrRecordTooLarge without the value", err)
 	}
