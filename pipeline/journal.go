@@ -97,7 +97,7 @@ func (j *journal) flush(ctx context.Context) {
 	j.buf = j.buf[:0]
 }
 
-// report is the report the journal's entries amount to, for History.Update.
+// journalReport is the report the journal's entries amount to, for History.Update.
 func journalReport(entries []entry) *reconcile.Report {
 	rep := &reconcile.Report{Results: make([]reconcile.Result, 0, len(entries))}
 	for _, e := range entries {
@@ -125,35 +125,65 @@ func readJournal(tx store.Tx) ([]entry, []string, error) {
 	return out, keys, nil
 }
 
-// journaled is the target a run applies through: every write the target reports goes into the
-// journal before the next action.
-type journaled struct {
+// guarded is the target a run applies through: it writes only while the run's lease is
+// surely held, and every write the target reports goes into the journal (when there is one)
+// before the next action.
+type guarded struct {
 	reconcile.Target
-	j *journal
+	h      *holding
+	j      *journal
+	cancel context.CancelCauseFunc
 }
 
 // Apply carries the action out on the target and journals it when it was carried out.
-func (t *journaled) Apply(ctx context.Context, a reconcile.Action) (reconcile.Written, error) {
+func (t *guarded) Apply(ctx context.Context, a reconcile.Action) (reconcile.Written, error) {
+	if err := ctx.Err(); err != nil {
+		return reconcile.Written{}, context.Cause(ctx)
+	}
+	if !t.h.sure() {
+		t.cancel(errNotSure)
+		return reconcile.Written{}, errNotSure
+	}
 	w, err := t.Target.Apply(ctx, a)
-	if err == nil {
+	if err == nil && t.j != nil {
 		t.j.add(ctx, &a, w)
 	}
 	return w, err
 }
 
-// journaledOrgs is journaled for targets that hold organisations.
-type journaledOrgs struct{ *journaled }
+// guardedOrgs is guarded for targets that hold organisations.
+type guardedOrgs struct{ *guarded }
 
 // Organisations yields the target's organisations.
-func (t journaledOrgs) Organisations(ctx context.Context) iter.Seq2[reconcile.Organisation, error] {
+func (t guardedOrgs) Organisations(ctx context.Context) iter.Seq2[reconcile.Organisation, error] {
 	return t.Target.(reconcile.OrganisationSource).Organisations(ctx)
 }
 
-// wrap returns target with its writes journaled.
-func (j *journal) wrap(target reconcile.Target) reconcile.Target {
-	t := &journaled{Target: target, j: j}
-	if _, ok := target.(reconcile.OrganisationSource); ok {
-		return journaledOrgs{t}
+// guardedTx is guarded for targets that change all at once.
+type guardedTx struct {
+	*guarded
+	reconcile.Transactional
+}
+
+// guardedOrgsTx is guarded for targets that hold organisations and change all at once.
+type guardedOrgsTx struct {
+	guardedOrgs
+	reconcile.Transactional
+}
+
+// guard returns target guarded by h, with its writes journaled in j (nil: none), offering the
+// same interfaces as target (reconcile.CheckTarget checks them against its capabilities).
+func guard(target reconcile.Target, h *holding, j *journal, cancel context.CancelCauseFunc) reconcile.Target {
+	g := &guarded{Target: target, h: h, j: j, cancel: cancel}
+	_, orgs := target.(reconcile.OrganisationSource)
+	tx, atOnce := target.(reconcile.Transactional)
+	switch {
+	case orgs && atOnce:
+		return guardedOrgsTx{guardedOrgs{g}, tx}
+	case orgs:
+		return guardedOrgs{g}
+	case atOnce:
+		return guardedTx{g, tx}
 	}
-	return t
+	return g
 }

@@ -110,10 +110,8 @@ func (p *Pipeline) run(ctx context.Context, trig Trigger) (Run, error) {
 	for {
 		var out Run
 		var runErr error
-		took := false
-		err := store.HoldLease(ctx, p.st, p.scope, leaseName, p.holder, p.cfg.leaseTTL, func(lctx context.Context, l store.Lease) error {
-			took = true
-			out, runErr = p.runLeased(ctx, lctx, l, trig, asked, requested)
+		took, err := p.hold(ctx, func(lctx context.Context, h *holding) error {
+			out, runErr = p.runLeased(ctx, lctx, h, trig, asked, requested)
 			return runErr
 		})
 		if took {
@@ -183,7 +181,8 @@ type started struct {
 }
 
 // runLeased is one run under the lease l: lctx ends when the lease is lost, ctx is the caller's.
-func (p *Pipeline) runLeased(ctx, lctx context.Context, l store.Lease, trig Trigger, asked, requested int64) (Run, error) {
+func (p *Pipeline) runLeased(ctx, lctx context.Context, h *holding, trig Trigger, asked, requested int64) (Run, error) {
+	l := h.lease
 	log := p.cfg.logger.With("pipeline", p.name)
 	s, err := p.begin(lctx, l, trig, asked, requested, log)
 	if err != nil {
@@ -226,7 +225,7 @@ func (p *Pipeline) runLeased(ctx, lctx context.Context, l store.Lease, trig Trig
 			err: fmt.Errorf("%d questions wait for answers; nothing was written", plan.Counts.Pending)}, log)
 	}
 
-	o := p.apply(lctx, l, plan, log)
+	o := p.apply(lctx, h, plan, log)
 	o.history = &s.history
 	if o.report != nil {
 		s.history.Update(o.report)
@@ -456,17 +455,16 @@ func (p *Pipeline) keepPlan(lctx context.Context, l store.Lease, r *runRecord, p
 }
 
 // apply carries the plan out through the journal and says how the run ends.
-func (p *Pipeline) apply(lctx context.Context, l store.Lease, plan *reconcile.Plan, log *slog.Logger) outcome {
+func (p *Pipeline) apply(lctx context.Context, h *holding, plan *reconcile.Plan, log *slog.Logger) outcome {
 	actx, cancel := context.WithCancelCause(lctx)
 	defer cancel(nil)
-	actx = context.WithValue(actx, tokenKey{}, l.Token)
-	target := p.target
+	actx = context.WithValue(actx, tokenKey{}, h.lease.Token)
+	caps := p.target.Capabilities()
 	var j *journal
-	if !p.target.Capabilities().AllAtOnce {
-		j = &journal{st: p.st, scope: p.scope, lease: l, eager: !p.target.Capabilities().Referrers,
-			cancel: cancel, now: p.now, flushed: time.Now()}
-		target = j.wrap(p.target)
+	if !caps.AllAtOnce {
+		j = &journal{st: p.st, scope: p.scope, lease: h.lease, eager: !caps.Referrers, cancel: cancel, now: p.now, flushed: time.Now()}
 	}
+	target := guard(p.target, h, j, cancel)
 	rep, err := reconcile.Apply(actx, plan, target, reconcile.ApplyOptions{Logger: log, Audit: p.cfg.audit,
 		Importer: p.cfg.importer, Clock: p.now, TrustRevisions: p.cfg.trustRevs})
 	o := outcome{report: rep}
@@ -478,8 +476,8 @@ func (p *Pipeline) apply(lctx context.Context, l store.Lease, plan *reconcile.Pl
 		o.status, o.err = stopped(lctx), fmt.Errorf("applying: %w", err)
 	case j != nil && j.err != nil:
 		o.status, o.err = StatusInterrupted, fmt.Errorf("keeping the journal of its writes: %w", j.err)
-	case lctx.Err() != nil:
-		o.status, o.err = StatusInterrupted, fmt.Errorf("applying: %w", context.Cause(lctx))
+	case actx.Err() != nil:
+		o.status, o.err = StatusInterrupted, fmt.Errorf("applying: %w", context.Cause(actx))
 	case err != nil:
 		o.status, o.err = StatusFailed, fmt.Errorf("applying: %w", err)
 	case !rep.OK():

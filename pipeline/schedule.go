@@ -71,6 +71,18 @@ func (p *Pipeline) Trigger() {
 	}
 }
 
+// NextRun says when Start will run the pipeline next, as far as the store tells now (a
+// Trigger in this process aside): the latest run's start plus the interval and jitter, its end
+// plus the retry delay after a failure, or now when a run is due (none yet, one requested, a
+// dead runner's to finish).
+func (p *Pipeline) NextRun(ctx context.Context) (time.Time, error) {
+	_, wait, err := p.due(ctx)
+	if err != nil {
+		return time.Time{}, &bookkeepingError{p.name, "reading its schedule", err}
+	}
+	return p.now().Add(wait), nil
+}
+
 // due says whether a run is due now (trig set) or how long until it is.
 func (p *Pipeline) due(ctx context.Context) (trig Trigger, wait time.Duration, err error) {
 	var st state
