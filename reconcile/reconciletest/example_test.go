@@ -2,6 +2,7 @@ package reconciletest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/edusync/edusync/reconcile"
@@ -37,4 +38,18 @@ func ExampleTarget() {
 	// person create p-000001
 	// p-000001 S-2 1 Ida
 	// t-1 S-1 2 Eva Maria
+}
+
+// A target that changes all at once: a failed run leaves the previous state.
+func ExampleNewAtomicTarget() {
+	target := reconciletest.NewAtomicTarget(nil)
+	source := &reconcile.Snapshot{Persons: []reconcile.Person{
+		{Keys: reconcile.Keys{SourceKey: "S-1"}, FamilyName: "Berg", GivenNames: "Eva"},
+		{Keys: reconcile.Keys{SourceKey: "S-2"}, FamilyName: "Lund", GivenNames: "Ida"},
+	}}
+	plan, _ := reconcile.NewPlan(source, target.Snapshot(), reconcile.Options{})
+	target.FailOn("person/s=S-2", errors.New("disk full"))
+	report, err := reconcile.Apply(context.Background(), plan, target, reconcile.ApplyOptions{})
+	fmt.Println(errors.Is(err, reconcile.ErrRolledBack), report.RolledBack, report.Failed, len(target.Snapshot().Persons))
+	// Output: true 1 1 0
 }
