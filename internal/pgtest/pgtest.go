@@ -121,6 +121,7 @@ func startCluster(bin string) (*Server, error) {
 	if len(base) > 60 {
 		base = "/tmp"
 	}
+	sweep(base)
 	dir, err := os.MkdirTemp(base, "edusync-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
@@ -187,6 +188,32 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 			return fmt.Errorf("pgtest: postgres did not accept connections within a minute: %v\n%s", err, tail(log))
 		}
 	}
+}
+
+// sweep removes the directories of clusters whose test process was killed before it could
+// (the server itself stops when its test process dies): older than ten minutes, with no
+// server running in them.
+func sweep(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "edusync-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < 10*time.Minute {
+			continue
+		}
+		if pid, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			first, _, _ := strings.Cut(string(pid), "\n")
+			if n, err := strconv.Atoi(strings.TrimSpace(first)); err == nil && alive(n) {
+				continue // running
+			}
+		}
+		_ = os.RemoveAll(d)
+	}
+}
+
+// alive reports whether process pid exists (another user's included).
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // tail is the end of a log, for errors.

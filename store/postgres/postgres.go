@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -67,14 +68,7 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*Store, error)
 	}
 	poolCfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		// The parse error quotes the connection string (password masked); its cause is enough.
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			err = pe.Unwrap()
-		} else {
-			err = errors.New("malformed")
-		}
-		return nil, fmt.Errorf("%w: PostgreSQL connection string: %v", store.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: PostgreSQL connection string: %s", store.ErrInvalid, parseProblem(err))
 	}
 	poolCfg.MaxConns = pc.maxConns
 	poolCfg.MinConns = 0
@@ -99,6 +93,19 @@ func Open(ctx context.Context, dsn string, opts ...store.Option) (*Store, error)
 		return nil, err
 	}
 	return s, nil
+}
+
+// quoted matches what an error quotes.
+var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+
+// parseProblem is what is wrong with a connection string, without the string: pgx quotes it
+// with the password masked as well as it can tell one, and its causes quote parts of it.
+func parseProblem(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, "`: "); i >= 0 {
+		s = s[i+3:]
+	}
+	return quoted.ReplaceAllString(s, `"…"`)
 }
 
 // Schema is the PostgreSQL schema the store's tables are in.

@@ -1,0 +1,297 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/postgres"
+)
+
+var (
+	ctx   = context.Background()
+	scope = store.Scope{Flow: "ladok-feed", Tenant: "uu"}
+)
+
+// exec runs statements on the test server directly, as an operator (or an accident) would.
+func runSQL(t *testing.T, stmts ...string) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, server.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range stmts {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+// permanent checks that err matches target and store.ErrPermanent.
+func permanent(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) || !store.IsPermanent(err) {
+		t.Fatalf("error %v, want %v (permanent)", err, target)
+	}
+}
+
+func TestReopenKeepsState(t *testing.T) {
+	schema := newSchema(t)
+	st := openIn(t, schema)
+	if err := store.Commit(ctx, st, scope, store.Position{Cursor: "/feed/3", Last: "e9"}, []string{"e8", "e9"}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = openIn(t, schema, postgres.MustExist())
+	defer st.Close()
+	pos, ok, err := store.LoadPosition(ctx, st, scope)
+	if err != nil || !ok || pos.Cursor != "/feed/3" || pos.Last != "e9" {
+		t.Fatalf("position after reopening: %+v %v %v", pos, ok, err)
+	}
+	if st.Schema() != schema {
+		t.Fatalf("Schema() = %q", st.Schema())
+	}
+}
+
+// TestOpenRefusesNewerSchema: a schema written by a newer edusync is left alone.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	schema := newSchema(t)
+	openIn(t, schema).Close()
+	runSQL(t, `UPDATE `+pgx.Identifier{schema}.Sanitize()+`.store_meta SET version = 99`)
+	_, err := postgres.Open(ctx, server.URL, postgres.WithSchema(schema))
+	permanent(t, err, store.ErrSchemaTooNew)
+}
+
+// TestOpenRefusesForeignSchema: a schema with another application's tables, or with a meta
+// table that is not ours, is not taken over.
+func TestOpenRefusesForeignSchema(t *testing.T) {
+	for name, stmts := range map[string][]string{
+		"other tables":    {`CREATE TABLE %s.kv (k text PRIMARY KEY, v text)`},
+		"unrelated table": {`CREATE TABLE %s.invoices (id int)`},
+		"other meta":      {`CREATE TABLE %s.store_meta (app text, version int)`, `INSERT INTO %s.store_meta VALUES ('someone else', 1)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			schema := newSchema(t)
+			q := pgx.Identifier{schema}.Sanitize()
+			runSQL(t, `CREATE SCHEMA `+q)
+			for _, s := range stmts {
+				runSQL(t, strings.ReplaceAll(s, "%s", q))
+			}
+			_, err := postgres.Open(ctx, server.URL, postgres.WithSchema(schema))
+			permanent(t, err, store.ErrNotStore)
+		})
+	}
+}
+
+func TestMustExist(t *testing.T) {
+	schema := newSchema(t)
+	_, err := postgres.Open(ctx, server.URL, postgres.WithSchema(schema), postgres.MustExist())
+	permanent(t, err, store.ErrNoState)
+	// An empty schema (made by an operator for the store) is no state either.
+	runSQL(t, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
+	_, err = postgres.Open(ctx, server.URL, postgres.WithSchema(schema), postgres.MustExist())
+	permanent(t, err, store.ErrNoState)
+	// Nor is a database that does not exist.
+	u, _ := url.Parse(server.URL)
+	u.Path = "/no_such_database"
+	_, err = postgres.Open(ctx, u.String(), postgres.WithSchema(schema))
+	permanent(t, err, store.ErrNoState)
+	// Without MustExist, the empty schema gets the tables.
+	openIn(t, schema).Close()
+}
+
+// TestOpenRefusesReadOnlyServer: a server or role that cannot write fails at Open, not at a
+// flow's first commit.
+func TestOpenRefusesReadOnlyServer(t *testing.T) {
+	schema := newSchema(t)
+	openIn(t, schema).Close()
+	u, _ := url.Parse(server.URL)
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on") // pgx sends unknown settings to the server
+	u.RawQuery = q.Encode()
+	_, err := postgres.Open(ctx, u.String(), postgres.WithSchema(schema))
+	permanent(t, err, store.ErrUnwritable)
+}
+
+// TestOpenKeepsThePasswordOutOfErrors: a malformed connection string, a refused role and an
+// unreachable server are reported without the password.
+func TestOpenKeepsThePasswordOutOfErrors(t *testing.T) {
+	needServer(t)
+	const secret = "hunter2-sekret"
+	u, _ := url.Parse(server.URL)
+	u.User = url.UserPassword("no_such_role", secret)
+	unreachable := "postgres://edusync:" + secret + "@127.0.0.1:1/edusync?connect_timeout=2"
+	for name, tc := range map[string]struct {
+		dsn       string
+		permanent bool
+		target    error
+	}{
+		"malformed":   {"postgres://edusync:" + secret + "@host:notaport/db", true, store.ErrInvalid},
+		"key=value":   {"host=/tmp password=" + secret + " port=x", true, store.ErrInvalid},
+		"bad role":    {u.String(), true, store.ErrPermanent},
+		"unreachable": {unreachable, false, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, err := postgres.Open(ctx, tc.dsn)
+			if err == nil {
+				st.Close()
+				t.Fatal("opened")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("the error quotes the password: %v", err)
+			}
+			if tc.target != nil && !errors.Is(err, tc.target) {
+				t.Fatalf("error %v, want %v", err, tc.target)
+			}
+			if store.IsPermanent(err) != tc.permanent && !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("error %v: permanent %v, want %v", err, store.IsPermanent(err), tc.permanent)
+			}
+		})
+	}
+}
+
+func TestOpenRefusesBadSchemaNames(t *testing.T) {
+	needServer(t)
+	for _, name := range []string{"", strings.Repeat("x", 64), "a\x00b"} {
+		if _, err := postgres.Open(ctx, server.URL, postgres.WithSchema(name)); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("schema %q: %v, want ErrInvalid", name, err)
+		}
+	}
+	// Any other name is quoted, so it cannot break out of the statements.
+	odd := newSchema(t) + `"; DROP TABLE x; --`
+	st := openIn(t, odd)
+	defer st.Close()
+	if err := st.Update(ctx, scope, func(tx store.Tx) error { return tx.SetValue("k", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	runSQL(t, `DROP SCHEMA `+pgx.Identifier{odd}.Sanitize()+` CASCADE`)
+}
+
+// TestConcurrentOpen: processes starting at once on a new schema do not race to create it.
+func TestConcurrentOpen(t *testing.T) {
+	schema := newSchema(t)
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			st, err := postgres.Open(ctx, server.URL, postgres.WithSchema(schema))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			st.Close()
+		})
+	}
+	wg.Wait()
+}
+
+// TestSchemasShareNothing: stores in two schemas (two institutions kept apart) do not see each
+// other's state, even for the same scope.
+func TestSchemasShareNothing(t *testing.T) {
+	a, b := open(t), open(t)
+	defer a.Close()
+	defer b.Close()
+	if err := a.Update(ctx, scope, func(tx store.Tx) error { return tx.SetValue("k", []byte("a")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.View(ctx, scope, func(tx store.Tx) error {
+		_, err := tx.Value("k")
+		return err
+	}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the other schema's value: %v", err)
+	}
+	if sc, err := b.Scopes(ctx); err != nil || len(sc) != 0 {
+		t.Fatalf("scopes of the other schema: %v %v", sc, err)
+	}
+}
+
+// TestScopesWriteInParallel: a writer of one scope waits for another writer of that scope (its
+// reads then see the first one's commit), while other scopes (another tenant) commit
+// meanwhile.
+func TestScopesWriteInParallel(t *testing.T) {
+	st := open(t)
+	defer st.Close()
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- st.Update(ctx, scope, func(tx store.Tx) error {
+			if err := store.Put(tx, "n", 1); err != nil {
+				return err
+			}
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	other := store.Scope{Flow: scope.Flow, Tenant: "lu"}
+	done := make(chan error, 1)
+	go func() { done <- st.Update(ctx, other, func(tx store.Tx) error { return tx.SetValue("k", nil) }) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a writer of another tenant waited for this one")
+	}
+	second := make(chan error, 1)
+	go func() {
+		second <- st.Update(ctx, scope, func(tx store.Tx) error {
+			n, err := store.Get[int](tx, "n")
+			if err != nil {
+				return err
+			}
+			return store.Put(tx, "n", n+1)
+		})
+	}()
+	select {
+	case err := <-second:
+		t.Fatalf("a second writer of the scope ran while the first was open: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// A writer that gives up waiting returns its context's error.
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := st.Update(short, scope, func(tx store.Tx) error { return tx.SetValue("x", nil) }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a writer that timed out waiting: %v", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.View(ctx, scope, func(tx store.Tx) error {
+		if n, err := store.Get[int](tx, "n"); err != nil || n != 2 {
+			t.Fatalf("n = %d, %v; want 2", n, err)
+		}
+		_, err := tx.Value("x")
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the timed out writer committed: %v", err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTablesGoneIsPermanent: tables dropped under a running store (a restore gone wrong) are
+// a permanent failure, not something to retry forever.
+func TestTablesGoneIsPermanent(t *testing.T) {
+	schema := newSchema(t)
+	st := openIn(t, schema)
+	defer st.Close()
+	runSQL(t, `DROP TABLE `+pgx.Identifier{schema, "kv"}.Sanitize())
+	err := st.Update(ctx, scope, func(tx store.Tx) error { return tx.SetValue("k", nil) })
+	permanent(t, err, store.ErrNoState)
+}
