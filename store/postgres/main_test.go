@@ -8,6 +8,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/edusync/edusync/internal/pgtest"
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/store/postgres"
@@ -80,4 +82,14 @@ func openIn(tb testing.TB, schema string, opts ...store.Option) *postgres.Store 
 		tb.Fatal(err)
 	}
 	return st
+}
+
+// dropSchema drops a schema an example made.
+func dropSchema(name string) {
+	conn, err := pgx.Connect(context.Background(), server.URL)
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.Background())
+	_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
 }
