@@ -133,15 +133,19 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		planned := time.Now()
 		if plan, err = reconcile.NewPlan(snap, target, planOpts); err != nil {
 			b.Fatal(err)
 		}
+		took := time.Since(planned)
 
 		b.StopTimer()
 		requests = count.total()
-		if r := src.LastReport(); r.Full || r.Stored == 0 {
+		r := src.LastReport()
+		if r.Full || r.Stored == 0 {
 			b.Fatalf("not a delta run from the stored snapshot: %+v", r)
 		}
+		b.Logf("load %v, read %v, store %v, build %v, plan %v", r.Took.Load, r.Took.Read, r.Took.Store, r.Took.Build, took)
 		st.Close()
 		os.Remove(path)
 		os.Remove(path + "-wal")

@@ -139,6 +139,14 @@ type Report struct {
 	Counts Counts
 	// Today is the day the snapshot describes.
 	Today reconcile.Date
+	// Took says how long the parts of the run took: loading the stored snapshot, reading the
+	// service, writing the store and building the snapshot (the last two run at the same time).
+	Took Durations
+}
+
+// Durations are the times the parts of a Refresh took.
+type Durations struct {
+	Load, Read, Store, Build time.Duration
 }
 
 // ErrUnreadableRecords means records of the service could not be decoded. The refresh fails
@@ -259,9 +267,12 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rep := &Report{}
+	start := time.Now()
 	if s.data == nil {
 		s.restore(ctx, rep)
 	}
+	rep.Took.Load = time.Since(start)
+	start = time.Now()
 	now := s.opts.Now()
 	full := len(s.state.Resources) == 0 || s.meta.PersonKey != s.opts.PersonKey ||
 		(s.opts.FullEvery > 0 && now.Sub(s.meta.LastFull) >= s.opts.FullEvery)
@@ -287,6 +298,7 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	for _, rs := range next.Resources {
 		rs.Known = nil
 	}
+	rep.Took.Read = time.Since(start)
 	data := s.data
 	if full {
 		data = newDataset()
@@ -302,13 +314,19 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	old := s.data
 	pending.apply(data)
 	stored := make(chan error, 1)
+	start = time.Now()
 	if s.opts.Store != nil {
-		go func() { stored <- s.persist(ctx, old, pending, next, meta, full) }()
+		go func() {
+			err := s.persist(ctx, old, pending, next, meta, full)
+			rep.Took.Store = time.Since(start)
+			stored <- err
+		}()
 	} else {
 		stored <- nil
 	}
 	today := reconcile.DateOf(now.In(s.opts.Location))
 	snap, counts := data.snapshot(&s.opts, today)
+	rep.Took.Build = time.Since(start)
 	s.data = data
 	if err := <-stored; err != nil {
 		return nil, err
