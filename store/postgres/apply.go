@@ -16,7 +16,7 @@ func (t *pgTx) Apply(bt store.Batch) error {
 		return t.Invalid("apply", err)
 	}
 	if len(bt.Deletes) > 0 {
-		if _, err := t.exec("apply", `DELETE FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k = ANY ($3::bytea[])`, keyArray(bt.Deletes)); err != nil {
+		if _, err := t.exec("apply", `DELETE FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k_ix IN (SELECT {s}.ik(x) FROM unnest($3::bytea[]) AS x)`, keyArray(bt.Deletes)); err != nil {
 			return err
 		}
 	}
@@ -40,7 +40,7 @@ func (t *pgTx) Apply(bt store.Batch) error {
 		}
 		if _, err := t.exec("apply", `INSERT INTO {s}.kv (flow, tenant, k, v, updated)
 			SELECT $1, $2, k, v, $3 FROM unnest($4::bytea[], $5::bytea[]) AS u (k, v)
-			ON CONFLICT (flow, tenant, k) DO UPDATE SET v = excluded.v, updated = excluded.updated`,
+			ON CONFLICT (flow, tenant, k_ix) DO UPDATE SET v = excluded.v, updated = excluded.updated`,
 			kit.Micros(t.now()), keys, values); err != nil {
 			return err
 		}

@@ -232,7 +232,7 @@ func (s *Store) Import(ctx context.Context, records iter.Seq2[store.Record, erro
 			if err != nil {
 				return fmt.Errorf("store: import into %s: reading the source: %w", s.where, err)
 			}
-			if err := r.Validate(); err != nil {
+			if err := kit.FirstErr(r.Validate(), validScope(r.Scope)); err != nil {
 				return fmt.Errorf("store: import into %s: record %d: %w", s.where, n, err)
 			}
 			if err := im.add(r); err != nil {

@@ -19,7 +19,7 @@ func (t *pgTx) lease(op string, scope store.Scope, name, lock string) (l store.L
 		lock = ""
 	}
 	var acquired, expires int64
-	err = t.rowIn(scope, `SELECT holder, token, acquired, expires FROM {s}.leases WHERE flow = $1 AND tenant = $2 AND name = $3`+lock,
+	err = t.rowIn(scope, `SELECT holder, token, acquired, expires FROM {s}.leases WHERE flow = $1 AND tenant = $2 AND name_ix = {s}.ik($3)`+lock,
 		[]any{b(name)}, str{&l.Holder}, &l.Token, &acquired, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Lease{}, false, nil
@@ -38,7 +38,7 @@ func (t *pgTx) putLease(op string, l store.Lease) error {
 
 const putLeaseSQL = `INSERT INTO {s}.leases (flow, tenant, name, holder, token, acquired, expires)
 	VALUES ($1, $2, $3, $4, $5, $6, $7)
-	ON CONFLICT (flow, tenant, name) DO UPDATE SET holder = excluded.holder, token = excluded.token,
+	ON CONFLICT (flow, tenant, name_ix) DO UPDATE SET holder = excluded.holder, token = excluded.token,
 		acquired = excluded.acquired, expires = excluded.expires`
 
 // current reads the lease l names and reports whether l is still current.

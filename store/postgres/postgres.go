@@ -332,9 +332,25 @@ func (s *Store) read(ctx context.Context, scope string, body func(context.Contex
 	return body(txCtx, t.tx)
 }
 
+// maxScopePart is the longest flow or tenant the store keeps, so that every index entry (a
+// scope and a key of at most maxIndexed bytes and a hash) fits PostgreSQL's btree limit.
+const maxScopePart = 512
+
+// validScope is Scope.Validate, and flow and tenant of at most maxScopePart bytes each.
+func validScope(scope store.Scope) error {
+	if err := scope.Validate(); err != nil {
+		return err
+	}
+	if len(scope.Flow) > maxScopePart || len(scope.Tenant) > maxScopePart {
+		return fmt.Errorf("%w: scope of %d and %d bytes: the PostgreSQL store keeps flows and tenants of at most %d bytes",
+			store.ErrInvalid, len(scope.Flow), len(scope.Tenant), maxScopePart)
+	}
+	return nil
+}
+
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
-	if err := scope.Validate(); err != nil {
+	if err := validScope(scope); err != nil {
 		return err
 	}
 	return s.write(ctx, scope.String(), func(ctx context.Context, ptx pgx.Tx) error {
@@ -349,7 +365,7 @@ func (s *Store) Update(ctx context.Context, scope store.Scope, fn func(tx store.
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
-	if err := scope.Validate(); err != nil {
+	if err := validScope(scope); err != nil {
 		return err
 	}
 	return s.read(ctx, scope.String(), func(ctx context.Context, ptx pgx.Tx) error {

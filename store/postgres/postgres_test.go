@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/store/postgres"
@@ -294,4 +296,62 @@ func TestTablesGoneIsPermanent(t *testing.T) {
 	runSQL(t, `DROP TABLE `+pgx.Identifier{schema, "kv"}.Sanitize())
 	err := st.Update(ctx, scope, func(tx store.Tx) error { return tx.SetValue("k", nil) })
 	permanent(t, err, store.ErrNoState)
+}
+
+// TestDeadlockIsRetryable: a transaction that claims a message and then writes other state of
+// its scope, while a writer holding the scope's lock waits for that message, is a deadlock that
+// PostgreSQL breaks by ending one of the two. The loser commits nothing and its error is not
+// permanent, so a flow retries it; the winner commits.
+func TestDeadlockIsRetryable(t *testing.T) {
+	st := open(t)
+	defer st.Close()
+	e, err := store.Enqueue(ctx, st, hooks, store.Message{Payload: []byte("m")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, locked := make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 2)
+	go func() {
+		errs <- st.Update(ctx, hooks, func(tx store.Tx) error {
+			if _, err := tx.Claim(1, time.Minute); err != nil {
+				return err
+			}
+			close(claimed)
+			<-locked
+			time.Sleep(100 * time.Millisecond) // the other is waiting for the message by now
+			return tx.SetValue("by the claimer", nil)
+		})
+	}()
+	go func() {
+		<-claimed
+		errs <- st.Update(ctx, hooks, func(tx store.Tx) error {
+			if err := tx.SetValue("by the operator", nil); err != nil {
+				return err
+			}
+			close(locked)
+			return tx.DeleteMessage(e[0].ID)
+		})
+	}()
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) != 1 {
+		t.Fatalf("%d of the two transactions failed: %v", len(failed), failed)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(failed[0], &pe) || pe.Code != "40P01" || store.IsPermanent(failed[0]) || !strings.Contains(failed[0].Error(), "nothing was committed") {
+		t.Fatalf("the deadlock's loser failed with %v; want a retryable deadlock", failed[0])
+	}
+	if err := st.View(ctx, hooks, func(tx store.Tx) error {
+		vs, err := tx.Values("by ")
+		if err == nil && len(vs) != 1 {
+			err = fmt.Errorf("values %v: want the winner's alone", vs)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

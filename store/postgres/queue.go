@@ -18,7 +18,7 @@ import (
 // whose older sibling of the same order key is claimed (locked or not) is no head and stays.
 const claimWhere = `AND NOT dead AND due <= $3
 	AND (order_key = ''::bytea OR NOT EXISTS (SELECT 1 FROM {s}.queue p WHERE p.flow = $1 AND p.tenant = $2
-		AND p.order_key = q.order_key AND p.order_key <> ''::bytea AND NOT p.dead AND p.id < q.id))
+		AND p.order_ix = q.order_ix AND p.order_key <> ''::bytea AND NOT p.dead AND p.id < q.id))
 	ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED`
 
 const messageCols = `id, msg_key, order_key, payload, enqueued, due, claimed, attempt, max_attempts, last_error, dead, dead_at, reason`
@@ -90,7 +90,7 @@ func (t *pgTx) Enqueue(m store.Message) (store.Enqueued, error) {
 	now := t.now()
 	if m.Key != "" {
 		var id, expires int64
-		err := t.row(`SELECT id, expires FROM {s}.queue_keys WHERE flow = $1 AND tenant = $2 AND k = $3`, []any{b(m.Key)}, &id, &expires)
+		err := t.row(`SELECT id, expires FROM {s}.queue_keys WHERE flow = $1 AND tenant = $2 AND k_ix = {s}.ik($3)`, []any{b(m.Key)}, &id, &expires)
 		switch {
 		case err == nil && expires > kit.Micros(now):
 			return store.Enqueued{ID: id, Duplicate: true}, nil
@@ -131,7 +131,7 @@ func (t *pgTx) Enqueue(m store.Message) (store.Enqueued, error) {
 }
 
 const putKeySQL = `INSERT INTO {s}.queue_keys (flow, tenant, k, expires, id) VALUES ($1, $2, $3, $4, $5)
-	ON CONFLICT (flow, tenant, k) DO UPDATE SET expires = excluded.expires, id = excluded.id`
+	ON CONFLICT (flow, tenant, k_ix) DO UPDATE SET expires = excluded.expires, id = excluded.id`
 
 // kill dead-letters m with reason and releases its key.
 func (t *pgTx) kill(op string, m store.StoredMessage, reason string) (store.Delivery, error) {
@@ -153,7 +153,7 @@ func (t *pgTx) releaseKey(op string, m store.StoredMessage) error {
 	if m.Key == "" {
 		return nil
 	}
-	_, err := t.exec(op, `DELETE FROM {s}.queue_keys WHERE flow = $1 AND tenant = $2 AND k = $3 AND id = $4`, b(m.Key), m.ID)
+	_, err := t.exec(op, `DELETE FROM {s}.queue_keys WHERE flow = $1 AND tenant = $2 AND k_ix = {s}.ik($3) AND id = $4`, b(m.Key), m.ID)
 	return err
 }
 

@@ -107,12 +107,27 @@ func (t *pgTx) rowIn(scope store.Scope, query string, args []any, dest ...any) e
 	return t.tx.QueryRow(t.Ctx, t.s.q(query), in(scope, args)...).Scan(dest...)
 }
 
-// prefixCond returns the condition on column col that selects strings starting with prefix,
-// as a range so that the primary key's index serves it; its parameters are numbered from n.
+// maxIndexed is how much of a key the index holds as it is ({s}.ik).
+const maxIndexed = 1024
+
+// prefixCond returns the condition on key column col that selects keys starting with prefix,
+// its parameters numbered from n. It is a range on the index (col_ix), exact for prefixes of
+// up to maxIndexed bytes, which are the index's too; a longer prefix narrows the range by its
+// first maxIndexed bytes and the full key decides.
 func prefixCond(col, prefix string, n int) (string, []any) {
 	if prefix == "" {
 		return "", nil
 	}
+	cond, args := rangeCond(col+"_ix", prefix[:min(len(prefix), maxIndexed)], n)
+	if len(prefix) > maxIndexed {
+		more, margs := rangeCond(col, prefix, n+len(args))
+		cond, args = cond+more, append(args, margs...)
+	}
+	return cond, args
+}
+
+// rangeCond selects the values of col starting with prefix.
+func rangeCond(col, prefix string, n int) (string, []any) {
 	if end, ok := kit.PrefixEnd(prefix); ok {
 		return fmt.Sprintf(" AND %s >= $%d AND %s < $%d", col, n, col, n+1), []any{b(prefix), b(end)}
 	}
@@ -199,7 +214,7 @@ func (t *pgTx) markProcessed(op string, keys []string, expires time.Time) error 
 	}
 	_, err := t.exec(op, `INSERT INTO {s}.processed (flow, tenant, k, expires)
 		SELECT $1, $2, k, $3 FROM unnest($4::bytea[]) AS k
-		ON CONFLICT (flow, tenant, k) DO UPDATE SET expires = excluded.expires`, kit.Micros(expires), keyArray(keys))
+		ON CONFLICT (flow, tenant, k_ix) DO UPDATE SET expires = excluded.expires`, kit.Micros(expires), keyArray(keys))
 	return err
 }
 
@@ -222,7 +237,7 @@ func (t *pgTx) Processed(keys ...string) (map[string]bool, error) {
 		return out, nil
 	}
 	rows, err := t.query("processed", `SELECT k FROM {s}.processed WHERE flow = $1 AND tenant = $2
-		AND k = ANY ($3::bytea[]) AND (expires = 0 OR expires > $4)`, keyArray(keys), kit.Micros(t.s.cfg.Clock()))
+		AND k_ix IN (SELECT {s}.ik(x) FROM unnest($3::bytea[]) AS x) AND (expires = 0 OR expires > $4)`, keyArray(keys), kit.Micros(t.s.cfg.Clock()))
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +262,7 @@ func (t *pgTx) ForgetProcessed(key string) error {
 	if err := kit.ValidKey("processed key", key); err != nil {
 		return t.Invalid("forget processed", err)
 	}
-	_, err := t.exec("forget processed", `DELETE FROM {s}.processed WHERE flow = $1 AND tenant = $2 AND k = $3`, b(key))
+	_, err := t.exec("forget processed", `DELETE FROM {s}.processed WHERE flow = $1 AND tenant = $2 AND k_ix = {s}.ik($3)`, b(key))
 	return err
 }
 
@@ -282,7 +297,7 @@ func scanAttempt(row pgx.Row, before ...any) (store.Attempt, error) {
 }
 
 func (t *pgTx) attempt(op, item string) (*store.Attempt, error) {
-	rows, err := t.query(op, `SELECT `+attemptCols+` FROM {s}.attempts WHERE flow = $1 AND tenant = $2 AND item = $3`, b(item))
+	rows, err := t.query(op, `SELECT `+attemptCols+` FROM {s}.attempts WHERE flow = $1 AND tenant = $2 AND item_ix = {s}.ik($3)`, b(item))
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +315,7 @@ func (t *pgTx) putAttempt(op string, a store.Attempt) error {
 
 const putAttemptSQL = `INSERT INTO {s}.attempts (flow, tenant, ` + attemptCols + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		ON CONFLICT (flow, tenant, item) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
+		ON CONFLICT (flow, tenant, item_ix) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
 			first_at = excluded.first_at, last_at = excluded.last_at, next_try = excluded.next_try, dead = excluded.dead,
 			dead_at = excluded.dead_at, reason = excluded.reason, payload = excluded.payload`
 
@@ -353,7 +368,7 @@ func (t *pgTx) ClearAttempts(item string) error {
 	if err := kit.ValidKey("item", item); err != nil {
 		return t.Invalid("clear attempts", err)
 	}
-	_, err := t.exec("clear attempts", `DELETE FROM {s}.attempts WHERE flow = $1 AND tenant = $2 AND item = $3`, b(item))
+	_, err := t.exec("clear attempts", `DELETE FROM {s}.attempts WHERE flow = $1 AND tenant = $2 AND item_ix = {s}.ik($3)`, b(item))
 	return err
 }
 
@@ -412,7 +427,7 @@ func (t *pgTx) Requeue(item string, nextTry time.Time) error {
 		return t.Invalid("requeue", err)
 	}
 	tag, err := t.exec("requeue", `UPDATE {s}.attempts SET attempts = 0, dead = false, dead_at = 0, reason = ''::bytea, next_try = $3
-		WHERE flow = $1 AND tenant = $2 AND item = $4`, kit.Micros(nextTry), b(item))
+		WHERE flow = $1 AND tenant = $2 AND item_ix = {s}.ik($4)`, kit.Micros(nextTry), b(item))
 	if err != nil {
 		return err
 	}
@@ -430,7 +445,7 @@ func (t *pgTx) Value(key string) ([]byte, error) {
 		return nil, t.Invalid("value", err)
 	}
 	var v []byte
-	err := t.row(`SELECT v FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k = $3`, []any{b(key)}, &v)
+	err := t.row(`SELECT v FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k_ix = {s}.ik($3)`, []any{b(key)}, &v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, t.NotFound("value", key)
 	}
@@ -454,7 +469,7 @@ func (t *pgTx) SetValue(key string, value []byte) error {
 		value = []byte{}
 	}
 	_, err := t.exec("set value", `INSERT INTO {s}.kv (flow, tenant, k, v, updated) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (flow, tenant, k) DO UPDATE SET v = excluded.v, updated = excluded.updated`,
+		ON CONFLICT (flow, tenant, k_ix) DO UPDATE SET v = excluded.v, updated = excluded.updated`,
 		b(key), value, kit.Micros(t.now()))
 	return err
 }
@@ -466,7 +481,7 @@ func (t *pgTx) DeleteValue(key string) error {
 	if err := kit.ValidKey("key", key); err != nil {
 		return t.Invalid("delete value", err)
 	}
-	_, err := t.exec("delete value", `DELETE FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k = $3`, b(key))
+	_, err := t.exec("delete value", `DELETE FROM {s}.kv WHERE flow = $1 AND tenant = $2 AND k_ix = {s}.ik($3)`, b(key))
 	return err
 }
 
@@ -515,10 +530,10 @@ func (t *pgTx) Schedule(id string, at time.Time, payload []byte) error {
 }
 
 const putTimerSQL = `INSERT INTO {s}.timers (flow, tenant, id, at, payload, scheduled) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (flow, tenant, id) DO UPDATE SET at = excluded.at, payload = excluded.payload, scheduled = excluded.scheduled`
+		ON CONFLICT (flow, tenant, id_ix) DO UPDATE SET at = excluded.at, payload = excluded.payload, scheduled = excluded.scheduled`
 
 func (t *pgTx) deleteTimer(op, id string) (bool, error) {
-	tag, err := t.exec(op, `DELETE FROM {s}.timers WHERE flow = $1 AND tenant = $2 AND id = $3`, b(id))
+	tag, err := t.exec(op, `DELETE FROM {s}.timers WHERE flow = $1 AND tenant = $2 AND id_ix = {s}.ik($3)`, b(id))
 	if err != nil {
 		return false, err
 	}
@@ -590,7 +605,7 @@ func (t *pgTx) Timer(id string) (store.Timer, error) {
 	if err := kit.ValidKey("timer id", id); err != nil {
 		return store.Timer{}, t.Invalid("timer", err)
 	}
-	out, err := t.timers("timer", ` AND id = $3`, b(id))
+	out, err := t.timers("timer", ` AND id_ix = {s}.ik($3)`, b(id))
 	if err != nil {
 		return store.Timer{}, err
 	}
