@@ -10,7 +10,7 @@ import (
 // Page methods use (record by record, Canvas's options), for BenchmarkDecodeEnrollments.
 func DecodeEnrollmentsPage(c *Client, page []byte) ([]Enrollment, error) {
 	s := shape("", enrollmentID)
-	p, err := apiclient.DecodePage(c.core, bytes.NewReader(page), "/courses/1/enrollments", &s)
+	p, err := apiclient.DecodePage(c.core, bytes.NewBuffer(page), "/courses/1/enrollments", &s)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -115,10 +116,14 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // In strict mode the page is decoded whole before its records are handed on, so that a page
 // with a bad record delivers none (the memory of one page, within the body cap, is the price).
 func records[T any](c *Client, body io.Reader, where string, shape *Shape[T], yield func(T, error) bool) (members map[string]jsontext.Value, count int, stopped bool, err error) {
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(body)
-	defer func() { br.Reset(nil); readers.Put(br) }()
-	d := &pageDecoder[T]{c: c, where: where, shape: shape, yield: yield, dec: jsontext.NewDecoder(br, c.records)}
+	in := body
+	if _, whole := body.(*bytes.Buffer); !whole {
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(body)
+		defer func() { br.Reset(nil); readers.Put(br) }()
+		in = br
+	}
+	d := &pageDecoder[T]{c: c, where: where, shape: shape, yield: yield, dec: jsontext.NewDecoder(in, c.records)}
 	var held []T
 	if c.strict {
 		d.yield = func(v T, _ error) bool { held = append(held, v); return true }
@@ -235,6 +240,9 @@ func (d *pageDecoder[T]) array() error {
 	}
 	var zero T
 	strict := d.c.strict
+	// One record value per page, cleared before each record (so no slice or map of a record
+	// handed on is reused): decoding into a fresh local would allocate every record on the heap.
+	v := new(T)
 	for {
 		switch d.dec.PeekKind() {
 		case ']':
@@ -247,14 +255,14 @@ func (d *pageDecoder[T]) array() error {
 		depth := d.dec.StackDepth()
 		i := d.count
 		d.count++
-		var v T
+		*v = zero
 		var bad *apierror.RecordError
-		if err := jsonv2.UnmarshalDecode(d.dec, &v); err != nil {
+		if err := jsonv2.UnmarshalDecode(d.dec, v); err != nil {
 			if rerr := d.recover(err, depth); rerr != nil {
 				return rerr
 			}
-			bad = d.c.RecordError(d.where, i, d.id(&v), err)
-		} else if !d.hasID(&v) {
+			bad = d.c.RecordError(d.where, i, d.id(v), err)
+		} else if !d.hasID(v) {
 			bad = d.c.RecordError(d.where, i, "", apierror.ErrNoID)
 		}
 		if bad != nil {
@@ -267,7 +275,7 @@ func (d *pageDecoder[T]) array() error {
 			}
 			continue
 		}
-		if !d.yield(v, nil) {
+		if !d.yield(*v, nil) {
 			d.stopped = true
 			return nil
 		}
