@@ -127,7 +127,7 @@ var decoders = sync.OnceValue(func() map[bool]*apiclient.Client {
 // record that does not decode, or has no person id, becomes a RecordError and the others are
 // returned. It is what ListPersonen uses, exported for hosts that read exports of that answer.
 func DecodePersonen(body []byte, strict bool) (*Page[Personendatensatz], error) {
-	p, err := apiclient.DecodePage(decoders()[strict], bytes.NewReader(body), "/personen", &apiclient.Shape[Personendatensatz]{ID: idDatensatz})
+	p, err := apiclient.DecodePage(decoders()[strict], bytes.NewBuffer(body), "/personen", &apiclient.Shape[Personendatensatz]{ID: idDatensatz})
 	if err != nil {
 		return nil, err
 	}
