@@ -8,8 +8,8 @@ import (
 
 // TestClientsPullInNoDatabaseDriver keeps the split of store and its backends: importing a
 // REST client, a durable helper beside it, or store itself pulls in no database driver (SQLite
-// alone is some 245 MB of module source). Only programs that open a backend (store/sqlite) get
-// one.
+// alone is some 245 MB of module source). Only programs that open a backend (store/sqlite,
+// store/postgres) get one.
 func TestClientsPullInNoDatabaseDriver(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
