@@ -6,7 +6,8 @@
 //
 // Like database/sql and its drivers, this package holds the interfaces (Store, Tx), the helpers
 // built on them and an in-memory backend (NewMemory, for tests and examples); the backends that
-// persist live beside it: store/sqlite, one SQLite file, the embedded default. Importing store,
+// persist live beside it: store/sqlite, one SQLite file, the embedded default, and
+// store/postgres, a PostgreSQL schema shared by many processes. Importing store,
 // or a flow built on it, pulls in no database driver; only the program that opens a backend
 // does. The conformance suite in store/storetest defines what every backend does.
 //
@@ -109,9 +110,12 @@
 //
 // store/sqlite keeps everything in one SQLite file (modernc.org/sqlite, pure Go, no cgo) in
 // WAL mode, synchronous=FULL by default, checked at Open; several processes may share the
-// file. NewMemory has the same semantics in memory, for tests; its state ends with the process.
-// Both pass storetest.Run, which a backend shared by several processes (PostgreSQL) passes too:
-// the interfaces ask nothing a multi-process SQL database cannot do in a transaction (leases
-// and claims are rows; Claim maps to SELECT ... FOR UPDATE SKIP LOCKED). A backend reads the
-// options with NewConfig and keeps its own ones in Config.Backend (BackendOption).
+// file. store/postgres keeps it in a PostgreSQL schema that processes on many hosts share
+// (writers of a scope take turns, Claim is SELECT ... FOR UPDATE SKIP LOCKED). NewMemory has
+// the same semantics in memory, for tests; its state ends with the process. All three pass
+// storetest.Run. A backend reads the options with NewConfig and keeps its own ones in
+// Config.Backend (BackendOption).
+//
+// The persistent backends are Exporters and Importers: Copy moves a deployment's whole state
+// from one to another (an SQLite file into PostgreSQL when a host outgrows one process).
 package store

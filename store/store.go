@@ -99,8 +99,7 @@ func (s Scope) Validate() error { return kit.ValidScope(s.Flow, s.Tenant) }
 // transactions see a consistent snapshot.
 //
 // The conformance suite (storetest.Run) defines the semantics every implementation has;
-// NewMemory and store/sqlite pass it, and a backend shared by several processes (PostgreSQL)
-// is built to pass it too.
+// NewMemory, store/sqlite and store/postgres pass it.
 type Store interface {
 	// Update runs fn in a write transaction on scope and commits it when fn returns nil. It
 	// returns nil only when the transaction committed. It rolls back, and returns the error,

@@ -1,5 +1,5 @@
 // Package kit is the plumbing that store's backends share (the memory backend in store,
-// store/sqlite, a later store/postgres): the sentinel errors, argument checks, the state every
+// store/sqlite, store/postgres): the sentinel errors, argument checks, the state every
 // transaction keeps, the lifecycle that lets Close abort running transactions, the encoding of
 // times and the masked text of failures. It imports no public package; store re-exports the
 // sentinels under the same names.
