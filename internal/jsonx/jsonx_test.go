@@ -128,5 +128,3 @@ func FuzzUnmarshal(f *testing.F) {
 	f.Add([]byte(`{"ID":"a","display_name":"b","count":null,"modified":"2026-01-01T00:00:00+01:00"}`))
 	f.Fuzz(func(t *testing.T, b []byte) { agree(t, b) })
 }
-
-func hasID(r *record) bool { return r.ID != "" }
