@@ -28,6 +28,10 @@ const (
 	prefixJrnl = "journal/"
 	leaseName  = "run"
 	chunkSize  = 500 // actions or results per stored value
+	// maxChunks bounds what a run record can make the ledger read or delete (a plan of 32
+	// million actions; a municipality's first run has about a million), so that a damaged
+	// record cannot make it loop for ever.
+	maxChunks = 1 << 16
 )
 
 func runKey(id int64) string            { return fmt.Sprintf("run/%016d", id) }
@@ -41,8 +45,6 @@ func journalKey(n int) string           { return fmt.Sprintf("%s%08d", prefixJrn
 type state struct {
 	// LastRun is the number of the latest run started.
 	LastRun int64 `json:"lastRun,omitempty"`
-	// Oldest is the oldest run that may still be kept.
-	Oldest int64 `json:"oldest,omitempty"`
 	// Planned is the latest run that made a plan: its questions are the open ones.
 	Planned     int64     `json:"planned,omitempty"`
 	LastStarted time.Time `json:"lastStarted,omitzero"`
@@ -57,6 +59,32 @@ type runRecord struct {
 	Run
 	ActionChunks int `json:"actionChunks,omitempty"`
 	ResultChunks int `json:"resultChunks,omitempty"`
+	Results      int `json:"results,omitempty"`
+}
+
+// chunks is n, within what a real run stores.
+func chunks(n int) int { return min(max(n, 0), maxChunks) }
+
+// readRuns returns the kept runs, oldest first.
+func readRuns(tx store.Tx) ([]runRecord, error) {
+	entries, err := store.List[runRecord](tx, "run/")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runRecord, len(entries))
+	for i, e := range entries {
+		out[i] = e.Value
+	}
+	return out, nil
+}
+
+// chunk reads chunk n of a list stored in chunks; a missing one means damaged state.
+func chunk[T any](tx store.Tx, key string) ([]T, error) {
+	c, ok, err := get[[]T](tx, key)
+	if err == nil && !ok {
+		err = fmt.Errorf("%w: %s: %s is missing", store.ErrDecode, tx.Scope(), key)
+	}
+	return c, err
 }
 
 // request is a run asked for from elsewhere (Ledger.Request).
@@ -153,20 +181,11 @@ func (l *Ledger) Runs(ctx context.Context, limit int) ([]Run, error) {
 	}
 	var out []Run
 	err := l.view(ctx, func(tx store.Tx) error {
-		st, err := readState(tx)
-		if err != nil {
-			return err
+		runs, err := readRuns(tx)
+		for i := len(runs) - 1; i >= 0 && (limit == 0 || len(out) < limit); i-- {
+			out = append(out, runs[i].Run)
 		}
-		for id := st.LastRun; id >= max(st.Oldest, 1) && (limit == 0 || len(out) < limit); id-- {
-			r, ok, err := get[runRecord](tx, runKey(id))
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, r.Run)
-			}
-		}
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -198,16 +217,9 @@ func (l *Ledger) Plan(ctx context.Context, id int64) (*reconcile.Plan, error) {
 		if err != nil {
 			return err
 		}
-		head.Actions = make([]reconcile.Action, 0, r.Plan.Actions)
-		for n := range r.ActionChunks {
-			chunk, _, err := get[[]reconcile.Action](tx, actionsKey(id, n))
-			if err != nil {
-				return err
-			}
-			head.Actions = append(head.Actions, chunk...)
-		}
+		head.Actions, err = page[reconcile.Action](tx, func(n int) string { return actionsKey(id, n) }, r.ActionChunks, 0, 0)
 		p = &head
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -274,7 +286,7 @@ func (l *Ledger) Results(ctx context.Context, id int64, offset, limit int) ([]re
 		if r.Report == nil {
 			return fmt.Errorf("%w: run %d applied nothing", ErrNoPlan, id)
 		}
-		total = r.Plan.Actions
+		total = r.Results
 		out, err = page[reconcile.Result](tx, func(n int) string { return resultsKey(id, n) }, r.ResultChunks, offset, limit)
 		return err
 	})
@@ -282,21 +294,21 @@ func (l *Ledger) Results(ctx context.Context, id int64, offset, limit int) ([]re
 }
 
 // page reads items offset to offset+limit (limit 0: to the end) of a list stored in chunks.
-func page[T any](tx store.Tx, key func(n int) string, chunks, offset, limit int) ([]T, error) {
+func page[T any](tx store.Tx, key func(n int) string, stored, offset, limit int) ([]T, error) {
 	if offset < 0 || limit < 0 {
 		return nil, fmt.Errorf("%w: negative offset or limit", ErrInvalid)
 	}
 	var out []T
-	for n := offset / chunkSize; n < chunks; n++ {
-		chunk, _, err := get[[]T](tx, key(n))
+	for n := offset / chunkSize; n < chunks(stored); n++ {
+		c, err := chunk[T](tx, key(n))
 		if err != nil {
 			return nil, err
 		}
 		from := 0
 		if n == offset/chunkSize {
-			from = min(offset%chunkSize, len(chunk))
+			from = min(offset%chunkSize, len(c))
 		}
-		for _, v := range chunk[from:] {
+		for _, v := range c[from:] {
 			if limit > 0 && len(out) == limit {
 				return out, nil
 			}
@@ -342,13 +354,13 @@ func eachAction(tx store.Tx, id int64, fn func(a *reconcile.Action)) error {
 	if err != nil {
 		return err
 	}
-	for n := range r.ActionChunks {
-		chunk, _, err := get[[]reconcile.Action](tx, actionsKey(id, n))
+	for n := range chunks(r.ActionChunks) {
+		c, err := chunk[reconcile.Action](tx, actionsKey(id, n))
 		if err != nil {
 			return err
 		}
-		for i := range chunk {
-			fn(&chunk[i])
+		for i := range c {
+			fn(&c[i])
 		}
 	}
 	return nil

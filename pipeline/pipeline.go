@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -301,7 +302,6 @@ func (p *Pipeline) begin(lctx context.Context, l store.Lease, trig Trigger, aske
 			return err
 		}
 		st.LastRun++
-		st.Oldest = max(st.Oldest, 1)
 		st.LastStarted, st.LastStatus = now, StatusRunning
 		s.rec.ID = st.LastRun
 		if err := store.Put(tx, runKey(s.rec.ID), s.rec); err != nil {
@@ -344,6 +344,7 @@ func (p *Pipeline) recover(tx store.Tx, st *state, now time.Time, log *slog.Logg
 		if err := store.Put(tx, keyHistory, h); err != nil {
 			return err
 		}
+		prev.Results = len(rep.Results)
 		if prev.ResultChunks, err = putReport(tx, prev.ID, rep); err != nil {
 			return err
 		}
@@ -525,6 +526,7 @@ func (p *Pipeline) end(ctx context.Context, l store.Lease, r *runRecord, o outco
 			return err
 		}
 		if o.report != nil {
+			r.Results = len(o.report.Results)
 			if r.ResultChunks, err = putReport(tx, r.ID, o.report); err != nil {
 				return err
 			}
@@ -602,41 +604,43 @@ func (e *runError) orNil() error {
 // the latest held one, which the review still needs.
 func (p *Pipeline) prune(tx store.Tx, st *state) error {
 	last := st.LastRun - int64(p.cfg.keep)
-	if last < st.Oldest {
-		return nil
-	}
 	h, _, err := get[Hold](tx, keyHold)
 	if err != nil {
 		return err
 	}
-	oldest := last + 1
-	for id := max(st.Oldest, 1); id <= last; id++ {
-		if id == st.Planned || id == h.Run {
-			oldest = min(oldest, id)
+	raws, err := tx.Values("run/")
+	if err != nil {
+		return err
+	}
+	for _, e := range raws {
+		var r runRecord
+		if err := json.Unmarshal(e.Value, &r); err != nil {
+			// A damaged record of an old run: drop the record, the rest cannot be found.
+			if err := tx.DeleteValue(e.Key); err != nil {
+				return err
+			}
 			continue
 		}
-		if err := deleteRun(tx, id); err != nil {
+		if r.ID > last || r.ID == st.Planned || r.ID == h.Run {
+			continue
+		}
+		if err := deleteRun(tx, &r); err != nil {
 			return err
 		}
 	}
-	st.Oldest = oldest
 	return nil
 }
 
-func deleteRun(tx store.Tx, id int64) error {
-	r, ok, err := get[runRecord](tx, runKey(id))
-	if err != nil || !ok {
-		return err
-	}
+func deleteRun(tx store.Tx, r *runRecord) error {
 	var b store.Batch
-	b.Delete(runKey(id))
-	b.Delete(planKey(id))
-	b.Delete(reportKey(id))
-	for n := range r.ActionChunks {
-		b.Delete(actionsKey(id, n))
+	b.Delete(runKey(r.ID))
+	b.Delete(planKey(r.ID))
+	b.Delete(reportKey(r.ID))
+	for n := range chunks(r.ActionChunks) {
+		b.Delete(actionsKey(r.ID, n))
 	}
-	for n := range r.ResultChunks {
-		b.Delete(resultsKey(id, n))
+	for n := range chunks(r.ResultChunks) {
+		b.Delete(resultsKey(r.ID, n))
 	}
 	return tx.Apply(b)
 }

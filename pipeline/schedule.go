@@ -131,6 +131,9 @@ func (p *Pipeline) due(ctx context.Context) (trig Trigger, wait time.Duration, e
 func (p *Pipeline) retryDelay(n int) time.Duration {
 	d := p.cfg.retry
 	for i := 1; i < n && d < p.cfg.interval; i++ {
+		if d > p.cfg.interval/2 {
+			return p.cfg.interval
+		}
 		d *= 2
 	}
 	return min(d, p.cfg.interval)
