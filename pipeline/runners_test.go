@@ -176,10 +176,12 @@ func TestStalledRunnerCannotWriteAfterATakeover(t *testing.T) {
 // reached.
 type failingStore struct {
 	store.Store
-	down atomic.Bool
+	down    atomic.Bool
+	updates atomic.Int32
 }
 
 func (s *failingStore) Update(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
+	s.updates.Add(1)
 	if s.down.Load() {
 		return errors.New("database unreachable")
 	}

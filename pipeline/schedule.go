@@ -24,6 +24,7 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		return ErrStarted
 	}
 	defer p.started.Store(false)
+	troubles := 0 // store failures in a row
 	for ctx.Err() == nil {
 		trig, wait, err := p.due(ctx)
 		if err != nil {
@@ -53,8 +54,20 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		}
 		_, err = p.run(ctx, trig)
 		var be *bookkeepingError
-		if errors.As(err, &be) && store.IsPermanent(err) {
+		if !errors.As(err, &be) || ctx.Err() != nil {
+			troubles = 0
+			continue
+		}
+		if store.IsPermanent(err) {
 			return err
+		}
+		// The pipeline's own store failed before the run could record anything: wait before
+		// trying again, as after a failed run.
+		troubles++
+		p.cfg.logger.WarnContext(ctx, "pipeline: its store failed; trying again", "pipeline", p.name, "error", errorText(err))
+		select {
+		case <-ctx.Done():
+		case <-p.cfg.clock.After(p.retryDelay(troubles)):
 		}
 	}
 	return nil

@@ -231,3 +231,30 @@ func TestStartOnceAtATime(t *testing.T) {
 		t.Fatalf("second Start: %v, want ErrStarted", err)
 	}
 }
+
+// When the pipeline's own store fails, Start waits before trying again instead of spinning.
+func TestStoreFailuresDoNotMakeStartSpin(t *testing.T) {
+	clk := testclock.New(t0)
+	lg := newLogs()
+	st := &failingStore{Store: memStore(t, nil)}
+	st.down.Store(true)
+	p := newPipeline(t, newSource(school(2)), target(), st, pipeline.WithClock(clk), pipeline.WithLogger(lg.logger()),
+		pipeline.WithRetryDelay(time.Minute), pipeline.WithPoll(24*time.Hour))
+	started(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if !clk.BlockUntil(ctx, 1) {
+		t.Fatal("Start did not go to sleep after the store failed")
+	}
+	tries := st.updates.Load()
+	time.Sleep(50 * time.Millisecond)
+	if n := st.updates.Load(); n != tries {
+		t.Fatalf("%d more writes while Start should wait", n-tries)
+	}
+	st.down.Store(false)
+	clk.Advance(time.Minute)
+	asleep(t, clk, lg, 1)
+	if runs, _ := p.Ledger().Runs(context.Background(), 0); len(runs) != 1 || runs[0].Status != pipeline.StatusSucceeded {
+		t.Fatalf("runs after the store came back: %+v", runs)
+	}
+}
