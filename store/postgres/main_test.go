@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/edusync/edusync/internal/pgtest"
 	"github.com/edusync/edusync/store"
@@ -42,6 +44,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if server != nil {
+		for len(emptied) > 0 {
+			dropSchema(<-emptied)
+		}
 		server.Stop()
 	}
 	os.Exit(code)
@@ -68,11 +73,48 @@ func newSchema(tb testing.TB) string {
 	return name
 }
 
-// open opens a store in a fresh schema or fails the test.
+// emptied are schemas with the store's tables, emptied after the test that used them, for the
+// next open: creating and dropping the tables for every store the suite opens took most of its
+// time. TestMain drops them at the end.
+var emptied = make(chan string, 64)
+
+// open opens a store in a schema of its own, empty, or fails the test; the test closes it.
 func open(tb testing.TB, opts ...store.Option) *postgres.Store {
 	tb.Helper()
-	return openIn(tb, newSchema(tb), opts...)
+	needServer(tb)
+	var name string
+	select {
+	case name = <-emptied:
+	default:
+		name, _ = server.NewSchema("t")
+	}
+	st := openIn(tb, name, opts...)
+	tb.Cleanup(func() {
+		st.Close()
+		q := pgx.Identifier{name}.Sanitize()
+		pool, err := adminPool()
+		if err == nil {
+			_, err = pool.Exec(context.Background(), `TRUNCATE `+q+`.positions, `+q+`.processed, `+q+`.attempts, `+
+				q+`.kv, `+q+`.timers, `+q+`.leases, `+q+`.queue, `+q+`.queue_keys RESTART IDENTITY`)
+		}
+		if err != nil {
+			tb.Errorf("emptying schema %s: %v", name, err)
+			dropSchema(name)
+			return
+		}
+		select {
+		case emptied <- name:
+		default:
+			dropSchema(name)
+		}
+	})
+	return st
 }
+
+// adminPool connects to the test server for what tests do behind the store's back.
+var adminPool = sync.OnceValues(func() (*pgxpool.Pool, error) {
+	return pgxpool.New(context.Background(), server.URL)
+})
 
 // openIn opens the store in schema or fails the test; the test closes it.
 func openIn(tb testing.TB, schema string, opts ...store.Option) *postgres.Store {
@@ -84,7 +126,7 @@ func openIn(tb testing.TB, schema string, opts ...store.Option) *postgres.Store 
 	return st
 }
 
-// dropSchema drops a schema an example made.
+// dropSchema drops a schema a test or an example made.
 func dropSchema(name string) {
 	conn, err := pgx.Connect(context.Background(), server.URL)
 	if err != nil {

@@ -223,18 +223,40 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
-	if version == 0 {
+	switch {
+	case version == 0:
 		_, err = tx.Exec(ctx, s.q(`INSERT INTO {s}.store_meta (app, version) VALUES ($1, $2)`), application, len(migrations))
-	} else {
-		// Written even when up to date: a role or server that cannot write fails here, at
-		// Open, not at a flow's first commit.
+	case version < len(migrations):
 		_, err = tx.Exec(ctx, s.q(`UPDATE {s}.store_meta SET version = $1`), len(migrations))
+	default:
+		err = s.writable(ctx, tx)
 	}
 	if err != nil {
 		return s.openErr(err)
 	}
 	if err := tx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("store: open %s: migrations: %w", s.where, s.classify(err))
+	}
+	return nil
+}
+
+// writable refuses, at Open rather than at a flow's first commit, a server that cannot write
+// (a standby, default_transaction_read_only) and a role that may not change the tables.
+func (s *Store) writable(ctx context.Context, tx pgx.Tx) error {
+	var readOnly bool
+	var table string
+	err := tx.QueryRow(ctx, `SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery(),
+			coalesce((SELECT t FROM (SELECT t, quote_ident($1) || '.' || quote_ident(t) AS n FROM unnest($2::text[]) AS t) AS u
+				WHERE NOT (has_table_privilege(n, 'SELECT') AND has_table_privilege(n, 'INSERT')
+					AND has_table_privilege(n, 'UPDATE') AND has_table_privilege(n, 'DELETE'))
+				LIMIT 1), '')`, s.pc.schema, tables).Scan(&readOnly, &table)
+	switch {
+	case err != nil:
+		return err
+	case readOnly:
+		return fmt.Errorf("%w: %s: the server accepts no writes", store.ErrUnwritable, s.where)
+	case table != "":
+		return fmt.Errorf("%w: %s: the role may not change table %s", store.ErrUnwritable, s.where, table)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -110,9 +111,9 @@ func TestMustExist(t *testing.T) {
 	openIn(t, schema).Close()
 }
 
-// TestOpenRefusesReadOnlyServer: a server or role that cannot write fails at Open, not at a
+// TestOpenRefusesReadOnly: a server or role that cannot write fails at Open, not at a
 // flow's first commit.
-func TestOpenRefusesReadOnlyServer(t *testing.T) {
+func TestOpenRefusesReadOnly(t *testing.T) {
 	schema := newSchema(t)
 	openIn(t, schema).Close()
 	u, _ := url.Parse(server.URL)
@@ -121,6 +122,33 @@ func TestOpenRefusesReadOnlyServer(t *testing.T) {
 	u.RawQuery = q.Encode()
 	_, err := postgres.Open(ctx, u.String(), postgres.WithSchema(schema))
 	permanent(t, err, store.ErrUnwritable)
+
+	// A role that may read the tables and not change them.
+	role := fmt.Sprintf("edusync_reader_%d", os.Getpid())
+	conn, err := pgx.Connect(ctx, server.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE ROLE `+role+` LOGIN`); err != nil {
+		t.Skipf("cannot create a role on this server: %v", err)
+	}
+	defer conn.Exec(ctx, `DROP OWNED BY `+role+`; DROP ROLE `+role)
+	sq := pgx.Identifier{schema}.Sanitize()
+	runSQL(t, `GRANT USAGE ON SCHEMA `+sq+` TO `+role, `GRANT SELECT ON ALL TABLES IN SCHEMA `+sq+` TO `+role)
+	u, _ = url.Parse(server.URL)
+	u.User = url.User(role)
+	_, err = postgres.Open(ctx, u.String(), postgres.WithSchema(schema))
+	permanent(t, err, store.ErrUnwritable)
+	runSQL(t, `GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA `+sq+` TO `+role)
+	st, err := postgres.Open(ctx, u.String(), postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatalf("a role that may write: %v", err)
+	}
+	defer st.Close()
+	if _, err := store.Enqueue(ctx, st, hooks, store.Message{Key: "k"}); err != nil {
+		t.Fatalf("a role granted the tables cannot enqueue: %v", err)
+	}
 }
 
 // TestOpenKeepsThePasswordOutOfErrors: a malformed connection string, a refused role and an
