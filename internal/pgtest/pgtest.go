@@ -157,7 +157,8 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 	// Durable as in production (fsync on), so that benchmarks measure what a deployment
 	// pays; no TCP at all, the socket is in the private directory.
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", s.dir, "-p", "5432",
-		"-c", "listen_addresses=", "-c", "max_connections=200", "-c", "shared_buffers=64MB")
+		"-c", "listen_addresses=", "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+		"-c", "deadlock_timeout=100ms") // tests that provoke a deadlock need not wait a second
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
