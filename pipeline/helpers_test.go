@@ -54,16 +54,16 @@ func (s *source) fail(err error) {
 	s.mu.Unlock()
 }
 
-func (s *source) current() (*reconcile.Snapshot, error, chan struct{}, chan struct{}) {
+func (s *source) current() (snap *reconcile.Snapshot, gate, entered chan struct{}, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.snap, s.err, s.gate, s.entered
+	return s.snap, s.gate, s.entered, s.err
 }
 
 func (s *source) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error] {
 	return func(yield func(reconcile.Person, error) bool) {
 		s.reads.Add(1)
-		snap, err, gate, entered := s.current()
+		snap, gate, entered, err := s.current()
 		if gate != nil {
 			entered <- struct{}{}
 			select {
