@@ -131,7 +131,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // New returns a client for the service at baseURL, the URL the operator documents including
-// its version path (for example https://schulconnex.example/v1).
+// its version path (for example https://schulconnex.example/v1). Schulconnex answers every list
+// in one piece, so, unlike the other clients, this one has no WithPageSize.
 func New(baseURL string, opts ...Option) (*Client, error) {
 	cfg := config{now: time.Now}
 	for _, o := range opts {
