@@ -204,93 +204,73 @@ func (l *Ledger) Run(ctx context.Context, id int64) (Run, error) {
 // when the stored plan was altered); ErrNoPlan when the run made none. A plan read back cannot
 // be answered with Plan.Answer: answers go through Answer and are used by the next run.
 func (l *Ledger) Plan(ctx context.Context, id int64) (*reconcile.Plan, error) {
-	var p *reconcile.Plan
-	err := l.view(ctx, func(tx store.Tx) error {
-		r, err := readRun(tx, id)
-		if err != nil {
-			return err
-		}
-		if r.Plan == nil {
-			return fmt.Errorf("%w: run %d made no plan", ErrNoPlan, id)
-		}
-		head, _, err := get[reconcile.Plan](tx, planKey(id))
-		if err != nil {
-			return err
-		}
-		head.Actions, err = page[reconcile.Action](tx, func(n int) string { return actionsKey(id, n) }, r.ActionChunks, 0, 0)
-		p = &head
-		return err
-	})
+	var p reconcile.Plan
+	actions, _, err := listed[reconcile.Plan, reconcile.Action](ctx, l, id, false, &p, 0, 0)
 	if err != nil {
 		return nil, err
 	}
+	p.Actions = actions
 	if err := p.Verify(); err != nil {
 		return nil, fmt.Errorf("pipeline %q: run %d: stored plan: %w", l.name, id, err)
 	}
-	return p, nil
+	return &p, nil
 }
 
 // Actions returns up to limit actions of run id's plan from offset on, in plan order, and how
 // many the plan has, reading only the part asked for (a review page pages a large plan so).
 func (l *Ledger) Actions(ctx context.Context, id int64, offset, limit int) ([]reconcile.Action, int, error) {
-	var out []reconcile.Action
-	var total int
-	err := l.view(ctx, func(tx store.Tx) error {
-		r, err := readRun(tx, id)
-		if err != nil {
-			return err
-		}
-		if r.Plan == nil {
-			return fmt.Errorf("%w: run %d made no plan", ErrNoPlan, id)
-		}
-		total = r.Plan.Actions
-		out, err = page[reconcile.Action](tx, func(n int) string { return actionsKey(id, n) }, r.ActionChunks, offset, limit)
-		return err
-	})
-	return out, total, err
+	return listed[struct{}, reconcile.Action](ctx, l, id, false, nil, offset, limit)
 }
 
 // Report returns what applying run id's plan did; ErrNoPlan when it applied nothing. Results
 // read back carry the error text (Error), not the error value (Err).
 func (l *Ledger) Report(ctx context.Context, id int64) (*reconcile.Report, error) {
-	var rep *reconcile.Report
-	err := l.view(ctx, func(tx store.Tx) error {
-		r, err := readRun(tx, id)
-		if err != nil {
-			return err
-		}
-		if r.Report == nil {
-			return fmt.Errorf("%w: run %d applied nothing", ErrNoPlan, id)
-		}
-		head, _, err := get[reconcile.Report](tx, reportKey(id))
-		if err != nil {
-			return err
-		}
-		head.Results, err = page[reconcile.Result](tx, func(n int) string { return resultsKey(id, n) }, r.ResultChunks, 0, 0)
-		rep = &head
-		return err
-	})
-	return rep, err
+	var rep reconcile.Report
+	results, _, err := listed[reconcile.Report, reconcile.Result](ctx, l, id, true, &rep, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	rep.Results = results
+	return &rep, nil
 }
 
 // Results returns up to limit results of run id's report from offset on, and how many there
 // are: the run's audit trail, one result per action.
 func (l *Ledger) Results(ctx context.Context, id int64, offset, limit int) ([]reconcile.Result, int, error) {
-	var out []reconcile.Result
+	return listed[struct{}, reconcile.Result](ctx, l, id, true, nil, offset, limit)
+}
+
+// listed reads run id's plan (or, ofReport, its report): the header into head when head is not
+// nil, the items (actions or results) from offset on (limit 0: to the end), and how many there
+// are.
+func listed[H, T any](ctx context.Context, l *Ledger, id int64, ofReport bool, head *H, offset, limit int) ([]T, int, error) {
+	var items []T
 	var total int
 	err := l.view(ctx, func(tx store.Tx) error {
 		r, err := readRun(tx, id)
 		if err != nil {
 			return err
 		}
-		if r.Report == nil {
+		headKey, key, stored := planKey(id), func(n int) string { return actionsKey(id, n) }, r.ActionChunks
+		switch {
+		case !ofReport && r.Plan == nil:
+			return fmt.Errorf("%w: run %d made no plan", ErrNoPlan, id)
+		case ofReport && r.Report == nil:
 			return fmt.Errorf("%w: run %d applied nothing", ErrNoPlan, id)
+		case ofReport:
+			headKey, key, stored, total = reportKey(id), func(n int) string { return resultsKey(id, n) }, r.ResultChunks, r.Results
+		default:
+			total = r.Plan.Actions
 		}
-		total = r.Results
-		out, err = page[reconcile.Result](tx, func(n int) string { return resultsKey(id, n) }, r.ResultChunks, offset, limit)
+		if head != nil {
+			if *head, _, err = get[H](tx, headKey); err != nil {
+				return err
+			}
+		}
+		items, err = page[T](tx, key, stored, offset, limit)
 		return err
 	})
-	return out, total, err
+	return items, total, err
 }
 
 // page reads items offset to offset+limit (limit 0: to the end) of a list stored in chunks.

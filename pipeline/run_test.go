@@ -11,6 +11,7 @@ import (
 	"github.com/edusync/edusync/internal/testclock"
 	"github.com/edusync/edusync/pipeline"
 	"github.com/edusync/edusync/reconcile"
+	"github.com/edusync/edusync/reconcile/reconciletest"
 	"github.com/edusync/edusync/store"
 )
 
@@ -96,20 +97,26 @@ func TestHistoryInTheStoreRecognisesCreatedRecords(t *testing.T) {
 	}
 }
 
-func TestQuestionsWaitForAnswersGivenBetweenRuns(t *testing.T) {
-	ctx := context.Background()
+// evaAndIda is a source of two pupils and a target that holds Eva without a referrer and
+// without birth place: a match to confirm (case 3). Ida is new.
+func evaAndIda(t *testing.T) (*source, *reconciletest.Target) {
+	t.Helper()
 	src := newSource(&reconcile.Snapshot{Persons: []reconcile.Person{
 		{Keys: reconcile.Keys{SourceKey: "S-1"}, FamilyName: "Berg", GivenNames: "Eva", BirthDate: reconcile.NewDate(2012, 3, 4)},
 		{Keys: reconcile.Keys{SourceKey: "S-2"}, FamilyName: "Lund", GivenNames: "Ida"},
 	}})
-	// The target holds Eva without a referrer and without birth place: a match to confirm
-	// (case 3). Ida is new.
 	tgt := target()
-	if _, err := tgt.Apply(ctx, reconcile.Action{ID: "seed", Kind: reconcile.KindPerson, Op: reconcile.OpCreate,
+	if _, err := tgt.Apply(context.Background(), reconcile.Action{ID: "seed", Kind: reconcile.KindPerson, Op: reconcile.OpCreate,
 		Person: &reconcile.Change[reconcile.Person]{After: &reconcile.Person{FamilyName: "Berg", GivenNames: "Eva", BirthDate: reconcile.NewDate(2012, 3, 4)}}}); err != nil {
 		t.Fatal(err)
 	}
 	tgt.ResetWrites()
+	return src, tgt
+}
+
+func TestQuestionsWaitForAnswersGivenBetweenRuns(t *testing.T) {
+	ctx := context.Background()
+	src, tgt := evaAndIda(t)
 	p := newPipeline(t, src, tgt, memStore(t, nil))
 	l := p.Ledger()
 
@@ -163,16 +170,7 @@ func TestQuestionsWaitForAnswersGivenBetweenRuns(t *testing.T) {
 
 func TestPartialApplyWritesWhatIsCertain(t *testing.T) {
 	ctx := context.Background()
-	src := newSource(&reconcile.Snapshot{Persons: []reconcile.Person{
-		{Keys: reconcile.Keys{SourceKey: "S-1"}, FamilyName: "Berg", GivenNames: "Eva", BirthDate: reconcile.NewDate(2012, 3, 4)},
-		{Keys: reconcile.Keys{SourceKey: "S-2"}, FamilyName: "Lund", GivenNames: "Ida"},
-	}})
-	tgt := target()
-	if _, err := tgt.Apply(ctx, reconcile.Action{ID: "seed", Kind: reconcile.KindPerson, Op: reconcile.OpCreate,
-		Person: &reconcile.Change[reconcile.Person]{After: &reconcile.Person{FamilyName: "Berg", GivenNames: "Eva", BirthDate: reconcile.NewDate(2012, 3, 4)}}}); err != nil {
-		t.Fatal(err)
-	}
-	tgt.ResetWrites()
+	src, tgt := evaAndIda(t)
 	p := newPipeline(t, src, tgt, memStore(t, nil), pipeline.WithPartialApply())
 	r, err := p.Run(ctx)
 	if r.Status != pipeline.StatusWaiting || !errors.Is(err, pipeline.ErrWaiting) || r.Report == nil {
