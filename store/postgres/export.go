@@ -81,49 +81,39 @@ var exports = []struct {
 
 // Export implements store.Exporter: every table, read in one REPEATABLE READ transaction.
 func (s *Store) Export(ctx context.Context) iter.Seq2[store.Record, error] {
-	return func(yield func(store.Record, error) bool) {
-		stopped := false
-		err := s.read(ctx, "*", func(ctx context.Context, tx pgx.Tx) error {
+	return kit.Seq(func(emit func(store.Record) bool) error {
+		return s.read(ctx, "*", func(ctx context.Context, tx pgx.Tx) error {
 			for _, e := range exports {
-				if stopped {
-					return nil
-				}
-				if err := s.exportTable(ctx, tx, e.query, e.scan, func(r store.Record) bool {
-					stopped = !yield(r, nil)
-					return !stopped
-				}); err != nil {
+				if more, err := s.exportTable(ctx, tx, e.query, e.scan, emit); !more || err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		if err != nil && !stopped {
-			yield(store.Record{}, err)
-		}
-	}
+	})
 }
 
-func (s *Store) exportTable(ctx context.Context, tx pgx.Tx, query string, scan exportScan, yield func(store.Record) bool) error {
+func (s *Store) exportTable(ctx context.Context, tx pgx.Tx, query string, scan exportScan, emit func(store.Record) bool) (bool, error) {
 	rows, err := tx.Query(ctx, s.q(query))
 	if err != nil {
-		return kit.WrapErr(ctx, "*", "export", s.classify(err))
+		return false, kit.WrapErr(ctx, "*", "export", s.classify(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var sc store.Scope
 		r, err := scan(rows, &sc)
 		if err != nil {
-			return kit.WrapErr(ctx, "*", "export", err)
+			return false, kit.WrapErr(ctx, "*", "export", err)
 		}
 		r.Scope = sc
-		if !yield(r) {
-			return nil
+		if !emit(r) {
+			return false, nil
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return kit.WrapErr(ctx, "*", "export", s.classify(err))
+		return false, kit.WrapErr(ctx, "*", "export", s.classify(err))
 	}
-	return nil
+	return true, nil
 }
 
 // importBatch is how many rows of a table Import sends to the server at a time (COPY).

@@ -98,49 +98,39 @@ var exports = []struct {
 
 // Export implements store.Exporter: every table, read in one read transaction.
 func (s *Store) Export(ctx context.Context) iter.Seq2[store.Record, error] {
-	return func(yield func(store.Record, error) bool) {
-		stopped := false
-		err := s.read(ctx, "*", func(ctx context.Context, rc *reader) error {
+	return kit.Seq(func(emit func(store.Record) bool) error {
+		return s.read(ctx, "*", func(ctx context.Context, rc *reader) error {
 			for _, e := range exports {
-				if stopped {
-					return nil
-				}
-				if err := s.exportTable(ctx, rc, e.query, e.scan, func(r store.Record) bool {
-					stopped = !yield(r, nil)
-					return !stopped
-				}); err != nil {
+				if more, err := s.exportTable(ctx, rc, e.query, e.scan, emit); !more || err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		if err != nil && !stopped {
-			yield(store.Record{}, err)
-		}
-	}
+	})
 }
 
-func (s *Store) exportTable(ctx context.Context, rc *reader, query string, scan exportScan, yield func(store.Record) bool) error {
+func (s *Store) exportTable(ctx context.Context, rc *reader, query string, scan exportScan, emit func(store.Record) bool) (bool, error) {
 	rows, err := rc.conn.QueryContext(ctx, query)
 	if err != nil {
-		return kit.WrapErr(ctx, "*", "export", s.classify(err))
+		return false, kit.WrapErr(ctx, "*", "export", s.classify(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var sc store.Scope
 		r, err := scan(rows, &sc)
 		if err != nil {
-			return kit.WrapErr(ctx, "*", "export", s.classify(err))
+			return false, kit.WrapErr(ctx, "*", "export", s.classify(err))
 		}
 		r.Scope = sc
-		if !yield(r) {
-			return nil
+		if !emit(r) {
+			return false, nil
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return kit.WrapErr(ctx, "*", "export", s.classify(err))
+		return false, kit.WrapErr(ctx, "*", "export", s.classify(err))
 	}
-	return nil
+	return true, nil
 }
 
 // Import implements store.Importer, in one write transaction, which keeps other writers of

@@ -8,6 +8,7 @@ package kit
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -201,4 +202,21 @@ func Permanent(err error) bool { return errors.Is(err, ErrPermanent) }
 func NotEmpty(dest string, n int, first string) error {
 	return fmt.Errorf("%w: %s holds state already (%d scopes, %s first); import only into an empty store",
 		ErrInvalid, dest, n, first)
+}
+
+// Seq is the iterator of what run emits, in one go (a backend's export, inside one read
+// transaction), ending with run's error if any. emit reports false once the loop has stopped;
+// run should then return.
+func Seq[T any](run func(emit func(T) bool) error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		stopped := false
+		err := run(func(v T) bool {
+			stopped = stopped || !yield(v, nil)
+			return !stopped
+		})
+		if err != nil && !stopped {
+			var zero T
+			yield(zero, err)
+		}
+	}
 }

@@ -70,3 +70,52 @@ func TestValidKey(t *testing.T) {
 		t.Error("optional key, limit or duration checks wrong")
 	}
 }
+
+func TestSeqStopsAndReportsErrors(t *testing.T) {
+	boom := errors.New("boom")
+	run := func(err error) func(func(int) bool) error {
+		return func(emit func(int) bool) error {
+			for i := range 5 {
+				if !emit(i) {
+					return nil
+				}
+			}
+			return err
+		}
+	}
+	var got []int
+	var gotErr error
+	for v, err := range Seq(run(boom)) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		got = append(got, v)
+	}
+	if len(got) != 5 || gotErr != boom {
+		t.Fatalf("got %v, %v", got, gotErr)
+	}
+	got = nil
+	for v := range Seq(run(boom)) {
+		got = append(got, v)
+		if v == 2 {
+			break
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("after break: %v", got)
+	}
+	// A run that goes on emitting after the loop stopped, and fails: nothing more reaches
+	// the loop (a yield after break would panic).
+	careless := func(emit func(int) bool) error {
+		for i := range 5 {
+			emit(i)
+		}
+		return boom
+	}
+	for v := range Seq(careless) {
+		if v == 1 {
+			break
+		}
+	}
+}
