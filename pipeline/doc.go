@@ -45,14 +45,17 @@
 //
 // Within a process, runs of one pipeline queue behind each other; Trigger coalesces: any
 // number of triggers before a run starts make one run. Across processes sharing the store, the
-// store's lease on the pipeline (store.HoldLease) admits one runner: it is renewed while the
-// run lasts, and a runner that finds it held waits for it. When the runner that held it dies
-// its lease expires (WithLeaseTTL) and another takes it over with a higher fencing token.
-// Every store write a run makes is fenced with its token (store.UpdateFenced), so a runner
-// that was paused past its lease's expiry and wakes up cannot record anything more; a Target
-// that can keep the highest token it saw refuses its writes too (FencingToken). A run that
-// finds that another run started after it was asked for returns that run instead of running
-// again, so processes that all call Start on one schedule make one run per interval.
+// store's lease on the pipeline admits one runner: it is renewed every third of its
+// time-to-live while the run lasts, and a runner that finds it held waits for it. When the
+// runner that held it dies, its lease expires (WithLeaseTTL) and another takes it over with a
+// higher fencing token. Every store write a run makes is fenced with its token
+// (store.UpdateFenced), so a runner that was paused past its lease's expiry and wakes up cannot
+// record anything more. The target is outside the store's reach, so a run writes to it only
+// while its lease is surely still held (its last renewal is younger than the time-to-live) and
+// its context has not ended; a Target that keeps the highest token it saw can refuse a late
+// runner's writes too (FencingToken). A run that finds that another run started after it was
+// asked for returns that run instead of running again, so processes that all call Start on one
+// schedule make one run per interval.
 //
 // # Crashes
 //
@@ -79,5 +82,7 @@
 //
 // A pipeline keeps its state in scope {Flow: "pipeline", Tenant: name} of a store.Store:
 // store/sqlite for a host on one machine, or any backend passing storetest. Names lists the
-// pipelines a store holds.
+// pipelines a store holds. The stored plans hold the records they change (names, birth dates,
+// source keys, which may be personal numbers): protect the store as the systems it connects.
+// Logs, run records and errors never hold personal numbers.
 package pipeline

@@ -264,11 +264,12 @@ func (p *Pipeline) begin(lctx context.Context, l store.Lease, trig Trigger, aske
 				return err
 			}
 			if ok && (last.Status == StatusSucceeded || last.Status == StatusWaiting || last.Status == StatusHeld) {
-				s.coalesced = &last.Run
-				if r, ok, err := get[request](tx, keyRequest); err != nil || (ok && r.N <= requested) {
-					return cmpErr(err, tx.DeleteValue(keyRequest))
+				// The requests made before this runner asked are answered by that run too.
+				r, ok, err := get[request](tx, keyRequest)
+				if err != nil || !ok || r.N > requested {
+					return err
 				}
-				return nil
+				return tx.DeleteValue(keyRequest)
 			}
 		}
 		if err := p.recover(tx, &st, now, log); err != nil {
@@ -310,13 +311,6 @@ func (p *Pipeline) begin(lctx context.Context, l store.Lease, trig Trigger, aske
 		return store.Put(tx, keyState, st)
 	})
 	return s, err
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // recover finishes the bookkeeping of the latest run when its runner died in the middle of it
@@ -550,7 +544,7 @@ func (p *Pipeline) end(ctx context.Context, l store.Lease, r *runRecord, o outco
 				}
 			}
 		case o.clearHold:
-			if err := cmpErr(tx.DeleteValue(keyHold), tx.DeleteValue(keyRelease)); err != nil {
+			if err := errors.Join(tx.DeleteValue(keyHold), tx.DeleteValue(keyRelease)); err != nil {
 				return err
 			}
 		}
