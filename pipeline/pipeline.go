@@ -264,6 +264,7 @@ func (p *Pipeline) begin(lctx context.Context, l store.Lease, trig Trigger, aske
 				return err
 			}
 			if ok && (last.Status == StatusSucceeded || last.Status == StatusWaiting || last.Status == StatusHeld) {
+				s.coalesced = &last.Run
 				// The requests made before this runner asked are answered by that run too.
 				r, ok, err := get[request](tx, keyRequest)
 				if err != nil || !ok || r.N > requested {
