@@ -116,8 +116,12 @@ func (s *Store) exportTable(ctx context.Context, tx pgx.Tx, query string, scan e
 	return true, nil
 }
 
-// importBatch is how many rows of a table Import sends to the server at a time (COPY).
-const importBatch = 2000
+// importBatch and importBytes bound what Import holds of a table before it sends it to the
+// server (COPY): so many rows, or rows of so many bytes (payloads may be large).
+const (
+	importBatch = 2000
+	importBytes = 8 << 20
+)
 
 // importer buffers the rows of each table and copies them in batches.
 type importer struct {
@@ -126,6 +130,7 @@ type importer struct {
 	tx     pgx.Tx
 	now    int64
 	rows   map[string][][]any
+	size   map[string]int
 	maxID  int64
 	copied int
 }
@@ -180,7 +185,12 @@ func (im *importer) add(r store.Record) error {
 		im.maxID = max(im.maxID, k.ID)
 	}
 	im.rows[table] = append(im.rows[table], append([]any{b(r.Scope.Flow), b(r.Scope.Tenant)}, row...))
-	if len(im.rows[table]) >= importBatch {
+	for _, v := range row {
+		if v, ok := v.([]byte); ok {
+			im.size[table] += len(v)
+		}
+	}
+	if len(im.rows[table]) >= importBatch || im.size[table] >= importBytes {
 		return im.flush(table)
 	}
 	return nil
@@ -196,7 +206,7 @@ func (im *importer) flush(table string) error {
 		return kit.WrapErr(im.ctx, "*", "import "+table, im.s.classify(err))
 	}
 	im.copied += int(n)
-	im.rows[table] = rows[:0]
+	im.rows[table], im.size[table] = nil, 0 // let the copied payloads go
 	return nil
 }
 
@@ -215,7 +225,7 @@ func (s *Store) Import(ctx context.Context, records iter.Seq2[store.Record, erro
 		if err := s.mustBeEmpty(ctx, tx); err != nil {
 			return err
 		}
-		im := &importer{s: s, ctx: ctx, tx: tx, now: kit.Micros(s.cfg.Clock()), rows: map[string][][]any{}}
+		im := &importer{s: s, ctx: ctx, tx: tx, now: kit.Micros(s.cfg.Clock()), rows: map[string][][]any{}, size: map[string]int{}}
 		n := 0
 		for r, err := range records {
 			n++
