@@ -145,7 +145,7 @@ var children = map[string]func(st *postgres.Store, say func(string, ...any)) err
 		var ds []store.Delivery
 		err := st.Update(ctx, hooks, func(tx store.Tx) error {
 			var err error
-			ds, err = tx.Claim(1, 2*time.Second)
+			ds, err = tx.Claim(1, 4*time.Second)
 			return err
 		})
 		if err != nil || len(ds) != 1 {
@@ -157,7 +157,7 @@ var children = map[string]func(st *postgres.Store, say func(string, ...any)) err
 	},
 	// lease tries once for the pipeline's lease and, having it, holds it until killed.
 	"lease": func(st *postgres.Store, say func(string, ...any)) error {
-		err := store.HoldLease(ctx, st, pipe, "sds-export", "", 2*time.Second, func(ctx context.Context, l store.Lease) error {
+		err := store.HoldLease(ctx, st, pipe, "sds-export", "", 4*time.Second, func(ctx context.Context, l store.Lease) error {
 			say("won %d", l.Token)
 			<-ctx.Done()
 			return nil
