@@ -28,7 +28,7 @@ func benchServer(b *testing.B) *ss12000test.Server {
 		p.ID = fmt.Sprintf("%08x-0000-4000-8000-%012d", i, i)
 		persons[i] = p
 	}
-	return ss12000test.NewServer(ss12000test.Dataset{Persons: persons})
+	return ss12000test.NewServer(ss12000test.WithDataset(ss12000test.Dataset{Persons: persons}))
 }
 
 // benchHTTPClient is the one http.Client both benchmarks use, so they share connection reuse.
@@ -42,7 +42,7 @@ func benchHTTPClient() *http.Client {
 func BenchmarkListPersons(b *testing.B) {
 	srv := benchServer(b)
 	defer srv.Close()
-	c, err := ss12000.New(srv.BaseURL(), ss12000.WithBearerToken(srv.Token()),
+	c, err := ss12000.New(srv.URL(), ss12000.WithBearerToken(srv.Token()),
 		ss12000.WithHTTPClient(benchHTTPClient()), ss12000.WithPageSize(benchLimit))
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +80,7 @@ func BenchmarkListPersonsBaseline(b *testing.B) {
 		n := 0
 		q := url.Values{"limit": {fmt.Sprint(benchLimit)}}
 		for {
-			req, err := http.NewRequest(http.MethodGet, srv.BaseURL()+"/persons?"+q.Encode(), nil)
+			req, err := http.NewRequest(http.MethodGet, srv.URL()+"/persons?"+q.Encode(), nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -19,10 +19,10 @@ import (
 // pages of 100), decodes each page record by record as it arrives and yields a record that
 // cannot be used as a *RecordError without stopping; any other error ends the listing.
 func ExampleClient_ListPersons() {
-	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 	defer srv.Close()
 
-	c, err := ss12000.New(srv.BaseURL(), ss12000.WithBearerToken(srv.Token()), ss12000.WithPageSize(100))
+	c, err := ss12000.New(srv.URL(), ss12000.WithBearerToken(srv.Token()), ss12000.WithPageSize(100))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,9 +47,9 @@ func ExampleClient_ListPersons() {
 // changed since. The state is plain JSON the host persists between runs.
 func ExampleSyncer_Delta() {
 	clock := testclock.New(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC))
-	srv := ss12000test.NewServer(ss12000test.SampleSchool(), ss12000test.WithClock(clock.Now))
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()), ss12000test.WithClock(clock.Now))
 	defer srv.Close()
-	c, err := ss12000.New(srv.BaseURL(), ss12000.WithBearerToken(srv.Token()))
+	c, err := ss12000.New(srv.URL(), ss12000.WithBearerToken(srv.Token()))
 	if err != nil {
 		log.Fatal(err)
 	}

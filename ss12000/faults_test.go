@@ -48,7 +48,7 @@ func TestFaultsListingsReturnEveryRecordOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.SetFaults(tc.f)
-			srv.ResetRequests()
+			srv.ResetStats()
 			defer srv.SetFaults(ss12000test.Faults{})
 			ctx := context.Background()
 			var persons, groups []string
@@ -71,7 +71,7 @@ func TestFaultsListingsReturnEveryRecordOnce(t *testing.T) {
 				t.Fatalf("groups: %d records, want %d, each once in id order", len(groups), len(wantGroups))
 			}
 			// The faults really happened, on both listings.
-			injected := srv.FaultsInjected()
+			injected := srv.Stats().Faults
 			if injected["listPersons"] < 2 || injected["listGroups"] < 2 {
 				t.Fatalf("test setup: faults injected %v", injected)
 			}
@@ -101,7 +101,7 @@ func TestFaultsSyncStillExact(t *testing.T) {
 		t.Fatalf("delta run delivered %d, want 41", n)
 	}
 	h.checkCopy(t, srv, personsAndGroups...)
-	if srv.FaultsInjected()["listPersons"] == 0 {
+	if srv.Stats().Faults["listPersons"] == 0 {
 		t.Fatal("test setup: no faults injected")
 	}
 }
@@ -138,8 +138,8 @@ func TestFaultsCreatesNotRepeatedAfterServerErrors(t *testing.T) {
 			t.Fatalf("create %d: %v (a rate limit should have been retried)", i, err)
 		}
 	}
-	requests := srv.Requests()["createAttendance"]
-	faults := srv.FaultsInjected()["createAttendance"]
+	requests := srv.Stats().Requests["createAttendance"]
+	faults := srv.Stats().Faults["createAttendance"]
 	rateLimited := faults - failed // every server error ended its create, every 429 was retried
 	if failed == 0 || rateLimited == 0 {
 		t.Fatalf("%d creates failed on server errors, %d rate limits retried: creates were repeated after server errors, or the faults did not happen", failed, rateLimited)
@@ -179,7 +179,7 @@ func TestFaultsCreatesNotRepeatedAfterLostConnections(t *testing.T) {
 			if err == nil {
 				t.Fatal("create succeeded on a dropped connection")
 			}
-			req := srv.Requests()
+			req := srv.Stats().Requests
 			if req["createAttendance"] != 1 || req["createAttendanceEvent"] != 1 {
 				t.Fatalf("creates sent %v times, want once each", req)
 			}
@@ -206,7 +206,7 @@ func TestFaultsIdempotentDeleteRetried(t *testing.T) {
 	if n := ss12000test.Count[ss12000.Attendance](srv); n != 0 {
 		t.Fatalf("%d attendances left", n)
 	}
-	if srv.Requests()["deleteAttendance"] < 2 {
+	if srv.Stats().Requests["deleteAttendance"] < 2 {
 		t.Fatal("test setup: the delete was not retried")
 	}
 }
@@ -217,7 +217,7 @@ func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
 	c := fakeClient(t, srv, quickRetries(10))
 	for _, op := range []string{"listPersons", "createAttendance"} {
 		t.Run(op, func(t *testing.T) {
-			srv.ResetRequests()
+			srv.ResetStats()
 			srv.SetFaults(ss12000test.Faults{RateLimitRate: 1, RetryAfter: time.Second, Operations: []string{op}})
 			// The service recovers while the client waits; a client that ignored Retry-After
 			// would spend its attempts in milliseconds and fail.
@@ -237,7 +237,7 @@ func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
 			if elapsed < 900*time.Millisecond {
 				t.Fatalf("retried after %s, before the Retry-After of 1 s", elapsed)
 			}
-			if n := srv.Requests()[op]; n != 2 {
+			if n := srv.Stats().Requests[op]; n != 2 {
 				t.Fatalf("%d requests, want the rejected one and one retry", n)
 			}
 		})
@@ -270,7 +270,7 @@ func TestFaultsCancelWinsDuringRetryAfter(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || len(got) != 0 {
 		t.Fatalf("got %v and error %v, want context.DeadlineExceeded", got, err)
 	}
-	if n := srv.Requests()["listPersons"]; n != 1 {
+	if n := srv.Stats().Requests["listPersons"]; n != 1 {
 		t.Fatalf("%d requests, want 1 (the wait was cut short)", n)
 	}
 	// The same for a write.

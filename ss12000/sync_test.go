@@ -33,7 +33,7 @@ var t0 = time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
 // startFake starts the in-memory service and closes it when the test ends.
 func startFake(t testing.TB, ds ss12000test.Dataset, opts ...ss12000test.Option) *ss12000test.Server {
 	t.Helper()
-	srv := ss12000test.NewServer(ds, opts...)
+	srv := ss12000test.NewServer(append([]ss12000test.Option{ss12000test.WithDataset(ds)}, opts...)...)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -45,7 +45,7 @@ func fakeClient(t testing.TB, srv *ss12000test.Server, opts ...ss12000.Option) *
 		ss12000.WithBearerToken(srv.Token()),
 		ss12000.WithRetry(ss12000.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 	}
-	c, err := ss12000.New(srv.BaseURL(), append(base, opts...)...)
+	c, err := ss12000.New(srv.URL(), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +592,7 @@ func TestSyncStateFromNewerVersion(t *testing.T) {
 			t.Fatalf("full=%v: a refused state was used (handler called %v, state %s)", full, called, after)
 		}
 	}
-	if n := srv.Requests()["listPersons"]; n != 0 {
+	if n := srv.Stats().Requests["listPersons"]; n != 0 {
 		t.Fatalf("%d listings for a refused state", n)
 	}
 }

@@ -32,10 +32,10 @@ func run(ctx context.Context, out io.Writer) error {
 
 	// 1. The school's SS 12000 service: here the fake, with OAuth2 client credentials as a
 	// real service would ask for.
-	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 	defer srv.Close()
 	id, secret := srv.ClientCredentials()
-	client, err := ss12000.New(srv.BaseURL(), ss12000.WithClientCredentials(srv.TokenURL(), id, secret))
+	client, err := ss12000.New(srv.URL(), ss12000.WithClientCredentials(srv.TokenURL(), id, secret))
 	if err != nil {
 		return err
 	}

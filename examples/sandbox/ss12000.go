@@ -24,9 +24,9 @@ func startSS12000(_ context.Context, o sandboxOptions) (string, string, func(), 
 		return "", "", nil, err
 	}
 	ds := ss12000test.FromPopulation(pop)
-	srv := ss12000test.Serve(o.Listener, ds, ss12000test.WithLogger(o.Logger))
+	srv := ss12000test.Serve(o.Listener, ss12000test.WithDataset(ds), ss12000test.WithLogger(o.Logger))
 	id, _ := srv.ClientCredentials()
 	o.Logger.Info("ss12000 fake ready", "preset", o.Preset, "token_url", srv.TokenURL(), "client_id", id,
 		"organisations", len(ds.Organisations), "persons", len(ds.Persons), "groups", len(ds.Groups), "duties", len(ds.Duties))
-	return srv.BaseURL(), srv.Token(), srv.Close, nil
+	return srv.URL(), srv.Token(), srv.Close, nil
 }

@@ -57,9 +57,9 @@ func run(ctx context.Context, out io.Writer, url, token string) (*reconciletest.
 	clock := testclock.New(day)
 	var srv *ss12000test.Server
 	if url == "" {
-		srv = ss12000test.NewServer(ss12000test.SampleSchool(), ss12000test.WithClock(clock.Now))
+		srv = ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()), ss12000test.WithClock(clock.Now))
 		defer srv.Close()
-		url, token = srv.BaseURL(), srv.Token()
+		url, token = srv.URL(), srv.Token()
 	}
 	client, err := ss12000.New(url, ss12000.WithBearerToken(token))
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 type Table[V any] struct {
 	mu    sync.Mutex
 	now   func() time.Time
-	m     map[string]*tableEntry[V]
+	m     map[string]tableEntry[V] // by value: one heap object fewer per entry for the GC
 	queue []queued
 	head  int
 
@@ -46,7 +46,7 @@ func NewTable[V any](now func() time.Time) *Table[V] {
 	if now == nil {
 		now = time.Now
 	}
-	return &Table[V]{now: now, m: map[string]*tableEntry[V]{}}
+	return &Table[V]{now: now, m: map[string]tableEntry[V]{}}
 }
 
 // NewKey returns a random key of 32 URL-safe characters, unguessable like a real service's.
@@ -70,7 +70,7 @@ func (t *Table[V]) Put(key string, v V, ttl time.Duration) {
 	now := t.now()
 	t.sweep(now, sweepPerPut)
 	exp := now.Add(ttl)
-	t.m[key] = &tableEntry[V]{v: v, expires: exp}
+	t.m[key] = tableEntry[V]{v: v, expires: exp}
 	t.push(key, exp)
 }
 
@@ -107,6 +107,7 @@ func (t *Table[V]) Renew(key string, ttl time.Duration) bool {
 		return false
 	}
 	e.expires = now.Add(ttl)
+	t.m[key] = e
 	t.push(key, e.expires)
 	return true
 }

@@ -235,7 +235,7 @@ func serveMunicipality() {
 	ds := ss12000test.FromPopulation(pop)
 	spreadModified(&ds, day0)
 	clock := testclock.New(day0.Add(time.Hour))
-	srv := ss12000test.NewServer(ds, ss12000test.WithClock(clock.Now), ss12000test.WithLimits(benchPageSize, benchPageSize))
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ds), ss12000test.WithClock(clock.Now), ss12000test.WithLimits(benchPageSize, benchPageSize))
 	defer srv.Close()
 	say := func(v any) {
 		line, err := json.Marshal(v)
@@ -244,7 +244,7 @@ func serveMunicipality() {
 		}
 		fmt.Printf("%s%s\n", fakeLine, line)
 	}
-	say(fakeService{URL: srv.BaseURL(), Token: srv.Token(), Day0: day0})
+	say(fakeService{URL: srv.URL(), Token: srv.Token(), Day0: day0})
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		if in.Text() != "next" {
@@ -259,7 +259,7 @@ func serveMunicipality() {
 		clock.Set(day0.Add(24 * time.Hour))
 		// The fake indexes its records for expansion on the first listing after a change; a
 		// real service keeps its indexes, so that is done before the timer.
-		req, _ := http.NewRequest(http.MethodGet, srv.BaseURL()+"/organisations?limit=1", nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/organisations?limit=1", nil)
 		req.Header.Set("Authorization", "Bearer "+srv.Token())
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()

@@ -17,9 +17,9 @@ import (
 // A school's SS 12000 service as the source of a reconcile pipeline, its snapshot kept in a
 // store so that the second run reads only what changed.
 func Example() {
-	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 	defer srv.Close()
-	client, err := ss12000.New(srv.BaseURL(), ss12000.WithBearerToken(srv.Token()))
+	client, err := ss12000.New(srv.URL(), ss12000.WithBearerToken(srv.Token()))
 	if err != nil {
 		log.Fatal(err)
 	}

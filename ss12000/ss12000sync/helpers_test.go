@@ -70,9 +70,9 @@ type fixture struct {
 func newFixture(t testing.TB, ds ss12000test.Dataset, at time.Time, opts ...ss12000test.Option) *fixture {
 	t.Helper()
 	f := &fixture{clock: testclock.New(at), count: &counter{next: http.DefaultTransport}}
-	f.srv = ss12000test.NewServer(ds, append([]ss12000test.Option{ss12000test.WithClock(f.clock.Now)}, opts...)...)
+	f.srv = ss12000test.NewServer(append([]ss12000test.Option{ss12000test.WithDataset(ds), ss12000test.WithClock(f.clock.Now)}, opts...)...)
 	t.Cleanup(f.srv.Close)
-	c, err := ss12000.New(f.srv.BaseURL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
+	c, err := ss12000.New(f.srv.URL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
 		ss12000.WithHTTPClient(&http.Client{Transport: f.count}))
 	if err != nil {
 		t.Fatal(err)

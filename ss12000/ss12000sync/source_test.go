@@ -265,7 +265,7 @@ func (rw rewriting) RoundTrip(r *http.Request) (*http.Response, error) {
 // rewritten returns a Source reading the fixture's service through rw.
 func rewritten(t *testing.T, f *fixture, rw rewriting, st store.Store, scope store.Scope) *ss12000sync.Source {
 	t.Helper()
-	c, err := ss12000.New(f.srv.BaseURL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
+	c, err := ss12000.New(f.srv.URL(), ss12000.WithBearerToken(f.srv.Token()), ss12000.WithoutRetry(),
 		ss12000.WithHTTPClient(&http.Client{Transport: rw}))
 	if err != nil {
 		t.Fatal(err)

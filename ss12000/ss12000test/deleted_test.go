@@ -13,7 +13,7 @@ import (
 
 func TestDeletedEntities(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(SampleSchool(), WithClock(clock.Now))
+	s := NewServer(WithDataset(SampleSchool()), WithClock(clock.Now))
 	defer s.Close()
 	c := newClient(t, s)
 	persons := All[ss12000.Person](s)
@@ -105,7 +105,7 @@ func TestDeletedActivitiesSpelling(t *testing.T) {
 		{CorrectSpelling, []string{"activities"}},
 		{BothSpellings, []string{"activities", "activitites"}},
 	} {
-		s := NewServer(SampleSchool(), WithDeletedActivitiesSpelling(tc.sp))
+		s := NewServer(WithDataset(SampleSchool()), WithDeletedActivitiesSpelling(tc.sp))
 		Delete[ss12000.Activity](s, All[ss12000.Activity](s)[0].ID)
 		var raw struct {
 			Data map[string]json.RawMessage `json:"data"`

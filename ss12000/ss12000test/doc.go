@@ -2,10 +2,14 @@
 // from or writes to a Swedish school administration system: users test their own pipelines
 // against it, and edusync's own client and sync are tested with it.
 //
-//	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+//	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 //	defer srv.Close()
-//	// configure any client with srv.BaseURL() and the bearer token srv.Token(),
+//	client, err := srv.Client() // an ss12000.Client with OAuth2 client credentials
+//	// or configure any client with srv.URL() and the bearer token srv.Token(),
 //	// or with the OAuth2 client-credentials endpoint srv.TokenURL() and srv.ClientCredentials().
+//
+// It has the shape of every edusync fake (internal/fakekit): NewServer(opts...), URL(),
+// Client(opts...), SetFaults, Stats, LoadPopulation and Close.
 //
 // # Design
 //
@@ -93,11 +97,13 @@
 // Upsert, Modify and Delete change records as another writer at the service would, stamping
 // meta.created and meta.modified from the server clock (WithClock), truncated to the timestamp
 // resolution (WithTimestampResolution: with whole seconds several changes share one
-// meta.modified, as at many services). Get, All and Count read the records; Requests counts
-// requests per operationId; Writes, LogEntries, StatisticsEntries, Callbacks and Removals show
-// what clients did. SetFaults switches faults at run time, deterministically from a seed:
-// server errors (502, 503, 504), 429 with Retry-After, added latency, connections closed
-// before anything happens, and writes carried out whose answer is then lost.
+// meta.modified, as at many services). Get, All and Count read the records; Stats counts
+// requests per operationId and status and keeps a log of the last ones; Writes, LogEntries,
+// StatisticsEntries, Callbacks and Removals show what clients did. SetFaults switches faults
+// at run time: rules that hit chosen operations a number of times, and rates chosen from a
+// seed: server errors (502, 503, 504), 429 with Retry-After, added latency, stalls,
+// connections closed before anything happens, truncated answers, and writes carried out whose
+// answer is then lost.
 //
 // SampleSchool is a small deterministic school (314 persons) for examples and tests.
 // FromPopulation converts a synth population (the school or municipality preset, or any

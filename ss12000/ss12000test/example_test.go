@@ -13,12 +13,12 @@ import (
 // Reading every class of the sample school page by page with plain net/http, the way SS 12000
 // paging works: filters on the first request, then only pageToken (and limit).
 func Example() {
-	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 	defer srv.Close()
 
 	q := url.Values{"groupType": {"Klass"}, "limit": {"4"}, "sortkey": {"DisplayNameAsc"}}
 	for {
-		req, _ := http.NewRequest(http.MethodGet, srv.BaseURL()+"/groups?"+q.Encode(), nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/groups?"+q.Encode(), nil)
 		req.Header.Set("Authorization", "Bearer "+srv.Token())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -54,7 +54,7 @@ func Example() {
 
 // A test changes data as the school's system would and sees the change in a delta read.
 func ExampleUpsert() {
-	srv := ss12000test.NewServer(ss12000test.SampleSchool())
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ss12000test.SampleSchool()))
 	defer srv.Close()
 
 	before := ss12000test.All[ss12000.Person](srv)[0]

@@ -15,7 +15,7 @@ import (
 )
 
 func TestExpandPersons(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	f := facts(t, s)
@@ -98,7 +98,7 @@ func TestExpandPlacementsAndOthers(t *testing.T) {
 		AttendanceEvents: []ss12000.AttendanceEvent{{ID: "ae", Group: ss12000.GroupReference{ID: "g"}, Person: ss12000.PersonReference{ID: "child"},
 			RegisteredBy: ss12000.PersonReference{ID: "o1"}, EventType: ss12000.AttendanceEventEventTypeUt}},
 	}
-	s := NewServer(ds)
+	s := NewServer(WithDataset(ds))
 	defer s.Close()
 	c := newClient(t, s)
 
@@ -151,7 +151,7 @@ func TestExpandPlacementsAndOthers(t *testing.T) {
 }
 
 func TestExpandReferenceNames(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	f := facts(t, s)
@@ -202,7 +202,7 @@ func TestExpandReferenceNames(t *testing.T) {
 // TestConcurrentReadersAndWriters runs lists with expansion and names while records change;
 // with -race it checks that rendering never touches shared data.
 func TestConcurrentReadersAndWriters(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	f := facts(t, s)
 	var wg sync.WaitGroup
@@ -233,7 +233,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 func TestRecordJSONIsTheGeneratedModel(t *testing.T) {
 	// What the server sends for a record decodes into the generated type and encodes back to
 	// the same bytes: the fake adds nothing the spec does not know.
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	a := c.get("/persons/"+sampleID("student/5"), nil, http.StatusOK, nil)

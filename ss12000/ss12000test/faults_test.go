@@ -21,7 +21,7 @@ func faultClient(t *testing.T, s *Server) *client {
 const absenceBody = `{"student":{"id":"s"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T09:00:00Z"}`
 
 func TestFaultKinds(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := faultClient(t, s)
 
@@ -133,7 +133,7 @@ func TestFaultKinds(t *testing.T) {
 		s.SetFaults(Faults{})
 		c.get("/persons", nil, 200, nil)
 	})
-	inj := s.FaultsInjected()
+	inj := s.Stats().Faults
 	if inj["listPersons"] == 0 || inj["createAbsence"] == 0 || inj["getPerson"] != 0 {
 		t.Errorf("FaultsInjected %v", inj)
 	}
@@ -142,7 +142,7 @@ func TestFaultKinds(t *testing.T) {
 // TestFaultsDeterministic: the same seed fails the same requests, a different one others.
 func TestFaultsDeterministic(t *testing.T) {
 	run := func(seed uint64) []int {
-		s := NewServer(SampleSchool(), WithFaults(Faults{Seed: seed, ErrorRate: 0.2, RateLimitRate: 0.1, DropRate: 0.1}))
+		s := NewServer(WithDataset(SampleSchool()), WithFaults(Faults{Seed: seed, ErrorRate: 0.2, RateLimitRate: 0.1, DropRate: 0.1}))
 		defer s.Close()
 		c := faultClient(t, s)
 		var out []int
@@ -171,7 +171,7 @@ func TestFaultsDeterministic(t *testing.T) {
 		t.Errorf("outcome counts %v do not fit the rates", counts)
 	}
 	// SetFaults restarts the sequence from the seed.
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := faultClient(t, s)
 	seq := func() []int {

@@ -73,7 +73,7 @@ func runFilterCases(t *testing.T, s *Server, cases []filterCase) {
 }
 
 func TestPersonFilters(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	f := facts(t, s)
 	palle := Upsert(s, ss12000.Person{GivenName: "Palle", FamilyName: "Girgensohn"})[0]
@@ -141,7 +141,7 @@ func TestPersonPlacementRelationships(t *testing.T) {
 			SchoolType: ss12000.PlacementSchoolTypeFS, StartDate: day("2025-01-07"),
 		}},
 	}
-	s := NewServer(ds)
+	s := NewServer(WithDataset(ds))
 	defer s.Close()
 	one := func(id string) func(t *testing.T, ids []string) {
 		return func(t *testing.T, ids []string) {
@@ -165,7 +165,7 @@ func TestPersonPlacementRelationships(t *testing.T) {
 }
 
 func TestOrganisationGroupDutyFilters(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	f := facts(t, s)
 	runFilterCases(t, s, []filterCase{
@@ -210,7 +210,7 @@ func TestOrganisationGroupDutyFilters(t *testing.T) {
 }
 
 func TestActivityAndCalendarFilters(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	f := facts(t, s)
 	week := vals("startTime.onOrAfter", "2025-09-01T00:00:00Z", "startTime.onOrBefore", "2025-09-07T23:59:59Z")
@@ -254,7 +254,7 @@ func TestActivityAndCalendarFilters(t *testing.T) {
 
 func TestMetaFilters(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(Dataset{}, WithClock(clock.Now), WithTimestampResolution(time.Second))
+	s := NewServer(WithDataset(Dataset{}), WithClock(clock.Now), WithTimestampResolution(time.Second))
 	defer s.Close()
 	t0 := time2026
 	Upsert(s, ss12000.Person{ID: "a", GivenName: "A", FamilyName: "A"})
@@ -309,7 +309,7 @@ func TestOtherResourceFilters(t *testing.T) {
 			{Activity: ss12000.ActivityReference{ID: "act"}, Student: ss12000.PersonReference{ID: "st"}, StartDate: day("2026-02-01"), EndDate: day("2026-02-28"), AttendanceSum: 500},
 		},
 	}
-	s := NewServer(ds)
+	s := NewServer(WithDataset(ds))
 	defer s.Close()
 	runFilterCases(t, s, []filterCase{
 		{"attendances by student", "/attendances", vals("student", "st"), 1, nil},

@@ -44,7 +44,7 @@ func FuzzServer(f *testing.F) {
 			offline := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
 				return nil, errors.New("offline")
 			})}
-			fuzzSrv = NewHandler(SampleSchool(), WithCallbackWindow(0), WithCallbackRetries(0, 0), WithMaxBody(1<<16), WithCallbackClient(offline))
+			fuzzSrv = NewHandler(WithDataset(SampleSchool()), WithCallbackWindow(0), WithCallbackRetries(0, 0), WithMaxBody(1<<16), WithCallbackClient(offline))
 		})
 		s := fuzzSrv
 		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") {

@@ -60,7 +60,7 @@ func (c *client) do(method, path string, q url.Values, body any) answer {
 }
 
 func (c *client) try(method, path string, q url.Values, body any) (answer, error) {
-	u := c.s.BaseURL() + path
+	u := c.s.URL() + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestLookups(t *testing.T) {
-	s := NewServer(SampleSchool(), WithMaxLookup(5))
+	s := NewServer(WithDataset(SampleSchool()), WithMaxLookup(5))
 	defer s.Close()
 	c := newClient(t, s)
 	f := facts(t, s)
@@ -117,7 +117,7 @@ func TestLookups(t *testing.T) {
 }
 
 func TestGetByID(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	var p ss12000.Person

@@ -1,7 +1,6 @@
 package ss12000test
 
 import (
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -32,58 +31,18 @@ type Callback struct {
 
 type observer struct {
 	mu        sync.Mutex
-	requests  map[string]int
-	faults    map[string]int
 	writes    []Write
 	logs      []ss12000.LogEntry
 	stats     []ss12000.StatisticsEntry
 	callbacks []Callback
 }
 
-func newObserver() *observer {
-	return &observer{requests: map[string]int{}, faults: map[string]int{}}
-}
-
-func (o *observer) count(op string) {
-	o.mu.Lock()
-	o.requests[op]++
-	o.mu.Unlock()
-}
-
-func (o *observer) fault(op string) {
-	o.mu.Lock()
-	o.faults[op]++
-	o.mu.Unlock()
-}
+func newObserver() *observer { return &observer{} }
 
 func (o *observer) write(w Write) {
 	o.mu.Lock()
 	o.writes = append(o.writes, w)
 	o.mu.Unlock()
-}
-
-// Requests returns how many requests each operation received (by operationId), faults and
-// refused requests included. Requests for no operation count under "", the token endpoint
-// under "token".
-func (s *Server) Requests() map[string]int {
-	s.obs.mu.Lock()
-	defer s.obs.mu.Unlock()
-	return maps.Clone(s.obs.requests)
-}
-
-// FaultsInjected returns how many requests of each operation a fault hit.
-func (s *Server) FaultsInjected() map[string]int {
-	s.obs.mu.Lock()
-	defer s.obs.mu.Unlock()
-	return maps.Clone(s.obs.faults)
-}
-
-// ResetRequests sets the request and fault counts to zero.
-func (s *Server) ResetRequests() {
-	s.obs.mu.Lock()
-	defer s.obs.mu.Unlock()
-	clear(s.obs.requests)
-	clear(s.obs.faults)
 }
 
 // Writes returns the writes the server carried out for API requests, oldest first (including

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/edusync/edusync/internal/fakekit"
 )
 
 // Defaults of the options.
@@ -77,10 +79,12 @@ type options struct {
 	maxBody         int64
 	nullPageToken   bool
 	faults          Faults
+	dataset         Dataset
 }
 
 func defaultOptions() options {
 	return options{
+		tokens:        []string{"ss12000test-" + fakekit.NewKey()},
 		basePath:      DefaultBasePath,
 		clientID:      DefaultClientID,
 		clientSecret:  DefaultClientSecret,
@@ -112,7 +116,13 @@ func WithBasePath(p string) Option {
 
 // WithTokens sets the static bearer tokens the server accepts (Token returns the first). By
 // default the server makes one random token.
-func WithTokens(tokens ...string) Option { return func(o *options) { o.tokens = tokens } }
+func WithTokens(tokens ...string) Option {
+	return func(o *options) {
+		if len(tokens) > 0 {
+			o.tokens = tokens
+		}
+	}
+}
 
 // WithoutAuth serves every request without a bearer token, as some internal services do.
 func WithoutAuth() Option { return func(o *options) { o.noAuth = true } }
@@ -207,6 +217,10 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 // WithNullPageToken makes the last page of a listing carry "pageToken": null instead of no
 // pageToken at all. Services do both; a client must stop on either.
 func WithNullPageToken() Option { return func(o *options) { o.nullPageToken = true } }
+
+// WithDataset starts the server with the records of ds (SampleSchool, FromPopulation, or a
+// Dataset of the test's own); without it the server starts empty.
+func WithDataset(ds Dataset) Option { return func(o *options) { o.dataset = ds } }
 
 // WithFaults starts the server with faults switched on (see SetFaults).
 func WithFaults(f Faults) Option { return func(o *options) { o.faults = f } }

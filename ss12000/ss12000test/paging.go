@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // A listing works like this: the first request carries the filters; the server collects the
@@ -26,75 +25,29 @@ type snapshot struct {
 	write func(buf *bytes.Buffer, lo, hi int)
 }
 
-// cursor is what a pageToken stands for.
+// cursor is what a pageToken stands for. Tokens live in a fakekit.Table, which forgets
+// expired ones in amortised steps, so a page costs the same with a million live tokens.
 type cursor struct {
-	snap    *snapshot
-	off     int
-	expires time.Time
-	next    map[int]string // page size -> the token of the page after this one, once handed out
-}
+	snap *snapshot
+	off  int
 
-type cursors struct {
-	mu      sync.Mutex
-	byToken map[string]*cursor
-	made    int
-}
-
-func newCursors() *cursors { return &cursors{byToken: map[string]*cursor{}} }
-
-// issue hands out a token for position off of snap.
-func (c *cursors) issue(snap *snapshot, off int, expires, now time.Time) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.made++
-	if c.made%256 == 0 || len(c.byToken) > 100000 {
-		for t, cur := range c.byToken {
-			if !now.Before(cur.expires) {
-				delete(c.byToken, t)
-			}
-		}
-	}
-	tok := randomToken()
-	c.byToken[tok] = &cursor{snap: snap, off: off, expires: expires}
-	return tok
-}
-
-// lookup finds the cursor of tok; ok is false for an unknown or expired token.
-func (c *cursors) lookup(tok string, now time.Time) (*cursor, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cur, ok := c.byToken[tok]
-	if !ok {
-		return nil, false
-	}
-	if !now.Before(cur.expires) {
-		delete(c.byToken, tok)
-		return nil, false
-	}
-	return cur, true
+	mu   sync.Mutex
+	next map[int]string // page size -> the token of the page after this one, once handed out
 }
 
 // nextToken returns the token for the page after cur (page size limit), handing out a new one
 // the first time and the same one on repeats, with its lifetime renewed.
 func (s *Server) nextToken(cur *cursor, limit int) string {
-	now := s.now()
-	exp := now.Add(s.opts.pageTTL)
-	s.pages.mu.Lock()
-	if t, ok := cur.next[limit]; ok {
-		if n, live := s.pages.byToken[t]; live {
-			n.expires = exp
-			s.pages.mu.Unlock()
-			return t
-		}
+	cur.mu.Lock()
+	defer cur.mu.Unlock()
+	if t, ok := cur.next[limit]; ok && s.pages.Renew(t, s.opts.pageTTL) {
+		return t
 	}
-	s.pages.mu.Unlock()
-	t := s.pages.issue(cur.snap, cur.off+limit, exp, now)
-	s.pages.mu.Lock()
+	t := s.pages.Add(&cursor{snap: cur.snap, off: cur.off + limit}, s.opts.pageTTL)
 	if cur.next == nil {
 		cur.next = map[int]string{}
 	}
 	cur.next[limit] = t
-	s.pages.mu.Unlock()
 	return t
 }
 
@@ -128,7 +81,7 @@ func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "pageToken must be given once and not be empty")
 		return
 	}
-	cur, ok := s.pages.lookup(q.Get("pageToken"), s.now())
+	cur, ok := s.pages.Get(q.Get("pageToken"))
 	if !ok {
 		writeError(w, http.StatusGone, "page_token_expired", "the pageToken is unknown or has expired; start the listing again")
 		return
@@ -148,7 +101,7 @@ func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 // startListing answers the first request of a listing: it makes the snapshot and sends page one.
 func (s *Server) startListing(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 	snap.path = r.URL.Path
-	cur := &cursor{snap: snap, off: 0, expires: s.now().Add(s.opts.pageTTL)}
+	cur := &cursor{snap: snap}
 	s.writePage(w, cur, snap.limit)
 }
 

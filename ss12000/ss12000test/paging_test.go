@@ -26,7 +26,7 @@ func manyPersons(n int) []ss12000.Person {
 }
 
 func TestPagingWholeListing(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	want := idsOf(All[ss12000.Person](s), personID)
@@ -48,7 +48,7 @@ func TestPagingWholeListing(t *testing.T) {
 }
 
 func TestPagingLimits(t *testing.T) {
-	s := NewServer(Dataset{Persons: manyPersons(30)}, WithLimits(4, 10))
+	s := NewServer(WithDataset(Dataset{Persons: manyPersons(30)}), WithLimits(4, 10))
 	defer s.Close()
 	c := newClient(t, s)
 	for _, tc := range []struct {
@@ -85,7 +85,7 @@ func TestPagingLimits(t *testing.T) {
 
 func TestPageTokenRules(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(Dataset{Persons: manyPersons(10)}, WithClock(clock.Now), WithPageTokenTTL(time.Minute))
+	s := NewServer(WithDataset(Dataset{Persons: manyPersons(10)}), WithClock(clock.Now), WithPageTokenTTL(time.Minute))
 	defer s.Close()
 	c := newClient(t, s)
 	var p page
@@ -145,7 +145,7 @@ func TestLastPageToken(t *testing.T) {
 		if null {
 			opts = append(opts, WithNullPageToken())
 		}
-		s := NewServer(Dataset{Persons: manyPersons(3)}, opts...)
+		s := NewServer(append(opts, WithDataset(Dataset{Persons: manyPersons(3)}))...)
 		c := newClient(t, s)
 		var raw map[string]json.RawMessage
 		c.get("/persons", vals("limit", "3"), 200, &raw)
@@ -170,7 +170,7 @@ func TestLastPageToken(t *testing.T) {
 // pages are served in their new version, removed ones are skipped, new ones are not part of the
 // listing, and no record is served twice.
 func TestConsistentListing(t *testing.T) {
-	s := NewServer(Dataset{Persons: manyPersons(20)})
+	s := NewServer(WithDataset(Dataset{Persons: manyPersons(20)}))
 	defer s.Close()
 	c := newClient(t, s)
 	var p page
@@ -224,7 +224,7 @@ func TestConsistentListing(t *testing.T) {
 }
 
 func TestSortkey(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	persons := All[ss12000.Person](s)
@@ -266,7 +266,7 @@ func TestSortkey(t *testing.T) {
 }
 
 func TestUnknownAndBadParameters(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	for _, q := range [][]string{

@@ -26,6 +26,11 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	_, _ = w.Write(b)
 }
 
+// writeKitError is writeError for the kit's answers (unknown paths, faults, body caps).
+func writeKitError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
+	writeError(w, status, code, message)
+}
+
 // writeJSON answers with status and v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

@@ -59,7 +59,7 @@ func TestEveryOperationRouted(t *testing.T) {
 	if len(ops) != 69 {
 		t.Fatalf("found %d operations in the spec, want 69", len(ops))
 	}
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	var ids []string
@@ -67,7 +67,7 @@ func TestEveryOperationRouted(t *testing.T) {
 		ids = append(ids, op.id)
 		t.Run(op.id, func(t *testing.T) {
 			c.t = t
-			before := s.Requests()[op.id]
+			before := s.Stats().Requests[op.id]
 			var body any
 			if op.method == http.MethodPost || op.method == http.MethodPatch {
 				body = "{}"
@@ -81,7 +81,7 @@ func TestEveryOperationRouted(t *testing.T) {
 					t.Fatalf("path not routed: %s", a.body)
 				}
 			}
-			if got := s.Requests()[op.id]; got != before+1 {
+			if got := s.Stats().Requests[op.id]; got != before+1 {
 				t.Fatalf("requests counted for %s: %d, want %d", op.id, got, before+1)
 			}
 			if a.header.Get("X-Request-Id") == "" {
@@ -99,7 +99,7 @@ func TestEveryOperationRouted(t *testing.T) {
 }
 
 func TestUnknownRoutesAndMethods(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
 	c := newClient(t, s)
 	cases := []struct {
@@ -138,9 +138,9 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 }
 
 func TestRequestIDs(t *testing.T) {
-	s := NewServer(SampleSchool())
+	s := NewServer(WithDataset(SampleSchool()))
 	defer s.Close()
-	req, _ := http.NewRequest("GET", s.BaseURL()+"/organisations", nil)
+	req, _ := http.NewRequest("GET", s.URL()+"/organisations", nil)
 	req.Header.Set("Authorization", "Bearer "+s.Token())
 	req.Header.Set("X-Request-Id", "trace-42")
 	resp, err := http.DefaultClient.Do(req)
@@ -161,9 +161,9 @@ func TestRequestIDs(t *testing.T) {
 
 func TestBasePath(t *testing.T) {
 	for _, tc := range []struct{ opt, want string }{{"", ""}, {"/", ""}, {"api/v2/", "/api/v2"}, {"/x", "/x"}} {
-		s := NewServer(Dataset{}, WithBasePath(tc.opt))
-		if s.BasePath() != tc.want || !strings.HasSuffix(s.BaseURL(), tc.want) {
-			t.Errorf("WithBasePath(%q): BasePath %q BaseURL %q", tc.opt, s.BasePath(), s.BaseURL())
+		s := NewServer(WithDataset(Dataset{}), WithBasePath(tc.opt))
+		if s.BasePath() != tc.want || !strings.HasSuffix(s.URL(), tc.want) {
+			t.Errorf("WithBasePath(%q): BasePath %q BaseURL %q", tc.opt, s.BasePath(), s.URL())
 		}
 		c := newClient(t, s)
 		c.get("/persons", nil, 200, nil)
@@ -173,7 +173,7 @@ func TestBasePath(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(SampleSchool(), WithClock(clock.Now), WithTokens("tok-a", "tok-b"), WithTokenLifetime(time10m))
+	s := NewServer(WithDataset(SampleSchool()), WithClock(clock.Now), WithTokens("tok-a", "tok-b"), WithTokenLifetime(time10m))
 	defer s.Close()
 	c := newClient(t, s)
 	for _, tc := range []struct {
@@ -190,7 +190,7 @@ func TestAuth(t *testing.T) {
 		{"scheme case", "bearer tok-a", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", s.BaseURL()+"/persons?limit=1", nil)
+			req, _ := http.NewRequest("GET", s.URL()+"/persons?limit=1", nil)
 			if tc.header != "" {
 				req.Header.Set("Authorization", tc.header)
 			}
@@ -271,7 +271,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestWithoutAuth(t *testing.T) {
-	s := NewServer(SampleSchool(), WithoutAuth())
+	s := NewServer(WithDataset(SampleSchool()), WithoutAuth())
 	defer s.Close()
 	c := newClient(t, s)
 	c.token = ""
@@ -279,10 +279,10 @@ func TestWithoutAuth(t *testing.T) {
 }
 
 func TestNewHandlerAndServe(t *testing.T) {
-	h := NewHandler(SampleSchool())
+	h := NewHandler(WithDataset(SampleSchool()))
 	defer h.Close()
-	if h.BaseURL() != DefaultBasePath || h.TokenURL() != TokenPath {
-		t.Errorf("NewHandler URLs: %q %q", h.BaseURL(), h.TokenURL())
+	if h.URL() != DefaultBasePath || h.TokenURL() != TokenPath {
+		t.Errorf("NewHandler URLs: %q %q", h.URL(), h.TokenURL())
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
@@ -300,10 +300,10 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Serve(ln, SampleSchool())
+	s := Serve(ln, WithDataset(SampleSchool()))
 	defer s.Close()
-	if !strings.HasPrefix(s.BaseURL(), "http://"+ln.Addr().String()) {
-		t.Fatalf("BaseURL %q", s.BaseURL())
+	if !strings.HasPrefix(s.URL(), "http://"+ln.Addr().String()) {
+		t.Fatalf("BaseURL %q", s.URL())
 	}
 	newClient(t, s).get("/organisations", nil, 200, nil)
 }

@@ -136,7 +136,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 func TestLogsWithoutPersonalData(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := NewServer(SampleSchool(), WithLogger(logger), WithCallbackRetries(0, 0), WithCallbackWindow(time.Millisecond))
+	s := NewServer(WithDataset(SampleSchool()), WithLogger(logger), WithCallbackRetries(0, 0), WithCallbackWindow(time.Millisecond))
 	defer s.Close()
 	c := newClient(t, s)
 	p := All[ss12000.Person](s)[0]

@@ -3,14 +3,10 @@ package ss12000test
 import (
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -21,12 +17,7 @@ import (
 // be mounted on any server (NewHandler).
 type Server struct {
 	opts options
-	mux  *http.ServeMux
-	ops  map[string]*route // by mux pattern
-
-	hs   *httptest.Server
-	hsrv *http.Server
-	root string // scheme://host:port, empty for NewHandler
+	kit  *fakekit.Server
 
 	mu   sync.RWMutex // guards st and subs
 	st   *store
@@ -35,38 +26,33 @@ type Server struct {
 	viewMu sync.Mutex
 	view   *view
 
-	pages  *cursors
-	auth   *authState
-	faults *faultState
+	pages  *fakekit.Table[*cursor]
+	auth   *fakekit.Issuer[struct{}]
 	obs    *observer
 	notify *notifier
-
-	reqSeq atomic.Uint64
 }
 
-// NewServer starts a Server with ds on a loopback port (an httptest.Server). Close it when done.
-func NewServer(ds Dataset, opts ...Option) *Server {
-	s := newServer(ds, opts)
-	s.hs = httptest.NewServer(s)
-	s.root = s.hs.URL
+// NewServer starts a Server on a loopback port (an httptest.Server), empty unless WithDataset
+// or LoadPopulation fills it. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := newServer(opts)
+	s.kit.Start()
 	return s
 }
 
 // NewHandler returns a Server that does not listen: mount it (it is an http.Handler) on a
-// server of your own. Its BaseURL and TokenURL are then paths (BasePath, TokenPath) to put
+// server of your own. Its URL and TokenURL are then paths (BasePath, TokenPath) to put
 // behind your origin. Close still stops its callbacks.
-func NewHandler(ds Dataset, opts ...Option) *Server { return newServer(ds, opts) }
+func NewHandler(opts ...Option) *Server { return newServer(opts) }
 
-// Serve runs a Server with ds on ln (for example a fixed port of a sandbox) until Close.
-func Serve(ln net.Listener, ds Dataset, opts ...Option) *Server {
-	s := newServer(ds, opts)
-	s.hsrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.root = "http://" + ln.Addr().String()
-	go func() { _ = s.hsrv.Serve(ln) }()
+// Serve runs a Server on ln (for example a fixed port of a sandbox) until Close.
+func Serve(ln net.Listener, opts ...Option) *Server {
+	s := newServer(opts)
+	s.kit.Serve(ln, "http", nil)
 	return s
 }
 
-func newServer(ds Dataset, opts []Option) *Server {
+func newServer(opts []Option) *Server {
 	o := defaultOptions()
 	for _, f := range opts {
 		if f != nil {
@@ -77,28 +63,33 @@ func newServer(ds Dataset, opts []Option) *Server {
 		o.resolution = 0
 	}
 	s := &Server{opts: o, st: newStore(), subs: map[string]*ss12000.Subscription{}}
-	s.pages = newCursors()
-	s.auth = newAuthState(o)
-	s.faults = newFaultState(o.faults)
+	s.kit = fakekit.New(fakekit.Config{
+		Name: "ss12000test", BasePath: o.basePath, Now: o.now, Logger: o.logger, MaxBody: o.maxBody,
+		EchoRequestID: true, Error: writeKitError, Authenticate: s.authenticate,
+	})
+	s.kit.SetFaults(o.faults)
+	s.pages = fakekit.NewTable[*cursor](o.now)
+	s.auth = newIssuer(o)
 	s.obs = newObserver()
 	s.notify = newNotifier(s)
-	s.loadDataset(ds)
+	s.kit.OnClose(s.notify.close)
+	s.loadDataset(o.dataset)
 	s.routes()
 	return s
 }
 
-// BaseURL is what a client is configured with, for example http://127.0.0.1:41234/ss12000/v2.
+// URL is what a client is configured with, for example http://127.0.0.1:41234/ss12000/v2.
 // Paths of the operations follow it ("/persons").
-func (s *Server) BaseURL() string { return s.root + s.opts.basePath }
+func (s *Server) URL() string { return s.kit.URL() }
 
-// BasePath is the path part of BaseURL.
-func (s *Server) BasePath() string { return s.opts.basePath }
+// BasePath is the path part of URL.
+func (s *Server) BasePath() string { return s.kit.BasePath() }
 
 // TokenURL is the OAuth2 token endpoint (client-credentials grant), for example
 // http://127.0.0.1:41234/oauth2/token. It takes the client id and secret (ClientCredentials) by
 // HTTP Basic authentication or as form fields and issues bearer tokens valid for the token
 // lifetime.
-func (s *Server) TokenURL() string { return s.root + TokenPath }
+func (s *Server) TokenURL() string { return s.kit.Root() + TokenPath }
 
 // ClientCredentials returns the client id and secret the token endpoint accepts.
 func (s *Server) ClientCredentials() (id, secret string) {
@@ -106,18 +97,52 @@ func (s *Server) ClientCredentials() (id, secret string) {
 }
 
 // Token returns a valid static bearer token.
-func (s *Server) Token() string { return s.auth.static[0] }
+func (s *Server) Token() string { return s.opts.tokens[0] }
+
+// Client returns an ss12000.Client for the server that fetches its tokens from the token
+// endpoint with the client-credentials grant (or, WithoutAuth, sends none); opts come after
+// that, so a test can turn retries off or use another token.
+func (s *Server) Client(opts ...ss12000.Option) (*ss12000.Client, error) {
+	var all []ss12000.Option
+	if !s.opts.noAuth {
+		all = append(all, ss12000.WithClientCredentials(s.TokenURL(), s.opts.clientID, s.opts.clientSecret))
+	}
+	return ss12000.New(s.URL(), append(all, opts...)...)
+}
+
+// Faults makes the server misbehave the way real services and networks do (see SetFaults):
+// deterministic rules and seeded rates of server errors, 429 with Retry-After, latency, stalls,
+// dropped connections, truncated answers, and writes (creates, deletes, subscription changes,
+// log and statistics entries) carried out before the connection drops. Rules name operations by
+// their operationId ("listPersons", "createAttendance").
+type Faults = fakekit.Faults
+
+// Rule is one deterministic fault of Faults.Rules: which requests it hits, what it does, how
+// often.
+type Rule = fakekit.Rule
+
+// Stats counts what the server saw by operationId: requests (refused and faulted ones
+// included; those for no operation under "", the token endpoint under "token"), answers by
+// status, faults, token grants, and a log of the last requests with redacted paths.
+type Stats = fakekit.Stats
+
+// SetFaults switches faults on, changes them or (with the zero Faults) switches them off, while
+// the server runs. The random sequence restarts from the seed.
+func (s *Server) SetFaults(f Faults) { s.kit.SetFaults(f) }
+
+// Stats returns what the server saw since it started or since ResetStats.
+func (s *Server) Stats() Stats { return s.kit.Stats() }
+
+// ResetStats sets the request counts to zero and empties the request log; Writes and the other
+// records of what clients did are kept.
+func (s *Server) ResetStats() { s.kit.ResetStats() }
+
+// ServeHTTP answers one request: request id, routing (404 and 405 with the Error body), the
+// token endpoint, authentication, faults and the operation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.kit.ServeHTTP(w, r) }
 
 // Close stops the server and its callbacks.
-func (s *Server) Close() {
-	s.notify.close()
-	if s.hs != nil {
-		s.hs.Close()
-	}
-	if s.hsrv != nil {
-		_ = s.hsrv.Close()
-	}
-}
+func (s *Server) Close() { s.kit.Close() }
 
 // now is the server clock, in UTC.
 func (s *Server) now() time.Time { return s.opts.now().UTC() }
@@ -131,97 +156,19 @@ func (s *Server) stamp() time.Time {
 	return t
 }
 
-// route is one operation of the API.
-type route struct {
-	method, path string // path under the base path, in ServeMux syntax
-	op           string // operationId
-	write        bool   // changes data (for the applied-then-dropped fault)
-	h            http.HandlerFunc
-}
-
-// ServeHTTP answers one request: request id, routing (404 and 405 with the Error body), the
-// token endpoint, authentication, faults and the operation.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := r.Header.Get("X-Request-Id")
-	if !saneHeader(rid) {
-		rid = "req-" + strconv.FormatUint(s.reqSeq.Add(1), 10)
-	}
-	w.Header().Set("X-Request-Id", rid)
-	if s.opts.logger != nil {
-		s.opts.logger.Debug("ss12000test request", "method", r.Method, "url", redact.URL(r.URL), "request_id", rid)
-	}
-	if r.URL.Path == TokenPath {
-		s.handleToken(w, r)
-		return
-	}
-	_, pattern := s.mux.Handler(r)
-	rt := s.ops[pattern]
-	if rt == nil {
-		s.obs.count("")
-		if allow := s.allowed(r); len(allow) > 0 {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "the operation does not accept "+r.Method)
-			return
-		}
-		writeError(w, http.StatusNotFound, "no_such_operation", "no operation has this path")
-		return
-	}
-	s.obs.count(rt.op)
-	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ss12000test"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
-		return
-	}
-	// The mux serves the operation (mux.Handler does not fill in path values; ServeHTTP does).
-	if s.applyFaults(w, r, rt, s.mux) {
-		return
-	}
-	if r.ContentLength > s.opts.maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than the server accepts")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.opts.maxBody)
-	s.mux.ServeHTTP(w, r)
-}
-
-// allowed lists the methods the request's path accepts, for 405 answers.
-func (s *Server) allowed(r *http.Request) []string {
-	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if m == r.Method {
-			continue
-		}
-		c := r.Clone(r.Context())
-		c.Method = m
-		if _, p := s.mux.Handler(c); s.ops[p] != nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func saneHeader(v string) bool {
-	if v == "" || len(v) > 128 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x21 || v[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 // routes registers every operation of the API.
 func (s *Server) routes() {
-	s.mux = http.NewServeMux()
-	s.ops = map[string]*route{}
 	add := func(method, path, op string, write bool, h http.HandlerFunc) {
-		rt := &route{method: method, path: path, op: op, write: write, h: h}
-		pattern := method + " " + s.opts.basePath + path
-		s.mux.HandleFunc(pattern, h)
-		s.ops[pattern] = rt
+		s.kit.HandleFunc(op, method, path, write, h)
 	}
+	s.kit.Handle(fakekit.Operation{ID: "token", Method: http.MethodPost, Path: TokenPath, Root: true, Public: true,
+		Handler: &fakekit.TokenEndpoint[struct{}]{
+			Issuer: s.auth, Server: s.kit, Realm: "ss12000test",
+			Client: func(id, secret string) (struct{}, bool) {
+				return struct{}{}, fakekit.Equal(id, s.opts.clientID) && fakekit.Equal(secret, s.opts.clientSecret)
+			},
+			Grants: map[string]fakekit.Grant[struct{}]{"client_credentials": fakekit.ClientCredentialsGrant[struct{}]()},
+		}})
 	type std struct {
 		k      *kind
 		list   http.HandlerFunc
@@ -285,12 +232,10 @@ func (s *Server) routes() {
 
 // Operations lists the operationIds the server answers, as in openapi/ss12000.yaml.
 func (s *Server) Operations() []string {
-	seen := map[string]bool{}
 	var out []string
-	for _, rt := range s.ops {
-		if !seen[rt.op] {
-			seen[rt.op] = true
-			out = append(out, rt.op)
+	for _, op := range s.kit.Operations() {
+		if op != "token" {
+			out = append(out, op)
 		}
 	}
 	return out

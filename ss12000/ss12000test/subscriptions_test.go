@@ -80,7 +80,7 @@ func subscribe(t *testing.T, c *client, target string, types ...ss12000.EndPoint
 
 func TestSubscriptionLifecycle(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(Dataset{}, WithClock(clock.Now), WithSubscriptionLifetime(time.Hour), WithLimits(2, 10))
+	s := NewServer(WithDataset(Dataset{}), WithClock(clock.Now), WithSubscriptionLifetime(time.Hour), WithLimits(2, 10))
 	defer s.Close()
 	c := newClient(t, s)
 	sub := subscribe(t, c, "https://subscriber.example/hook", ss12000.EndPointsPerson)
@@ -137,7 +137,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 func TestSubscriptionCallbacks(t *testing.T) {
 	// The window is wide enough that the burst below always falls into one.
-	s := NewServer(SampleSchool(), WithCallbackWindow(100*time.Millisecond))
+	s := NewServer(WithDataset(SampleSchool()), WithCallbackWindow(100*time.Millisecond))
 	defer s.Close()
 	c := newClient(t, s)
 	r := newReceiver(t)
@@ -181,7 +181,7 @@ func TestSubscriptionCallbacks(t *testing.T) {
 }
 
 func TestSubscriptionCallbackRetries(t *testing.T) {
-	s := NewServer(SampleSchool(), WithCallbackWindow(10*time.Millisecond), WithCallbackRetries(2, 10*time.Millisecond),
+	s := NewServer(WithDataset(SampleSchool()), WithCallbackWindow(10*time.Millisecond), WithCallbackRetries(2, 10*time.Millisecond),
 		WithModifiedEntitiesSpelling(BothSpellings))
 	defer s.Close()
 	c := newClient(t, s)
@@ -215,7 +215,7 @@ func TestCallbacksNeverBlock(t *testing.T) {
 	}))
 	defer hang.Close()
 	defer close(release)
-	s := NewServer(SampleSchool(), WithCallbackWindow(time.Millisecond), WithModifiedEntitiesSpelling(CorrectSpelling))
+	s := NewServer(WithDataset(SampleSchool()), WithCallbackWindow(time.Millisecond), WithModifiedEntitiesSpelling(CorrectSpelling))
 	c := newClient(t, s)
 	subscribe(t, c, hang.URL, ss12000.EndPointsPerson)
 	p := All[ss12000.Person](s)[0]

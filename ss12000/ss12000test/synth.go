@@ -329,3 +329,9 @@ func (c *popConverter) placement(idx *synth.Index, p *synth.Person, e *synth.Enr
 	}
 	c.ds.Placements = append(c.ds.Placements, pl)
 }
+
+// LoadPopulation adds a synth population to the server's records, converted by
+// FromPopulation; records with the same ids are replaced.
+func (s *Server) LoadPopulation(pop *synth.Population) {
+	s.loadDataset(FromPopulation(pop))
+}

@@ -34,9 +34,9 @@ func schoolPopulation(t testing.TB, mutate func(*synth.Options)) *synth.Populati
 func TestFromPopulationThroughTheClient(t *testing.T) {
 	pop := schoolPopulation(t, func(o *synth.Options) { o.ProtectedShare = 0.05 })
 	ds := ss12000test.FromPopulation(pop)
-	srv := ss12000test.NewServer(ds)
+	srv := ss12000test.NewServer(ss12000test.WithDataset(ds))
 	defer srv.Close()
-	c, err := ss12000.New(srv.BaseURL(), ss12000.WithBearerToken(srv.Token()))
+	c, err := ss12000.New(srv.URL(), ss12000.WithBearerToken(srv.Token()))
 	if err != nil {
 		t.Fatal(err)
 	}

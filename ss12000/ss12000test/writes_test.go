@@ -17,7 +17,7 @@ import (
 
 func TestCreateAndDeleteWrites(t *testing.T) {
 	clock := testclock.New(time2026)
-	s := NewServer(SampleSchool(), WithClock(clock.Now))
+	s := NewServer(WithDataset(SampleSchool()), WithClock(clock.Now))
 	defer s.Close()
 	c := newClient(t, s)
 	f := facts(t, s)
@@ -123,7 +123,7 @@ func TestCreateAndDeleteWrites(t *testing.T) {
 }
 
 func TestLogAndStatistics(t *testing.T) {
-	s := NewServer(Dataset{})
+	s := NewServer(WithDataset(Dataset{}))
 	defer s.Close()
 	c := newClient(t, s)
 	cases := []struct {
@@ -166,7 +166,7 @@ func TestLogAndStatistics(t *testing.T) {
 	if d := cmp.Diff(wantStats, s.StatisticsEntries()); d != "" {
 		t.Errorf("StatisticsEntries (-want +got):\n%s", d)
 	}
-	if got := s.Requests()["createLogEntry"]; got != 6 {
+	if got := s.Stats().Requests["createLogEntry"]; got != 6 {
 		t.Errorf("createLogEntry counted %d times", got)
 	}
 }
@@ -174,7 +174,7 @@ func TestLogAndStatistics(t *testing.T) {
 // TestHostileBodies sends what a broken or malicious client might; the server answers 400 or
 // 413 with the Error body and keeps working.
 func TestHostileBodies(t *testing.T) {
-	s := NewServer(SampleSchool(), WithMaxBody(1<<20))
+	s := NewServer(WithDataset(SampleSchool()), WithMaxBody(1<<20))
 	defer s.Close()
 	c := newClient(t, s)
 	big := `{"ids":["` + strings.Repeat("a", 2<<20) + `"]}`
@@ -209,7 +209,7 @@ func TestHostileBodies(t *testing.T) {
 	}
 	c.t = t
 	// A declared Content-Length over the cap is refused before the body is read.
-	req, _ := http.NewRequest("POST", s.BaseURL()+"/persons/lookup", strings.NewReader(big))
+	req, _ := http.NewRequest("POST", s.URL()+"/persons/lookup", strings.NewReader(big))
 	req.Header.Set("Authorization", "Bearer "+s.Token())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -221,7 +221,7 @@ func TestHostileBodies(t *testing.T) {
 	}
 	// Strange paths and queries.
 	for _, raw := range []string{"/persons/%00", "/persons/..%2f..%2fetc", "/persons?limit=%zz", "/persons?" + strings.Repeat("a=1&", 5000)} {
-		req, err := http.NewRequest("GET", s.BaseURL()+raw, nil)
+		req, err := http.NewRequest("GET", s.URL()+raw, nil)
 		if err != nil {
 			continue
 		}
