@@ -217,7 +217,7 @@ func killedRunner(t *testing.T, noReferrers bool) {
 	// The next runner: Start finds the dead runner's run once its lease has expired.
 	lg := newLogs()
 	cfg.ShieldViews = true
-	p, st, err := crashPipeline(cfg, pipeline.WithLogger(lg.logger()))
+	p, st, err := crashPipeline(cfg, pipeline.WithLogger(lg.logger()), pipeline.WithLeaseTTL(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
