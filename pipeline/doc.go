@@ -64,8 +64,9 @@
 // the journal says into the history, marks that run interrupted, and plans from there: it
 // neither asks about nor creates again what the dead run wrote. Creates in a target that keeps
 // no referrers are journaled at once, since there the history is the only memory of whose
-// record it is; other writes in batches (a write a crash loses from a batch is recognised by
-// its referrer, or written once more). Start runs a dead runner's pipeline again as soon as its
+// record it is (only the create under way when the process died, which reached the target but
+// not the journal, is then a question for a person); other writes in batches (a write a crash
+// loses from a batch is recognised by its referrer, or written once more). Start runs a dead runner's pipeline again as soon as its
 // lease has expired. A target that changes all at once (reconcile.Transactional) keeps nothing
 // of a run that did not commit and needs no journal.
 //

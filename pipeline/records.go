@@ -57,7 +57,7 @@ const (
 	StatusInterrupted Status = "interrupted"
 )
 
-// Err returns the error a run with this status stands for (nil for succeeded and running).
+// err returns the sentinel a run with this status matches (nil for succeeded and running).
 func (s Status) err() error {
 	switch s {
 	case StatusWaiting:
