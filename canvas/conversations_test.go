@@ -76,7 +76,7 @@ func TestCreateConversationNeverRepeated(t *testing.T) {
 		{"answer dropped after the write", canvastest.Faults{DropAfterWriteRate: 1}, 1, true, nil},
 		{"connection dropped before the write", canvastest.Faults{DropRate: 1}, 0, true, nil},
 		{"server error", canvastest.Faults{ErrorRate: 1, ErrorStatuses: []int{http.StatusServiceUnavailable}}, 0, true, canvas.ErrServer},
-		{"throttled throughout", canvastest.Faults{ThrottleRate: 1}, 0, false, canvas.ErrRateLimited},
+		{"throttled throughout", canvastest.Faults{RateLimitRate: 1}, 0, false, canvas.ErrRateLimited},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestCreateConversationNeverRepeated(t *testing.T) {
 		srv := newFake(t, canvastest.WithoutThrottle())
 		c := newClient(t, srv)
 		in := req(srv)
-		srv.SetFaults(canvastest.Faults{Seed: 7, ThrottleRate: 0.5, Operations: []string{"createConversation"}})
+		srv.SetFaults(canvastest.Faults{Seed: 7, RateLimitRate: 0.5, Operations: []string{"createConversation"}})
 		for range 10 {
 			if _, err := c.CreateConversation(ctx, in); err != nil {
 				t.Fatal(err)

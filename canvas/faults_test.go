@@ -24,7 +24,7 @@ func TestFaultsEveryWriteExactlyOnce(t *testing.T) {
 	ctx := ctxT(t)
 	const users, courses = 60, 4
 
-	srv.SetFaults(canvastest.Faults{Seed: 42, ErrorRate: 0.03, ThrottleRate: 0.02, DropRate: 0.02, DropAfterWriteRate: 0.06})
+	srv.SetFaults(canvastest.Faults{Seed: 42, ErrorRate: 0.03, RateLimitRate: 0.02, DropRate: 0.02, DropAfterWriteRate: 0.06})
 	for i := range courses {
 		must[*canvas.Course](t)(c.CreateCourse(ctx, canvas.Self, canvas.CreateCourseRequest{Course: canvas.CourseInput{Name: "Kurs " + strconv.Itoa(i), SisCourseID: "K" + strconv.Itoa(i)}}))
 		must[*canvas.Section](t)(c.CreateSection(ctx, canvas.SISCourse("K"+strconv.Itoa(i)), canvas.SectionRequest{CourseSection: canvas.SectionInput{Name: "G", SisSectionID: "K" + strconv.Itoa(i) + "-G"}}))

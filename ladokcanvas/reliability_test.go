@@ -214,7 +214,7 @@ func TestReliabilityRestarts(t *testing.T) {
 		compareSnapshots(t, "end of term", refEnd, end)
 	})
 	t.Run("restarts-with-faults", func(t *testing.T) {
-		tr := newTermRun(t, sc, &canvastest.Faults{Seed: 5, ErrorRate: 0.03, ThrottleRate: 0.02, DropRate: 0.02, DropAfterWriteRate: 0.03})
+		tr := newTermRun(t, sc, &canvastest.Faults{Seed: 5, ErrorRate: 0.03, RateLimitRate: 0.02, DropRate: 0.02, DropAfterWriteRate: 0.03})
 		mid, end := tr.run(randomStops(2, total, 20))
 		if tr.restarts != 20 {
 			t.Errorf("%d restarts, want 20", tr.restarts)

@@ -24,10 +24,11 @@
 //     plus each request's cost), answering 403 "Rate Limit Exceeded" or 429, with
 //     X-Rate-Limit-Remaining and X-Request-Cost on every answer. WithLatency simulates the time
 //     Canvas spends on a request.
-//   - Faults (WithFaults, SetFaults) inject server errors, throttling, dropped connections,
-//     stalled requests (held without an answer, then dropped) and writes that are carried out
-//     before the connection drops. Writes lists every change the
-//     server made, so tests can check that each was made exactly once.
+//   - Faults (WithFaults, SetFaults) inject, by rule or at seeded rates, server errors,
+//     throttling, dropped connections, stalled requests (held without an answer, then
+//     dropped), truncated answers and writes that are carried out before the connection
+//     drops. Writes lists every change the server made, so tests can check that each was made
+//     exactly once; Stats counts requests by operation and status, faults and throttling.
 //   - Conversations (POST /conversations) are sent by the token's user to users that exist
 //     (unknown ones are left out; none left is a 400, as are an empty body, an unknown context
 //     and more than 100 recipients without force_new) or to a course's members (course_<id>,
@@ -36,4 +37,7 @@
 //     conversation with its messages, for tests.
 //   - SeedEnrollments fills a course with realistic enrolments in bulk; LoadPopulation loads a
 //     synth university.
+//
+// It has the shape of every edusync fake (internal/fakekit): NewServer(opts...), URL(),
+// Client(opts...) for a ready canvas.Client, SetFaults, Stats, LoadPopulation and Close.
 package canvastest

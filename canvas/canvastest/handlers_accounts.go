@@ -11,12 +11,8 @@ import (
 
 // routes registers every operation of openapi/canvas.yaml.
 func (s *Server) routes() {
-	s.mux = http.NewServeMux()
-	s.ops = map[string]*route{}
 	add := func(method, p, op string, h http.HandlerFunc) {
-		pattern := method + " " + BasePath + p
-		s.mux.HandleFunc(pattern, h)
-		s.ops[pattern] = &route{op: op, write: method != http.MethodGet}
+		s.kit.HandleFunc(op, method, p, method != http.MethodGet, h)
 	}
 	add("GET", "/accounts/{id}", "getAccount", s.getAccount)
 	add("GET", "/accounts/{account_id}/sub_accounts", "listSubAccounts", s.listSubAccounts)
@@ -65,12 +61,7 @@ func (s *Server) routes() {
 
 // Operations lists the operation ids the server answers, as in openapi/canvas.yaml.
 func (s *Server) Operations() []string {
-	var out []string
-	for _, rt := range s.ops {
-		if !slices.Contains(out, rt.op) {
-			out = append(out, rt.op)
-		}
-	}
+	out := s.kit.Operations()
 	slices.Sort(out)
 	return out
 }

@@ -3,9 +3,10 @@ package canvastest
 import (
 	"fmt"
 	"hash/fnv"
-	"maps"
 	"slices"
 	"sync"
+
+	"github.com/edusync/edusync/internal/fakekit"
 )
 
 // Write is one change the server carried out for an API request or an SIS import. A request
@@ -28,34 +29,11 @@ type Write struct {
 }
 
 type observer struct {
-	mu        sync.Mutex
-	requests  map[string]int
-	faults    map[string]int
-	throttled map[string]int
-	writes    []Write
+	mu     sync.Mutex
+	writes []Write
 }
 
-func newObserver() *observer {
-	return &observer{requests: map[string]int{}, faults: map[string]int{}, throttled: map[string]int{}}
-}
-
-func (o *observer) count(op string) {
-	o.mu.Lock()
-	o.requests[op]++
-	o.mu.Unlock()
-}
-
-func (o *observer) fault(op string) {
-	o.mu.Lock()
-	o.faults[op]++
-	o.mu.Unlock()
-}
-
-func (o *observer) throttle(op string) {
-	o.mu.Lock()
-	o.throttled[op]++
-	o.mu.Unlock()
-}
+func newObserver() *observer { return &observer{} }
 
 func (o *observer) write(w Write) {
 	o.mu.Lock()
@@ -63,28 +41,16 @@ func (o *observer) write(w Write) {
 	o.mu.Unlock()
 }
 
-// Stats counts what the server saw, by operation id ("" for requests that matched no operation).
-type Stats struct {
-	Requests  map[string]int // every request, throttled and faulted ones included
-	Faults    map[string]int // requests a fault was injected into
-	Throttled map[string]int // requests the bucket refused
-}
+// Stats counts what the server saw, by operation id ("" for requests that matched no
+// operation): requests (throttled and faulted ones included), answers by status, injected
+// faults, requests the bucket refused (Throttled), and a log of the last requests.
+type Stats = fakekit.Stats
 
 // Total returns the sum of m's counts.
-func Total(m map[string]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
-}
+func Total[K comparable](m map[K]int) int { return fakekit.Total(m) }
 
-// Stats returns request, fault and throttling counts since the start or the last ResetStats.
-func (s *Server) Stats() Stats {
-	s.obs.mu.Lock()
-	defer s.obs.mu.Unlock()
-	return Stats{Requests: maps.Clone(s.obs.requests), Faults: maps.Clone(s.obs.faults), Throttled: maps.Clone(s.obs.throttled)}
-}
+// Stats returns what the server saw since the start or the last ResetStats.
+func (s *Server) Stats() Stats { return s.kit.Stats() }
 
 // Writes returns the changes carried out, in order.
 func (s *Server) Writes() []Write {
@@ -93,11 +59,12 @@ func (s *Server) Writes() []Write {
 	return slices.Clone(s.obs.writes)
 }
 
-// ResetStats clears the counts and the list of writes.
+// ResetStats clears the counts, the request log and the list of writes.
 func (s *Server) ResetStats() {
+	s.kit.ResetStats()
 	s.obs.mu.Lock()
 	defer s.obs.mu.Unlock()
-	s.obs.requests, s.obs.faults, s.obs.throttled, s.obs.writes = map[string]int{}, map[string]int{}, map[string]int{}, nil
+	s.obs.writes = nil
 }
 
 // stateKey is key followed by a digest of state, for updates.

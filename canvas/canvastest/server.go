@@ -3,18 +3,16 @@ package canvastest
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/canvas"
+	"github.com/edusync/edusync/internal/fakekit"
 )
 
 // Server is an in-memory Canvas LMS: the operations of openapi/canvas.yaml over the generated
@@ -23,31 +21,21 @@ import (
 // faults. It is safe for concurrent use and is an http.Handler.
 type Server struct {
 	opts    options
-	mux     *http.ServeMux
-	ops     map[string]*route // by mux pattern
+	kit     *fakekit.Server
 	tokens  map[string]bool
 	buckets *buckets
-	faults  *faultState
 	obs     *observer
-
-	hs   *httptest.Server
-	hsrv *http.Server
-	root string // scheme://host:port; empty for NewHandler
 
 	mu sync.RWMutex // guards st
 	st *store
 
-	reqSeq  atomic.Uint64
-	closing chan struct{}
-	wg      sync.WaitGroup // background SIS imports
-	closed  atomic.Bool
+	wg sync.WaitGroup // background SIS imports
 }
 
 // NewServer starts a Server on a loopback port (an httptest.Server). Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
-	s.hs = httptest.NewServer(s)
-	s.root = s.hs.URL
+	s.kit.Start()
 	return s
 }
 
@@ -58,9 +46,7 @@ func NewHandler(opts ...Option) *Server { return newServer(opts) }
 // Serve runs a Server on ln (for example a fixed port of a sandbox) until Close.
 func Serve(ln net.Listener, opts ...Option) *Server {
 	s := newServer(opts)
-	s.hsrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.root = "http://" + ln.Addr().String()
-	go func() { _ = s.hsrv.Serve(ln) }()
+	s.kit.Serve(ln, "http", nil)
 	return s
 }
 
@@ -71,12 +57,31 @@ func newServer(opts []Option) *Server {
 			f(&o)
 		}
 	}
-	s := &Server{opts: o, tokens: map[string]bool{}, closing: make(chan struct{})}
+	s := &Server{opts: o, tokens: map[string]bool{}}
 	for _, t := range o.tokens {
 		s.tokens[t] = true
 	}
 	s.buckets = newBuckets(o.throttle, o.now)
-	s.faults = newFaultState(o.faults)
+	s.kit = fakekit.New(fakekit.Config{
+		Name: "canvastest", BasePath: BasePath, Now: o.now, Logger: o.logger, MaxBody: o.maxBody,
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, _, message string) {
+			writeErrors(w, status, canvasMessage(status, message))
+		},
+		RateLimited: func(w http.ResponseWriter, _ *http.Request, _ time.Duration) {
+			writeThrottled(w, s.buckets.config().Status, 0)
+		},
+		Authenticate: s.authenticate,
+		Prepare: func(w http.ResponseWriter, r *http.Request) bool {
+			if !railsPath(r) {
+				writeErrors(w, http.StatusNotFound, "The specified resource does not exist.")
+				return false
+			}
+			return true
+		},
+		Wrap: s.throttled,
+	})
+	s.kit.SetFaults(o.faults)
+	s.kit.OnClose(s.wg.Wait)
 	s.obs = newObserver()
 	s.st = newStore(o.seed)
 	s.seedBasics()
@@ -84,149 +89,127 @@ func newServer(opts []Option) *Server {
 	return s
 }
 
+// canvasMessage is the text Canvas answers a status with, for the answers the kit writes.
+func canvasMessage(status int, message string) string {
+	switch status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return "The specified resource does not exist."
+	case http.StatusRequestEntityTooLarge:
+		return "The request body is too large."
+	}
+	if status >= 500 {
+		return "The service is temporarily unavailable."
+	}
+	return message
+}
+
 // URL is the API base URL clients are configured with: the server's root plus /api/v1.
-func (s *Server) URL() string { return s.root + BasePath }
+func (s *Server) URL() string { return s.kit.URL() }
 
 // Token returns a bearer token the server accepts.
 func (s *Server) Token() string { return s.opts.tokens[0] }
 
-// Close stops the server and waits for SIS imports in progress.
-func (s *Server) Close() {
-	if s.closed.Swap(true) {
-		return
-	}
-	close(s.closing)
-	if s.hs != nil {
-		s.hs.Close()
-	}
-	if s.hsrv != nil {
-		_ = s.hsrv.Close()
-	}
-	s.wg.Wait()
+// Client returns a canvas.Client for the server with its first token; opts come after it, so a
+// test can turn retries off or pick another token.
+func (s *Server) Client(opts ...canvas.Option) (*canvas.Client, error) {
+	return canvas.New(s.URL(), append([]canvas.Option{canvas.WithBearerToken(s.Token())}, opts...)...)
 }
 
-// route is one operation of the API.
-type route struct {
-	op    string // operationId of openapi/canvas.yaml
-	write bool
-}
+// Faults makes the server misbehave the way Canvas and networks do (see SetFaults): rules for
+// chosen operations ("enrollInCourse", "listUsers") and seeded rates of server errors,
+// throttling (RateLimitRate: answered as the Throttle says, 403 "Rate Limit Exceeded" or 429),
+// stalls, dropped connections, truncated answers and writes (POST, PUT, DELETE) carried out
+// before the connection drops. Faults hit authenticated requests the throttle admitted.
+type Faults = fakekit.Faults
+
+// Rule is one deterministic fault of Faults.Rules.
+type Rule = fakekit.Rule
+
+// DefaultStall is how long a stalled request (Faults.StallRate) is held when Faults.Stall is zero.
+const DefaultStall = fakekit.DefaultStall
+
+// SetFaults switches faults on, changes them or (with the zero Faults) switches them off while
+// the server runs. The random sequence restarts from the seed.
+func (s *Server) SetFaults(f Faults) { s.kit.SetFaults(f) }
 
 // ServeHTTP answers one request the way Canvas does: request id, Rails-style format suffixes,
 // routing, authentication, the token's rate limit, faults, the simulated latency and the
 // operation, with X-Rate-Limit-Remaining and X-Request-Cost on every answer.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := "req-" + strconv.FormatUint(s.reqSeq.Add(1), 10)
-	w.Header().Set("X-Request-Id", rid)
-	if s.opts.logger != nil {
-		s.opts.logger.Debug("canvastest request", "method", r.Method, "url", redact.URL(r.URL), "request_id", rid)
-	}
-	if !railsPath(r) {
-		s.obs.count("")
-		writeErrors(w, http.StatusNotFound, "The specified resource does not exist.")
-		return
-	}
-	_, pattern := s.mux.Handler(r)
-	rt := s.ops[pattern]
-	if rt == nil {
-		s.obs.count("")
-		writeErrors(w, http.StatusNotFound, "The specified resource does not exist.")
-		return
-	}
-	s.obs.count(rt.op)
-	token, ok := s.authorized(r)
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.kit.ServeHTTP(w, r) }
+
+// Close stops the server and waits for SIS imports in progress.
+func (s *Server) Close() { s.kit.Close() }
+
+// closing is closed when Close starts; background SIS imports end on it.
+func (s *Server) closing() <-chan struct{} { return s.kit.Closing() }
+
+type ctxToken struct{}
+
+// authenticate checks the bearer token (or access_token parameter) and puts it in the request's
+// context for the throttle, whose bucket it keys.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, _ *fakekit.Operation) (*http.Request, bool) {
+	tok, ok := s.authorized(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="canvas-lms"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"status": "unauthenticated", "errors": []map[string]string{{"message": "user authorization required"}}})
-		return
+		return r, false
 	}
-	admitted, remaining := s.buckets.admit(token)
-	thr := s.buckets.config()
-	if !admitted {
-		s.obs.throttle(rt.op)
-		writeThrottled(w, thr.Status, remaining)
-		return
-	}
-	start := time.Now()
-	costOf := func() float64 {
-		if thr.Cost > 0 {
-			return thr.Cost
-		}
-		return time.Since(start).Seconds()
-	}
-	finished := false
-	finish := func(cost float64) float64 {
-		finished = true
-		return s.buckets.finish(token, cost)
-	}
-	defer func() {
-		if !finished { // dropped connection or panic: the request still ends
-			finish(costOf())
-		}
-	}()
-
-	d := s.faults.decide(rt.op, rt.write)
-	switch {
-	case d.drop:
-		s.obs.fault(rt.op)
-		dropConnection(w)
-		return
-	case d.stall > 0:
-		s.obs.fault(rt.op)
-		t := time.NewTimer(d.stall)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		case <-s.closing:
-		}
-		t.Stop()
-		dropConnection(w)
-		return
-	case d.throttle:
-		s.obs.fault(rt.op)
-		writeThrottled(w, thr.Status, finish(0))
-		return
-	case d.status != 0:
-		s.obs.fault(rt.op)
-		writeErrors(w, d.status, "The service is temporarily unavailable.")
-		return
-	}
-	if s.opts.latency > 0 {
-		t := time.NewTimer(s.opts.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if r.ContentLength > s.opts.maxBody {
-		writeErrors(w, http.StatusRequestEntityTooLarge, "The request body is too large.")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.opts.maxBody)
-	rec := getRecorder()
-	defer putRecorder(rec)
-	r = r.WithContext(context.WithValue(r.Context(), ctxToken{}, token))
-	s.mux.ServeHTTP(rec, r)
-	if d.dropAfter && rec.status < 300 {
-		s.obs.fault(rt.op)
-		dropConnection(w)
-		return
-	}
-	cost := costOf()
-	remaining = finish(cost)
-	hdr := w.Header()
-	for k, vs := range rec.header {
-		hdr[k] = vs
-	}
-	hdr.Set("X-Rate-Limit-Remaining", formatUnits(remaining))
-	hdr.Set("X-Request-Cost", formatUnits(cost))
-	hdr.Set("Content-Length", strconv.Itoa(rec.body.Len()))
-	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.body.Bytes())
+	return r.WithContext(context.WithValue(r.Context(), ctxToken{}, tok)), true
 }
 
-type ctxToken struct{}
+// throttled is Canvas's leaky bucket around an operation: a request is admitted (or refused)
+// when it arrives, holds its up-front charge while it runs (the simulated latency included),
+// and pays its cost when it ends; every answer carries X-Rate-Limit-Remaining and
+// X-Request-Cost. Faults run inside it, as they hit requests Canvas admitted.
+func (s *Server) throttled(op *fakekit.Operation, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := r.Context().Value(ctxToken{}).(string)
+		admitted, remaining := s.buckets.admit(token)
+		thr := s.buckets.config()
+		if !admitted {
+			s.kit.CountThrottled(op.ID)
+			writeThrottled(w, thr.Status, remaining)
+			return
+		}
+		start := time.Now()
+		cost := func() float64 {
+			if thr.Cost > 0 {
+				return thr.Cost
+			}
+			return time.Since(start).Seconds()
+		}
+		finished := false
+		defer func() {
+			if !finished { // dropped connection or panic: the request still ends
+				s.buckets.finish(token, cost())
+			}
+		}()
+		if s.opts.latency > 0 {
+			t := time.NewTimer(s.opts.latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		rec := getRecorder(w)
+		defer putRecorder(rec)
+		next.ServeHTTP(rec, r)
+		c := cost()
+		finished = true
+		remaining = s.buckets.finish(token, c)
+		hdr := w.Header()
+		for k, vs := range rec.header {
+			hdr[k] = vs
+		}
+		hdr.Set("X-Rate-Limit-Remaining", formatUnits(remaining))
+		hdr.Set("X-Request-Cost", formatUnits(c))
+		hdr.Set("Content-Length", strconv.Itoa(rec.body.Len()))
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
+	})
+}
 
 // authorized checks the bearer token and returns it (the throttle's bucket key).
 func (s *Server) authorized(r *http.Request) (string, bool) {
@@ -240,7 +223,7 @@ func (s *Server) authorized(r *http.Request) (string, bool) {
 		return "", false
 	}
 	for t := range s.tokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
+		if fakekit.Equal(t, tok) {
 			return t, true
 		}
 	}
@@ -292,8 +275,10 @@ func writeThrottled(w http.ResponseWriter, status int, remaining float64) {
 	_, _ = w.Write([]byte(body))
 }
 
-// recorder buffers an operation's answer so the rate-limit headers can be set after it ran.
+// recorder buffers an operation's answer so the rate-limit headers can be set after it ran. It
+// unwraps to the connection's writer, so a fault can still drop the connection.
 type recorder struct {
+	w      http.ResponseWriter
 	header http.Header
 	status int
 	body   bytes.Buffer
@@ -302,8 +287,9 @@ type recorder struct {
 
 var recorders = sync.Pool{New: func() any { return &recorder{} }}
 
-func getRecorder() *recorder {
+func getRecorder(w http.ResponseWriter) *recorder {
 	r := recorders.Get().(*recorder)
+	r.w = w
 	r.header = http.Header{}
 	r.status = http.StatusOK
 	r.body.Reset()
@@ -312,11 +298,15 @@ func getRecorder() *recorder {
 }
 
 func putRecorder(r *recorder) {
+	r.w = nil
 	if r.body.Cap() > 8<<20 {
 		return
 	}
 	recorders.Put(r)
 }
+
+// Unwrap returns the connection's writer, for http.ResponseController.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.w }
 
 // Header returns the buffered answer's headers.
 func (r *recorder) Header() http.Header { return r.header }

@@ -186,7 +186,7 @@ func (s *Server) runImport(job sisJob) {
 		t := time.NewTimer(s.opts.sisDelay)
 		select {
 		case <-t.C:
-		case <-s.closing:
+		case <-s.closing():
 			t.Stop()
 			return
 		}

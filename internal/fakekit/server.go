@@ -111,15 +111,11 @@ func New(cfg Config) *Server {
 func (s *Server) Handle(op Operation) {
 	o := &op
 	s.ops = append(s.ops, o)
-	p := s.cfg.BasePath + op.Path
-	if op.Root {
-		p = op.Path
-	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.operate(w, r, o) })
 	if s.cfg.Wrap != nil {
 		h = s.cfg.Wrap(o, h)
 	}
-	s.mux.Handle(op.Method+" "+p, s.observe(o, h))
+	s.mux.Handle(s.pattern(o), s.observe(o, h))
 }
 
 // HandleFunc registers an operation by its parts.
@@ -138,6 +134,34 @@ func (s *Server) Operations() []string {
 		}
 	}
 	return out
+}
+
+// Routes maps the ServeMux pattern of each registered operation ("GET /api/v1/users/{id}") to
+// its id, for tests that compare a fake with its OpenAPI file.
+func (s *Server) Routes() map[string]string {
+	out := make(map[string]string, len(s.ops))
+	for _, o := range s.ops {
+		out[s.pattern(o)] = o.ID
+	}
+	return out
+}
+
+// Match returns the id of the operation r would be routed to, if any.
+func (s *Server) Match(r *http.Request) (string, bool) {
+	_, p := s.mux.Handler(r)
+	for _, o := range s.ops {
+		if s.pattern(o) == p {
+			return o.ID, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) pattern(o *Operation) string {
+	if o.Root {
+		return o.Method + " " + o.Path
+	}
+	return o.Method + " " + s.cfg.BasePath + o.Path
 }
 
 // Start serves on a loopback port (an httptest.Server).
