@@ -176,11 +176,11 @@ func killedRunner(t *testing.T, noReferrers bool) {
 		t.Fatal(err)
 	}
 	creds := fake.Credentials()
-	cfg := crashConfig{Store: filepath.Join(dir, "state.db"), CSV: dir, URL: fake.URL, TokenURL: fake.TokenURL,
+	cfg := crashConfig{Store: filepath.Join(dir, "state.db"), CSV: dir, URL: fake.URL(), TokenURL: fake.TokenURL(),
 		ID: creds.ClientID, Key: creds.ClientSecret, NoReferrers: noReferrers,
 		LeaseTTL: time.Second, Poll: 50 * time.Millisecond, Timeout: time.Minute}
 	// Slow writes, so the kill lands in the middle of the first run.
-	fake.InjectFault(schulconnextest.Fault{Method: "POST", Delay: 15 * time.Millisecond})
+	fake.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Delay: 15 * time.Millisecond}}})
 
 	raw, _ := json.Marshal(cfg)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
@@ -197,7 +197,7 @@ func killedRunner(t *testing.T, noReferrers bool) {
 		}
 	})
 	waitFor(t, "the child to create a third of the pupils", func() bool {
-		return fake.Stats().ByRoute["POST /personen"] >= pupils/3
+		return fake.Stats().Requests["createPerson"] >= pupils/3
 	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -208,11 +208,11 @@ func killedRunner(t *testing.T, noReferrers bool) {
 	if !errors.As(err, &exit) || exit.ExitCode() != -1 {
 		t.Fatalf("the child ended with %v, not by the kill", err)
 	}
-	written := fake.Stats().ByRoute["POST /personen"]
+	written := fake.Stats().Requests["createPerson"]
 	if written >= pupils {
 		t.Fatalf("the child created all %d pupils before it was killed", written)
 	}
-	fake.ClearFaults()
+	fake.SetFaults(schulconnextest.Faults{})
 
 	// The next runner: Start finds the dead runner's run once its lease has expired.
 	lg := newLogs()

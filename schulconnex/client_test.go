@@ -54,15 +54,15 @@ func TestAuthentication(t *testing.T) {
 		opt     schulconnex.Option
 		wantErr bool
 	}{
-		{"client credentials", schulconnex.WithClientCredentials(s.TokenURL, cred.ClientID, cred.ClientSecret), false},
-		{"password grant", schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, cred.Password), false},
-		{"wrong secret", schulconnex.WithClientCredentials(s.TokenURL, cred.ClientID, "not-the-secret"), true},
-		{"wrong password", schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, "not-the-password"), true},
+		{"client credentials", schulconnex.WithClientCredentials(s.TokenURL(), cred.ClientID, cred.ClientSecret), false},
+		{"password grant", schulconnex.WithPasswordGrant(s.TokenURL(), cred.ClientID, cred.ClientSecret, cred.Username, cred.Password), false},
+		{"wrong secret", schulconnex.WithClientCredentials(s.TokenURL(), cred.ClientID, "not-the-secret"), true},
+		{"wrong password", schulconnex.WithPasswordGrant(s.TokenURL(), cred.ClientID, cred.ClientSecret, cred.Username, "not-the-password"), true},
 		{"no credentials", nil, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cl, err := schulconnex.New(s.URL, c.opt, schulconnex.WithoutRetry())
+			cl, err := schulconnex.New(s.URL(), c.opt, schulconnex.WithoutRetry())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestAuthentication(t *testing.T) {
 func TestGrantNotOffered(t *testing.T) {
 	s := newFake(t, schulconnextest.WithGrants(true, false))
 	cred := s.Credentials()
-	cl, _ := schulconnex.New(s.URL, schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, cred.Password))
+	cl, _ := schulconnex.New(s.URL(), schulconnex.WithPasswordGrant(s.TokenURL(), cred.ClientID, cred.ClientSecret, cred.Username, cred.Password))
 	var te *schulconnex.TokenError
 	if _, err := cl.GetOrganisationInfo(ctx); !errors.As(err, &te) || te.StatusCode != http.StatusBadRequest {
 		t.Fatalf("err = %v", err)
@@ -103,7 +103,7 @@ func TestTokenRenewedOnceOn401(t *testing.T) {
 	t.Run("password grant", func(t *testing.T) {
 		s := newFake(t)
 		cred := s.Credentials()
-		c, err := schulconnex.New(s.URL, schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, cred.Password),
+		c, err := schulconnex.New(s.URL(), schulconnex.WithPasswordGrant(s.TokenURL(), cred.ClientID, cred.ClientSecret, cred.Username, cred.Password),
 			schulconnex.WithoutRetry())
 		if err != nil {
 			t.Fatal(err)
@@ -116,7 +116,7 @@ func TestTokenRenewedOnceOn401(t *testing.T) {
 			t.Fatalf("after the token expired: %v", err)
 		}
 		// The rejected token is replaced through its refresh token, not by logging in again.
-		if st := s.Stats(); st.Grants["password"] != 1 || st.Grants["refresh_token"] != 1 || st.ByRoute["GET /organisation-info"] != 3 {
+		if st := s.Stats(); st.Grants["password"] != 1 || st.Grants["refresh_token"] != 1 || st.Requests["getOrganisationInfo"] != 3 {
 			t.Fatalf("stats %+v", st)
 		}
 	})
@@ -127,17 +127,17 @@ func TestTokenRenewedOnceOn401(t *testing.T) {
 	if _, err := c.GetOrganisationInfo(ctx); err != nil {
 		t.Fatalf("after the token expired: %v", err)
 	}
-	if st := s.Stats(); st.Tokens != 2 || st.ByRoute["GET /organisation-info"] != 3 {
+	if st := s.Stats(); st.Requests["token"] != 2 || st.Requests["getOrganisationInfo"] != 3 {
 		t.Fatalf("stats %+v, want 2 tokens and 3 requests", st)
 	}
 	s.ResetStats()
-	s.InjectFault(schulconnextest.Fault{Status: http.StatusUnauthorized, Subcode: "02"})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Status: http.StatusUnauthorized, Code: "02"}}})
 	_, err := c.GetOrganisationInfo(ctx)
 	var apiErr *schulconnex.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 || apiErr.Subcode != "02" {
 		t.Fatalf("err = %v", err)
 	}
-	if st := s.Stats(); st.ByRoute["GET /organisation-info"] != 2 || st.Tokens != 1 {
+	if st := s.Stats(); st.Requests["getOrganisationInfo"] != 2 || st.Requests["token"] != 1 {
 		t.Fatalf("stats %+v: want one retry with one new token", st)
 	}
 }
@@ -146,7 +146,7 @@ func TestPasswordGrantUsesRefreshToken(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)}
 	s := newFake(t, schulconnextest.WithClock(clk.now), schulconnextest.WithTokenLifetime(time.Minute))
 	cred := s.Credentials()
-	c, err := schulconnex.New(s.URL, schulconnex.WithPasswordGrant(s.TokenURL, cred.ClientID, cred.ClientSecret, cred.Username, cred.Password),
+	c, err := schulconnex.New(s.URL(), schulconnex.WithPasswordGrant(s.TokenURL(), cred.ClientID, cred.ClientSecret, cred.Username, cred.Password),
 		schulconnex.WithoutRetry())
 	if err != nil {
 		t.Fatal(err)
@@ -487,7 +487,7 @@ func TestSharedRecordsAreNeverWritten(t *testing.T) {
 	// The fake refuses them too, for clients without the guard.
 	other2 := schulconnextest.NewServer()
 	defer other2.Close()
-	raw, _ := schulconnex.New(s.URL, schulconnex.WithClientCredentials(s.TokenURL, s.Credentials().ClientID, s.Credentials().ClientSecret))
+	raw, _ := schulconnex.New(s.URL(), schulconnex.WithClientCredentials(s.TokenURL(), s.Credentials().ClientID, s.Credentials().ClientSecret))
 	kk := d.Personenkontexte[0]
 	kk.Sichtfreigabe = ""
 	if _, err := raw.UpdatePersonenkontext(ctx, kk); !errors.Is(err, schulconnex.ErrForbidden) {
@@ -550,7 +550,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cred := s.Credentials()
-	c, err := schulconnex.New(s.URL, schulconnex.WithClientCredentials(s.TokenURL, cred.ClientID, cred.ClientSecret), schulconnex.WithLogger(logger))
+	c, err := schulconnex.New(s.URL(), schulconnex.WithClientCredentials(s.TokenURL(), cred.ClientID, cred.ClientSecret), schulconnex.WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,15 +577,15 @@ func TestLostAnswerToUpdate(t *testing.T) {
 	}
 	p, _ := addPerson(t, s, person("Lost", "Lena", "", "", "l1"), schulconnex.RolleLern)
 	d, _ := c.GetPerson(ctx, p.ID)
-	s.InjectFault(schulconnextest.Fault{Method: "PUT", Path: "/personen/", AfterWrite: true, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "PUT", Path: "/personen/", AfterWrite: true, Times: 1}}})
 	np := d.Person
 	np.Name.Vorname = "Leni"
 	out, err := c.UpdatePerson(ctx, np)
 	if err != nil || out.Name.Vorname != "Leni" {
 		t.Fatalf("%+v %v", out, err)
 	}
-	if st := s.Stats(); st.ByRoute["PUT /personen/{id}"] != 2 {
-		t.Fatalf("PUTs %d, want 2 (the lost one and the retry)", st.ByRoute["PUT /personen/{id}"])
+	if st := s.Stats(); st.Requests["updatePerson"] != 2 {
+		t.Fatalf("PUTs %d, want 2 (the lost one and the retry)", st.Requests["updatePerson"])
 	}
 }
 
@@ -594,15 +594,15 @@ func TestLostAnswerToUpdate(t *testing.T) {
 func TestRetriesAfterFaults(t *testing.T) {
 	s := newFake(t)
 	c, _ := s.Client(schulconnex.WithRetry(schulconnex.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
-	s.InjectFault(schulconnextest.Fault{Status: 503, Times: 2})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Status: 503, Times: 2}}})
 	if _, err := c.ListPersonenPage(ctx, nil); err != nil {
 		t.Fatalf("GET after two 503: %v", err)
 	}
-	s.InjectFault(schulconnextest.Fault{Method: "POST", Status: 503, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Status: 503, Times: 1}}})
 	if _, err := c.CreatePerson(ctx, person("A", "B", "", "", "")); !errors.Is(err, schulconnex.ErrServer) {
 		t.Fatalf("POST after 503: %v (must not be repeated)", err)
 	}
-	s.InjectFault(schulconnextest.Fault{Method: "POST", Status: 429, RetryAfter: 0, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Status: 429, RetryAfter: 0, Times: 1}}})
 	if _, err := c.CreatePerson(ctx, person("A", "B", "", "", "")); err != nil {
 		t.Fatalf("POST after 429: %v (throttled requests are repeated)", err)
 	}
@@ -617,7 +617,7 @@ type countingSource struct {
 func (c *countingSource) Token() (*oauth2.Token, error) {
 	c.n++
 	cred := c.s.Credentials()
-	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: c.s.TokenURL}
+	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: c.s.TokenURL()}
 	return cc.Token(ctx)
 }
 
@@ -626,7 +626,7 @@ func (c *countingSource) Token() (*oauth2.Token, error) {
 func TestTokenSourceAskedAgainOn401(t *testing.T) {
 	s := newFake(t)
 	src := &countingSource{s: s}
-	c, err := schulconnex.New(s.URL, schulconnex.WithTokenSource(src), schulconnex.WithoutRetry())
+	c, err := schulconnex.New(s.URL(), schulconnex.WithTokenSource(src), schulconnex.WithoutRetry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -647,8 +647,8 @@ func TestTokenSourceAskedAgainOn401(t *testing.T) {
 func TestCachingTokenSourceIsNotResent(t *testing.T) {
 	s := newFake(t)
 	cred := s.Credentials()
-	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: s.TokenURL}
-	c, err := schulconnex.New(s.URL, schulconnex.WithTokenSource(cc.TokenSource(ctx)), schulconnex.WithoutRetry())
+	cc := clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: s.TokenURL()}
+	c, err := schulconnex.New(s.URL(), schulconnex.WithTokenSource(cc.TokenSource(ctx)), schulconnex.WithoutRetry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,7 +662,7 @@ func TestCachingTokenSourceIsNotResent(t *testing.T) {
 	if !errors.Is(err, schulconnex.ErrUnauthorized) || !errors.As(err, &apiErr) || apiErr.Subcode != "01" {
 		t.Fatalf("err = %v", err)
 	}
-	if n := s.Stats().ByRoute["GET /organisation-info"]; n != 1 {
+	if n := s.Stats().Requests["getOrganisationInfo"]; n != 1 {
 		t.Fatalf("%d requests, want 1 (the same token is not sent twice)", n)
 	}
 }

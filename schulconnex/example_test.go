@@ -41,7 +41,7 @@ func Example() {
 	seedExample(srv)
 
 	cred := srv.Credentials() // in production: the operator's token URL, client id and secret
-	c, err := schulconnex.New(srv.URL, schulconnex.WithClientCredentials(srv.TokenURL, cred.ClientID, cred.ClientSecret))
+	c, err := schulconnex.New(srv.URL(), schulconnex.WithClientCredentials(srv.TokenURL(), cred.ClientID, cred.ClientSecret))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -64,8 +64,8 @@ func TestRemovePerson(t *testing.T) {
 			if r, err := c.RemovePerson(ctx, p.ID, schulconnex.RemoveOptions{At: tc.at}); err != nil || r.PersonDeleted {
 				t.Fatalf("again: %+v %v", r, err)
 			}
-			if st := s.Stats(); st.ByRoute["PUT /personenkontexte/{id}"] != 0 {
-				t.Fatalf("rescheduled: %v", st.ByRoute)
+			if st := s.Stats(); st.Requests["updatePersonenkontext"] != 0 {
+				t.Fatalf("rescheduled: %v", st.Requests)
 			}
 			old := clk.t
 			clk.t = tc.wantScheduled.Time().Add(time.Minute)
@@ -143,7 +143,7 @@ func TestChangeRoleAfterConcurrentChange(t *testing.T) {
 	s := newFake(t)
 	_, ks := addPerson(t, s, person("Wechsel", "Willi", "", "", "w3"), schulconnex.RolleNLehr)
 	edited := false
-	api := s.Handler()
+	api := s
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete && !edited {
 			edited = true
@@ -155,7 +155,7 @@ func TestChangeRoleAfterConcurrentChange(t *testing.T) {
 	}))
 	defer front.Close()
 	cred := s.Credentials()
-	c, err := schulconnex.New(front.URL+schulconnextest.BasePath, schulconnex.WithClientCredentials(s.TokenURL, cred.ClientID, cred.ClientSecret),
+	c, err := schulconnex.New(front.URL+schulconnextest.BasePath, schulconnex.WithClientCredentials(s.TokenURL(), cred.ClientID, cred.ClientSecret),
 		schulconnex.WithoutRetry())
 	if err != nil {
 		t.Fatal(err)
@@ -165,8 +165,8 @@ func TestChangeRoleAfterConcurrentChange(t *testing.T) {
 	if err != nil || !rc.OldDeleted || !rc.OldScheduled.IsZero() {
 		t.Fatalf("%+v %v", rc, err)
 	}
-	if st := s.Stats(); st.ByRoute["DELETE /personenkontexte/{id}"] != 2 || st.ByRoute["PUT /personenkontexte/{id}"] != 0 {
-		t.Fatalf("writes %v", st.ByRoute)
+	if st := s.Stats(); st.Requests["deletePersonenkontext"] != 2 || st.Requests["updatePersonenkontext"] != 0 {
+		t.Fatalf("writes %v", st.Requests)
 	}
 }
 

@@ -90,7 +90,7 @@ func person(family, given, born, place, referrer string) schulconnex.Person {
 func rawRequest(t testing.TB, s *schulconnextest.Server, method, path, body string) (int, schulconnex.Fehler) {
 	t.Helper()
 	cred := s.Credentials()
-	resp, err := http.PostForm(s.TokenURL, url.Values{"grant_type": {"client_credentials"},
+	resp, err := http.PostForm(s.TokenURL(), url.Values{"grant_type": {"client_credentials"},
 		"client_id": {cred.ClientID}, "client_secret": {cred.ClientSecret}})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func rawRequest(t testing.TB, s *schulconnextest.Server, method, path, body stri
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, _ := http.NewRequest(method, s.URL+path, rd)
+	req, _ := http.NewRequest(method, s.URL()+path, rd)
 	req.Header.Set("Authorization", "Bearer "+tr.AccessToken)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {

@@ -24,8 +24,8 @@ const leakToken = "schulconnex-token-Zq81xK"
 func rawGet(t *testing.T, s *schulconnextest.Server, path string) []byte {
 	t.Helper()
 	cred := s.Credentials()
-	ts := (&clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: s.TokenURL}).TokenSource(context.Background())
-	resp, err := oauth2.NewClient(context.Background(), ts).Get(s.URL + path)
+	ts := (&clientcredentials.Config{ClientID: cred.ClientID, ClientSecret: cred.ClientSecret, TokenURL: s.TokenURL()}).TokenSource(context.Background())
+	resp, err := oauth2.NewClient(context.Background(), ts).Get(s.URL() + path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -224,7 +224,7 @@ func TestReleaseVisibility(t *testing.T) {
 	if _, err := c.CreateSichtfreigabe(ctx, k.ID, schulconnex.Sichtfreigabe{Orgid: otherOrg, Von: date("2026-09-15"), Bis: date("2026-09-30")}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := schulconnex.New(s.URL, schulconnex.WithClientCredentials(s.TokenURL, oc.ClientID, oc.ClientSecret))
+	other, err := schulconnex.New(s.URL(), schulconnex.WithClientCredentials(s.TokenURL(), oc.ClientID, oc.ClientSecret))
 	if err != nil {
 		t.Fatal(err)
 	}

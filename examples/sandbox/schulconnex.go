@@ -40,7 +40,7 @@ func startSchulconnex(_ context.Context, o sandboxOptions) (string, string, func
 		return "", "", nil, err
 	}
 	c := srv.Credentials()
-	o.Logger.Info("schulconnex fake ready", "token_url", srv.TokenURL, "organisations", len(ld.Organisations),
+	o.Logger.Info("schulconnex fake ready", "token_url", srv.TokenURL(), "organisations", len(ld.Organisations),
 		"persons", len(ld.Persons), "groups", len(ld.Gruppen), "memberships", ld.Memberships)
-	return srv.URL, fmt.Sprintf("%s:%s", c.ClientID, c.ClientSecret), srv.Close, nil
+	return srv.URL(), fmt.Sprintf("%s:%s", c.ClientID, c.ClientSecret), srv.Close, nil
 }

@@ -56,9 +56,9 @@ func measure(tb testing.TB, sc *scenario, fake *schulconnextest.Server, cfg *flo
 	}
 	st := fake.Stats()
 	res := &syncResult{elapsed: elapsed, writes: map[string]int{}, total: st.Writes, report: rep, fake: fake, cfg: cfg}
-	for route, n := range st.ByRoute {
-		if !strings.HasPrefix(route, "GET ") {
-			res.writes[route] += n
+	for op, n := range st.Requests {
+		if strings.HasPrefix(op, "create") || strings.HasPrefix(op, "update") || strings.HasPrefix(op, "delete") {
+			res.writes[op] += n
 		}
 	}
 	res.needed, err = minimumWrites(sc, schulconnextest.LoadOptions{})

@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Fake Schulconnex at %s (token endpoint %s, client %s)\n", fake.URL, fake.TokenURL, c.ClientID)
+		fmt.Fprintf(stdout, "Fake Schulconnex at %s (token endpoint %s, client %s)\n", fake.URL(), fake.TokenURL(), c.ClientID)
 	} else {
 		secret := *clientSecret
 		if secret == "" {

@@ -106,7 +106,7 @@ func TestRunAgainstAService(t *testing.T) {
 	}
 	cred := fake.Credentials()
 	args := func(password string) []string {
-		return []string{"-yes", "-dir", dir, "-url", fake.URL, "-token-url", fake.TokenURL, "-client-id", cred.ClientID,
+		return []string{"-yes", "-dir", dir, "-url", fake.URL(), "-token-url", fake.TokenURL(), "-client-id", cred.ClientID,
 			"-client-secret", cred.ClientSecret, "-username", cred.Username, "-password", password}
 	}
 	var out bytes.Buffer
@@ -114,7 +114,7 @@ func TestRunAgainstAService(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	st := fake.Stats()
-	if st.Grants["password"] != 1 || st.Grants["client_credentials"] != 0 || st.ByRoute["POST /personen"] != 1 {
+	if st.Grants["password"] != 1 || st.Grants["client_credentials"] != 0 || st.Requests["createPerson"] != 1 {
 		t.Fatalf("stats %+v\n%s", st, out.String())
 	}
 	out.Reset()

@@ -57,7 +57,8 @@ type Faults struct {
 
 // Rule is one deterministic fault: which requests it hits and what it does to them.
 type Rule struct {
-	// Operation limits the rule to one operation id ("" matches every operation).
+	// Operation limits the rule to one operation id ("" matches every operation that requires
+	// authentication; the token endpoint is hit only when named).
 	Operation string
 	// Method limits the rule to one HTTP method ("" matches every method).
 	Method string
@@ -149,7 +150,7 @@ func (fs *faultState) decide(op *Operation, method, path string) decision {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, r := range fs.rules {
-		if (r.Operation != "" && r.Operation != op.ID) || (r.Method != "" && !strings.EqualFold(r.Method, method)) ||
+		if (r.Operation != "" && r.Operation != op.ID) || (r.Operation == "" && op.Public) || (r.Method != "" && !strings.EqualFold(r.Method, method)) ||
 			!strings.HasPrefix(path, r.Path) || (r.Times > 0 && r.hits >= r.Times) {
 			continue
 		}

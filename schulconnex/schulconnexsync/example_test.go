@@ -71,8 +71,8 @@ func ExampleNewTarget() {
 	}
 	st := srv.Stats()
 	fmt.Printf("%d updated, %d created\n", rep.Counts.Updated, rep.Counts.Created)
-	fmt.Println(st.ByRoute["PUT /personenkontexte/{id}"], "grade change,",
-		st.ByRoute["POST /personen"], "person and", st.ByRoute["POST /personen/{id}/personenkontexte"], "context created")
+	fmt.Println(st.Requests["updatePersonenkontext"], "grade change,",
+		st.Requests["createPerson"], "person and", st.Requests["createPersonenkontext"], "context created")
 	// Output:
 	// 1 updated, 1 created
 	// 1 grade change, 1 person and 1 context created

@@ -292,8 +292,8 @@ func TestRoleChangeAndLifecycle(t *testing.T) {
 		t.Fatalf("%+v", rep.Results)
 	}
 	st := s.Stats()
-	if st.ByRoute["POST /personen/{id}/personenkontexte"] != 1 || st.ByRoute["DELETE /personenkontexte/{id}"] != 1 || st.Writes != 2 {
-		t.Fatalf("role change writes %v", st.ByRoute)
+	if st.Requests["createPersonenkontext"] != 1 || st.Requests["deletePersonenkontext"] != 1 || st.Writes != 2 {
+		t.Fatalf("role change writes %v", st.Requests)
 	}
 	d, _ := c.GetPerson(ctx, p.ID)
 	if len(d.Personenkontexte) != 1 || d.Personenkontexte[0].Rolle != schulconnex.RolleLehr {
@@ -409,7 +409,7 @@ func TestCreateAfterLostAnswer(t *testing.T) {
 	s := newFake(t)
 	c := client(t, s)
 	target := schulconnexsync.NewTarget(c, schulconnexsync.TargetOptions{})
-	s.InjectFault(schulconnextest.Fault{Method: "POST", Path: "/personen", AfterWrite: true, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Path: "/personen", AfterWrite: true, Times: 1}}})
 	rep := applyOne(t, target, &reconcile.Snapshot{Persons: []reconcile.Person{srcPerson("s1", "Neu", "Nele", "2012-01-01", "Kiel", "Lern")}}, options())
 	if !rep.OK() || rep.Counts.Created != 1 {
 		t.Fatalf("%+v", rep.Results)

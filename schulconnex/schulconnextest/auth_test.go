@@ -20,7 +20,7 @@ func TestTokenEndpoint(t *testing.T) {
 			form.Set("client_id", c.ClientID)
 			form.Set("client_secret", c.ClientSecret)
 		}
-		req, _ := http.NewRequest("POST", s.TokenURL, strings.NewReader(form.Encode()))
+		req, _ := http.NewRequest("POST", s.TokenURL(), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if basic {
 			req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
@@ -58,14 +58,14 @@ func TestTokenEndpoint(t *testing.T) {
 			t.Errorf("%s: %d %v", tc.name, status, m)
 		}
 	}
-	resp, _ := http.Get(s.TokenURL)
+	resp, _ := http.Get(s.TokenURL())
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET token: %d", resp.StatusCode)
 	}
 	// API requests without or with a wrong token.
 	for auth, sub := range map[string]string{"": "00", "Basic abc": "03", "Bearer nope": "02"} {
-		req, _ := http.NewRequest("GET", s.URL+"/personen", nil)
+		req, _ := http.NewRequest("GET", s.URL()+"/personen", nil)
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}

@@ -27,12 +27,17 @@
 //   - Bodies are checked like a strict server: properties neither the models nor vendor
 //     extensions (URN names) declare are 400/06. Vendor extensions are stored and served back
 //     as they were sent.
-//   - Faults (InjectFault): error statuses with Retry-After, dropped connections, slow answers,
+//   - Faults (SetFaults): rules for chosen requests and seeded rates of error statuses with
+//     Retry-After (the subcode from Rule.Code), dropped connections, slow and stalled answers,
 //     and writes whose answer is lost after they were carried out.
 //
 // Editor changes the store directly, as the service's administration or another source system
-// would, for seeding and for concurrent changes. Stats counts requests by route, for tests that
-// measure how much a synchronisation writes.
+// would, for seeding and for concurrent changes. Stats counts requests by operation id and
+// status, reads and writes and tokens by grant, for tests that measure how much a
+// synchronisation writes.
+//
+// It has the shape of every edusync fake (internal/fakekit): NewServer(opts...), URL(),
+// Client(opts...), SetFaults, Stats, LoadPopulation and Close.
 //
 // LoadPopulation fills the server with a synth population (German ones read best), and
 // SourceSnapshot returns the same population as a school-administration system's export in the

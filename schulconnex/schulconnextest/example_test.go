@@ -46,16 +46,16 @@ func ExampleServer_LoadPopulation() {
 
 // Faults show what a client does when the service misbehaves: here the answer to an update is
 // lost after the update was made.
-func ExampleServer_InjectFault() {
+func ExampleServer_SetFaults() {
 	srv := schulconnextest.NewServer()
 	defer srv.Close()
 	c, _ := srv.Client()
 	ctx := context.Background()
 	p, _ := c.CreatePerson(ctx, schulconnex.Person{Name: schulconnex.PersonName{Familienname: "A", Vorname: "B"}, Auskunftssperre: schulconnex.JaNeinNein})
 
-	srv.InjectFault(schulconnextest.Fault{Method: "PUT", Path: "/personen/", AfterWrite: true, Times: 1})
+	srv.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "PUT", Path: "/personen/", AfterWrite: true, Times: 1}}})
 	p.Name.Vorname = "Bea"
 	out, err := c.UpdatePerson(ctx, *p) // retried; the retry's conflict is recognised as the client's own write
-	fmt.Println(out.Name.Vorname, out.Revision, err, srv.Stats().ByRoute["PUT /personen/{id}"])
+	fmt.Println(out.Name.Vorname, out.Revision, err, srv.Stats().Requests["updatePerson"])
 	// Output: Bea 2 <nil> 2
 }

@@ -36,7 +36,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// A status with Retry-After, for one POST only; GETs pass.
-	s.InjectFault(schulconnextest.Fault{Method: "POST", Path: "/personen", Status: http.StatusServiceUnavailable, RetryAfter: 7, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Path: "/personen", Status: http.StatusServiceUnavailable, RetryAfter: 7 * time.Second, Times: 1}}})
 	if _, err := c.ListPersonenPage(ctx, nil); err != nil {
 		t.Fatalf("GET hit by a POST fault: %v", err)
 	}
@@ -53,7 +53,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Drop: no answer, nothing written.
-	s.InjectFault(schulconnextest.Fault{Method: "POST", Drop: true, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", Drop: true, Times: 1}}})
 	if _, err := c.CreatePerson(ctx, newPerson("2")); err == nil || errors.As(err, &apiErr) {
 		t.Fatalf("dropped connection: %v", err)
 	}
@@ -62,7 +62,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// AfterWrite: no answer, but written.
-	s.InjectFault(schulconnextest.Fault{Method: "POST", AfterWrite: true, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "POST", AfterWrite: true, Times: 1}}})
 	if _, err := c.CreatePerson(ctx, newPerson("3")); err == nil {
 		t.Fatal("lost answer reported as success")
 	}
@@ -71,7 +71,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Every: every second matching request, until ClearFaults.
-	s.InjectFault(schulconnextest.Fault{Path: "/organisation-info", Status: http.StatusTooManyRequests, Every: 2})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Path: "/organisation-info", Status: http.StatusTooManyRequests, Every: 2}}})
 	var got []bool
 	for range 4 {
 		_, err := c.GetOrganisationInfo(ctx)
@@ -80,13 +80,13 @@ func TestFaults(t *testing.T) {
 	if want := []bool{false, true, false, true}; !slices.Equal(got, want) {
 		t.Fatalf("Every 2: hits %v, want %v", got, want)
 	}
-	s.ClearFaults()
+	s.SetFaults(schulconnextest.Faults{})
 	if _, err := c.GetOrganisationInfo(ctx); err != nil {
 		t.Fatalf("after ClearFaults: %v", err)
 	}
 
 	// Delay: the client's deadline ends first.
-	s.InjectFault(schulconnextest.Fault{Delay: time.Second, Times: 1})
+	s.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Delay: time.Second, Times: 1}}})
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.GetOrganisationInfo(short); !errors.Is(err, context.DeadlineExceeded) {

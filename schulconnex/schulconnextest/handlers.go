@@ -3,16 +3,17 @@ package schulconnextest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/edusync/edusync/internal/apiquery"
+	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/schulconnex"
 )
 
@@ -73,151 +74,106 @@ type request struct {
 
 func (r *request) id() string { return r.PathValue("id") }
 
-// route is one operation: method, path template (under BasePath) and handler.
+// route is one operation: its id in openapi/schulconnex.yaml, method, path (under BasePath) and
+// handler.
 type route struct {
-	method, path string
-	h            handler
+	op, method, path string
+	h                handler
 }
 
-func (s *Server) routes() []route {
+func (s *Server) routeTable() []route {
 	return []route{
-		{"GET", "/personen", s.listPersonen},
-		{"POST", "/personen", s.createPerson},
-		{"GET", "/personen/{id}", s.getPerson},
-		{"PUT", "/personen/{id}", s.updatePerson},
-		{"DELETE", "/personen/{id}", s.deletePerson},
-		{"GET", "/personen/{id}/personenkontexte", s.listKontexteOfPerson},
-		{"POST", "/personen/{id}/personenkontexte", s.createKontext},
-		{"GET", "/personenkontexte", s.listKontexte},
-		{"GET", "/personenkontexte/{id}", s.getKontext},
-		{"PUT", "/personenkontexte/{id}", s.updateKontext},
-		{"DELETE", "/personenkontexte/{id}", s.deleteKontext},
-		{"GET", "/personenkontexte/{id}/beziehungen", s.listBeziehungen},
-		{"POST", "/personenkontexte/{id}/beziehungen", s.createBeziehung},
-		{"GET", "/personenkontexte/{id}/sichtfreigaben", s.listFreigaben},
-		{"POST", "/personenkontexte/{id}/sichtfreigaben", s.createFreigabe},
-		{"GET", "/beziehungen/{id}", s.getBeziehung},
-		{"DELETE", "/beziehungen/{id}", s.deleteBeziehung},
-		{"DELETE", "/sichtfreigaben/{id}", s.deleteFreigabe},
-		{"GET", "/organisationen", s.listOrganisationen},
-		{"GET", "/organisationen/{id}", s.getOrganisation},
-		{"GET", "/organisationen/{id}/organisationsbeziehungen", s.listOrgBeziehungen},
-		{"GET", "/organisation-info", s.organisationInfo},
-		{"GET", "/gruppen", s.listGruppen},
-		{"POST", "/gruppen", s.createGruppe},
-		{"GET", "/gruppen/{id}", s.getGruppe},
-		{"PUT", "/gruppen/{id}", s.updateGruppe},
-		{"DELETE", "/gruppen/{id}", s.deleteGruppe},
-		{"GET", "/gruppen/{id}/gruppenzugehoerigkeiten", s.listZugOfGruppe},
-		{"POST", "/gruppen/{id}/gruppenzugehoerigkeiten", s.createZug},
-		{"GET", "/gruppenzugehoerigkeiten", s.listZug},
-		{"GET", "/gruppenzugehoerigkeiten/{id}", s.getZug},
-		{"PUT", "/gruppenzugehoerigkeiten/{id}", s.updateZug},
-		{"DELETE", "/gruppenzugehoerigkeiten/{id}", s.deleteZug},
+		{"listPersonen", "GET", "/personen", s.listPersonen},
+		{"createPerson", "POST", "/personen", s.createPerson},
+		{"getPerson", "GET", "/personen/{id}", s.getPerson},
+		{"updatePerson", "PUT", "/personen/{id}", s.updatePerson},
+		{"deletePerson", "DELETE", "/personen/{id}", s.deletePerson},
+		{"listPersonenkontexteOfPerson", "GET", "/personen/{id}/personenkontexte", s.listKontexteOfPerson},
+		{"createPersonenkontext", "POST", "/personen/{id}/personenkontexte", s.createKontext},
+		{"listPersonenkontexte", "GET", "/personenkontexte", s.listKontexte},
+		{"getPersonenkontext", "GET", "/personenkontexte/{id}", s.getKontext},
+		{"updatePersonenkontext", "PUT", "/personenkontexte/{id}", s.updateKontext},
+		{"deletePersonenkontext", "DELETE", "/personenkontexte/{id}", s.deleteKontext},
+		{"getBeziehungen", "GET", "/personenkontexte/{id}/beziehungen", s.listBeziehungen},
+		{"createBeziehung", "POST", "/personenkontexte/{id}/beziehungen", s.createBeziehung},
+		{"listSichtfreigaben", "GET", "/personenkontexte/{id}/sichtfreigaben", s.listFreigaben},
+		{"createSichtfreigabe", "POST", "/personenkontexte/{id}/sichtfreigaben", s.createFreigabe},
+		{"getBeziehung", "GET", "/beziehungen/{id}", s.getBeziehung},
+		{"deleteBeziehung", "DELETE", "/beziehungen/{id}", s.deleteBeziehung},
+		{"deleteSichtfreigabe", "DELETE", "/sichtfreigaben/{id}", s.deleteFreigabe},
+		{"listOrganisationen", "GET", "/organisationen", s.listOrganisationen},
+		{"getOrganisation", "GET", "/organisationen/{id}", s.getOrganisation},
+		{"getOrganisationsbeziehungen", "GET", "/organisationen/{id}/organisationsbeziehungen", s.listOrgBeziehungen},
+		{"getOrganisationInfo", "GET", "/organisation-info", s.organisationInfo},
+		{"listGruppen", "GET", "/gruppen", s.listGruppen},
+		{"createGruppe", "POST", "/gruppen", s.createGruppe},
+		{"getGruppe", "GET", "/gruppen/{id}", s.getGruppe},
+		{"updateGruppe", "PUT", "/gruppen/{id}", s.updateGruppe},
+		{"deleteGruppe", "DELETE", "/gruppen/{id}", s.deleteGruppe},
+		{"listGruppenzugehoerigkeitenOfGruppe", "GET", "/gruppen/{id}/gruppenzugehoerigkeiten", s.listZugOfGruppe},
+		{"createGruppenzugehoerigkeit", "POST", "/gruppen/{id}/gruppenzugehoerigkeiten", s.createZug},
+		{"listGruppenzugehoerigkeiten", "GET", "/gruppenzugehoerigkeiten", s.listZug},
+		{"getGruppenzugehoerigkeit", "GET", "/gruppenzugehoerigkeiten/{id}", s.getZug},
+		{"updateGruppenzugehoerigkeit", "PUT", "/gruppenzugehoerigkeiten/{id}", s.updateZug},
+		{"deleteGruppenzugehoerigkeit", "DELETE", "/gruppenzugehoerigkeiten/{id}", s.deleteZug},
 	}
 }
 
 // maxBody caps request bodies.
 const maxBody = 1 << 20
 
-// Handler returns the server's HTTP handler: the token endpoint at TokenPath and the API under
-// BasePath.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc(TokenPath, s.handleToken)
-	known := map[string][]string{} // path template -> methods
-	for _, rt := range s.routes() {
-		rt := rt
-		pattern := rt.method + " " + rt.path
-		known[rt.path] = append(known[rt.path], rt.method)
-		mux.HandleFunc(rt.method+" "+BasePath+rt.path, func(w http.ResponseWriter, r *http.Request) {
-			s.serve(w, r, pattern, rt.h)
+// routes registers the token endpoint and the API's operations with the kit.
+func (s *Server) routes() {
+	s.kit.Handle(fakekit.Operation{ID: "token", Method: http.MethodPost, Path: TokenPath, Root: true, Public: true,
+		Handler: s.tokenEndpoint()})
+	for _, rt := range s.routeTable() {
+		h := rt.h
+		s.kit.HandleFunc(rt.op, rt.method, rt.path, rt.method != http.MethodGet, func(w http.ResponseWriter, r *http.Request) {
+			s.serve(w, r, h)
 		})
 	}
-	mux.HandleFunc(BasePath+"/", func(w http.ResponseWriter, r *http.Request) {
-		rest := strings.TrimPrefix(r.URL.Path, BasePath)
-		for tmpl := range known {
-			if matchTemplate(tmpl, rest) {
-				s.fail(w, http.StatusMethodNotAllowed, "00", "Nicht erlaubt", "Dieser Aufruf ist nicht erlaubt: "+r.Method)
-				return
-			}
-		}
-		s.fail(w, http.StatusNotFound, "00", "Endpunkt existiert nicht", "Der aufgerufene Endpunkt existiert nicht.")
-	})
-	return mux
 }
 
-// matchTemplate reports whether path fits a template with {id} segments.
-func matchTemplate(tmpl, path string) bool {
-	a, b := strings.Split(tmpl, "/"), strings.Split(strings.TrimSuffix(path, "/"), "/")
-	if len(a) != len(b) {
-		return false
+// kitFehler is the Schulconnex error for an answer the kit gives (unknown paths, other methods,
+// injected faults, bodies over the cap); code is the subcode when it is one.
+func kitFehler(status int, code string) *fehler {
+	sub := "00"
+	if len(code) == 2 && code[0] >= '0' && code[0] <= '9' && code[1] >= '0' && code[1] <= '9' {
+		sub = code
 	}
-	for i := range a {
-		if a[i] != b[i] && a[i] != "{id}" {
-			return false
-		}
+	switch status {
+	case http.StatusNotFound:
+		return &fehler{status: status, subcode: sub, titel: "Endpunkt existiert nicht", text: "Der aufgerufene Endpunkt existiert nicht."}
+	case http.StatusMethodNotAllowed:
+		return &fehler{status: status, subcode: sub, titel: "Nicht erlaubt", text: "Dieser Aufruf ist an diesem Endpunkt nicht erlaubt."}
+	case http.StatusRequestEntityTooLarge:
+		return &fehler{status: status, subcode: sub, titel: "Anfrage zu groß", text: "Der Anfrageinhalt ist zu groß."}
 	}
-	return true
+	return &fehler{status: status, subcode: sub, titel: "Störung", text: "Vom Testserver eingespeister Fehler."}
 }
 
-// serve runs one API request: statistics, faults, authentication, due deletions, the operation.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, h handler) {
-	s.mu.Lock()
-	s.stats.ByRoute[pattern]++
-	if r.Method == http.MethodGet {
-		s.stats.Reads++
-	} else {
-		s.stats.Writes++
-	}
-	f := s.faultFor(r.Method, strings.TrimPrefix(r.URL.Path, BasePath))
-	s.mu.Unlock()
-
-	if f != nil && f.Delay > 0 {
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if f != nil && !f.AfterWrite {
-		if f.Drop {
-			dropConnection(w)
-			return
-		}
-		if f.Status != 0 {
-			s.failWith(w, &fehler{status: f.Status, subcode: f.subcode(), titel: "Störung", text: "Vom Testserver eingespeister Fehler.", retryAfterSe: f.RetryAfter})
-			return
-		}
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+// serve runs one API request after the kit has authenticated it and applied faults: the body,
+// the duplicate-filter check, due deletions, the operation.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handler) {
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, http.StatusRequestEntityTooLarge, "00", "Anfrage zu groß", "Der Anfrageinhalt ist zu groß.")
+			return
+		}
 		s.fail(w, http.StatusBadRequest, "00", "Fehlerhafte Anfrage", "Der Anfrageinhalt ist unvollständig.")
 		return
 	}
-	if len(body) > maxBody {
-		s.fail(w, http.StatusRequestEntityTooLarge, "00", "Anfrage zu groß", "Der Anfrageinhalt ist zu groß.")
-		return
-	}
-	s.mu.Lock()
-	org, ok := s.authenticate(w, r)
-	if !ok {
-		s.mu.Unlock()
-		return
-	}
 	if dup := duplicateParam(r); dup != "" {
-		s.mu.Unlock()
 		s.fail(w, http.StatusBadRequest, "17", "Doppelter Filter", "Der Filter "+dup+" ist mehrfach angegeben.")
 		return
 	}
+	org, _ := r.Context().Value(orgKey{}).(string)
+	s.mu.Lock()
 	s.data.sweep()
 	status, out, fe := h(&request{Request: r, s: s.data, org: org, body: body})
 	s.mu.Unlock()
-	if f != nil && f.AfterWrite {
-		dropConnection(w) // the write happened; the answer is lost
-		return
-	}
-	w.Header().Set("X-Request-Id", requestID())
 	if fe != nil {
 		s.failWith(w, fe)
 		return
@@ -226,10 +182,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string, h
 		w.WriteHeader(status)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
+	fakekit.WriteRaw(w, status, "application/json", out)
 }
 
 func duplicateParam(r *http.Request) string {
@@ -240,10 +193,6 @@ func duplicateParam(r *http.Request) string {
 	}
 	return ""
 }
-
-var reqSeq atomic.Int64
-
-func requestID() string { return "sctest-" + strconv.FormatInt(reqSeq.Add(1), 10) }
 
 // --- body decoding and validation ---
 

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/schulconnex"
 )
 
@@ -29,20 +29,13 @@ const DefaultTokenLifetime = time.Hour
 // releases between organisations, deletion times, and switchable faults. It is safe for
 // concurrent use.
 type Server struct {
-	// URL is the base URL to give schulconnex.New, e.g. http://127.0.0.1:41234/v1.
-	URL string
-	// TokenURL is the OAuth2 token endpoint, e.g. http://127.0.0.1:41234/token.
-	TokenURL string
-
 	opts options
-	hs   *httptest.Server
-	http *http.Server
+	kit  *fakekit.Server
+	iss  *fakekit.Issuer[string] // tokens stand for an organisation id
 
-	mu     sync.Mutex
-	data   *store
-	auth   tokens
-	faults []*faultState
-	stats  Stats
+	mu      sync.Mutex
+	data    *store
+	clients []Credentials
 }
 
 type options struct {
@@ -111,11 +104,18 @@ func newServer(opts []Option) *Server {
 	}
 	s := &Server{opts: o}
 	s.data = newStore(o.mandant, o.now)
-	s.auth.init()
-	s.stats = newStats()
+	s.iss = fakekit.NewIssuer[string](o.now, o.tokenLifetime)
+	s.kit = fakekit.New(fakekit.Config{
+		Name: "schulconnextest", BasePath: BasePath, Now: o.now, MaxBody: maxBody,
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, code, _ string) {
+			s.failWith(w, kitFehler(status, code))
+		},
+		Authenticate: s.authenticate,
+	})
+	s.routes()
 	org := s.data.addOrganisation(schulconnex.Organisation{Kennung: o.orgKennung, Name: o.orgName,
 		Typ: schulconnex.OrganisationstypSchule})
-	s.auth.addClient(Credentials{ClientID: "edusync-" + strings.ToLower(o.orgKennung), ClientSecret: "secret-" + org.ID[:8],
+	s.clients = append(s.clients, Credentials{ClientID: "edusync-" + strings.ToLower(o.orgKennung), ClientSecret: "secret-" + org.ID[:8],
 		Username: "svs-" + strings.ToLower(o.orgKennung), Password: "password-" + org.ID[:8], Organisation: org.ID})
 	return s
 }
@@ -124,48 +124,68 @@ func newServer(opts []Option) *Server {
 // credentials (Credentials). Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
-	s.hs = httptest.NewServer(s.Handler())
-	s.setURL(s.hs.URL)
+	s.kit.Start()
 	return s
 }
 
 // Serve runs a fake Schulconnex on ln until Close.
 func Serve(ln net.Listener, opts ...Option) *Server {
 	s := newServer(opts)
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.setURL("http://" + ln.Addr().String())
-	go func() { _ = s.http.Serve(ln) }()
+	s.kit.Serve(ln, "http", nil)
 	return s
 }
 
-func (s *Server) setURL(root string) {
-	s.URL = root + BasePath
-	s.TokenURL = root + TokenPath
-}
+// URL is the base URL to give schulconnex.New, e.g. http://127.0.0.1:41234/v1.
+func (s *Server) URL() string { return s.kit.URL() }
+
+// TokenURL is the OAuth2 token endpoint, e.g. http://127.0.0.1:41234/token.
+func (s *Server) TokenURL() string { return s.kit.Root() + TokenPath }
+
+// ServeHTTP answers one request (the server is an http.Handler, for tests that put a proxy of
+// their own in front of it).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.kit.ServeHTTP(w, r) }
 
 // Close stops the server.
-func (s *Server) Close() {
-	if s.hs != nil {
-		s.hs.Close()
-	}
-	if s.http != nil {
-		_ = s.http.Close()
-	}
-}
+func (s *Server) Close() { s.kit.Close() }
+
+// Faults makes the server misbehave as a Schulconnex service or its network can (see
+// SetFaults): rules for chosen requests (by operation id such as "createPerson", method or path
+// under BasePath, with Code as the error body's subcode) and seeded rates of server errors,
+// 429 with Retry-After, slow answers, stalls, dropped connections and writes whose answer is
+// lost after they were carried out.
+type Faults = fakekit.Faults
+
+// Rule is one deterministic fault of Faults.Rules; faults are checked in order and the first
+// that matches a request hits it.
+type Rule = fakekit.Rule
+
+// Stats counts what the server saw by operation id ("createPerson"; the token endpoint is
+// "token"): requests, answers by status, faults, reads and writes, tokens issued by grant type
+// (client_credentials, password, refresh_token), and a log of the last requests.
+type Stats = fakekit.Stats
+
+// SetFaults replaces the faults (the zero Faults switches them off).
+func (s *Server) SetFaults(f Faults) { s.kit.SetFaults(f) }
+
+// Stats returns what the server saw since it started or since ResetStats.
+func (s *Server) Stats() Stats { return s.kit.Stats() }
+
+// ResetStats sets the request counts to zero.
+func (s *Server) ResetStats() { s.kit.ResetStats() }
 
 // Credentials returns the credentials of the default organisation: a client id and secret for
 // the client-credentials grant, and a user name and password for the password grant.
 func (s *Server) Credentials() Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.auth.clients[0]
+	return s.clients[0]
 }
 
 // Organisation returns the default organisation (the one Credentials stand for).
 func (s *Server) Organisation() schulconnex.Organisation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.data.orgs[s.auth.clients[0].Organisation].o
+	return s.data.orgs[s.clients[0].Organisation].o
 }
 
 // Client returns a schulconnex.Client for the server that authenticates with the
@@ -173,8 +193,8 @@ func (s *Server) Organisation() schulconnex.Organisation {
 // for example, turn retries off or use the password grant instead).
 func (s *Server) Client(opts ...schulconnex.Option) (*schulconnex.Client, error) {
 	c := s.Credentials()
-	all := append([]schulconnex.Option{schulconnex.WithClientCredentials(s.TokenURL, c.ClientID, c.ClientSecret)}, opts...)
-	return schulconnex.New(s.URL, all...)
+	all := append([]schulconnex.Option{schulconnex.WithClientCredentials(s.TokenURL(), c.ClientID, c.ClientSecret)}, opts...)
+	return schulconnex.New(s.URL(), all...)
 }
 
 // AddOrganisation adds another organisation (a second school) with its own credentials, for
@@ -185,47 +205,8 @@ func (s *Server) AddOrganisation(o schulconnex.Organisation) (schulconnex.Organi
 	org := s.data.addOrganisation(o)
 	c := Credentials{ClientID: "edusync-" + strings.ToLower(org.Kennung), ClientSecret: "secret-" + org.ID[:8],
 		Username: "svs-" + strings.ToLower(org.Kennung), Password: "password-" + org.ID[:8], Organisation: org.ID}
-	s.auth.addClient(c)
+	s.clients = append(s.clients, c)
 	return org, c
-}
-
-// Stats counts the requests the server answered.
-type Stats struct {
-	// Reads and Writes count GET and POST/PUT/DELETE requests to the API (not the token
-	// endpoint), whatever their answer, faults included.
-	Reads, Writes int
-	// ByRoute counts requests by method and route pattern ("PUT /personen/{id}").
-	ByRoute map[string]int
-	// Tokens counts token requests.
-	Tokens int
-	// Grants counts the token requests answered with a token, by grant type
-	// (client_credentials, password, refresh_token).
-	Grants map[string]int
-}
-
-func newStats() Stats { return Stats{ByRoute: map[string]int{}, Grants: map[string]int{}} }
-
-// Stats returns a copy of the request counts.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.stats
-	c.ByRoute = make(map[string]int, len(s.stats.ByRoute))
-	for k, v := range s.stats.ByRoute {
-		c.ByRoute[k] = v
-	}
-	c.Grants = make(map[string]int, len(s.stats.Grants))
-	for k, v := range s.stats.Grants {
-		c.Grants[k] = v
-	}
-	return c
-}
-
-// ResetStats sets the request counts to zero.
-func (s *Server) ResetStats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stats = newStats()
 }
 
 // MarkUsed marks contexts as used by services: deleting them directly answers 400/13.
@@ -241,13 +222,7 @@ func (s *Server) MarkUsed(kontextIDs ...string) {
 
 // ExpireTokens makes every token issued so far invalid, as if it had expired early; the next
 // request with one answers 401/01.
-func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range s.auth.issued {
-		t.expired = true
-	}
-}
+func (s *Server) ExpireTokens() { s.iss.Expire() }
 
 // Edit lets a test change stored records as another writer would: the function gets the store
 // under the server's lock. Every record written through it gets a new revision.

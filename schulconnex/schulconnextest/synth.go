@@ -294,7 +294,7 @@ func (s *Server) LoadPopulation(pop *synth.Population, opts LoadOptions) (*Loade
 	for i, u := range sel.unitList {
 		var id string
 		if i == 0 && opts.Default {
-			def := s.auth.clients[0].Organisation
+			def := s.clients[0].Organisation
 			o := st.orgs[def].o
 			o.Kennung, o.Name = u.Code, u.Name
 			st.addOrganisation(o)
@@ -304,7 +304,7 @@ func (s *Server) LoadPopulation(pop *synth.Population, opts LoadOptions) (*Loade
 		} else {
 			o := st.addOrganisation(schulconnex.Organisation{Kennung: u.Code, Name: u.Name, Typ: schulconnex.OrganisationstypSchule})
 			id = o.ID
-			s.auth.addClient(Credentials{ClientID: "edusync-" + u.Code, ClientSecret: "secret-" + id[:8],
+			s.clients = append(s.clients, Credentials{ClientID: "edusync-" + u.Code, ClientSecret: "secret-" + id[:8],
 				Username: "svs-" + u.Code, Password: "password-" + id[:8], Organisation: id})
 		}
 		orgOf[u.ID] = id
