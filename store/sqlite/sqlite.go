@@ -72,10 +72,19 @@ func (rc *reader) prepare(ctx context.Context, query string) (*sql.Stmt, error) 
 	return st, nil
 }
 
-func (rc *reader) close() error {
+// close finalizes the reader's statements and then closes its connection; with bad, the
+// connection is dropped from the pool instead of returned to it. The order matters: database/sql
+// does not track statements prepared on a Conn, so a statement finalized after its connection
+// closed would run SQLite on freed memory.
+func (rc *reader) close(bad bool) error {
 	var errs []error
 	for _, st := range rc.stmt {
 		errs = append(errs, st.Close())
+	}
+	rc.stmt = nil
+	if bad {
+		_ = rc.conn.Raw(func(any) error { return driver.ErrBadConn }) // makes database/sql drop it
+		return errors.Join(errs...)
 	}
 	return errors.Join(append(errs, rc.conn.Close())...)
 }
@@ -278,7 +287,7 @@ func (s *Store) Close() error {
 	}
 	for range cap(s.rpool) {
 		if rc := <-s.rpool; rc != nil {
-			errs = append(errs, rc.close())
+			errs = append(errs, rc.close(false))
 		}
 	}
 	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
@@ -350,8 +359,7 @@ func (s *Store) reader(ctx context.Context) (*reader, error) {
 // putReader returns rc to the pool, or drops it when it may be in an unknown state.
 func (s *Store) putReader(rc *reader, healthy bool) {
 	if !healthy {
-		_ = rc.conn.Raw(func(any) error { return driver.ErrBadConn }) // makes database/sql drop it
-		_ = rc.close()
+		_ = rc.close(true)
 		rc = nil
 	}
 	s.rpool <- rc
