@@ -127,7 +127,7 @@ func TestSearchesPageWithExplicitOrder(t *testing.T) {
 	if diff := cmp.Diff([]string{"BIO", "DSV", "FYS", "HIST", "MATH"}, codes(orgs)); diff != "" {
 		t.Errorf("organisations (-want +got):\n%s", diff)
 	}
-	if n := s.Requests("/kataloginformation/organisation/filtrera"); n != 2 {
+	if n := s.Stats().RequestsTo("/kataloginformation/organisation/filtrera"); n != 2 {
 		t.Errorf("%d requests for 5 organisations in pages of 3, want 2", n)
 	}
 	desc := collect(t, c.SearchOrganisations(ctx, &ladok.SearchOrganisationsParams{Orderby: []ladok.OrganisationOrderBy{ladok.OrganisationOrderByKodDesc}}))

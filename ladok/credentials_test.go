@@ -225,7 +225,7 @@ func TestExpiredOrForeignCertificateIsRefused(t *testing.T) {
 	}
 	foreign := issue(t, testCA(t), "Test-API")
 	for name, cr := range map[string]*ladok.Credentials{"expired": expired, "other CA": foreign} {
-		c, err := ladok.New(s.URL, ladok.WithCredentials(cr), ladok.WithRootCAs(s.CA().Pool()), ladok.WithoutRetry())
+		c, err := ladok.New(s.URL(), ladok.WithCredentials(cr), ladok.WithRootCAs(s.CA().Pool()), ladok.WithoutRetry())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -40,7 +40,7 @@ func TestDecodersLeakNoIdentityNumber(t *testing.T) {
 	fake, _ := university(t)
 	for _, value := range leakcheck.Numbers {
 		for _, asNumber := range []bool{false, true} {
-			srv := httptest.NewTLSServer(poisoning(fake.Handler(), value, asNumber))
+			srv := httptest.NewTLSServer(poisoning(fake, value, asNumber))
 			for _, strict := range []bool{false, true} {
 				var logs bytes.Buffer
 				opts := []ladok.Option{ladok.WithHTTPClient(srv.Client()), ladok.WithoutRetry(), ladok.WithPageSize(3), ladok.WithLogger(leakcheck.Logger(&logs))}

@@ -169,13 +169,13 @@ func TestMissingDependencies(t *testing.T) {
 	if _, ok := e.user("stu-anna"); !ok {
 		t.Error("no user")
 	}
-	if n := e.lad.Requests("/utbildningsinformation/utbildningstillfalle/off-prog1"); n != 1 {
+	if n := e.lad.Stats().RequestsTo("/utbildningsinformation/utbildningstillfalle/off-prog1"); n != 1 {
 		t.Errorf("the offering was read %d times from Ladok", n)
 	}
-	if n := e.lad.Requests("/studentinformation/student/stu-anna"); n != 1 {
+	if n := e.lad.Stats().RequestsTo("/studentinformation/student/stu-anna"); n != 1 {
 		t.Errorf("the student was read %d times from Ladok", n)
 	}
-	if n := e.lad.Requests("/kataloginformation/organisation/" + orgUID); n != 1 {
+	if n := e.lad.Stats().RequestsTo("/kataloginformation/organisation/" + orgUID); n != 1 {
 		t.Errorf("the organisation was read %d times from Ladok", n)
 	}
 }

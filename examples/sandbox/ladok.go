@@ -45,5 +45,5 @@ func startLadok(_ context.Context, o sandboxOptions) (string, string, func(), er
 		return "", "", nil, err
 	}
 	o.Logger.Info("ladok fake ready", "events", n, "pages", srv.Pages(), "students", pop.Options.UniversityStudents)
-	return srv.URL, bundle, srv.Close, nil
+	return srv.URL(), bundle, srv.Close, nil
 }

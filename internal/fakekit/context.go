@@ -4,6 +4,7 @@ import "context"
 
 // reqState is what the kit notes about one request while it runs.
 type reqState struct {
+	op      *Operation
 	fault   string
 	dropped bool
 }

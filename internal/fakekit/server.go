@@ -67,6 +67,10 @@ type Operation struct {
 	Public bool
 	// Handler answers the operation; path values are set.
 	Handler http.Handler
+	// Resolve, when set, names the operation of each request, for a pattern that serves two
+	// operations (ServeMux cannot tell Ladok's /student/personnummer/{pnr} from
+	// /student/{uid}/kontaktuppgifter); ID is then what Operations lists.
+	Resolve func(r *http.Request) string
 }
 
 // Server is the part every fake shares: it listens, routes requests to operations, answers
@@ -307,8 +311,13 @@ func (s *Server) allowed(r *http.Request) []string {
 func (s *Server) observe(op *Operation, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		if op.Resolve != nil {
+			o := *op
+			o.ID, o.Resolve = op.Resolve(r), nil
+			op = &o
+		}
 		rq := Request{At: s.cfg.Now(), Operation: op.ID, Method: r.Method, Path: redact.Path(r.URL)}
-		ctx := &reqState{}
+		ctx := &reqState{op: op}
 		r = r.WithContext(withState(r.Context(), ctx))
 		defer func() {
 			rq.Status, rq.Fault = sw.status, ctx.fault
@@ -339,6 +348,9 @@ func (s *Server) log(r *http.Request, op string, status int, fault string) {
 // operate runs the faults chosen for the request, caps its body and calls the operation.
 func (s *Server) operate(w http.ResponseWriter, r *http.Request, op *Operation) {
 	st := stateOf(r.Context())
+	if st.op != nil {
+		op = st.op // resolved
+	}
 	path := strings.TrimPrefix(r.URL.Path, s.cfg.BasePath)
 	d := s.faults.decide(op, r.Method, path)
 	st.fault = d.kind

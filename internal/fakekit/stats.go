@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -52,6 +53,19 @@ type Request struct {
 	// Fault names the fault that hit the request ("error", "rate_limit", "drop", "stall",
 	// "truncate", "drop_after_write", "delay"), or is empty.
 	Fault string
+}
+
+// RequestsTo counts the logged requests to exactly this path (without query), for tests that
+// check how often one resource was read. It sees the last LogSize requests only.
+func (s Stats) RequestsTo(path string) int {
+	n := 0
+	for _, r := range s.Log {
+		p, _, _ := strings.Cut(r.Path, "?")
+		if p == path {
+			n++
+		}
+	}
+	return n
 }
 
 // LogSize is how many requests Stats.Log keeps.

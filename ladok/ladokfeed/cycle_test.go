@@ -26,7 +26,7 @@ func TestCatchUpEndsOnArchiveLinkCycle(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		rec := httptest.NewRecorder()
-		fake.Handler().ServeHTTP(rec, r)
+		fake.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
 		if r.URL.Path == "/handelser/feed/3" { // page 3 says page 2 comes next
 			host := "https://" + r.Host + "/handelser/feed/"

@@ -116,7 +116,7 @@ func TestCatchUpFromOldPositionVisitsEveryPage(t *testing.T) {
 	}
 	for p := 5000; p < 5000+pages; p++ {
 		path := ladok.FeedPageHref(p)
-		if got := s.Requests(path); got == 0 && p != 5000 {
+		if got := s.Stats().RequestsTo(path); got == 0 && p != 5000 {
 			t.Errorf("page %d was never fetched", p)
 		}
 	}
@@ -231,10 +231,7 @@ func hostOf(c *ladok.Client) string {
 
 func TestFaultsLoseNothing(t *testing.T) {
 	s, c, uids := fakeFeed(t, 300, 20)
-	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Status: 503, Every: 3})
-	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Truncate: true, Every: 4})
-	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Status: 500, Times: 2})
-	s.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Drop: true, Every: 7})
+	s.SetFaults(ladoktest.Faults{Rules: []ladoktest.Rule{{Path: "/handelser/feed/", Status: 503, Every: 3}, {Path: "/handelser/feed/", Truncate: true, Every: 4}, {Path: "/handelser/feed/", Status: 500, Times: 2}, {Path: "/handelser/feed/", Drop: true, Every: 7}}})
 	st := memState()
 	rec := &recorder{}
 	r := newReader(t, c, st, rec.handle, ladokfeed.WithPageRetry(20, time.Millisecond, 2*time.Millisecond))

@@ -20,7 +20,13 @@
 // also put the population's events into the feed. Searches page and sort like Ladok's and
 // insist on an explicit order.
 //
-// InjectFault makes matching requests fail: a status (5xx) with a Ladok error body, a body cut
-// in half with a matching Content-Length (so only the parser notices), or a dropped connection,
-// for a number of requests or every nth one. Requests counts what reached each path.
+// SetFaults makes matching requests fail: a status (5xx) with a Ladok error body, a body cut
+// in half with a matching Content-Length (so only the parser notices), a dropped connection, a
+// stall or a delay, for a number of requests, every nth one, or a seeded share. Stats counts
+// requests by operation id and status; Stats.RequestsTo counts the requests to one path.
+//
+// It has the shape of every edusync fake (internal/fakekit): NewServer(opts...), URL(),
+// Client(opts...), SetFaults, Stats, LoadPopulation and Close. What the kit does not do here:
+// authentication is the TLS handshake's (a refused certificate never reaches the kit, so it
+// is not counted), there is no token endpoint, and the feed's Atom pages are the fake's own.
 package ladoktest

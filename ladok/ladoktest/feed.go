@@ -143,7 +143,7 @@ func (s *Server) handleFeed(w http.ResponseWriter, r *http.Request) {
 
 // Page returns feed page n exactly as the server sends it (links on the server's URL), for
 // tests and benchmarks of the parser; ok is false for a page that does not exist.
-func (s *Server) Page(n int) (body []byte, ok bool) { return s.page(n, s.URL) }
+func (s *Server) Page(n int) (body []byte, ok bool) { return s.page(n, s.URL()) }
 
 // page renders page n (-1: the recent page) with links under base.
 func (s *Server) page(n int, base string) ([]byte, bool) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/edusync/edusync/internal/apiquery"
+	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/ladok"
 )
 
@@ -128,39 +129,47 @@ func (s *Server) AddDeltagare(d ...ladok.Deltagare) {
 
 // Routes -----------------------------------------------------------------------------------------
 
-func (d *restData) routes(mux *http.ServeMux, s *Server) {
+func (d *restData) routes(s *Server) {
 	kat, stu, utb, del := ladok.ServiceKataloginformation, ladok.ServiceStudentinformation, ladok.ServiceUtbildningsinformation, ladok.ServiceStudiedeltagande
-	get := func(pattern, service string, h func(r *http.Request) (any, int)) {
-		mux.HandleFunc("GET "+pattern, s.serve(service, h))
+	get := func(op, pattern, service string, h func(r *http.Request) (any, int)) {
+		s.kit.HandleFunc(op, http.MethodGet, pattern, false, s.serve(service, h))
 	}
-	get("/kataloginformation/anvandare/autentiserad", kat, func(*http.Request) (any, int) { return d.user, 200 })
-	get("/kataloginformation/grunddata/period", kat, func(*http.Request) (any, int) {
+	get("getAuthenticatedUser", "/kataloginformation/anvandare/autentiserad", kat, func(*http.Request) (any, int) { return d.user, 200 })
+	get("getPeriods", "/kataloginformation/grunddata/period", kat, func(*http.Request) (any, int) {
 		return ladok.Perioder{Period: d.periods}, 200
 	})
-	get("/kataloginformation/organisation/filtrera", kat, d.searchOrganisations)
-	get("/kataloginformation/organisation/{uid}", kat, lookup(d.orgs))
-	get("/studentinformation/student/{uid}", stu, lookup(d.students))
-	// /student/personnummer/{pnr} and /student/{uid}/kontaktuppgifter overlap as patterns.
-	get("/studentinformation/student/{a}/{b}", stu, func(r *http.Request) (any, int) {
-		a, b := r.PathValue("a"), r.PathValue("b")
-		switch {
-		case a == "personnummer":
-			uid, ok := d.byPnr[b]
-			if !ok {
-				return nil, http.StatusNotFound
+	get("searchOrganisations", "/kataloginformation/organisation/filtrera", kat, d.searchOrganisations)
+	get("getOrganisation", "/kataloginformation/organisation/{uid}", kat, lookup(d.orgs))
+	get("getStudent", "/studentinformation/student/{uid}", stu, lookup(d.students))
+	// /student/personnummer/{pnr} and /student/{uid}/kontaktuppgifter overlap as patterns:
+	// one route serves both operations.
+	s.kit.Handle(fakekit.Operation{ID: "getStudentByPersonnummer", Method: http.MethodGet, Path: "/studentinformation/student/{a}/{b}",
+		Resolve: func(r *http.Request) string {
+			if r.PathValue("a") == "personnummer" {
+				return "getStudentByPersonnummer"
 			}
-			return d.students[uid], 200
-		case b == "kontaktuppgifter":
-			c, ok := d.contacts[a]
-			if !ok {
-				return nil, http.StatusNotFound
+			return "getKontaktuppgifter"
+		},
+		Handler: s.serve(stu, func(r *http.Request) (any, int) {
+			a, b := r.PathValue("a"), r.PathValue("b")
+			switch {
+			case a == "personnummer":
+				uid, ok := d.byPnr[b]
+				if !ok {
+					return nil, http.StatusNotFound
+				}
+				return d.students[uid], 200
+			case b == "kontaktuppgifter":
+				c, ok := d.contacts[a]
+				if !ok {
+					return nil, http.StatusNotFound
+				}
+				return c, 200
 			}
-			return c, 200
-		}
-		return nil, http.StatusNotFound
-	})
-	get("/utbildningsinformation/utbildningstillfalle/filtrera", utb, d.searchOfferings)
-	get("/utbildningsinformation/utbildningstillfalle/{uid}", utb, func(r *http.Request) (any, int) {
+			return nil, http.StatusNotFound
+		})})
+	get("searchUtbildningstillfallen", "/utbildningsinformation/utbildningstillfalle/filtrera", utb, d.searchOfferings)
+	get("getUtbildningstillfalle", "/utbildningsinformation/utbildningstillfalle/{uid}", utb, func(r *http.Request) (any, int) {
 		uid := r.PathValue("uid")
 		if o, ok := d.offerings[uid]; ok {
 			return o, 200
@@ -170,16 +179,17 @@ func (d *restData) routes(mux *http.ServeMux, s *Server) {
 		}
 		return nil, http.StatusNotFound
 	})
-	get("/utbildningsinformation/utbildningsinstans/{uid}", utb, lookup(d.instances))
-	get("/utbildningsinformation/kurspaketeringstillfalle/{uid}", utb, lookup(d.packaging))
-	get("/studiedeltagande/tillfallesdeltagande/kurstillfallesdeltagande/student/{uid}", del, func(r *http.Request) (any, int) {
+	get("getUtbildningsinstans", "/utbildningsinformation/utbildningsinstans/{uid}", utb, lookup(d.instances))
+	get("getKurspaketeringstillfalle", "/utbildningsinformation/kurspaketeringstillfalle/{uid}", utb, lookup(d.packaging))
+	get("getKurstillfallesdeltaganden", "/studiedeltagande/tillfallesdeltagande/kurstillfallesdeltagande/student/{uid}", del, func(r *http.Request) (any, int) {
 		uid := r.PathValue("uid")
 		if _, ok := d.students[uid]; !ok {
 			return nil, http.StatusNotFound
 		}
 		return ladok.TillfallesdeltagandeLista{Tillfallesdeltaganden: d.participations[uid]}, 200
 	})
-	mux.HandleFunc("PUT /studiedeltagande/deltagare/kurstillfalle", s.serve(del, d.searchDeltagare))
+	// A search, although it is a PUT: it changes nothing.
+	s.kit.HandleFunc("searchDeltagare", http.MethodPut, "/studiedeltagande/deltagare/kurstillfalle", false, s.serve(del, d.searchDeltagare))
 }
 
 func lookup[T any](m map[string]T) func(r *http.Request) (any, int) {

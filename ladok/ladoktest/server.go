@@ -10,11 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/ladok"
 )
 
@@ -25,22 +24,14 @@ const DefaultEntriesPerPage = 50
 // Server is an in-memory Ladok: REST resources and the event feed over mutual TLS. Create it
 // with NewServer (tests) or Serve (a listener of your own); it is safe for concurrent use.
 type Server struct {
-	// URL is the base URL to give ladok.New, e.g. https://127.0.0.1:41234.
-	URL string
-
 	ca     *CA
 	client *ladok.Credentials
 	opts   options
+	kit    *fakekit.Server
 
-	hs       *httptest.Server
-	plain    *http.Server
-	listener net.Listener
-
-	mu      sync.Mutex
-	feed    feedState
-	data    restData
-	faults  []*faultState
-	counter map[string]int // requests per path, for tests
+	mu   sync.Mutex
+	feed feedState
+	data restData
 }
 
 type options struct {
@@ -112,8 +103,18 @@ func newServer(opts []Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ca: ca, client: client, opts: o, counter: map[string]int{}}
+	s := &Server{ca: ca, client: client, opts: o}
 	s.data.init(o.larosateID)
+	// Mutual TLS authenticates every request before it reaches the kit, so there is no
+	// Authenticate; Ladok answers errors with its own body.
+	s.kit = fakekit.New(fakekit.Config{
+		Name: "ladoktest", Now: o.now,
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
+			writeFel(w, status, "ladoktest."+code, message)
+		},
+	})
+	s.kit.HandleFunc("getFeedPage", http.MethodGet, "/handelser/feed/{id}", false, s.handleFeed)
+	s.data.routes(s)
 	return s, nil
 }
 
@@ -141,16 +142,11 @@ func NewServer(opts ...Option) *Server {
 	if err != nil {
 		panic("ladoktest: " + err.Error())
 	}
-	s.hs = httptest.NewUnstartedServer(s.Handler())
-	s.hs.Config.ErrorLog = s.errorLog()
-	s.hs.TLS = cfg
-	s.hs.StartTLS()
-	s.URL = s.hs.URL
+	s.kit.StartTLS(cfg, func(hs *http.Server) { hs.ErrorLog = s.errorLog() })
 	return s
 }
 
-// Serve runs a fake Ladok on ln (wrapping it in TLS) until Close. baseHost, when not empty,
-// is the host name clients use, for the URL and the server certificate.
+// Serve runs a fake Ladok on ln (wrapping it in TLS) until Close.
 func Serve(ln net.Listener, opts ...Option) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
@@ -160,22 +156,42 @@ func Serve(ln net.Listener, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.listener = tls.NewListener(ln, cfg)
-	s.plain = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: s.errorLog()}
-	s.URL = "https://" + ln.Addr().String()
-	go func() { _ = s.plain.Serve(s.listener) }()
+	s.kit.Serve(tls.NewListener(ln, cfg), "https", func(hs *http.Server) { hs.ErrorLog = s.errorLog() })
 	return s, nil
 }
 
+// URL is the base URL to give ladok.New, e.g. https://127.0.0.1:41234.
+func (s *Server) URL() string { return s.kit.URL() }
+
 // Close stops the server.
-func (s *Server) Close() {
-	if s.hs != nil {
-		s.hs.Close()
-	}
-	if s.plain != nil {
-		_ = s.plain.Close()
-	}
-}
+func (s *Server) Close() { s.kit.Close() }
+
+// ServeHTTP answers one request without TLS, for hosts that serve the fake themselves;
+// client-certificate checks happen in the TLS layer of NewServer and Serve.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.kit.ServeHTTP(w, r) }
+
+// Faults makes matching requests fail, so tests can check that nothing is lost when Ladok
+// misbehaves (see SetFaults): rules by operation id ("getFeedPage") or path prefix
+// ("/handelser/feed/"), and seeded rates; a status with a Ladok error body, a body cut in half
+// with a matching Content-Length (Truncate, so only the parser notices), a dropped connection,
+// a stall or a delay.
+type Faults = fakekit.Faults
+
+// Rule is one deterministic fault of Faults.Rules; rules are checked in order.
+type Rule = fakekit.Rule
+
+// Stats counts what the fake saw by operation id ("getStudent", "getFeedPage"), with answers
+// by status, faults and a log of the last requests (Stats.RequestsTo counts one path).
+type Stats = fakekit.Stats
+
+// SetFaults replaces the faults (the zero Faults switches them off).
+func (s *Server) SetFaults(f Faults) { s.kit.SetFaults(f) }
+
+// Stats returns what the fake saw since it started or since ResetStats.
+func (s *Server) Stats() Stats { return s.kit.Stats() }
+
+// ResetStats sets the counts to zero and empties the request log.
+func (s *Server) ResetStats() { s.kit.ResetStats() }
 
 func (s *Server) errorLog() *log.Logger {
 	if s.opts.logger == nil {
@@ -195,145 +211,7 @@ func (s *Server) Credentials() *ladok.Credentials { return s.client }
 // them (so a test can, for example, turn retries off).
 func (s *Server) Client(opts ...ladok.Option) (*ladok.Client, error) {
 	all := append([]ladok.Option{ladok.WithRootCAs(s.ca.Pool()), ladok.WithCredentials(s.client)}, opts...)
-	return ladok.New(s.URL, all...)
-}
-
-// Requests returns how many requests reached path (exactly, without query), faults included.
-func (s *Server) Requests(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counter[path]
-}
-
-// Handler returns the server's HTTP handler (without TLS), for hosts that serve it themselves.
-// Client-certificate checks happen in the TLS layer of NewServer and Serve.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /handelser/feed/{id}", s.handleFeed)
-	s.data.routes(mux, s)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.counter[r.URL.Path]++
-		f := s.faultFor(r.URL.Path)
-		s.mu.Unlock()
-		if f != nil {
-			if f.Status != 0 {
-				writeFel(w, f.Status, "ladoktest.fault", "injected fault")
-				return
-			}
-			if f.Drop {
-				dropConnection(w)
-				return
-			}
-			if f.Truncate {
-				tw := &truncatingWriter{ResponseWriter: w, header: http.Header{}}
-				mux.ServeHTTP(tw, r)
-				tw.flushHalf()
-				return
-			}
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// Faults --------------------------------------------------------------------------------------
-
-// Fault is a failure the server injects into matching requests, so tests can check that
-// nothing is lost when Ladok misbehaves.
-type Fault struct {
-	// Path limits the fault to requests whose path starts with it ("" matches every request).
-	Path string
-	// Status answers with this HTTP status and a Ladok error body instead of the resource.
-	Status int
-	// Truncate sends only the first half of the body, with a Content-Length that matches what is
-	// sent, so that only the parser notices.
-	Truncate bool
-	// Drop closes the connection without an answer.
-	Drop bool
-	// Times is how many matching requests the fault hits; 0 means until ClearFaults.
-	Times int
-	// Every hits only every Nth matching request (0 or 1: every one).
-	Every int
-}
-
-type faultState struct {
-	Fault
-	seen, hits int
-}
-
-// InjectFault adds a fault; faults are checked in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f})
-}
-
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
-// faultFor returns the fault that hits this request, if any. Called with s.mu held.
-func (s *Server) faultFor(path string) *Fault {
-	for _, f := range s.faults {
-		if !strings.HasPrefix(path, f.Path) {
-			continue
-		}
-		if f.Times > 0 && f.hits >= f.Times {
-			continue
-		}
-		f.seen++
-		if f.Every > 1 && f.seen%f.Every != 0 {
-			continue
-		}
-		f.hits++
-		ff := f.Fault
-		return &ff
-	}
-	return nil
-}
-
-func dropConnection(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err == nil {
-		_ = conn.Close()
-	}
-}
-
-// truncatingWriter buffers a response and sends half of it.
-type truncatingWriter struct {
-	http.ResponseWriter
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (t *truncatingWriter) Header() http.Header { return t.header }
-
-func (t *truncatingWriter) WriteHeader(code int) { t.status = code }
-
-func (t *truncatingWriter) Write(b []byte) (int, error) {
-	t.body = append(t.body, b...)
-	return len(b), nil
-}
-
-func (t *truncatingWriter) flushHalf() {
-	for k, v := range t.header {
-		t.ResponseWriter.Header()[k] = v
-	}
-	half := t.body[:len(t.body)/2]
-	t.ResponseWriter.Header().Set("Content-Length", fmt.Sprint(len(half)))
-	if t.status == 0 {
-		t.status = http.StatusOK
-	}
-	t.ResponseWriter.WriteHeader(t.status)
-	_, _ = t.ResponseWriter.Write(half)
+	return ladok.New(s.URL(), all...)
 }
 
 // Errors in Ladok's body ------------------------------------------------------------------------

@@ -145,7 +145,7 @@ func TestFeedPagesLinkBothWays(t *testing.T) {
 		if (f.Link(ladok.RelPrevArchive) != "") != tc.prev || (f.Link(ladok.RelNextArchive) != "") != tc.next || len(f.Entries) != tc.entries {
 			t.Errorf("page %d: links %v, %d entries", tc.page, f.Links, len(f.Entries))
 		}
-		if f.ID != fmt.Sprintf("urn:id:%d", tc.page) || f.Link(ladok.RelSelf) != fmt.Sprintf("%s/handelser/feed/%d", s.URL, tc.page) {
+		if f.ID != fmt.Sprintf("urn:id:%d", tc.page) || f.Link(ladok.RelSelf) != fmt.Sprintf("%s/handelser/feed/%d", s.URL(), tc.page) {
 			t.Errorf("page %d: id %q self %q", tc.page, f.ID, f.Link(ladok.RelSelf))
 		}
 	}
@@ -162,14 +162,14 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s.InjectFault(ladoktest.Fault{Path: "/kataloginformation/", Status: 503, Times: 2})
+	s.SetFaults(ladoktest.Faults{Rules: []ladoktest.Rule{{Path: "/kataloginformation/", Status: 503, Times: 2}}})
 	for i, want := range []bool{true, true, false} {
 		_, err := c.GetAuthenticatedUser(ctx)
 		if got := errors.Is(err, ladok.ErrServer); got != want {
 			t.Errorf("call %d: err = %v", i, err)
 		}
 	}
-	s.InjectFault(ladoktest.Fault{Path: "/kataloginformation/", Truncate: true, Every: 2})
+	s.SetFaults(ladoktest.Faults{Rules: []ladoktest.Rule{{Path: "/kataloginformation/", Truncate: true, Every: 2}}})
 	var truncated int
 	for range 4 {
 		if _, err := c.GetAuthenticatedUser(ctx); err != nil {
@@ -179,23 +179,23 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 	if truncated != 2 {
 		t.Errorf("%d truncated answers of 4, want 2", truncated)
 	}
-	s.ClearFaults()
+	s.SetFaults(ladoktest.Faults{})
 	// Two drops: Go's transport repeats a GET once by itself when a reused connection drops.
-	s.InjectFault(ladoktest.Fault{Drop: true, Times: 2})
+	s.SetFaults(ladoktest.Faults{Rules: []ladoktest.Rule{{Drop: true, Times: 2}}})
 	if _, err := c.GetAuthenticatedUser(ctx); err == nil {
 		t.Error("dropped connection not reported")
 	}
 	if _, err := c.GetAuthenticatedUser(ctx); err != nil {
 		t.Errorf("after the drop: %v", err)
 	}
-	if n := s.Requests("/kataloginformation/anvandare/autentiserad"); n != 10 {
+	if n := s.Stats().RequestsTo("/kataloginformation/anvandare/autentiserad"); n != 10 {
 		t.Errorf("%d requests counted, want 10", n)
 	}
 
 	// Without the vendor media type Ladok answers 406.
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
 		RootCAs: s.CA().Pool(), Certificates: []tls.Certificate{s.Credentials().Certificate}}}}
-	req, _ := http.NewRequest("GET", s.URL+"/kataloginformation/anvandare/autentiserad", nil)
+	req, _ := http.NewRequest("GET", s.URL()+"/kataloginformation/anvandare/autentiserad", nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -207,7 +207,7 @@ func TestFaultsAndAcceptHeader(t *testing.T) {
 	}
 	// Without a client certificate there is no connection at all.
 	plain := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.CA().Pool()}}}
-	if resp, err := plain.Get(s.URL + "/kataloginformation/anvandare/autentiserad"); err == nil {
+	if resp, err := plain.Get(s.URL() + "/kataloginformation/anvandare/autentiserad"); err == nil {
 		resp.Body.Close()
 		t.Error("request without a client certificate answered")
 	}
@@ -232,7 +232,7 @@ func TestServeOnListenerWithPEMBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ladok.New(s.URL, ladok.WithCredentials(creds))
+	c, err := ladok.New(s.URL(), ladok.WithCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func ExampleServer() {
 	fake := ladoktest.NewServer(ladoktest.WithEntriesPerPage(2))
 	defer fake.Close()
 	fake.Append(ladoktest.Mix(1, 5)...)
-	fake.InjectFault(ladoktest.Fault{Path: "/handelser/feed/", Status: 503, Times: 1})
+	fake.SetFaults(ladoktest.Faults{Rules: []ladoktest.Rule{{Path: "/handelser/feed/", Status: 503, Times: 1}}})
 
 	client, err := fake.Client()
 	if err != nil {
