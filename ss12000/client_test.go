@@ -330,23 +330,27 @@ func TestLookupCalendarEventsRejectsOtherTypes(t *testing.T) {
 	}
 }
 
-func TestReportTrailingSlashFallback(t *testing.T) {
+// Log and statistics entries go to the paths the standard gives, with their trailing slash;
+// a service without them answers 404, and no other path is tried.
+func TestReportsGoToTheStandardPathsOnly(t *testing.T) {
 	var paths []string
+	status := 201
 	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		paths = append(paths, r.Method+" "+r.URL.Path)
-		if strings.HasSuffix(r.URL.Path, "/") {
-			w.WriteHeader(404)
-			return
-		}
-		w.WriteHeader(201)
+		w.WriteHeader(status)
 	}))
-	if err := c.CreateLogEntry(context.Background(), LogEntry{Message: "m", SeverityLevel: LogEntrySeverityLevelInfo}); err != nil {
+	ctx := context.Background()
+	if err := c.CreateLogEntry(ctx, LogEntry{Message: "m", SeverityLevel: LogEntrySeverityLevelInfo}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CreateStatisticsEntry(context.Background(), StatisticsEntry{ResourceType: EndPointsPerson, NewCount: 1}); err != nil {
+	if err := c.CreateStatisticsEntry(ctx, StatisticsEntry{ResourceType: EndPointsPerson, NewCount: 1}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"POST /ss12000/v2/log/", "POST /ss12000/v2/log", "POST /ss12000/v2/statistics/", "POST /ss12000/v2/statistics"}
+	status = 404
+	if err := c.CreateLogEntry(ctx, LogEntry{Message: "m", SeverityLevel: LogEntrySeverityLevelInfo}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("log entry at a service without /log/: %v", err)
+	}
+	want := []string{"POST /ss12000/v2/log/", "POST /ss12000/v2/statistics/", "POST /ss12000/v2/log/"}
 	if d := cmp.Diff(want, paths); d != "" {
 		t.Fatal(d)
 	}
@@ -413,5 +417,66 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	}
 	if testing.Verbose() {
 		os.Stderr.WriteString(out)
+	}
+}
+
+// What the service assigns (readOnly in the standard) is never sent, even when the record to
+// create was read from a service.
+func TestCreatesLeaveOutWhatTheServiceAssigns(t *testing.T) {
+	var bodies []map[string]any
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		bodies = append(bodies, m)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"new","meta":{"created":"2026-03-02T08:00:00Z","modified":"2026-03-02T08:00:00Z"}}`)
+	}))
+	ctx := context.Background()
+	meta := Meta{Created: time.Now(), Modified: time.Now()}
+	person := PersonReference{ID: "p1", DisplayName: "Ada"}
+	if _, err := c.CreateAttendance(ctx, Attendance{ID: "old", Meta: meta, Student: person,
+		CalendarEvent: CalendarEventReference{ID: "e1", DisplayName: "Matte"}, IsReported: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAttendanceEvent(ctx, AttendanceEvent{ID: "old", Meta: meta, Person: person,
+		Group: GroupReference{ID: "g1", DisplayName: "7A"}, EventType: AttendanceEventEventTypeIn, Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	states := []AttendanceScheduleState{{RegisteredBy: person, State: "Begärt", RegisteredAt: time.Now()}}
+	if _, err := c.CreateAttendanceSchedule(ctx, AttendanceSchedule{ID: "old", Meta: meta, State: states,
+		Placement: PlacementReference{ID: "pl", DisplayName: "Förskola"}, NumberOfWeeks: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if states[0].RegisteredBy.DisplayName != "Ada" {
+		t.Error("the caller's schedule states were changed")
+	}
+	if _, err := c.CreateAbsence(ctx, Absence{ID: "old", Meta: meta, Student: person, Type: "Anmäld frånvaro"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range bodies {
+		raw, _ := json.Marshal(b)
+		for _, banned := range []string{`"id":"old"`, `"meta"`, `"displayName"`} {
+			if strings.Contains(string(raw), banned) {
+				t.Errorf("create %d sent %s: %s", i, banned, raw)
+			}
+		}
+	}
+}
+
+// A schedule's times of day are "HH:MM" strings, as services send them; the official file's
+// integer endTime would make every real schedule a RecordError.
+func TestAttendanceScheduleTimesAreClockTimes(t *testing.T) {
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":[{"id":"s1","meta":{"created":"2026-03-02T08:00:00Z","modified":"2026-03-02T08:00:00Z"},`+
+			`"placement":{"id":"pl"},"numberOfWeeks":1,"startDate":"2026-03-02","state":[],"scheduleDays":[],`+
+			`"scheduleEntries":[{"dayOfWeek":"Måndag","weekOffset":0,"startTime":"07:30","endTime":"16:00"}]}]}`)
+	}))
+	page, err := c.ListAttendanceSchedulesPage(context.Background(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ScheduleEntries[0].EndTime != "16:00" {
+		t.Fatalf("page %+v", page)
 	}
 }

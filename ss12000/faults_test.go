@@ -106,6 +106,13 @@ func TestFaultsSyncStillExact(t *testing.T) {
 	}
 }
 
+// writable is a service holding what the writes of these tests refer to: persons 0 to 199,
+// group 1 and calendar event "event-1" (the fake refuses writes naming records it lacks).
+func writable() ss12000test.Dataset {
+	return ss12000test.Dataset{Persons: testPersons(200), Groups: testGroups(2),
+		CalendarEvents: []ss12000.CalendarEvent{{ID: "event-1", StartTime: t0, EndTime: t0.Add(time.Hour)}}}
+}
+
 func attendance(i int) ss12000.Attendance {
 	return ss12000.Attendance{
 		CalendarEvent: ss12000.CalendarEventReference{ID: "event-1"},
@@ -118,7 +125,7 @@ func attendance(i int) ss12000.Attendance {
 // may have stored the record, so the client does not send it again. A 429 was not processed,
 // so it is retried.
 func TestFaultsCreatesNotRepeatedAfterServerErrors(t *testing.T) {
-	srv := startFake(t, ss12000test.Dataset{})
+	srv := startFake(t, writable())
 	c := fakeClient(t, srv, quickRetries(10))
 	srv.SetFaults(ss12000test.Faults{Seed: 11, ErrorRate: 0.2, RateLimitRate: 0.2, Operations: []string{"createAttendance"}})
 	ctx := context.Background()
@@ -162,7 +169,7 @@ func TestFaultsCreatesNotRepeatedAfterLostConnections(t *testing.T) {
 		{"dropped after the write", ss12000test.Faults{DropAfterWriteRate: 1, Operations: []string{"createAttendance", "createAttendanceEvent"}}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startFake(t, ss12000test.Dataset{})
+			srv := startFake(t, writable())
 			c := fakeClient(t, srv, quickRetries(10))
 			// A first request opens the connection, so the dropped one is on a reused connection
 			// (where net/http itself might be tempted to send it again).
@@ -193,7 +200,7 @@ func TestFaultsCreatesNotRepeatedAfterLostConnections(t *testing.T) {
 // Idempotent requests are repeated after lost connections and server errors; a delete that
 // may have happened answers 404 on the repeat, which the caller can tell apart.
 func TestFaultsIdempotentDeleteRetried(t *testing.T) {
-	srv := startFake(t, ss12000test.Dataset{})
+	srv := startFake(t, writable())
 	c := fakeClient(t, srv, quickRetries(10))
 	a, err := c.CreateAttendance(context.Background(), attendance(1))
 	if err != nil {
@@ -213,7 +220,7 @@ func TestFaultsIdempotentDeleteRetried(t *testing.T) {
 
 func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
 	t.Parallel() // waits in real time
-	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(3)})
+	srv := startFake(t, writable())
 	c := fakeClient(t, srv, quickRetries(10))
 	for _, op := range []string{"listPersons", "createAttendance"} {
 		t.Run(op, func(t *testing.T) {
@@ -249,7 +256,7 @@ func TestFaultsRateLimitRetriedAfterRetryAfter(t *testing.T) {
 
 func TestFaultsCancelWinsDuringRetryAfter(t *testing.T) {
 	t.Parallel() // waits in real time
-	srv := startFake(t, ss12000test.Dataset{Persons: testPersons(3)})
+	srv := startFake(t, writable())
 	c := fakeClient(t, srv, quickRetries(10))
 	srv.SetFaults(ss12000test.Faults{RateLimitRate: 1, RetryAfter: 30 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

@@ -1783,10 +1783,10 @@ func (e ListSyllabusesParamsSortkey) Valid() bool {
 // Absence A reported absence.
 type Absence struct {
 	EndTime time.Time `json:"endTime"`
-	ID      string    `json:"id"`
+	ID      string    `json:"id,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
 	Organisation SchoolUnitReference `json:"organisation,omitempty,omitzero"`
@@ -1839,7 +1839,7 @@ type Activity struct {
 	ID                     string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta           Meta `json:"meta"`
+	Meta           Meta `json:"meta,omitempty,omitzero"`
 	MinutesPlanned int  `json:"minutesPlanned,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -1878,7 +1878,7 @@ type ActivityExpanded struct {
 	ID                     string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta           Meta `json:"meta"`
+	Meta           Meta `json:"meta,omitempty,omitzero"`
 	MinutesPlanned int  `json:"minutesPlanned,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -1940,12 +1940,12 @@ type Attendance struct {
 
 	// CalendarEvent A reference to another record by id, with its display name when expandReferenceNames is set.
 	CalendarEvent         CalendarEventReference `json:"calendarEvent"`
-	ID                    string                 `json:"id"`
+	ID                    string                 `json:"id,omitempty,omitzero"`
 	InvalidAbsenceMinutes int                    `json:"invalidAbsenceMinutes,omitempty,omitzero"`
 	IsReported            bool                   `json:"isReported"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta                   Meta      `json:"meta"`
+	Meta                   Meta      `json:"meta,omitempty,omitzero"`
 	OtherAttendanceMinutes int       `json:"otherAttendanceMinutes,omitempty,omitzero"`
 	ReportedTimestamp      time.Time `json:"reportedTimestamp,omitempty,omitzero"`
 
@@ -1964,10 +1964,10 @@ type AttendanceEvent struct {
 
 	// Group A reference to another record by id, with its display name when expandReferenceNames is set.
 	Group GroupReference `json:"group"`
-	ID    string         `json:"id"`
+	ID    string         `json:"id,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Person A reference to a person, carrying the person's protected-identity marking.
 	Person PersonReference `json:"person"`
@@ -2011,10 +2011,10 @@ type AttendanceEventsLookup struct {
 // AttendanceSchedule A child's planned attendance schedule.
 type AttendanceSchedule struct {
 	EndDate openapi_types.Date `json:"endDate,omitempty,omitzero"`
-	ID      string             `json:"id"`
+	ID      string             `json:"id,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta          Meta `json:"meta"`
+	Meta          Meta `json:"meta,omitempty,omitzero"`
 	NumberOfWeeks int  `json:"numberOfWeeks"`
 
 	// Placement A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -2028,7 +2028,7 @@ type AttendanceSchedule struct {
 // AttendanceScheduleEntry defines model for AttendanceScheduleEntry.
 type AttendanceScheduleEntry struct {
 	DayOfWeek  AttendanceScheduleEntryDayOfWeek `json:"dayOfWeek"`
-	EndTime    int                              `json:"endTime"`
+	EndTime    string                           `json:"endTime"`
 	StartTime  string                           `json:"startTime"`
 	WeekOffset int                              `json:"weekOffset"`
 }
@@ -2093,7 +2093,7 @@ type CalendarEvent struct {
 	ID        string            `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta                  Meta               `json:"meta"`
+	Meta                  Meta               `json:"meta,omitempty,omitzero"`
 	Resources             []ObjectReference  `json:"resources,omitempty,omitzero"`
 	Rooms                 []ObjectReference  `json:"rooms,omitempty,omitzero"`
 	StartTime             time.Time          `json:"startTime"`
@@ -2220,7 +2220,7 @@ type Duty struct {
 	ID           string                `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Person A reference to a person, carrying the person's protected-identity marking.
 	Person    PersonReference    `json:"person,omitempty,omitzero"`
@@ -2269,7 +2269,7 @@ type DutyExpanded struct {
 	ID           string                `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Person A reference to a person, carrying the person's protected-identity marking.
 	Person    PersonReference    `json:"person,omitempty,omitzero"`
@@ -2386,7 +2386,7 @@ type Group struct {
 	ID               string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
 	Organisation OrganisationReference `json:"organisation"`
@@ -2419,7 +2419,7 @@ type GroupExpanded struct {
 	ID               string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
 	Organisation OrganisationReference `json:"organisation"`
@@ -2435,7 +2435,7 @@ type GroupFragment struct {
 	ID          string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Organisation A reference to another record by id, with its display name when expandReferenceNames is set.
 	Organisation OrganisationReference `json:"organisation"`
@@ -2508,7 +2508,7 @@ type Organisation struct {
 	ID          string              `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta               Meta                 `json:"meta"`
+	Meta               Meta                 `json:"meta,omitempty,omitzero"`
 	MunicipalityCode   string               `json:"municipalityCode,omitempty,omitzero"`
 	OrganisationCode   string               `json:"organisationCode,omitempty,omitzero"`
 	OrganisationNumber string               `json:"organisationNumber,omitempty,omitzero"`
@@ -2576,7 +2576,7 @@ type Person struct {
 	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta         Meta          `json:"meta"`
+	Meta         Meta          `json:"meta,omitempty,omitzero"`
 	MiddleName   string        `json:"middleName,omitempty,omitzero"`
 	PersonStatus PersonStatus  `json:"personStatus,omitempty,omitzero"`
 	PhoneNumbers []Phonenumber `json:"phoneNumbers,omitempty,omitzero"`
@@ -2629,7 +2629,7 @@ type PersonExpanded struct {
 	ID                      string               `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta         Meta          `json:"meta"`
+	Meta         Meta          `json:"meta,omitempty,omitzero"`
 	MiddleName   string        `json:"middleName,omitempty,omitzero"`
 	PersonStatus PersonStatus  `json:"personStatus,omitempty,omitzero"`
 	PhoneNumbers []Phonenumber `json:"phoneNumbers,omitempty,omitzero"`
@@ -2699,7 +2699,7 @@ type Placement struct {
 	MaxWeeklyScheduleHours int            `json:"maxWeeklyScheduleHours,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta   Meta              `json:"meta"`
+	Meta   Meta              `json:"meta,omitempty,omitzero"`
 	Owners []PersonReference `json:"owners,omitempty,omitzero"`
 
 	// PlacedAt A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -2730,7 +2730,7 @@ type PlacementExpanded struct {
 	MaxWeeklyScheduleHours int            `json:"maxWeeklyScheduleHours,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta   Meta              `json:"meta"`
+	Meta   Meta              `json:"meta,omitempty,omitzero"`
 	Owners []PersonReference `json:"owners,omitempty,omitzero"`
 
 	// PlacedAt A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -2771,7 +2771,7 @@ type Programme struct {
 	ID      string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta   `json:"meta"`
+	Meta Meta   `json:"meta,omitempty,omitzero"`
 	Name string `json:"name"`
 
 	// ParentProgramme A reference to another record by id, with its display name when expandReferenceNames is set.
@@ -2815,7 +2815,7 @@ type Resource struct {
 	ID          string `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Owner A reference to another record by id, with its display name when expandReferenceNames is set.
 	Owner OrganisationReference `json:"owner"`
@@ -2843,7 +2843,7 @@ type Room struct {
 	ID          string `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta Meta `json:"meta"`
+	Meta Meta `json:"meta,omitempty,omitzero"`
 
 	// Owner A reference to another record by id, with its display name when expandReferenceNames is set.
 	Owner OrganisationReference `json:"owner"`
@@ -2931,7 +2931,7 @@ type StudyPlan struct {
 	ID      string             `json:"id"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta      Meta               `json:"meta"`
+	Meta      Meta               `json:"meta,omitempty,omitzero"`
 	Notes     []StudyPlanNotes   `json:"notes,omitempty,omitzero"`
 	StartDate openapi_types.Date `json:"startDate"`
 
@@ -3017,7 +3017,7 @@ type Syllabus struct {
 	LanguageCode  string         `json:"languageCode,omitempty,omitzero"`
 
 	// Meta When the record was created and last modified, as the service sees it.
-	Meta                        Meta                        `json:"meta"`
+	Meta                        Meta                        `json:"meta,omitempty,omitzero"`
 	Official                    bool                        `json:"official"`
 	Points                      int                         `json:"points,omitempty,omitzero"`
 	SchoolType                  SchoolTypesEnum             `json:"schoolType"`

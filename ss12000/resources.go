@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // ListOrganisations lists all organisations matching params, following pageToken paging; see the package
@@ -527,7 +528,11 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (*Subscription,
 }
 
 // CreateAttendance records a new attendance; the service assigns its id and meta and returns it.
+// What the service assigns (id, meta, the display names of references) is never sent, so a
+// record read from a service can be created at another.
 func (c *Client) CreateAttendance(ctx context.Context, v Attendance) (*Attendance, error) {
+	v.ID, v.Meta = "", Meta{}
+	v.CalendarEvent.DisplayName, v.Student.DisplayName, v.Reporter.DisplayName = "", "", ""
 	var created Attendance
 	if err := c.send(ctx, http.MethodPost, "/attendances", v, &created); err != nil {
 		return nil, err
@@ -541,7 +546,10 @@ func (c *Client) DeleteAttendance(ctx context.Context, id string) error {
 }
 
 // CreateAttendanceEvent records a new attendance event; the service assigns its id and meta and returns it.
+// As with CreateAttendance, what the service assigns is never sent.
 func (c *Client) CreateAttendanceEvent(ctx context.Context, v AttendanceEvent) (*AttendanceEvent, error) {
+	v.ID, v.Meta, v.Embedded = "", Meta{}, AttendanceEventEmbedded{}
+	v.Group.DisplayName, v.Person.DisplayName, v.RegisteredBy.DisplayName = "", "", ""
 	var created AttendanceEvent
 	if err := c.send(ctx, http.MethodPost, "/attendanceEvents", v, &created); err != nil {
 		return nil, err
@@ -555,7 +563,14 @@ func (c *Client) DeleteAttendanceEvent(ctx context.Context, id string) error {
 }
 
 // CreateAttendanceSchedule records a new attendance schedule; the service assigns its id and meta and returns it.
+// As with CreateAttendance, what the service assigns is never sent.
 func (c *Client) CreateAttendanceSchedule(ctx context.Context, v AttendanceSchedule) (*AttendanceSchedule, error) {
+	v.ID, v.Meta = "", Meta{}
+	v.Placement.DisplayName = ""
+	v.State = slices.Clone(v.State) // the caller's entries stay as they are
+	for i := range v.State {
+		v.State[i].RegisteredBy.DisplayName = ""
+	}
 	var created AttendanceSchedule
 	if err := c.send(ctx, http.MethodPost, "/attendanceSchedule", v, &created); err != nil {
 		return nil, err
@@ -569,7 +584,10 @@ func (c *Client) DeleteAttendanceSchedule(ctx context.Context, id string) error 
 }
 
 // CreateAbsence records a new absence; the service assigns its id and meta and returns it.
+// As with CreateAttendance, what the service assigns is never sent.
 func (c *Client) CreateAbsence(ctx context.Context, v Absence) (*Absence, error) {
+	v.ID, v.Meta = "", Meta{}
+	v.Student.DisplayName, v.Organisation.DisplayName, v.RegisteredBy.DisplayName = "", "", ""
 	var created Absence
 	if err := c.send(ctx, http.MethodPost, "/absences", v, &created); err != nil {
 		return nil, err

@@ -70,25 +70,17 @@ func (c *Client) DeleteSubscription(ctx context.Context, id string) error {
 	return c.remove(ctx, "/subscriptions/"+url.PathEscape(id))
 }
 
-// CreateLogEntry reports an event to the service (POST /log/). Services that only know the
-// path without the trailing slash are served too: a 404 or 405 on /log/ is retried on /log.
+// CreateLogEntry reports an event to the service (POST /log/, with the trailing slash the
+// standard gives the path). A service without the operation answers 404, which is returned as
+// an error matching ErrNotFound; no other path is tried, since the standard has none.
 func (c *Client) CreateLogEntry(ctx context.Context, e LogEntry) error {
-	return c.postReport(ctx, "/log/", e)
+	return c.send(ctx, http.MethodPost, "/log/", e, nil)
 }
 
-// CreateStatisticsEntry reports transfer counts to the service (POST /statistics/), with the
-// same trailing-slash fallback as CreateLogEntry.
+// CreateStatisticsEntry reports transfer counts to the service (POST /statistics/), like
+// CreateLogEntry.
 func (c *Client) CreateStatisticsEntry(ctx context.Context, e StatisticsEntry) error {
-	return c.postReport(ctx, "/statistics/", e)
-}
-
-func (c *Client) postReport(ctx context.Context, path string, body any) error {
-	err := c.send(ctx, http.MethodPost, path, body, nil)
-	var ae *APIError
-	if errors.As(err, &ae) && (ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusMethodNotAllowed) {
-		return c.send(ctx, http.MethodPost, path[:len(path)-1], body, nil)
-	}
-	return err
+	return c.send(ctx, http.MethodPost, "/statistics/", e, nil)
 }
 
 // DeletedEntity is one removed record reported by /deletedEntities.

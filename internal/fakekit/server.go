@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,7 @@ type Server struct {
 	closing chan struct{}
 	once    sync.Once
 	onClose []func()
+	bare    map[string]bool // paths registered as unknown, see Handle
 }
 
 // DefaultMaxBody is the request body cap when Config.MaxBody is zero.
@@ -105,7 +107,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	cfg.BasePath = strings.TrimSuffix("/"+strings.Trim(cfg.BasePath, "/"), "/")
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), obs: newObserver(), closing: make(chan struct{})}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), obs: newObserver(), closing: make(chan struct{}), bare: map[string]bool{}}
 	s.faults.set(Faults{})
 	s.mux.HandleFunc("/", s.unrouted)
 	return s
@@ -120,6 +122,15 @@ func (s *Server) Handle(op Operation) {
 		h = s.cfg.Wrap(o, h)
 	}
 	s.mux.Handle(s.pattern(o), s.observe(o, h))
+	// ServeMux redirects the path without the trailing slash to one with it; an API has the
+	// paths it declares, so that path is unknown (the fake must not serve a fallback path).
+	if p, ok := strings.CutSuffix(s.pattern(o), "/{$}"); ok {
+		_, bare, _ := strings.Cut(p, " ")
+		if _, taken := s.bare[bare]; !taken && bare != "" {
+			s.bare[bare] = true
+			s.mux.HandleFunc(bare, s.notFound)
+		}
+	}
 }
 
 // HandleFunc registers an operation by its parts.
@@ -274,22 +285,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusNotFound})
 		return
 	}
+	// ServeMux would redirect a path that needs cleaning; an API has exactly the paths it
+	// declares, so it is an unknown path here.
+	if !clean(r.URL.Path) {
+		s.notFound(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
 // unrouted answers a request no operation matched: 405 with Allow when another method would
 // match, 404 otherwise.
 func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
-	status := http.StatusNotFound
-	if allow := s.allowed(r); len(allow) > 0 {
-		status = http.StatusMethodNotAllowed
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		s.cfg.Error(w, r, status, "method_not_allowed", "the operation does not accept "+redact.Printable(r.Method, 16))
-	} else {
-		s.cfg.Error(w, r, status, "no_such_operation", "no operation has this path")
+	allow := s.allowed(r)
+	if len(allow) == 0 {
+		s.notFound(w, r)
+		return
 	}
-	s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: status})
-	s.log(r, "", status, "")
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.cfg.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "the operation does not accept "+redact.Printable(r.Method, 16))
+	s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusMethodNotAllowed})
+	s.log(r, "", http.StatusMethodNotAllowed, "")
+}
+
+// notFound answers a path no operation has.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.cfg.Error(w, r, http.StatusNotFound, "no_such_operation", "no operation has this path")
+	s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusNotFound})
+	s.log(r, "", http.StatusNotFound, "")
 }
 
 func (s *Server) allowed(r *http.Request) []string {
@@ -300,7 +323,7 @@ func (s *Server) allowed(r *http.Request) []string {
 		}
 		c := r.Clone(r.Context())
 		c.Method = m
-		if _, p := s.mux.Handler(c); p != "" && p != "/" {
+		if _, p := s.mux.Handler(c); p != "" && p != "/" && !s.bare[p] {
 			out = append(out, m)
 		}
 	}
@@ -425,6 +448,16 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	case <-s.closing:
 	}
 	return false
+}
+
+// clean reports whether p needs no cleaning (no empty, "." or ".." segments), which ServeMux
+// would answer with a redirect.
+func clean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 func codeOr(code, def string) string {

@@ -18,7 +18,8 @@ func faultClient(t *testing.T, s *Server) *client {
 	return c
 }
 
-const absenceBody = `{"student":{"id":"s"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T09:00:00Z"}`
+// absenceBody is an absence of the sample school's first student.
+var absenceBody = `{"student":{"id":"` + sampleID("student/0") + `"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T09:00:00Z"}`
 
 func TestFaultKinds(t *testing.T) {
 	s := NewServer(WithDataset(SampleSchool()))

@@ -221,11 +221,9 @@ func (s *Server) routes() {
 	add("PATCH", "/subscriptions/{id}", "renewSubscription", true, s.renewSubscription)
 	add("DELETE", "/subscriptions/{id}", "deleteSubscription", true, s.deleteSubscription)
 
-	// The standard writes these two with a trailing slash; clients send both forms.
+	// The standard writes these two with a trailing slash, and only so.
 	add("POST", "/log/{$}", "createLogEntry", true, s.createLogEntry)
-	add("POST", "/log", "createLogEntry", true, s.createLogEntry)
 	add("POST", "/statistics/{$}", "createStatisticsEntry", true, s.createStatisticsEntry)
-	add("POST", "/statistics", "createStatisticsEntry", true, s.createStatisticsEntry)
 
 	add("GET", "/deletedEntities", "listDeletedEntities", false, s.listDeletedEntities)
 }

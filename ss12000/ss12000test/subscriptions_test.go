@@ -164,7 +164,7 @@ func TestSubscriptionCallbacks(t *testing.T) {
 	r.none(t, 250*time.Millisecond)
 
 	// Writes through the API notify too, without deletedEntities.
-	c.post("/attendances", nil, `{"calendarEvent":{"id":"e"},"student":{"id":"s"},"isReported":true}`, 200, nil)
+	c.post("/attendances", nil, `{"calendarEvent":{"id":"`+All[ss12000.CalendarEvent](s)[0].ID+`"},"student":{"id":"`+sampleID("student/0")+`"},"isReported":true}`, 200, nil)
 	m = r.next(t)
 	if string(m["modifiedEntites"]) != `["Attendance"]` || m["deletedEntities"] != nil {
 		t.Errorf("callback after createAttendance %v", m)
@@ -224,7 +224,7 @@ func TestCallbacksNeverBlock(t *testing.T) {
 		Upsert(s, p)
 		time.Sleep(time.Millisecond)
 	}
-	c.post("/absences", nil, `{"student":{"id":"s"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T09:00:00Z"}`, 200, nil)
+	c.post("/absences", nil, absenceBody, 200, nil)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("mutations took %v while the subscriber hung", d)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/edusync/edusync/ss12000"
@@ -37,6 +38,9 @@ func decodeWrite(r *http.Request, v any, required ...string) *errBody {
 	if top == nil {
 		return &errBody{http.StatusBadRequest, "the request body must be a JSON object"}
 	}
+	if e := refuseAssigned(top); e != nil {
+		return e
+	}
 	var missing []string
 	for _, name := range required {
 		if v, ok := top[name]; !ok || string(v) == "null" {
@@ -54,16 +58,70 @@ func decodeWrite(r *http.Request, v any, required ...string) *errBody {
 	return nil
 }
 
+// refuseAssigned refuses what the standard marks readOnly, because the service assigns it: a
+// record's id, meta and _embedded, and the displayName of the references it holds. A client that
+// sends them copies a read record into a write; the service would ignore or contradict them.
+func refuseAssigned(top map[string]json.RawMessage) *errBody {
+	var found []string
+	for _, name := range []string{"id", "meta", "_embedded"} {
+		if _, ok := top[name]; ok {
+			found = append(found, name)
+		}
+	}
+	names := make([]string, 0, len(top))
+	for name := range top {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		var ref map[string]json.RawMessage
+		if json.Unmarshal(top[name], &ref) == nil {
+			if _, ok := ref["displayName"]; ok {
+				found = append(found, name+".displayName")
+			}
+		}
+	}
+	if len(found) > 0 {
+		return &errBody{http.StatusBadRequest, "read-only properties are assigned by the service and cannot be written: " + strings.Join(found, ", ")}
+	}
+	return nil
+}
+
+// ref is a reference a write makes to another record, which must exist.
+type ref struct {
+	name string // the property, for the error message
+	k    *kind
+	id   string
+}
+
+// missingRefs lists the references of a write whose records do not exist; empty ids are left
+// to the required-property checks. Called with s.mu held.
+func (s *Server) missingRefs(refs []ref) []string {
+	var out []string
+	for _, r := range refs {
+		if r.id != "" && s.st.get(r.k, r.id) == nil {
+			out = append(out, r.name)
+		}
+	}
+	return out
+}
+
 // invalid is a 400 for a body whose properties have bad values; problems name properties only.
 func invalid(problems ...string) *errBody {
 	return &errBody{http.StatusBadRequest, "invalid properties: " + strings.Join(problems, "; ")}
 }
 
-// create stores a record sent by a client: the server gives it a new id and meta, records the
-// write and answers 200 with the record as stored.
-func create[T Record](s *Server, w http.ResponseWriter, op string, v *T) {
+// create stores a record sent by a client: the server checks that the records it refers to
+// exist (400 otherwise), gives it a new id and meta, records the write and answers 200 with the
+// record as stored.
+func create[T Record](s *Server, w http.ResponseWriter, op string, v *T, refs ...ref) {
 	k := kindOf[T]()
 	s.mu.Lock()
+	if missing := s.missingRefs(refs); len(missing) > 0 {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "invalid_reference", "these references name no record of the service: "+strings.Join(missing, ", "))
+		return
+	}
 	now := s.stamp()
 	val := k.withID(v, newID())
 	val = prepare(k, val, nil, now, false)
@@ -106,7 +164,8 @@ func (s *Server) createAttendance(w http.ResponseWriter, r *http.Request) {
 		invalid(bad...).write(w)
 		return
 	}
-	create(s, w, "createAttendance", &a)
+	create(s, w, "createAttendance", &a, ref{"calendarEvent", kCalendarEvents, a.CalendarEvent.ID},
+		ref{"student", kPersons, a.Student.ID}, ref{"reporter", kPersons, a.Reporter.ID})
 }
 
 func (s *Server) createAttendanceEvent(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +191,8 @@ func (s *Server) createAttendanceEvent(w http.ResponseWriter, r *http.Request) {
 		invalid(bad...).write(w)
 		return
 	}
-	create(s, w, "createAttendanceEvent", &a)
+	create(s, w, "createAttendanceEvent", &a, ref{"group", kGroups, a.Group.ID},
+		ref{"person", kPersons, a.Person.ID}, ref{"registeredBy", kPersons, a.RegisteredBy.ID})
 }
 
 func (s *Server) createAttendanceSchedule(w http.ResponseWriter, r *http.Request) {
@@ -162,12 +222,20 @@ func (s *Server) createAttendanceSchedule(w http.ResponseWriter, r *http.Request
 			bad = append(bad, "scheduleEntries.dayOfWeek is outside the code list")
 			break
 		}
+		if !clockTime(e.StartTime) || !clockTime(e.EndTime) || e.EndTime <= e.StartTime {
+			bad = append(bad, "scheduleEntries need startTime and endTime as HH:MM, the end after the start")
+			break
+		}
 	}
 	if len(bad) > 0 {
 		invalid(bad...).write(w)
 		return
 	}
-	create(s, w, "createAttendanceSchedule", &a)
+	refs := []ref{{"placement", kPlacements, a.Placement.ID}}
+	for _, st := range a.State {
+		refs = append(refs, ref{"state.registeredBy", kPersons, st.RegisteredBy.ID})
+	}
+	create(s, w, "createAttendanceSchedule", &a, refs...)
 }
 
 func (s *Server) createAbsence(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +260,8 @@ func (s *Server) createAbsence(w http.ResponseWriter, r *http.Request) {
 		invalid(bad...).write(w)
 		return
 	}
-	create(s, w, "createAbsence", &a)
+	create(s, w, "createAbsence", &a, ref{"student", kPersons, a.Student.ID},
+		ref{"organisation", kOrganisations, a.Organisation.ID}, ref{"registeredBy", kPersons, a.RegisteredBy.ID})
 }
 
 func (s *Server) createLogEntry(w http.ResponseWriter, r *http.Request) {
@@ -244,4 +313,17 @@ func (s *Server) createStatisticsEntry(w http.ResponseWriter, r *http.Request) {
 	s.obs.mu.Unlock()
 	s.obs.write(Write{Operation: "createStatisticsEntry", At: s.now()})
 	w.WriteHeader(http.StatusCreated)
+}
+
+// clockTime reports whether v is a time of day written HH:MM, as the standard writes them.
+func clockTime(v string) bool {
+	if len(v) != 5 || v[2] != ':' {
+		return false
+	}
+	for _, c := range []byte{v[0], v[1], v[3], v[4]} {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return v[:2] < "24" && v[3:] < "60"
 }

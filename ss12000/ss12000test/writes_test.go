@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/edusync/edusync/internal/testclock"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -22,6 +24,11 @@ func TestCreateAndDeleteWrites(t *testing.T) {
 	c := newClient(t, s)
 	f := facts(t, s)
 	ce := All[ss12000.CalendarEvent](s)[0]
+	group := All[ss12000.Group](s)[0].ID
+	pl := Upsert(s, ss12000.Placement{ID: "placement-1", Child: ss12000.PersonReference{ID: f.student0.ID},
+		PlacedAt: ss12000.SchoolUnitReference{ID: f.gr}, SchoolType: "FS", StartDate: openapi_types.Date{Time: time2026}})[0].ID
+	ref := func(kind, id string) string { return `"` + kind + `":{"id":"` + id + `"}` }
+	student := ref("student", f.student0.ID)
 
 	cases := []struct {
 		name   string
@@ -30,18 +37,26 @@ func TestCreateAndDeleteWrites(t *testing.T) {
 		status int
 	}{
 		{"attendance", "/attendances", `{"calendarEvent":{"id":"` + ce.ID + `"},"student":{"id":"` + f.student0.ID + `"},"isReported":true,"attendanceMinutes":55}`, 200},
-		{"attendance with client id and meta (replaced)", "/attendances", `{"id":"mine","meta":{"created":"2000-01-01T00:00:00Z","modified":"2000-01-01T00:00:00Z"},"calendarEvent":{"id":"x"},"student":{"id":"y"},"isReported":false}`, 200},
+		{"attendance with id and meta (read-only)", "/attendances", `{"id":"mine","meta":{"created":"2000-01-01T00:00:00Z","modified":"2000-01-01T00:00:00Z"},` + ref("calendarEvent", ce.ID) + `,` + student + `,"isReported":false}`, 400},
+		{"attendance with a display name (read-only)", "/attendances", `{"calendarEvent":{"id":"` + ce.ID + `","displayName":"Matte"},` + student + `,"isReported":false}`, 400},
+		{"attendance of an unknown calendar event", "/attendances", `{"calendarEvent":{"id":"no-such-event"},` + student + `,"isReported":false}`, 400},
+		{"attendance of an unknown student", "/attendances", `{` + ref("calendarEvent", ce.ID) + `,"student":{"id":"no-such-person"},"isReported":false}`, 400},
+		{"attendance again", "/attendances", `{` + ref("calendarEvent", ce.ID) + `,` + student + `,"isReported":false}`, 200},
 		{"attendance without isReported", "/attendances", `{"calendarEvent":{"id":"x"},"student":{"id":"y"}}`, 400},
 		{"attendance with null student", "/attendances", `{"calendarEvent":{"id":"x"},"student":null,"isReported":true}`, 400},
 		{"attendance with empty student id", "/attendances", `{"calendarEvent":{"id":"x"},"student":{"id":""},"isReported":true}`, 400},
 		{"attendance with negative minutes", "/attendances", `{"calendarEvent":{"id":"x"},"student":{"id":"y"},"isReported":true,"attendanceMinutes":-5}`, 400},
 		{"attendance with unknown property", "/attendances", `{"calendarEvent":{"id":"x"},"student":{"id":"y"},"isReported":true,"minutes":5}`, 400},
-		{"attendance event", "/attendanceEvents", `{"eventType":"In","group":{"id":"g"},"person":{"id":"p"},"time":"2026-03-02T07:55:00+01:00"}`, 200},
+		{"attendance event", "/attendanceEvents", `{"eventType":"In",` + ref("group", group) + `,` + ref("person", f.student0.ID) + `,"time":"2026-03-02T07:55:00+01:00"}`, 200},
+		{"attendance event in an unknown group", "/attendanceEvents", `{"eventType":"In","group":{"id":"g"},` + ref("person", f.student0.ID) + `,"time":"2026-03-02T07:55:00+01:00"}`, 400},
 		{"attendance event with bad type", "/attendanceEvents", `{"eventType":"Inne","group":{"id":"g"},"person":{"id":"p"},"time":"2026-03-02T07:55:00Z"}`, 400},
 		{"attendance event with bad time", "/attendanceEvents", `{"eventType":"In","group":{"id":"g"},"person":{"id":"p"},"time":"monday"}`, 400},
-		{"attendance schedule", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":2,"startDate":"2026-03-02","state":[{"state":"Begärt","registeredAt":"2026-03-01T10:00:00Z"}],"scheduleEntries":[{"dayOfWeek":"Måndag","weekOffset":0,"startTime":"07:30","endTime":960}]}`, 200},
+		{"attendance schedule", "/attendanceSchedule", `{` + ref("placement", pl) + `,"numberOfWeeks":2,"startDate":"2026-03-02","state":[{"state":"Begärt","registeredAt":"2026-03-01T10:00:00Z"}],"scheduleEntries":[{"dayOfWeek":"Måndag","weekOffset":0,"startTime":"07:30","endTime":"16:00"}]}`, 200},
+		{"attendance schedule ending before it starts", "/attendanceSchedule", `{` + ref("placement", pl) + `,"numberOfWeeks":2,"startDate":"2026-03-02","state":[],"scheduleEntries":[{"dayOfWeek":"Måndag","weekOffset":0,"startTime":"07:30","endTime":"07:00"}]}`, 400},
+		{"attendance schedule with an end in minutes", "/attendanceSchedule", `{` + ref("placement", pl) + `,"numberOfWeeks":2,"startDate":"2026-03-02","state":[],"scheduleEntries":[{"dayOfWeek":"Måndag","weekOffset":0,"startTime":"07:30","endTime":960}]}`, 400},
+		{"attendance schedule of an unknown placement", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":2,"startDate":"2026-03-02","state":[]}`, 400},
 		{"attendance schedule without state", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":2,"startDate":"2026-03-02"}`, 400},
-		{"attendance schedule with bad day", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":2,"startDate":"2026-03-02","state":[],"scheduleEntries":[{"dayOfWeek":"Monday","weekOffset":0,"startTime":"07:30","endTime":960}]}`, 400},
+		{"attendance schedule with bad day", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":2,"startDate":"2026-03-02","state":[],"scheduleEntries":[{"dayOfWeek":"Monday","weekOffset":0,"startTime":"07:30","endTime":"16:00"}]}`, 400},
 		{"attendance schedule with zero weeks", "/attendanceSchedule", `{"placement":{"id":"pl"},"numberOfWeeks":0,"startDate":"2026-03-02","state":[]}`, 400},
 		{"absence", "/absences", `{"student":{"id":"` + f.student0.ID + `"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T16:00:00Z"}`, 200},
 		{"absence ending before it starts", "/absences", `{"student":{"id":"s"},"type":"Anmäld frånvaro","startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-01T16:00:00Z"}`, 400},
@@ -89,7 +104,7 @@ func TestCreateAndDeleteWrites(t *testing.T) {
 	}
 	var ce2 ss12000.CalendarEvent
 	c.get("/calendarEvents/"+ce.ID, vals("expand", "attendance"), 200, &ce2)
-	if len(ce2.Embedded.Attendance) != 1 || ce2.Embedded.Attendance[0].AttendanceMinutes != 55 {
+	if len(ce2.Embedded.Attendance) != 2 || ce2.Embedded.Attendance[0].AttendanceMinutes+ce2.Embedded.Attendance[1].AttendanceMinutes != 55 {
 		t.Errorf("the new attendance is not expanded on its event: %+v", ce2.Embedded)
 	}
 
@@ -132,13 +147,15 @@ func TestLogAndStatistics(t *testing.T) {
 		status int
 	}{
 		{"/log/", `{"message":"person 42 has no name","severityLevel":"Warning","resourceType":"Person","resourceId":"42"}`, 201},
-		{"/log", `{"message":"done","severityLevel":"Info"}`, 201},
+		{"/log/", `{"message":"done","severityLevel":"Info"}`, 201},
+		{"/log", `{"message":"no slash","severityLevel":"Info"}`, 404},
 		{"/log/", `{"message":"x","severityLevel":"Fatal"}`, 400},
 		{"/log/", `{"severityLevel":"Info"}`, 400},
 		{"/log/", `{"message":"  ","severityLevel":"Info"}`, 400},
 		{"/log/", `{"message":"x","severityLevel":"Info","resourceType":"Student"}`, 400},
 		{"/statistics/", `{"resourceType":"Person","newCount":3,"updatedCount":2,"deletedCount":0}`, 201},
-		{"/statistics", `{"resourceType":"Group","newCount":0,"updatedCount":0,"deletedCount":1,"resourceUrl":"https://x/groups"}`, 201},
+		{"/statistics/", `{"resourceType":"Group","newCount":0,"updatedCount":0,"deletedCount":1,"resourceUrl":"https://x/groups"}`, 201},
+		{"/statistics", `{"resourceType":"Group","newCount":0,"updatedCount":0,"deletedCount":1}`, 404},
 		{"/statistics/", `{"resourceType":"Person","newCount":3,"updatedCount":2}`, 400},
 		{"/statistics/", `{"resourceType":"Person","newCount":-3,"updatedCount":2,"deletedCount":0}`, 400},
 		{"/statistics/", `{"resourceType":"Persons","newCount":3,"updatedCount":2,"deletedCount":0}`, 400},
