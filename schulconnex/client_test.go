@@ -689,3 +689,31 @@ func TestErrorMessageIsPrintable(t *testing.T) {
 		t.Fatalf("message %q, error %q", ae.Message, err.Error())
 	}
 }
+
+// Schulconnex requires every person's vertrauensstufe (cardinality 1 in the person's
+// description): the client sends no person without one, and the fake refuses one.
+func TestPersonsNeedTheirVertrauensstufe(t *testing.T) {
+	s := newFake(t)
+	c := client(t, s)
+	p := person("Ohne", "Stufe", "", "", "v1")
+	p.Vertrauensstufe = ""
+	if _, err := c.CreatePerson(ctx, p); !errors.Is(err, schulconnex.ErrRequired) {
+		t.Fatalf("create without vertrauensstufe: %v", err)
+	}
+	p.Vertrauensstufe = schulconnex.VertrauensstufeTeil
+	created, err := c.CreatePerson(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Vertrauensstufe = ""
+	if _, err := c.UpdatePerson(ctx, *created); !errors.Is(err, schulconnex.ErrRequired) {
+		t.Fatalf("update without vertrauensstufe: %v", err)
+	}
+	if w := s.Stats().Writes; w != 1 {
+		t.Fatalf("%d writes sent, want the one valid create", w)
+	}
+	status, f := rawRequest(t, s, http.MethodPost, "/personen", `{"name":{"familienname":"Roh","vorname":"Rita"},"auskunftssperre":"Nein"}`)
+	if status != http.StatusBadRequest || f.Subcode != "01" {
+		t.Fatalf("fake took a person without vertrauensstufe: %d %+v", status, f)
+	}
+}

@@ -68,6 +68,10 @@ var (
 	// released to this one for reading (visibility releases, sichtfreigabe Ja): such records
 	// belong to the other organisation and are never written.
 	ErrReadOnly = errors.New("schulconnex: the record is shared in from another organisation and read-only")
+
+	// ErrRequired is returned, without a request, for a write that lacks a property the
+	// specification requires of it (a person's vertrauensstufe); the error names the property.
+	ErrRequired = errors.New("schulconnex: a required property is missing")
 )
 
 // codedError is an *APIError that also matches one of the code sentinels.

@@ -20,6 +20,7 @@ func seedExample(s *schulconnextest.Server) string {
 			Name:            schulconnex.PersonName{Familienname: "Musterfrau", Vorname: "Natalie"},
 			Geburt:          schulconnex.Geburt{Datum: date("2013-05-01"), Geburtsort: "Hannover"},
 			Auskunftssperre: schulconnex.JaNeinNein,
+			Vertrauensstufe: schulconnex.VertrauensstufeVoll,
 			Raw:             []byte(`{"urn:example:params:schulconnex:erweiterung":{"ausweisnummer":"A 12"}}`)})
 		if err != nil {
 			return err
@@ -90,7 +91,7 @@ func ExampleClient_UpdatePerson() {
 	fmt.Println(errors.Is(err, schulconnex.ErrRevisionConflict))
 	// Output:
 	// Musterfrau-Schulz 2
-	// {"urn:example:params:schulconnex:erweiterung":{"ausweisnummer":"A 12"},"auskunftssperre":"Nein","geburt":{"datum":"2013-05-01","geburtsort":"Hannover"},"id":"8c11e5a0-3ce0-4e82-9721-caa980f4a2ab","mandant":"6b2c8a52-1c4e-4a8e-9a63-5c2f1e0d7a10","name":{"familienname":"Musterfrau-Schulz","vorname":"Natalie"},"referrer":"4711","revision":"2"}
+	// {"urn:example:params:schulconnex:erweiterung":{"ausweisnummer":"A 12"},"auskunftssperre":"Nein","geburt":{"datum":"2013-05-01","geburtsort":"Hannover"},"id":"8c11e5a0-3ce0-4e82-9721-caa980f4a2ab","mandant":"6b2c8a52-1c4e-4a8e-9a63-5c2f1e0d7a10","name":{"familienname":"Musterfrau-Schulz","vorname":"Natalie"},"referrer":"4711","revision":"2","vertrauensstufe":"Voll"}
 	// true
 }
 
@@ -104,7 +105,7 @@ func ExampleClient_RemovePerson() {
 	c, _ := srv.Client(schulconnex.WithClock(clock))
 	ctx := context.Background()
 
-	p, _ := c.CreatePerson(ctx, schulconnex.Person{Referrer: "4712", Auskunftssperre: schulconnex.JaNeinNein,
+	p, _ := c.CreatePerson(ctx, schulconnex.Person{Referrer: "4712", Auskunftssperre: schulconnex.JaNeinNein, Vertrauensstufe: schulconnex.VertrauensstufeVoll,
 		Name: schulconnex.PersonName{Familienname: "Abgang", Vorname: "Alex"}})
 	_, _ = c.CreatePersonenkontext(ctx, p.ID, schulconnex.Personenkontext{Rolle: schulconnex.RolleLern})
 

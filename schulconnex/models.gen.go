@@ -869,7 +869,7 @@ type Person struct {
 	Stammorganisation string `json:"stammorganisation,omitempty,omitzero"`
 
 	// Vertrauensstufe How well the identity is verified (Kein, Unbe unknown, Teil trusted, Voll verified).
-	Vertrauensstufe Vertrauensstufe `json:"vertrauensstufe,omitempty,omitzero"`
+	Vertrauensstufe Vertrauensstufe `json:"vertrauensstufe"`
 }
 
 // PersonName A person's name.

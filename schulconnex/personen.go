@@ -38,8 +38,13 @@ func (c *Client) GetPerson(ctx context.Context, id string) (*Personendatensatz, 
 }
 
 // CreatePerson creates p (its id, mandant and revision are left out) and returns the person as
-// stored, with the id and revision the server assigned.
+// stored, with the id and revision the server assigned. p must say how well its data were
+// verified (Vertrauensstufe, which Schulconnex requires of every person); without it nothing is
+// sent and the error matches ErrRequired.
 func (c *Client) CreatePerson(ctx context.Context, p Person) (*Person, error) {
+	if p.Vertrauensstufe == "" {
+		return nil, fmt.Errorf("schulconnex: CreatePerson: vertrauensstufe: %w", ErrRequired)
+	}
 	p.ID, p.Mandant, p.Revision, p.Raw = "", "", "", nil
 	body, err := encode("/personen", p)
 	if err != nil {
@@ -56,10 +61,14 @@ func (c *Client) CreatePerson(ctx context.Context, p Person) (*Person, error) {
 // properties of p.Raw (the JSON it was read from) that this package does not model are sent back
 // unchanged. A stale revision is an error matching ErrRevisionConflict and nothing is written;
 // if the service already holds exactly p (an earlier attempt whose answer was lost), that record
-// is returned instead. Persons released by another organisation are refused with ErrReadOnly.
+// is returned instead. Persons released by another organisation are refused with ErrReadOnly,
+// and persons without Vertrauensstufe with ErrRequired.
 func (c *Client) UpdatePerson(ctx context.Context, p Person) (*Person, error) {
 	if p.ID == "" || p.Revision == "" {
 		return nil, errors.New("schulconnex: UpdatePerson: the person needs its id and revision")
+	}
+	if p.Vertrauensstufe == "" {
+		return nil, fmt.Errorf("schulconnex: UpdatePerson: vertrauensstufe: %w", ErrRequired)
 	}
 	if c.isShared("p", p.ID) {
 		return nil, fmt.Errorf("schulconnex: person %s: %w", p.ID, ErrReadOnly)

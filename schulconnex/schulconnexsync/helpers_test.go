@@ -68,7 +68,8 @@ func addPerson(t testing.TB, s *schulconnextest.Server, p schulconnex.Person, ro
 
 func person(family, given, born, place, referrer string) schulconnex.Person {
 	p := schulconnex.Person{Referrer: referrer, Name: schulconnex.PersonName{Familienname: family, Vorname: given},
-		Geburt: schulconnex.Geburt{Geburtsort: place}, Auskunftssperre: schulconnex.JaNeinNein}
+		Geburt: schulconnex.Geburt{Geburtsort: place}, Auskunftssperre: schulconnex.JaNeinNein,
+		Vertrauensstufe: schulconnex.VertrauensstufeVoll}
 	if born != "" {
 		p.Geburt.Datum = date(born)
 	}

@@ -52,6 +52,11 @@ type TargetOptions struct {
 	// NoContextReferrers leaves the referrer of created contexts empty; by default it is the
 	// person's referrer, "/" and the role ("4711/Lern").
 	NoContextReferrers bool
+	// Vertrauensstufe is how well the source system verified the persons it writes, which
+	// Schulconnex requires of every person. It is written on persons that have none; persons
+	// that have one keep theirs. The default, Voll, fits a school administration system, which
+	// records pupils and staff from official documents.
+	Vertrauensstufe schulconnex.Vertrauensstufe
 }
 
 // Target is a reconcile.Target over a Schulconnex service, for a source system's organisation:
@@ -145,6 +150,9 @@ func normalise(kind reconcile.Kind, field, v string) string {
 func NewTarget(c *schulconnex.Client, opts TargetOptions) *Target {
 	if opts.Now == nil {
 		opts.Now = c.Now
+	}
+	if opts.Vertrauensstufe == "" {
+		opts.Vertrauensstufe = schulconnex.VertrauensstufeVoll
 	}
 	return &Target{c: c, opts: opts}
 }
@@ -562,8 +570,12 @@ func (t *Target) wantContexts(x *reconcile.Person) ([]schulconnex.Rolle, error) 
 	return roles, nil
 }
 
-// overlayPerson writes the canonical person's values over p.
-func overlayPerson(p *schulconnex.Person, x *reconcile.Person) {
+// overlayPerson writes the canonical person's values over p, and trust, the source system's
+// vertrauensstufe, where p has none.
+func overlayPerson(p *schulconnex.Person, x *reconcile.Person, trust schulconnex.Vertrauensstufe) {
+	if p.Vertrauensstufe == "" {
+		p.Vertrauensstufe = trust
+	}
 	if x.Keys.Referrer != "" {
 		p.Referrer = x.Keys.Referrer
 	}
@@ -663,7 +675,7 @@ func (t *Target) createPerson(ctx context.Context, a reconcile.Action) (reconcil
 		return reconcile.Written{}, err
 	}
 	var p schulconnex.Person
-	overlayPerson(&p, x)
+	overlayPerson(&p, x, t.opts.Vertrauensstufe)
 	created, err := t.c.CreatePerson(ctx, p)
 	if err != nil {
 		var apiErr *schulconnex.APIError
@@ -787,7 +799,7 @@ func (t *Target) updatePerson(ctx context.Context, a reconcile.Action) (reconcil
 		return reconcile.Written{}, err
 	}
 	p := d.Person
-	overlayPerson(&p, x)
+	overlayPerson(&p, x, t.opts.Vertrauensstufe)
 	if !schulconnex.SamePerson(&d.Person, &p) {
 		np, err := t.c.UpdatePerson(ctx, p)
 		if err != nil {

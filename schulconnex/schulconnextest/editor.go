@@ -23,6 +23,11 @@ func (e *Editor) AddPerson(org string, p schulconnex.Person) (schulconnex.Person
 	if _, ok := e.s.orgs[org]; !ok {
 		return p, notFound("organisation", org)
 	}
+	if p.Vertrauensstufe == "" {
+		// The service holds no person without one; what the administration did not say is
+		// unknown.
+		p.Vertrauensstufe = schulconnex.VertrauensstufeUnbe
+	}
 	rec := e.s.createPerson(org, p, p.Raw, "")
 	return rec.p, nil
 }

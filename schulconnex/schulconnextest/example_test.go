@@ -51,7 +51,8 @@ func ExampleServer_SetFaults() {
 	defer srv.Close()
 	c, _ := srv.Client()
 	ctx := context.Background()
-	p, _ := c.CreatePerson(ctx, schulconnex.Person{Name: schulconnex.PersonName{Familienname: "A", Vorname: "B"}, Auskunftssperre: schulconnex.JaNeinNein})
+	p, _ := c.CreatePerson(ctx, schulconnex.Person{Name: schulconnex.PersonName{Familienname: "A", Vorname: "B"}, Auskunftssperre: schulconnex.JaNeinNein,
+		Vertrauensstufe: schulconnex.VertrauensstufeVoll})
 
 	srv.SetFaults(schulconnextest.Faults{Rules: []schulconnextest.Rule{{Method: "PUT", Path: "/personen/", AfterWrite: true, Times: 1}}})
 	p.Name.Vorname = "Bea"

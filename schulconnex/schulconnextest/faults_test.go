@@ -14,7 +14,7 @@ import (
 
 func newPerson(n string) schulconnex.Person {
 	return schulconnex.Person{Referrer: n, Name: schulconnex.PersonName{Familienname: "F" + n, Vorname: "V"},
-		Auskunftssperre: schulconnex.JaNeinNein}
+		Auskunftssperre: schulconnex.JaNeinNein, Vertrauensstufe: schulconnex.VertrauensstufeVoll}
 }
 
 // persons counts the persons the server stores.

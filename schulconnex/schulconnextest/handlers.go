@@ -275,11 +275,13 @@ func validatePerson(p *schulconnex.Person) *fehler {
 		return bad("01", "Fehlende Parameter", "Folgende Parameter fehlen: person.name.familienname, person.name.vorname")
 	case p.Auskunftssperre == "":
 		return bad("01", "Fehlende Parameter", "Folgende Parameter fehlen: person.auskunftssperre")
+	case p.Vertrauensstufe == "":
+		return bad("01", "Fehlende Parameter", "Folgende Parameter fehlen: person.vertrauensstufe")
 	case !p.Auskunftssperre.Valid():
 		return bad("10", "Attributwerte entspricht keinem der erwarteten Werte", "Attribut auskunftssperre muss Ja oder Nein sein.")
 	case p.Geschlecht != "" && !p.Geschlecht.Valid():
 		return bad("10", "Attributwerte entspricht keinem der erwarteten Werte", "Attribut geschlecht hat einen ungültigen Wert.")
-	case p.Vertrauensstufe != "" && !p.Vertrauensstufe.Valid():
+	case !p.Vertrauensstufe.Valid():
 		return bad("10", "Attributwerte entspricht keinem der erwarteten Werte", "Attribut vertrauensstufe hat einen ungültigen Wert.")
 	case len([]rune(p.Name.Initialenfamilienname)) > 8 || len([]rune(p.Name.Initialenvorname)) > 8 ||
 		len([]rune(p.Name.Rufname)) > 32 || len([]rune(p.Name.Titel)) > 128:
