@@ -249,7 +249,9 @@ type Person struct {
 	// Contexts are the person's roles per organisation, compared as a set.
 	Contexts []Context `json:"contexts,omitempty"`
 	// Relations are the persons related to this one (its guardians), compared as a set. A
-	// related person left out of the target (protected identity) is left out of the set.
+	// related person left out of the target (protected identity) is left out of the set. Like
+	// every field, an empty list means "not known": a pupil whose last guardian relation ended
+	// keeps it in the target until a new one replaces it or the pupil leaves.
 	Relations []Relation `json:"relations,omitempty"`
 	// Attributes carries fields the model does not know, by name; the source's values are laid
 	// over the target's, attributes only the target has are kept.
