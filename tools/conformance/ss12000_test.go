@@ -107,7 +107,7 @@ func runSS12000(t *testing.T, c *ss12000.Client, fake *ss12000test.Server) {
 	must(t, "CreateAttendanceEvent", err)
 	sched, err := c.CreateAttendanceSchedule(ctx, ss12000.AttendanceSchedule{Placement: ss12000.PlacementReference{ID: placement},
 		NumberOfWeeks: 1, StartDate: openapi_types.Date{Time: time.Date(2026, 8, 17, 0, 0, 0, 0, time.UTC)},
-		State: []ss12000.AttendanceScheduleState{{State: "Begärt", RegisteredAt: time.Now().UTC().Truncate(time.Second)}},
+		State:           []ss12000.AttendanceScheduleState{{State: "Begärt", RegisteredAt: time.Now().UTC().Truncate(time.Second)}},
 		ScheduleEntries: []ss12000.AttendanceScheduleEntry{{DayOfWeek: "Måndag", StartTime: "07:30", EndTime: "16:00"}}})
 	must(t, "CreateAttendanceSchedule", err)
 	abs, err := c.CreateAbsence(ctx, ss12000.Absence{Student: ss12000.PersonReference{ID: person}, Type: "Anmäld frånvaro",
