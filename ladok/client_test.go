@@ -298,3 +298,18 @@ func ExampleClient_GetStudentByPersonnummer() {
 	fmt.Println(st.Fornamn, st.Efternamn, st.UID)
 	// Output: Åsa Öberg 3e1f6c2a-0000-4000-8000-000000000001
 }
+
+// A page of a search without an order gets the order the iterators use: Ladok pages only
+// searches that name one.
+func TestSearchPagesDefaultTheirOrder(t *testing.T) {
+	_, c := university(t)
+	ctx := context.Background()
+	orgs, err := c.SearchOrganisationsPage(ctx, &ladok.SearchOrganisationsParams{Page: 1, Limit: 2})
+	if err != nil || len(orgs.Items) != 2 || orgs.Items[0].Organisationskod != "BIO" {
+		t.Fatalf("organisations %+v %v", orgs, err)
+	}
+	offers, err := c.SearchUtbildningstillfallenPage(ctx, &ladok.SearchUtbildningstillfallenParams{Page: 1, Limit: 2})
+	if err != nil || len(offers.Items) != 2 || offers.Items[0].Utbildningstillfalleskod != "10001" {
+		t.Fatalf("offerings %+v %v", offers, err)
+	}
+}

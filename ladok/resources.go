@@ -47,13 +47,7 @@ func (c *Client) GetOrganisation(ctx context.Context, uid string) (*Organisation
 // SearchOrganisations lists the organisation units matching params across all pages. Without
 // params.Orderby the client orders by code, so pages are stable.
 func (c *Client) SearchOrganisations(ctx context.Context, params *SearchOrganisationsParams) iter.Seq2[Organisation, error] {
-	p := SearchOrganisationsParams{}
-	if params != nil {
-		p = *params
-	}
-	if len(p.Orderby) == 0 {
-		p.Orderby = []OrganisationOrderBy{OrganisationOrderByKodAsc}
-	}
+	p := withOrganisationOrder(params)
 	return search(ctx, c, p.Limit, func(page, limit int) (*apiclient.Request, error) {
 		q := p
 		q.Page, q.Limit = page, limit
@@ -62,15 +56,28 @@ func (c *Client) SearchOrganisations(ctx context.Context, params *SearchOrganisa
 }
 
 // SearchOrganisationsPage fetches the page params.Page (from 1) of an organisation search.
+// Without an order the one SearchOrganisations uses is sent, since Ladok pages only a search
+// that names one.
 func (c *Client) SearchOrganisationsPage(ctx context.Context, params *SearchOrganisationsParams) (*Page[Organisation], error) {
-	if params == nil {
-		params = &SearchOrganisationsParams{}
-	}
+	p := withOrganisationOrder(params)
+	params = &p
 	r, err := organisationSearch(params)
 	if err != nil {
 		return nil, err
 	}
 	return searchPage(ctx, c, r, pageOf(params.Page), idOrganisation)
+}
+
+// withOrganisationOrder copies params (nil: none) with the default order when it names none.
+func withOrganisationOrder(params *SearchOrganisationsParams) SearchOrganisationsParams {
+	var p SearchOrganisationsParams
+	if params != nil {
+		p = *params
+	}
+	if len(p.Orderby) == 0 {
+		p.Orderby = []OrganisationOrderBy{OrganisationOrderByKodAsc}
+	}
+	return p
 }
 
 func organisationSearch(params *SearchOrganisationsParams) (*apiclient.Request, error) {
@@ -128,13 +135,7 @@ func (c *Client) GetUtbildningstillfalle(ctx context.Context, uid string) (*Utbi
 // SearchUtbildningstillfallen lists the offerings matching params across all pages. Without
 // params.Orderby the client orders by offering code, so pages are stable.
 func (c *Client) SearchUtbildningstillfallen(ctx context.Context, params *SearchUtbildningstillfallenParams) iter.Seq2[Utbildningstillfalle, error] {
-	p := SearchUtbildningstillfallenParams{}
-	if params != nil {
-		p = *params
-	}
-	if len(p.Orderby) == 0 {
-		p.Orderby = []UtbildningstillfalleOrderBy{UtbildningstillfalleOrderByUtbildningstillfalleskodAsc, UtbildningstillfalleOrderByStartdatumAsc}
-	}
+	p := withOfferingOrder(params)
 	return search(ctx, c, p.Limit, func(page, limit int) (*apiclient.Request, error) {
 		q := p
 		q.Page, q.Limit = page, limit
@@ -142,16 +143,28 @@ func (c *Client) SearchUtbildningstillfallen(ctx context.Context, params *Search
 	}, idUtbildningstillfalle)
 }
 
-// SearchUtbildningstillfallenPage fetches the page params.Page (from 1) of an offering search.
+// SearchUtbildningstillfallenPage fetches the page params.Page (from 1) of an offering search,
+// in the order SearchUtbildningstillfallen uses when params names none.
 func (c *Client) SearchUtbildningstillfallenPage(ctx context.Context, params *SearchUtbildningstillfallenParams) (*Page[Utbildningstillfalle], error) {
-	if params == nil {
-		params = &SearchUtbildningstillfallenParams{}
-	}
+	p := withOfferingOrder(params)
+	params = &p
 	r, err := offeringSearch(params)
 	if err != nil {
 		return nil, err
 	}
 	return searchPage(ctx, c, r, pageOf(params.Page), idUtbildningstillfalle)
+}
+
+// withOfferingOrder copies params (nil: none) with the default order when it names none.
+func withOfferingOrder(params *SearchUtbildningstillfallenParams) SearchUtbildningstillfallenParams {
+	var p SearchUtbildningstillfallenParams
+	if params != nil {
+		p = *params
+	}
+	if len(p.Orderby) == 0 {
+		p.Orderby = []UtbildningstillfalleOrderBy{UtbildningstillfalleOrderByUtbildningstillfalleskodAsc, UtbildningstillfalleOrderByStartdatumAsc}
+	}
+	return p
 }
 
 func offeringSearch(params *SearchUtbildningstillfallenParams) (*apiclient.Request, error) {

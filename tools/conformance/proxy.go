@@ -3,7 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +126,7 @@ func Start(t testing.TB, cfg Config) *Proxy {
 // not validate: the proxy checks traffic, not the file's own examples.
 var validationOptions = []openapi3.ValidationOption{
 	openapi3.DisableExamplesValidation(),
-	openapi3.AllowExtraSiblingFields("example", "description", "title"),
+	openapi3.AllowExtraSiblingFields("example", "description", "title", "readOnly", "writeOnly", "nullable", "deprecated"),
 }
 
 // Load reads an OpenAPI file, with the external references of multi-file specs (Schulconnex).
@@ -142,12 +142,14 @@ func (p *Proxy) URL() string { return p.srv.URL + p.cfg.BasePath }
 // Root is the proxy's scheme, host and port, for endpoints outside BasePath (token endpoints).
 func (p *Proxy) Root() string { return p.srv.URL }
 
-// Certificate is the proxy's TLS certificate (Config.TLS), for the client's trusted roots.
-func (p *Proxy) Certificate() *tls.Certificate {
-	if p.srv.TLS == nil || len(p.srv.TLS.Certificates) == 0 {
-		return nil
+// RootCAs is a pool that trusts the proxy's TLS certificate (Config.TLS), for clients that
+// take their trusted roots as an option.
+func (p *Proxy) RootCAs() *x509.CertPool {
+	pool := x509.NewCertPool()
+	if cert := p.srv.Certificate(); cert != nil {
+		pool.AddCert(cert)
 	}
-	return &p.srv.TLS.Certificates[0]
+	return pool
 }
 
 // Client returns an HTTP client that trusts the proxy (plain HTTP or its TLS certificate).
