@@ -147,7 +147,7 @@ func TestPlanPageFiltersSearchesAndPages(t *testing.T) {
 				{"?q=ELEV00", 10, 10, ""},
 				{"?q=Hemlig", 1, 1, "Hemlig, Hanna"},
 				{"?q=Gömda", 0, 0, "No action matches the filter."}, // a protected person's details are not searchable
-				{"?q=" + url.QueryEscape(numbers[0]), 0, 0, ""},           // nor is a masked number
+				{"?q=" + url.QueryEscape(numbers[0]), 0, 0, ""},     // nor is a masked number
 				{"?q=nothing-matches-this", 0, 0, "No action matches the filter."},
 			}
 			for _, tt := range tests {
@@ -177,7 +177,7 @@ func TestPlanPageShowsCountsReasonsAndDiffs(t *testing.T) {
 	_, body := c.get(pipelinePath(waitingName) + "runs/1/?q=elev007")
 	for _, want := range []string{
 		`kind=person&amp;op=create">123</a>`, // kind x op, linked to the filter
-		`case=6&amp;kind=person">123</a>`,   // per case
+		`case=6&amp;kind=person">123</a>`,    // per case
 		"6: new",
 		"no target record matches by key or attributes",
 		`<span class="field">Family name</span>: → <ins>Elev007</ins>`,
