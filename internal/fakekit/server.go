@@ -285,9 +285,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusNotFound})
 		return
 	}
-	// ServeMux would redirect a path that needs cleaning; an API has exactly the paths it
-	// declares, so it is an unknown path here.
-	if !clean(r.URL.Path) {
+	// ServeMux would redirect a path that needs cleaning and answer "*" and CONNECT itself; an
+	// API has exactly the paths it declares, so those are unknown paths here.
+	if !clean(r.URL.Path) || r.RequestURI == "*" || r.Method == http.MethodConnect {
 		s.notFound(w, r)
 		return
 	}
