@@ -43,10 +43,12 @@ func TestContentHashTellsVersionsApart(t *testing.T) {
 		t.Errorf("the record after a JSON round trip hashes %x, want %x", got, base)
 	}
 	changes := map[string]func(*GroupExpanded){
-		"name":             func(g *GroupExpanded) { g.DisplayName = "7B" },
-		"name moved":       func(g *GroupExpanded) { g.DisplayName, g.ID = "", "7Ag1" },
-		"member":           func(g *GroupExpanded) { g.GroupMemberships[1].Person.ID = "p3" },
-		"member order":     func(g *GroupExpanded) { g.GroupMemberships[0], g.GroupMemberships[1] = g.GroupMemberships[1], g.GroupMemberships[0] },
+		"name":       func(g *GroupExpanded) { g.DisplayName = "7B" },
+		"name moved": func(g *GroupExpanded) { g.DisplayName, g.ID = "", "7Ag1" },
+		"member":     func(g *GroupExpanded) { g.GroupMemberships[1].Person.ID = "p3" },
+		"member order": func(g *GroupExpanded) {
+			g.GroupMemberships[0], g.GroupMemberships[1] = g.GroupMemberships[1], g.GroupMemberships[0]
+		},
 		"member removed":   func(g *GroupExpanded) { g.GroupMemberships = g.GroupMemberships[:1] },
 		"no members":       func(g *GroupExpanded) { g.GroupMemberships = []GroupMembership{} },
 		"members absent":   func(g *GroupExpanded) { g.GroupMemberships = nil },
