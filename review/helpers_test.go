@@ -56,6 +56,9 @@ func school(pupils int) (*reconcile.Snapshot, *reconcile.Snapshot) {
 	tgt := &reconcile.Snapshot{Persons: []reconcile.Person{
 		// Case 3: the same pupil, entered without a key (and without the birth place).
 		{Keys: reconcile.Keys{TargetID: "t-berg"}, FamilyName: "Berg", GivenNames: "Eva", BirthDate: born},
+		// Case 3 again, for a person with protected identity.
+		{Keys: reconcile.Keys{TargetID: "t-hidden"}, FamilyName: "Hemlig", GivenNames: "Hanna", BirthDate: born, Protected: true,
+			Emails: []string{"hanna.old@secret.example"}},
 		// Case 5: only in the target, with hostile values.
 		{Keys: reconcile.Keys{TargetID: "t-evil" + hostile}, FamilyName: "Yılmaz" + hostile, GivenNames: "Deniz " + numbers[0],
 			Emails: []string{numbers[4] + "@x.example"}},

@@ -3,6 +3,7 @@ package review
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"golang.org/x/text/language"
@@ -74,16 +75,17 @@ type langLink struct {
 func (q *req) langLinks() []langLink {
 	out := make([]langLink, len(languages))
 	for i, l := range languages {
-		v := q.r.URL.Query()
-		if q.r.Method != http.MethodGet && q.r.Method != http.MethodHead {
-			v = nil
-		}
-		if v == nil {
-			v = map[string][]string{}
+		v := url.Values{}
+		if q.r.Method == http.MethodGet || q.r.Method == http.MethodHead {
+			for k, vs := range q.r.URL.Query() {
+				for _, s := range vs {
+					v.Add(mask(k), mask(s))
+				}
+			}
 		}
 		v.Set("lang", l.code)
 		v.Del("done")
-		out[i] = langLink{Code: l.code, Name: l.name, URL: q.base + q.r.URL.EscapedPath() + "?" + v.Encode(), Current: l.code == q.lang}
+		out[i] = langLink{Code: l.code, Name: l.name, URL: q.base + mask(q.r.URL.EscapedPath()) + "?" + v.Encode(), Current: l.code == q.lang}
 	}
 	return out
 }

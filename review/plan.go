@@ -57,10 +57,10 @@ func (b *rowBuilder) row(pos int, a *reconcile.Action) row {
 		for _, k := range personKeys(a) {
 			b.protected[k] = true
 		}
-	case a.Membership != nil:
-		if m := side(a.Membership); m != nil && b.protected[m.Person] {
+	case a.Kind == reconcile.KindMembership:
+		if group, ok := b.ofProtected(a); ok {
 			r.Protected = true
-			r.Reduced = "[" + r.Key + "] → " + mask(m.Group)
+			r.Reduced = "[" + r.Key + "] → " + mask(group)
 		}
 	}
 	shown := []string{r.Key, r.Reason}
@@ -77,6 +77,25 @@ func (b *rowBuilder) row(pos int, a *reconcile.Action) row {
 	}
 	r.search = searchText(shown...)
 	return r
+}
+
+// ofProtected reports whether a membership action is about a protected person, and its group.
+// A membership names its person and group in its record or, where it has none (a skip), in
+// its keys as "person,group".
+func (b *rowBuilder) ofProtected(a *reconcile.Action) (group string, ok bool) {
+	if a.Membership != nil {
+		if m := side(a.Membership); m != nil {
+			return m.Group, b.protected[m.Person]
+		}
+	}
+	for _, k := range []string{a.SourceKey, a.TargetID} {
+		for i := 0; i < len(k); i++ {
+			if k[i] == ',' && b.protected[k[:i]] {
+				return k[i+1:], true
+			}
+		}
+	}
+	return "", false
 }
 
 // personKeys are the keys a person's memberships may name it by.
@@ -224,12 +243,14 @@ func parsePlanQuery(v url.Values) (planQuery, error) {
 	return q, err
 }
 
+// searchQuery reads a search. It is masked like everything the page shows, so a search for a
+// personal number is echoed masked and finds the rows where one was masked, no more.
 func searchQuery(v url.Values) (string, error) {
 	s := strings.TrimSpace(v.Get("q"))
 	if len(s) > maxQuery {
 		return "", errBadInput
 	}
-	return s, nil
+	return mask(s), nil
 }
 
 func paging(v url.Values) (page, size int, err error) {

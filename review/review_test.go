@@ -53,7 +53,7 @@ func TestOverviewListsOnlyPipelinesTheCheckAllows(t *testing.T) {
 			t.Errorf("overview lacks %s", name)
 		}
 	}
-	if !strings.Contains(body, "Held") || !strings.Contains(body, "2 questions, 0 answered") {
+	if !strings.Contains(body, "Held") || !strings.Contains(body, "3 questions, 0 answered") {
 		t.Errorf("overview does not say what needs attention:\n%s", body)
 	}
 	f.h, _ = review.New(f.st, func(r *http.Request, act review.Action, name string) (string, bool) {
@@ -136,18 +136,18 @@ func TestPlanPageFiltersSearchesAndPages(t *testing.T) {
 				{"?page=9", 247, 47, "201–247 of 247 (page 5 of 5)"}, // past the end: the last page
 				{"?size=200&page=2", 247, 47, ""},
 				{"?kind=person", 125, 50, ""},
-				{"?kind=person&op=create", 123, 50, ""},
-				{"?kind=membership&op=create", 121, 50, ""},
+				{"?kind=person&op=create", 122, 50, ""},
+				{"?kind=membership&op=create", 120, 50, ""},
 				{"?op=import", 1, 1, "Deniz"},
-				{"?confirm=pending", 2, 2, "Berg, Eva"},
+				{"?confirm=pending", 3, 3, "Berg, Eva"},
 				{"?confirm=none&kind=group", 1, 1, "7a"},
-				{"?case=3", 1, 1, "Berg, Eva"},
-				{"?kind=person&case=6", 123, 50, ""},
+				{"?case=3", 2, 2, "Berg, Eva"},
+				{"?kind=person&case=6", 122, 50, ""},
 				{"?q=elev007", 1, 1, "Elev007, Kim"},
 				{"?q=ELEV00", 10, 10, ""},
 				{"?q=Hemlig", 1, 1, "Hemlig, Hanna"},
-				{"?q=Gömda", 0, 0, "No action matches the filter."}, // a protected person's details are not searchable
-				{"?q=" + url.QueryEscape(numbers[0]), 0, 0, ""},     // nor is a masked number
+				{"?q=Gömda", 0, 0, "No action matches the filter."},       // a protected person's details are not searchable
+				{"?q=" + url.QueryEscape(numbers[0]), 3, 3, "[redacted]"}, // a number finds where numbers were masked
 				{"?q=nothing-matches-this", 0, 0, "No action matches the filter."},
 			}
 			for _, tt := range tests {
@@ -176,8 +176,8 @@ func TestPlanPageShowsCountsReasonsAndDiffs(t *testing.T) {
 	c := f.client()
 	_, body := c.get(pipelinePath(waitingName) + "runs/1/?q=elev007")
 	for _, want := range []string{
-		`kind=person&amp;op=create">123</a>`, // kind x op, linked to the filter
-		`case=6&amp;kind=person">123</a>`,    // per case
+		`kind=person&amp;op=create">122</a>`, // kind x op, linked to the filter
+		`case=6&amp;kind=person">122</a>`,    // per case
 		"6: new",
 		"no target record matches by key or attributes",
 		`<span class="field">Family name</span>: → <ins>Elev007</ins>`,
@@ -195,8 +195,8 @@ func TestQuestionsAnsweredOneByOneAndInBulkReachTheNextRun(t *testing.T) {
 	c := f.client()
 	qpath := pipelinePath(waitingName) + "questions"
 	keys := c.questionKeys(qpath)
-	if len(keys) != 2 {
-		t.Fatalf("%d questions on the page, want 2", len(keys))
+	if len(keys) != 3 {
+		t.Fatalf("%d questions on the page, want 3", len(keys))
 	}
 	// One by one: approve the first.
 	code, loc := c.post(qpath, qpath, url.Values{"run": {"1"}, "approve": {keys[0]}})
@@ -211,11 +211,11 @@ func TestQuestionsAnsweredOneByOneAndInBulkReachTheNextRun(t *testing.T) {
 	if !strings.Contains(body, "1 answers saved") || !strings.Contains(body, "by Anna Admin") {
 		t.Errorf("the page does not confirm the answer:\n%.2000s", body)
 	}
-	// In bulk: reject both, then withdraw the second.
+	// In bulk: reject all, then withdraw the second and third.
 	if code, loc := c.post(qpath, qpath, url.Values{"run": {"1"}, "bulk": {"reject"}, "sel": keys}); code != http.StatusSeeOther {
 		t.Fatalf("bulk reject: %d %s", code, loc)
 	}
-	if code, _ := c.post(qpath, qpath, url.Values{"run": {"1"}, "undo": {keys[1]}}); code != http.StatusSeeOther {
+	if code, _ := c.post(qpath, qpath, url.Values{"run": {"1"}, "bulk": {"undo"}, "sel": keys[1:]}); code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", code)
 	}
 	answers, _ = f.waiting.Ledger().Answers(ctx)
@@ -226,9 +226,9 @@ func TestQuestionsAnsweredOneByOneAndInBulkReachTheNextRun(t *testing.T) {
 	if diff := cmp.Diff([]reconcile.Verdict{reconcile.Reject}, got); diff != "" {
 		t.Fatalf("answers (-want +got):\n%s", diff)
 	}
-	// Approve the match, reject the import, and run: the next run writes the match.
-	c.post(qpath, qpath, url.Values{"run": {"1"}, "approve": {keys[0]}})
-	c.post(qpath, qpath, url.Values{"run": {"1"}, "reject": {keys[1]}})
+	// Approve the matches, reject the import, and run: the next run writes the matches.
+	c.post(qpath, qpath, url.Values{"run": {"1"}, "bulk": {"approve"}, "sel": keys[:2]})
+	c.post(qpath, qpath, url.Values{"run": {"1"}, "reject": {keys[2]}})
 	r, err := f.waiting.Run(ctx)
 	if err != nil || r.Status != pipeline.StatusSucceeded {
 		t.Fatalf("run after the answers: %s %v", r.Status, err)

@@ -3,7 +3,6 @@ package review
 import (
 	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -48,7 +47,7 @@ func parseTemplates() (map[string]map[string]*template.Template, string, error) 
 		d.Write(b)
 		return err
 	})
-	return out, hex.EncodeToString(d.Sum(nil))[:12], err
+	return out, idEncoding.EncodeToString(d.Sum(nil))[:12], err
 }
 
 // static serves the stylesheet and the script.
