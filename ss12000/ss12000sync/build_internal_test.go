@@ -84,7 +84,7 @@ func BenchmarkRestoreMunicipality(b *testing.B) {
 	s := &Source{opts: Options{Store: st, Scope: scope}}
 	b.ResetTimer()
 	for b.Loop() {
-		got, _, _, n, err := s.load(context.Background())
+		got, n, err := s.load(context.Background())
 		if err != nil || len(got.persons) != len(d.persons) {
 			b.Fatal(err, n)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -267,41 +268,45 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rep := &Report{}
-	start := time.Now()
+	// The stored records are loaded while the service is read: the run needs only the stored
+	// watermarks to start.
+	var records <-chan loaded
 	if s.data == nil {
-		s.restore(ctx, rep)
+		records = s.restore(ctx, rep)
 	}
-	rep.Took.Load = time.Since(start)
-	start = time.Now()
+	start := time.Now()
 	now := s.opts.Now()
 	full := len(s.state.Resources) == 0 || s.meta.PersonKey != s.opts.PersonKey ||
 		(s.opts.FullEvery > 0 && now.Sub(s.meta.LastFull) >= s.opts.FullEvery)
-	next := cloneState(&s.state)
-	pending := &changes{keyPNR: s.opts.PersonKey == KeyCivicNo}
-	syncer := ss12000.Syncer{Client: s.c, Types: syncTypes, Now: s.opts.Now}
-	var sr *ss12000.SyncReport
-	var err error
-	if full {
-		sr, err = syncer.Full(ctx, next, pending.handle)
-	} else {
-		sr, err = syncer.Delta(ctx, next, pending.handle)
+	run, err := s.read(ctx, full)
+	rep.Took.Read = time.Since(start)
+	var stale []string // store keys of records that are gone (full runs)
+	if records != nil {
+		l := <-records
+		rep.Took.Load = l.took
+		if l.err == nil {
+			s.data, rep.Stored = l.data, l.n
+		} else {
+			// The stored records cannot be used: everything is read again, and what the store
+			// holds that the service no longer has is deleted, damaged records included.
+			rep.Reread = l.err.Error()
+			s.state, s.meta = ss12000.SyncState{}, storedMeta{}
+			stale = l.keys
+			if err == nil && !full {
+				full, start = true, time.Now()
+				run, err = s.read(ctx, true)
+				rep.Took.Read += time.Since(start)
+			}
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ss12000sync: reading the service: %w", err)
+		return nil, err
 	}
-	if n := len(sr.RecordErrors); n > 0 {
-		return nil, fmt.Errorf("%w: %d (the first: %w)", ErrUnreadableRecords, n, sr.RecordErrors[0])
-	}
-	// The Syncer's list of every id (for reporting what a full run no longer finds) is of no
-	// use here: a full run replaces the whole dataset. Without it the state stays small, and a
-	// delta run with many removals does not copy the list once per removal.
-	for _, rs := range next.Resources {
-		rs.Known = nil
-	}
-	rep.Took.Read = time.Since(start)
 	data := s.data
 	if full {
 		data = newDataset()
+		stale = append(stale, s.data.keys()...)
+		stale = slices.DeleteFunc(stale, run.pending.has)
 	}
 	meta := storedMeta{Format: recordFormat, PersonKey: s.opts.PersonKey, LastFull: s.meta.LastFull}
 	if full {
@@ -311,13 +316,12 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	// changes them). Applying the changes to the dataset in memory first is safe even when the
 	// write then fails: the state stays where it was, so the next run reads the same changes
 	// again and applies them again, which changes nothing.
-	old := s.data
-	pending.apply(data)
+	run.pending.apply(data)
 	stored := make(chan error, 1)
 	start = time.Now()
 	if s.opts.Store != nil {
 		go func() {
-			err := s.persist(ctx, old, pending, next, meta, full)
+			err := s.persist(ctx, stale, run.pending, run.state, meta)
 			rep.Took.Store = time.Since(start)
 			stored <- err
 		}()
@@ -331,10 +335,41 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	if err := <-stored; err != nil {
 		return nil, err
 	}
-	s.state, s.meta = *next, meta
-	rep.Full, rep.Changed, rep.Deleted, rep.Today, rep.Counts = full, sr.Changed, sr.Deleted, today, counts
+	s.state, s.meta = *run.state, meta
+	rep.Full, rep.Changed, rep.Deleted, rep.Today, rep.Counts = full, run.report.Changed, run.report.Deleted, today, counts
 	s.snap, s.report = snap, rep
 	return rep, nil
+}
+
+// syncRun is what one Syncer run read: the changes, the state to keep after them, its report.
+type syncRun struct {
+	pending *changes
+	state   *ss12000.SyncState
+	report  *ss12000.SyncReport
+}
+
+// read runs the Syncer from the source's state (which it leaves as it is).
+func (s *Source) read(ctx context.Context, full bool) (syncRun, error) {
+	run := syncRun{pending: &changes{keyPNR: s.opts.PersonKey == KeyCivicNo}, state: cloneState(&s.state)}
+	syncer := ss12000.Syncer{Client: s.c, Types: syncTypes, Now: s.opts.Now}
+	var err error
+	if full {
+		run.report, err = syncer.Full(ctx, run.state, run.pending.handle)
+	} else {
+		run.report, err = syncer.Delta(ctx, run.state, run.pending.handle)
+	}
+	if err != nil {
+		return run, fmt.Errorf("ss12000sync: reading the service: %w", err)
+	}
+	if n := len(run.report.RecordErrors); n > 0 {
+		return run, fmt.Errorf("%w: %d (the first: %w)", ErrUnreadableRecords, n, run.report.RecordErrors[0])
+	}
+	// The Syncer's list of every id (for reporting what a full run no longer finds) is of no
+	// use here: a full run replaces the whole dataset. Without it the state stays small.
+	for _, rs := range run.state.Resources {
+		rs.Known = nil
+	}
+	return run, nil
 }
 
 func cloneState(st *ss12000.SyncState) *ss12000.SyncState {
@@ -349,53 +384,95 @@ func cloneState(st *ss12000.SyncState) *ss12000.SyncState {
 	return &out
 }
 
-// restore loads the stored snapshot. One that cannot be used (damaged, another layout or person
-// key) is set aside: the run then reads everything and replaces it.
-func (s *Source) restore(ctx context.Context, rep *Report) {
-	s.data, s.state, s.meta = newDataset(), ss12000.SyncState{}, storedMeta{}
-	if s.opts.Store == nil {
-		return
-	}
-	data, state, meta, n, err := s.load(ctx)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		rep.Reread = err.Error()
-	case meta.Format != recordFormat:
-		rep.Reread = fmt.Sprintf("stored records have format %d, this edusync writes %d", meta.Format, recordFormat)
-	default:
-		s.data, s.state, s.meta = data, state, meta
-		rep.Stored = n
-	}
+// loaded is the outcome of loading the stored records: the dataset, how many records it has
+// and how long loading took, or why they cannot be used and the keys the store holds.
+type loaded struct {
+	data *dataset
+	n    int
+	took time.Duration
+	err  error
+	keys []string // with err: every record key read, so that a full read can delete the stale
 }
 
-func (s *Source) load(ctx context.Context) (*dataset, ss12000.SyncState, storedMeta, int, error) {
-	var state ss12000.SyncState
-	var meta storedMeta
-	var raw [5][]store.Entry[[]byte]
-	prefixes := [5]string{prefixOrg, prefixPers, prefixGroup, prefixDuty, prefixAct}
-	err := s.opts.Store.View(ctx, s.opts.Scope, func(tx store.Tx) error {
-		var err error
-		if meta, err = store.Get[storedMeta](tx, keyMeta); err != nil {
-			return err
-		}
-		if state, err = store.Get[ss12000.SyncState](tx, keyState); err != nil {
-			return err
-		}
-		for i, p := range prefixes {
-			if raw[i], err = tx.Values(p); err != nil {
-				return err
+// restore starts loading the stored snapshot. It reads the meta and the state (s.meta, s.state)
+// before it returns and hands the records to the channel when they are decoded (nil when there
+// is nothing to load). A snapshot that cannot be used (damaged, another layout or person key)
+// is set aside: the run then reads everything and replaces it.
+func (s *Source) restore(ctx context.Context, rep *Report) <-chan loaded {
+	s.data, s.state, s.meta = newDataset(), ss12000.SyncState{}, storedMeta{}
+	if s.opts.Store == nil {
+		return nil
+	}
+	type head struct {
+		meta  storedMeta
+		state ss12000.SyncState
+		err   error
+	}
+	heads, records := make(chan head, 1), make(chan loaded, 1)
+	go func() {
+		start := time.Now()
+		var raw [5][]store.Entry[[]byte]
+		headSent := false
+		sendHead := func(h head) {
+			if !headSent {
+				heads <- h
+				headSent = true
 			}
 		}
+		// One read transaction, so that the records are those of the state.
+		err := s.opts.Store.View(ctx, s.opts.Scope, func(tx store.Tx) error {
+			var h head
+			h.meta, h.err = store.Get[storedMeta](tx, keyMeta)
+			if h.err == nil {
+				h.state, h.err = store.Get[ss12000.SyncState](tx, keyState)
+			}
+			if h.err == nil && h.meta.Format != recordFormat {
+				h.err = fmt.Errorf("stored records have format %d, this edusync writes %d", h.meta.Format, recordFormat)
+			}
+			sendHead(h)
+			if h.err != nil {
+				return h.err
+			}
+			for i, p := range recordPrefixes {
+				var err error
+				if raw[i], err = tx.Values(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		sendHead(head{err: err})
+		if err != nil {
+			records <- loaded{err: err}
+			return
+		}
+		l := decodeStored(&raw)
+		l.took = time.Since(start)
+		records <- l
+	}()
+	h := <-heads
+	switch {
+	case errors.Is(h.err, store.ErrNotFound):
+		<-records
 		return nil
-	})
-	if err != nil {
-		return nil, state, meta, 0, err
+	case h.err != nil:
+		<-records
+		rep.Reread = h.err.Error()
+		return nil
 	}
+	s.state, s.meta = h.state, h.meta
+	return records
+}
+
+// recordPrefixes are the store key prefixes of organisations, persons, groups, duties and
+// activities, in the order load reads them.
+var recordPrefixes = [5]string{prefixOrg, prefixPers, prefixGroup, prefixDuty, prefixAct}
+
+// decodeStored decodes the stored records: persons on one core, the rest on the other.
+func decodeStored(raw *[5][]store.Entry[[]byte]) loaded {
 	d := &dataset{orgs: make(map[string]*orgRec, len(raw[0])), persons: make(map[string]*personRec, len(raw[1])),
 		groups: make(map[string]*groupRec, len(raw[2])), duties: make(map[string]*dutyRec, len(raw[3])),
 		activities: make(map[string]*activityRec, len(raw[4]))}
-	// Persons on one core, the rest on the other.
 	var errs [2]error
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -405,14 +482,34 @@ func (s *Source) load(ctx context.Context) (*dataset, ss12000.SyncState, storedM
 	}()
 	errs[1] = errors.Join(decodeAll(raw[0], d.orgs), decodeAll(raw[2], d.groups), decodeAll(raw[3], d.duties), decodeAll(raw[4], d.activities))
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
-		return nil, state, meta, 0, err
-	}
 	n := 0
 	for _, r := range raw {
 		n += len(r)
 	}
-	return d, state, meta, n, nil
+	if err := errors.Join(errs[:]...); err != nil {
+		keys := make([]string, 0, n)
+		for _, r := range raw {
+			for _, e := range r {
+				keys = append(keys, e.Key)
+			}
+		}
+		return loaded{err: err, keys: keys}
+	}
+	return loaded{data: d, n: n}
+}
+
+// load loads the stored snapshot at once (restore without a run beside it).
+func (s *Source) load(ctx context.Context) (*dataset, int, error) {
+	var rep Report
+	records := s.restore(ctx, &rep)
+	if records == nil {
+		if rep.Reread != "" {
+			return nil, 0, errors.New(rep.Reread)
+		}
+		return nil, 0, store.ErrNotFound
+	}
+	l := <-records
+	return l.data, l.n, l.err
 }
 
 // decodable is a record the codec reads.
@@ -436,37 +533,11 @@ func decodeAll[T any, P decodable[T]](vals []store.Entry[[]byte], into map[strin
 }
 
 // persist writes a run's records and state in one transaction, so the stored snapshot and the
-// watermarks never disagree. old is the dataset before the run: a full run deletes what of it
-// it did not read again.
-func (s *Source) persist(ctx context.Context, old *dataset, c *changes, next *ss12000.SyncState, meta storedMeta, full bool) error {
+// watermarks never disagree. stale are the keys of records a full run found gone.
+func (s *Source) persist(ctx context.Context, stale []string, c *changes, next *ss12000.SyncState, meta storedMeta) error {
 	var b store.Batch
-	if full {
-		// Records of the previous snapshot that the full read did not deliver are gone.
-		for id := range old.orgs {
-			if _, ok := c.orgs[id]; !ok {
-				b.Delete(prefixOrg + id)
-			}
-		}
-		for id := range old.persons {
-			if _, ok := c.persons[id]; !ok {
-				b.Delete(prefixPers + id)
-			}
-		}
-		for id := range old.groups {
-			if _, ok := c.groups[id]; !ok {
-				b.Delete(prefixGroup + id)
-			}
-		}
-		for id := range old.duties {
-			if _, ok := c.duties[id]; !ok {
-				b.Delete(prefixDuty + id)
-			}
-		}
-		for id := range old.activities {
-			if _, ok := c.activities[id]; !ok {
-				b.Delete(prefixAct + id)
-			}
-		}
+	for _, k := range stale {
+		b.Delete(k)
 	}
 	c.batch(&b)
 	if err := b.Put(keyState, next); err != nil {
@@ -584,6 +655,52 @@ func unexpected(ch ss12000.Change) error {
 	return fmt.Errorf("ss12000sync: a %s change carries a %T", ch.Type, ch.Record)
 }
 
+// has reports whether the run delivered the record stored under key (a new version or its
+// removal).
+func (c *changes) has(key string) bool {
+	id, ok := "", false
+	switch {
+	case hasPrefix(key, prefixOrg, &id):
+		_, ok = c.orgs[id]
+	case hasPrefix(key, prefixPers, &id):
+		_, ok = c.persons[id]
+	case hasPrefix(key, prefixGroup, &id):
+		_, ok = c.groups[id]
+	case hasPrefix(key, prefixDuty, &id):
+		_, ok = c.duties[id]
+	case hasPrefix(key, prefixAct, &id):
+		_, ok = c.activities[id]
+	}
+	return ok
+}
+
+func hasPrefix(key, prefix string, rest *string) bool {
+	r, ok := strings.CutPrefix(key, prefix)
+	*rest = r
+	return ok
+}
+
+// keys returns the store keys of every record of d.
+func (d *dataset) keys() []string {
+	out := make([]string, 0, len(d.orgs)+len(d.persons)+len(d.groups)+len(d.duties)+len(d.activities))
+	for id := range d.orgs {
+		out = append(out, prefixOrg+id)
+	}
+	for id := range d.persons {
+		out = append(out, prefixPers+id)
+	}
+	for id := range d.groups {
+		out = append(out, prefixGroup+id)
+	}
+	for id := range d.duties {
+		out = append(out, prefixDuty+id)
+	}
+	for id := range d.activities {
+		out = append(out, prefixAct+id)
+	}
+	return out
+}
+
 // apply lays the run's changes over d.
 func (c *changes) apply(d *dataset) {
 	applyTo(d.orgs, c.orgs)
@@ -618,7 +735,10 @@ func batchOf[T any, P interface {
 	*T
 	encodable
 }](b *store.Batch, prefix string, m map[string]*T) {
-	for id, v := range m {
+	// In key order: the store then walks its index once from one end to the other instead of
+	// seeking each record's page afresh.
+	for _, id := range sortedIDs(m) {
+		v := m[id]
 		if v == nil {
 			b.Delete(prefix + id)
 		} else {

@@ -315,8 +315,11 @@ func TestDamagedStoredSnapshotIsReadAgain(t *testing.T) {
 	st := store.NewMemory()
 	scope := store.Scope{Flow: "ss12000sync-test"}
 	want := snapshot(t, f.source(t, ss12000sync.Options{Store: st, Scope: scope}))
+	// A damaged record of a person the service still has, and one of a person it no longer
+	// has: the full read replaces the one and deletes the other.
 	if err := st.Update(ctx, scope, func(tx store.Tx) error {
-		return tx.SetValue("ss12000sync/p/p-ada", []byte{1, 0xff, 0xff})
+		return errors.Join(tx.SetValue("ss12000sync/p/p-ada", []byte{1, 0xff, 0xff}),
+			tx.SetValue("ss12000sync/p/p-gone", []byte{1, 0xff, 0xff}))
 	}); err != nil {
 		t.Fatal(err)
 	}
