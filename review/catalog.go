@@ -17,7 +17,7 @@ var catalogue = map[string]map[string]string{
 		"overview.none":      "There are no pipelines you may review.",
 		"overview.noRuns":    "No runs yet",
 		"overview.held":      "Held",
-		"overview.questions": "%d questions, %d answered",
+		"overview.questions": "questions: %d, answered: %d",
 
 		"col.pipeline":  "Pipeline",
 		"col.lastRun":   "Latest run",
@@ -163,7 +163,7 @@ var catalogue = map[string]map[string]string{
 		"release.button":  "Release the hold",
 
 		"pipeline.questions":   "Questions",
-		"pipeline.pending":     "The latest plan asks %d questions; %d are answered.",
+		"pipeline.pending":     "Questions in the latest plan: %d, answered: %d.",
 		"pipeline.answer":      "Answer them",
 		"pipeline.noQuestions": "The latest plan asks nothing.",
 		"pipeline.runs":        "Runs",
@@ -181,7 +181,7 @@ var catalogue = map[string]map[string]string{
 		"plan.summary":        "Run",
 		"plan.fingerprint":    "Fingerprint",
 		"plan.audit":          "What applying it did (audit trail)",
-		"plan.questions":      "Answer its %d questions",
+		"plan.questions":      "Answer its questions (%d)",
 		"plan.counts":         "Counts",
 		"plan.outcomes":       "Records by outcome (unchanged records included)",
 		"plan.byKindOp":       "Listed actions by kind and operation (%d in all)",
@@ -206,7 +206,7 @@ var catalogue = map[string]map[string]string{
 		"protected.reduced": "This person has a protected identity: only the name and an opaque id are shown.",
 
 		"questions.title":           "Questions",
-		"questions.intro":           "%d questions wait for an answer, %d are answered. Answers are used by the next run.",
+		"questions.intro":           "Waiting for an answer: %d. Answered: %d. Answers are used by the next run.",
 		"questions.plan":            "The plan of run %d",
 		"questions.state":           "Show",
 		"questions.state.any":       "all",
@@ -215,7 +215,7 @@ var catalogue = map[string]map[string]string{
 		"questions.runNow":          "Apply the answers given without waiting for the schedule:",
 		"questions.select":          "Select %s",
 		"questions.selectAll":       "Select all on this page",
-		"questions.selected":        "%d selected",
+		"questions.selected":        "selected: %d",
 		"questions.compare":         "%s: the target's record and the record after approval",
 		"questions.before":          "In the target now",
 		"questions.after":           "After approval",
@@ -238,7 +238,7 @@ var catalogue = map[string]map[string]string{
 		"verdict.reject":  "rejected",
 		"verdict.open":    "not answered",
 
-		"flash.answered":  "%d answers saved. The next run uses them.",
+		"flash.answered":  "Answers saved: %d. The next run uses them.",
 		"flash.released":  "The hold is released: the next run may apply the changes of run %d.",
 		"flash.requested": "A run was requested. It starts as soon as the pipeline's runner picks it up.",
 
@@ -267,7 +267,7 @@ var catalogue = map[string]map[string]string{
 		"overview.none":      "Det finns inga flöden som du får granska.",
 		"overview.noRuns":    "Inga körningar än",
 		"overview.held":      "Stoppat",
-		"overview.questions": "%d frågor, %d besvarade",
+		"overview.questions": "frågor: %d, besvarade: %d",
 
 		"col.pipeline":  "Flöde",
 		"col.lastRun":   "Senaste körning",
@@ -413,7 +413,7 @@ var catalogue = map[string]map[string]string{
 		"release.button":  "Släpp stoppet",
 
 		"pipeline.questions":   "Frågor",
-		"pipeline.pending":     "Den senaste planen ställer %d frågor; %d är besvarade.",
+		"pipeline.pending":     "Frågor i den senaste planen: %d, besvarade: %d.",
 		"pipeline.answer":      "Besvara dem",
 		"pipeline.noQuestions": "Den senaste planen ställer inga frågor.",
 		"pipeline.runs":        "Körningar",
@@ -431,7 +431,7 @@ var catalogue = map[string]map[string]string{
 		"plan.summary":        "Körning",
 		"plan.fingerprint":    "Fingeravtryck",
 		"plan.audit":          "Vad genomförandet gjorde (granskningslogg)",
-		"plan.questions":      "Besvara dess %d frågor",
+		"plan.questions":      "Besvara planens frågor (%d)",
 		"plan.counts":         "Antal",
 		"plan.outcomes":       "Poster per utfall (oförändrade poster inräknade)",
 		"plan.byKindOp":       "Listade åtgärder per typ och åtgärd (%d totalt)",
@@ -456,7 +456,7 @@ var catalogue = map[string]map[string]string{
 		"protected.reduced": "Personen har skyddad identitet: bara namnet och ett anonymt id visas.",
 
 		"questions.title":           "Frågor",
-		"questions.intro":           "%d frågor väntar på svar, %d är besvarade. Svaren används av nästa körning.",
+		"questions.intro":           "Väntar på svar: %d. Besvarade: %d. Svaren används av nästa körning.",
 		"questions.plan":            "Planen för körning %d",
 		"questions.state":           "Visa",
 		"questions.state.any":       "alla",
@@ -465,7 +465,7 @@ var catalogue = map[string]map[string]string{
 		"questions.runNow":          "Genomför de givna svaren utan att vänta på schemat:",
 		"questions.select":          "Välj %s",
 		"questions.selectAll":       "Välj alla på sidan",
-		"questions.selected":        "%d valda",
+		"questions.selected":        "valda: %d",
 		"questions.compare":         "%s: posten i målet och posten efter godkännande",
 		"questions.before":          "I målet nu",
 		"questions.after":           "Efter godkännande",
@@ -488,7 +488,7 @@ var catalogue = map[string]map[string]string{
 		"verdict.reject":  "avvisad",
 		"verdict.open":    "inte besvarad",
 
-		"flash.answered":  "%d svar sparade. Nästa körning använder dem.",
+		"flash.answered":  "Sparade svar: %d. Nästa körning använder dem.",
 		"flash.released":  "Stoppet är släppt: nästa körning får genomföra ändringarna från körning %d.",
 		"flash.requested": "En körning har begärts. Den startar så snart flödets körare plockar upp den.",
 
@@ -517,7 +517,7 @@ var catalogue = map[string]map[string]string{
 		"overview.none":      "Det finnes ingen flyter du kan gå gjennom.",
 		"overview.noRuns":    "Ingen kjøringer ennå",
 		"overview.held":      "Stoppet",
-		"overview.questions": "%d spørsmål, %d besvart",
+		"overview.questions": "spørsmål: %d, besvart: %d",
 
 		"col.pipeline":  "Flyt",
 		"col.lastRun":   "Siste kjøring",
@@ -663,7 +663,7 @@ var catalogue = map[string]map[string]string{
 		"release.button":  "Frigi stoppet",
 
 		"pipeline.questions":   "Spørsmål",
-		"pipeline.pending":     "Den siste planen stiller %d spørsmål; %d er besvart.",
+		"pipeline.pending":     "Spørsmål i den siste planen: %d, besvart: %d.",
 		"pipeline.answer":      "Svar på dem",
 		"pipeline.noQuestions": "Den siste planen stiller ingen spørsmål.",
 		"pipeline.runs":        "Kjøringer",
@@ -681,7 +681,7 @@ var catalogue = map[string]map[string]string{
 		"plan.summary":        "Kjøring",
 		"plan.fingerprint":    "Fingeravtrykk",
 		"plan.audit":          "Hva gjennomføringen gjorde (revisjonslogg)",
-		"plan.questions":      "Svar på de %d spørsmålene",
+		"plan.questions":      "Svar på planens spørsmål (%d)",
 		"plan.counts":         "Antall",
 		"plan.outcomes":       "Poster etter utfall (uendrede poster medregnet)",
 		"plan.byKindOp":       "Listede handlinger etter type og handling (%d i alt)",
@@ -706,7 +706,7 @@ var catalogue = map[string]map[string]string{
 		"protected.reduced": "Personen har skjermet identitet: bare navnet og en anonym id vises.",
 
 		"questions.title":           "Spørsmål",
-		"questions.intro":           "%d spørsmål venter på svar, %d er besvart. Svarene brukes av neste kjøring.",
+		"questions.intro":           "Venter på svar: %d. Besvart: %d. Svarene brukes av neste kjøring.",
 		"questions.plan":            "Planen for kjøring %d",
 		"questions.state":           "Vis",
 		"questions.state.any":       "alle",
@@ -715,7 +715,7 @@ var catalogue = map[string]map[string]string{
 		"questions.runNow":          "Gjennomfør svarene som er gitt uten å vente på tidsplanen:",
 		"questions.select":          "Velg %s",
 		"questions.selectAll":       "Velg alle på siden",
-		"questions.selected":        "%d valgt",
+		"questions.selected":        "valgt: %d",
 		"questions.compare":         "%s: posten i målet og posten etter godkjenning",
 		"questions.before":          "I målet nå",
 		"questions.after":           "Etter godkjenning",
@@ -738,7 +738,7 @@ var catalogue = map[string]map[string]string{
 		"verdict.reject":  "avvist",
 		"verdict.open":    "ikke besvart",
 
-		"flash.answered":  "%d svar lagret. Neste kjøring bruker dem.",
+		"flash.answered":  "Lagrede svar: %d. Neste kjøring bruker dem.",
 		"flash.released":  "Stoppet er frigitt: neste kjøring kan gjennomføre endringene fra kjøring %d.",
 		"flash.requested": "En kjøring er bestilt. Den starter så snart flytens kjører plukker den opp.",
 
@@ -767,7 +767,7 @@ var catalogue = map[string]map[string]string{
 		"overview.none":      "Es gibt keine Synchronisationen, die Sie prüfen dürfen.",
 		"overview.noRuns":    "Noch keine Läufe",
 		"overview.held":      "Angehalten",
-		"overview.questions": "%d Rückfragen, %d beantwortet",
+		"overview.questions": "Rückfragen: %d, beantwortet: %d",
 
 		"col.pipeline":  "Synchronisation",
 		"col.lastRun":   "Letzter Lauf",
@@ -913,7 +913,7 @@ var catalogue = map[string]map[string]string{
 		"release.button":  "Stopp freigeben",
 
 		"pipeline.questions":   "Rückfragen",
-		"pipeline.pending":     "Der letzte Plan stellt %d Rückfragen; %d sind beantwortet.",
+		"pipeline.pending":     "Rückfragen im letzten Plan: %d, beantwortet: %d.",
 		"pipeline.answer":      "Beantworten",
 		"pipeline.noQuestions": "Der letzte Plan stellt keine Rückfragen.",
 		"pipeline.runs":        "Läufe",
@@ -931,7 +931,7 @@ var catalogue = map[string]map[string]string{
 		"plan.summary":        "Lauf",
 		"plan.fingerprint":    "Fingerabdruck",
 		"plan.audit":          "Was die Ausführung bewirkt hat (Protokoll)",
-		"plan.questions":      "Seine %d Rückfragen beantworten",
+		"plan.questions":      "Rückfragen des Plans beantworten (%d)",
 		"plan.counts":         "Anzahlen",
 		"plan.outcomes":       "Datensätze nach Ergebnis (unveränderte eingeschlossen)",
 		"plan.byKindOp":       "Aufgeführte Vorgänge nach Art und Vorgang (%d insgesamt)",
@@ -956,7 +956,7 @@ var catalogue = map[string]map[string]string{
 		"protected.reduced": "Für diese Person besteht eine Auskunftssperre: Nur der Name und eine anonyme Kennung werden gezeigt.",
 
 		"questions.title":           "Rückfragen",
-		"questions.intro":           "%d Rückfragen warten auf eine Antwort, %d sind beantwortet. Der nächste Lauf verwendet die Antworten.",
+		"questions.intro":           "Warten auf Antwort: %d. Beantwortet: %d. Der nächste Lauf verwendet die Antworten.",
 		"questions.plan":            "Der Plan von Lauf %d",
 		"questions.state":           "Anzeigen",
 		"questions.state.any":       "alle",
@@ -965,7 +965,7 @@ var catalogue = map[string]map[string]string{
 		"questions.runNow":          "Die gegebenen Antworten ausführen, ohne auf den Zeitplan zu warten:",
 		"questions.select":          "%s auswählen",
 		"questions.selectAll":       "Alle auf dieser Seite auswählen",
-		"questions.selected":        "%d ausgewählt",
+		"questions.selected":        "ausgewählt: %d",
 		"questions.compare":         "%s: der Datensatz im Ziel und der Datensatz nach Bestätigung",
 		"questions.before":          "Jetzt im Ziel",
 		"questions.after":           "Nach Bestätigung",
@@ -988,7 +988,7 @@ var catalogue = map[string]map[string]string{
 		"verdict.reject":  "abgelehnt",
 		"verdict.open":    "nicht beantwortet",
 
-		"flash.answered":  "%d Antworten gespeichert. Der nächste Lauf verwendet sie.",
+		"flash.answered":  "Gespeicherte Antworten: %d. Der nächste Lauf verwendet sie.",
 		"flash.released":  "Der Stopp ist freigegeben: Der nächste Lauf darf die Änderungen von Lauf %d ausführen.",
 		"flash.requested": "Ein Lauf wurde angefordert. Er beginnt, sobald die Synchronisation ihn aufgreift.",
 

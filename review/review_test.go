@@ -53,7 +53,7 @@ func TestOverviewListsOnlyPipelinesTheCheckAllows(t *testing.T) {
 			t.Errorf("overview lacks %s", name)
 		}
 	}
-	if !strings.Contains(body, "Held") || !strings.Contains(body, "3 questions, 0 answered") {
+	if !strings.Contains(body, "Held") || !strings.Contains(body, "questions: 3, answered: 0") {
 		t.Errorf("overview does not say what needs attention:\n%s", body)
 	}
 	f.h, _ = review.New(f.st, func(r *http.Request, act review.Action, name string) (string, bool) {
@@ -208,7 +208,7 @@ func TestQuestionsAnsweredOneByOneAndInBulkReachTheNextRun(t *testing.T) {
 		t.Fatalf("answers after one approval: %+v", answers)
 	}
 	_, body := c.follow(loc)
-	if !strings.Contains(body, "1 answers saved") || !strings.Contains(body, "by Anna Admin") {
+	if !strings.Contains(body, "Answers saved: 1") || !strings.Contains(body, "by Anna Admin") {
 		t.Errorf("the page does not confirm the answer:\n%.2000s", body)
 	}
 	// In bulk: reject all, then withdraw the second and third.

@@ -15,14 +15,15 @@ import (
 // maxValue caps one shown value: a hostile source could send megabytes in a field.
 const maxValue = 400
 
-// mask makes a value from a record fit to show: anything shaped like an identity number
-// masked (redact.PersonalNumbers, and the spaced forms below), control characters replaced,
-// and the value capped. Masking comes before the cap, so a cut never leaves part of a number.
+// mask makes a value from a record fit to show: control characters replaced, anything shaped
+// like an identity number masked (redact.PersonalNumbers, and the spaced forms below), and the
+// value capped. Control characters go first, since they become spaces that can join digits
+// into a number; the cap comes last, so a cut never leaves part of a number.
 func mask(s string) string {
 	if s == "" {
 		return ""
 	}
-	return redact.Printable(maskSpaced(redact.PersonalNumbers(s)), maxValue)
+	return redact.Printable(maskSpaced(redact.PersonalNumbers(redact.Printable(s, 0))), maxValue)
 }
 
 // maskSpaced masks the forms redact leaves: a six- or eight-digit date part and a four- or
