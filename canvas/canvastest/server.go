@@ -196,6 +196,9 @@ func (s *Server) throttled(op *fakekit.Operation, next http.Handler) http.Handle
 		rec := getRecorder(w)
 		defer putRecorder(rec)
 		next.ServeHTTP(rec, r)
+		if fakekit.Dropped(r) {
+			return // the connection is gone; the deferred finish still pays the cost
+		}
 		c := cost()
 		finished = true
 		remaining = s.buckets.finish(token, c)

@@ -341,15 +341,19 @@ func (s *Server) observe(op *Operation, next http.Handler) http.Handler {
 		}
 		rq := Request{At: s.cfg.Now(), Operation: op.ID, Method: r.Method, Path: redact.Path(r.URL)}
 		ctx := &reqState{op: op}
+		var once sync.Once
+		ctx.record = func() {
+			once.Do(func() {
+				rq.Status, rq.Fault = sw.status, ctx.fault
+				if ctx.dropped {
+					rq.Status = 0
+				}
+				s.obs.record(op, rq)
+				s.log(r, op.ID, rq.Status, rq.Fault)
+			})
+		}
 		r = r.WithContext(withState(r.Context(), ctx))
-		defer func() {
-			rq.Status, rq.Fault = sw.status, ctx.fault
-			if ctx.dropped {
-				rq.Status = 0
-			}
-			s.obs.record(op, rq)
-			s.log(r, op.ID, rq.Status, rq.Fault)
-		}()
+		defer ctx.record()
 		if !op.Public && s.cfg.Authenticate != nil {
 			var ok bool
 			if r, ok = s.cfg.Authenticate(sw, r, op); !ok {
@@ -383,8 +387,7 @@ func (s *Server) operate(w http.ResponseWriter, r *http.Request, op *Operation) 
 	}
 	switch d.kind {
 	case faultDrop:
-		st.dropped = true
-		Drop(w)
+		st.drop(w)
 		return
 	case faultStall:
 		stall := d.stall
@@ -392,8 +395,7 @@ func (s *Server) operate(w http.ResponseWriter, r *http.Request, op *Operation) 
 			stall = DefaultStall
 		}
 		s.wait(r, stall)
-		st.dropped = true
-		Drop(w)
+		st.drop(w)
 		return
 	case faultRateLimit:
 		if s.cfg.RateLimited != nil {
@@ -426,8 +428,7 @@ func (s *Server) operate(w http.ResponseWriter, r *http.Request, op *Operation) 
 		b := newBuffer(w)
 		op.Handler.ServeHTTP(b, r)
 		if b.status == 0 || b.status < 300 {
-			st.dropped = true
-			Drop(w)
+			st.drop(w)
 			return
 		}
 		st.fault = "" // refused: answered as it was, nothing happened
