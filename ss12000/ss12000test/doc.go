@@ -25,9 +25,10 @@
 //
 // # What the server does
 //
-// Every one of the 69 operations is routed under BasePath (default /ss12000/v2), including
-// /log/ and /statistics/ with and without the trailing slash. Unknown paths are 404, known paths
-// with another method 405 (with Allow); every error carries the standard's Error body
+// Every one of the 69 operations is routed under BasePath (default /ss12000/v2), /log/ and
+// /statistics/ with their trailing slash only, as the standard writes them (a path that differs
+// by a slash is unknown, never redirected). Unknown paths are 404, known paths with another
+// method 405 (with Allow); every error carries the standard's Error body
 // {code, message}, and every answer an X-Request-Id header (the client's own when it sent one).
 // Requests need a bearer token (401 otherwise) unless WithoutAuth: Token returns a static one,
 // and the OAuth2 token endpoint at TokenURL (POST /oauth2/token under the server's root, grant
@@ -75,8 +76,11 @@
 // absent from the answer. GET by id is 404 with the Error body for an unknown id.
 //
 // Writes the standard has (POST and DELETE of attendances, attendanceEvents and
-// attendanceSchedule, POST of absences) validate required properties and code lists (400
-// otherwise), give the record a new id and meta, and answer with the record. /deletedEntities
+// attendanceSchedule, POST of absences) validate required properties and code lists, refuse
+// what the standard marks read-only (id, meta, _embedded, the displayName of references) and
+// references to records the server does not hold (calendar events, persons, groups,
+// placements, organisations), check schedule times (HH:MM), all with a 400, then give the
+// record a new id and meta and answer with the record. /deletedEntities
 // lists removals (through the API, Delete or the delete operations) per type with after
 // (exclusive) and entities filters, paged like the lists; removed activities appear under
 // "activitites" as in the standard unless WithDeletedActivitiesSpelling says otherwise.
