@@ -256,6 +256,15 @@ func recordFields(a *reconcile.Action, after bool) []field {
 // searchText is what a search matches: the text the page shows of a record for everyone, so
 // that a search cannot find what the page would not show (a protected person's details, a
 // masked number).
+// Each part is folded on its own (most take reconcile.Fold's fast path) and the parts are
+// joined by a character a folded search never holds, so a search cannot match across two.
 func searchText(parts ...string) string {
-	return reconcile.Fold(strings.Join(parts, "\x00"))
+	var b strings.Builder
+	for _, p := range parts {
+		if p != "" {
+			b.WriteString(reconcile.Fold(p))
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
 }
