@@ -106,6 +106,32 @@ func TestOperationsTour(t *testing.T) {
 	if got := all(t, c.ListCommunicationChannels(ctx, canvas.ID(user.ID))); len(got) != 2 {
 		t.Fatalf("channels %+v", got)
 	}
+	// Deleting the e-mail channel takes the address off the user; the channel is not listed.
+	for _, cc := range all(t, c.ListCommunicationChannels(ctx, canvas.ID(user.ID))) {
+		if cc.Type != "email" {
+			continue
+		}
+		gone := must[*canvas.CommunicationChannel](t)(c.DeleteCommunicationChannel(ctx, canvas.SISUser("19b6f2e0-aaaa"), cc.ID))
+		if gone.WorkflowState != "deleted" || gone.Address != "asa@uni.example.se" {
+			t.Fatalf("deleted channel %+v", gone)
+		}
+		if _, err := c.DeleteCommunicationChannel(ctx, canvas.ID(user.ID), cc.ID); !errors.Is(err, canvas.ErrNotFound) {
+			t.Fatalf("deleting it again: %v", err)
+		}
+	}
+	if got := all(t, c.ListCommunicationChannels(ctx, canvas.ID(user.ID))); len(got) != 1 || got[0].Type != "sms" {
+		t.Fatalf("channels after the delete %+v", got)
+	}
+	if u := must[*canvas.User](t)(c.GetUser(ctx, canvas.ID(user.ID), nil)); u.Email != "" {
+		t.Fatalf("user still shows e-mail %q", u.Email)
+	}
+	// A new default address is a channel of its own, at the top.
+	must[*canvas.User](t)(c.UpdateUser(ctx, canvas.ID(user.ID), canvas.UserUpdate{Email: "asa.ny@uni.example.se"}))
+	if got := all(t, c.ListCommunicationChannels(ctx, canvas.ID(user.ID))); len(got) != 2 || !slices.ContainsFunc(got, func(cc canvas.CommunicationChannel) bool {
+		return cc.Address == "asa.ny@uni.example.se" && cc.Position == 1
+	}) {
+		t.Fatalf("channels after a new default address %+v", got)
+	}
 
 	course := must[*canvas.Course](t)(c.CreateCourse(ctx, canvas.SISAccount("HIST"), canvas.CreateCourseRequest{
 		Course: canvas.CourseInput{Name: "Historia A", CourseCode: "HI1001", SisCourseID: "HI1001-VT2026", TermID: "sis_term_id:VT2026"},

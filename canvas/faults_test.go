@@ -148,6 +148,31 @@ func TestDeleteAfterLostAnswer(t *testing.T) {
 	}
 }
 
+// Deleting a communication channel whose answer was lost: the repeat is answered 404, which is
+// success with no channel to show.
+func TestDeleteChannelAfterLostAnswer(t *testing.T) {
+	srv := newFake(t)
+	c := newClient(t, srv)
+	ctx := ctxT(t)
+	u := must[*canvas.User](t)(c.CreateUser(ctx, canvas.Self, canvas.CreateUserRequest{Pseudonym: canvas.PseudonymInput{UniqueID: "ch@x", SisUserID: "CH"},
+		CommunicationChannel: canvas.ChannelInput{Type: "email", Address: "ch@student.example"}}))
+	var id int64
+	for ch, err := range c.ListCommunicationChannels(ctx, canvas.ID(u.ID)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = ch.ID
+	}
+	srv.SetFaults(canvastest.Faults{DropAfterWriteRate: 1, Operations: []string{"deleteCommunicationChannel"}})
+	ch, err := c.DeleteCommunicationChannel(ctx, canvas.SISUser("CH"), id)
+	if err != nil || ch != nil {
+		t.Fatalf("delete after a lost answer: %+v, %v", ch, err)
+	}
+	if n := countWrites(srv.Writes(), "deleteCommunicationChannel"); n != 1 {
+		t.Fatalf("%d deletes written", n)
+	}
+}
+
 // Deleting an enrolment whose answer was lost: the repeat is answered 404 (Canvas finds no
 // enrolment that is not deleted), which the client takes for success and reports as nil.
 func TestDeleteEnrollmentAfterLostAnswer(t *testing.T) {

@@ -142,3 +142,16 @@ func (c *Client) CreateCommunicationChannel(ctx context.Context, user Ref, in Ch
 	}
 	return create(ctx, c, path("/users/", user, "/communication_channels"), body, reread)
 }
+
+// DeleteCommunicationChannel deletes one of a user's channels (an address the user should no
+// longer be reached at, or one an integration wrote and must take back) and returns it as
+// Canvas last showed it. Deleting a channel that is already gone after an answer was lost
+// counts as success (the channel returned is then nil).
+func (c *Client) DeleteCommunicationChannel(ctx context.Context, user Ref, channel int64) (*CommunicationChannel, error) {
+	var ch CommunicationChannel
+	found, err := c.remove(ctx, path("/users/", user, "/communication_channels/", channel), nil, &ch)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &ch, nil
+}

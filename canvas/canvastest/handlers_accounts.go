@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	add("DELETE", "/users/{user_id}/logins/{id}", "deleteLogin", s.deleteLogin)
 	add("GET", "/users/{user_id}/communication_channels", "listCommunicationChannels", s.listChannels)
 	add("POST", "/users/{user_id}/communication_channels", "createCommunicationChannel", s.createChannel)
+	add("DELETE", "/users/{user_id}/communication_channels/{id}", "deleteCommunicationChannel", s.deleteChannel)
 	add("GET", "/accounts/{account_id}/courses", "listCourses", s.listCourses)
 	add("POST", "/accounts/{account_id}/courses", "createCourse", s.createCourse)
 	add("GET", "/courses/{id}", "getCourse", s.getCourse)

@@ -248,7 +248,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	set(&u.u.ShortName, in.ShortName)
 	set(&u.u.SortableName, in.SortableName)
 	set(&u.u.TimeZone, in.TimeZone)
-	set(&u.u.Email, in.Email)
+	if in.Email != "" && !strings.EqualFold(in.Email, u.u.Email) {
+		s.defaultEmailLocked(u, in.Email)
+	}
 	set(&u.u.Locale, in.Locale)
 	set(&u.u.Bio, in.Bio)
 	changed := before != u.u
@@ -482,6 +484,64 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) {
 	ch := s.addChannelLocked(u, in.Type, in.Address, skip)
 	s.obs.write(Write{Operation: "createCommunicationChannel", Kind: "channel", ID: ch.ID, Key: in.Type + ":" + strings.ToLower(in.Address)})
 	writeJSON(w, http.StatusOK, ch)
+}
+
+// defaultEmailLocked makes address the user's default e-mail address as Canvas does: the
+// e-mail channel with that address (created when there is none) moves to the top.
+func (s *Server) defaultEmailLocked(u *userRec, address string) {
+	var top *canvas.CommunicationChannel
+	for _, cid := range u.channels {
+		if ch := s.st.channels[cid]; ch.Type == "email" && ch.WorkflowState != "deleted" && strings.EqualFold(ch.Address, address) {
+			top = ch
+		}
+	}
+	if top == nil {
+		top = s.addChannelLocked(u, "email", address, false)
+	}
+	for _, cid := range u.channels {
+		if ch := s.st.channels[cid]; ch != top && ch.Position <= top.Position {
+			ch.Position++
+		}
+	}
+	top.Position = 1
+	s.syncEmailLocked(u)
+}
+
+// deleteChannel deletes a channel as Canvas does: it stays, in workflow_state deleted, and is
+// no longer listed; the user's e-mail address is the first e-mail channel left.
+func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	uid := s.pathRef(r, "user_id", refUser)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	ch := st.channels[id]
+	if uid == 0 || err != nil || ch == nil || ch.UserID != uid || ch.WorkflowState == "deleted" {
+		notFound(w)
+		return
+	}
+	ch.WorkflowState = "deleted"
+	u := st.users[uid]
+	s.syncEmailLocked(u)
+	st.reencodeUser(u)
+	s.obs.write(Write{Operation: "deleteCommunicationChannel", Kind: "channel", ID: ch.ID, Key: ch.Type + ":" + strings.ToLower(ch.Address)})
+	writeJSON(w, http.StatusOK, ch)
+}
+
+// syncEmailLocked makes the user's e-mail address that of their first e-mail channel not
+// deleted, as Canvas shows it ("" when none is left).
+func (s *Server) syncEmailLocked(u *userRec) {
+	u.u.Email = ""
+	best := 0
+	for _, cid := range u.channels {
+		ch := s.st.channels[cid]
+		if ch.Type != "email" || ch.WorkflowState == "deleted" {
+			continue
+		}
+		if best == 0 || ch.Position < best {
+			u.u.Email, best = ch.Address, ch.Position
+		}
+	}
 }
 
 // userState is what an update of a user can change: the user and its logins' states.
