@@ -28,9 +28,10 @@ type Usernames struct {
 
 // For returns the username of p: Func's answer; else the person's first EPPN (sorted); else the
 // username the set already holds for it; else, for a contact (a person without contexts, such
-// as a guardian), its first e-mail address; else one generated from Template. An error (wrapping
-// ErrInvalid) when there is none.
-func (u *Usernames) For(s *State, p *reconcile.Person) (string, error) {
+// as a guardian), its first e-mail address; else "", for Assign to generate one from Template
+// once the run's persons are all known. An error (wrapping ErrInvalid) when there is no
+// Template to generate one with.
+func (u *Usernames) For(p *reconcile.Person) (string, error) {
 	if u.Func != nil {
 		if v := strings.TrimSpace(u.Func(*p)); v != "" {
 			return v, nil
@@ -48,24 +49,39 @@ func (u *Usernames) For(s *State, p *reconcile.Person) (string, error) {
 	if u.Template == "" {
 		return "", fmt.Errorf("%w: the person has no EPPN and no username template is set", ErrInvalid)
 	}
-	taken := s.Scratch("fileset/usernames", func() any {
-		m := make(map[string]bool, len(s.Persons))
-		for _, e := range s.Persons {
-			if v := e.Record.Attributes[AttrUsername]; v != "" {
-				m[strings.ToLower(v)] = true
-			}
-			for _, x := range e.Record.EPPNs {
-				m[strings.ToLower(x)] = true
-			}
+	return "", nil
+}
+
+// Assign generates a username from Template for every person of s that has none
+// (AttrUsername empty), in id order, unique among all usernames and EPPNs of the set, and
+// calls set to record it on the person. Formats call it when they write a set.
+func (u *Usernames) Assign(s *State, set func(p *reconcile.Person, username string)) error {
+	var todo []string
+	taken := map[string]bool{}
+	for id, e := range s.Persons {
+		v := e.Record.Attributes[AttrUsername]
+		if v == "" {
+			todo = append(todo, id)
 		}
-		return m
-	}).(map[string]bool)
-	g := ss12000.EPPNGenerator{Template: u.Template, Taken: func(_ context.Context, v string) (bool, error) { return taken[v], nil }}
-	got, err := g.Assign(context.Background(), []ss12000.EPPNPerson{{ID: p.Keys.TargetID, GivenName: p.GivenNames, FamilyName: p.FamilyName}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("%w: generating a username: %w", ErrInvalid, err)
+		taken[strings.ToLower(v)] = true
+		for _, x := range e.Record.EPPNs {
+			taken[strings.ToLower(x)] = true
+		}
 	}
-	v := got[p.Keys.TargetID]
-	taken[strings.ToLower(v)] = true
-	return v, nil
+	if len(todo) == 0 {
+		return nil
+	}
+	slices.Sort(todo)
+	g := ss12000.EPPNGenerator{Template: u.Template, Taken: func(_ context.Context, v string) (bool, error) { return taken[v], nil }}
+	for _, id := range todo {
+		p := &s.Persons[id].Record
+		got, err := g.Assign(context.Background(), []ss12000.EPPNPerson{{ID: id, GivenName: p.GivenNames, FamilyName: p.FamilyName}}, nil)
+		if err != nil {
+			return fmt.Errorf("%w: generating a username: %w", ErrInvalid, err)
+		}
+		v := got[id]
+		taken[v] = true
+		set(p, v)
+	}
+	return nil
 }

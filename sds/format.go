@@ -229,14 +229,13 @@ func (f *format) Fit(s *fileset.State, rec any) error {
 	case *reconcile.Organisation:
 		*r = reconcile.Organisation{Keys: r.Keys, Name: fileset.Clean(r.Name), Type: orgType(r.Type), Attributes: only(r.Attributes, AttrParent)}
 	case *reconcile.Person:
-		u, err := f.users.For(s, r)
+		u, err := f.users.For(r)
 		if err != nil {
 			return err
 		}
-		p := reconcile.Person{Keys: r.Keys, FamilyName: fileset.Clean(r.FamilyName), GivenNames: fileset.Clean(r.GivenNames),
-			Attributes: map[string]string{fileset.AttrUsername: u}}
-		if f.users.Func == nil {
-			p.EPPNs = []string{u}
+		p := reconcile.Person{Keys: r.Keys, FamilyName: fileset.Clean(r.FamilyName), GivenNames: fileset.Clean(r.GivenNames)}
+		if u != "" { // else Write generates one
+			f.setUsername(&p, u)
 		}
 		if len(r.Emails) > 0 && !r.Protected {
 			p.Emails = []string{strings.ToLower(slices.Min(r.Emails))}
@@ -256,6 +255,15 @@ func (f *format) Fit(s *fileset.State, rec any) error {
 	return nil
 }
 
+// setUsername records a person's username: as the attribute that keeps it, and as its EPPN
+// unless the host's function gives usernames.
+func (f *format) setUsername(p *reconcile.Person, u string) {
+	p.Attributes = map[string]string{fileset.AttrUsername: u}
+	if f.users.Func == nil {
+		p.EPPNs = []string{u}
+	}
+}
+
 func only(a map[string]string, keys ...string) map[string]string {
 	var out map[string]string
 	for _, k := range keys {
@@ -264,6 +272,20 @@ func only(a map[string]string, keys ...string) map[string]string {
 				out = map[string]string{}
 			}
 			out[k] = v
+		}
+	}
+	return out
+}
+
+// Screen leaves out contacts (persons without a role at any organisation, such as guardians)
+// without an e-mail address, which SDS requires of a contact, and contacts with protected
+// identity, whose address is never written (fileset.Screener).
+func (f *format) Screen(s *reconcile.Snapshot) []fileset.LeftOut {
+	var out []fileset.LeftOut
+	for _, p := range s.Persons {
+		if len(p.Contexts) == 0 && (len(p.Emails) == 0 || p.Protected) {
+			out = append(out, fileset.LeftOut{Kind: reconcile.KindPerson, SourceKey: p.Keys.SourceKey,
+				Reason: "a contact (a person without a role at an organisation) needs an e-mail address"})
 		}
 	}
 	return out

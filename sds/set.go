@@ -12,6 +12,9 @@ import (
 
 // Write writes the State as an SDS v2.1 set into stage (see fileset.Format).
 func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
+	if err := f.users.Assign(s, f.setUsername); err != nil {
+		return err
+	}
 	w := fileset.NewSetWriter(stage, f.Name(), fileset.RFC4180, Specs...)
 	// orgs.csv
 	fw, err := w.Create(orgsSpec)

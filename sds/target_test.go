@@ -41,6 +41,13 @@ func TestTargetSuite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &reconciletest.Fixture{Target: target, Source: school()}
+		return &reconciletest.Fixture{Target: target, Source: school(), Equivalent: func(s *reconcile.Snapshot) {
+			// SS 12000's terms in other cases, SDS's own terms, and a name with a line break.
+			s.Organisations[1].Type = "SKOLENHET"
+			s.Persons[0].Contexts[0].Role = "student"
+			s.Persons[1].GivenNames = " Noah\n"
+			s.Memberships[3].Role = "lärare"
+			s.Memberships[4].Role = "teacher"
+		}}
 	})
 }

@@ -1,0 +1,175 @@
+package fileset
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/edusync/edusync/reconcile"
+)
+
+// Screener is implemented by formats that cannot deliver some records at all (a contact
+// without an e-mail address in SDS, a person with no student or staff role in Apple School
+// Manager). Screen returns the persons and groups of a source snapshot the format cannot
+// write, and why; it must not change the snapshot.
+type Screener interface {
+	Screen(s *reconcile.Snapshot) []LeftOut
+}
+
+// LeftOut is a source record Deliverable left out, and why.
+type LeftOut struct {
+	Kind      reconcile.Kind `json:"kind"`
+	SourceKey string         `json:"sourceKey"`
+	Reason    string         `json:"reason"`
+}
+
+// Deliverable is a reconcile.Source that gives a target only what its format can deliver:
+// see Target.Deliverable.
+type Deliverable struct {
+	t   *Target
+	src reconcile.Source
+
+	mu   sync.Mutex
+	cur  *screened
+	left []LeftOut
+}
+
+// Deliverable wraps src so that a plan against this target proposes only what the format can
+// write: persons without a given or a family name, and records the format's Screener refuses,
+// are left out, with their memberships and the relations to them; persons with protected
+// identity are reduced to what the format needs (no e-mail addresses, birth date or place,
+// relations or attributes), so that, where the host opts in to them, what is planned is what
+// the set gives back. Without it, such records reach the target and the run is refused
+// (fail closed). LeftOut lists what the last read left out.
+//
+// The source is read whole when reconcile.Load asks for the first kind and given out kind by
+// kind; read it with reconcile.Load (or in Load's order: organisations, persons, groups,
+// memberships).
+func (t *Target) Deliverable(src reconcile.Source) *Deliverable {
+	return &Deliverable{t: t, src: src}
+}
+
+// LeftOut returns the records the last read left out.
+func (d *Deliverable) LeftOut() []LeftOut {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.left)
+}
+
+// done drops the screened source once memberships, the last kind, were read, so that the next
+// reconcile.Load reads the source again.
+func (d *Deliverable) done() {
+	d.mu.Lock()
+	d.cur = nil
+	d.mu.Unlock()
+}
+
+// Organisations yields the source's organisations.
+func (d *Deliverable) Organisations(ctx context.Context) iter.Seq2[reconcile.Organisation, error] {
+	return seq(d, ctx, func(s *screened) []reconcile.Organisation { return s.Organisations }, false)
+}
+
+// Persons yields the persons the format can deliver.
+func (d *Deliverable) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error] {
+	return seq(d, ctx, func(s *screened) []reconcile.Person { return s.Persons }, false)
+}
+
+// Groups yields the groups the format can deliver.
+func (d *Deliverable) Groups(ctx context.Context) iter.Seq2[reconcile.Group, error] {
+	return seq(d, ctx, func(s *screened) []reconcile.Group { return s.Groups }, false)
+}
+
+// Memberships yields the memberships of the persons and groups given out.
+func (d *Deliverable) Memberships(ctx context.Context) iter.Seq2[reconcile.Membership, error] {
+	return seq(d, ctx, func(s *screened) []reconcile.Membership { return s.Memberships }, true)
+}
+
+func seq[T any](d *Deliverable, ctx context.Context, of func(*screened) []T, last bool) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if last {
+			defer d.done()
+		}
+		s, err := d.fillScreened(ctx)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, v := range of(s) {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+type screened struct {
+	reconcile.Snapshot
+	left []LeftOut
+}
+
+func (d *Deliverable) fillScreened(ctx context.Context) (*screened, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cur != nil {
+		return d.cur, nil
+	}
+	snap, err := reconcile.Load(ctx, d.src)
+	if err != nil {
+		return nil, err
+	}
+	d.cur = screen(snap, d.t.f)
+	d.left = d.cur.left
+	return d.cur, nil
+}
+
+// screen returns what f can deliver of snap.
+func screen(snap *reconcile.Snapshot, f Format) *screened {
+	out := &screened{}
+	out.Organisations = snap.Organisations
+	for _, p := range snap.Persons {
+		if Clean(p.GivenNames) == "" || Clean(p.FamilyName) == "" {
+			out.left = append(out.left, LeftOut{Kind: reconcile.KindPerson, SourceKey: p.Keys.SourceKey, Reason: "a given and a family name are required"})
+		}
+	}
+	if sc, ok := f.(Screener); ok {
+		out.left = append(out.left, sc.Screen(snap)...)
+	}
+	gone := map[Pair]bool{} // kind in Person, key in Group
+	for _, l := range out.left {
+		gone[Pair{Person: string(l.Kind), Group: l.SourceKey}] = true
+	}
+	isGone := func(k reconcile.Kind, key string) bool { return gone[Pair{Person: string(k), Group: key}] }
+	protected := map[string]bool{}
+	for _, p := range snap.Persons {
+		if p.Protected {
+			protected[p.Keys.SourceKey] = true
+		}
+	}
+	for _, p := range snap.Persons {
+		if isGone(reconcile.KindPerson, p.Keys.SourceKey) {
+			continue
+		}
+		if p.Protected {
+			p = reconcile.Person{Keys: p.Keys, FamilyName: p.FamilyName, GivenNames: p.GivenNames, EPPNs: p.EPPNs,
+				Protected: true, Contexts: p.Contexts}
+		}
+		drop := func(r reconcile.Relation) bool { return isGone(reconcile.KindPerson, r.Person) || protected[r.Person] }
+		if slices.ContainsFunc(p.Relations, drop) {
+			p.Relations = slices.DeleteFunc(slices.Clone(p.Relations), drop)
+		}
+		out.Persons = append(out.Persons, p)
+	}
+	for _, g := range snap.Groups {
+		if !isGone(reconcile.KindGroup, g.Keys.SourceKey) {
+			out.Groups = append(out.Groups, g)
+		}
+	}
+	for _, m := range snap.Memberships {
+		if !isGone(reconcile.KindPerson, m.Person) && !isGone(reconcile.KindGroup, m.Group) {
+			out.Memberships = append(out.Memberships, m)
+		}
+	}
+	return out
+}
