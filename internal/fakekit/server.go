@@ -302,17 +302,17 @@ func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	s.cfg.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "the operation does not accept "+redact.Printable(r.Method, 16))
 	s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusMethodNotAllowed})
 	s.log(r, "", http.StatusMethodNotAllowed, "")
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.cfg.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "the operation does not accept "+redact.Printable(r.Method, 16))
 }
 
 // notFound answers a path no operation has.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.cfg.Error(w, r, http.StatusNotFound, "no_such_operation", "no operation has this path")
 	s.obs.record(nil, Request{At: s.cfg.Now(), Method: r.Method, Path: redact.Path(r.URL), Status: http.StatusNotFound})
 	s.log(r, "", http.StatusNotFound, "")
+	s.cfg.Error(w, r, http.StatusNotFound, "no_such_operation", "no operation has this path")
 }
 
 func (s *Server) allowed(r *http.Request) []string {
@@ -352,6 +352,7 @@ func (s *Server) observe(op *Operation, next http.Handler) http.Handler {
 				s.log(r, op.ID, rq.Status, rq.Fault)
 			})
 		}
+		sw.sent = ctx.record
 		r = r.WithContext(withState(r.Context(), ctx))
 		defer ctx.record()
 		if !op.Public && s.cfg.Authenticate != nil {

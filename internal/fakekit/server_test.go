@@ -413,3 +413,27 @@ func TestStatsLogKeepsTheLastRequestsAndRedactsPaths(t *testing.T) {
 		t.Fatal("ResetStats kept counts")
 	}
 }
+
+// A request is counted before its answer reaches the client, however large the answer, so a
+// test that reads Stats right after a call finds it.
+func TestStatsCountALargeAnswerBeforeTheClientHasIt(t *testing.T) {
+	srv := New(Config{Name: "bigtest", Error: writeNoteError})
+	big := strings.Repeat("x", 1<<20)
+	srv.HandleFunc("getBig", http.MethodGet, "/big", false, func(w http.ResponseWriter, _ *http.Request) {
+		WriteRaw(w, http.StatusOK, "text/plain", []byte(big))
+		time.Sleep(20 * time.Millisecond) // the handler goes on after the answer is out
+	})
+	srv.Start()
+	defer srv.Close()
+	for i := range 20 {
+		resp, err := http.Get(srv.URL() + "/big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := srv.Stats().Answers[Answer{"getBig", 200}]; got != i+1 {
+			t.Fatalf("after %d answers Stats counts %d", i+1, got)
+		}
+	}
+}

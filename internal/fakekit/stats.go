@@ -143,24 +143,32 @@ func (o *observer) snapshot() Stats {
 	return s
 }
 
-// statusWriter notes the status an answer was sent with.
+// statusWriter notes the status an answer was sent with, and calls sent once when the status
+// goes out: the request is counted before any byte of its answer reaches the client, so a test
+// that reads Stats after its answer finds it counted, however large the answer.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	sent   func()
 }
 
 func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
+	w.note(status)
 	w.ResponseWriter.WriteHeader(status)
 }
 
 func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.note(http.StatusOK)
 	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) note(status int) {
+	if w.status == 0 {
+		w.status = status
+		if w.sent != nil {
+			w.sent()
+		}
+	}
 }
 
 // Unwrap gives http.ResponseController the connection's writer (to hijack it for Drop).
