@@ -227,7 +227,7 @@ var catalogue = map[string]map[string]string{
 		"questions.undo":            "Withdraw answer",
 		"questions.approveOne":      "Approve: %s",
 		"questions.rejectOne":       "Reject: %s",
-		"questions.undoOne":         "Withdraw the answer: %s",
+		"questions.undoOne":         "Withdraw answer: %s",
 		"questions.bulk":            "Answer the selected questions",
 		"questions.approveSelected": "Approve selected",
 		"questions.rejectSelected":  "Reject selected",

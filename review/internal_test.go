@@ -110,6 +110,15 @@ func TestCatalogueComplete(t *testing.T) {
 			}
 		}
 	}
+	// A button's accessible name holds its visible text (WCAG 2.5.3, axe's
+	// label-content-name-mismatch): "Approve" is announced as "Approve: Berg, Eva".
+	for lang, texts := range catalogue {
+		for _, k := range []string{"questions.approve", "questions.reject", "questions.undo"} {
+			if !strings.HasPrefix(texts[k+"One"], texts[k]+":") {
+				t.Errorf("%s: %sOne %q does not start with the button's text %q", lang, k, texts[k+"One"], texts[k])
+			}
+		}
+	}
 	if len(catalogue) != len(languages) {
 		t.Errorf("%d catalogues for %d languages", len(catalogue), len(languages))
 	}
