@@ -4,9 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/edusync/edusync/asm"
 	"github.com/edusync/edusync/fileset/filesettest"
 	"github.com/edusync/edusync/internal/golden"
-	"github.com/edusync/edusync/asm"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/reconcile/reconciletest"
 	"github.com/edusync/edusync/ss12000"
@@ -32,7 +32,6 @@ func school() *reconcile.Snapshot {
 			{Person: "p-3", Group: "ma7", Role: "Elev"}, {Person: "t-1", Group: "ma7", Role: "Lärare"}, {Person: "t-1", Group: "7a", Role: "Mentor"}},
 	}
 }
-
 
 func TestTargetSuite(t *testing.T) {
 	reconciletest.TargetSuite(t, func(t *testing.T) *reconciletest.Fixture {
