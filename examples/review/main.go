@@ -6,13 +6,14 @@
 //     waits for answers: two pupils whose records in the service lost their referrer and birth
 //     place (case 3: similar, to be confirmed) and a teacher entered in the service by hand
 //     (case 5: import?).
+//
 //   - exempelby/sds: a Swedish municipality's SS 12000 service (a fake, ss12000test) into a
 //     Microsoft School Data Sync file set (package sds). Its first run writes the set; then a
 //     fifth of the pupils disappear from the service, and the second run is held by a safety
 //     hold until someone who has looked at the plan releases it.
 //
-//	go run ./examples/review
-//	open http://127.0.0.1:8080/admin/sync/
+//     go run ./examples/review
+//     open http://127.0.0.1:8080/admin/sync/
 //
 // Answer the questions, release the hold, and press "Run now": the pipelines' runners apply the
 // answers and the release at once, and the page shows the runs and their audit trails. State is
@@ -169,4 +170,3 @@ func firstRuns(ctx context.Context, p *pipeline.Pipeline, want pipeline.Status) 
 	}
 	return nil
 }
-
