@@ -162,7 +162,7 @@ type demo struct {
 	close func()
 }
 
-// firstRuns runs p n times and checks how the last run ended.
+// firstRuns makes a run of p and checks how it ended.
 func firstRuns(ctx context.Context, p *pipeline.Pipeline, want pipeline.Status) error {
 	r, err := p.Run(ctx)
 	if r.Status != want {
