@@ -53,7 +53,8 @@
 // name records by opaque ids signed with the secret, never by their keys. Persons with protected
 // identity are shown reduced, their name and an opaque id, unless the check allows
 // ActionViewProtected; a search finds them only by what the reduced view shows. Pages are sent
-// with Cache-Control: no-store.
+// with Cache-Control: no-store. Pipeline names are the host's own and appear in links as they
+// are: name pipelines after schools and targets, never after a person.
 //
 // # Large plans
 //
