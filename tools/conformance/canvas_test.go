@@ -83,9 +83,11 @@ func runCanvas(t *testing.T, c *canvas.Client) {
 	val("UpdateLogin", err)
 	first(t, "ListLogins", c.ListLogins(ctx, canvas.ID(user.ID)))
 	val("DeleteLogin", c.DeleteLogin(ctx, canvas.ID(user.ID), login.ID))
-	_, err = c.CreateCommunicationChannel(ctx, canvas.ID(user.ID), canvas.ChannelInput{Type: "sms", Address: "+46701234567"}, true)
+	sms, err := c.CreateCommunicationChannel(ctx, canvas.ID(user.ID), canvas.ChannelInput{Type: "sms", Address: "+46701234567"}, true)
 	val("CreateCommunicationChannel", err)
 	first(t, "ListCommunicationChannels", c.ListCommunicationChannels(ctx, canvas.ID(user.ID)))
+	_, err = c.DeleteCommunicationChannel(ctx, canvas.ID(user.ID), sms.ID)
+	val("DeleteCommunicationChannel", err)
 
 	course, err := c.CreateCourse(ctx, canvas.SISAccount("HIST"), canvas.CreateCourseRequest{
 		Course: canvas.CourseInput{Name: "Historia A", CourseCode: "HI1001", SisCourseID: "HI1001-VT2026", TermID: "sis_term_id:VT2026"}})
