@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/edusync/edusync/pipeline"
@@ -111,62 +109,21 @@ var allStatuses = []reconcile.Status{reconcile.StatusApplied, reconcile.StatusFa
 
 // auditQuery is the audit trail's filter, search and page.
 type auditQuery struct {
-	Kind   reconcile.Kind
-	Op     reconcile.Op
+	filters
 	Status reconcile.Status
-	Q      string
-	Page   int
-	Size   int
-	folded string
 }
 
-func parseAuditQuery(v url.Values) (auditQuery, error) {
-	var q auditQuery
-	var err error
-	if s := v.Get("kind"); s != "" {
-		if !slices.Contains(reconcile.Kinds, reconcile.Kind(s)) {
-			return q, errBadInput
-		}
-		q.Kind = reconcile.Kind(s)
-	}
-	if s := v.Get("op"); s != "" {
-		if !slices.Contains(allOps, reconcile.Op(s)) {
-			return q, errBadInput
-		}
-		q.Op = reconcile.Op(s)
-	}
-	if s := v.Get("status"); s != "" {
-		if !slices.Contains(allStatuses, reconcile.Status(s)) {
-			return q, errBadInput
-		}
-		q.Status = reconcile.Status(s)
-	}
-	if q.Q, err = searchQuery(v); err != nil {
+func parseAuditQuery(v url.Values) (q auditQuery, err error) {
+	if q.filters, err = parseFilters(v); err != nil {
 		return q, err
 	}
-	q.folded = reconcile.Fold(q.Q)
-	q.Page, q.Size, err = paging(v)
+	q.Status, err = oneOf(v, "status", allStatuses)
 	return q, err
 }
 
+// match: results have no matching case; a case in the query matches none.
 func (q *auditQuery) match(a *auditRow) bool {
-	switch {
-	case q.Kind != "" && a.Kind != q.Kind,
-		q.Op != "" && a.Op != q.Op,
-		q.Status != "" && a.Status != q.Status:
-		return false
-	}
-	return q.folded == "" || strings.Contains(a.search, q.folded)
+	return (q.Status == "" || a.Status == q.Status) && q.filters.match(a.Kind, a.Op, 0, a.search)
 }
 
-func (q *auditQuery) values() url.Values {
-	v := url.Values{}
-	set(v, "kind", string(q.Kind))
-	set(v, "op", string(q.Op))
-	set(v, "status", string(q.Status))
-	set(v, "q", q.Q)
-	if q.Size != defaultPageSize {
-		v.Set("size", fmt.Sprint(q.Size))
-	}
-	return v
-}
+func (q *auditQuery) values() url.Values { return q.filters.values("status", string(q.Status)) }

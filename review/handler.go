@@ -96,19 +96,28 @@ func New(st store.Store, check Check, opts ...Option) (*Handler, error) {
 
 func (h *Handler) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /{$}", h.overview)
+	m.HandleFunc("GET /{$}", h.page(h.overview))
 	m.HandleFunc("GET /static/{file}", h.static)
-	m.HandleFunc("GET /p/{name}/{$}", h.pipelinePage)
-	m.HandleFunc("GET /p/{name}/runs/{run}/{$}", h.planPage)
-	m.HandleFunc("GET /p/{name}/runs/{run}/audit", h.auditPage)
-	m.HandleFunc("GET /p/{name}/questions", h.questionsPage)
-	m.HandleFunc("POST /p/{name}/questions", h.answer)
-	m.HandleFunc("POST /p/{name}/release", h.release)
-	m.HandleFunc("POST /p/{name}/trigger", h.trigger)
+	m.HandleFunc("GET /p/{name}/{$}", h.page(h.pipelinePage))
+	m.HandleFunc("GET /p/{name}/runs/{run}/{$}", h.page(h.planPage))
+	m.HandleFunc("GET /p/{name}/runs/{run}/audit", h.page(h.auditPage))
+	m.HandleFunc("GET /p/{name}/questions", h.page(h.questionsPage))
+	m.HandleFunc("POST /p/{name}/questions", h.page(h.answer))
+	m.HandleFunc("POST /p/{name}/release", h.page(h.release))
+	m.HandleFunc("POST /p/{name}/trigger", h.page(h.trigger))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errNotFound)
 	})
 	h.mux = m
+}
+
+// page adapts a page's handler: an error it returns becomes the error page.
+func (h *Handler) page(fn func(q *req) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(h.req(w, r)); err != nil {
+			h.fail(w, r, err)
+		}
+	}
 }
 
 // maxForm bounds what a form post may send: the largest is a page of questions selected for a
@@ -241,10 +250,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ref := randomRef()
 		h.cfg.logger.ErrorContext(r.Context(), "review: request failed", "ref", ref, "path", redact.Text(r.URL.Path),
 			"error", redact.Text(err.Error()))
-		q.render(http.StatusInternalServerError, "error", q.t("error.title"), nil, errorBody{Message: q.t("error.internal", ref)})
+		_ = q.render(http.StatusInternalServerError, "error", q.t("error.title"), nil, errorBody{Message: q.t("error.internal", ref)})
 		return
 	}
-	q.render(pe.status, "error", q.t("error.title"), nil, errorBody{Message: q.t(pe.msg)})
+	_ = q.render(pe.status, "error", q.t("error.title"), nil, errorBody{Message: q.t(pe.msg)})
 }
 
 type errorBody struct{ Message string }
@@ -276,7 +285,7 @@ type layout struct {
 
 // render writes a page: rendered into a buffer first, so that a template error becomes an
 // error page rather than half a page.
-func (q *req) render(status int, page, title string, crumbs []crumb, body any) {
+func (q *req) render(status int, page, title string, crumbs []crumb, body any) error {
 	l := layout{Lang: q.lang, Title: title, Base: q.base, AssetVersion: q.h.assetVersion, Crumbs: crumbs,
 		Langs: q.langLinks(), Body: body}
 	if page != "error" {
@@ -288,7 +297,7 @@ func (q *req) render(status int, page, title string, crumbs []crumb, body any) {
 		ref := randomRef()
 		q.h.cfg.logger.ErrorContext(q.r.Context(), "review: rendering failed", "ref", ref, "page", page, "error", redact.Text(err.Error()))
 		http.Error(q.w, "internal error, reference "+ref, http.StatusInternalServerError)
-		return
+		return nil
 	}
 	hd := q.w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
@@ -297,15 +306,13 @@ func (q *req) render(status int, page, title string, crumbs []crumb, body any) {
 	hd.Add("Vary", "Accept-Language, Cookie")
 	q.w.WriteHeader(status)
 	_, _ = q.w.Write(buf.Bytes())
+	return nil
 }
 
 // redirect answers a form post with 303 to a page of the handler, with a message for it.
-func (q *req) redirect(path string, query url.Values) {
-	u := q.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	http.Redirect(q.w, q.r, u, http.StatusSeeOther)
+func (q *req) redirect(path string, query url.Values) error {
+	http.Redirect(q.w, q.r, q.u(path, query), http.StatusSeeOther)
+	return nil
 }
 
 // pipelinePath is the path of a pipeline's page (names may hold slashes: they are escaped).

@@ -62,13 +62,12 @@ type pipelineRow struct {
 	Answered int
 }
 
-func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
+func (h *Handler) overview(q *req) error {
+	r := q.r
 	ctx := r.Context()
 	names, err := pipeline.Names(ctx, h.st)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var rows []pipelineRow
 	for _, name := range names {
@@ -81,8 +80,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		s, err := q.status(l)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		row := pipelineRow{Name: mask(name), URL: q.u(pipelinePath(name), nil), Held: s.held, Pending: s.pending, Answered: s.answered}
 		if len(s.runs) > 0 {
@@ -91,7 +89,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	q.render(http.StatusOK, "overview", q.t("overview.title"), nil, rows)
+	return q.render(http.StatusOK, "overview", q.t("overview.title"), nil, rows)
 }
 
 // status is what a pipeline's page and the overview say of it.
@@ -199,22 +197,19 @@ type pipelineBody struct {
 
 const runsPerPage = 25
 
-func (h *Handler) pipelinePage(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
+func (h *Handler) pipelinePage(q *req) error {
+	r := q.r
 	l, _, err := q.ledger(ActionView)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	page, _, err := paging(r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	s, err := q.status(l)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	name := l.Name()
 	path := pipelinePath(name)
@@ -238,7 +233,7 @@ func (h *Handler) pipelinePage(w http.ResponseWriter, r *http.Request) {
 			b.NextRun = q.when(next)
 		}
 	}
-	q.render(http.StatusOK, "pipeline", mask(name), nil, b)
+	return q.render(http.StatusOK, "pipeline", mask(name), nil, b)
 }
 
 // planBody is the plan view.
@@ -251,7 +246,7 @@ type planBody struct {
 	Ops          []reconcile.Op
 	Cases        []caseCount
 	Filter       planFilter
-	Rows         []rowView
+	Rows         []row
 	Pager        pager
 	Listed       int
 	QuestionsURL string
@@ -295,70 +290,51 @@ type choice struct {
 	Selected bool
 }
 
-// rowView is a row as a given viewer sees it.
-type rowView struct {
-	Key       string
-	Kind      reconcile.Kind
-	Op        reconcile.Op
-	Case      int
-	Confirm   reconcile.Confirmation
-	Reason    string
-	Name      string
-	SourceKey string
-	TargetID  string
-	Diffs     []diff
-	Reduced   bool
-}
-
-func viewRow(r *row, maySee bool) rowView {
-	v := rowView{Key: r.Key, Kind: r.Kind, Op: r.Op, Case: r.Case, Confirm: r.Confirm, Reason: r.Reason}
-	if r.Protected && !maySee {
-		v.Name, v.Reduced = r.Reduced, true
-		v.Diffs = make([]diff, len(r.Diffs))
-		for i, d := range r.Diffs {
-			v.Diffs[i] = diff{field: field{Name: d.Name, Label: d.Label}}
-		}
-		return v
+// viewRow is a row as a viewer sees it: for a protected person, unless the viewer may see
+// more, the reduced name, no keys, and the changed fields without their values.
+func viewRow(r row, maySee bool) row {
+	if !r.Protected || maySee {
+		return r
 	}
-	v.Name, v.SourceKey, v.TargetID, v.Diffs = r.Name, r.SourceKey, r.TargetID, r.Diffs
-	return v
+	r.Name, r.SourceKey, r.TargetID, r.Hidden = r.Reduced, "", "", true
+	diffs := make([]diff, len(r.Diffs))
+	for i, d := range r.Diffs {
+		diffs[i] = diff{field: field{Name: d.Name, Label: d.Label}}
+	}
+	r.Diffs = diffs
+	return r
 }
 
-// run reads the run named in the path.
-func (q *req) run(l *pipeline.Ledger) (*pipeline.Run, error) {
+// pipelineRun reads the pipeline and the run the path names, for a viewer.
+func (q *req) pipelineRun() (*pipeline.Ledger, *pipeline.Run, error) {
+	l, _, err := q.ledger(ActionView)
+	if err != nil {
+		return nil, nil, err
+	}
 	id, err := strconv.ParseInt(q.r.PathValue("run"), 10, 64)
 	if err != nil || id < 1 {
-		return nil, errNotFound
+		return nil, nil, errNotFound
 	}
 	r, err := l.Run(q.r.Context(), id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &r, nil
+	return l, &r, nil
 }
 
-func (h *Handler) planPage(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
-	l, _, err := q.ledger(ActionView)
+func (h *Handler) planPage(q *req) error {
+	l, run, err := q.pipelineRun()
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	f, err := parsePlanQuery(r.URL.Query())
+	f, err := parsePlanQuery(q.r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	run, err := q.run(l)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if run.Plan == nil {
-		h.fail(w, r, errNoPlan)
-		return
+		return errNoPlan
 	}
-	ctx := r.Context()
+	ctx := q.r.Context()
 	name := l.Name()
 	_, maySee := q.allowed(ActionViewProtected, name)
 	b := planBody{Pipeline: mask(name), Run: q.runView(name, run), Outcomes: run.Plan.Counts, MaySee: maySee}
@@ -366,66 +342,44 @@ func (h *Handler) planPage(w http.ResponseWriter, r *http.Request) {
 		b.Hold = q.holdView(name, run.Hold)
 	}
 
-	// The rows: filtered from the cache, or from the store a chunk at a time when the plan is
-	// too large for it (then only the page asked for is kept).
-	var page []row
-	matched := 0
-	from := (f.Page - 1) * f.Size
-	collect := func(x *row) {
-		if f.match(x) {
-			if matched >= from && len(page) < f.Size {
-				page = append(page, *x)
-			}
-			matched++
-		}
-	}
+	// The rows: filtered in the cache, or read from the store a chunk at a time when the plan
+	// is too large for it (then only the page shown is kept).
 	pr, err := h.planRows(ctx, l, run)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	b.Streamed = pr == nil
-	scan := func() (*counts, error) {
-		page, matched = nil, 0
+	var cnt *counts
+	scan := func(add func(*row)) error {
 		if pr != nil {
-			for i := range pr.rows {
-				collect(&pr.rows[i])
-			}
-			return pr.counts, nil
+			cnt = pr.counts
+			return each(pr.rows)(add)
 		}
-		cnt := newCounts()
+		cnt = newCounts()
 		rb := h.rowBuilder(name)
-		err := eachAction(ctx, l, run.ID, func(pos int, a *reconcile.Action) {
+		return eachAction(ctx, l, run.ID, func(pos int, a *reconcile.Action) {
 			x := rb.row(pos, a)
 			cnt.add(&x)
-			collect(&x)
+			add(&x)
 		})
-		return cnt, err
 	}
-	cnt, err := scan()
-	if err == nil && from >= matched && f.Page > 1 {
-		// A page past the end (a link from a wider filter): show the last one.
-		f.Page = max(1, (matched+f.Size-1)/f.Size)
-		from = (f.Page - 1) * f.Size
-		cnt, err = scan()
-	}
+	w, err := pageOf(f.Page, f.Size, f.match, scan)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	b.Listed = cnt.Total
-	for i := range page {
-		b.Rows = append(b.Rows, viewRow(&page[i], maySee))
+	b.Streamed, b.Listed = pr == nil, cnt.Total
+	for i := range w.Rows {
+		b.Rows = append(b.Rows, viewRow(w.Rows[i], maySee))
 	}
 	path := runPath(name, run.ID)
-	base := f.values()
-	b.Pager = newPager(f.Page, f.Size, matched, q.pageLink(path, base))
+	b.Pager = newPager(w.Page, w.Size, w.Matched, q.pageLink(path, f.values()))
 	b.Kinds, b.Ops, b.Cases = q.countTables(path, cnt)
-	b.Filter = q.planFilter(path, &f, cnt)
+	b.Filter = planFilter{Action: q.u(path, nil), Q: f.Q, Reset: q.u(path, nil), Kinds: choices(reconcile.Kinds, f.Kind, "kind."),
+		Ops: choices(allOps, f.Op, "op."), Confirm: choices(confirmStates, f.Confirm, "confirm."), Cases: caseChoices(f.Case),
+		Sizes: sizeChoices(f.Size)}
 	if b.Run.Questions > 0 {
 		b.QuestionsURL = q.u(pipelinePath(name)+"questions", nil)
 	}
-	q.render(http.StatusOK, "plan", q.t("plan.title", run.ID), []crumb{{mask(name), q.u(pipelinePath(name), nil)}}, b)
+	return q.render(http.StatusOK, "plan", q.t("plan.title", run.ID), []crumb{{mask(name), q.u(pipelinePath(name), nil)}}, b)
 }
 
 // countTables are the plan's counts per kind and operation (each a link to the actions it
@@ -469,36 +423,6 @@ func (q *req) countTables(path string, c *counts) ([]kindCounts, []reconcile.Op,
 
 func kindRank(k reconcile.Kind) int { return slices.Index(reconcile.Kinds, k) }
 
-func (q *req) planFilter(path string, f *planQuery, c *counts) planFilter {
-	pf := planFilter{Action: q.u(path, nil), Q: f.Q, Reset: q.u(path, nil)}
-	pf.Kinds = append(pf.Kinds, choice{Value: "", Label: "filter.any"})
-	for _, k := range reconcile.Kinds {
-		pf.Kinds = append(pf.Kinds, choice{Value: string(k), Label: "kind." + string(k), Selected: f.Kind == k})
-	}
-	pf.Ops = append(pf.Ops, choice{Value: "", Label: "filter.any"})
-	for _, op := range allOps {
-		pf.Ops = append(pf.Ops, choice{Value: string(op), Label: "op." + string(op), Selected: f.Op == op})
-	}
-	pf.Confirm = append(pf.Confirm, choice{Value: "", Label: "filter.any"})
-	for _, s := range confirmStates {
-		pf.Confirm = append(pf.Confirm, choice{Value: s, Label: "confirm." + s, Selected: f.Confirm == s})
-	}
-	pf.Cases = append(pf.Cases, choice{Value: "", Label: "filter.any"})
-	for cs := 1; cs <= 6; cs++ {
-		pf.Cases = append(pf.Cases, choice{Value: strconv.Itoa(cs), Label: strconv.Itoa(cs), Raw: true, Selected: f.Case == cs})
-	}
-	pf.Sizes = sizeChoices(f.Size)
-	return pf
-}
-
-func sizeChoices(size int) []choice {
-	var out []choice
-	for _, s := range pageSizes {
-		out = append(out, choice{Value: strconv.Itoa(s), Label: strconv.Itoa(s), Raw: true, Selected: s == size})
-	}
-	return out
-}
-
 // auditBody is a run's audit trail.
 type auditBody struct {
 	Pipeline string
@@ -533,57 +457,35 @@ type auditView struct {
 	Reduced   bool
 }
 
-func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
-	l, _, err := q.ledger(ActionView)
+func (h *Handler) auditPage(q *req) error {
+	l, run, err := q.pipelineRun()
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	f, err := parseAuditQuery(r.URL.Query())
+	f, err := parseAuditQuery(q.r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	run, err := q.run(l)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if run.Report == nil {
-		h.fail(w, r, errNoPlan)
-		return
+		return errNoPlan
 	}
+	ctx := q.r.Context()
 	name := l.Name()
 	_, maySee := q.allowed(ActionViewProtected, name)
-	var page []auditRow
-	matched := 0
-	collect := func(a *auditRow) {
-		if f.match(a) {
-			if matched >= (f.Page-1)*f.Size && len(page) < f.Size {
-				page = append(page, *a)
-			}
-			matched++
-		}
-	}
-	b := auditBody{Pipeline: mask(name), Run: q.runView(name, run)}
-	rows, err := h.auditRows(r.Context(), l, run)
+	rows, err := h.auditRows(ctx, l, run)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if rows != nil {
-		for i := range rows {
-			collect(&rows[i])
-		}
-	} else {
-		b.Streamed = true
-		if err := h.eachAudit(r.Context(), l, run, collect); err != nil {
-			h.fail(w, r, err)
-			return
-		}
+	scan := each(rows)
+	if rows == nil {
+		scan = func(add func(*auditRow)) error { return h.eachAudit(ctx, l, run, add) }
 	}
-	for _, a := range page {
+	w, err := pageOf(f.Page, f.Size, f.match, scan)
+	if err != nil {
+		return err
+	}
+	b := auditBody{Pipeline: mask(name), Run: q.runView(name, run), Streamed: rows == nil}
+	for _, a := range w.Rows {
 		v := auditView{Key: a.Key, Kind: a.Kind, Op: a.Op, Status: a.Status, Name: a.Name, TargetID: a.TargetID,
 			SourceKey: a.SourceKey, At: q.when(a.At), Error: a.Error}
 		if a.Protected && !maySee {
@@ -592,24 +494,12 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request) {
 		b.Rows = append(b.Rows, v)
 	}
 	path := runPath(name, run.ID) + "audit"
-	b.Pager = newPager(f.Page, f.Size, matched, q.pageLink(path, f.values()))
+	b.Pager = newPager(w.Page, w.Size, w.Matched, q.pageLink(path, f.values()))
 	if run.Plan != nil {
 		b.PlanURL = q.u(runPath(name, run.ID), nil)
 	}
-	af := auditFilter{Action: q.u(path, nil), Q: f.Q, Reset: q.u(path, nil), Sizes: sizeChoices(f.Size)}
-	af.Kinds = append(af.Kinds, choice{Value: "", Label: "filter.any"})
-	for _, k := range reconcile.Kinds {
-		af.Kinds = append(af.Kinds, choice{Value: string(k), Label: "kind." + string(k), Selected: f.Kind == k})
-	}
-	af.Ops = append(af.Ops, choice{Value: "", Label: "filter.any"})
-	for _, op := range allOps {
-		af.Ops = append(af.Ops, choice{Value: string(op), Label: "op." + string(op), Selected: f.Op == op})
-	}
-	af.Statuses = append(af.Statuses, choice{Value: "", Label: "filter.any"})
-	for _, s := range allStatuses {
-		af.Statuses = append(af.Statuses, choice{Value: string(s), Label: "result." + string(s), Selected: f.Status == s})
-	}
-	b.Filter = af
-	q.render(http.StatusOK, "audit", q.t("audit.title", run.ID), []crumb{{mask(name), q.u(pipelinePath(name), nil)},
+	b.Filter = auditFilter{Action: q.u(path, nil), Q: f.Q, Reset: q.u(path, nil), Sizes: sizeChoices(f.Size),
+		Kinds: choices(reconcile.Kinds, f.Kind, "kind."), Ops: choices(allOps, f.Op, "op."), Statuses: choices(allStatuses, f.Status, "result.")}
+	return q.render(http.StatusOK, "audit", q.t("audit.title", run.ID), []crumb{{mask(name), q.u(pipelinePath(name), nil)},
 		{q.t("plan.title", run.ID), b.PlanURL}}, b)
 }

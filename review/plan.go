@@ -33,6 +33,7 @@ type row struct {
 	Diffs     []diff
 	Protected bool
 	Reduced   string
+	Hidden    bool   // shown reduced (viewRow)
 	search    string // folded text the search matches
 }
 
@@ -192,14 +193,8 @@ const maxQuery = 200
 
 // planQuery is the plan view's filter, search and page.
 type planQuery struct {
-	Kind    reconcile.Kind
-	Op      reconcile.Op
+	filters
 	Confirm string // "", "none" or a reconcile.Confirmation
-	Case    int    // -1: any
-	Q       string
-	Page    int // from 1
-	Size    int
-	folded  string
 }
 
 var allOps = []reconcile.Op{reconcile.OpCreate, reconcile.OpUpdate, reconcile.OpRestore, reconcile.OpUnchanged,
@@ -207,39 +202,11 @@ var allOps = []reconcile.Op{reconcile.OpCreate, reconcile.OpUpdate, reconcile.Op
 
 var confirmStates = []string{string(reconcile.Pending), string(reconcile.Approved), string(reconcile.Rejected), "none"}
 
-// parsePlanQuery reads the plan view's query; anything it does not know is an error (a link
-// the page made never has one).
-func parsePlanQuery(v url.Values) (planQuery, error) {
-	q := planQuery{Case: -1}
-	var err error
-	if s := v.Get("kind"); s != "" {
-		if !slices.Contains(reconcile.Kinds, reconcile.Kind(s)) {
-			return q, errBadInput
-		}
-		q.Kind = reconcile.Kind(s)
-	}
-	if s := v.Get("op"); s != "" {
-		if !slices.Contains(allOps, reconcile.Op(s)) {
-			return q, errBadInput
-		}
-		q.Op = reconcile.Op(s)
-	}
-	if s := v.Get("confirm"); s != "" {
-		if !slices.Contains(confirmStates, s) {
-			return q, errBadInput
-		}
-		q.Confirm = s
-	}
-	if s := v.Get("case"); s != "" {
-		if q.Case, err = strconv.Atoi(s); err != nil || q.Case < 0 || q.Case > 9 {
-			return q, errBadInput
-		}
-	}
-	if q.Q, err = searchQuery(v); err != nil {
+func parsePlanQuery(v url.Values) (q planQuery, err error) {
+	if q.filters, err = parseFilters(v); err != nil {
 		return q, err
 	}
-	q.folded = reconcile.Fold(q.Q)
-	q.Page, q.Size, err = paging(v)
+	q.Confirm, err = oneOf(v, "confirm", confirmStates)
 	return q, err
 }
 
@@ -270,37 +237,14 @@ func paging(v url.Values) (page, size int, err error) {
 
 func (q *planQuery) match(r *row) bool {
 	switch {
-	case q.Kind != "" && r.Kind != q.Kind,
-		q.Op != "" && r.Op != q.Op,
-		q.Case >= 0 && r.Case != q.Case,
-		q.Confirm == "none" && r.Confirm != "",
+	case q.Confirm == "none" && r.Confirm != "",
 		q.Confirm != "" && q.Confirm != "none" && string(r.Confirm) != q.Confirm:
 		return false
 	}
-	return q.folded == "" || strings.Contains(r.search, q.folded)
+	return q.filters.match(r.Kind, r.Op, r.Case, r.search)
 }
 
-// values is the query as a link carries it.
-func (q *planQuery) values() url.Values {
-	v := url.Values{}
-	set(v, "kind", string(q.Kind))
-	set(v, "op", string(q.Op))
-	set(v, "confirm", q.Confirm)
-	if q.Case >= 0 {
-		v.Set("case", strconv.Itoa(q.Case))
-	}
-	set(v, "q", q.Q)
-	if q.Size != defaultPageSize {
-		v.Set("size", strconv.Itoa(q.Size))
-	}
-	return v
-}
-
-func set(v url.Values, k, s string) {
-	if s != "" {
-		v.Set(k, s)
-	}
-}
+func (q *planQuery) values() url.Values { return q.filters.values("confirm", q.Confirm) }
 
 // pager is a list's position.
 type pager struct {

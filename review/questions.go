@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/edusync/edusync/pipeline"
@@ -13,60 +12,28 @@ import (
 
 // questionQuery is the questions page's filter and page.
 type questionQuery struct {
-	Kind  reconcile.Kind
-	Case  int    // -1: any
+	filters
 	State string // "", "open" or "answered"
-	Page  int
-	Size  int
 }
 
-func parseQuestionQuery(v url.Values) (questionQuery, error) {
-	q := questionQuery{Case: -1}
-	var err error
-	if s := v.Get("kind"); s != "" {
-		if !slices.Contains(reconcile.Kinds, reconcile.Kind(s)) {
-			return q, errBadInput
-		}
-		q.Kind = reconcile.Kind(s)
+func parseQuestionQuery(v url.Values) (q questionQuery, err error) {
+	if q.filters, err = parseFilters(v); err != nil {
+		return q, err
 	}
-	if s := v.Get("case"); s != "" {
-		if q.Case, err = strconv.Atoi(s); err != nil || q.Case < 0 || q.Case > 9 {
-			return q, errBadInput
-		}
-	}
-	switch s := v.Get("state"); s {
-	case "", "open", "answered":
-		q.State = s
-	default:
-		return q, errBadInput
-	}
-	q.Page, q.Size, err = paging(v)
+	q.State, err = oneOf(v, "state", []string{"open", "answered"})
 	return q, err
 }
 
-func (f *questionQuery) match(x *pipeline.Question) bool {
+func (q *questionQuery) match(x *pipeline.Question) bool {
 	switch {
-	case f.Kind != "" && x.Action.Kind != f.Kind,
-		f.Case >= 0 && x.Action.Case != f.Case,
-		f.State == "open" && x.Answer != reconcile.Undecided,
-		f.State == "answered" && x.Answer == reconcile.Undecided:
+	case q.State == "open" && x.Answer != reconcile.Undecided,
+		q.State == "answered" && x.Answer == reconcile.Undecided:
 		return false
 	}
-	return true
+	return q.filters.match(x.Action.Kind, x.Action.Op, x.Action.Case, "")
 }
 
-func (f *questionQuery) values() url.Values {
-	v := url.Values{}
-	set(v, "kind", string(f.Kind))
-	if f.Case >= 0 {
-		v.Set("case", strconv.Itoa(f.Case))
-	}
-	set(v, "state", f.State)
-	if f.Size != defaultPageSize {
-		v.Set("size", strconv.Itoa(f.Size))
-	}
-	return v
-}
+func (q *questionQuery) values() url.Values { return q.filters.values("state", q.State) }
 
 // questionView is a question with both records side by side.
 type questionView struct {
@@ -143,62 +110,47 @@ type questionsBody struct {
 	Reset      string
 }
 
-func (h *Handler) questionsPage(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
+func (h *Handler) questionsPage(q *req) error {
 	l, _, err := q.ledger(ActionView)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	f, err := parseQuestionQuery(r.URL.Query())
+	f, err := parseQuestionQuery(q.r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	qs, err := l.Questions(r.Context())
+	qs, err := l.Questions(q.r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	name := l.Name()
 	path := pipelinePath(name) + "questions"
 	_, maySee := q.allowed(ActionViewProtected, name)
 	b := questionsBody{Pipeline: mask(name), Action: q.u(path, nil), Back: f.values().Encode(), Reset: q.u(path, nil),
-		TriggerURL: q.u(pipelinePath(name)+"trigger", nil)}
+		TriggerURL: q.u(pipelinePath(name)+"trigger", nil), Kinds: choices(reconcile.Kinds, f.Kind, "kind."),
+		Cases: caseChoices(f.Case), Sizes: sizeChoices(f.Size)}
 	_, b.CanAnswer = q.allowed(ActionAnswer, name)
 	_, b.CanTrigger = q.allowed(ActionTrigger, name)
-	var matched []*pipeline.Question
 	for i := range qs {
 		if qs[i].Answer == reconcile.Undecided {
 			b.Open++
 		} else {
 			b.Answered++
 		}
-		if f.match(&qs[i]) {
-			matched = append(matched, &qs[i])
-		}
 	}
 	if len(qs) > 0 {
 		b.Run = qs[0].Run
 		b.RunURL = q.u(runPath(name, b.Run), nil)
 	}
-	b.Pager = newPager(f.Page, f.Size, len(matched), q.pageLink(path, f.values()))
-	for i := max(0, b.Pager.From-1); i < b.Pager.To; i++ {
-		b.Questions = append(b.Questions, h.questionView(name, matched[i], maySee))
-	}
-	b.Kinds = append(b.Kinds, choice{Value: "", Label: "filter.any"})
-	for _, k := range reconcile.Kinds {
-		b.Kinds = append(b.Kinds, choice{Value: string(k), Label: "kind." + string(k), Selected: f.Kind == k})
-	}
-	b.Cases = append(b.Cases, choice{Value: "", Label: "filter.any"})
-	for cs := 1; cs <= 6; cs++ {
-		b.Cases = append(b.Cases, choice{Value: strconv.Itoa(cs), Label: strconv.Itoa(cs), Raw: true, Selected: f.Case == cs})
+	w, _ := pageOf(f.Page, f.Size, f.match, each(qs))
+	b.Pager = newPager(w.Page, w.Size, w.Matched, q.pageLink(path, f.values()))
+	for i := range w.Rows {
+		b.Questions = append(b.Questions, h.questionView(name, &w.Rows[i], maySee))
 	}
 	for _, s := range []string{"", "open", "answered"} {
 		b.States = append(b.States, choice{Value: s, Label: "questions.state." + cmpOr(s, "any"), Selected: f.State == s})
 	}
-	b.Sizes = sizeChoices(f.Size)
-	q.render(http.StatusOK, "questions", q.t("questions.title"), []crumb{{mask(name), q.u(pipelinePath(name), nil)}}, b)
+	return q.render(http.StatusOK, "questions", q.t("questions.title"), []crumb{{mask(name), q.u(pipelinePath(name), nil)}}, b)
 }
 
 func cmpOr(s, or string) string {
@@ -213,20 +165,15 @@ const maxSelected = 1000
 
 // answer stores the answers of a questions form: one question's (the approve, reject or
 // withdraw button pressed beside it) or the selected ones' (a bulk button).
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
-	l, who, err := q.ledger(ActionAnswer)
-	if err == nil {
-		err = q.checkPost(who)
-	}
+func (h *Handler) answer(q *req) error {
+	r := q.r
+	l, who, err := q.post(ActionAnswer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	run, err := strconv.ParseInt(r.PostFormValue("run"), 10, 64)
 	if err != nil {
-		h.fail(w, r, errBadInput)
-		return
+		return errBadInput
 	}
 	verdicts := map[string]reconcile.Verdict{"approve": reconcile.Approve, "reject": reconcile.Reject, "undo": reconcile.Undecided}
 	var keys []string
@@ -241,26 +188,22 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	if bulk := r.PostFormValue("bulk"); bulk != "" {
 		v, ok := verdicts[bulk]
 		if !ok {
-			h.fail(w, r, errBadInput)
-			return
+			return errBadInput
 		}
 		keys, verdict = r.PostForm["sel"], v
 		found++
 	}
 	if found != 1 || len(keys) == 0 || len(keys) > maxSelected {
-		h.fail(w, r, errBadInput)
-		return
+		return errBadInput
 	}
 	qs, err := l.Questions(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ids := make(map[string]string, len(qs))
 	for i := range qs {
 		if qs[i].Run != run {
-			h.fail(w, r, errStale)
-			return
+			return errStale
 		}
 		ids[h.opaque(l.Name(), qs[i].Action.ID)] = qs[i].Action.ID
 	}
@@ -268,8 +211,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		id, ok := ids[k]
 		if !ok {
-			h.fail(w, r, errStale)
-			return
+			return errStale
 		}
 		decisions = append(decisions, reconcile.Decision{ID: id, Verdict: verdict})
 	}
@@ -277,8 +219,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, pipeline.ErrInvalid) {
 			err = errStale
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	back, _ := url.ParseQuery(r.PostFormValue("back"))
 	f, err := parseQuestionQuery(back)
@@ -291,64 +232,55 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Set("done", "answered")
 	v.Set("n", strconv.Itoa(len(decisions)))
-	q.redirect(pipelinePath(l.Name())+"questions", v)
+	return q.redirect(pipelinePath(l.Name())+"questions", v)
 }
 
-// checkPost refuses a form post without a valid token, or by someone the host's check did
-// not name.
-func (q *req) checkPost(who string) error {
-	if !q.h.checkCSRF(q.r) {
-		return errCSRF
+// post reads the pipeline a form is posted to, after checking that the host allows act on it
+// and names who acts, and that the form carries a valid token.
+func (q *req) post(act Action) (*pipeline.Ledger, string, error) {
+	l, who, err := q.ledger(act)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case !q.h.checkCSRF(q.r):
+		return nil, "", errCSRF
+	case who == "":
+		return nil, "", errNoWho
 	}
-	if who == "" {
-		return errNoWho
-	}
-	return nil
+	return l, who, nil
 }
 
 // release releases a pipeline's hold: only with the box ticked that says the plan was
 // reviewed, and only for the run the form showed.
-func (h *Handler) release(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
-	l, who, err := q.ledger(ActionRelease)
-	if err == nil {
-		err = q.checkPost(who)
-	}
+func (h *Handler) release(q *req) error {
+	r := q.r
+	l, who, err := q.post(ActionRelease)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	run, err := strconv.ParseInt(r.PostFormValue("run"), 10, 64)
 	if err != nil || run < 1 {
-		h.fail(w, r, errBadInput)
-		return
+		return errBadInput
 	}
 	if r.PostFormValue("reviewed") != "yes" {
-		h.fail(w, r, errConfirm)
-		return
+		return errConfirm
 	}
 	if err := l.Release(r.Context(), run, who); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	q.redirect(pipelinePath(l.Name()), url.Values{"done": {"released"}, "n": {strconv.FormatInt(run, 10)}})
+	return q.redirect(pipelinePath(l.Name()), url.Values{"done": {"released"}, "n": {strconv.FormatInt(run, 10)}})
 }
 
 // trigger asks for a run now: through the store, for the Start loop of whichever process runs
 // the pipeline, and directly when it runs in this one.
-func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
-	q := h.req(w, r)
-	l, who, err := q.ledger(ActionTrigger)
-	if err == nil {
-		err = q.checkPost(who)
-	}
+func (h *Handler) trigger(q *req) error {
+	r := q.r
+	l, _, err := q.post(ActionTrigger)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := l.Request(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if p := h.cfg.local[l.Name()]; p != nil {
 		p.Trigger()
@@ -357,5 +289,5 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("from") == "questions" {
 		back += "questions"
 	}
-	q.redirect(back, url.Values{"done": {"requested"}})
+	return q.redirect(back, url.Values{"done": {"requested"}})
 }

@@ -182,10 +182,7 @@ func recordFields(a *reconcile.Action, after bool) []field {
 	}
 	switch {
 	case a.Person != nil:
-		p := a.Person.Before
-		if after {
-			p = a.Person.After
-		}
+		p := pick(a.Person, after)
 		if p == nil {
 			return nil
 		}
@@ -211,10 +208,7 @@ func recordFields(a *reconcile.Action, after bool) []field {
 		add(reconcile.FieldRelations, strings.Join(rels, ", "))
 		attrs(p.Attributes)
 	case a.Group != nil:
-		g := a.Group.Before
-		if after {
-			g = a.Group.After
-		}
+		g := pick(a.Group, after)
 		if g == nil {
 			return nil
 		}
@@ -225,32 +219,30 @@ func recordFields(a *reconcile.Action, after bool) []field {
 		add(reconcile.FieldValid, g.Valid.String())
 		attrs(g.Attributes)
 	case a.Organisation != nil:
-		o := a.Organisation.Before
-		if after {
-			o = a.Organisation.After
+		if o := pick(a.Organisation, after); o != nil {
+			keys(o.Keys)
+			add(reconcile.FieldName, o.Name)
+			add(reconcile.FieldType, o.Type)
+			attrs(o.Attributes)
 		}
-		if o == nil {
-			return nil
-		}
-		keys(o.Keys)
-		add(reconcile.FieldName, o.Name)
-		add(reconcile.FieldType, o.Type)
-		attrs(o.Attributes)
 	case a.Membership != nil:
-		m := a.Membership.Before
-		if after {
-			m = a.Membership.After
+		if m := pick(a.Membership, after); m != nil {
+			add("id", m.ID)
+			add(reconcile.FieldPerson, m.Person)
+			add(reconcile.FieldGroup, m.Group)
+			add(reconcile.FieldRole, m.Role)
+			add(reconcile.FieldPeriod, m.Period.String())
 		}
-		if m == nil {
-			return nil
-		}
-		add("id", m.ID)
-		add(reconcile.FieldPerson, m.Person)
-		add(reconcile.FieldGroup, m.Group)
-		add(reconcile.FieldRole, m.Role)
-		add(reconcile.FieldPeriod, m.Period.String())
 	}
 	return out
+}
+
+// pick is the record before or after a change.
+func pick[T any](c *reconcile.Change[T], after bool) *T {
+	if after {
+		return c.After
+	}
+	return c.Before
 }
 
 // searchText is what a search matches: the text the page shows of a record for everyone, so
