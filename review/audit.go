@@ -36,6 +36,7 @@ func (h *Handler) auditRows(ctx context.Context, l *pipeline.Ledger, r *pipeline
 		size = r.Plan.Actions
 	}
 	key := fmt.Sprintf("audit\x00%s\x00%d", l.Name(), r.ID)
+	ctx = context.WithoutCancel(ctx) // as planRows
 	v, err := h.cache.get(key, size, func() (any, error) {
 		var out []auditRow
 		err := h.eachAudit(ctx, l, r, func(a *auditRow) { out = append(out, *a) })

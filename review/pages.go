@@ -222,7 +222,7 @@ func (h *Handler) pipelinePage(q *req) error {
 	if s.held {
 		b.Hold = q.holdView(name, &s.hold)
 		_, b.CanRelease = q.allowed(ActionRelease, name)
-		b.CanRelease = b.CanRelease && s.hold.Released == nil && len(s.hold.Trips) > 0
+		b.CanRelease = b.CanRelease && s.hold.Released == nil
 	}
 	b.Pager = newPager(page, runsPerPage, len(s.runs), q.pageLink(path, nil))
 	for i := max(0, b.Pager.From-1); i < b.Pager.To; i++ {

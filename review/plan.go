@@ -165,6 +165,8 @@ func eachAction(ctx context.Context, l *pipeline.Ledger, run int64, fn func(pos 
 // for it (the caller then streams with eachAction).
 func (h *Handler) planRows(ctx context.Context, l *pipeline.Ledger, r *pipeline.Run) (*planRows, error) {
 	key := fmt.Sprintf("plan\x00%s\x00%d\x00%s", l.Name(), r.ID, r.Plan.Fingerprint)
+	// The rows are built for whoever asks next too: a request that goes away must not end it.
+	ctx = context.WithoutCancel(ctx)
 	v, err := h.cache.get(key, r.Plan.Actions, func() (any, error) {
 		pr := &planRows{rows: make([]row, 0, r.Plan.Actions), counts: newCounts()}
 		b := h.rowBuilder(l.Name())

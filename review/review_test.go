@@ -424,6 +424,31 @@ func TestReleaseNeedsTheReviewedBoxAndAHeldRun(t *testing.T) {
 	}
 }
 
+func TestAHoldWithoutTripsIsReleasedToo(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.heldSrc.Persons = f.heldSrc.Persons[:12:12]
+	for i := 12; i < 30; i++ { // the export is whole again, but the pipeline stays held
+		f.heldSrc.Persons = append(f.heldSrc.Persons, reconcile.Person{Keys: reconcile.Keys{SourceKey: "H-" + strconv.Itoa(i)},
+			FamilyName: "Lärare " + strconv.Itoa(i), GivenNames: "Alex"})
+	}
+	if r, _ := f.held.Run(ctx); r.Status != pipeline.StatusHeld || len(r.Hold.Trips) != 0 {
+		t.Fatalf("run 3: %s %+v", r.Status, r.Hold)
+	}
+	c := f.client()
+	ppath := pipelinePath(heldName)
+	_, body := c.get(ppath)
+	if !strings.Contains(body, "stays within the thresholds") || !strings.Contains(body, "Release the hold") {
+		t.Fatalf("the page does not offer to release a hold without trips:\n%.3000s", body)
+	}
+	if code, _ := c.post(ppath, ppath+"release", url.Values{"run": {"3"}, "reviewed": {"yes"}}); code != http.StatusSeeOther {
+		t.Fatalf("release: %d", code)
+	}
+	if r, err := f.held.Run(ctx); r.Status != pipeline.StatusSucceeded {
+		t.Fatalf("run after the release: %s %v", r.Status, err)
+	}
+}
+
 func TestTriggerRequestsARun(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
