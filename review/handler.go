@@ -125,7 +125,8 @@ func (h *Handler) page(fn func(q *req) error) http.HandlerFunc {
 const maxForm = 256 << 10
 
 // ServeHTTP serves the page. Every answer carries a Content-Security-Policy that allows no
-// inline script or style and no other origin, and is not cached (it shows personal data).
+// inline script or style and nothing from another origin; pages (which show personal data)
+// are sent with Cache-Control: no-store.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
