@@ -74,6 +74,7 @@ type Client struct {
 	json      jsonv2.Options // whole answers
 	records   jsonv2.Options // records decoded from a stream (recordOptions)
 	marshal   func(any) ([]byte, error)
+	bare      func(maxBody int64) *http.Client // Fetch's client: no authentication or fixed headers
 }
 
 // New checks cfg.BaseURL and builds the client: the transport stack, outermost first, is retry,
@@ -158,6 +159,20 @@ func (c *Client) build(s *Settings, wrap func(http.RoundTripper) http.RoundTripp
 		tokenRT = &httpx.RetryTransport{Next: tokenRT, Policy: s.Retry, Logger: s.Logger, Redact: c.Redact}
 	}
 	tokenHTTP := &http.Client{Transport: tokenRT, Timeout: base.Timeout}
+	bareRT := rt
+	c.bare = func(maxBody int64) *http.Client {
+		t := bareRT
+		if maxBody > 0 {
+			t = &httpx.BodyCapTransport{Next: t, Max: maxBody}
+		}
+		if s.Logger != nil {
+			t = &httpx.LoggingTransport{Next: t, Logger: s.Logger, Redact: c.Redact}
+		}
+		if !s.NoRetry {
+			t = &httpx.RetryTransport{Next: t, Policy: s.Retry, Logger: s.Logger, Redact: c.Redact}
+		}
+		return &http.Client{Transport: t, Timeout: base.Timeout}
+	}
 
 	if len(hdr) > 0 {
 		rt = &httpx.HeaderTransport{Next: rt, Header: hdr}
@@ -326,6 +341,10 @@ type Request struct {
 	ContentType string      // the Content-Type of the body; default application/json
 	Accept      string      // default application/json
 	Header      http.Header // further headers (Idempotency-Key, ...)
+	// Idempotent says the API applies the request once however often it is sent (a POST that
+	// sets a state rather than adding one), so it is retried after server errors and lost
+	// connections like a PUT. Leave it false for anything that creates.
+	Idempotent bool
 }
 
 // URL resolves ref, a path under the base URL or an absolute URL on its origin.
@@ -425,6 +444,9 @@ func (c *Client) NewRequest(ctx context.Context, r *Request) (*http.Request, err
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	if r.Idempotent {
+		ctx = httpx.WithIdempotent(ctx)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, c.Errorf("%s %s: %w", method, c.Where(r.Path), err)
@@ -464,6 +486,40 @@ func (c *Client) Send(req *http.Request) (*http.Response, error) {
 			err = ue.Err
 		}
 		return nil, &redacted{text: c.name + ": " + req.Method + " " + c.secrets.Scrub(redact.Path(req.URL)) + ": " + c.Redact(err.Error()), errs: []error{err}}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.APIError(resp)
+	}
+	return resp, nil
+}
+
+// Fetch GETs rawURL, an absolute http(s) URL that an answer handed out (a pre-signed download
+// link), without the client's authentication or fixed headers whatever its host: such a link is
+// its own credential, and a token sent with it would reach a third party (and make S3 refuse the
+// request). It goes through the host's base client and TLS settings, the retry policy and the
+// logger. The body is capped at maxBody bytes (0: no cap), for a caller that streams it to disk
+// rather than holding it. A non-2xx answer is an *apierror.APIError; the URL's query (the link's
+// signature) appears in no error or log line.
+func (c *Client) Fetch(ctx context.Context, rawURL string, accept string, maxBody int64) (*http.Response, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, c.Errorf("%s is not an absolute http(s) URL without user info", c.Where(rawURL))
+	}
+	u.Fragment = ""
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, c.Errorf("GET %s: %w", c.Where(rawURL), err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := c.bare(maxBody).Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &redacted{text: c.name + ": GET " + c.secrets.Scrub(redact.URL(u)) + ": " + c.Redact(err.Error()), errs: []error{err}}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.APIError(resp)

@@ -155,14 +155,23 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// IsIdempotent reports whether repeating req cannot apply it twice: an idempotent method, or an
-// Idempotency-Key header.
+// IsIdempotent reports whether repeating req cannot apply it twice: an idempotent method, an
+// Idempotency-Key header, or a context marked by WithIdempotent.
 func IsIdempotent(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
 		return true
 	}
-	return req.Header.Get(IdempotencyKeyHeader) != ""
+	return req.Header.Get(IdempotencyKeyHeader) != "" || req.Context().Value(idempotentKey{}) != nil
+}
+
+type idempotentKey struct{}
+
+// WithIdempotent marks the requests made with ctx as safe to repeat whatever their method: the
+// API applies such a request once however often it arrives (a POST that sets a state, as
+// Inspera's appeal registration does), so a lost answer or a 503 may be retried like a PUT.
+func WithIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
 func isRetryableStatus(code int) bool {
