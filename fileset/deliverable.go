@@ -17,10 +17,18 @@ type Screener interface {
 	Screen(s *reconcile.Snapshot) []LeftOut
 }
 
-// LeftOut is a source record Deliverable left out, and why.
+// Snapshotter is a source that gives its records as one snapshot (ss12000sync.Source does):
+// Deliverable then takes it as it is instead of copying the records one by one.
+type Snapshotter interface {
+	Snapshot(ctx context.Context) (*reconcile.Snapshot, error)
+}
+
+// LeftOut is a source record Deliverable left out, and why. With Related set, only the
+// relation of the person SourceKey to the person Related is left out.
 type LeftOut struct {
 	Kind      reconcile.Kind `json:"kind"`
 	SourceKey string         `json:"sourceKey"`
+	Related   string         `json:"related,omitempty"`
 	Reason    string         `json:"reason"`
 }
 
@@ -115,7 +123,13 @@ func (d *Deliverable) fillScreened(ctx context.Context) (*screened, error) {
 	if d.cur != nil {
 		return d.cur, nil
 	}
-	snap, err := reconcile.Load(ctx, d.src)
+	var snap *reconcile.Snapshot
+	var err error
+	if whole, ok := d.src.(Snapshotter); ok {
+		snap, err = whole.Snapshot(ctx)
+	} else {
+		snap, err = reconcile.Load(ctx, d.src)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +150,13 @@ func screen(snap *reconcile.Snapshot, f Format) *screened {
 	if sc, ok := f.(Screener); ok {
 		out.left = append(out.left, sc.Screen(snap)...)
 	}
-	gone := map[Pair]bool{} // kind in Person, key in Group
+	gone := map[Pair]bool{}      // kind in Person, key in Group
+	relations := map[Pair]bool{} // person, related
 	for _, l := range out.left {
+		if l.Related != "" {
+			relations[Pair{Person: l.SourceKey, Group: l.Related}] = true
+			continue
+		}
 		gone[Pair{Person: string(l.Kind), Group: l.SourceKey}] = true
 	}
 	isGone := func(k reconcile.Kind, key string) bool { return gone[Pair{Person: string(k), Group: key}] }
@@ -147,29 +166,63 @@ func screen(snap *reconcile.Snapshot, f Format) *screened {
 			protected[p.Keys.SourceKey] = true
 		}
 	}
-	for _, p := range snap.Persons {
+	// Records are shared with snap; a slice is copied only where something is left out or
+	// changed.
+	out.Persons = snap.Persons
+	copied := false
+	for i := range snap.Persons {
+		p := snap.Persons[i]
+		changed := false
 		if isGone(reconcile.KindPerson, p.Keys.SourceKey) {
+			changed = true
+		} else {
+			if p.Protected {
+				p = reconcile.Person{Keys: p.Keys, FamilyName: p.FamilyName, GivenNames: p.GivenNames, EPPNs: p.EPPNs,
+					Protected: true, Contexts: p.Contexts}
+				changed = true
+			}
+			drop := func(r reconcile.Relation) bool {
+				return isGone(reconcile.KindPerson, r.Person) || protected[r.Person] || relations[Pair{Person: p.Keys.SourceKey, Group: r.Person}]
+			}
+			if slices.ContainsFunc(p.Relations, drop) {
+				p.Relations = slices.DeleteFunc(slices.Clone(p.Relations), drop)
+				changed = true
+			}
+		}
+		if !changed {
+			if copied {
+				out.Persons = append(out.Persons, p)
+			}
 			continue
 		}
-		if p.Protected {
-			p = reconcile.Person{Keys: p.Keys, FamilyName: p.FamilyName, GivenNames: p.GivenNames, EPPNs: p.EPPNs,
-				Protected: true, Contexts: p.Contexts}
+		if !copied {
+			out.Persons = append(make([]reconcile.Person, 0, len(snap.Persons)), snap.Persons[:i]...)
+			copied = true
 		}
-		drop := func(r reconcile.Relation) bool { return isGone(reconcile.KindPerson, r.Person) || protected[r.Person] }
-		if slices.ContainsFunc(p.Relations, drop) {
-			p.Relations = slices.DeleteFunc(slices.Clone(p.Relations), drop)
-		}
-		out.Persons = append(out.Persons, p)
-	}
-	for _, g := range snap.Groups {
-		if !isGone(reconcile.KindGroup, g.Keys.SourceKey) {
-			out.Groups = append(out.Groups, g)
+		if !isGone(reconcile.KindPerson, p.Keys.SourceKey) {
+			out.Persons = append(out.Persons, p)
 		}
 	}
-	for _, m := range snap.Memberships {
-		if !isGone(reconcile.KindPerson, m.Person) && !isGone(reconcile.KindGroup, m.Group) {
-			out.Memberships = append(out.Memberships, m)
-		}
-	}
+	out.Groups = keep(snap.Groups, func(g *reconcile.Group) bool { return !isGone(reconcile.KindGroup, g.Keys.SourceKey) })
+	out.Memberships = keep(snap.Memberships, func(m *reconcile.Membership) bool {
+		return !isGone(reconcile.KindPerson, m.Person) && !isGone(reconcile.KindGroup, m.Group)
+	})
 	return out
+}
+
+// keep returns the items ok keeps: items itself when it keeps them all.
+func keep[T any](items []T, ok func(*T) bool) []T {
+	for i := range items {
+		if ok(&items[i]) {
+			continue
+		}
+		out := append(make([]T, 0, len(items)), items[:i]...)
+		for j := i + 1; j < len(items); j++ {
+			if ok(&items[j]) {
+				out = append(out, items[j])
+			}
+		}
+		return out
+	}
+	return items
 }

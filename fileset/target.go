@@ -84,6 +84,7 @@ type Target struct {
 	setName string // the set state was read from or written as
 	running bool
 	undo    []func()
+	fresh   freshRecords
 	last    Commit
 }
 
@@ -255,7 +256,7 @@ func (t *Target) Begin(ctx context.Context) error {
 	if err := t.load(); err != nil {
 		return err
 	}
-	t.running, t.undo, t.state.scratch = true, nil, nil
+	t.running, t.undo, t.fresh, t.state.scratch = true, nil, freshRecords{}, nil
 	return nil
 }
 
@@ -265,6 +266,9 @@ func (t *Target) Abort(ctx context.Context) error {
 	defer t.mu.Unlock()
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
+	}
+	if t.state != nil {
+		t.fresh.drop(t.state)
 	}
 	t.undo, t.running = nil, false
 	if t.state != nil {
@@ -301,7 +305,7 @@ func (t *Target) Commit(ctx context.Context) error {
 	if cur, _, ok, err := t.dir.Current(); err == nil && ok && sameFiles(stage.Path(), cur, files) {
 		stage.Abort()
 		t.state.purge()
-		t.running, t.undo = false, nil
+		t.running, t.undo, t.fresh = false, nil, freshRecords{}
 		t.last = Commit{Files: files}
 		return nil
 	}
@@ -310,7 +314,7 @@ func (t *Target) Commit(ctx context.Context) error {
 		return err
 	}
 	t.state.purge()
-	t.running, t.undo, t.setName = false, nil, filepath.Join("sets", name)
+	t.running, t.undo, t.fresh, t.setName = false, nil, freshRecords{}, filepath.Join("sets", name)
 	t.last = Commit{Set: name, Bytes: total, Files: files}
 	return nil
 }
@@ -477,8 +481,19 @@ func applyRecord[T any](t *Target, a *reconcile.Action, m map[string]*Entry[T], 
 	return reconcile.Written{TargetID: id}, nil
 }
 
-// remember notes how to undo a write of m[id].
+// remember notes how to undo a write of m[id]: records new in the run are only listed (a
+// first run creates them by the million), others get their old entry back.
 func remember[K comparable, T any](t *Target, m map[K]*Entry[T], id K, old *Entry[T]) {
+	if old == nil {
+		switch k := any(id).(type) {
+		case Pair:
+			t.fresh.pairs = append(t.fresh.pairs, k)
+			return
+		case string:
+			t.fresh.ids = append(t.fresh.ids, freshID{m: any(m), id: k})
+			return
+		}
+	}
 	t.undo = append(t.undo, func() {
 		if old == nil {
 			delete(m, id)
@@ -486,6 +501,35 @@ func remember[K comparable, T any](t *Target, m map[K]*Entry[T], id K, old *Entr
 			m[id] = old
 		}
 	})
+}
+
+// freshRecords are the records a run created, removed again by Abort.
+type freshRecords struct {
+	ids   []freshID
+	pairs []Pair
+}
+
+type freshID struct {
+	m  any // the state's map the record is in
+	id string
+}
+
+// drop removes the run's new records from s.
+func (f *freshRecords) drop(s *State) {
+	for _, k := range f.pairs {
+		delete(s.Memberships, k)
+	}
+	for _, x := range f.ids {
+		switch m := x.m.(type) {
+		case map[string]*Entry[reconcile.Organisation]:
+			delete(m, x.id)
+		case map[string]*Entry[reconcile.Person]:
+			delete(m, x.id)
+		case map[string]*Entry[reconcile.Group]:
+			delete(m, x.id)
+		}
+	}
+	*f = freshRecords{}
 }
 
 func (t *Target) applyMembership(a *reconcile.Action) (reconcile.Written, error) {

@@ -99,17 +99,7 @@ func Term(vocab []string, t string) string {
 // become spaces, runs of spaces one, and the ends are trimmed. Formats normalise names with it,
 // so a name with a line break in the source is written, and planned, as one line.
 func Clean(s string) string {
-	if s == "" {
-		return s
-	}
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' ')) || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if s == "" || isClean(s) {
 		return s
 	}
 	var b strings.Builder
@@ -126,6 +116,25 @@ func Clean(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isClean reports whether Clean would return s as it is.
+func isClean(s string) bool {
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prev := rune(0)
+	for _, r := range s {
+		if r == ' ' {
+			if prev == ' ' {
+				return false
+			}
+		} else if unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029' || r == unicode.ReplacementChar {
+			return false
+		}
+		prev = r
+	}
+	return true
 }
 
 // Contexts returns contexts with their roles mapped by role, without repeats, ordered by

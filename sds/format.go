@@ -279,13 +279,26 @@ func only(a map[string]string, keys ...string) map[string]string {
 
 // Screen leaves out contacts (persons without a role at any organisation, such as guardians)
 // without an e-mail address, which SDS requires of a contact, and contacts with protected
-// identity, whose address is never written (fileset.Screener).
+// identity, whose address is never written; and relationships to any person without an
+// address (fileset.Screener).
 func (f *format) Screen(s *reconcile.Snapshot) []fileset.LeftOut {
 	var out []fileset.LeftOut
+	noEmail := map[string]bool{}
 	for _, p := range s.Persons {
-		if len(p.Contexts) == 0 && (len(p.Emails) == 0 || p.Protected) {
+		if len(p.Emails) == 0 || p.Protected {
+			noEmail[p.Keys.SourceKey] = true
+		}
+		if len(p.Contexts) == 0 && noEmail[p.Keys.SourceKey] {
 			out = append(out, fileset.LeftOut{Kind: reconcile.KindPerson, SourceKey: p.Keys.SourceKey,
 				Reason: "a contact (a person without a role at an organisation) needs an e-mail address"})
+		}
+	}
+	for _, p := range s.Persons {
+		for _, r := range p.Relations {
+			if noEmail[r.Person] {
+				out = append(out, fileset.LeftOut{Kind: reconcile.KindPerson, SourceKey: p.Keys.SourceKey, Related: r.Person,
+					Reason: "a relationship to a contact without an e-mail address"})
+			}
 		}
 	}
 	return out
