@@ -241,7 +241,8 @@ func WithTokenFunc(name string, fetch func(TokenContext) (*oauth2.Token, error),
 }
 
 // WithBasicAuth sends HTTP Basic credentials with every request, without waiting for a
-// challenge (preemptively), as APIs behind a gateway (FS) expect.
+// challenge (preemptively), as APIs behind a gateway (FS) expect. The password, the encoded
+// pair and the user name (an API user's name is a credential too) are masked in errors and logs.
 func WithBasicAuth(username, password string) Option {
 	return func(s *Settings) error {
 		if username == "" {
@@ -249,7 +250,7 @@ func WithBasicAuth(username, password string) Option {
 		}
 		enc := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
 		t := &oauth2.Token{AccessToken: enc, TokenType: "Basic"}
-		s.Auth = &Auth{name: "basic auth", static: t, secrets: []string{password, enc}}
+		s.Auth = &Auth{name: "basic auth", static: t, secrets: []string{password, enc, username}}
 		return nil
 	}
 }
