@@ -23,7 +23,8 @@
 //   - attempts: failed items with their count, last error (personal numbers masked), next try
 //     and payload; after the maximum number of attempts (WithMaxAttempts, or Failure.Max) or a
 //     permanent failure an item is dead-lettered with its reason, until Requeue;
-//   - values: a small key-value area for flow state, typed with Get, Put and List (JSON);
+//   - values: a key-value area for flow state, typed with Get, Put and List (JSON), and read a
+//     page at a time in key order with ValuesFrom (ListFrom) where a prefix holds many;
 //   - timers: fire at a time, survive restarts, fire once; Schedule again to move one,
 //     Cancel to drop one;
 //   - leases: named, held by one holder at a time until they expire, with fencing tokens;

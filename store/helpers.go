@@ -39,6 +39,20 @@ func List[T any](tx Tx, prefix string) ([]Entry[T], error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeEntries[T](tx, raws)
+}
+
+// ListFrom decodes up to limit (0: all) values whose key starts with prefix and comes after
+// after, in key order (see Tx.ValuesFrom).
+func ListFrom[T any](tx Tx, prefix, after string, limit int) ([]Entry[T], error) {
+	raws, err := tx.ValuesFrom(prefix, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return decodeEntries[T](tx, raws)
+}
+
+func decodeEntries[T any](tx Tx, raws []Entry[[]byte]) ([]Entry[T], error) {
 	out := make([]Entry[T], 0, len(raws))
 	for _, e := range raws {
 		var v T

@@ -543,6 +543,37 @@ func (t *memTx) Values(prefix string) ([]Entry[[]byte], error) {
 	return out, nil
 }
 
+func (t *memTx) ValuesFrom(prefix, after string, limit int) ([]Entry[[]byte], error) {
+	if err := t.Check("values", false); err != nil {
+		return nil, err
+	}
+	if err := kit.ValidPrefix(prefix); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidOptionalKey("after key", after); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidLimit(limit); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	out := []Entry[[]byte]{}
+	if s := t.data(false); s != nil {
+		for k, v := range s.values {
+			if strings.HasPrefix(k, prefix) && k > after {
+				out = append(out, Entry[[]byte]{Key: k, Value: v})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry[[]byte]) int { return strings.Compare(a.Key, b.Key) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i].Value = bytes.Clone(out[i].Value)
+	}
+	return out, nil
+}
+
 func cloneTimer(tm Timer) Timer {
 	tm.Payload = bytes.Clone(tm.Payload)
 	return tm

@@ -190,6 +190,14 @@ type Tx interface {
 	// Values lists the values whose key starts with prefix, ordered by key (bytewise). List
 	// is the typed form.
 	Values(prefix string) ([]Entry[[]byte], error)
+	// ValuesFrom lists up to limit (0: all) values whose key starts with prefix and comes
+	// after the key after ("" for the first), in key order: a large range read a page at a
+	// time, each page starting after the last key of the page before, so that memory stays
+	// bounded however many values the prefix holds. The order is bytewise, as for Values,
+	// except that store/postgres orders keys longer than 1 KiB that share their first KiB
+	// among themselves in a fixed order of its own; paging through them is exact all the same.
+	// ListFrom is the typed form.
+	ValuesFrom(prefix, after string, limit int) ([]Entry[[]byte], error)
 
 	// Schedule sets timer id to fire at at with payload, replacing (moving) any timer with the
 	// same id, fired or not. A time in the past fires at the next DueTimers.

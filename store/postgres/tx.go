@@ -493,7 +493,36 @@ func (t *pgTx) Values(prefix string) ([]store.Entry[[]byte], error) {
 		return nil, t.Invalid("values", err)
 	}
 	cond, args := prefixCond("k", prefix, 3)
-	rows, err := t.query("values", `SELECT k, v FROM {s}.kv WHERE flow = $1 AND tenant = $2`+cond+` ORDER BY k`, args...)
+	return t.values(`SELECT k, v FROM {s}.kv WHERE flow = $1 AND tenant = $2`+cond+` ORDER BY k`, args...)
+}
+
+// ValuesFrom pages through the primary key (flow, tenant, k_ix): k_ix is unique per scope and
+// equals the key for keys up to 1 KiB, so a page is an index range scan and the next page
+// starts exactly after the last key, while ORDER BY k would sort the whole rest of the range
+// for every page.
+func (t *pgTx) ValuesFrom(prefix, after string, n int) ([]store.Entry[[]byte], error) {
+	if err := t.start("values", false); err != nil {
+		return nil, err
+	}
+	if err := kit.ValidPrefix(prefix); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidOptionalKey("after key", after); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidLimit(n); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	cond, args := prefixCond("k", prefix, 3)
+	m := 3 + len(args)
+	args = append(args, b(after), limit(n))
+	return t.values(`SELECT k, v FROM {s}.kv WHERE flow = $1 AND tenant = $2`+cond+
+		fmt.Sprintf(` AND k_ix > {s}.ik($%d) ORDER BY k_ix LIMIT $%d`, m, m+1), args...)
+}
+
+// values runs a query of keys and values.
+func (t *pgTx) values(query string, args ...any) ([]store.Entry[[]byte], error) {
+	rows, err := t.query("values", query, args...)
 	if err != nil {
 		return nil, err
 	}

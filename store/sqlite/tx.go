@@ -430,7 +430,12 @@ func (t *sqlTx) Values(prefix string) ([]store.Entry[[]byte], error) {
 		return nil, t.Invalid("values", err)
 	}
 	cond, args := prefixCond("k", prefix)
-	rows, err := t.query("values", `SELECT k, v FROM kv WHERE flow = ? AND tenant = ?`+cond+` ORDER BY k`, args...)
+	return t.values(`SELECT k, v FROM kv WHERE flow = ? AND tenant = ?`+cond+` ORDER BY k`, args...)
+}
+
+// values runs a query of keys and values.
+func (t *sqlTx) values(query string, args ...any) ([]store.Entry[[]byte], error) {
+	rows, err := t.query("values", query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -450,6 +455,24 @@ func (t *sqlTx) Values(prefix string) ([]store.Entry[[]byte], error) {
 		return nil, t.dbErr("values", err)
 	}
 	return out, nil
+}
+
+func (t *sqlTx) ValuesFrom(prefix, after string, limit int) ([]store.Entry[[]byte], error) {
+	if err := t.Check("values", false); err != nil {
+		return nil, err
+	}
+	if err := kit.ValidPrefix(prefix); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidOptionalKey("after key", after); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	if err := kit.ValidLimit(limit); err != nil {
+		return nil, t.Invalid("values", err)
+	}
+	cond, args := prefixCond("k", prefix)
+	args = append(args, after, sqlLimit(limit))
+	return t.values(`SELECT k, v FROM kv WHERE flow = ? AND tenant = ?`+cond+` AND k > ? ORDER BY k LIMIT ?`, args...)
 }
 
 func (t *sqlTx) Schedule(id string, at time.Time, payload []byte) error {

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeadLetters", s.deadLetters},
 		{"AttemptOrder", s.attemptOrder},
 		{"Values", s.values},
+		{"ValuesFrom", s.valuesFrom},
 		{"Timers", s.timers},
 		{"FireDueExactlyOnce", s.fireDueOnce},
 		{"Atomic", s.atomic},
@@ -562,6 +563,89 @@ func (s suite) values(t *testing.T) {
 	view(t, st, store.Scope{Flow: "ladok-feed", Tenant: "UU"}, func(tx store.Tx) error {
 		if n := len(must(tx.Values(""))(t)); n != 0 {
 			t.Fatalf("tenant names are case-sensitive: %d values seen", n)
+		}
+		return nil
+	})
+}
+
+// valuesFrom pages through a prefix: every key once, in order, whatever the page size, keys
+// longer than 1 KiB that share their first KiB included.
+func (s suite) valuesFrom(t *testing.T) {
+	st := s.store(t)
+	long := strings.Repeat("x", 1100)
+	keys := []string{"co/b", "co/a", "co%x", "co_y", "co", "cp", "c", "co/\xff", "co/\xff\xff",
+		"co/" + long + "b", "co/" + long + "a", "co/" + long, "co/" + long + "c"}
+	update(t, st, sc, func(tx store.Tx) error {
+		for i, k := range keys {
+			ok(t, tx.SetValue(k, []byte(fmt.Sprint(i))))
+		}
+		return nil
+	})
+	page := func(tx store.Tx, prefix string, size int) []string {
+		var out []string
+		after := ""
+		for range len(keys) + 2 {
+			got := must(tx.ValuesFrom(prefix, after, size))(t)
+			if len(got) > size {
+				t.Fatalf("ValuesFrom(%q, limit %d) gave %d values", prefix, size, len(got))
+			}
+			for _, e := range got {
+				if string(e.Value) != fmt.Sprint(slices.Index(keys, e.Key)) {
+					t.Fatalf("value of %.20q: %q", e.Key, e.Value)
+				}
+				out = append(out, e.Key)
+			}
+			if len(got) < size {
+				return out
+			}
+			after = got[len(got)-1].Key
+		}
+		t.Fatalf("ValuesFrom(%q) does not end", prefix)
+		return nil
+	}
+	view(t, st, sc, func(tx store.Tx) error {
+		var want []string
+		for _, e := range must(tx.Values("co"))(t) {
+			want = append(want, e.Key)
+		}
+		if len(want) != 11 {
+			t.Fatalf("Values(co): %d keys", len(want))
+		}
+		for _, size := range []int{1, 2, 3, 100} {
+			got := page(tx, "co", size)
+			if len(got) != len(want) {
+				t.Fatalf("pages of %d: %d keys, want %d", size, len(got), len(want))
+			}
+			seen := map[string]bool{}
+			for i, k := range got {
+				if seen[k] {
+					t.Fatalf("pages of %d: key %.20q twice", size, k)
+				}
+				seen[k] = true
+				if len(k) <= 1024 && k != want[i] {
+					t.Fatalf("pages of %d: key %d is %.20q, want %.20q", size, i, k, want[i])
+				}
+			}
+		}
+		all := must(tx.ValuesFrom("co/", "", 0))(t)
+		if len(all) != 8 || all[0].Key != "co/a" || all[1].Key != "co/b" {
+			t.Fatalf("ValuesFrom(co/, all): %d values starting %.20q", len(all), all[0].Key)
+		}
+		if got := must(tx.ValuesFrom("co/", "co/a", 1))(t); len(got) != 1 || got[0].Key != "co/b" {
+			t.Fatalf("ValuesFrom(co/, after co/a): %+v", got)
+		}
+		if got := must(tx.ValuesFrom("co/", "co/\xff\xff", 0))(t); len(got) != 0 {
+			t.Fatalf("ValuesFrom after the last key: %d values", len(got))
+		}
+		if got := must(tx.ValuesFrom("zz", "", 5))(t); len(got) != 0 {
+			t.Fatalf("ValuesFrom(zz): %d values", len(got))
+		}
+		if got := must(tx.ValuesFrom("", "cp", 0))(t); len(got) != 0 {
+			t.Fatalf("ValuesFrom after cp, the last key: %d values", len(got))
+		}
+		typed := must(store.ListFrom[int](tx, "co/", "", 1))(t)
+		if len(typed) != 1 || typed[0].Key != "co/a" || typed[0].Value != 1 {
+			t.Fatalf("ListFrom: %+v", typed)
 		}
 		return nil
 	})
@@ -1135,11 +1219,16 @@ func (s suite) invalid(t *testing.T) {
 		"zero timer time": func(tx store.Tx) error { return tx.Schedule("t", time.Time{}, nil) },
 		"negative limit":  func(tx store.Tx) error { _, err := tx.DueTimers(T0, -1); return err },
 		"NUL prefix":      func(tx store.Tx) error { _, err := tx.Values("\x00"); return err },
-		"unencodable":     func(tx store.Tx) error { return store.Put(tx, "k", func() {}) },
-		"empty lease":     func(tx store.Tx) error { _, err := tx.AcquireLease("", "h", time.Minute); return err },
-		"empty holder":    func(tx store.Tx) error { _, err := tx.AcquireLease("l", "", time.Minute); return err },
-		"zero lease ttl":  func(tx store.Tx) error { _, err := tx.AcquireLease("l", "h", 0); return err },
-		"lease scope":     func(tx store.Tx) error { return tx.CheckLease(store.Lease{Name: "l", Holder: "h"}) },
+		"NUL after key":   func(tx store.Tx) error { _, err := tx.ValuesFrom("a", "a\x00", 1); return err },
+		"negative values limit": func(tx store.Tx) error {
+			_, err := tx.ValuesFrom("a", "", -1)
+			return err
+		},
+		"unencodable":    func(tx store.Tx) error { return store.Put(tx, "k", func() {}) },
+		"empty lease":    func(tx store.Tx) error { _, err := tx.AcquireLease("", "h", time.Minute); return err },
+		"empty holder":   func(tx store.Tx) error { _, err := tx.AcquireLease("l", "", time.Minute); return err },
+		"zero lease ttl": func(tx store.Tx) error { _, err := tx.AcquireLease("l", "h", 0); return err },
+		"lease scope":    func(tx store.Tx) error { return tx.CheckLease(store.Lease{Name: "l", Holder: "h"}) },
 		"renew ttl": func(tx store.Tx) error {
 			_, err := tx.RenewLease(store.Lease{Scope: sc, Name: "l", Holder: "h"}, -time.Second)
 			return err
