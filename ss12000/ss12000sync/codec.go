@@ -11,12 +11,23 @@ import (
 )
 
 // The records are kept in store in a small binary form: a format byte, then each field in a
-// fixed order, strings and lists length-prefixed, dates as year, month and day. It decodes a
-// municipality in a fraction of the time JSON takes. Everything read is checked: a damaged value
-// is an error (ErrStoredState), never a panic or a record with parts missing.
+// fixed order, strings and lists length-prefixed. It decodes a municipality in a fraction of the
+// time JSON takes. Everything read is checked: a damaged value is an error (ErrStoredState),
+// never a panic or a record with parts missing.
+//
+// Two forms, told apart by their first byte, are read; the second is written:
+//
+//   - 1: the record's id, then its other fields; strings as their length and bytes; dates as
+//     a flag, then year, month and day.
+//   - 2: the fields without the id (the store key holds it). A string that ends in a UUID in
+//     its canonical lower-case form (the ids SS 12000 services use) is the length of the part
+//     before the UUID, times two plus one, then that part and the UUID's 16 bytes; any other
+//     string is its length times two, then its bytes. A date is 0 when absent, else its day
+//     number since 1970-01-01, zig-zag encoded, plus one. A municipality takes half the bytes
+//     of the first form, which halves what a run reads from and writes to the store.
 
-// recordFormat is the first byte of every stored record; a new layout gets a new number.
-const recordFormat = 1
+// recordFormat is the first byte of every record this version writes.
+const recordFormat = 2
 
 // ErrStoredState means the snapshot kept in store cannot be read (damaged, or written by a newer
 // edusync). Refresh then reads the service afresh instead of trusting it.
@@ -24,12 +35,22 @@ var ErrStoredState = errors.New("ss12000sync: the stored snapshot cannot be read
 
 type encoder struct{ b []byte }
 
+func newEncoder() *encoder { return &encoder{b: []byte{recordFormat}} }
+
 func (e *encoder) uint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
 
 func (e *encoder) int(n int64) { e.b = binary.AppendVarint(e.b, n) }
 
 func (e *encoder) str(s string) {
-	e.uint(uint64(len(s)))
+	if n := len(s) - 36; n >= 0 {
+		if u, ok := parseUUID(s[n:]); ok {
+			e.uint(uint64(n)<<1 | 1)
+			e.b = append(e.b, s[:n]...)
+			e.b = append(e.b, u[:]...)
+			return
+		}
+	}
+	e.uint(uint64(len(s)) << 1)
 	e.b = append(e.b, s...)
 }
 
@@ -46,10 +67,8 @@ func (e *encoder) date(d reconcile.Date) {
 		e.uint(0)
 		return
 	}
-	e.uint(1)
-	e.int(int64(d.Year()))
-	e.uint(uint64(d.Month()))
-	e.uint(uint64(d.Day()))
+	n := daysFromCivil(int64(d.Year()), int64(d.Month()), int64(d.Day()))
+	e.uint(uint64(n<<1^n>>63) + 1)
 }
 
 func (e *encoder) strs(l []string) {
@@ -59,15 +78,152 @@ func (e *encoder) strs(l []string) {
 	}
 }
 
-// decoder reads one record. Its strings are parts of one copy of the whole record (s), so a
-// record costs one string allocation, not one per field.
-type decoder struct {
-	b   []byte
-	s   string
-	err error
+// hexDigit maps the lower-case hexadecimal digits to their values and every other byte to 0xff.
+var hexDigit = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// uuidDigits are the offsets of the 16 digit pairs of a UUID in its 8-4-4-4-12 form.
+var uuidDigits = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// parseUUID reads a 36-byte UUID in canonical lower-case form.
+func parseUUID(s string) (u [16]byte, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	var bad byte
+	for i, p := range uuidDigits {
+		hi, lo := hexDigit[s[p]], hexDigit[s[p+1]]
+		bad |= hi | lo
+		u[i] = hi<<4 | lo
+	}
+	return u, bad&0xf0 == 0
 }
 
-func newDecoder(b []byte) *decoder { return &decoder{b: b, s: string(b)} }
+// appendUUID appends u in its canonical lower-case form.
+func appendUUID(b []byte, u []byte) []byte {
+	const digits = "0123456789abcdef"
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
+	}
+	return b
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d (proleptic Gregorian).
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// civilFromDays is the date n days after 1970-01-01.
+func civilFromDays(n int64) (y, m, d int64) {
+	n += 719468
+	era := floorDiv(n, 146097)
+	doe := n - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// maxDays bounds the day numbers read: a million years either way, far inside what a Date holds.
+const maxDays = 365_250_000
+
+// decoder reads stored records. The strings of many records are written one after another into
+// one buffer and made into a single string when it is full, each field a part of it: decoding a
+// municipality costs a few hundred allocations for its strings instead of one per record.
+type decoder struct {
+	b      []byte // what is left of the record at hand
+	format byte
+	err    error
+	text   []byte // the strings read since the last flush
+	fields []field
+	ids    []byte // the records' ids, kept apart: they are what later stages look up
+	idRefs []field
+}
+
+// field is a string read but not yet made: text[start:end] goes to *dst.
+type field struct {
+	dst        *string
+	start, end int32
+}
+
+// flushAt is how much text the decoder gathers before making it a string.
+const flushAt = 64 << 10
+
+// record starts reading one stored record with the given id.
+func (d *decoder) record(b []byte, id *string, idValue string) {
+	d.b, d.err = b, nil
+	if len(b) == 0 || b[0] < 1 || b[0] > recordFormat {
+		d.fail("unknown record format")
+		return
+	}
+	d.format, d.b = b[0], b[1:]
+	if idValue != "" {
+		d.idRefs = append(d.idRefs, field{id, int32(len(d.ids)), int32(len(d.ids) + len(idValue))})
+		d.ids = append(d.ids, idValue...)
+	}
+	if d.format == 1 {
+		d.skipStr() // the first form kept the id in the record as well
+	}
+}
+
+// end checks that the whole record was read.
+func (d *decoder) end() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("trailing bytes")
+	}
+	if len(d.text) >= flushAt || len(d.ids) >= flushAt {
+		d.flush()
+	}
+	return d.err
+}
+
+// flush makes the gathered strings and hands them to their fields.
+func (d *decoder) flush() {
+	for _, part := range []struct {
+		text   *[]byte
+		fields *[]field
+	}{{&d.text, &d.fields}, {&d.ids, &d.idRefs}} {
+		s := string(*part.text)
+		for _, f := range *part.fields {
+			*f.dst = s[f.start:f.end]
+		}
+		*part.text, *part.fields = (*part.text)[:0], (*part.fields)[:0]
+	}
+}
 
 func (d *decoder) fail(what string) {
 	if d.err == nil {
@@ -111,19 +267,43 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-func (d *decoder) str() string {
-	n := d.uint()
+// take returns the next n bytes of the record.
+func (d *decoder) take(n uint64, what string) []byte {
 	if d.err != nil {
-		return ""
+		return nil
 	}
 	if n > uint64(len(d.b)) {
-		d.fail("string longer than the record")
-		return ""
+		d.fail(what + " longer than the record")
+		return nil
 	}
-	at := len(d.s) - len(d.b)
+	v := d.b[:n]
 	d.b = d.b[n:]
-	return d.s[at : at+int(n)]
+	return v
 }
+
+// str reads a string into *dst (at the next flush).
+func (d *decoder) str(dst *string) {
+	n := d.uint()
+	uuid := false
+	if d.format != 1 {
+		n, uuid = n>>1, n&1 == 1
+	}
+	start := len(d.text)
+	d.text = append(d.text, d.take(n, "string")...)
+	if uuid {
+		if u := d.take(16, "id"); u != nil {
+			d.text = appendUUID(d.text, u)
+		}
+	}
+	if d.err != nil || len(d.text) == start {
+		d.text = d.text[:start]
+		return
+	}
+	d.fields = append(d.fields, field{dst, int32(start), int32(len(d.text))})
+}
+
+// skipStr passes over a string of the first form.
+func (d *decoder) skipStr() { d.take(d.uint(), "string") }
 
 func (d *decoder) bool() bool {
 	if d.err != nil {
@@ -139,6 +319,23 @@ func (d *decoder) bool() bool {
 }
 
 func (d *decoder) date() reconcile.Date {
+	if d.format == 1 {
+		return d.dateV1()
+	}
+	n := d.uint()
+	if n == 0 || d.err != nil {
+		return reconcile.Date{}
+	}
+	z := int64((n-1)>>1) ^ -int64((n-1)&1)
+	if z < -maxDays || z > maxDays {
+		d.fail("bad date")
+		return reconcile.Date{}
+	}
+	y, m, day := civilFromDays(z)
+	return reconcile.NewDate(int(y), time.Month(m), int(day))
+}
+
+func (d *decoder) dateV1() reconcile.Date {
 	switch d.uint() {
 	case 0:
 		return reconcile.Date{}
@@ -155,7 +352,7 @@ func (d *decoder) date() reconcile.Date {
 		d.fail("bad date")
 		return reconcile.Date{}
 	}
-	date := reconcile.NewDate(int(y), timeMonth(m), int(day))
+	date := reconcile.NewDate(int(y), time.Month(m), int(day))
 	if !date.Valid() {
 		d.fail("bad date")
 	}
@@ -167,35 +364,16 @@ func (d *decoder) strs() []string {
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, 0, n)
-	for range n {
-		out = append(out, d.str())
+	out := make([]string, n)
+	for i := range out {
+		d.str(&out[i])
 	}
 	return out
 }
 
-// start checks the format byte.
-func (d *decoder) start() {
-	if len(d.b) == 0 || d.b[0] != recordFormat {
-		d.fail("unknown record format")
-		return
-	}
-	d.b = d.b[1:]
-}
-
-// end checks that the whole record was read.
-func (d *decoder) end() error {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("trailing bytes")
-	}
-	return d.err
-}
-
-func newEncoder() *encoder { return &encoder{b: []byte{recordFormat}} }
-
 func (r *orgRec) encode() []byte {
 	e := newEncoder()
-	for _, s := range []string{r.ID, r.Name, r.Type, r.Parent, r.SchoolUnitCode, r.OrgCode, r.MunicipalityCode} {
+	for _, s := range []string{r.Name, r.Type, r.Parent, r.SchoolUnitCode, r.OrgCode, r.MunicipalityCode} {
 		e.str(s)
 	}
 	e.strs(r.SchoolTypes)
@@ -204,20 +382,17 @@ func (r *orgRec) encode() []byte {
 	return e.b
 }
 
-func (r *orgRec) decode(b []byte) error {
-	d := newDecoder(b)
-	d.start()
-	for _, s := range []*string{&r.ID, &r.Name, &r.Type, &r.Parent, &r.SchoolUnitCode, &r.OrgCode, &r.MunicipalityCode} {
-		*s = d.str()
+func (r *orgRec) decode(d *decoder) {
+	for _, s := range []*string{&r.Name, &r.Type, &r.Parent, &r.SchoolUnitCode, &r.OrgCode, &r.MunicipalityCode} {
+		d.str(s)
 	}
 	r.SchoolTypes = d.strs()
 	r.Start, r.End = d.date(), d.date()
-	return d.end()
 }
 
 func (r *personRec) encode() []byte {
 	e := newEncoder()
-	for _, s := range []string{r.ID, r.Given, r.Middle, r.Family, r.CivicNo} {
+	for _, s := range []string{r.Given, r.Middle, r.Family, r.CivicNo} {
 		e.str(s)
 	}
 	e.date(r.Birth)
@@ -245,18 +420,17 @@ func (r *personRec) encode() []byte {
 	return e.b
 }
 
-func (r *personRec) decode(b []byte) error {
-	d := newDecoder(b)
-	d.start()
-	for _, s := range []*string{&r.ID, &r.Given, &r.Middle, &r.Family, &r.CivicNo} {
-		*s = d.str()
+func (r *personRec) decode(d *decoder) {
+	for _, s := range []*string{&r.Given, &r.Middle, &r.Family, &r.CivicNo} {
+		d.str(s)
 	}
 	r.Birth = d.date()
 	r.Protected = d.bool()
 	if n := d.count(); n > 0 {
 		r.Emails = make([]emailRec, n)
 		for i := range r.Emails {
-			r.Emails[i] = emailRec{Type: d.str(), Value: d.str()}
+			d.str(&r.Emails[i].Type)
+			d.str(&r.Emails[i].Value)
 		}
 	}
 	r.EPPNs = d.strs()
@@ -264,7 +438,8 @@ func (r *personRec) decode(b []byte) error {
 		r.Enrolments = make([]enrolRec, n)
 		for i := range r.Enrolments {
 			x := &r.Enrolments[i]
-			x.Unit, x.SchoolType = d.str(), d.str()
+			d.str(&x.Unit)
+			d.str(&x.SchoolType)
 			year := d.int()
 			if year < math.MinInt32 || year > math.MaxInt32 {
 				d.fail("bad school year")
@@ -277,15 +452,15 @@ func (r *personRec) decode(b []byte) error {
 	if n := d.count(); n > 0 {
 		r.Responsibles = make([]respRec, n)
 		for i := range r.Responsibles {
-			r.Responsibles[i] = respRec{Person: d.str(), Relation: d.str()}
+			d.str(&r.Responsibles[i].Person)
+			d.str(&r.Responsibles[i].Relation)
 		}
 	}
-	return d.end()
 }
 
 func (r *groupRec) encode() []byte {
 	e := newEncoder()
-	for _, s := range []string{r.ID, r.Name, r.Type, r.Org, r.SchoolType} {
+	for _, s := range []string{r.Name, r.Type, r.Org, r.SchoolType} {
 		e.str(s)
 	}
 	e.date(r.Start)
@@ -299,25 +474,24 @@ func (r *groupRec) encode() []byte {
 	return e.b
 }
 
-func (r *groupRec) decode(b []byte) error {
-	d := newDecoder(b)
-	d.start()
-	for _, s := range []*string{&r.ID, &r.Name, &r.Type, &r.Org, &r.SchoolType} {
-		*s = d.str()
+func (r *groupRec) decode(d *decoder) {
+	for _, s := range []*string{&r.Name, &r.Type, &r.Org, &r.SchoolType} {
+		d.str(s)
 	}
 	r.Start, r.End = d.date(), d.date()
 	if n := d.count(); n > 0 {
 		r.Members = make([]memberRec, n)
 		for i := range r.Members {
-			r.Members[i] = memberRec{Person: d.str(), Start: d.date(), End: d.date()}
+			m := &r.Members[i]
+			d.str(&m.Person)
+			m.Start, m.End = d.date(), d.date()
 		}
 	}
-	return d.end()
 }
 
 func (r *dutyRec) encode() []byte {
 	e := newEncoder()
-	for _, s := range []string{r.ID, r.Person, r.Unit, r.Role} {
+	for _, s := range []string{r.Person, r.Unit, r.Role} {
 		e.str(s)
 	}
 	e.date(r.Start)
@@ -332,25 +506,24 @@ func (r *dutyRec) encode() []byte {
 	return e.b
 }
 
-func (r *dutyRec) decode(b []byte) error {
-	d := newDecoder(b)
-	d.start()
-	for _, s := range []*string{&r.ID, &r.Person, &r.Unit, &r.Role} {
-		*s = d.str()
+func (r *dutyRec) decode(d *decoder) {
+	for _, s := range []*string{&r.Person, &r.Unit, &r.Role} {
+		d.str(s)
 	}
 	r.Start, r.End = d.date(), d.date()
 	if n := d.count(); n > 0 {
 		r.Assignments = make([]assignRec, n)
 		for i := range r.Assignments {
-			r.Assignments[i] = assignRec{Group: d.str(), Role: d.str(), Start: d.date(), End: d.date()}
+			a := &r.Assignments[i]
+			d.str(&a.Group)
+			d.str(&a.Role)
+			a.Start, a.End = d.date(), d.date()
 		}
 	}
-	return d.end()
 }
 
 func (r *activityRec) encode() []byte {
 	e := newEncoder()
-	e.str(r.ID)
 	e.strs(r.Groups)
 	e.uint(uint64(len(r.Teachers)))
 	for _, t := range r.Teachers {
@@ -363,19 +536,15 @@ func (r *activityRec) encode() []byte {
 	return e.b
 }
 
-func (r *activityRec) decode(b []byte) error {
-	d := newDecoder(b)
-	d.start()
-	r.ID = d.str()
+func (r *activityRec) decode(d *decoder) {
 	r.Groups = d.strs()
 	if n := d.count(); n > 0 {
 		r.Teachers = make([]teacherRec, n)
 		for i := range r.Teachers {
-			r.Teachers[i] = teacherRec{Duty: d.str(), Start: d.date(), End: d.date()}
+			t := &r.Teachers[i]
+			d.str(&t.Duty)
+			t.Start, t.End = d.date(), d.date()
 		}
 	}
 	r.Start, r.End = d.date(), d.date()
-	return d.end()
 }
-
-func timeMonth(m uint64) time.Month { return time.Month(m) }

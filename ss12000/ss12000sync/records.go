@@ -163,11 +163,11 @@ func activityRecord(a *ss12000.ActivityExpanded) activityRec {
 	return r
 }
 
-func (r *orgRec) key() string      { return r.ID }
-func (r *personRec) key() string   { return r.ID }
-func (r *groupRec) key() string    { return r.ID }
-func (r *dutyRec) key() string     { return r.ID }
-func (r *activityRec) key() string { return r.ID }
+func (r *orgRec) idField() *string      { return &r.ID }
+func (r *personRec) idField() *string   { return &r.ID }
+func (r *groupRec) idField() *string    { return &r.ID }
+func (r *dutyRec) idField() *string     { return &r.ID }
+func (r *activityRec) idField() *string { return &r.ID }
 
 // Bounds on what one record may hold. A service that sends more is broken or hostile; the run
 // fails (ErrRecordTooLarge) rather than keep megabytes of one name in every snapshot.

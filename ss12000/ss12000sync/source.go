@@ -426,8 +426,9 @@ func (s *Source) restore(ctx context.Context, rep *Report) <-chan loaded {
 			if h.err == nil {
 				h.state, h.err = store.Get[ss12000.SyncState](tx, keyState)
 			}
-			if h.err == nil && h.meta.Format != recordFormat {
-				h.err = fmt.Errorf("stored records have format %d, this edusync writes %d", h.meta.Format, recordFormat)
+			if h.err == nil && (h.meta.Format < 1 || h.meta.Format > recordFormat) {
+				// Records of the formats before recordFormat are read (and replaced as they change).
+				h.err = fmt.Errorf("stored records have format %d, this edusync reads 1 to %d", h.meta.Format, recordFormat)
 			}
 			sendHead(h)
 			if h.err != nil {
@@ -478,9 +479,10 @@ func decodeStored(raw *[5][]store.Entry[[]byte]) loaded {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		errs[0] = decodeAll(raw[1], d.persons)
+		errs[0] = decodeAll(prefixPers, raw[1], d.persons)
 	}()
-	errs[1] = errors.Join(decodeAll(raw[0], d.orgs), decodeAll(raw[2], d.groups), decodeAll(raw[3], d.duties), decodeAll(raw[4], d.activities))
+	errs[1] = errors.Join(decodeAll(prefixOrg, raw[0], d.orgs), decodeAll(prefixGroup, raw[2], d.groups),
+		decodeAll(prefixDuty, raw[3], d.duties), decodeAll(prefixAct, raw[4], d.activities))
 	wg.Wait()
 	n := 0
 	for _, r := range raw {
@@ -515,21 +517,34 @@ func (s *Source) load(ctx context.Context) (*dataset, int, error) {
 // decodable is a record the codec reads.
 type decodable[T any] interface {
 	*T
-	decode([]byte) error
-	key() string
+	decode(*decoder)
+	idField() *string
 }
 
 // decodeAll decodes stored records into a map by their ids; the first damaged one is the error.
-func decodeAll[T any, P decodable[T]](vals []store.Entry[[]byte], into map[string]*T) error {
+func decodeAll[T any, P decodable[T]](prefix string, vals []store.Entry[[]byte], into map[string]*T) error {
 	recs := make([]T, len(vals)) // one allocation for all records of the kind
+	var d decoder
 	for i, v := range vals {
-		r := P(&recs[i])
-		if err := r.decode(v.Value); err != nil {
+		if err := decodeRecord(&d, P(&recs[i]), strings.TrimPrefix(v.Key, prefix), v.Value); err != nil {
 			return fmt.Errorf("%w (%s)", err, redact.Text(v.Key))
 		}
-		into[r.key()] = &recs[i]
+	}
+	d.flush()
+	for i := range recs {
+		into[*P(&recs[i]).idField()] = &recs[i]
 	}
 	return nil
+}
+
+// decodeRecord decodes one stored record with the given id into r; its strings are set at d's
+// next flush.
+func decodeRecord[T any, P decodable[T]](d *decoder, r P, id string, b []byte) error {
+	d.record(b, r.idField(), id)
+	if d.err == nil {
+		r.decode(d)
+	}
+	return d.end()
 }
 
 // persist writes a run's records and state in one transaction, so the stored snapshot and the
