@@ -253,6 +253,11 @@ func (c *Client) Unmarshal(b []byte, v any) error { return jsonv2.Unmarshal(b, v
 // through it.
 func (c *Client) Redact(s string) string { return redact.Text(c.secrets.Scrub(s)) }
 
+// AddSecrets masks values in every error and log line from now on, like the credentials given
+// as options: secrets a client sends in a body (a webhook subscription's signing key), which a
+// server could echo into an error.
+func (c *Client) AddSecrets(values ...string) { c.secrets.Add(values...) }
+
 // redactDecoder redacts a decoder's complaint: the values it quoted are dropped first.
 func (c *Client) redactDecoder(s string) string {
 	return redact.Text(redact.Quoted(c.secrets.Scrub(s)))
