@@ -38,7 +38,7 @@ type subscription struct {
 // name, except those of the user who triggered it.
 type event struct {
 	name, contextID, contextType, assocID, assocType string
-	by                                             inspera.ID
+	by                                               inspera.ID
 }
 
 // Payload is the JSON body of a webhook delivery, with the field names Inspera documents. Ids
