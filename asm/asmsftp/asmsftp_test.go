@@ -210,4 +210,3 @@ func TestUploadRefusesUnknownServersAndBadCredentials(t *testing.T) {
 		}
 	}
 }
-
