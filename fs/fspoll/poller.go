@@ -410,7 +410,7 @@ type Change struct {
 	// read again has the same Key, an appeal withdrawn and made active again has three.
 	Key string `json:"key"`
 	// Appeal or ExplanationRequest, as Kind says.
-	Appeal             *fs.Appeal              `json:"appeal,omitempty"`
+	Appeal             *fs.Appeal             `json:"appeal,omitempty"`
 	ExplanationRequest *fs.ExplanationRequest `json:"explanationRequest,omitempty"`
 	// Read is when the poller's round that read it started.
 	Read time.Time `json:"read"`
