@@ -243,6 +243,7 @@ func TestReviewInChromium(t *testing.T) {
 	b.submit(`article.question:nth-of-type(3) button[name=reject]`)
 	b.has(".flash", "Answers saved: 1")
 	b.has("main", "Waiting for an answer: 0. Answered: 3.")
+	b.has("article.question:nth-of-type(2)", "only the name and an opaque id are shown")
 	b.check("questions")
 
 	// A run now: the pipeline's Start loop applies the answers.
