@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,5 +107,30 @@ func TestIdempotentPostIsRetried(t *testing.T) {
 		if !idem && (err == nil || calls.Load() != 1) {
 			t.Errorf("plain POST: err %v after %d calls, want the 503 after 1", err, calls.Load())
 		}
+	}
+}
+
+// A URL an answer handed out may hold a credential in its path; the log lines of the request
+// and of its retries mask it like any other text.
+func TestLoggedURLsMaskCredentials(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	var logs strings.Builder
+	c := newClient(t, srv.URL, Config{}, WithBearerToken("tok-in-path-secret"), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	resp, err := c.Fetch(context.Background(), srv.URL+"/files/tok-in-path-secret/f.pdf", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if calls.Load() != 2 || !strings.Contains(logs.String(), "retrying") {
+		t.Fatalf("no retry logged: %s", logs.String())
+	}
+	if strings.Contains(logs.String(), "tok-in-path-secret") {
+		t.Errorf("the log holds the token: %s", logs.String())
 	}
 }

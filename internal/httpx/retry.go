@@ -126,7 +126,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			drain(resp.Body)
 		}
 		if t.Logger != nil {
-			attrs := []any{"method", req.Method, "url", redact.URL(req.URL), "attempt", attempt, "reason", reason, "wait", wait}
+			attrs := []any{"method", req.Method, "url", orText(t.Redact)(redact.URL(req.URL)), "attempt", attempt, "reason", reason, "wait", wait}
 			if err != nil {
 				attrs = append(attrs, "error", orText(t.Redact)(err.Error()))
 			} else {

@@ -50,7 +50,7 @@ func (t *LoggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.Next.RoundTrip(req)
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
-		slog.String("url", redact.URL(req.URL)),
+		slog.String("url", orText(t.Redact)(redact.URL(req.URL))),
 		slog.Int("attempt", Attempt(ctx)),
 		slog.Duration("duration", time.Since(start)),
 	}
