@@ -34,6 +34,11 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		*id = 0
 		return nil
 	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return errNotAnID // no sign, fraction or exponent: ids are whole positive numbers
+		}
+	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
 		return errNotAnID
@@ -42,7 +47,7 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var errNotAnID = errors.New("an id must be an integer")
+var errNotAnID = errors.New("an id must be a whole positive number")
 
 // GradeValue is a grade as the test's grade scale names it: "A" to "F", or "Bestått" and
 // "Ikke bestått". Inspera's results export documents the final grade as a decimal grade value,
