@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/edusync/edusync/internal/apiquery"
+	"github.com/edusync/edusync/internal/ss12000serve"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) listDeletedEntities(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, ok := s.pageLimit(q["limit"], s.opts.defaultLimit)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
+		writeError(w, http.StatusBadRequest, "invalid_parameter", ss12000serve.MsgLimit)
 		return
 	}
 	want := map[*kind]bool{}
@@ -54,12 +55,7 @@ func (s *Server) listDeletedEntities(w http.ResponseWriter, r *http.Request) {
 			f := d.kind.deleted(&data)
 			*f = append(*f, d.id)
 		}
-		switch spelling {
-		case CorrectSpelling:
-			data.Activities, data.Activitites = data.Activitites, nil
-		case BothSpellings:
-			data.Activities = data.Activitites
-		}
+		ss12000serve.SpellActivities(&data, spelling)
 		b, _ := json.Marshal(data)
 		buf.Write(b)
 	}}

@@ -18,7 +18,10 @@
 // with internal/apiquery into the same generated Params structs the client encodes from, and
 // strictly: a parameter the operation does not declare is a 400. So client and fake share one
 // spec and cannot drift apart, while the semantics the spec only describes in prose (paging,
-// filters, expansion) are real code that can be read and tested. Later fakes (schulconnextest,
+// filters, expansion) are real code that can be read and tested. The filters, lookups, sort
+// orders, expansion, error answers and callbacks are also those of the production provider
+// (ss12000/ss12000server): both use internal/ss12000serve, so what the fake answers is what a
+// provider built with edusync answers. Later fakes (schulconnextest,
 // canvastest, ladoktest, ...) follow the same pattern: generated models, apiquery, a kind table
 // for the type-independent parts (store, paging, rendering), one small filter function per list
 // operation, options for the server's quirks, Faults for the network's.

@@ -2,11 +2,11 @@ package ss12000test
 
 import (
 	"encoding/json"
-	"reflect"
 	"sync"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
+	"github.com/edusync/edusync/internal/ss12000serve"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -129,8 +129,8 @@ func buildView(st *store) *view {
 	return v
 }
 
-// nameOf returns the display name for a reference to id (any kind), or "".
-func (v *view) nameOf(id string) string {
+// NameOf returns the display name for a reference to id (any kind), or "".
+func (v *view) NameOf(id string) string {
 	v.namesOnce.Do(func() {
 		v.names = map[string]string{}
 		for _, k := range kinds {
@@ -144,13 +144,13 @@ func (v *view) nameOf(id string) string {
 		for id, rec := range v.st.table(kDuties).byID {
 			d := rec.val.(*ss12000.Duty)
 			if p := v.st.get(kPersons, d.Person.ID); p != nil {
-				v.names[id] = personName(p.val.(*ss12000.Person)) + " (" + string(d.DutyRole) + ")"
+				v.names[id] = ss12000serve.PersonName(p.val.(*ss12000.Person)) + " (" + string(d.DutyRole) + ")"
 			}
 		}
 		for id, rec := range v.st.table(kPlacements).byID {
 			pl := rec.val.(*ss12000.Placement)
 			if p := v.st.get(kPersons, pl.Child.ID); p != nil {
-				v.names[id] = personName(p.val.(*ss12000.Person))
+				v.names[id] = ss12000serve.PersonName(p.val.(*ss12000.Person))
 			}
 		}
 	})
@@ -166,25 +166,73 @@ func typed[T any](v *view, k *kind, id string) *T {
 	return rec.val.(*T)
 }
 
-// renderSpec says how records are sent: as stored, or expanded and/or with reference names.
-type renderSpec struct {
-	expand   map[string]bool
-	refNames bool
+func typedAll[T any](recs []*record) []*T {
+	out := make([]*T, len(recs))
+	for i, r := range recs {
+		out[i] = r.val.(*T)
+	}
+	return out
 }
 
-func (rs renderSpec) plain() bool { return len(rs.expand) == 0 && !rs.refNames }
+// The view answers what filters and expansion ask about other records (ss12000serve.Relations).
+
+func (v *view) Person(id string) *ss12000.Person { return typed[ss12000.Person](v, kPersons, id) }
+func (v *view) Group(id string) *ss12000.Group   { return typed[ss12000.Group](v, kGroups, id) }
+func (v *view) Duty(id string) *ss12000.Duty     { return typed[ss12000.Duty](v, kDuties, id) }
+func (v *view) Activity(id string) *ss12000.Activity {
+	return typed[ss12000.Activity](v, kActivities, id)
+}
+func (v *view) Placement(id string) *ss12000.Placement {
+	return typed[ss12000.Placement](v, kPlacements, id)
+}
+func (v *view) Syllabus(id string) *ss12000.Syllabus {
+	return typed[ss12000.Syllabus](v, kSyllabuses, id)
+}
+func (v *view) CalendarEvent(id string) *ss12000.CalendarEvent {
+	return typed[ss12000.CalendarEvent](v, kCalendarEvents, id)
+}
+func (v *view) Relationships(p *ss12000.Person) []ss12000serve.Relationship {
+	return ss12000serve.RelationshipsFrom(v, p)
+}
+func (v *view) DutiesOf(person string) []*ss12000.Duty {
+	return typedAll[ss12000.Duty](v.dutiesByPerson[person])
+}
+func (v *view) PlacementsOf(child string) []*ss12000.Placement {
+	return typedAll[ss12000.Placement](v.placementsByChild[child])
+}
+func (v *view) PlacementsOwnedBy(owner string) []*ss12000.Placement {
+	return typedAll[ss12000.Placement](v.placementsByOwner[owner])
+}
+func (v *view) ResponsibleFor(person string) []ss12000serve.Responsibility {
+	var out []ss12000serve.Responsibility
+	for _, rf := range v.responsibleFor[person] {
+		out = append(out, ss12000serve.Responsibility{Child: rf.child.val.(*ss12000.Person), Relation: rf.rel})
+	}
+	return out
+}
+func (v *view) MembershipsOf(person string) []ss12000serve.Membership {
+	var out []ss12000serve.Membership
+	for _, m := range v.memberships[person] {
+		out = append(out, ss12000serve.Membership{Group: m.group.val.(*ss12000.Group), Start: m.start, End: m.end})
+	}
+	return out
+}
+func (v *view) IsMember(person, group string) bool { return v.groupMembers[group][person] }
+func (v *view) AssignmentRoles(group string) []ss12000.GroupAssignmentRole {
+	return v.rolesByGroup[group]
+}
+func (v *view) AttendancesOf(event string) []*ss12000.Attendance {
+	return typedAll[ss12000.Attendance](v.attendancesByCE[event])
+}
 
 // render returns the JSON of rec as rs asks. The caller holds s.mu (read).
-func (s *Server) render(k *kind, rec *record, rs renderSpec, v *view) []byte {
-	if rs.plain() {
+func (s *Server) render(k *kind, rec *record, rs ss12000serve.Render, v *view) []byte {
+	if rs.Plain() {
 		return rec.raw
 	}
-	out := k.expand(v, rec.val, rs.expand)
-	if rs.refNames {
-		rv := reflect.New(reflect.TypeOf(out).Elem())
-		rv.Elem().Set(reflect.ValueOf(out).Elem())
-		fillNames(rv.Elem(), v)
-		out = rv.Interface()
+	out := k.expand(v, rec.val, rs.Expand)
+	if rs.RefNames {
+		out = ss12000serve.WithNames(out, v)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -193,249 +241,32 @@ func (s *Server) render(k *kind, rec *record, rs renderSpec, v *view) []byte {
 	return b
 }
 
-var (
-	objRefType    = reflect.TypeFor[ss12000.ObjectReference]()
-	personRefType = reflect.TypeFor[ss12000.PersonReference]()
-	refTypes      sync.Map // reflect.Type -> bool: whether the type contains references
-)
-
-// hasRefs reports whether values of t contain references whose names could be filled.
-func hasRefs(t reflect.Type) bool {
-	if b, ok := refTypes.Load(t); ok {
-		return b.(bool)
-	}
-	refTypes.Store(t, false) // breaks cycles; corrected below
-	found := false
-	switch t.Kind() {
-	case reflect.Struct:
-		if t == objRefType || t == personRefType {
-			found = true
-			break
-		}
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() && hasRefs(t.Field(i).Type) {
-				found = true
-				break
-			}
-		}
-	case reflect.Slice, reflect.Array, reflect.Pointer:
-		found = hasRefs(t.Elem())
-	}
-	refTypes.Store(t, found)
-	return found
-}
-
-// fillNames sets displayName on every reference inside v (addressable) that has none. Slices
-// are copied before they are changed, so stored records, which share their slices with the
-// value being rendered, are never touched.
-func fillNames(v reflect.Value, names *view) {
-	t := v.Type()
-	if !hasRefs(t) {
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if t == objRefType || t == personRefType {
-			dn := v.FieldByName("DisplayName")
-			if dn.String() == "" {
-				if n := names.nameOf(v.FieldByName("ID").String()); n != "" {
-					dn.SetString(n)
-				}
-			}
-			return
-		}
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() {
-				fillNames(v.Field(i), names)
-			}
-		}
-	case reflect.Slice:
-		if v.Len() == 0 {
-			return
-		}
-		cp := reflect.MakeSlice(t, v.Len(), v.Len())
-		reflect.Copy(cp, v)
-		v.Set(cp)
-		for i := 0; i < cp.Len(); i++ {
-			fillNames(cp.Index(i), names)
-		}
-	}
-}
-
 // initExpanders sets the expand function of the kinds that have something to expand.
 func initExpanders() {
 	kPersons.expand = func(v *view, val any, ex map[string]bool) any {
-		p := val.(*ss12000.Person)
-		out := ss12000.PersonExpanded{
-			Addresses: p.Addresses, BirthDate: p.BirthDate, CivicNo: p.CivicNo,
-			EduPersonPrincipalNames: p.EduPersonPrincipalNames, Emails: p.Emails, Enrolments: p.Enrolments,
-			ExternalIdentifiers: p.ExternalIdentifiers, FamilyName: p.FamilyName, GivenName: p.GivenName,
-			ID: p.ID, Meta: p.Meta, MiddleName: p.MiddleName, PersonStatus: p.PersonStatus,
-			PhoneNumbers: p.PhoneNumbers, Photo: p.Photo, Responsibles: p.Responsibles,
-			SecurityMarking: p.SecurityMarking, Sex: p.Sex,
-		}
-		if ex["duties"] {
-			for _, r := range v.dutiesByPerson[p.ID] {
-				out.Embedded.Duties = append(out.Embedded.Duties, *r.val.(*ss12000.Duty))
-			}
-		}
-		if ex["placements"] {
-			for _, r := range v.placementsByChild[p.ID] {
-				out.Embedded.Placements = append(out.Embedded.Placements, *r.val.(*ss12000.Placement))
-			}
-		}
-		if ex["ownedPlacements"] {
-			for _, r := range v.placementsByOwner[p.ID] {
-				out.Embedded.OwnedPlacements = append(out.Embedded.OwnedPlacements, *r.val.(*ss12000.Placement))
-			}
-		}
-		if ex["responsibleFor"] {
-			for _, rf := range v.responsibleFor[p.ID] {
-				c := rf.child.val.(*ss12000.Person)
-				out.Embedded.ResponsibleFor = append(out.Embedded.ResponsibleFor, ss12000.Responsible{
-					Person:       ss12000.PersonReference{ID: c.ID, SecurityMarking: c.SecurityMarking},
-					RelationType: rf.rel,
-				})
-			}
-		}
-		if ex["groupMemberships"] {
-			for _, m := range v.memberships[p.ID] {
-				out.Embedded.GroupMemberships = append(out.Embedded.GroupMemberships, ss12000.PersonGroupMembership{
-					Group: fragment(m.group.val.(*ss12000.Group)), StartDate: m.start, EndDate: m.end,
-				})
-			}
-		}
-		return &out
+		return ss12000serve.ExpandPerson(v, val.(*ss12000.Person), ex)
 	}
 	kGroups.expand = func(v *view, val any, ex map[string]bool) any {
-		g := val.(*ss12000.Group)
-		out := ss12000.GroupExpanded{
-			DisplayName: g.DisplayName, EndDate: g.EndDate, GroupMemberships: g.GroupMemberships,
-			GroupType: g.GroupType, ID: g.ID, Meta: g.Meta, Organisation: g.Organisation,
-			SchoolType: g.SchoolType, StartDate: g.StartDate,
-		}
-		if ex["assignmentRoles"] {
-			out.Embedded.AssignmentRoles = v.rolesByGroup[g.ID]
-		}
-		return &out
+		return ss12000serve.ExpandGroup(v, val.(*ss12000.Group), ex)
 	}
 	kDuties.expand = func(v *view, val any, ex map[string]bool) any {
-		d := val.(*ss12000.Duty)
-		out := ss12000.DutyExpanded{
-			AssignmentRole: d.AssignmentRole, Description: d.Description, DutyAt: d.DutyAt,
-			DutyPercent: d.DutyPercent, DutyRole: d.DutyRole, EndDate: d.EndDate, HoursPerYear: d.HoursPerYear,
-			ID: d.ID, Meta: d.Meta, Person: d.Person, Signature: d.Signature, StartDate: d.StartDate,
-		}
-		if ex["person"] {
-			if p := typed[ss12000.Person](v, kPersons, d.Person.ID); p != nil {
-				out.Embedded.Person = *p
-			}
-		}
-		return &out
+		return ss12000serve.ExpandDuty(v, val.(*ss12000.Duty), ex)
 	}
 	kPlacements.expand = func(v *view, val any, ex map[string]bool) any {
-		p := val.(*ss12000.Placement)
-		out := ss12000.PlacementExpanded{
-			Child: p.Child, EndDate: p.EndDate, Group: p.Group, ID: p.ID,
-			MaxWeeklyScheduleHours: p.MaxWeeklyScheduleHours, Meta: p.Meta, Owners: p.Owners,
-			PlacedAt: p.PlacedAt, Reason: p.Reason, SchoolType: p.SchoolType, StartDate: p.StartDate,
-		}
-		if ex["child"] {
-			if c := typed[ss12000.Person](v, kPersons, p.Child.ID); c != nil {
-				out.Embedded.Child = *c
-			}
-		}
-		if ex["owners"] {
-			for _, o := range p.Owners {
-				if op := typed[ss12000.Person](v, kPersons, o.ID); op != nil {
-					out.Embedded.Owners = append(out.Embedded.Owners, *op)
-				}
-			}
-		}
-		return &out
+		return ss12000serve.ExpandPlacement(v, val.(*ss12000.Placement), ex)
 	}
 	kActivities.expand = func(v *view, val any, ex map[string]bool) any {
-		a := val.(*ss12000.Activity)
-		out := ss12000.ActivityExpanded{
-			ActivityType: a.ActivityType, CalendarEventsRequired: a.CalendarEventsRequired, Comment: a.Comment,
-			DisplayName: a.DisplayName, EndDate: a.EndDate, Groups: a.Groups, ID: a.ID, Meta: a.Meta,
-			MinutesPlanned: a.MinutesPlanned, Organisation: a.Organisation, ParentActivity: a.ParentActivity,
-			StartDate: a.StartDate, Syllabus: a.Syllabus, Teachers: a.Teachers,
-		}
-		if ex["groups"] {
-			for _, g := range a.Groups {
-				if gr := typed[ss12000.Group](v, kGroups, g.ID); gr != nil {
-					out.Embedded.Groups = append(out.Embedded.Groups, *gr)
-				}
-			}
-		}
-		if ex["syllabus"] {
-			if sy := typed[ss12000.Syllabus](v, kSyllabuses, a.Syllabus.ID); sy != nil {
-				out.Embedded.Syllabus = *sy
-			}
-		}
-		if ex["teachers"] {
-			for _, t := range a.Teachers {
-				if d := typed[ss12000.Duty](v, kDuties, t.Duty.ID); d != nil {
-					out.Embedded.Teachers = append(out.Embedded.Teachers, *d)
-				}
-			}
-		}
-		return &out
+		return ss12000serve.ExpandActivity(v, val.(*ss12000.Activity), ex)
 	}
 	kCalendarEvents.expand = func(v *view, val any, ex map[string]bool) any {
-		c := *val.(*ss12000.CalendarEvent)
-		if ex["activity"] {
-			if a := typed[ss12000.Activity](v, kActivities, c.Activity.ID); a != nil {
-				c.Embedded.Activity = *a
-			}
-		}
-		if ex["attendance"] {
-			for _, r := range v.attendancesByCE[c.ID] {
-				c.Embedded.Attendance = append(c.Embedded.Attendance, *r.val.(*ss12000.Attendance))
-			}
-		}
-		return &c
+		return ss12000serve.ExpandCalendarEvent(v, val.(*ss12000.CalendarEvent), ex)
 	}
 	kAttendanceEvents.expand = func(v *view, val any, ex map[string]bool) any {
-		a := *val.(*ss12000.AttendanceEvent)
-		if ex["group"] {
-			if g := typed[ss12000.Group](v, kGroups, a.Group.ID); g != nil {
-				a.Embedded.Group = fragment(g)
-			}
-		}
-		if ex["person"] {
-			if p := typed[ss12000.Person](v, kPersons, a.Person.ID); p != nil {
-				a.Embedded.Person = *p
-			}
-		}
-		if ex["registeredBy"] {
-			if p := typed[ss12000.Person](v, kPersons, a.RegisteredBy.ID); p != nil {
-				a.Embedded.RegisteredBy = *p
-			}
-		}
-		return &a
+		return ss12000serve.ExpandAttendanceEvent(v, val.(*ss12000.AttendanceEvent), ex)
 	}
 	kAggregatedAttendances.expand = func(v *view, val any, ex map[string]bool) any {
-		a := val.(*aggregated).AggregatedAttendance
-		if ex["activity"] {
-			if ac := typed[ss12000.Activity](v, kActivities, a.Activity.ID); ac != nil {
-				a.Embedded.Activity = *ac
-			}
-		}
-		if ex["student"] {
-			if p := typed[ss12000.Person](v, kPersons, a.Student.ID); p != nil {
-				a.Embedded.Student = *p
-			}
-		}
-		return &a
+		return ss12000serve.ExpandAggregated(v, &val.(*aggregated).AggregatedAttendance, ex)
 	}
 }
 
-// fragment is a group without its memberships.
-func fragment(g *ss12000.Group) ss12000.GroupFragment {
-	return ss12000.GroupFragment{
-		DisplayName: g.DisplayName, EndDate: g.EndDate, GroupType: g.GroupType, ID: g.ID, Meta: g.Meta,
-		Organisation: g.Organisation, SchoolType: g.SchoolType, StartDate: g.StartDate,
-	}
-}
+var _ ss12000serve.Relations = (*view)(nil)

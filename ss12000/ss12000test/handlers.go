@@ -4,64 +4,15 @@ import (
 	"bytes"
 	"net/http"
 	"reflect"
-	"slices"
-	"time"
 
 	"github.com/edusync/edusync/internal/apiquery"
+	"github.com/edusync/edusync/internal/ss12000serve"
 )
-
-// common holds the parameters most list, get and lookup operations share, read from their
-// generated Params structs by field name.
-type common struct {
-	cb, ca, mb, ma time.Time // meta.created.before/after, meta.modified.before/after
-	rs             renderSpec
-	sortkey        string
-}
 
 // commonParams reads the shared parameters from p (a pointer to a generated Params struct)
 // and checks expand and sortkey against what kind k allows.
-func commonParams(p any, k *kind) (common, string) {
-	var c common
-	v := reflect.ValueOf(p).Elem()
-	tm := func(name string) time.Time {
-		f := v.FieldByName(name)
-		if !f.IsValid() {
-			return time.Time{}
-		}
-		return f.Interface().(time.Time)
-	}
-	c.cb, c.ca = tm("MetaCreatedBefore"), tm("MetaCreatedAfter")
-	c.mb, c.ma = tm("MetaModifiedBefore"), tm("MetaModifiedAfter")
-	if f := v.FieldByName("ExpandReferenceNames"); f.IsValid() {
-		c.rs.refNames = f.Bool()
-	}
-	if f := v.FieldByName("Expand"); f.IsValid() {
-		for i := 0; i < f.Len(); i++ {
-			e := f.Index(i).String()
-			if !slices.Contains(k.expands, e) {
-				return c, "expand has a value this operation does not know"
-			}
-			if c.rs.expand == nil {
-				c.rs.expand = map[string]bool{}
-			}
-			c.rs.expand[e] = true
-		}
-	}
-	if f := v.FieldByName("Sortkey"); f.IsValid() && f.String() != "" {
-		c.sortkey = f.String()
-		if k.sorts[c.sortkey] == nil {
-			return c, "sortkey has a value this operation does not know"
-		}
-	}
-	return c, ""
-}
-
-// metaOK applies the meta.created and meta.modified filters, all exclusive.
-func (c *common) metaOK(r *record) bool {
-	return (c.cb.IsZero() || r.created.Before(c.cb)) &&
-		(c.ca.IsZero() || r.created.After(c.ca)) &&
-		(c.mb.IsZero() || r.modified.Before(c.mb)) &&
-		(c.ma.IsZero() || r.modified.After(c.ma))
+func commonParams(p any, k *kind) (ss12000serve.Common, string) {
+	return ss12000serve.CommonParams(p, k.expands, func(key string) bool { _, ok := k.sorts[key]; return ok })
 }
 
 // filterFunc builds the resource's own filter from its params; a non-empty message is a 400.
@@ -83,7 +34,7 @@ func serveList[P any](s *Server, w http.ResponseWriter, r *http.Request, k *kind
 	}
 	limit, ok := s.pageLimit(q["limit"], s.opts.defaultLimit)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
+		writeError(w, http.StatusBadRequest, "invalid_parameter", ss12000serve.MsgLimit)
 		return
 	}
 	c, msg := commonParams(&p, k)
@@ -101,35 +52,40 @@ func serveList[P any](s *Server, w http.ResponseWriter, r *http.Request, k *kind
 	}
 	t := s.st.table(k)
 	var ids []string
-	if f == nil && c.cb.IsZero() && c.ca.IsZero() && c.mb.IsZero() && c.ma.IsZero() && c.sortkey == "" {
+	if f == nil && !c.MetaSet() && c.Sortkey == "" {
 		ids = t.snapshotOrder()
 	} else {
-		var recs []*record
+		order, sorted := k.sorts[c.Sortkey]
+		var keyed []ss12000serve.Keyed
 		for _, id := range t.order {
 			rec := t.byID[id]
-			if c.metaOK(rec) && (f == nil || f(rec)) {
-				recs = append(recs, rec)
+			if c.MetaOK(rec.created, rec.modified) && (f == nil || f(rec)) {
+				if sorted {
+					keyed = append(keyed, ss12000serve.Keyed{Key: order.key(rec), ID: rec.id})
+				} else {
+					ids = append(ids, rec.id)
+				}
 			}
 		}
-		if cmp := k.sorts[c.sortkey]; cmp != nil {
-			slices.SortStableFunc(recs, cmp)
-		}
-		ids = make([]string, len(recs))
-		for i, rec := range recs {
-			ids[i] = rec.id
+		if sorted {
+			ss12000serve.SortKeyed(keyed, order.desc)
+			ids = make([]string, len(keyed))
+			for i, kd := range keyed {
+				ids[i] = kd.ID
+			}
 		}
 	}
 	s.mu.RUnlock()
-	s.startListing(w, r, s.recordSnapshot(k, ids, c.rs, limit))
+	s.startListing(w, r, s.recordSnapshot(k, ids, c.Render, limit))
 }
 
 // recordSnapshot is a listing of the records of kind k with ids, in that order.
-func (s *Server) recordSnapshot(k *kind, ids []string, rs renderSpec, limit int) *snapshot {
+func (s *Server) recordSnapshot(k *kind, ids []string, rs ss12000serve.Render, limit int) *snapshot {
 	return &snapshot{n: len(ids), limit: limit, write: func(buf *bytes.Buffer, lo, hi int) {
 		docs := make([][]byte, 0, hi-lo)
 		s.mu.RLock()
 		var v *view
-		if !rs.plain() {
+		if !rs.Plain() {
 			v = s.viewLocked()
 		}
 		t := s.st.table(k)
@@ -167,22 +123,20 @@ func (s *Server) getHandler(k *kind, params any) http.HandlerFunc {
 			return
 		}
 		var v *view
-		if !c.rs.plain() {
+		if !c.Render.Plain() {
 			v = s.viewLocked()
 		}
-		b := s.render(k, rec, c.rs, v)
+		b := s.render(k, rec, c.Render, v)
 		s.mu.RUnlock()
 		writeRaw(w, http.StatusOK, b)
 	}
 }
 
-// lookupFunc finds the records a lookup body asks for; it runs with the read lock held.
-type lookupFunc[B any] func(s *Server, v *view, body *B) []*record
-
 // serveLookup answers POST /<resource>/lookup: params is the zero value of the operation's
-// Params struct, keys counts the keys of the body (more than the maximum is 413), find finds
-// the records. Unknown keys are simply not in the answer.
-func serveLookup[B any](s *Server, w http.ResponseWriter, r *http.Request, k *kind, params any, keys func(*B) int, find lookupFunc[B]) {
+// Params struct, build reads the body's keys (more than the maximum is 413). The records with
+// the body's ids come first, in the order asked, then those its other keys match, in id
+// order; unknown keys are simply not in the answer.
+func serveLookup[B, T any](s *Server, w http.ResponseWriter, r *http.Request, k *kind, params any, build func(*B, ss12000serve.Relations) ss12000serve.Lookup[T]) {
 	p := reflect.New(reflect.TypeOf(params)).Interface()
 	if err := apiquery.Decode(r.URL.Query(), p, true); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", trimMsg(err.Error()))
@@ -195,25 +149,30 @@ func serveLookup[B any](s *Server, w http.ResponseWriter, r *http.Request, k *ki
 	}
 	var body B
 	if e := decodeBody(r, &body); e != nil {
-		e.write(w)
-		return
-	}
-	if n := keys(&body); n > s.opts.maxLookup {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_many_keys",
-			"the lookup has more keys than the server accepts in one request; split it")
+		e.Write(w)
 		return
 	}
 	buf := getBuf()
 	defer putBuf(buf)
 	s.mu.RLock()
 	v := s.viewLocked()
-	recs := find(s, v, &body)
+	l := build(&body, v)
+	if l.Keys > s.opts.maxLookup {
+		s.mu.RUnlock()
+		writeError(w, http.StatusRequestEntityTooLarge, "too_many_keys",
+			"the lookup has more keys than the server accepts in one request; split it")
+		return
+	}
+	recs := s.byIDs(k, l.IDs)
+	if l.Match != nil {
+		recs = append(recs, s.scan(k, func(r *record) bool { return l.Match(val[T](r)) })...)
+	}
 	docs := make([][]byte, 0, len(recs))
 	seen := make(map[string]bool, len(recs))
 	for _, rec := range recs {
 		if !seen[rec.id] {
 			seen[rec.id] = true
-			docs = append(docs, s.render(k, rec, c.rs, v))
+			docs = append(docs, s.render(k, rec, c.Render, v))
 		}
 	}
 	s.mu.RUnlock()

@@ -3,6 +3,7 @@ package ss12000test
 import (
 	"encoding/json"
 
+	"github.com/edusync/edusync/internal/ss12000serve"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -65,7 +66,7 @@ type kind struct {
 	// expanded type (PersonExpanded, ...) with _embedded filled from the view.
 	expand func(v *view, val any, ex map[string]bool) any
 	// sorts are the sortkey values the list endpoint accepts.
-	sorts map[string]func(a, b *record) int
+	sorts map[string]sorter
 }
 
 // defineKind makes a kind for record type T. The accessors take *T.
@@ -117,7 +118,7 @@ var (
 	kPersons = defineKind(ss12000.EndPointsPerson, "persons",
 		func(v *ss12000.Person) *string { return &v.ID },
 		func(v *ss12000.Person) *ss12000.Meta { return &v.Meta },
-		func(v *ss12000.Person) string { return personName(v) })
+		func(v *ss12000.Person) string { return ss12000serve.PersonName(v) })
 	kPlacements = defineKind(ss12000.EndPointsPlacement, "placements",
 		func(v *ss12000.Placement) *string { return &v.ID },
 		func(v *ss12000.Placement) *ss12000.Meta { return &v.Meta }, nil)
@@ -202,35 +203,21 @@ func init() {
 	for i, k := range kinds {
 		k.index = i
 	}
-	del := func(k *kind, f func(d *ss12000.DeletedEntitiesData) *[]string) { k.deleted = f }
-	del(kOrganisations, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Organisations })
-	del(kPersons, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Persons })
-	del(kPlacements, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Placements })
-	del(kDuties, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Duties })
-	del(kGroups, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Groups })
-	del(kProgrammes, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Programmes })
-	del(kStudyPlans, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.StudyPlans })
-	del(kSyllabuses, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Syllabuses })
-	del(kSchoolUnitOfferings, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.SchoolUnitOfferings })
-	// Activities are special: the spelling is an option (see activitiesKey).
-	del(kActivities, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Activitites })
-	del(kCalendarEvents, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.CalendarEvents })
-	del(kAttendances, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Attendances })
-	del(kAttendanceEvents, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.AttendanceEvents })
-	del(kAttendanceSchedules, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.AttendanceSchedules })
-	del(kGrades, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Grades })
-	del(kAbsences, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Absences })
-	del(kResources, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Resources })
-	del(kRooms, func(d *ss12000.DeletedEntitiesData) *[]string { return &d.Rooms })
+	for _, k := range kinds {
+		if k != kAggregatedAttendances {
+			ep := k.ep
+			k.deleted = func(d *ss12000.DeletedEntitiesData) *[]string { return ss12000serve.DeletedField(d, ep) }
+		}
+	}
 
-	kPersons.expands = []string{"duties", "responsibleFor", "placements", "ownedPlacements", "groupMemberships"}
-	kGroups.expands = []string{"assignmentRoles"}
-	kDuties.expands = []string{"person"}
-	kPlacements.expands = []string{"child", "owners"}
-	kActivities.expands = []string{"groups", "syllabus", "teachers"}
-	kCalendarEvents.expands = []string{"activity", "attendance"}
-	kAttendanceEvents.expands = []string{"group", "person", "registeredBy"}
-	kAggregatedAttendances.expands = []string{"activity", "student"}
+	kPersons.expands = ss12000serve.PersonExpands
+	kGroups.expands = ss12000serve.GroupExpands
+	kDuties.expands = ss12000serve.DutyExpands
+	kPlacements.expands = ss12000serve.PlacementExpands
+	kActivities.expands = ss12000serve.ActivityExpands
+	kCalendarEvents.expands = ss12000serve.CalendarEventExpands
+	kAttendanceEvents.expands = ss12000serve.AttendanceEventExpands
+	kAggregatedAttendances.expands = ss12000serve.AggregatedExpands
 	initExpanders()
 	initSorts()
 }
@@ -287,15 +274,4 @@ func kindByEndpoint(ep ss12000.EndPointsEnum) *kind {
 		}
 	}
 	return nil
-}
-
-func personName(p *ss12000.Person) string {
-	n := p.GivenName
-	if p.MiddleName != "" {
-		n += " " + p.MiddleName
-	}
-	if p.FamilyName != "" {
-		n += " " + p.FamilyName
-	}
-	return n
 }

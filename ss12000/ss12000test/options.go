@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/internal/fakekit"
+	"github.com/edusync/edusync/internal/ss12000serve"
 )
 
 // Defaults of the options.
@@ -43,16 +44,16 @@ const (
 
 // Spelling chooses between a field name the standard misspells and the correct one that
 // services send in practice. Clients should read both; the fake can send either or both.
-type Spelling int
+type Spelling = ss12000serve.Spelling
 
 const (
 	// StandardSpelling uses the standard's names: "activitites" in /deletedEntities and
 	// "modifiedEntites" in subscription callbacks.
-	StandardSpelling Spelling = iota
+	StandardSpelling = ss12000serve.StandardSpelling
 	// CorrectSpelling uses "activities" and "modifiedEntities".
-	CorrectSpelling
+	CorrectSpelling = ss12000serve.CorrectSpelling
 	// BothSpellings sends the value under both names.
-	BothSpellings
+	BothSpellings = ss12000serve.BothSpellings
 )
 
 type options struct {

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
+
+	"github.com/edusync/edusync/internal/ss12000serve"
 )
 
 // A listing works like this: the first request carries the filters; the server collects the
@@ -51,39 +52,21 @@ func (s *Server) nextToken(cur *cursor, limit int) string {
 	return t
 }
 
-// pageLimit reads the limit parameter: absent is def, less than 1 or not a number is an error,
-// more than the maximum is lowered to it.
+// pageLimit reads the limit parameter (see ss12000serve.PageLimit).
 func (s *Server) pageLimit(raw []string, def int) (int, bool) {
-	if len(raw) == 0 {
-		return def, true
-	}
-	if len(raw) > 1 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(raw[0])
-	if err != nil || n < 1 {
-		return 0, false
-	}
-	return min(n, s.opts.maxLimit), true
+	return ss12000serve.PageLimit(raw, def, s.opts.maxLimit)
 }
 
 // continuePage answers a request that carries a pageToken. Only limit may accompany it.
 func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	for name := range q {
-		if name != "pageToken" && name != "limit" {
-			writeError(w, http.StatusBadRequest, "invalid_parameter",
-				"pageToken cannot be combined with other parameters than limit (found "+trimMsg(name)+"); the first request's filters are remembered")
-			return
-		}
-	}
-	if len(q["pageToken"]) != 1 || q.Get("pageToken") == "" {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "pageToken must be given once and not be empty")
+	if msg := ss12000serve.ContinuationError(q); msg != "" {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", msg)
 		return
 	}
 	cur, ok := s.pages.Get(q.Get("pageToken"))
 	if !ok {
-		writeError(w, http.StatusGone, "page_token_expired", "the pageToken is unknown or has expired; start the listing again")
+		writeError(w, http.StatusGone, "page_token_expired", ss12000serve.MsgTokenExpired)
 		return
 	}
 	if cur.snap.path != r.URL.Path {
@@ -92,7 +75,7 @@ func (s *Server) continuePage(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, ok := s.pageLimit(q["limit"], cur.snap.limit)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
+		writeError(w, http.StatusBadRequest, "invalid_parameter", ss12000serve.MsgLimit)
 		return
 	}
 	s.writePage(w, cur, limit)
@@ -123,16 +106,4 @@ func (s *Server) writePage(w http.ResponseWriter, cur *cursor, limit int) {
 	}
 	buf.WriteByte('}')
 	writeRaw(w, http.StatusOK, buf.Bytes())
-}
-
-// writeArray appends the JSON array of the documents to buf.
-func writeArray(buf *bytes.Buffer, docs [][]byte) {
-	buf.WriteByte('[')
-	for i, d := range docs {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(d)
-	}
-	buf.WriteByte(']')
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/edusync/edusync/internal/apiquery"
 	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/internal/ss12000serve"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -33,27 +33,11 @@ func (s *Server) subscriptionLocked(id string, now time.Time) *ss12000.Subscript
 func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	var c ss12000.CreateSubscription
 	if e := decodeWrite(r, &c, "name", "resourceTypes", "target"); e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
-	var bad []string
-	if c.Name == "" {
-		bad = append(bad, "name is empty")
-	}
-	if u, err := url.Parse(c.Target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad = append(bad, "target must be an absolute http or https URL")
-	}
-	if len(c.ResourceTypes) == 0 {
-		bad = append(bad, "resourceTypes is empty")
-	}
-	for _, rt := range c.ResourceTypes {
-		if !rt.Resource.Valid() {
-			bad = append(bad, "resourceTypes has a resource outside the code list")
-			break
-		}
-	}
-	if len(bad) > 0 {
-		invalid(bad...).write(w)
+	if bad := ss12000serve.ValidateSubscription(&c); len(bad) > 0 {
+		invalid(bad...).Write(w)
 		return
 	}
 	now := s.now()
@@ -82,7 +66,7 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, ok := s.pageLimit(q["limit"], s.opts.defaultLimit)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number of at least 1")
+		writeError(w, http.StatusBadRequest, "invalid_parameter", ss12000serve.MsgLimit)
 		return
 	}
 	now := s.now()
@@ -279,7 +263,7 @@ func (n *notifier) dispatch(changes map[*kind]bool) {
 		removed := false
 		for _, k := range kinds {
 			rem, ok := changes[k]
-			if !ok || !slices.ContainsFunc(sub.ResourceTypes, func(rt ss12000.SubscriptionResourceType) bool { return rt.Resource == k.ep }) {
+			if !ok || !ss12000serve.Interested(&sub, k.ep) {
 				continue
 			}
 			types = append(types, k.ep)
@@ -288,16 +272,7 @@ func (n *notifier) dispatch(changes map[*kind]bool) {
 		if len(types) == 0 {
 			continue
 		}
-		var note ss12000.SubscriptionNotification
-		switch s.opts.notifySpelling {
-		case CorrectSpelling:
-			note.ModifiedEntities = types
-		case BothSpellings:
-			note.ModifiedEntities, note.ModifiedEntites = types, types
-		default:
-			note.ModifiedEntites = types
-		}
-		note.DeletedEntities = removed
+		note := ss12000serve.Notification(types, removed, s.opts.notifySpelling)
 		n.wg.Add(1)
 		go n.deliver(sub, note)
 	}
@@ -307,7 +282,6 @@ func (n *notifier) dispatch(changes map[*kind]bool) {
 // (connection error or non-2xx) up to the configured number of times with doubling waits.
 func (n *notifier) deliver(sub ss12000.Subscription, note ss12000.SubscriptionNotification) {
 	defer n.wg.Done()
-	body, _ := json.Marshal(note)
 	cb := Callback{SubscriptionID: sub.ID, Target: sub.Target, Notification: note}
 	wait := n.s.opts.retryBackoff
 	for attempt := 0; attempt <= n.s.opts.retries; attempt++ {
@@ -318,19 +292,9 @@ func (n *notifier) deliver(sub ss12000.Subscription, note ss12000.SubscriptionNo
 			wait *= 2
 		}
 		cb.Attempts++
-		req, err := http.NewRequestWithContext(n.ctx, http.MethodPost, sub.Target, bytes.NewReader(body))
-		if err != nil {
+		if ss12000serve.PostCallback(n.ctx, n.client, sub.Target, note) == nil {
+			cb.Delivered = true
 			break
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := n.client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-			_ = resp.Body.Close()
-			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-				cb.Delivered = true
-				break
-			}
 		}
 		if n.ctx.Err() != nil {
 			break

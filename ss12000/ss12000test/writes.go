@@ -1,91 +1,12 @@
 package ss12000test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/edusync/edusync/internal/ss12000serve"
 	"github.com/edusync/edusync/ss12000"
 )
-
-// decodeWrite reads a write's JSON object into v (strictly: unknown fields are refused) and
-// checks that the required top-level properties are present and not null. Problems are 400,
-// a body over the cap 413.
-func decodeWrite(r *http.Request, v any, required ...string) *errBody {
-	if len(r.URL.Query()) > 0 {
-		return &errBody{http.StatusBadRequest, "this operation takes no query parameters"}
-	}
-	if r.Body == nil {
-		return &errBody{http.StatusBadRequest, "a JSON request body is required"}
-	}
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		return bodyError(err)
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		if len(bytes.TrimSpace(raw)) == 0 {
-			return &errBody{http.StatusBadRequest, "a JSON request body is required"}
-		}
-		if _, ok := err.(*json.UnmarshalTypeError); ok {
-			return &errBody{http.StatusBadRequest, "the request body must be a JSON object"}
-		}
-		return bodyError(err)
-	}
-	if top == nil {
-		return &errBody{http.StatusBadRequest, "the request body must be a JSON object"}
-	}
-	if e := refuseAssigned(top); e != nil {
-		return e
-	}
-	var missing []string
-	for _, name := range required {
-		if v, ok := top[name]; !ok || string(v) == "null" {
-			missing = append(missing, name)
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return bodyError(err)
-	}
-	if len(missing) > 0 {
-		return &errBody{http.StatusBadRequest, "required properties are missing: " + strings.Join(missing, ", ")}
-	}
-	return nil
-}
-
-// refuseAssigned refuses what the standard marks readOnly, because the service assigns it: a
-// record's id, meta and _embedded, and the displayName of the references it holds. A client that
-// sends them copies a read record into a write; the service would ignore or contradict them.
-func refuseAssigned(top map[string]json.RawMessage) *errBody {
-	var found []string
-	for _, name := range []string{"id", "meta", "_embedded"} {
-		if _, ok := top[name]; ok {
-			found = append(found, name)
-		}
-	}
-	names := make([]string, 0, len(top))
-	for name := range top {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		var ref map[string]json.RawMessage
-		if json.Unmarshal(top[name], &ref) == nil {
-			if _, ok := ref["displayName"]; ok {
-				found = append(found, name+".displayName")
-			}
-		}
-	}
-	if len(found) > 0 {
-		return &errBody{http.StatusBadRequest, "read-only properties are assigned by the service and cannot be written: " + strings.Join(found, ", ")}
-	}
-	return nil
-}
 
 // ref is a reference a write makes to another record, which must exist.
 type ref struct {
@@ -104,11 +25,6 @@ func (s *Server) missingRefs(refs []ref) []string {
 		}
 	}
 	return out
-}
-
-// invalid is a 400 for a body whose properties have bad values; problems name properties only.
-func invalid(problems ...string) *errBody {
-	return &errBody{http.StatusBadRequest, "invalid properties: " + strings.Join(problems, "; ")}
 }
 
 // create stores a record sent by a client: the server checks that the records it refers to
@@ -141,7 +57,7 @@ func create[T Record](s *Server, w http.ResponseWriter, op string, v *T, refs ..
 func (s *Server) createAttendance(w http.ResponseWriter, r *http.Request) {
 	var a ss12000.Attendance
 	if e := decodeWrite(r, &a, "calendarEvent", "isReported", "student"); e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
 	var bad []string
@@ -161,7 +77,7 @@ func (s *Server) createAttendance(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(bad) > 0 {
-		invalid(bad...).write(w)
+		invalid(bad...).Write(w)
 		return
 	}
 	create(s, w, "createAttendance", &a, ref{"calendarEvent", kCalendarEvents, a.CalendarEvent.ID},
@@ -171,7 +87,7 @@ func (s *Server) createAttendance(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createAttendanceEvent(w http.ResponseWriter, r *http.Request) {
 	var a ss12000.AttendanceEvent
 	if e := decodeWrite(r, &a, "eventType", "group", "person", "time"); e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
 	var bad []string
@@ -188,7 +104,7 @@ func (s *Server) createAttendanceEvent(w http.ResponseWriter, r *http.Request) {
 		bad = append(bad, "time is not set")
 	}
 	if len(bad) > 0 {
-		invalid(bad...).write(w)
+		invalid(bad...).Write(w)
 		return
 	}
 	create(s, w, "createAttendanceEvent", &a, ref{"group", kGroups, a.Group.ID},
@@ -198,7 +114,7 @@ func (s *Server) createAttendanceEvent(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createAttendanceSchedule(w http.ResponseWriter, r *http.Request) {
 	var a ss12000.AttendanceSchedule
 	if e := decodeWrite(r, &a, "numberOfWeeks", "placement", "startDate", "state"); e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
 	var bad []string
@@ -228,7 +144,7 @@ func (s *Server) createAttendanceSchedule(w http.ResponseWriter, r *http.Request
 		}
 	}
 	if len(bad) > 0 {
-		invalid(bad...).write(w)
+		invalid(bad...).Write(w)
 		return
 	}
 	refs := []ref{{"placement", kPlacements, a.Placement.ID}}
@@ -241,7 +157,7 @@ func (s *Server) createAttendanceSchedule(w http.ResponseWriter, r *http.Request
 func (s *Server) createAbsence(w http.ResponseWriter, r *http.Request) {
 	var a ss12000.Absence
 	if e := decodeWrite(r, &a, "endTime", "startTime", "student", "type"); e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
 	var bad []string
@@ -257,7 +173,7 @@ func (s *Server) createAbsence(w http.ResponseWriter, r *http.Request) {
 		bad = append(bad, "endTime is before startTime")
 	}
 	if len(bad) > 0 {
-		invalid(bad...).write(w)
+		invalid(bad...).Write(w)
 		return
 	}
 	create(s, w, "createAbsence", &a, ref{"student", kPersons, a.Student.ID},
@@ -267,21 +183,11 @@ func (s *Server) createAbsence(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createLogEntry(w http.ResponseWriter, r *http.Request) {
 	var e ss12000.LogEntry
 	if eb := decodeWrite(r, &e, "message", "severityLevel"); eb != nil {
-		eb.write(w)
+		eb.Write(w)
 		return
 	}
-	var bad []string
-	if !e.SeverityLevel.Valid() {
-		bad = append(bad, "severityLevel is outside the code list")
-	}
-	if e.ResourceType != "" && !e.ResourceType.Valid() {
-		bad = append(bad, "resourceType is outside the code list")
-	}
-	if strings.TrimSpace(e.Message) == "" {
-		bad = append(bad, "message is empty")
-	}
-	if len(bad) > 0 {
-		invalid(bad...).write(w)
+	if bad := ss12000serve.ValidateLogEntry(&e); len(bad) > 0 {
+		invalid(bad...).Write(w)
 		return
 	}
 	s.obs.mu.Lock()
@@ -294,18 +200,11 @@ func (s *Server) createLogEntry(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createStatisticsEntry(w http.ResponseWriter, r *http.Request) {
 	var e ss12000.StatisticsEntry
 	if eb := decodeWrite(r, &e, "deletedCount", "newCount", "resourceType", "updatedCount"); eb != nil {
-		eb.write(w)
+		eb.Write(w)
 		return
 	}
-	var bad []string
-	if !e.ResourceType.Valid() {
-		bad = append(bad, "resourceType is outside the code list")
-	}
-	if e.NewCount < 0 || e.UpdatedCount < 0 || e.DeletedCount < 0 {
-		bad = append(bad, "counts must not be negative")
-	}
-	if len(bad) > 0 {
-		invalid(bad...).write(w)
+	if bad := ss12000serve.ValidateStatisticsEntry(&e); len(bad) > 0 {
+		invalid(bad...).Write(w)
 		return
 	}
 	s.obs.mu.Lock()
