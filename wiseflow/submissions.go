@@ -104,10 +104,25 @@ func (c *Client) OpenFile(ctx context.Context, flowID, submissionID, fileID int6
 	if info.Quarantine.Reason != "" || info.Quarantine.By != "" {
 		return nil, ErrQuarantined
 	}
-	if err := r.open(0); err != nil {
+	if err := r.reopen(0); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// reopen opens the file from offset on, with a fresh link when the one it has fails (links
+// expire after a while).
+func (r *FileReader) reopen(offset int64) error {
+	err := r.open(offset)
+	if err == nil || r.ctx.Err() != nil {
+		return err
+	}
+	fresh, ferr := r.c.GetSubmissionFile(r.ctx, r.flow, r.submission, r.Info.ID)
+	if ferr != nil || fresh.Size != r.Info.Size {
+		return err
+	}
+	r.Info.Link = fresh.Link
+	return r.open(offset)
 }
 
 // FileReader reads one downloaded file (OpenFile).
@@ -213,18 +228,9 @@ func (r *FileReader) Read(p []byte) (int, error) {
 		return n, r.err
 	}
 	r.resumes++
-	if oerr := r.open(r.read); oerr != nil {
-		// The link may have expired: ask for a fresh one once per resume.
-		fresh, ferr := r.c.GetSubmissionFile(r.ctx, r.flow, r.submission, r.Info.ID)
-		if ferr != nil || fresh.Link == r.Info.Link || fresh.Size != r.Info.Size {
-			r.err = fmt.Errorf("%w: %d of %d bytes arrived, resuming failed: %w", ErrIncomplete, r.read, r.Info.Size, oerr)
-			return n, r.err
-		}
-		r.Info.Link = fresh.Link
-		if oerr = r.open(r.read); oerr != nil {
-			r.err = fmt.Errorf("%w: %d of %d bytes arrived, resuming failed: %w", ErrIncomplete, r.read, r.Info.Size, oerr)
-			return n, r.err
-		}
+	if oerr := r.reopen(r.read); oerr != nil {
+		r.err = fmt.Errorf("%w: %d of %d bytes arrived, resuming failed: %w", ErrIncomplete, r.read, r.Info.Size, oerr)
+		return n, r.err
 	}
 	return n, nil
 }

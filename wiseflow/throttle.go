@@ -70,12 +70,18 @@ var windowHeaders = [nWindows][2][3]string{
 // ends again before an answer says so.
 var windowLength = [nWindows]time.Duration{winSecond: time.Second, winMinute: time.Minute, winGeneric: time.Second}
 
+// window is the client's view of one of the service's windows. The client's own count is the
+// truth within an epoch (the span from the moment it took the window to have reset until it
+// resets again): answers only ever lower it, since an answer that was delayed may report a
+// count from before later requests. A window is taken to have reset only when resetAt has
+// passed; resetAt comes from the answers (each rounds up, so the earliest is the best bound).
 type window struct {
 	known     bool
 	limit     int
 	remaining int
-	reported  int       // Remaining as the last answer said
-	resetAt   time.Time // when the window ends; zero when unknown
+	epoch     time.Time // when the client's current epoch of this window began
+	resetAt   time.Time // when the window ends: confirmed by an answer, or a guess
+	confirmed bool      // resetAt comes from an answer of this epoch
 }
 
 type throttle struct {
@@ -109,28 +115,38 @@ func (t *throttle) stats() RateLimitStats {
 		Throttled: t.throttled.Load(), Second: st(t.win[winSecond]), Minute: st(t.win[winMinute])}
 }
 
-// acquire waits until every known window has room and takes one request from each.
-func (t *throttle) acquire(req *http.Request) error {
+// acquire waits until every known window has room, takes one request from each and returns
+// when the request leaves.
+func (t *throttle) acquire(req *http.Request) (time.Time, error) {
 	var start time.Time
 	for {
 		t.mu.Lock()
 		now := t.now()
 		var until time.Time
+		wait := false
 		for i := range t.win {
 			w := &t.win[i]
 			if !w.known {
 				continue
 			}
-			if !w.resetAt.IsZero() && !now.Before(w.resetAt) {
-				// The window has ended: it starts again with the whole limit, and ends at the
-				// latest a window's length from now (the next answer says exactly).
-				w.remaining, w.resetAt = w.limit, now.Add(windowLength[i])
+			if !now.Before(w.resetAt) {
+				// The window has ended: a new epoch starts with the whole limit. When it ends
+				// is a guess until the first answer of the epoch says.
+				w.remaining, w.epoch, w.resetAt, w.confirmed = w.limit, now, now.Add(windowLength[i]), false
 			}
-			if w.remaining <= 0 && w.resetAt.After(until) {
-				until = w.resetAt
+			if w.remaining > 0 {
+				continue
+			}
+			switch {
+			case w.confirmed:
+				until = later(until, w.resetAt)
+			case t.inflight > 0:
+				wait = true // an answer will say when the window ends
+			default:
+				until = later(until, w.resetAt.Add(windowLength[i]))
 			}
 		}
-		if until.IsZero() {
+		if until.IsZero() && !wait {
 			for i := range t.win {
 				if t.win[i].known {
 					t.win[i].remaining--
@@ -143,34 +159,48 @@ func (t *throttle) acquire(req *http.Request) error {
 				t.waits.Add(1)
 				t.waited.Add(int64(t.now().Sub(start)))
 			}
-			return nil
+			return now, nil
 		}
 		wake := t.wake
 		t.mu.Unlock()
 		if start.IsZero() {
 			start = now
 		}
-		timer := time.NewTimer(until.Sub(now))
+		var timer <-chan time.Time
+		var tm *time.Timer
+		if !until.IsZero() {
+			tm = time.NewTimer(until.Sub(now))
+			timer = tm.C
+		}
 		select {
-		case <-timer.C:
+		case <-timer:
 		case <-wake:
-			timer.Stop()
 		case <-req.Context().Done():
-			timer.Stop()
-			return req.Context().Err()
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+		if err := req.Context().Err(); err != nil {
+			return time.Time{}, err
 		}
 	}
 }
 
-// observe reads an answer's rate-limit headers.
-func (t *throttle) observe(resp *http.Response) {
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// observe reads an answer's rate-limit headers; sent is when its request left.
+func (t *throttle) observe(resp *http.Response, sent time.Time) {
 	h := resp.Header
 	now := t.now()
 	limited := resp.StatusCode == http.StatusTooManyRequests
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight--
-	others := t.inflight // attempts the service may count before or after this answer
 	specific := false
 	for i := range t.win {
 		if i == winGeneric && specific {
@@ -187,23 +217,21 @@ func (t *throttle) observe(resp *http.Response) {
 		end := now.Add(reset)
 		switch {
 		case !w.known:
-			*w = window{known: true, limit: limit, remaining: remaining - others, reported: remaining, resetAt: end}
-		case remaining > w.reported+others || w.resetAt.IsZero() || end.After(w.resetAt.Add(windowLength[i]/2)):
-			// A new window: the service's count went up by more than answers out of order
-			// explain, or the window ends later than ours. The attempts in flight may be
-			// counted in it.
-			w.limit, w.remaining, w.reported, w.resetAt = limit, remaining-others, remaining, end
+			// The requests in flight may be counted before this one's answer was written.
+			*w = window{known: true, limit: limit, remaining: remaining - t.inflight, epoch: sent, resetAt: end, confirmed: true}
+		case sent.Before(w.epoch):
+			// An answer from an earlier epoch says nothing about this one.
+		case !w.confirmed:
+			w.limit, w.remaining, w.resetAt, w.confirmed = limit, min(w.remaining, remaining), end, true
 		default:
-			// The same window: keep the earliest end (each answer's is rounded up) and the
-			// lower count (ours includes requests the service has not seen yet).
-			w.limit, w.reported = limit, remaining
-			w.remaining = min(w.remaining, remaining)
+			w.limit, w.remaining = limit, min(w.remaining, remaining)
 			if end.Before(w.resetAt) {
 				w.resetAt = end
 			}
 		}
 		if limited && remaining <= 0 {
-			w.remaining = 0
+			w.remaining, w.confirmed = 0, true
+			w.resetAt = later(w.resetAt, end)
 		}
 	}
 	if limited {
@@ -215,10 +243,10 @@ func (t *throttle) observe(resp *http.Response) {
 		if !specific {
 			// A 429 without window headers: hold every request until the reset it names.
 			w := &t.win[winGeneric]
-			w.known, w.remaining, w.resetAt = true, 0, now.Add(reset)
-			if w.limit == 0 {
-				w.limit = 1
+			if !w.known {
+				w.known, w.limit = true, 1
 			}
+			w.remaining, w.epoch, w.resetAt, w.confirmed = 0, now, now.Add(reset), true
 		}
 		if h.Get("Retry-After") == "" {
 			h.Set("Retry-After", strconv.Itoa(int(math.Ceil(reset.Seconds()))))
@@ -233,6 +261,8 @@ func (t *throttle) observe(resp *http.Response) {
 func (t *throttle) failed() {
 	t.mu.Lock()
 	t.inflight--
+	close(t.wake)
+	t.wake = make(chan struct{})
 	t.mu.Unlock()
 }
 
@@ -270,7 +300,8 @@ type throttleTransport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (tt *throttleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := tt.t.acquire(req); err != nil {
+	sent, err := tt.t.acquire(req)
+	if err != nil {
 		return nil, err
 	}
 	resp, err := tt.next.RoundTrip(req)
@@ -278,6 +309,6 @@ func (tt *throttleTransport) RoundTrip(req *http.Request) (*http.Response, error
 		tt.t.failed()
 		return nil, err
 	}
-	tt.t.observe(resp)
+	tt.t.observe(resp, sent)
 	return resp, nil
 }

@@ -425,6 +425,10 @@ func (s *Server) linkLifetime() time.Duration {
 	return DefaultLinkLifetime
 }
 
+// ExpireLinks makes every download link handed out so far stop working (403), as links do
+// after their lifetime.
+func (s *Server) ExpireLinks() { s.links.Clear() }
+
 // SetLinkLifetime sets how long the download links handed out from now on work.
 func (s *Server) SetLinkLifetime(d time.Duration) {
 	s.mu.Lock()
@@ -605,7 +609,9 @@ func (f *flowRec) summary() wiseflow.FlowSummary {
 // regard to case.
 func matches(f *flowRec, q *wiseflow.FlowSearch) bool {
 	m := q.Metadata
-	has := func(s, part string) bool { return part == "" || strings.Contains(strings.ToLower(s), strings.ToLower(part)) }
+	has := func(s, part string) bool {
+		return part == "" || strings.Contains(strings.ToLower(s), strings.ToLower(part))
+	}
 	if !has(f.flow.Name, m.Title) || !has(f.flow.SubName, m.Subtitle) || !has(f.meta.Code, m.Code) || !has(f.meta.Term, m.Term) {
 		return false
 	}

@@ -361,3 +361,7 @@ func pageParams(r *http.Request) (offset int64, limit int, ok bool) {
 	}
 	return offset, limit, true
 }
+
+// Operations returns the operation ids the fake serves (those of openapi/wiseflow.yaml, the
+// token endpoint as "token", and "downloadFile" for the download links).
+func (s *Server) Operations() []string { return s.kit.Operations() }
