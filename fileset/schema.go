@@ -93,6 +93,10 @@ type ValidationError struct {
 	Total int
 }
 
+// MaxValueBytes is the longest value a set may hold, so that every set written can be read
+// again within the readers' Limits.
+const MaxValueBytes = 16 << 10
+
 // MaxProblems is how many problems a ValidationError lists.
 const MaxProblems = 50
 
@@ -135,6 +139,10 @@ func (c *checker) checkValue(file string, line int, id string, col *Column, v st
 	}
 	if strings.ContainsAny(v, "\r\n") {
 		c.add(file, line, id, col.Name, "values must not hold line breaks")
+		return
+	}
+	if len(v) > MaxValueBytes {
+		c.add(file, line, id, col.Name, fmt.Sprintf("longer than %d bytes", MaxValueBytes))
 		return
 	}
 	items := []string{v}

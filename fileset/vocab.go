@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/reconcile"
 )
 
@@ -96,10 +97,16 @@ func Term(vocab []string, t string) string {
 }
 
 // Clean returns a text value as files can hold it: control characters (line breaks, tabs)
-// become spaces, runs of spaces one, and the ends are trimmed. Formats normalise names with it,
-// so a name with a line break in the source is written, and planned, as one line.
+// become spaces, runs of spaces one, and the ends are trimmed; anything shaped like an
+// identity number is masked (a source that put one in a name field must not put it in a
+// file). Formats normalise names with it, so a name with a line break in the source is
+// written, and planned, as one line.
 func Clean(s string) string {
-	if s == "" || isClean(s) {
+	if s == "" {
+		return s
+	}
+	s = redact.PersonalNumbers(s)
+	if isClean(s) {
 		return s
 	}
 	var b strings.Builder

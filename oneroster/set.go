@@ -259,7 +259,11 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 				e := s.Groups[id]
 				g := &e.Record
 				status, mod := st.of(e.Inactive, e.Modified)
-				if err := fw.Row(id, id, status, mod, g.Name, "", id, "", g.Type, "", g.Organisation, fileset.SessionID(g.Valid), "", "", ""); err != nil {
+				term := ""
+				if !g.Valid.IsZero() {
+					term = fileset.SessionID(g.Valid)
+				}
+				if err := fw.Row(id, id, status, mod, g.Name, "", id, "", g.Type, "", g.Organisation, term, "", "", ""); err != nil {
 					return err
 				}
 				if o := s.Organisations[g.Organisation]; o != nil && o.Record.Type != "school" {

@@ -1,0 +1,43 @@
+package fileset_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/edusync/edusync/fileset"
+)
+
+// Clean makes one line of a value and masks identity numbers a source put in a text field;
+// it is idempotent, and leaves clean values (with non-ASCII letters) as they are.
+func TestCleanMakesOneLineAndMasksIdentityNumbers(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Åsa Öberg", "Åsa Öberg"},
+		{" Noah\r\n  Lind\t", "Noah Lind"},
+		{"Elev 19850729-2384", "Elev " + strings.Repeat("", 0)},
+	} {
+		got := fileset.Clean(tc.in)
+		if tc.in == "Elev 19850729-2384" {
+			if strings.Contains(got, "2384") || strings.Contains(got, "850729") {
+				t.Errorf("Clean(%q) = %q keeps the identity number", tc.in, got)
+			}
+		} else if got != tc.want {
+			t.Errorf("Clean(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if again := fileset.Clean(got); again != got {
+			t.Errorf("Clean is not idempotent: %q -> %q", got, again)
+		}
+	}
+}
+
+// A value longer than a reader takes is refused when the set is written, so that a target can
+// always read its own set again.
+func TestOverlongValuesAreRefused(t *testing.T) {
+	d, err := fileset.OpenDir(t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = writeSet(t, d, []string{"u1", "o1", "student"}, []string{strings.Repeat("x", fileset.MaxValueBytes+1), "o1", "student"})
+	if err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("err %v, want an overlong value refused", err)
+	}
+}
