@@ -125,11 +125,13 @@ func listing[T any, P interface {
 func collect[T any](seq iter.Seq2[T, error]) (*Page[T], error) {
 	p := &Page[T]{}
 	for v, err := range seq {
-		var re *RecordError
+		// A bad record comes as a bare *RecordError; in strict mode it ends the listing inside
+		// a DecodeError, which is the listing's failure.
+		re, bad := err.(*RecordError)
 		switch {
 		case err == nil:
 			p.Items = append(p.Items, v)
-		case errors.As(err, &re):
+		case bad:
 			p.RecordErrors = append(p.RecordErrors, re)
 		default:
 			return nil, err

@@ -336,8 +336,10 @@ func (p *Poller) prune(tx store.Tx, next time.Time, round int64) error {
 
 // bad records a record FS sent that could not be used, or returns err when it is not one.
 func (p *Poller) bad(ctx context.Context, kind Kind, err error, round int64, r *Round) error {
-	var re *fs.RecordError
-	if !errors.As(err, &re) {
+	// Only a bare *RecordError is one bad record among good ones; a strict client's
+	// DecodeError wrapping one ends the listing, and so the round.
+	re, ok := err.(*fs.RecordError)
+	if !ok {
 		return err
 	}
 	r.Bad++

@@ -318,6 +318,23 @@ func TestBadAndUnstampedRecords(t *testing.T) {
 	}
 }
 
+// A listing that ends with an error (a strict client's DecodeError around a bad record) ends
+// the round without moving the position: the records after it are not skipped.
+func TestAListingThatFailsEndsTheRound(t *testing.T) {
+	clock := testclock.New(t0)
+	st := store.NewMemory(store.WithClock(clock.Now))
+	defer st.Close()
+	bad := &fs.DecodeError{Path: "/eksamen/klager/INSPERA", Err: &fs.RecordError{Index: 0, Err: fs.ErrNoID}}
+	src := &stub{requests: []result[fs.ExplanationRequest]{{err: bad}}}
+	p := mustPoller(t, fspoll.Config{Source: src, Store: st, Institution: "999", System: fs.Inspera, Now: clock.Now})
+	if _, err := p.Poll(context.Background()); !errors.Is(err, bad) {
+		t.Errorf("Poll: %v", err)
+	}
+	if _, found, _ := store.LoadPosition(context.Background(), st, p.Scope()); found {
+		t.Error("the failed round moved the position")
+	}
+}
+
 // Run polls at once, then on its interval and when triggered, and stops with its context.
 func TestRunPollsOnItsIntervalAndWhenTriggered(t *testing.T) {
 	e := newEnv(t, fspoll.Config{Interval: time.Hour})
