@@ -220,4 +220,3 @@ func TestHostileListings(t *testing.T) {
 		t.Errorf("an answer over the cap: %v", err)
 	}
 }
-
