@@ -100,21 +100,8 @@ func memberRole(v string) string {
 	return RoleStudent
 }
 
-func normalise(kind reconcile.Kind, field, v string) string {
-	switch {
-	case field == reconcile.FieldName || field == reconcile.FieldFamilyName || field == reconcile.FieldGivenNames:
-		return fileset.Clean(v)
-	case field == reconcile.FieldEmails:
-		return strings.ToLower(strings.TrimSpace(v))
-	case field == reconcile.FieldEPPNs:
-		return strings.TrimSpace(v)
-	case field == reconcile.FieldContexts:
-		return personRole(v)
-	case kind == reconcile.KindMembership && field == reconcile.FieldRole:
-		return memberRole(v)
-	}
-	return v
-}
+// vocabulary maps SS 12000's terms (and Apple's own) to students, staff and instructors.
+var vocabulary = fileset.Vocabulary{Context: personRole, Member: memberRole}
 
 type format struct{}
 
@@ -127,7 +114,7 @@ func (format) Capabilities() reconcile.Capabilities {
 			reconcile.FieldEPPNs, reconcile.FieldContexts}},
 		Groups:      &reconcile.Stored{Fields: []string{reconcile.FieldName, reconcile.FieldOrganisation}},
 		Memberships: &reconcile.Stored{Fields: []string{reconcile.FieldRole}},
-		Normalise:   normalise,
+		Normalise:   vocabulary.Normalise,
 		NormaliseID: "asm/1",
 	}
 }

@@ -85,3 +85,30 @@ func (u *Usernames) Assign(s *State, set func(p *reconcile.Person, username stri
 	}
 	return nil
 }
+
+// Set records a person's username: as the attribute that keeps it, and as its EPPN unless
+// Func gives usernames (then the set keeps no EPPNs).
+func (u *Usernames) Set(p *reconcile.Person, v string) {
+	p.Attributes = map[string]string{AttrUsername: v}
+	if u.Func == nil {
+		p.EPPNs = []string{v}
+	}
+}
+
+// Person returns what every format with usernames keeps of a person: its keys, its names on
+// one line, its username (For; left for Assign when one must be generated) and, unless its
+// identity is protected, its first e-mail address in lower case.
+func (u *Usernames) Person(r *reconcile.Person) (reconcile.Person, error) {
+	v, err := u.For(r)
+	if err != nil {
+		return reconcile.Person{}, err
+	}
+	p := reconcile.Person{Keys: r.Keys, FamilyName: Clean(r.FamilyName), GivenNames: Clean(r.GivenNames)}
+	if v != "" {
+		u.Set(&p, v)
+	}
+	if len(r.Emails) > 0 && !r.Protected {
+		p.Emails = []string{strings.ToLower(slices.Min(r.Emails))}
+	}
+	return p, nil
+}

@@ -210,3 +210,70 @@ func Closed(p reconcile.Period) reconcile.Period {
 func SessionID(p reconcile.Period) string {
 	return "term-" + strings.ReplaceAll(p.From.String(), "-", "") + "-" + strings.ReplaceAll(p.To.String(), "-", "")
 }
+
+// Vocabulary maps source terms to a format's value lists, one function per kind of term
+// (nil leaves a term as it is). Normalise makes a reconcile Capabilities.Normalise of it.
+type Vocabulary struct {
+	Org, Group, Context, Relation, Member func(string) string
+}
+
+// Normalise returns a value as a format with this vocabulary stores it: names one line
+// (Clean), e-mail addresses in lower case, EPPNs trimmed, terms mapped.
+func (v Vocabulary) Normalise(kind reconcile.Kind, field, s string) string {
+	apply := func(f func(string) string) string {
+		if f == nil {
+			return s
+		}
+		return f(s)
+	}
+	switch {
+	case field == reconcile.FieldName || field == reconcile.FieldFamilyName || field == reconcile.FieldGivenNames:
+		return Clean(s)
+	case field == reconcile.FieldEmails:
+		return strings.ToLower(strings.TrimSpace(s))
+	case field == reconcile.FieldEPPNs:
+		return strings.TrimSpace(s)
+	case kind == reconcile.KindOrganisation && field == reconcile.FieldType:
+		return apply(v.Org)
+	case kind == reconcile.KindGroup && field == reconcile.FieldType:
+		return apply(v.Group)
+	case field == reconcile.FieldContexts:
+		return apply(v.Context)
+	case field == reconcile.FieldRelations:
+		return apply(v.Relation)
+	case kind == reconcile.KindMembership && field == reconcile.FieldRole:
+		return apply(v.Member)
+	}
+	return s
+}
+
+// OrgType returns the term of list an organisation type is: a term of list as it is, else
+// district, school or department for what OrgOf knows, else "" (the format refuses it).
+func OrgType(list []string, v string) string {
+	if t := Term(list, v); t != "" {
+		return t
+	}
+	switch OrgOf(v) {
+	case OrgDistrict:
+		return Term(list, "district")
+	case OrgSchool:
+		return Term(list, "school")
+	case OrgDepartment:
+		return Term(list, "department")
+	}
+	return ""
+}
+
+// Only returns the attributes of a named keys that have a value, nil when none has.
+func Only(a map[string]string, keys ...string) map[string]string {
+	var out map[string]string
+	for _, k := range keys {
+		if v := a[k]; v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -166,15 +166,7 @@ func orgType(v string) string {
 	if t := term(OrgTypes, v); t != "" {
 		return t
 	}
-	switch fileset.OrgOf(v) {
-	case fileset.OrgDistrict:
-		return "district"
-	case fileset.OrgSchool:
-		return "school"
-	case fileset.OrgDepartment:
-		return "department"
-	}
-	return ""
+	return fileset.OrgType(OrgTypes, v)
 }
 
 func personRole(v string) string {
@@ -238,27 +230,8 @@ func relationRole(v string) string {
 	return ""
 }
 
-func normalise(kind reconcile.Kind, field, v string) string {
-	switch {
-	case field == reconcile.FieldName || field == reconcile.FieldFamilyName || field == reconcile.FieldGivenNames:
-		return fileset.Clean(v)
-	case kind == reconcile.KindOrganisation && field == reconcile.FieldType:
-		return orgType(v)
-	case kind == reconcile.KindGroup && field == reconcile.FieldType:
-		return classType(v)
-	case field == reconcile.FieldEmails:
-		return strings.ToLower(strings.TrimSpace(v))
-	case field == reconcile.FieldEPPNs:
-		return strings.TrimSpace(v)
-	case field == reconcile.FieldContexts:
-		return personRole(v)
-	case field == reconcile.FieldRelations:
-		return relationRole(v)
-	case kind == reconcile.KindMembership && field == reconcile.FieldRole:
-		return enrollmentRole(v)
-	}
-	return v
-}
+// vocabulary maps SS 12000's terms (and OneRoster's own) to OneRoster's value lists.
+var vocabulary = fileset.Vocabulary{Org: orgType, Group: classType, Context: personRole, Relation: relationRole, Member: enrollmentRole}
 
 // format is OneRoster 1.2 CSV for fileset.Target.
 type format struct {
@@ -282,7 +255,7 @@ func (f *format) Capabilities() reconcile.Capabilities {
 		Persons:       &reconcile.Stored{Fields: persons, Attributes: []string{fileset.AttrUsername}},
 		Groups:        &reconcile.Stored{Fields: []string{reconcile.FieldName, reconcile.FieldType, reconcile.FieldOrganisation, reconcile.FieldValid}},
 		Memberships:   &reconcile.Stored{Fields: []string{reconcile.FieldRole, reconcile.FieldPeriod}},
-		Normalise:     normalise,
+		Normalise:     vocabulary.Normalise,
 		NormaliseID:   "oneroster/1",
 	}
 }
@@ -310,18 +283,11 @@ func (f *format) Fit(s *fileset.State, rec any) error {
 	switch r := rec.(type) {
 	case *reconcile.Organisation:
 		*r = reconcile.Organisation{Keys: r.Keys, Name: fileset.Clean(r.Name), Type: orgType(r.Type),
-			Attributes: only(r.Attributes, AttrParent, AttrSchoolUnitCode)}
+			Attributes: fileset.Only(r.Attributes, AttrParent, AttrSchoolUnitCode)}
 	case *reconcile.Person:
-		u, err := f.users.For(r)
+		p, err := f.users.Person(r) // Write generates the usernames still missing
 		if err != nil {
 			return err
-		}
-		p := reconcile.Person{Keys: r.Keys, FamilyName: fileset.Clean(r.FamilyName), GivenNames: fileset.Clean(r.GivenNames)}
-		if u != "" {
-			f.setUsername(&p, u)
-		}
-		if len(r.Emails) > 0 && !r.Protected {
-			p.Emails = []string{strings.ToLower(slices.Min(r.Emails))}
 		}
 		p.Contexts = fileset.Contexts(r.Contexts, personRole)
 		if !r.Protected {
@@ -348,13 +314,6 @@ func (f *format) Fit(s *fileset.State, rec any) error {
 	return nil
 }
 
-func (f *format) setUsername(p *reconcile.Person, u string) {
-	p.Attributes = map[string]string{fileset.AttrUsername: u}
-	if f.users.Func == nil {
-		p.EPPNs = []string{u}
-	}
-}
-
 // Screen leaves out groups without a term (no closed validity period and no Options.Term),
 // since every OneRoster class needs one (fileset.Screener).
 func (f *format) Screen(s *reconcile.Snapshot) []fileset.LeftOut {
@@ -363,19 +322,6 @@ func (f *format) Screen(s *reconcile.Snapshot) []fileset.LeftOut {
 		if f.term(g.Valid).IsZero() {
 			out = append(out, fileset.LeftOut{Kind: reconcile.KindGroup, SourceKey: g.Keys.SourceKey,
 				Reason: "a class needs a term: the group has no validity period with a start and an end, and no Options.Term is set"})
-		}
-	}
-	return out
-}
-
-func only(a map[string]string, keys ...string) map[string]string {
-	var out map[string]string
-	for _, k := range keys {
-		if v := a[k]; v != "" {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[k] = v
 		}
 	}
 	return out

@@ -49,7 +49,7 @@ func inclusive(s string) reconcile.Date {
 
 // Write writes the State as a OneRoster 1.2 set into stage (see fileset.Format).
 func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
-	if err := f.users.Assign(s, f.setUsername); err != nil {
+	if err := f.users.Assign(s, f.users.Set); err != nil {
 		return err
 	}
 	st := stamp{delta: f.opts.Delta}
@@ -341,7 +341,7 @@ func (f *format) Read(dir string) (*fileset.State, error) {
 		id := r.Get("sourcedId")
 		inactive, mod := rowState(r)
 		o := reconcile.Organisation{Keys: keys(id), Name: r.Get("name"), Type: r.Get("type"),
-			Attributes: only(map[string]string{AttrParent: r.Get("parentSourcedId"), AttrSchoolUnitCode: r.Get("identifier")}, AttrParent, AttrSchoolUnitCode)}
+			Attributes: fileset.Only(map[string]string{AttrParent: r.Get("parentSourcedId"), AttrSchoolUnitCode: r.Get("identifier")}, AttrParent, AttrSchoolUnitCode)}
 		s.Organisations[id] = &fileset.Entry[reconcile.Organisation]{Record: o, Inactive: inactive, Modified: mod}
 		return nil
 	})
@@ -359,7 +359,7 @@ func (f *format) Read(dir string) (*fileset.State, error) {
 			inactive, mod := rowState(r)
 			p := reconcile.Person{Keys: keys(id), GivenNames: r.Get("givenName"), FamilyName: r.Get("familyName")}
 			if u := r.Get("username"); u != "" {
-				f.setUsername(&p, u)
+				f.users.Set(&p, u)
 			}
 			if e := r.Get("email"); e != "" {
 				p.Emails = []string{e}

@@ -107,20 +107,7 @@ func checkEmail(v string) string {
 // Vocabulary. SS 12000's terms (and SDS's own) map to SDS's value lists; see the package
 // documentation for the tables.
 
-func orgType(v string) string {
-	if t := fileset.Term(OrgTypes, v); t != "" {
-		return t
-	}
-	switch fileset.OrgOf(v) {
-	case fileset.OrgDistrict:
-		return "district"
-	case fileset.OrgSchool:
-		return "school"
-	case fileset.OrgDepartment:
-		return "department"
-	}
-	return ""
-}
+func orgType(v string) string { return fileset.OrgType(OrgTypes, v) }
 
 func personRole(v string) string {
 	if t := fileset.Term(Roles, v); t != "" {
@@ -173,25 +160,8 @@ func relationshipRole(v string) string {
 	return "other"
 }
 
-func normalise(kind reconcile.Kind, field, v string) string {
-	switch {
-	case field == reconcile.FieldName || field == reconcile.FieldFamilyName || field == reconcile.FieldGivenNames:
-		return fileset.Clean(v)
-	case kind == reconcile.KindOrganisation && field == reconcile.FieldType:
-		return orgType(v)
-	case field == reconcile.FieldEmails:
-		return strings.ToLower(strings.TrimSpace(v))
-	case field == reconcile.FieldEPPNs:
-		return strings.TrimSpace(v)
-	case field == reconcile.FieldContexts:
-		return personRole(v)
-	case field == reconcile.FieldRelations:
-		return relationshipRole(v)
-	case kind == reconcile.KindMembership && field == reconcile.FieldRole:
-		return enrollmentRole(v)
-	}
-	return v
-}
+// vocabulary maps SS 12000's terms (and SDS's own) to SDS's value lists.
+var vocabulary = fileset.Vocabulary{Org: orgType, Context: personRole, Relation: relationshipRole, Member: enrollmentRole}
 
 // format is SDS v2.1 for fileset.Target.
 type format struct {
@@ -211,7 +181,7 @@ func (f *format) Capabilities() reconcile.Capabilities {
 		Persons:       &reconcile.Stored{Fields: persons, Attributes: []string{fileset.AttrUsername}},
 		Groups:        &reconcile.Stored{Fields: []string{reconcile.FieldName, reconcile.FieldOrganisation, reconcile.FieldValid}},
 		Memberships:   &reconcile.Stored{Fields: []string{reconcile.FieldRole}},
-		Normalise:     normalise,
+		Normalise:     vocabulary.Normalise,
 		NormaliseID:   "sds/1",
 	}
 }
@@ -227,18 +197,11 @@ func (f *format) CheckID(kind reconcile.Kind, id string) string {
 func (f *format) Fit(s *fileset.State, rec any) error {
 	switch r := rec.(type) {
 	case *reconcile.Organisation:
-		*r = reconcile.Organisation{Keys: r.Keys, Name: fileset.Clean(r.Name), Type: orgType(r.Type), Attributes: only(r.Attributes, AttrParent)}
+		*r = reconcile.Organisation{Keys: r.Keys, Name: fileset.Clean(r.Name), Type: orgType(r.Type), Attributes: fileset.Only(r.Attributes, AttrParent)}
 	case *reconcile.Person:
-		u, err := f.users.For(r)
+		p, err := f.users.Person(r) // Write generates the usernames still missing
 		if err != nil {
 			return err
-		}
-		p := reconcile.Person{Keys: r.Keys, FamilyName: fileset.Clean(r.FamilyName), GivenNames: fileset.Clean(r.GivenNames)}
-		if u != "" { // else Write generates one
-			f.setUsername(&p, u)
-		}
-		if len(r.Emails) > 0 && !r.Protected {
-			p.Emails = []string{strings.ToLower(slices.Min(r.Emails))}
 		}
 		p.Contexts = fileset.Contexts(r.Contexts, personRole)
 		if !r.Protected {
@@ -253,28 +216,6 @@ func (f *format) Fit(s *fileset.State, rec any) error {
 		return fmt.Errorf("sds: cannot hold a %T", rec)
 	}
 	return nil
-}
-
-// setUsername records a person's username: as the attribute that keeps it, and as its EPPN
-// unless the host's function gives usernames.
-func (f *format) setUsername(p *reconcile.Person, u string) {
-	p.Attributes = map[string]string{fileset.AttrUsername: u}
-	if f.users.Func == nil {
-		p.EPPNs = []string{u}
-	}
-}
-
-func only(a map[string]string, keys ...string) map[string]string {
-	var out map[string]string
-	for _, k := range keys {
-		if v := a[k]; v != "" {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // Screen leaves out contacts (persons without a role at any organisation, such as guardians)

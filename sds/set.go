@@ -12,7 +12,7 @@ import (
 
 // Write writes the State as an SDS v2.1 set into stage (see fileset.Format).
 func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
-	if err := f.users.Assign(s, f.setUsername); err != nil {
+	if err := f.users.Assign(s, f.users.Set); err != nil {
 		return err
 	}
 	w := fileset.NewSetWriter(stage, f.Name(), fileset.RFC4180, Specs...)
@@ -166,10 +166,7 @@ func (f *format) Read(dir string) (*fileset.State, error) {
 		id := r.Get("sourcedId")
 		p := reconcile.Person{Keys: keys(id), GivenNames: r.Get("givenName"), FamilyName: r.Get("familyName")}
 		if u := r.Get("username"); u != "" {
-			p.Attributes = map[string]string{fileset.AttrUsername: u}
-			if f.users.Func == nil {
-				p.EPPNs = []string{u}
-			}
+			f.users.Set(&p, u)
 		}
 		if e := r.Get("email"); e != "" {
 			p.Emails = []string{e}
