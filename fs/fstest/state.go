@@ -10,6 +10,7 @@ import (
 
 	"github.com/edusync/edusync/fs"
 	"github.com/edusync/edusync/fs/fsrules"
+	"github.com/edusync/edusync/synth"
 )
 
 // caseKey names one candidate's case at one exam.
@@ -45,6 +46,8 @@ type state struct {
 	requests   map[caseKey]*fs.ExplanationRequest
 	registered map[caseKey]*registration
 	writes     []Write
+	// units maps a vurdId to the synth exam unit loaded under it (LoadPopulation).
+	units map[string]synth.ID
 }
 
 func (st *state) init() {
@@ -53,6 +56,7 @@ func (st *state) init() {
 	st.appeals = map[caseKey]*fs.Appeal{}
 	st.requests = map[caseKey]*fs.ExplanationRequest{}
 	st.registered = map[caseKey]*registration{}
+	st.units = map[string]synth.ID{}
 }
 
 func byChange[T any](stamp func(*T) time.Time, vurd func(*T) string, cand func(*T) fs.Number) func(a, b *T) int {

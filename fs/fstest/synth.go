@@ -29,6 +29,10 @@ type LoadOptions struct {
 type Loaded struct {
 	Exams, Candidates, Appeals, ExplanationRequests int
 	Changed                                         int
+	// Duplicates counts the exam units left out, with their candidates and cases, because
+	// another unit of the population has the same FS key (vurdId), which FS cannot hold: the
+	// first unit of a key is loaded.
+	Duplicates int
 }
 
 // LoadPopulation loads synth's Norwegian exams (synth.Options.ExamCandidates, preset
@@ -71,13 +75,18 @@ func (s *Server) LoadPopulation(pop *synth.Population, o LoadOptions) Loaded {
 		if err != nil {
 			continue // synth makes valid keys; a unit FS could not hold is not loaded
 		}
+		if first, taken := st.units[u.VurdID]; taken && first != u.ID {
+			n.Duplicates++
+			continue
+		}
+		st.units[u.VurdID] = u.ID
 		st.exams[u.VurdID] = &exam{key: key, system: examSystem(u.System), appealCommittee: appealCommittee[u.ID],
 			manualDeadline: date(u.ManualAppealDeadline)}
 	}
 	for i := range pop.Candidates {
 		c := &pop.Candidates[i]
 		u, ok := x.ExamUnit(c.ExamUnit)
-		if !ok || st.exams[u.VurdID] == nil {
+		if !ok || st.units[u.VurdID] != u.ID {
 			continue
 		}
 		p, _ := x.Person(c.Person)
@@ -148,6 +157,19 @@ func (s *Server) LoadPopulation(pop *synth.Population, o LoadOptions) Loaded {
 	return n
 }
 
+// HoldsUnit reports whether the fake holds synth's exam unit id: false for a unit not loaded,
+// and for one left out because an earlier unit has its vurdId (Loaded.Duplicates).
+func (s *Server) HoldsUnit(id synth.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.state.units {
+		if u == id {
+			return true
+		}
+	}
+	return false
+}
+
 // caseOf finds the candidate, unit and FS candidate of a synth candidate id.
 func (s *Server) caseOf(x *synth.Index, id synth.ID) (*synth.Candidate, *synth.ExamUnit, *candidate, caseKey, bool) {
 	c, ok := x.Candidate(id)
@@ -155,7 +177,7 @@ func (s *Server) caseOf(x *synth.Index, id synth.ID) (*synth.Candidate, *synth.E
 		return nil, nil, nil, caseKey{}, false
 	}
 	u, ok := x.ExamUnit(c.ExamUnit)
-	if !ok {
+	if !ok || s.state.units[u.VurdID] != u.ID {
 		return nil, nil, nil, caseKey{}, false
 	}
 	k := caseKey{u.VurdID, c.CandidateNo}
