@@ -140,7 +140,9 @@ func TestHooks(t *testing.T) {
 		{"withdraw a decided appeal", func() error { return srv.WithdrawAppeal(vurd, "10001") }, fstest.ErrState},
 		{"withdraw where there is none", func() error { return srv.WithdrawAppeal(vurd, "10002") }, fstest.ErrUnknown},
 		{"an unknown candidate", func() error { return srv.FileAppeal(vurd, "99999", fsrules.NewDate(2026, 6, 21)) }, fstest.ErrUnknown},
-		{"an unknown exam", func() error { return srv.RequestExplanation("999_X_1_SKR_2026_VÅR", "10001", fsrules.NewDate(2026, 6, 21)) }, fstest.ErrUnknown},
+		{"an unknown exam", func() error {
+			return srv.RequestExplanation("999_X_1_SKR_2026_VÅR", "10001", fsrules.NewDate(2026, 6, 21))
+		}, fstest.ErrUnknown},
 		{"ask twice", func() error { return srv.RequestExplanation(vurd, "10002", fsrules.NewDate(2026, 6, 13)) }, fstest.ErrState},
 		{"restamp what is not there", func() error { return srv.Restamp(fstest.AppealRecord, vurd, "10002", t0) }, fstest.ErrUnknown},
 		{"add a candidate to no exam", func() error { return srv.AddCandidate("999_X_1_SKR_2026_VÅR", fstest.Candidate{Kandidatnr: "1"}) }, fstest.ErrUnknown},
