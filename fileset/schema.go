@@ -2,10 +2,13 @@ package fileset
 
 import (
 	"fmt"
+	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/reconcile"
 )
 
 // Spec describes one file of a format: its name, its columns in the order of the format's
@@ -164,4 +167,29 @@ func (c *checker) checkValue(file string, line int, id string, col *Column, v st
 			}
 		}
 	}
+}
+
+// CheckDate is a Column.Check for dates (YYYY-MM-DD).
+func CheckDate(v string) string {
+	if _, err := reconcile.ParseDate(v); err != nil {
+		return "not a date (YYYY-MM-DD)"
+	}
+	return ""
+}
+
+// CheckYear is a Column.Check for years (YYYY).
+func CheckYear(v string) string {
+	if n, err := strconv.Atoi(v); err != nil || len(v) != 4 || n < 1900 {
+		return "not a year (YYYY)"
+	}
+	return ""
+}
+
+// CheckEmail is a Column.Check for bare e-mail addresses (no display name).
+func CheckEmail(v string) string {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || a.Name != "" {
+		return "not an e-mail address"
+	}
+	return ""
 }

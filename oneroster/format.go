@@ -2,9 +2,7 @@ package oneroster
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,31 +46,9 @@ func checkGUID(v string) string {
 	return ""
 }
 
-func checkDate(v string) string {
-	if _, err := reconcile.ParseDate(v); err != nil {
-		return "not a date (YYYY-MM-DD)"
-	}
-	return ""
-}
-
 func checkDateTime(v string) string {
 	if _, err := time.Parse(time.RFC3339Nano, v); err != nil || !strings.HasSuffix(v, "Z") {
 		return "not a date and time in UTC (2026-08-17T07:00:00.000Z)"
-	}
-	return ""
-}
-
-func checkYear(v string) string {
-	if n, err := strconv.Atoi(v); err != nil || len(v) != 4 || n < 1900 {
-		return "not a year (YYYY)"
-	}
-	return ""
-}
-
-func checkEmail(v string) string {
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || a.Name != "" {
-		return "not an e-mail address"
 	}
 	return ""
 }
@@ -101,19 +77,19 @@ var (
 		fileset.Column{Name: "identifier"}, fileset.Column{Name: "parentSourcedId", Ref: ref("orgs.csv")})}
 	sessionsSpec = &fileset.Spec{Name: "academicSessions.csv", Optional: true, Unique: [][]string{{"sourcedId"}}, Columns: cols(
 		fileset.Column{Name: "title", Required: true}, fileset.Column{Name: "type", Required: true, Check: vocab(SessionTypes)},
-		fileset.Column{Name: "startDate", Required: true, Check: checkDate}, fileset.Column{Name: "endDate", Required: true, Check: checkDate},
-		fileset.Column{Name: "parentSourcedId", Ref: ref("academicSessions.csv")}, fileset.Column{Name: "schoolYear", Required: true, Check: checkYear})}
+		fileset.Column{Name: "startDate", Required: true, Check: fileset.CheckDate}, fileset.Column{Name: "endDate", Required: true, Check: fileset.CheckDate},
+		fileset.Column{Name: "parentSourcedId", Ref: ref("academicSessions.csv")}, fileset.Column{Name: "schoolYear", Required: true, Check: fileset.CheckYear})}
 	usersSpec = &fileset.Spec{Name: "users.csv", Optional: true, Unique: [][]string{{"sourcedId"}, {"username"}}, Columns: cols(append([]fileset.Column{
 		{Name: "enabledUser", Required: true, Values: []string{"true", "false"}}, {Name: "username", Required: true},
 		{Name: "userIds"}, {Name: "givenName", Required: true}, {Name: "familyName", Required: true},
-		{Name: "middleName"}, {Name: "identifier"}, {Name: "email", Check: checkEmail}, {Name: "sms"}, {Name: "phone"},
+		{Name: "middleName"}, {Name: "identifier"}, {Name: "email", Check: fileset.CheckEmail}, {Name: "sms"}, {Name: "phone"},
 		{Name: "agentSourcedIds", List: true, Ref: ref("users.csv")}}, names("grades", "password", "userMasterIdentifier",
 		"resourceSourcedIds", "preferredGivenName", "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns")...)...)}
 	rolesSpec = &fileset.Spec{Name: "roles.csv", Optional: true, Unique: [][]string{{"sourcedId"}}, Columns: cols(
 		fileset.Column{Name: "userSourcedId", Required: true, Ref: ref("users.csv")},
 		fileset.Column{Name: "roleType", Required: true, Values: RoleTypes},
 		fileset.Column{Name: "role", Required: true, Check: vocab(Roles)},
-		fileset.Column{Name: "beginDate", Check: checkDate}, fileset.Column{Name: "endDate", Check: checkDate},
+		fileset.Column{Name: "beginDate", Check: fileset.CheckDate}, fileset.Column{Name: "endDate", Check: fileset.CheckDate},
 		fileset.Column{Name: "orgSourcedId", Required: true, Ref: ref("orgs.csv")}, fileset.Column{Name: "userProfileSourcedId"})}
 	coursesSpec = &fileset.Spec{Name: "courses.csv", Optional: true, Unique: [][]string{{"sourcedId"}}, Columns: cols(
 		fileset.Column{Name: "schoolYearSourcedId", Ref: ref("academicSessions.csv")}, fileset.Column{Name: "title", Required: true},
@@ -132,9 +108,9 @@ var (
 		fileset.Column{Name: "userSourcedId", Required: true, Ref: ref("users.csv")},
 		fileset.Column{Name: "role", Required: true, Check: vocab(EnrollmentRoles)},
 		fileset.Column{Name: "primary", Values: []string{"true", "false"}},
-		fileset.Column{Name: "beginDate", Check: checkDate}, fileset.Column{Name: "endDate", Check: checkDate})}
+		fileset.Column{Name: "beginDate", Check: fileset.CheckDate}, fileset.Column{Name: "endDate", Check: fileset.CheckDate})}
 	demographicsSpec = &fileset.Spec{Name: "demographics.csv", Optional: true, Unique: [][]string{{"sourcedId"}}, Columns: cols(append(
-		[]fileset.Column{{Name: "birthDate", Check: checkDate}}, names("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+		[]fileset.Column{{Name: "birthDate", Check: fileset.CheckDate}}, names("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
 			"nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity",
 			"countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus")...)...)}
 	manifestSpec = &fileset.Spec{Name: "manifest.csv", Unique: [][]string{{"propertyName"}}, Columns: []fileset.Column{

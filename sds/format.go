@@ -2,9 +2,7 @@ package sds
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/edusync/edusync/fileset"
@@ -39,14 +37,14 @@ var (
 		{Name: "username", Required: true, Check: checkUsername},
 		{Name: "givenName", Required: true}, {Name: "familyName", Required: true},
 		{Name: "password"}, {Name: "activeDirectoryMatchId"},
-		{Name: "email", Check: checkEmail}, {Name: "phone"}, {Name: "sms"}}}
+		{Name: "email", Check: fileset.CheckEmail}, {Name: "phone"}, {Name: "sms"}}}
 	rolesSpec = &fileset.Spec{Name: "roles.csv", Unique: [][]string{{"userSourcedId", "orgSourcedId", "role"}}, Columns: []fileset.Column{
 		{Name: "userSourcedId", Required: true, Ref: &fileset.Ref{File: "users.csv", Column: "sourcedId"}},
 		{Name: "orgSourcedId", Required: true, Ref: &fileset.Ref{File: "orgs.csv", Column: "sourcedId"}},
 		{Name: "role", Required: true, Values: Roles},
 		{Name: "sessionSourcedId", Ref: &fileset.Ref{File: "academicSessions.csv", Column: "sourcedId"}},
 		{Name: "grade"}, {Name: "isPrimary", Values: []string{"true", "false"}},
-		{Name: "roleStartDate", Check: checkDate}, {Name: "roleEndDate", Check: checkDate}}}
+		{Name: "roleStartDate", Check: fileset.CheckDate}, {Name: "roleEndDate", Check: fileset.CheckDate}}}
 	classesSpec = &fileset.Spec{Name: "classes.csv", Unique: [][]string{{"sourcedId"}}, Columns: []fileset.Column{
 		{Name: "sourcedId", Required: true},
 		{Name: "orgSourcedId", Required: true, Ref: &fileset.Ref{File: "orgs.csv", Column: "sourcedId"}},
@@ -60,8 +58,8 @@ var (
 	sessionsSpec = &fileset.Spec{Name: "academicSessions.csv", Unique: [][]string{{"sourcedId"}}, Columns: []fileset.Column{
 		{Name: "sourcedId", Required: true}, {Name: "title", Required: true},
 		{Name: "type", Required: true, Values: SessionTypes},
-		{Name: "schoolYear", Required: true, Check: checkYear},
-		{Name: "startDate", Required: true, Check: checkDate}, {Name: "endDate", Required: true, Check: checkDate}}}
+		{Name: "schoolYear", Required: true, Check: fileset.CheckYear},
+		{Name: "startDate", Required: true, Check: fileset.CheckDate}, {Name: "endDate", Required: true, Check: fileset.CheckDate}}}
 	relationshipsSpec = &fileset.Spec{Name: "relationships.csv", Unique: [][]string{{"userSourcedId", "relationshipUserSourcedId"}}, Columns: []fileset.Column{
 		{Name: "userSourcedId", Required: true, Ref: &fileset.Ref{File: "users.csv", Column: "sourcedId"}},
 		{Name: "relationshipUserSourcedId", Required: true, Ref: &fileset.Ref{File: "users.csv", Column: "sourcedId"}},
@@ -73,33 +71,11 @@ var (
 // later upload as every one of its records gone.
 var Specs = []*fileset.Spec{orgsSpec, sessionsSpec, usersSpec, rolesSpec, classesSpec, enrollmentsSpec, relationshipsSpec}
 
-func checkDate(v string) string {
-	if _, err := reconcile.ParseDate(v); err != nil {
-		return "not a date (YYYY-MM-DD)"
-	}
-	return ""
-}
-
-func checkYear(v string) string {
-	if n, err := strconv.Atoi(v); err != nil || len(v) != 4 || n < 1900 {
-		return "not a year (YYYY)"
-	}
-	return ""
-}
-
 // checkUsername keeps Microsoft's rule that a username includes its domain.
 func checkUsername(v string) string {
 	local, domain, ok := strings.Cut(v, "@")
 	if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(v, " ,") {
 		return "a username must be name@domain"
-	}
-	return ""
-}
-
-func checkEmail(v string) string {
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || a.Name != "" {
-		return "not an e-mail address"
 	}
 	return ""
 }
