@@ -84,11 +84,14 @@ func (c *Client) verdict(p *apiclient.PageInfo, status int) error {
 	if !failed(success, detail) {
 		return nil
 	}
-	method := p.Request.Method
-	if method == "" {
-		method = http.MethodGet
+	method, path := http.MethodGet, ""
+	if p.Request != nil {
+		path = p.Request.Path
+		if p.Request.Method != "" {
+			method = p.Request.Method
+		}
 	}
-	return c.envelopeFailure(&http.Response{StatusCode: status, Header: p.Header}, method, p.Request.Path, detail)
+	return c.envelopeFailure(&http.Response{StatusCode: status, Header: p.Header}, method, path, detail)
 }
 
 // total reads pagination.total; ok is false when the page has none.
