@@ -62,3 +62,22 @@ func universityPopulation(o sandboxOptions) (*synth.Population, error) {
 	}
 	return cachedPopulation(key, opts)
 }
+
+// examPopulation is a Norwegian university in its grading season with its exams (the FS,
+// Inspera and WISEflow fakes share it): the full "university-no" preset with -preset
+// university, and otherwise a small one (about 800 candidates, 40 theses).
+func examPopulation(o sandboxOptions) (*synth.Population, error) {
+	opts, err := synth.PresetOptions(synth.PresetUniversityNO)
+	if err != nil {
+		return nil, err
+	}
+	opts.Seed = o.Seed
+	key := synth.PresetUniversityNO
+	if o.Preset != synth.PresetUniversity {
+		key = "small-university-no"
+		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
+		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3_000
+		opts.ExamCandidates, opts.Theses = 800, 40
+	}
+	return cachedPopulation(key, opts)
+}
