@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -136,9 +137,13 @@ func (c *Client) GetVersion(ctx context.Context) (*Version, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.core.ReadBody(resp, "/eksamen/versjon")
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxVersionAnswer+1))
 	if err != nil {
-		return nil, err
+		return nil, c.core.Errorf("reading /eksamen/versjon: %w", err)
+	}
+	if len(b) > maxVersionAnswer {
+		return nil, c.core.DecodeError("/eksamen/versjon", errors.New("the answer is longer than a version"))
 	}
 	v, err := parseVersion(b)
 	if err != nil {
@@ -154,8 +159,12 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
-// maxVersion is the longest version text kept.
-const maxVersion = 128
+// maxVersion is the longest version text kept; maxVersionAnswer the longest answer read (a
+// health check must not read a hostile server's endless answer).
+const (
+	maxVersion       = 128
+	maxVersionAnswer = 64 << 10
+)
 
 // parseVersion reads {"versjon": "..."}, a bare JSON string, or plain text.
 func parseVersion(b []byte) (*Version, error) {

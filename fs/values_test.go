@@ -215,6 +215,9 @@ func TestHostileListings(t *testing.T) {
 		}
 	}
 	big := "[" + strings.Repeat(`{"vurdId":"999_INF1000_1_SKR_2026_VÅR","kandidatnr":"1"},`, 2000) + `{"vurdId":"999_INF1000_1_SKR_2026_VÅR","kandidatnr":"1"}]`
+	if _, err := answer(t, http.StatusOK, "text/plain", strings.Repeat("8.4.1 ", 100_000)).GetVersion(context.Background()); !errors.As(err, new(*fs.DecodeError)) {
+		t.Errorf("a version answer of 600 kB: %v, want a DecodeError", err)
+	}
 	c := answer(t, http.StatusOK, "application/json", big, fs.WithMaxResponseBody(10_000))
 	if _, err := c.ListChangedAppealsPage(context.Background(), q); !errors.Is(err, fs.ErrBodyTooLarge) {
 		t.Errorf("an answer over the cap: %v", err)

@@ -30,6 +30,9 @@ const (
 	DefaultOverlap  = time.Hour
 	DefaultInterval = 120 * time.Minute
 	DefaultChunk    = 500
+	// DefaultMaxRecords is far above a term's cases at a large university (about 5,000
+	// appeals and explanation requests) and a few MB of memory.
+	DefaultMaxRecords = 20_000
 	// DefaultRetry is the first pause after a failed round in Run; it doubles up to Interval.
 	DefaultRetry = time.Minute
 )
@@ -58,6 +61,10 @@ type Config struct {
 	Interval time.Duration
 	// Chunk is how many records one store transaction takes (default DefaultChunk).
 	Chunk int
+	// MaxRecords is the most records (good and bad) one listing of a round may hold (default
+	// DefaultMaxRecords); a round is read whole before it is enqueued, so this bounds its
+	// memory, and a listing beyond it ends the round with ErrTooManyRecords.
+	MaxRecords int
 	// MaxAttempts is how often a queued change is delivered before it is dead-lettered (0: the
 	// store's WithMaxAttempts).
 	MaxAttempts int
@@ -92,8 +99,8 @@ func New(cfg Config) (*Poller, error) {
 		return nil, bad("Store is required")
 	case !cfg.System.Valid():
 		return nil, bad("System must be fs.Inspera or fs.WISEflow")
-	case cfg.Overlap < 0 || cfg.Interval < 0 || cfg.Chunk < 0 || cfg.MaxAttempts < 0:
-		return nil, bad("Overlap, Interval, Chunk and MaxAttempts must not be negative")
+	case cfg.Overlap < 0 || cfg.Interval < 0 || cfg.Chunk < 0 || cfg.MaxAttempts < 0 || cfg.MaxRecords < 0:
+		return nil, bad("Overlap, Interval, Chunk, MaxRecords and MaxAttempts must not be negative")
 	}
 	if _, err := strconv.ParseUint(cfg.Institution, 10, 32); err != nil || len(cfg.Institution) > 8 {
 		return nil, bad("Institution must be an institusjonsnr (digits)")
@@ -109,6 +116,9 @@ func New(cfg Config) (*Poller, error) {
 	}
 	if cfg.Chunk == 0 {
 		cfg.Chunk = DefaultChunk
+	}
+	if cfg.MaxRecords == 0 {
+		cfg.MaxRecords = DefaultMaxRecords
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -151,18 +161,22 @@ type seen struct {
 
 const seenPrefix = "seen/"
 
-// Poll runs one round: it reads the appeals and explanation requests changed since the stored
-// position (less Overlap, from the second round on), enqueues every record not delivered before
-// as a Change, and moves the position on. Records read again in the overlap are recognised by
-// their key (content and sistEndret) and skipped. The changes are enqueued in transactions of
-// Chunk records, each also recording their keys, and the position moves only at the end: a
-// round that fails or is interrupted reads again from the old position and enqueues only what
-// it had not. Explanation requests are enqueued before appeals, so a candidate's request comes
-// before an appeal read in the same round (they share an OrderKey).
+// Poll runs one round: it reads the explanation requests and then the appeals changed since
+// the stored position (less Overlap, from the second round on), enqueues every record not
+// delivered before as a Change, and moves the position on. Records read again in the overlap
+// are recognised by their key (content and sistEndret) and skipped.
 //
-// A record FS sent that cannot be used (a *fs.RecordError) is not lost silently: it is
-// recorded as a dead letter of the scope (store.Tx.DeadLetters("bad/")) with its redacted error,
-// counted in Round.Bad and logged; the round goes on. Any other failure ends the round with it.
+// Each listing is read whole (at most MaxRecords records) before any of it is enqueued, so an
+// answer cut short or one that never ends enqueues nothing. It is then enqueued in
+// transactions of Chunk records, each also recording their keys, and the position moves only
+// at the end: a round that fails or is interrupted reads again from the old position and
+// enqueues only what it had not. Explanation requests are enqueued before appeals, so a
+// candidate's request comes before an appeal read in the same round (they share an OrderKey).
+//
+// A record FS sent that cannot be used (a bare *fs.RecordError among good records) is not lost
+// silently: it is recorded as a dead letter of the scope (store.Tx.DeadLetters("bad/")) with
+// its redacted error, counted in Round.Bad and logged; the round goes on. Any other failure
+// ends the round with it.
 func (p *Poller) Poll(ctx context.Context) (Round, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -184,47 +198,23 @@ func (p *Poller) Poll(ctx context.Context) (Round, error) {
 	q := fs.ChangeQuery{System: p.cfg.System, Institution: p.cfg.Institution, Since: r.Since}
 	maxStamp := pos.ItemTime
 
-	pending := make([]Change, 0, p.cfg.Chunk)
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := p.cfg.Store.Update(ctx, p.scope, func(tx store.Tx) error { return p.enqueue(tx, pending, round, &r) })
-		pending = pending[:0]
-		return err
+	var recordErrs []*fs.RecordError
+	// Explanation requests first: a candidate's request comes before an appeal read with it.
+	requests, err := readAll(p, p.cfg.Source.ListChangedExplanationRequests(ctx, q), &recordErrs,
+		func(rec *fs.ExplanationRequest) Change { return p.change(KindExplanationRequest, nil, rec, start) })
+	if err != nil {
+		return r, err
 	}
-	add := func(c Change, stamp time.Time) error {
-		r.Read++
-		if stamp.After(maxStamp) {
-			maxStamp = stamp
-		}
-		pending = append(pending, c)
-		if len(pending) >= p.cfg.Chunk {
-			return flush()
-		}
-		return nil
+	if err := p.commit(ctx, requests, recordErrs, KindExplanationRequest, round, &r, &maxStamp); err != nil {
+		return r, err
 	}
-	for rec, err := range p.cfg.Source.ListChangedExplanationRequests(ctx, q) {
-		if err == nil {
-			err = add(p.change(KindExplanationRequest, nil, &rec, start), rec.SistEndret.Time)
-		} else {
-			err = p.bad(ctx, KindExplanationRequest, err, round, &r)
-		}
-		if err != nil {
-			return r, err
-		}
+	recordErrs = nil
+	appeals, err := readAll(p, p.cfg.Source.ListChangedAppeals(ctx, q), &recordErrs,
+		func(rec *fs.Appeal) Change { return p.change(KindAppeal, rec, nil, start) })
+	if err != nil {
+		return r, err
 	}
-	for rec, err := range p.cfg.Source.ListChangedAppeals(ctx, q) {
-		if err == nil {
-			err = add(p.change(KindAppeal, &rec, nil, start), rec.SistEndret.Time)
-		} else {
-			err = p.bad(ctx, KindAppeal, err, round, &r)
-		}
-		if err != nil {
-			return r, err
-		}
-	}
-	if err := flush(); err != nil {
+	if err := p.commit(ctx, appeals, recordErrs, KindAppeal, round, &r, &maxStamp); err != nil {
 		return r, err
 	}
 	r.Next = start.Add(-p.cfg.Overlap).Truncate(time.Second)
@@ -252,6 +242,58 @@ func (p *Poller) change(kind Kind, a *fs.Appeal, e *fs.ExplanationRequest, now t
 	c := Change{Kind: kind, System: p.cfg.System, Institution: p.cfg.Institution, Appeal: a, ExplanationRequest: e, Read: now}
 	c.Key = Key(kind, p.cfg.System, a, e)
 	return c
+}
+
+// ErrTooManyRecords ends a round whose listing holds more than Config.MaxRecords records:
+// nothing of that listing is enqueued (a broken or hostile answer that never ends floods
+// nothing). Raise MaxRecords, or start a new poller later, when FS really changed that much.
+var ErrTooManyRecords = errors.New("fspoll: FS listed more records than MaxRecords")
+
+// readAll reads a whole listing before anything of it is enqueued, so an answer cut short or
+// never ending enqueues nothing; at most MaxRecords records (and as many record errors).
+func readAll[T any](p *Poller, seq iter.Seq2[T, error], bad *[]*fs.RecordError, change func(*T) Change) ([]Change, error) {
+	var out []Change
+	for rec, err := range seq {
+		if err != nil {
+			// Only a bare *RecordError is one bad record among good ones; a strict client's
+			// DecodeError wrapping one ends the listing, and so the round.
+			re, ok := err.(*fs.RecordError)
+			if !ok {
+				return nil, err
+			}
+			*bad = append(*bad, re)
+		} else {
+			out = append(out, change(&rec))
+		}
+		if len(out)+len(*bad) > p.cfg.MaxRecords {
+			return nil, fmt.Errorf("%w (%d) in %s", ErrTooManyRecords, p.cfg.MaxRecords, p.scope)
+		}
+	}
+	return out, nil
+}
+
+// commit enqueues a listing read whole, in transactions of Chunk records, and records its bad
+// records as dead letters.
+func (p *Poller) commit(ctx context.Context, changes []Change, bad []*fs.RecordError, kind Kind, round int64, r *Round, maxStamp *time.Time) error {
+	for _, re := range bad {
+		if err := p.bad(ctx, kind, re, round, r); err != nil {
+			return err
+		}
+	}
+	for len(changes) > 0 {
+		n := min(len(changes), p.cfg.Chunk)
+		for i := range changes[:n] {
+			r.Read++
+			if st := changes[i].stamp(); st.After(*maxStamp) {
+				*maxStamp = st
+			}
+		}
+		if err := p.cfg.Store.Update(ctx, p.scope, func(tx store.Tx) error { return p.enqueue(tx, changes[:n], round, r) }); err != nil {
+			return err
+		}
+		changes = changes[n:]
+	}
+	return nil
 }
 
 // enqueue records one chunk: every change whose key is not seen yet is enqueued and marked
@@ -334,21 +376,15 @@ func (p *Poller) prune(tx store.Tx, next time.Time, round int64) error {
 	}
 }
 
-// bad records a record FS sent that could not be used, or returns err when it is not one.
-func (p *Poller) bad(ctx context.Context, kind Kind, err error, round int64, r *Round) error {
-	// Only a bare *RecordError is one bad record among good ones; a strict client's
-	// DecodeError wrapping one ends the listing, and so the round.
-	re, ok := err.(*fs.RecordError)
-	if !ok {
-		return err
-	}
+// bad records a record FS sent that could not be used as a dead letter of the scope.
+func (p *Poller) bad(ctx context.Context, kind Kind, re *fs.RecordError, round int64, r *Round) error {
 	r.Bad++
 	item := "bad/" + string(kind) + "/" + strconv.FormatInt(round, 10) + "/" + strconv.Itoa(re.Index)
 	if l := p.cfg.Logger; l != nil {
-		l.Warn("fspoll: FS sent a record that cannot be used", "scope", p.scope.String(), "kind", string(kind), "error", err.Error())
+		l.Warn("fspoll: FS sent a record that cannot be used", "scope", p.scope.String(), "kind", string(kind), "error", re.Error())
 	}
 	return p.cfg.Store.Update(ctx, p.scope, func(tx store.Tx) error {
-		_, err := tx.RecordAttempt(store.Failure{Item: item, Err: err, NextTry: p.cfg.Now(), Permanent: true})
+		_, err := tx.RecordAttempt(store.Failure{Item: item, Err: re, NextTry: p.cfg.Now(), Permanent: true})
 		return err
 	})
 }

@@ -205,6 +205,39 @@ func TestAnInterruptedRoundResumes(t *testing.T) {
 	}
 }
 
+// A listing is read whole before any of it is enqueued: an answer cut short, or one longer
+// than MaxRecords (a server that never stops), enqueues nothing of that listing.
+func TestAListingIsEnqueuedOnlyWhenReadWhole(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     fspoll.Config
+		faults  fstest.Faults
+		wantErr func(error) bool
+	}{
+		{"cut short", fspoll.Config{Chunk: 1}, fstest.Faults{Rules: []fstest.Rule{{Operation: "listChangedAppeals", Truncate: true}}},
+			func(err error) bool { return errors.As(err, new(*fs.DecodeError)) }},
+		{"longer than MaxRecords", fspoll.Config{MaxRecords: 2}, fstest.Faults{},
+			func(err error) bool { return errors.Is(err, fspoll.ErrTooManyRecords) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.cfg)
+			for _, k := range []fs.Number{"10001", "10002", "10003"} {
+				must(t, e.srv.FileAppeal(vurdINF, k, fsrules.NewDate(2026, 6, 22)))
+			}
+			e.clock.Advance(time.Minute)
+			e.srv.SetFaults(tt.faults)
+			_, err := e.p.Poll(context.Background())
+			if !tt.wantErr(err) {
+				t.Errorf("Poll: %v", err)
+			}
+			if got := e.queued(t); len(got) != 0 {
+				t.Errorf("queued %v", got)
+			}
+		})
+	}
+}
+
 // The position and the records seen are in the store: a poller started again over the same
 // file (after a crash or a deploy) goes on where the last one stopped.
 func TestARestartedPollerGoesOn(t *testing.T) {
