@@ -26,10 +26,11 @@
 //
 // # Durability
 //
-// The changes of a round are enqueued in transactions of Config.Chunk records together with
-// their keys, and the position moves in a last transaction: a round that fails or is killed
-// part way is read again from the old position, and only what it had not enqueued is
-// enqueued. A record FS sent that cannot be used is kept as a dead letter of the scope
+// Each listing of a round is read whole (at most Config.MaxRecords records) before any of it
+// is enqueued, so an answer cut short or one that never ends enqueues nothing. Its changes are
+// then enqueued in transactions of Config.Chunk records together with their keys, and the
+// position moves in a last transaction: a round that fails or is killed part way is read
+// again from the old position, and only what it had not enqueued is enqueued. A record FS sent that cannot be used is kept as a dead letter of the scope
 // (prefix "bad/") for an operator, not dropped silently. The poller uses only the store's
 // interfaces (store/sqlite by default, store/postgres past one process).
 //
