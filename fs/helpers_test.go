@@ -75,11 +75,7 @@ var (
 func examPopulation(t testing.TB) *synth.Population {
 	t.Helper()
 	examsOnce.Do(func() {
-		opts, _ := synth.PresetOptions(synth.PresetUniversityNO)
-		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
-		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3000
-		opts.ExamCandidates, opts.Theses = 800, 40
-		examsPop, examsErr = synth.Generate(opts)
+		examsPop, examsErr = fstest.SmallUniversity(1)
 	})
 	if examsErr != nil {
 		t.Fatal(examsErr)

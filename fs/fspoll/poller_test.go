@@ -432,13 +432,9 @@ func TestNewRefusesBadConfigs(t *testing.T) {
 // explanation request of the exam system, and the round after the next day's load only what
 // changed.
 func TestATermOfSynthExams(t *testing.T) {
-	opts, _ := synth.PresetOptions(synth.PresetUniversityNO)
-	opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
-	opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3000
-	opts.ExamCandidates, opts.Theses = 800, 40
-	pop, err := synth.Generate(opts)
+	pop, err := fstest.SmallUniversity(1)
 	must(t, err)
-	today := opts.Today
+	today := pop.Options.Today
 	clock := testclock.New(time.Date(today.Year(), today.Month(), today.Day(), 20, 0, 0, 0, fsrules.Oslo()))
 	srv := fstest.NewServer(fstest.WithClock(clock.Now))
 	defer srv.Close()

@@ -14,11 +14,7 @@ import (
 // A fake FS with synth's Norwegian exams, read through the fs client, and the next day's
 // appeals and explanation requests as changes.
 func Example() {
-	opts, _ := synth.PresetOptions(synth.PresetUniversityNO) // 22 June 2026; smaller here
-	opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
-	opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3000
-	opts.ExamCandidates, opts.Theses = 800, 40
-	pop, err := synth.Generate(opts)
+	pop, err := fstest.SmallUniversity(1)
 	if err != nil {
 		panic(err)
 	}

@@ -208,71 +208,58 @@ func changeQuery(w http.ResponseWriter, r *http.Request) (fs.ExamSystem, string,
 }
 
 func (s *Server) listChangedAppeals(w http.ResponseWriter, r *http.Request) {
-	sys, inst, since, ok := changeQuery(w, r)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	out := s.state.changedAppeals(sys, inst, since)
-	s.mu.Unlock()
-	writeList(w, out)
+	listChanged(s, w, r, (*state).changedAppeals)
 }
 
 func (s *Server) listChangedExplanationRequests(w http.ResponseWriter, r *http.Request) {
+	listChanged(s, w, r, (*state).changedRequests)
+}
+
+// listChanged answers a change listing with what changed reads from the state.
+func listChanged[T any](s *Server, w http.ResponseWriter, r *http.Request, changed func(*state, fs.ExamSystem, string, time.Time) []T) {
 	sys, inst, since, ok := changeQuery(w, r)
 	if !ok {
 		return
 	}
 	s.mu.Lock()
-	out := s.state.changedRequests(sys, inst, since)
+	out := changed(&s.state, sys, inst, since)
 	s.mu.Unlock()
 	writeList(w, out)
 }
 
-// examOf reads the {examSystem} and {examId} of a request, answering 400 for a malformed id
-// and 404 for an exam FS does not hold in that exam system.
-func (s *Server) examOf(w http.ResponseWriter, r *http.Request) (*exam, bool) {
+func (s *Server) getExamAppeals(w http.ResponseWriter, r *http.Request) {
+	examList(s, w, r, (*state).examAppeals)
+}
+
+func (s *Server) getExamExplanationRequests(w http.ResponseWriter, r *http.Request) {
+	examList(s, w, r, (*state).examRequests)
+}
+
+// examList answers a per-exam listing: 400 for an {examId} that is not an encoded vurdId, 404
+// for an exam the fake does not hold in that exam system, otherwise what list reads.
+func examList[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(*state, *exam) []T) {
 	sys, ok := system(w, r)
 	if !ok {
-		return nil, false
+		return
 	}
 	key, err := fs.ParseExamID(r.PathValue("examId"))
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, "UGYLDIG_EKSAMEN", "examId is not an encoded vurdId")
-		return nil, false
+		return
 	}
+	s.mu.Lock()
+	var out []T
 	e := s.state.exams[key.VurdID()]
-	if e == nil || e.system != sys {
+	found := e != nil && e.system == sys
+	if found {
+		out = list(&s.state, e)
+	}
+	s.mu.Unlock()
+	if !found {
 		writeError(w, r, http.StatusNotFound, "EKSAMEN_FINNES_IKKE", "no such exam in this exam system")
-		return nil, false
+		return
 	}
-	return e, true
-}
-
-func (s *Server) getExamAppeals(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	e, ok := s.examOf(w, r)
-	var out []fs.Appeal
-	if ok {
-		out = s.state.examAppeals(e)
-	}
-	s.mu.Unlock()
-	if ok {
-		writeList(w, out)
-	}
-}
-
-func (s *Server) getExamExplanationRequests(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	e, ok := s.examOf(w, r)
-	var out []fs.ExplanationRequest
-	if ok {
-		out = s.state.examRequests(e)
-	}
-	s.mu.Unlock()
-	if ok {
-		writeList(w, out)
-	}
+	writeList(w, out)
 }
 
 // createExplanation registers an explanation on the candidate's request. FS's checks as far as

@@ -160,11 +160,7 @@ func TestHooks(t *testing.T) {
 
 func smallUniversity(t *testing.T) *synth.Population {
 	t.Helper()
-	opts, _ := synth.PresetOptions(synth.PresetUniversityNO)
-	opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
-	opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3000
-	opts.ExamCandidates, opts.Theses = 800, 40
-	pop, err := synth.Generate(opts)
+	pop, err := fstest.SmallUniversity(1)
 	must(t, err)
 	return pop
 }

@@ -10,6 +10,22 @@ import (
 	"github.com/edusync/edusync/synth"
 )
 
+// SmallUniversity generates a small Norwegian university in its grading season: synth's
+// "university-no" preset (22 June 2026) scaled down to about 800 candidates and 40 theses,
+// for tests and examples that want FS's cases in a moment (seed is synth.Options.Seed). The
+// appeal and explanation flows' tests use the same.
+func SmallUniversity(seed uint64) (*synth.Population, error) {
+	opts, err := synth.PresetOptions(synth.PresetUniversityNO)
+	if err != nil {
+		return nil, err
+	}
+	opts.Seed = seed
+	opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
+	opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3_000
+	opts.ExamCandidates, opts.Theses = 800, 40
+	return synth.Generate(opts)
+}
+
 // LoadOptions says how LoadPopulation stamps and fills what it loads.
 type LoadOptions struct {
 	// At is when FS made the changes loaded (their sistEndret). Zero: the clock's now, except
