@@ -19,10 +19,11 @@
 // it (a long transaction, FS's clock behind the host's) is read by the next round, as long as
 // it became visible within Overlap of its stamp. Records read again in the overlap are not
 // delivered again: each record's Key is a digest of its content with FS's change time, and the
-// store keeps the keys of the records FS may still list (those stamped at or after the
-// current siden, and those without a stamp while FS keeps listing them), so what the poller
-// keeps stays the size of the overlap. Without a change time the same content coming back
-// later (an appeal made active again) is a new change.
+// store keeps the keys of the records the last round read (a record a round no longer reads
+// has changed since, or fallen behind siden), so what the poller keeps stays the size of the
+// overlap, and an FS that lists old records again still has each delivered once. Without a
+// change time the same content coming back later (an appeal made active again) is a new
+// change.
 //
 // # Durability
 //

@@ -150,12 +150,13 @@ type Round struct {
 	Bad int
 }
 
-// seen is what the store keeps of a record already delivered, under seenPrefix + its key, until
-// FS will not list it again.
+// seen is what the store keeps of a record already delivered, under seenPrefix + its key, for
+// as long as rounds read it: FS lists a record again only while its change time is within the
+// overlap, and one FS no longer lists has changed since (a new key) or fallen behind siden, so
+// it never comes back with the same key. This holds whether or not FS stamps its records, and
+// whether or not it keeps to siden.
 type seen struct {
-	// Stamp is the record's sistEndret; zero when FS sent none.
-	Stamp time.Time `json:"stamp,omitzero"`
-	// Round is the last round that read it (for records without a stamp).
+	// Round is the last round that read it.
 	Round int64 `json:"round"`
 }
 
@@ -222,7 +223,7 @@ func (p *Poller) Poll(ctx context.Context) (Round, error) {
 		r.Next = r.Since
 	}
 	err = p.cfg.Store.Update(ctx, p.scope, func(tx store.Tx) error {
-		if err := p.prune(tx, r.Next, round); err != nil {
+		if err := p.prune(tx, round); err != nil {
 			return err
 		}
 		return tx.SetPosition(store.Position{Cursor: r.Next.UTC().Format(time.RFC3339Nano), Offset: round, ItemTime: maxStamp})
@@ -306,7 +307,7 @@ func (p *Poller) enqueue(tx store.Tx, changes []Change, round int64, r *Round) e
 		switch err := getValue(tx, seenPrefix+c.Key, &old); {
 		case err == nil:
 			r.Seen++
-			if err := store.Put(tx, seenPrefix+c.Key, seen{Stamp: stamp, Round: round}); err != nil {
+			if err := store.Put(tx, seenPrefix+c.Key, seen{Round: round}); err != nil {
 				return err
 			}
 			continue
@@ -332,7 +333,7 @@ func (p *Poller) enqueue(tx store.Tx, changes []Change, round int64, r *Round) e
 		} else {
 			r.Enqueued++
 		}
-		if err := store.Put(tx, seenPrefix+c.Key, seen{Stamp: stamp, Round: round}); err != nil {
+		if err := store.Put(tx, seenPrefix+c.Key, seen{Round: round}); err != nil {
 			return err
 		}
 	}
@@ -355,9 +356,8 @@ func getValue(tx store.Tx, key string, v any) error {
 // pruneBatch is how many seen entries prune reads at a time.
 const pruneBatch = 1000
 
-// prune forgets the records FS will not list again: those stamped before next, and those
-// without a stamp that this round did not read.
-func (p *Poller) prune(tx store.Tx, next time.Time, round int64) error {
+// prune forgets the records this round did not read (see seen).
+func (p *Poller) prune(tx store.Tx, round int64) error {
 	after := ""
 	for {
 		raws, err := tx.ValuesFrom(seenPrefix, after, pruneBatch)
@@ -366,7 +366,7 @@ func (p *Poller) prune(tx store.Tx, next time.Time, round int64) error {
 		}
 		for _, e := range raws {
 			var s seen
-			if json.Unmarshal(e.Value, &s) != nil || (!s.Stamp.IsZero() && s.Stamp.Before(next)) || (s.Stamp.IsZero() && s.Round < round) {
+			if json.Unmarshal(e.Value, &s) != nil || s.Round < round {
 				if err := tx.DeleteValue(e.Key); err != nil {
 					return err
 				}

@@ -257,8 +257,8 @@ func TestARestartedPollerGoesOn(t *testing.T) {
 	}
 }
 
-// What is kept of seen records stays the size of the overlap: a record is forgotten once FS
-// will not list it again.
+// What is kept of seen records is what the last round read: a record is forgotten once a
+// round no longer reads it.
 func TestSeenRecordsAreForgotten(t *testing.T) {
 	e := newEnv(t, fspoll.Config{Overlap: 10 * time.Minute})
 	must(t, e.srv.FileAppeal(vurdINF, "10001", fsrules.NewDate(2026, 6, 22)))
@@ -277,9 +277,16 @@ func TestSeenRecordsAreForgotten(t *testing.T) {
 		t.Fatalf("%d seen records after the first round", n)
 	}
 	e.clock.Advance(30 * time.Minute)
-	e.poll(t)
+	e.poll(t) // still reads the appeal: the first round's position was before it
+	if n := count(); n != 1 {
+		t.Errorf("%d seen records while rounds read the appeal", n)
+	}
+	e.clock.Advance(30 * time.Minute)
+	if r := e.poll(t); r.Read != 0 {
+		t.Fatalf("the third round read %d records", r.Read)
+	}
 	if n := count(); n != 0 {
-		t.Errorf("%d seen records once the appeal is behind the position", n)
+		t.Errorf("%d seen records once no round reads the appeal", n)
 	}
 }
 
@@ -365,6 +372,28 @@ func TestAListingThatFailsEndsTheRound(t *testing.T) {
 	}
 	if _, found, _ := store.LoadPosition(context.Background(), st, p.Scope()); found {
 		t.Error("the failed round moved the position")
+	}
+}
+
+// An FS that does not keep to siden (it lists the same old record every round) still has it
+// delivered once.
+func TestARecordListedAgainAndAgainIsQueuedOnce(t *testing.T) {
+	clock := testclock.New(t0)
+	st := store.NewMemory(store.WithClock(clock.Now), store.WithDedupWindow(time.Minute))
+	defer st.Close()
+	old := fs.Appeal{VurdID: vurdINF, Kandidatnr: "10001", Klagestatus: fs.AppealActive,
+		SistEndret: fs.Timestamp{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	src := &stub{appeals: []result[fs.Appeal]{{v: old}}}
+	p := mustPoller(t, fspoll.Config{Source: src, Store: st, Institution: "999", System: fs.Inspera, Now: clock.Now})
+	enqueued := 0
+	for range 5 {
+		r, err := p.Poll(context.Background())
+		must(t, err)
+		enqueued += r.Enqueued
+		clock.Advance(2 * time.Hour)
+	}
+	if enqueued != 1 {
+		t.Errorf("queued %d times", enqueued)
 	}
 }
 
