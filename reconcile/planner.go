@@ -877,6 +877,10 @@ type membershipIndex struct {
 	person, group []int32 // each membership's target person and group index, -1 when unknown
 	start         []int32 // memberships of person p are order[start[p]:start[p+1]]
 	order         []int32
+	// orderGroup is the group of each membership in order (group[order[k]]): a person's
+	// memberships are searched by group, and reading the groups side by side costs one cache
+	// line where reading them through order costs one a membership.
+	orderGroup []int32
 }
 
 func indexTargetMemberships(tgt []Membership, pm, gm *matcher) *membershipIndex {
@@ -901,11 +905,11 @@ func indexTargetMemberships(tgt []Membership, pm, gm *matcher) *membershipIndex 
 	for p := 1; p < len(x.start); p++ {
 		x.start[p] += x.start[p-1]
 	}
-	x.order = make([]int32, n)
+	x.order, x.orderGroup = make([]int32, n), make([]int32, n)
 	next := slices.Clone(x.start[:len(x.start)-1])
 	for j, tp := range x.person {
 		if tp >= 0 {
-			x.order[next[tp]] = int32(j)
+			x.order[next[tp]], x.orderGroup[next[tp]] = int32(j), x.group[j]
 			next[tp]++
 		}
 	}
@@ -916,12 +920,13 @@ func indexTargetMemberships(tgt []Membership, pm, gm *matcher) *membershipIndex 
 // target holds more than one.
 func (x *membershipIndex) find(tp, tg int32) (j int32, repeated bool) {
 	j = -1
-	for _, m := range x.order[x.start[tp]:x.start[tp+1]] {
-		if x.group[m] == tg {
+	from, to := x.start[tp], x.start[tp+1]
+	for k, g := range x.orderGroup[from:to] {
+		if g == tg {
 			if j >= 0 {
 				return j, true
 			}
-			j = m
+			j = x.order[from+int32(k)]
 		}
 	}
 	return j, false
@@ -930,8 +935,8 @@ func (x *membershipIndex) find(tp, tg int32) (j int32, repeated bool) {
 // count returns how many memberships person tp has in group tg.
 func (x *membershipIndex) count(tp, tg int32) int {
 	n := 0
-	for _, m := range x.order[x.start[tp]:x.start[tp+1]] {
-		if x.group[m] == tg {
+	for _, g := range x.orderGroup[x.start[tp]:x.start[tp+1]] {
+		if g == tg {
 			n++
 		}
 	}
