@@ -74,7 +74,9 @@ func TestReceiverStoresACallBeforeItAnswers(t *testing.T) {
 		{"hex in another header", &wiseflowpoll.Receiver{Store: st, Scope: hookScope, Secret: []byte(secret), Signature: hexScheme, Now: r.Now},
 			strings.Replace(call, "c-1", "c-2", 1), signed(hexScheme, strings.Replace(call, "c-1", "c-2", 1)), 200, 3},
 		{"no secret configured", &wiseflowpoll.Receiver{Store: st, Scope: hookScope}, strings.Replace(call, "c-1", "c-3", 1),
-			func(q *http.Request) { q.Header.Set(wiseflow.DefaultSignatureHeader, wiseflow.DefaultSignature.Sign(nil, []byte(strings.Replace(call, "c-1", "c-3", 1)))) }, 401, 3},
+			func(q *http.Request) {
+				q.Header.Set(wiseflow.DefaultSignatureHeader, wiseflow.DefaultSignature.Sign(nil, []byte(strings.Replace(call, "c-1", "c-3", 1))))
+			}, 401, 3},
 	}
 	for _, tc := range tests {
 		if got := post(t, tc.recv, tc.body, tc.sign); got != tc.status {
