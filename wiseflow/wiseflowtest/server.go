@@ -319,14 +319,19 @@ func ok(w http.ResponseWriter, status int, data any) {
 	}{true, data, nil})
 }
 
-// okPage writes the envelope of a page.
+// okPage writes the envelope of a page; the pagination has every member, zeros included.
 func okPage(w http.ResponseWriter, data any, offset int64, limit int, total int) {
+	type pagination struct {
+		Limit  int   `json:"limit"`
+		Offset int64 `json:"offset"`
+		Total  int64 `json:"total"`
+	}
 	fakekit.WriteJSON(w, http.StatusOK, struct {
-		Success    bool                `json:"success"`
-		Data       any                 `json:"data"`
-		Error      *struct{}           `json:"error"`
-		Pagination wiseflow.Pagination `json:"pagination"`
-	}{true, data, nil, wiseflow.Pagination{Limit: limit, Offset: offset, Total: int64(total)}})
+		Success    bool       `json:"success"`
+		Data       any        `json:"data"`
+		Error      *struct{}  `json:"error"`
+		Pagination pagination `json:"pagination"`
+	}{true, data, nil, pagination{Limit: limit, Offset: offset, Total: int64(total)}})
 }
 
 func randomHex(n int) string {
