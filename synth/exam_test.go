@@ -631,3 +631,29 @@ func TestExamVocabulary(t *testing.T) {
 		seen[e.String()] = true
 	}
 }
+
+// TestVurdIDsUnique: FS keys an exam unit by its vurdId, so two units of one term never share
+// one, also when a course has two units of the same kind or two offerings in the term.
+func TestVurdIDsUnique(t *testing.T) {
+	opts, err := PresetOptions(PresetUniversityNO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		opts.Seed = seed
+		opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 600, 80, 6
+		opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 60, 4, 8, 3_000
+		opts.ExamCandidates, opts.Theses = 800, 40
+		pop, err := Generate(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, u := range pop.ExamUnits {
+			if seen[u.VurdID] {
+				t.Errorf("seed %d: vurdId %s used by two exam units", seed, u.VurdID)
+			}
+			seen[u.VurdID] = true
+		}
+	}
+}

@@ -79,6 +79,7 @@ type examGen struct {
 
 	persons     map[ID]*examPerson
 	usernames   map[string]bool
+	vurdIDs     map[string]bool // FS's key is unique: a second unit of a course and kind is another version
 	personIdx   map[ID]int32
 	teachers    map[ID][]ID // by department
 	allTeachers []ID
@@ -209,7 +210,18 @@ func (e *examGen) unit(u ExamUnit) *ExamUnit {
 	pop := e.g.pop
 	u.ID = e.ids.id()
 	u.Institution, u.Term = FSInstitution, e.term.fs
-	u.VurdID = strings.Join([]string{u.Institution, u.CourseCode, u.Version, u.AssessmentCode, e.term.year, e.term.season}, "_")
+	for {
+		u.VurdID = strings.Join([]string{u.Institution, u.CourseCode, u.Version, u.AssessmentCode, e.term.year, e.term.season}, "_")
+		if !e.vurdIDs[u.VurdID] {
+			break
+		}
+		v, _ := strconv.Atoi(u.Version)
+		u.Version = strconv.Itoa(v + 1)
+	}
+	if e.vurdIDs == nil {
+		e.vurdIDs = map[string]bool{}
+	}
+	e.vurdIDs[u.VurdID] = true
 	if u.System == Inspera {
 		u.SystemID, u.FlowType = e.next(&e.testID), 0
 	} else {
