@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -57,6 +58,13 @@ func TestSandboxPrintsOneLinePerFake(t *testing.T) {
 	}
 	if !strings.HasSuffix(lines["canvas"][1], "/api/v1") {
 		t.Errorf("canvas base URL %q does not end in /api/v1", lines["canvas"][1])
+	}
+	if tenant, key, ok := strings.Cut(lines["inspera"][2], ":"); !ok || tenant == "" || key == "" {
+		t.Errorf("inspera credential %q is not tenant:apikey", lines["inspera"][2])
+	} else if ic, err := inspera.New(lines["inspera"][1], inspera.WithAPIKey(tenant, key)); err != nil {
+		t.Error(err)
+	} else if page, err := ic.SearchTestsPage(ctx, inspera.TestSearch{Limit: 1}); err != nil || page.TotalHits == 0 {
+		t.Errorf("inspera sandbox: %+v %v", page, err)
 	}
 	if _, err := os.Stat(lines["ladok"][2]); err != nil {
 		t.Errorf("ladok credential is not a PEM bundle on disk: %v", err)
