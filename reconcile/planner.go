@@ -39,9 +39,15 @@ func NewPlan(src, tgt *Snapshot, opts Options) (*Plan, error) {
 
 	p := newPlanner(src, tgt, opts)
 	p.planOrganisations()
+	// The target's memberships are indexed while persons and groups are planned: the index
+	// needs only the target ids, and on a municipality it is a third of planning memberships.
+	p.persons = matcherOf(p, KindPerson, p.src.Persons, p.tgt.Persons, personKeys)
+	p.groups = matcherOf(p, KindGroup, p.src.Groups, p.tgt.Groups, groupKeys)
+	index := make(chan *membershipIndex, 1)
+	go func() { index <- indexTargetMemberships(p.tgt.Memberships, p.persons, p.groups) }()
 	p.planPersons()
 	p.planGroups()
-	p.planMemberships()
+	p.planMemberships(<-index)
 	plan := p.result()
 	plan.Inputs = <-fingerprint
 	plan.inputs = &planInputs{src: src, tgt: tgt, opts: opts}
@@ -323,6 +329,11 @@ func (p *planner) orgRef(key string) (ref string, need, ok bool) {
 	return "", false, false
 }
 
+// matcherOf returns the matcher of one kind's source and target records.
+func matcherOf[T any](p *planner, kind Kind, src, tgt []T, keys func(*T) *Keys) *matcher {
+	return newMatcher(p, kind, keyPointers(src, keys), keyPointers(tgt, keys))
+}
+
 // keyPointers lists the keys of a slice of records.
 func keyPointers[T any](items []T, keys func(*T) *Keys) []*Keys {
 	out := make([]*Keys, len(items))
@@ -422,8 +433,7 @@ func (p *planner) unmatchedTarget(kind Kind, k *Keys, revision string, ownedCase
 
 func (p *planner) planOrganisations() {
 	src, tgt := p.src.Organisations, p.tgt.Organisations
-	keys := func(o *Organisation) *Keys { return &o.Keys }
-	m := newMatcher(p, KindOrganisation, keyPointers(src, keys), keyPointers(tgt, keys))
+	m := matcherOf(p, KindOrganisation, src, tgt, func(o *Organisation) *Keys { return &o.Keys })
 	p.orgs = m
 	m.matchByKeys()
 	p.orgRes = make([]resolution, len(src))
@@ -502,11 +512,13 @@ func (p *planner) countedUnchanged(kind Kind, targetID string, diffs []Diff) boo
 // only when an action keeps it.
 func ptr[T any](v T) *T { return &v }
 
+func personKeys(x *Person) *Keys { return &x.Keys }
+
+func groupKeys(g *Group) *Keys { return &g.Keys }
+
 func (p *planner) planPersons() {
 	src, tgt := p.src.Persons, p.tgt.Persons
-	keys := func(x *Person) *Keys { return &x.Keys }
-	m := newMatcher(p, KindPerson, keyPointers(src, keys), keyPointers(tgt, keys))
-	p.persons = m
+	m := p.persons
 	m.matchByKeys()
 	m.matchPersonsByAttributes(src, tgt)
 	p.personRes = make([]resolution, len(src))
@@ -628,9 +640,7 @@ func (p *planner) protectedPaired(m *matcher, i int) {
 
 func (p *planner) planGroups() {
 	src, tgt := p.src.Groups, p.tgt.Groups
-	keys := func(g *Group) *Keys { return &g.Keys }
-	m := newMatcher(p, KindGroup, keyPointers(src, keys), keyPointers(tgt, keys))
-	p.groups = m
+	m := p.groups
 	m.matchByKeys()
 	p.groupRes = make([]resolution, len(src))
 	p.groupKept = make([]bool, len(tgt))
@@ -706,14 +716,13 @@ func (p *planner) planGroups() {
 	}
 }
 
-func (p *planner) planMemberships() {
+// planMemberships plans the memberships; idx is the target's memberships by person (a
+// compressed list of each target person's memberships, smaller and faster than a map at a
+// million memberships).
+func (p *planner) planMemberships(idx *membershipIndex) {
 	src, tgt := p.src.Memberships, p.tgt.Memberships
 	pm, gm := p.persons, p.groups
-
-	// Index the target's memberships by person: a compressed list of each target person's
-	// memberships, which is smaller and faster than a map at a million memberships.
 	const dup = -2
-	idx := indexTargetMemberships(tgt, pm, gm)
 	// First pass: resolve each source membership to source record indexes and to the target
 	// membership it hits, and count the hits per target membership.
 	const unknown = -1
