@@ -547,3 +547,35 @@ func TestStateSettingWritesAreRetried(t *testing.T) {
 		t.Errorf("an export order after a 429: %v", err)
 	}
 }
+
+// A search whose server keeps announcing more hits but sends the same tests again ends with a
+// PageCycleError once a whole page repeats; a test that comes twice (shifted by a new one) is
+// returned once.
+func TestSearchTestsEndsWhenPagesRepeat(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		switch r.URL.Query().Get("offset") {
+		case "0":
+			io.WriteString(w, `{"totalHits": 1000000, "tests": [{"assessmentRunId": 1}, {"assessmentRunId": 2}]}`)
+		case "2":
+			io.WriteString(w, `{"totalHits": 1000000, "tests": [{"assessmentRunId": 2}, {"assessmentRunId": 3}]}`)
+		default:
+			io.WriteString(w, `{"totalHits": 1000000, "tests": [{"assessmentRunId": 3}, {"assessmentRunId": 1}]}`)
+		}
+	}))
+	defer srv.Close()
+	c, _ := inspera.New(srv.URL, inspera.WithPageSize(2), inspera.WithoutRetry())
+	var ids []inspera.ID
+	var last error
+	for ts, err := range c.SearchTests(context.Background(), inspera.TestSearch{}) {
+		if err != nil {
+			last = err
+			break
+		}
+		ids = append(ids, ts.AssessmentRunID)
+	}
+	if !errors.Is(last, inspera.ErrPageCycle) || !slices.Equal(ids, []inspera.ID{1, 2, 3}) || requests.Load() != 3 {
+		t.Errorf("ids %v after %d requests, error %v", ids, requests.Load(), last)
+	}
+}

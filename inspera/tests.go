@@ -133,13 +133,37 @@ func totalHits(p *apiclient.PageInfo) (int64, bool) {
 	return n, ok && err == nil
 }
 
-// SearchTests returns every test that matches s, page by page (offset paging, ordered by id).
-// A page that leads back to one already read ends the listing with a *PageCycleError.
+// SearchTests returns every test that matches s, page by page (offset paging, ordered by id),
+// each once: a test created while the pages are read shifts the later ones, so a test already
+// returned may come again and is skipped. A whole page of tests already returned means the
+// search does not converge (a server that keeps announcing more hits), and ends the listing with
+// a *PageCycleError, as does a page that would be requested twice.
 func (c *Client) SearchTests(ctx context.Context, s TestSearch) iter.Seq2[TestSummary, error] {
-	return apiclient.Walk(ctx, c.core, &apiclient.Listing[TestSummary]{
-		First: c.searchRequest(s), Shape: testShape,
+	first := c.searchRequest(s)
+	limit, _ := strconv.Atoi(first.Query.Get("limit"))
+	seq := apiclient.Walk(ctx, c.core, &apiclient.Listing[TestSummary]{
+		First: first, Shape: testShape,
 		Next: apiclient.OffsetPaging("offset", "limit", totalHits),
 	})
+	return func(yield func(TestSummary, error) bool) {
+		seen := map[ID]bool{}
+		repeats := 0
+		for t, err := range seq {
+			if err == nil {
+				if seen[t.AssessmentRunID] {
+					if repeats++; repeats >= limit {
+						yield(TestSummary{}, &PageCycleError{Path: c.core.Where(first.Path), Pages: len(seen)/limit + 1})
+						return
+					}
+					continue
+				}
+				seen[t.AssessmentRunID], repeats = true, 0
+			}
+			if !yield(t, err) {
+				return
+			}
+		}
+	}
 }
 
 // SearchTestsPage returns one page of a test search (s.Offset, s.Limit).
