@@ -18,10 +18,13 @@ type receiver struct {
 	spki  map[string]bool
 }
 
-func newReceiver(cfg *Receiver, now func() time.Time) *receiver {
+func newReceiver(cfg *Receiver, now func() time.Time, shared map[string]*jwks) *receiver {
 	r := &receiver{cfg: cfg}
 	if cfg.Bearer != nil {
-		r.keys = newJWKS(cfg.Bearer, now)
+		if r.keys = shared[cfg.Bearer.JWKSURL]; r.keys == nil {
+			r.keys = newJWKS(cfg.Bearer, now)
+			shared[cfg.Bearer.JWKSURL] = r.keys
+		}
 	}
 	if cfg.Certificates != nil {
 		r.certs, r.spki = map[string]bool{}, map[string]bool{}
@@ -67,13 +70,16 @@ func (p *Provider) authenticate(r *http.Request) (*receiver, int, string) {
 		cert, verified = r.TLS.PeerCertificates[0], len(r.TLS.VerifiedChains) > 0
 	}
 	if tok := bearerToken(r); tok != "" {
-		iss, err := unverifiedIssuer(tok)
+		unverified, err := unverifiedClaims(tok)
 		if err != nil {
 			return nil, http.StatusUnauthorized, "the bearer token is not a JWT the provider accepts: " + err.Error()
 		}
-		status, msg := http.StatusUnauthorized, "the bearer token's issuer is not one the provider accepts"
+		status, msg := http.StatusUnauthorized, "the bearer token's issuer and audience are not those of a receiver"
 		for _, rc := range p.recvs {
-			if rc.keys == nil || rc.cfg.Bearer.Issuer != iss {
+			// Only the receivers the token claims to be for check it; the claims are trusted
+			// only once the signature has been checked.
+			if rc.keys == nil || rc.cfg.Bearer.Issuer != unverified.Iss ||
+				(rc.cfg.Bearer.Audience != "" && !hasAudience(unverified.Aud, rc.cfg.Bearer.Audience)) {
 				continue
 			}
 			err := verifyJWT(r.Context(), tok, rc.cfg.Bearer, rc.keys, p.now(), cert)

@@ -149,7 +149,9 @@ func (e *env) do(method, path, token string, body string) answer {
 }
 
 // get reads as "dnp".
-func (e *env) get(path string) answer { return e.do(http.MethodGet, path, e.token(testAudience, nil), "") }
+func (e *env) get(path string) answer {
+	return e.do(http.MethodGet, path, e.token(testAudience, nil), "")
+}
 
 // client is an ss12000 client of the provider for a receiver's audience.
 func (e *env) client(audience string) *ss12000.Client {

@@ -41,8 +41,12 @@ type jwkKey struct {
 var errKeysUnavailable = errors.New("the receiver's signing keys cannot be read now; try again shortly")
 
 const (
-	maxJWKS        = 1 << 20
+	maxJWKS = 1 << 20
+	// jwksMinRefetch is the least time between two reads of a JWKS that tokens with unknown
+	// key ids cause; jwksRetry the least time between reads while no key could be read yet, so
+	// that a JWKS that is down is not hammered by every request.
 	jwksMinRefetch = time.Minute
+	jwksRetry      = 5 * time.Second
 )
 
 func newJWKS(cfg *JWT, now func() time.Time) *jwks {
@@ -64,7 +68,11 @@ func (j *jwks) key(ctx context.Context, kid, alg string) (crypto.PublicKey, erro
 	now := j.now()
 	stale := j.keys == nil || now.Sub(j.fetched) > j.refresh
 	k, found := j.find(kid, alg)
-	if (stale || !found) && (j.tried.IsZero() || now.Sub(j.tried) >= jwksMinRefetch || j.keys == nil) {
+	wait := jwksMinRefetch
+	if j.keys == nil {
+		wait = jwksRetry
+	}
+	if (stale || !found) && (j.tried.IsZero() || now.Sub(j.tried) >= wait) {
 		j.tried = now
 		keys, err := j.fetch(ctx)
 		if err == nil {

@@ -70,19 +70,18 @@ func splitJWT(tok string) (parts []string, h jwtHeader, payload []byte, err erro
 	return parts, h, payload, nil
 }
 
-// unverifiedIssuer reads a token's issuer, to choose the receiver whose keys check it.
-func unverifiedIssuer(tok string) (string, error) {
+// unverifiedClaims reads a token's claims without checking its signature, to choose the
+// receivers whose keys check it.
+func unverifiedClaims(tok string) (*jwtClaims, error) {
 	_, _, payload, err := splitJWT(tok)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var c struct {
-		Iss string `json:"iss"`
-	}
+	var c jwtClaims
 	if json.Unmarshal(payload, &c) != nil || c.Iss == "" {
-		return "", errors.New("it names no issuer")
+		return nil, errors.New("it names no issuer")
 	}
-	return c.Iss, nil
+	return &c, nil
 }
 
 // verifyJWT checks a token's signature and claims for a receiver.

@@ -54,8 +54,12 @@ func (k *testKeys) serve(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	x := k.ec.PublicKey.X.FillBytes(make([]byte, 32))
-	y := k.ec.PublicKey.Y.FillBytes(make([]byte, 32))
+	pt, err := k.ec.PublicKey.Bytes() // 0x04 || x || y
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	x, y := pt[1:33], pt[33:]
 	set := map[string]any{"keys": []any{
 		map[string]any{"kty": "RSA", "kid": "rsa-1", "use": "sig", "alg": "RS256", "n": b64(k.rsa.N.Bytes()),
 			"e": b64(big.NewInt(int64(k.rsa.E)).Bytes())},

@@ -69,8 +69,9 @@ func New(st store.Store, opts Options) (*Provider, error) {
 	p := &Provider{st: st, scope: o.Scope, opts: o, voc: o.Vocabulary.compile(), log: o.Logger,
 		holder: "ss12000server-" + hex.EncodeToString(hb[:]), inflight: make(chan struct{}, o.MaxInFlight),
 		sorting: make(chan struct{}, 1)}
+	shared := map[string]*jwks{} // receivers with one JWKS share its keys
 	for i := range o.Receivers {
-		p.recvs = append(p.recvs, newReceiver(&o.Receivers[i], o.Now))
+		p.recvs = append(p.recvs, newReceiver(&o.Receivers[i], o.Now, shared))
 	}
 	secret, err := p.secret(context.Background())
 	if err != nil {
