@@ -579,3 +579,16 @@ func TestSearchTestsEndsWhenPagesRepeat(t *testing.T) {
 		t.Errorf("ids %v after %d requests, error %v", ids, requests.Load(), last)
 	}
 }
+
+// An error body longer than the part the client reads still gives its code.
+func TestRefusalWithALongMessageIsTyped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusConflict)
+		io.WriteString(w, `{"status":409,"code":"NOT_GRADED","message":"`+strings.Repeat("long ", 2000)+`"}`)
+	}))
+	defer srv.Close()
+	c, _ := inspera.New(srv.URL, inspera.WithoutRetry())
+	if _, err := c.RegisterAppeals(context.Background(), inspera.TestID(1), "101"); !errors.Is(err, inspera.ErrNotGraded) {
+		t.Errorf("%v", err)
+	}
+}

@@ -3,6 +3,7 @@ package inspera
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/edusync/edusync/apierror"
@@ -111,6 +112,11 @@ func decodeError(e *APIError, body []byte) {
 		Description string          `json:"description"`
 	}
 	if json.Unmarshal(body, &eb) != nil {
+		// A body cut at the core's cap (a long message) is no longer JSON; its code, which
+		// says more than the status, can still be read.
+		if m := codeMember.FindSubmatch(body); m != nil {
+			e.Code = string(m[1])
+		}
 		return
 	}
 	e.Code = strings.Trim(string(eb.Code), `"`)
@@ -124,6 +130,9 @@ func decodeError(e *APIError, body []byte) {
 		e.Code = eb.Error // an OAuth2 error code (invalid_token)
 	}
 }
+
+// codeMember finds Inspera's error code in a body that is not whole JSON.
+var codeMember = regexp.MustCompile(`"code"\s*:\s*"([A-Z][A-Z_]{0,63})"`)
 
 // classify turns an error answer with one of Inspera's workflow codes into a *RefusalError.
 func classify(e *APIError) error {

@@ -127,7 +127,7 @@ func (c *Client) DownloadFile(ctx context.Context, link string, w io.Writer) (in
 	if err != nil {
 		var tl *BodyTooLargeError
 		if errors.As(err, &tl) {
-			return n, err
+			return n, c.core.Errorf("downloading %s: the file is larger than WithMaxDownload allows: %w", c.core.Where(link), err)
 		}
 		return n, c.core.Errorf("downloading %s: %w", c.core.Where(link), err)
 	}

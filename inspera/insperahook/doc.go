@@ -34,6 +34,9 @@
 //   - answers 200 only after the transaction holding the event committed, batching concurrent
 //     deliveries into one transaction; 503 when the store fails, so Inspera retries.
 //
+// Serve it from an http.Server with ReadHeaderTimeout and ReadTimeout set (a few seconds: Inspera
+// sends a few hundred bytes), so that slow senders cannot hold connections open.
+//
 // Inspera signs no timestamp, so a signature does not expire: a captured delivery can be
 // replayed, but only as the same event, which the queue's key keeps out.
 //
