@@ -376,3 +376,45 @@ func TestWritesAreRepeatedAfterALostAnswer(t *testing.T) {
 		t.Errorf("remarking flow %d, answer %d", id, r.ReassessmentFlowID)
 	}
 }
+
+// TestAListingOfRepeatedPagesEnds: a server that answers every offset with the same records
+// and a total that is never reached; the listing ends with a *PageCycleError.
+func TestAListingOfRepeatedPagesEnds(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		var recs []string
+		for i := 1; i <= 100; i++ {
+			recs = append(recs, `{"participantId":`+itoa(i)+`}`)
+		}
+		_, _ = io.WriteString(w, `{"success":true,"data":[`+strings.Join(recs, ",")+`],"pagination":{"total":1000000000}}`)
+	}))
+	defer srv.Close()
+	c, err := wiseflow.New(srv.URL, wiseflow.WithBearerToken("t"))
+	must(t, err)
+	var last error
+	records := 0
+	for _, err := range c.ListParticipants(context.Background(), 1) {
+		if err != nil {
+			last = err
+			break
+		}
+		records++
+	}
+	var pc *wiseflow.PageCycleError
+	if !errors.As(last, &pc) || records != 100 || n.Load() != 2 {
+		t.Errorf("%v after %d records and %d pages, want a PageCycleError after the first page's 100 and a second page", last, records, n.Load())
+	}
+}
+
+// TestAHostileResetIsBounded: an answer that says the window resets in 50 minutes holds the
+// client for a minute at most.
+func TestAHostileResetIsBounded(t *testing.T) {
+	c := answer(t, 200, map[string]string{"X-RateLimit-Second-Limit": "200", "X-RateLimit-Second-Remaining": "0", "X-RateLimit-Second-Reset": "3000"},
+		`{"id":7,"creationDate":1,"type":2,"state":4,"variant":0,"purpose":3,"participantStartDate":1,"participantEndDate":1,"assessorStartDate":1,"assessorEndDate":1}`)
+	_, err := c.GetFlow(context.Background(), 7)
+	must(t, err)
+	if reset := c.RateLimitStats().Second.Reset; time.Until(reset) > 62*time.Second {
+		t.Errorf("the client would wait %v", time.Until(reset))
+	}
+}

@@ -49,8 +49,10 @@
 // calls that return a whole list (GetExplanationRequests, GetAssessments, GetSubmissionFiles,
 // GetWebhooks) return the good records and RecordErrors for the bad. Answers are capped
 // (WithMaxResponseBody); a listing that points back to a page it read ends with a
-// *PageCycleError. Offsets shift when flows enter or leave a search while it runs;
-// wiseflowpoll reads searches so that no flow is missed or seen twice.
+// *PageCycleError, as does one that answers with the same records at every offset. A record
+// delivered already is not delivered again (pages shift right when a record enters a listing
+// while it runs); one that leaves shifts them left, and wiseflowpoll reads searches so that no
+// flow is missed then either.
 //
 // Files are streamed: OpenFile returns a reader of a submission file from its short-lived link
 // (fetched without the client's credentials), resumes a broken download where it stopped and

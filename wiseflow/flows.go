@@ -66,9 +66,9 @@ func (q FlowQuery) body() (FlowSearch, error) {
 func flowSummaryID(f *FlowSummary) int64 { return f.FlowID }
 
 // SearchFlows returns every flow matching q (POST /flows/search), page by page. The offsets
-// are WISEflow's: a flow that enters or leaves the result while the listing runs can shift the
-// pages, so a flow may be missed or seen twice; wiseflowpoll reads the pages so that this
-// cannot happen.
+// are WISEflow's: a flow that leaves the result while the listing runs shifts the pages left,
+// so a flow after it may be missed (one that enters shifts them right; the flow read twice is
+// delivered once); wiseflowpoll reads the pages so that nothing is missed either.
 func (c *Client) SearchFlows(ctx context.Context, q FlowQuery) iter.Seq2[FlowSummary, error] {
 	body, err := q.body()
 	if err != nil {

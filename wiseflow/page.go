@@ -148,10 +148,37 @@ func checkPage(offset int64, limit int) error {
 }
 
 // list walks an offset-paged listing from its first page.
+//
+// A record delivered already (pages that shifted right under an insert) is not delivered
+// again. Offsets only grow, so the core's cycle check (a page requested twice) cannot see a
+// server that answers every offset with the same records; the listing ends with a
+// *PageCycleError when a whole page's worth of records in a row were delivered already.
 func list[T any](ctx context.Context, c *Client, r *apiclient.Request, id func(*T) int64) iter.Seq2[T, error] {
 	ctx = httpx.WithIdempotent(ctx) // listings change nothing (the searches are POSTs)
 	r.Query = pageQuery(0, c.core.PageSize())
-	return apiclient.Walk(ctx, c.core, &apiclient.Listing[T]{First: r, Shape: listShape(id), Next: c.paging()})
+	walk := apiclient.Walk(ctx, c.core, &apiclient.Listing[T]{First: r, Shape: listShape(id), Next: c.paging()})
+	return func(yield func(T, error) bool) {
+		seen := map[int64]struct{}{}
+		repeats, records := 0, 0
+		for v, err := range walk {
+			if err == nil {
+				records++
+				k := id(&v)
+				if _, dup := seen[k]; dup {
+					if repeats++; repeats >= c.core.PageSize() {
+						var zero T
+						yield(zero, &PageCycleError{Path: c.core.Where(r.Path), Pages: records / c.core.PageSize()})
+						return
+					}
+					continue
+				}
+				seen[k], repeats = struct{}{}, 0
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
 }
 
 // page reads one page of an offset-paged listing.

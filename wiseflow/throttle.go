@@ -240,6 +240,7 @@ func (t *throttle) observe(resp *http.Response, sent time.Time) {
 		if !ok {
 			reset = time.Second
 		}
+		reset = min(reset, maxReset)
 		if !specific {
 			// A 429 without window headers: hold every request until the reset it names.
 			w := &t.win[winGeneric]
@@ -278,10 +279,15 @@ func windowFrom(h http.Header, names [2][3]string) (limit, remaining int, reset 
 		if !ok {
 			d = 0
 		}
-		return l, max(r, 0), d, true
+		return l, max(r, 0), min(d, maxReset), true
 	}
 	return 0, 0, 0, false
 }
+
+// maxReset bounds the wait a reset header can ask for: WISEflow's longest window is a minute,
+// so a longer reset is a broken or hostile answer, and the wait ends after a minute and a second
+// (the request then goes and a 429 is retried like any other).
+const maxReset = 61 * time.Second
 
 // parseSeconds reads a reset in seconds (whole or fractional; at most an hour).
 func parseSeconds(v string) (time.Duration, bool) {
