@@ -26,7 +26,7 @@ func FuzzParseEvent(f *testing.F) {
 		if ev.Name == "" {
 			t.Fatal("an event without a name")
 		}
-		if ev.Key() != ev.Key() || !strings.HasPrefix(ev.Key(), "inspera:") {
+		if k := ev.Key(); k != ev.Key() || !strings.HasPrefix(k, "inspera:") {
 			t.Fatal("unstable key")
 		}
 		b, err := json.Marshal(ev)

@@ -82,18 +82,17 @@ func kinds(cs []wiseflowpoll.Change) []string {
 }
 
 type licence struct {
-	srv            *wiseflowtest.Server
-	c              *wiseflow.Client
-	exam, thesis   int64
-	students       []int64
-	author         int64
-	assessor       int64
-	notYet         int64 // a flow whose participation has not ended
-	poller         *wiseflowpoll.Poller
-	st             store.Store
-	now            time.Time
-	clockMu        sync.Mutex
-	advanceBetween time.Duration
+	srv          *wiseflowtest.Server
+	c            *wiseflow.Client
+	exam, thesis int64
+	students     []int64
+	author       int64
+	assessor     int64
+	notYet       int64 // a flow whose participation has not ended
+	poller       *wiseflowpoll.Poller
+	st           store.Store
+	now          time.Time
+	clockMu      sync.Mutex
 }
 
 func (l *licence) clock() time.Time {
