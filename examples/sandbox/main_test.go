@@ -12,6 +12,7 @@ import (
 
 	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/ss12000"
+	"github.com/edusync/edusync/wiseflow"
 )
 
 // The sandbox prints exactly one NAME BASE_URL CREDENTIAL line per fake once all listen, the
@@ -65,6 +66,13 @@ func TestSandboxPrintsOneLinePerFake(t *testing.T) {
 		t.Error(err)
 	} else if page, err := ic.SearchTestsPage(ctx, inspera.TestSearch{Limit: 1}); err != nil || page.TotalHits == 0 {
 		t.Errorf("inspera sandbox: %+v %v", page, err)
+	}
+	if id, secret, ok := strings.Cut(lines["wiseflow"][2], ":"); !ok || id == "" || secret == "" {
+		t.Errorf("wiseflow credential %q is not client_id:secret", lines["wiseflow"][2])
+	} else if wc, err := wiseflow.New(lines["wiseflow"][1], wiseflow.WithClientCredentials(id, secret)); err != nil {
+		t.Error(err)
+	} else if page, err := wc.SearchFlowsPage(ctx, wiseflow.FlowQuery{}, 0, 1); err != nil || page.Total <= 0 {
+		t.Errorf("wiseflow sandbox: %+v %v", page, err)
 	}
 	if _, err := os.Stat(lines["ladok"][2]); err != nil {
 		t.Errorf("ladok credential is not a PEM bundle on disk: %v", err)
