@@ -45,3 +45,21 @@ func TestClientsPullInNoDatabaseDriver(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreNeedsNoHTTP keeps store usable by hosts and backends that speak no HTTP: its retry
+// delays come from internal/backoff, not from the HTTP clients' plumbing.
+func TestStoreNeedsNoHTTP(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	out, err := exec.Command(gobin, "list", "-e", "-deps", "github.com/edusync/edusync/store").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps store: %v\n%s", err, out)
+	}
+	for dep := range strings.Lines(string(out)) {
+		if strings.TrimSpace(dep) == "net/http" {
+			t.Error("store pulls in net/http")
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/backoff"
 )
 
 // Message is what Enqueue adds to a scope's queue.
@@ -180,7 +180,7 @@ func (c *Worker) finish(ctx context.Context, d Delivery, herr error) error {
 			return tx.Ack(d)
 		}
 		var err error
-		after, err = tx.Nack(d, c.Now().Add(httpx.Backoff(c.RetryBase, c.RetryMax, d.Attempt)), herr)
+		after, err = tx.Nack(d, c.Now().Add(backoff.Delay(c.RetryBase, c.RetryMax, d.Attempt)), herr)
 		return err
 	})
 	switch {
@@ -209,7 +209,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case err != nil:
 			c.Logger.Warn("store: draining the queue failed; retrying", "scope", c.Scope.String(), "error", err)
 		}
-		if err := httpx.Sleep(ctx, c.Poll); err != nil {
+		if err := backoff.Sleep(ctx, c.Poll); err != nil {
 			return err
 		}
 	}

@@ -311,16 +311,3 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
-
-// Backoff doubles from base to max and draws each delay from the upper half of its step.
-func TestBackoff(t *testing.T) {
-	base, max := 100*time.Millisecond, time.Second
-	for n, step := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
-		step *= time.Millisecond
-		for range 50 {
-			if d := Backoff(base, max, n+1); d < step/2 || d > step {
-				t.Fatalf("Backoff(%v, %v, %d) = %v, want within [%v, %v]", base, max, n+1, d, step/2, step)
-			}
-		}
-	}
-}

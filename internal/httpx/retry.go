@@ -3,9 +3,9 @@ package httpx
 import (
 	"context"
 	"errors"
+	"github.com/edusync/edusync/internal/backoff"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"time"
@@ -35,23 +35,13 @@ func withDefaults(p apierror.RetryPolicy) apierror.RetryPolicy {
 	return p
 }
 
-// backoff returns the delay before retry number n (1-based).
-func backoff(p apierror.RetryPolicy, n int) time.Duration { return Backoff(p.BaseDelay, p.MaxDelay, n) }
-
-// Backoff is edusync's one backoff: the delay before retry number n (1-based), doubling from base
-// up to max, with equal jitter (between half and all of it), so concurrent clients spread out but
-// never retry immediately.
-func Backoff(base, max time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+// retryDelay returns the delay before retry number n (1-based).
+func retryDelay(p apierror.RetryPolicy, n int) time.Duration {
+	return backoff.Delay(p.BaseDelay, p.MaxDelay, n)
 }
+
+// Backoff is backoff.Delay, kept while callers move to package backoff.
+func Backoff(base, max time.Duration, n int) time.Duration { return backoff.Delay(base, max, n) }
 
 // RetryTransport repeats failed requests according to an apierror.RetryPolicy.
 type RetryTransport struct {
@@ -101,7 +91,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if last || final(err) || !(faultSafe || notSent(err)) {
 				return nil, err
 			}
-			wait, reason = backoff(p, attempt), "connection error"
+			wait, reason = retryDelay(p, attempt), "connection error"
 		case resp.StatusCode == http.StatusTooManyRequests || (p.RateLimited != nil && p.RateLimited(resp)):
 			if last {
 				return resp, nil
@@ -110,12 +100,12 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ok && ra > p.MaxRetryAfter {
 				return resp, nil
 			}
-			wait, reason = max(ra, backoff(p, attempt)), "rate limited"
+			wait, reason = max(ra, retryDelay(p, attempt)), "rate limited"
 		case isRetryableStatus(resp.StatusCode) && faultSafe:
 			if last {
 				return resp, nil
 			}
-			wait, reason = backoff(p, attempt), "server error"
+			wait, reason = retryDelay(p, attempt), "server error"
 			if ra, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra <= p.MaxRetryAfter {
 				wait = max(wait, ra)
 			}
@@ -140,20 +130,8 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// Sleep waits for d or until ctx is done, whichever comes first.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// Sleep is backoff.Sleep, kept while callers move to package backoff.
+func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // IsIdempotent reports whether repeating req cannot apply it twice: an idempotent method, an
 // Idempotency-Key header, or a context marked by WithIdempotent.

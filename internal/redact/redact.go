@@ -10,7 +10,6 @@
 package redact
 
 import (
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -394,24 +393,6 @@ func query(raw string) string {
 		}
 	}
 	return b.String()
-}
-
-// Header returns a copy of h with credentials and cookies masked and identity numbers removed
-// from the other values.
-func Header(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for k, vs := range h {
-		if IsSensitiveName(k) {
-			out[k] = []string{Mask}
-			continue
-		}
-		cp := make([]string, len(vs))
-		for i, v := range vs {
-			cp[i] = Text(v)
-		}
-		out[k] = cp
-	}
-	return out
 }
 
 // Printable makes text from the network safe for a log line or an error message: invalid UTF-8

@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,17 +55,6 @@ func TestURL(t *testing.T) {
 	}
 	if URL(nil) != "" {
 		t.Error("URL(nil) should be empty")
-	}
-}
-
-func TestHeader(t *testing.T) {
-	h := http.Header{"Authorization": {"Bearer sekret"}, "X-Request-Id": {"r1"}, "X-Person": {"19900101-1234"}}
-	got := Header(h)
-	if got.Get("Authorization") != Mask || got.Get("X-Request-Id") != "r1" || got.Get("X-Person") != Mask {
-		t.Errorf("Header = %v", got)
-	}
-	if h.Get("Authorization") != "Bearer sekret" {
-		t.Error("Header modified its input")
 	}
 }
 
