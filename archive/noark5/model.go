@@ -16,19 +16,19 @@ const RelBase = "https://rel.arkivverket.no/noark5/v5/api/"
 // The relation keys the client follows. A server may place its resources at any href; the
 // client finds them only through these keys in _links.
 const (
-	RelArkivstruktur          = RelBase + "arkivstruktur/"
-	RelArkivdel               = RelBase + "arkivstruktur/arkivdel/"
-	RelMappe                  = RelBase + "arkivstruktur/mappe/"
-	RelRegistrering           = RelBase + "arkivstruktur/registrering/"
-	RelDokumentbeskrivelse    = RelBase + "arkivstruktur/dokumentbeskrivelse/"
-	RelDokumentobjekt         = RelBase + "arkivstruktur/dokumentobjekt/"
-	RelNyMappe                = RelBase + "arkivstruktur/ny-mappe/"
-	RelNyRegistrering         = RelBase + "arkivstruktur/ny-registrering/"
-	RelNyDokumentbeskrivelse  = RelBase + "arkivstruktur/ny-dokumentbeskrivelse/"
-	RelNyDokumentobjekt       = RelBase + "arkivstruktur/ny-dokumentobjekt/"
-	RelFil                    = RelBase + "arkivstruktur/fil/"
-	RelSelf                   = "self"
-	relNext                   = "next"
+	RelArkivstruktur         = RelBase + "arkivstruktur/"
+	RelArkivdel              = RelBase + "arkivstruktur/arkivdel/"
+	RelMappe                 = RelBase + "arkivstruktur/mappe/"
+	RelRegistrering          = RelBase + "arkivstruktur/registrering/"
+	RelDokumentbeskrivelse   = RelBase + "arkivstruktur/dokumentbeskrivelse/"
+	RelDokumentobjekt        = RelBase + "arkivstruktur/dokumentobjekt/"
+	RelNyMappe               = RelBase + "arkivstruktur/ny-mappe/"
+	RelNyRegistrering        = RelBase + "arkivstruktur/ny-registrering/"
+	RelNyDokumentbeskrivelse = RelBase + "arkivstruktur/ny-dokumentbeskrivelse/"
+	RelNyDokumentobjekt      = RelBase + "arkivstruktur/ny-dokumentobjekt/"
+	RelFil                   = RelBase + "arkivstruktur/fil/"
+	RelSelf                  = "self"
+	relNext                  = "next"
 )
 
 // SHA256 is the name of the checksum algorithm edusync writes in sjekksumAlgoritme.
