@@ -29,13 +29,20 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-// Adapter keeps Canvas in step with Ladok's event feed. Create it with New, call Start once
-// (it resolves the configured roles in Canvas), then Run it; the admin methods (SetCoReading,
-// SetEarlyAccess, ReplayCourse, ...) may be called while it runs. It is safe for concurrent
-// use.
+// Adapter keeps Canvas in step with Ladok's event feed. Create it with New, call Start (it
+// checks the configuration against Canvas and the store), then Run it; the admin methods
+// (SetCoReading, SetEarlyAccess, ReplayCourse, ...) may be called while it runs. It is safe for
+// concurrent use.
+//
+// Its parts, each owning its state: the scheduler runs events as tasks in the order that
+// matters (sched.go); a catchUp feeds it from the Ladok feed and holds the reader's commits
+// back until the work is done (catchup.go); the handlers decide what each event changes
+// (events.go, students.go, enrol.go, courses.go, suspension.go) and change it through canvasAPI;
+// what they learn of Canvas is kept in facts and made durable by the ledger (facts.go); the
+// small state an admin tool changes is the mirror (state.go).
 type Adapter struct {
 	ladok  *ladok.Client
-	canvas *canvas.Client
+	canvas canvasAPI
 	st     store.Store
 	cfg    Config
 	o      options
@@ -43,23 +50,18 @@ type Adapter struct {
 	feed   *ladokfeed.StoreState
 	log    *slog.Logger
 
-	m      *mirror
-	k      *known
-	sched  *scheduler
-	flight flights
+	m       *mirror
+	facts   *facts
+	ledger  *ledger
+	sched   *scheduler
+	flight  flights
+	periods periodCache
+	timers  timerState
+	started startState
 
-	startOnce sync.Once
-	startErr  error
-	roles     resolvedRoles
-	catchMu   sync.Mutex // one catch-up at a time
-	pipeMu    sync.Mutex
-	pipe      *pipeline
-	pipeCtx   context.Context
-	periods   periodCache
-	timerWake chan struct{}
-	fireMu    sync.Mutex
-	closed    atomic.Bool
-	stats     counters
+	catchMu sync.Mutex // one catch-up at a time
+	closed  atomic.Bool
+	stats   counters
 }
 
 // resolvedRoles are the Canvas roles students get.
@@ -69,11 +71,14 @@ type resolvedRoles struct {
 }
 
 // New returns an adapter from Ladok (lc) to Canvas (cc) that keeps its state in st (the
-// adapter does not own st or the clients: the host closes them). cfg is validated again.
-func New(lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts ...Option) (*Adapter, error) {
+// adapter does not own st or the clients: the host closes them). cfg is validated again, in
+// its normalised form (Config.Normalize). New reads the adapter's state from st with ctx; a
+// store that cannot be read (a damaged file) fails here.
+func New(ctx context.Context, lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts ...Option) (*Adapter, error) {
 	if lc == nil || cc == nil || st == nil {
 		return nil, errors.New("ladokcanvas: New needs a Ladok client, a Canvas client and a store")
 	}
+	cfg = cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -98,12 +103,15 @@ func New(lc *ladok.Client, cc *canvas.Client, st store.Store, cfg Config, opts .
 	}
 	a := &Adapter{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: o.logger,
 		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, feed: ladokfeed.NewStoreState(st),
-		k: newKnown(), timerWake: make(chan struct{}, 1)}
-	m, err := loadMirror(context.Background(), st, a.scope)
-	if err != nil {
+		timers: timerState{wake: make(chan struct{}, 1)}}
+	a.ledger = newLedger(st, a.scope, ladokfeed.DefaultKeyRetention, time.Now)
+	var err error
+	if a.m, err = loadMirror(ctx, st, a.scope); err != nil {
 		return nil, err
 	}
-	a.m = m
+	if a.facts, err = loadFacts(ctx, st, a.scope, a.ledger); err != nil {
+		return nil, err
+	}
 	if cfg.RestrictionsSendMessageToTeachers && a.o.messenger == nil {
 		a.o.messenger = &canvasMessenger{a: a, text: o.noticeText}
 	}
@@ -131,55 +139,13 @@ func (a *Adapter) Close() error {
 	return nil
 }
 
-// Start resolves the configured roles in Canvas (role labels to ids; a missing role fails
-// here, before anything is written) and finishes suspension work a previous run left. Run and
-// CatchUp call it; calling it first makes a misconfiguration fail at once.
-func (a *Adapter) Start(ctx context.Context) error {
-	a.startOnce.Do(func() { a.startErr = a.start(ctx) })
-	return a.startErr
-}
-
-func (a *Adapter) start(ctx context.Context) error {
-	if a.cfg.UseAdmitted {
-		var labels []string
-		var r resolvedRoles
-		for _, x := range []struct {
-			ref RoleRef
-			dst *int64
-		}{{a.cfg.RoleIDRegistered, &r.registered}, {a.cfg.RoleIDAdmitted, &r.admitted}} {
-			if id, ok := x.ref.ID(); ok {
-				*x.dst = id
-			} else {
-				labels = append(labels, string(x.ref))
-			}
-		}
-		if len(labels) > 0 {
-			got, err := a.canvas.ResolveRoles(ctx, canvas.Self, labels...)
-			if err != nil {
-				return fmt.Errorf("ladokcanvas: resolving the roles RoleIdRegistered and RoleIdAdmitted: %w", err)
-			}
-			if r.registered == 0 {
-				r.registered = got[string(a.cfg.RoleIDRegistered)].ID
-			}
-			if r.admitted == 0 {
-				r.admitted = got[string(a.cfg.RoleIDAdmitted)].ID
-			}
-		}
-		if r.registered == r.admitted {
-			return &ConfigError{Fields: []FieldError{{Field: "RoleIdAdmitted", Message: "names the same Canvas role as RoleIdRegistered"}}}
-		}
-		a.roles = r
-	}
-	return nil
-}
-
 // Stats counts what the adapter has done since it was created.
 type Stats struct {
 	Events       int64 // feed events handed to the adapter (duplicates skipped by the reader not included)
 	Applied      int64 // events applied (including those that needed no change in Canvas)
 	Ignored      int64 // events of types or kinds the adapter does not act on
 	DeadLettered int64 // events that failed for good and were parked in the store
-	Retried      int64 // catch-ups that failed (Canvas or Ladok unavailable) and were tried again
+	Retried      int64 // catch-ups (or starts) that failed (Canvas or Ladok unavailable) and were tried again
 	RateLimited  int64 // Canvas throttling errors that reached the adapter (after the client's retries)
 	TimersFired  int64 // suspension starts and ends acted on
 }
@@ -195,16 +161,35 @@ func (a *Adapter) Stats() Stats {
 		TimersFired: a.stats.timers.Load()}
 }
 
-// Run reads the feed and keeps Canvas in step until ctx ends: it catches up, fires due
-// suspension timers, and then polls Ladok's recent page (WithPollInterval). A failed catch-up
-// (Canvas or Ladok unreachable beyond the clients' retries) is tried again with backoff from
-// the last saved position; events that fail for good are dead-lettered and do not stop it.
-// It returns ctx's error, or an error that retrying cannot cure (the feed position was lost, a
-// role is missing).
+// Run reads the feed and keeps Canvas in step until ctx ends: it starts (Start), catches up,
+// fires due suspension timers, and then polls Ladok's recent page (WithPollInterval). A failed
+// start or catch-up (Canvas or Ladok unreachable beyond the clients' retries) is tried again
+// with backoff from the last saved position; events that fail for good are dead-lettered and
+// do not stop it. It returns ctx's error, or an error that retrying cannot cure: a
+// configuration Canvas refutes (*ConfigError), the feed position lost, a store that is damaged,
+// cannot be written or lacks the state it must have (store.IsPermanent).
 func (a *Adapter) Run(ctx context.Context) error {
-	if err := a.Start(ctx); err != nil {
-		return err
+	failures := 0
+	retry := func(what string, err error) error {
+		failures++
+		a.stats.retried.Add(1)
+		wait := a.backoff(failures)
+		a.log.Warn("ladokcanvas: "+what+" failed; trying again", "error", err, "wait", wait)
+		return httpx.Sleep(ctx, wait)
 	}
+	for {
+		err := a.Start(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || fatal(err) {
+			return err
+		}
+		if err := retry("starting", err); err != nil {
+			return err
+		}
+	}
+	failures = 0
 	timersDone := make(chan struct{})
 	tctx, stopTimers := context.WithCancel(ctx)
 	go func() {
@@ -215,27 +200,31 @@ func (a *Adapter) Run(ctx context.Context) error {
 		stopTimers()
 		<-timersDone
 	}()
-	failures := 0
 	for {
 		_, err := a.CatchUp(ctx)
-		wait := a.o.poll
 		switch {
 		case err == nil:
 			failures = 0
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, ladokfeed.ErrPositionLost), errors.Is(err, errClosed):
+		case fatal(err):
 			return err
 		default:
-			failures++
-			a.stats.retried.Add(1)
-			wait = min(a.backoff(failures), a.o.retryMax)
-			a.log.Warn("ladokcanvas: catching up failed; trying again", "error", err, "wait", wait)
+			if err := retry("catching up", err); err != nil {
+				return err
+			}
+			continue
 		}
-		if err := httpx.Sleep(ctx, wait); err != nil {
+		if err := httpx.Sleep(ctx, a.o.poll); err != nil {
 			return err
 		}
 	}
+}
+
+// fatal reports the errors Run stops on: retrying cannot cure them.
+func fatal(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce) || errors.Is(err, ladokfeed.ErrPositionLost) || errors.Is(err, errClosed) || store.IsPermanent(err)
 }
 
 func (a *Adapter) backoff(n int) time.Duration {
@@ -248,8 +237,8 @@ func (a *Adapter) backoff(n int) time.Duration {
 
 // CatchUpStats sums up one CatchUp.
 type CatchUpStats struct {
-	ladokfeed.Stats     // what the feed reader did
-	Flushes         int // feed positions written
+	ladokfeed.Stats     // what the feed reader did (Commits: feed positions written)
+	Flushes         int // feed positions written (the same as Commits, kept for callers of old)
 }
 
 // CatchUp reads the feed from the saved position to its end, applies every event in Canvas
@@ -265,95 +254,28 @@ func (a *Adapter) CatchUp(ctx context.Context) (CatchUpStats, error) {
 	}
 	a.catchMu.Lock()
 	defer a.catchMu.Unlock()
-	p := newPipeline(a.feed)
-	a.pipeMu.Lock()
-	a.pipe, a.pipeCtx = p, ctx
-	a.pipeMu.Unlock()
+	c := a.newCatchUp(ctx)
 	ropts := append([]ladokfeed.Option{ladokfeed.WithFeedName(a.o.feedName)}, a.o.readerOpts...)
-	r, err := ladokfeed.NewReader(a.ladok, p, a.handleEntry, ropts...)
+	r, err := ladokfeed.NewReader(a.ladok, c.gate, c.handle, ropts...)
 	if err != nil {
 		return CatchUpStats{}, err
 	}
-	commitCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	committed := make(chan struct{})
-	go func() { defer close(committed); p.run(commitCtx) }()
-
 	rs, rerr := r.CatchUp(ctx)
+	// The reader has waited for the commits, and they for the tasks, unless it stopped early.
 	a.sched.waitFeed()
-	ferr := p.flush()
-	p.stop()
-	<-committed
 	a.sched.reset()
-	a.pipeMu.Lock()
-	a.pipe, a.pipeCtx = nil, nil
-	a.pipeMu.Unlock()
-	p.mu.Lock()
-	out := CatchUpStats{Stats: rs, Flushes: p.flushes}
-	p.mu.Unlock()
-	if perr := p.err(); perr != nil {
-		return out, perr
+	out := CatchUpStats{Stats: rs, Flushes: rs.Commits}
+	if err := c.gate.err(); err != nil {
+		return out, err // what stopped the catch-up, rather than the reader's account of it
 	}
 	if rerr != nil {
 		return out, rerr
-	}
-	if ferr != nil {
-		return out, ferr
 	}
 	// Suspension work left by timers while catching up.
 	if _, err := a.FireDue(ctx); err != nil {
 		return out, err
 	}
 	return out, nil
-}
-
-// handleEntry is the reader's handler: it queues the entry's event and returns.
-func (a *Adapter) handleEntry(_ context.Context, e *ladok.Entry) error {
-	a.pipeMu.Lock()
-	p, ctx := a.pipe, a.pipeCtx
-	a.pipeMu.Unlock()
-	if p == nil {
-		return errClosed
-	}
-	if p.err() != nil {
-		return nil // the commit will fail and the run starts again from the saved position
-	}
-	a.stats.events.Add(1)
-	if e.Err != nil {
-		info := deadInfo{Entry: e.ID, Handelse: e.HandelseUID, Event: e.Name}
-		return a.submitFeed(ctx, p, nil, false, func(ctx context.Context) error {
-			return a.deadLetter(ctx, info, permanent(e.Err))
-		})
-	}
-	w, ok := a.route(e.Event)
-	if !ok {
-		a.stats.ignored.Add(1)
-		a.log.Debug("ladokcanvas: event ignored", "event", e.Name, "entry", e.ID)
-		return nil
-	}
-	info := deadInfo{Entry: e.ID, Handelse: e.HandelseUID, Event: e.Name}
-	return a.submitFeed(ctx, p, w.keys, w.barrier, func(ctx context.Context) error {
-		err := a.throttled(ctx, w.run)
-		if err == nil {
-			a.stats.applied.Add(1)
-			return nil
-		}
-		if isPermanent(err) {
-			return a.deadLetter(ctx, info, err)
-		}
-		return err
-	})
-}
-
-func (a *Adapter) submitFeed(ctx context.Context, p *pipeline, keys []lockKey, barrier bool, run func(context.Context) error) error {
-	t := &task{ctx: ctx, keys: keys, barrier: barrier, feed: true, run: run}
-	t.done = func(err error, _ bool) { p.finished(t.seq, err) }
-	if !a.sched.submit(t, func() { t.seq = p.assign() }) {
-		if a.closed.Load() {
-			p.fail(errClosed)
-		}
-	}
-	return nil
 }
 
 // throttled runs fn again when Canvas still throttled one of its requests after the client's
@@ -397,10 +319,15 @@ func (a *Adapter) Handle(ctx context.Context, ev ladok.Event) error {
 	return a.do(ctx, w.keys, w.barrier, func(ctx context.Context) error { return a.throttled(ctx, w.run) })
 }
 
-// do runs fn on the scheduler with keys and waits for it.
+// do runs fn on the scheduler with keys, makes what it recorded durable, and waits for it.
 func (a *Adapter) do(ctx context.Context, keys []lockKey, barrier bool, fn func(context.Context) error) error {
 	res := make(chan error, 1)
-	t := &task{ctx: ctx, keys: keys, barrier: barrier, run: fn}
+	t := &task{ctx: ctx, keys: keys, barrier: barrier, run: func(ctx context.Context) error {
+		if err := finished(ctx, fn(ctx)); err != nil {
+			return err
+		}
+		return a.ledger.commit(ctx)
+	}}
 	t.done = func(err error, ran bool) {
 		if !ran && err == nil {
 			err = errClosed
@@ -417,4 +344,140 @@ func (a *Adapter) do(ctx context.Context, keys []lockKey, barrier bool, fn func(
 		// The task sees the same context and ends soon; its result is dropped.
 		return ctx.Err()
 	}
+}
+
+// startState is Start's outcome: once it succeeded (or found a problem retrying cannot cure)
+// it is not run again.
+type startState struct {
+	mu    sync.Mutex
+	done  bool
+	err   error
+	roles resolvedRoles
+}
+
+// Start checks, before anything is read from the feed or written to Canvas, everything that
+// can be checked: the store (the adapter's and the feed's state can be read; with
+// WithExistingState, there is some), the Canvas account new organisations go under, and with
+// UseAdmitted the two roles (labels resolved to ids; ids that exist; both active course roles
+// of the student kind). Run, CatchUp and the admin methods call it; calling it first makes a
+// misconfiguration fail at once. A problem in the configuration is a *ConfigError; a store
+// that cannot serve matches store.IsPermanent; both are kept and returned again. Other errors
+// (Canvas unreachable) are not kept: the next call tries again.
+func (a *Adapter) Start(ctx context.Context) error {
+	s := &a.started
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return s.err
+	}
+	roles, err := a.start(ctx)
+	if err == nil || fatal(err) {
+		s.done, s.err, s.roles = true, err, roles
+	}
+	return err
+}
+
+// roles returns the resolved roles (zero before Start succeeded).
+func (a *Adapter) roles() resolvedRoles {
+	a.started.mu.Lock()
+	defer a.started.mu.Unlock()
+	return a.started.roles
+}
+
+func (a *Adapter) start(ctx context.Context) (resolvedRoles, error) {
+	if err := a.checkState(ctx); err != nil {
+		return resolvedRoles{}, err
+	}
+	if err := a.checkAccount(ctx); err != nil {
+		return resolvedRoles{}, err
+	}
+	if !a.cfg.UseAdmitted {
+		return resolvedRoles{}, nil
+	}
+	return a.resolveRoles(ctx)
+}
+
+// checkState reads the feed position (the adapter's own state was read by New) and, with
+// WithExistingState, refuses to start without one.
+func (a *Adapter) checkState(ctx context.Context) error {
+	_, ok, err := a.feed.LoadPosition(ctx, a.o.feedName)
+	if err != nil {
+		return fmt.Errorf("ladokcanvas: reading the feed position: %w", err)
+	}
+	if !ok && a.o.existingState {
+		return fmt.Errorf("ladokcanvas: %w: the store holds no feed position for %s (WithExistingState); a new installation starts without that option", store.ErrNoState, a.o.feedName)
+	}
+	return nil
+}
+
+// checkAccount makes sure the account new organisations go under exists.
+func (a *Adapter) checkAccount(ctx context.Context) error {
+	acct := a.newOrgsAccount()
+	if _, err := a.canvas.GetAccount(ctx, acct); err != nil {
+		if errors.Is(err, canvas.ErrNotFound) {
+			return &ConfigError{Fields: []FieldError{{Field: "SubAccountNewOrganisations", Message: fmt.Sprintf("Canvas has no account %s (or the token may not see it)", acct)}}}
+		}
+		return fmt.Errorf("ladokcanvas: checking the Canvas account for new organisations: %w", err)
+	}
+	return nil
+}
+
+// resolveRoles finds the two configured roles among the root account's roles (with the ones
+// it inherits): labels become ids, ids must exist; both must be active roles of the student
+// kind and differ.
+func (a *Adapter) resolveRoles(ctx context.Context) (resolvedRoles, error) {
+	var all []canvas.Role
+	for r, err := range a.canvas.ListRoles(ctx, canvas.Self, &canvas.ListRolesParams{ShowInherited: true}) {
+		if err != nil {
+			var re *canvas.RecordError
+			if errors.As(err, &re) {
+				continue
+			}
+			return resolvedRoles{}, fmt.Errorf("ladokcanvas: reading the Canvas roles: %w", err)
+		}
+		all = append(all, r)
+	}
+	if err := complete(ctx); err != nil {
+		return resolvedRoles{}, err
+	}
+	var bad []FieldError
+	find := func(field string, ref RoleRef) int64 {
+		var found *canvas.Role
+		id, numeric := ref.ID()
+		for i := range all {
+			r := &all[i]
+			if numeric && r.ID == id || !numeric && r.Label == string(ref) {
+				found = r
+				break
+			}
+		}
+		if found == nil && !numeric {
+			for i := range all { // a role's name, when no label matched
+				if all[i].Role == string(ref) {
+					found = &all[i]
+					break
+				}
+			}
+		}
+		switch {
+		case found == nil:
+			bad = append(bad, FieldError{Field: field, Message: fmt.Sprintf("Canvas has no role %q", string(ref))})
+			return 0
+		case found.WorkflowState != "" && found.WorkflowState != "active":
+			bad = append(bad, FieldError{Field: field, Message: fmt.Sprintf("the role %q is %s in Canvas", string(ref), found.WorkflowState)})
+			return 0
+		case found.BaseRoleType != string(canvas.EnrollmentTypeStudent):
+			bad = append(bad, FieldError{Field: field, Message: fmt.Sprintf("the role %q is a %s role, not a student role", string(ref), found.BaseRoleType)})
+			return 0
+		}
+		return found.ID
+	}
+	r := resolvedRoles{registered: find("RoleIdRegistered", a.cfg.RoleIDRegistered), admitted: find("RoleIdAdmitted", a.cfg.RoleIDAdmitted)}
+	if len(bad) == 0 && r.registered == r.admitted {
+		bad = append(bad, FieldError{Field: "RoleIdAdmitted", Message: "names the same Canvas role as RoleIdRegistered"})
+	}
+	if len(bad) > 0 {
+		return resolvedRoles{}, &ConfigError{Fields: bad}
+	}
+	return r, nil
 }

@@ -107,7 +107,7 @@ func (a *Adapter) RemoveCoReading(ctx context.Context, offering string) error {
 		if _, err := a.canvas.CrossListSection(ctx, canvas.SISSection(offering), canvas.SISCourse(offering)); err != nil {
 			return err
 		}
-		a.k.dropSection(offering)
+		a.facts.dropSection(offering)
 		r.Course = offering
 		return a.saveOffering(ctx, r)
 	})

@@ -69,7 +69,7 @@ func runBurst(tb testing.TB, sc *scenario, events []ladok.Event, serial bool, di
 		tb.Fatal(err)
 	}
 	defer st.Close()
-	ad, err := ladokcanvas.New(lc, cc, st, burstConfig(), aopts...)
+	ad, err := ladokcanvas.New(context.Background(), lc, cc, st, burstConfig(), aopts...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -181,8 +180,10 @@ func (e *ConfigError) Has(field string) bool {
 }
 
 // LoadConfig reads a JSON configuration over DefaultConfig (options left out keep their
-// defaults) and validates it. Unknown options, values of the wrong type and inconsistent
-// combinations are all reported together in one *ConfigError.
+// defaults), normalises it (Normalize) and validates it. Unknown options, options given twice
+// (names are not case-sensitive, so "useAdmitted" and "UseAdmitted" are the same option),
+// options set to null, values of the wrong type and inconsistent combinations are all reported
+// together in one *ConfigError.
 func LoadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
@@ -197,38 +198,78 @@ func LoadConfig(r io.Reader) (Config, error) {
 // ParseConfig is LoadConfig for data in memory.
 func ParseConfig(data []byte) (Config, error) {
 	cfg := DefaultConfig()
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Config{}, &ConfigError{Fields: []FieldError{{Field: "(file)", Message: "not a JSON object: " + jsonProblem(err)}}}
+	fileErr := func(msg string) (Config, error) {
+		return Config{}, &ConfigError{Fields: []FieldError{{Field: "(file)", Message: msg}}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		if err != nil {
+			return fileErr("not a JSON object: " + jsonProblem(err))
+		}
+		return fileErr("not a JSON object: the top level must be an object of options")
 	}
 	var bad []FieldError
 	fields := configFields(&cfg)
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		dst, ok := fields[strings.ToLower(name)]
-		if !ok {
+	seen := map[string]string{} // lower-cased name -> the name as first given
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fileErr("not a JSON object: " + jsonProblem(err))
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fileErr("not a JSON object: " + jsonProblem(err))
+		}
+		key := strings.ToLower(name)
+		dst, known := fields[key]
+		switch first, dup := seen[key]; {
+		case dup:
+			bad = append(bad, FieldError{Field: name, Message: fmt.Sprintf("given twice (also as %q; option names are not case-sensitive)", first)})
+			continue
+		case !known:
 			bad = append(bad, FieldError{Field: name, Message: "unknown option"})
 			continue
 		}
-		if err := json.Unmarshal(raw[name], dst.ptr); err != nil {
+		seen[key] = name
+		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			bad = append(bad, FieldError{Field: dst.name, Message: "must be " + dst.kind + ", not null (leave the option out for its default)"})
+			continue
+		}
+		if err := json.Unmarshal(raw, dst.ptr); err != nil {
 			bad = append(bad, FieldError{Field: dst.name, Message: "must be " + dst.kind})
 		}
 	}
-	cfg.UseAsLoginID = LoginIDSource(strings.ToLower(string(cfg.UseAsLoginID)))
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return fileErr("not a JSON object: " + jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fileErr("not a JSON object: something follows the object")
+	}
+	cfg = cfg.Normalize()
 	if err := cfg.validate(bad); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
+// Normalize returns c with its values in the one form the adapter uses, whether they came from
+// a file or from Go: UseAsLoginId in lower case, role references without surrounding spaces.
+// ParseConfig, Validate and New all work on the normalised form.
+func (c Config) Normalize() Config {
+	c.UseAsLoginID = LoginIDSource(strings.ToLower(strings.TrimSpace(string(c.UseAsLoginID))))
+	c.RoleIDRegistered = RoleRef(strings.TrimSpace(string(c.RoleIDRegistered)))
+	c.RoleIDAdmitted = RoleRef(strings.TrimSpace(string(c.RoleIDAdmitted)))
+	return c
+}
+
 func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "it ends too early"
 	}
 	return "the top level must be an object of options"
 }
@@ -265,9 +306,9 @@ func configFields(c *Config) map[string]configField {
 	return m
 }
 
-// Validate checks every field and every combination, and returns a *ConfigError listing all
-// the bad ones, or nil.
-func (c Config) Validate() error { return c.validate(nil) }
+// Validate checks every field and every combination of c's normalised form (Normalize), and
+// returns a *ConfigError listing all the bad ones, or nil.
+func (c Config) Validate() error { return c.Normalize().validate(nil) }
 
 func (c Config) validate(bad []FieldError) error {
 	add := func(field, msg string) {

@@ -88,6 +88,15 @@ func TestConfigErrors(t *testing.T) {
 		{"negative role id", `{"UseAdmitted": true, "RoleIdRegistered": -3, "RoleIdAdmitted": "Antagen"}`, []string{"RoleIdRegistered"}},
 		{"not an object", `[1, 2]`, []string{"(file)"}},
 		{"not JSON", `UseAdmitted=true`, []string{"(file)"}},
+		{"null", `null`, []string{"(file)"}},
+		{"empty", ``, []string{"(file)"}},
+		{"something after the object", `{"CourseNameFormat": 2} {}`, []string{"(file)"}},
+		{"an option twice", `{"UseAdmitted": true, "CourseNameFormat": 2, "CourseNameFormat": 3, "RoleIdRegistered": "A", "RoleIdAdmitted": "B"}`,
+			[]string{"CourseNameFormat"}},
+		{"an option twice in other case", `{"useAdmitted": false, "UseAdmitted": true, "RoleIdRegistered": "A", "RoleIdAdmitted": "B"}`,
+			[]string{"UseAdmitted"}},
+		{"null options", `{"UpdateNameFromLadok": null, "RoleIdRegistered": null, "CourseNameFormat": null}`,
+			[]string{"UpdateNameFromLadok", "RoleIdRegistered", "CourseNameFormat"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ladokcanvas.ParseConfig([]byte(c.json))
@@ -110,6 +119,40 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestConfigNormalisedAlike: a configuration built in Go is normalised as one read from a file,
+// so both are accepted, and equal, or both refused.
+func TestConfigNormalisedAlike(t *testing.T) {
+	fromFile, err := ladokcanvas.ParseConfig([]byte(`{"UseAsLoginId": " SSN ", "UseAdmitted": true, "RoleIdRegistered": " Registrerad ", "RoleIdAdmitted": "Antagen"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inGo := ladokcanvas.DefaultConfig()
+	inGo.UseAsLoginID, inGo.UseAdmitted, inGo.RoleIDRegistered, inGo.RoleIDAdmitted = " SSN ", true, " Registrerad ", "Antagen"
+	if err := inGo.Validate(); err != nil {
+		t.Fatalf("Validate of the same configuration built in Go: %v", err)
+	}
+	if inGo.Normalize() != fromFile {
+		t.Errorf("normalised %+v, from the file %+v", inGo.Normalize(), fromFile)
+	}
+	e := newEnv(t, ladokcanvas.DefaultConfig(), nil)
+	ad, err := ladokcanvas.New(t.Context(), e.lc, e.cc, e.st, inGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ad.Config() != fromFile {
+		t.Errorf("the adapter runs with %+v", ad.Config())
+	}
+	bad := ladokcanvas.DefaultConfig()
+	bad.UseAsLoginID = "Email"
+	var ce *ladokcanvas.ConfigError
+	if _, err := ladokcanvas.ParseConfig([]byte(`{"UseAsLoginId": "Email"}`)); !errors.As(err, &ce) {
+		t.Errorf("from a file: %v", err)
+	}
+	if err := bad.Validate(); !errors.As(err, &ce) {
+		t.Errorf("in Go: %v", err)
+	}
+}
+
 func TestLoadConfigTooLarge(t *testing.T) {
 	big := `{"CourseNameFormat": 1` + strings.Repeat(" ", 1<<20) + `}`
 	var ce *ladokcanvas.ConfigError
@@ -126,25 +169,25 @@ func TestNewValidates(t *testing.T) {
 	bad := ladokcanvas.DefaultConfig()
 	bad.CourseNameFormat = 0
 	var ce *ladokcanvas.ConfigError
-	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, bad); !errors.As(err, &ce) || !ce.Has("CourseNameFormat") {
+	if _, err := ladokcanvas.New(t.Context(), e.lc, e.cc, e.st, bad); !errors.As(err, &ce) || !ce.Has("CourseNameFormat") {
 		t.Errorf("New with a bad config: %v", err)
 	}
 	msg := ladokcanvas.DefaultConfig()
 	msg.UseRestrictions, msg.RestrictionsSendMessageToTeachers = true, true
-	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, msg); err != nil {
+	if _, err := ladokcanvas.New(t.Context(), e.lc, e.cc, e.st, msg); err != nil {
 		t.Errorf("New without a Messenger: %v", err)
 	}
 	msg.UseRestrictions = false
-	if _, err := ladokcanvas.New(e.lc, e.cc, e.st, msg); !errors.As(err, &ce) || !ce.Has("RestrictionsSendMessageToTeachers") {
+	if _, err := ladokcanvas.New(t.Context(), e.lc, e.cc, e.st, msg); !errors.As(err, &ce) || !ce.Has("RestrictionsSendMessageToTeachers") {
 		t.Errorf("messages without UseRestrictions: %v", err)
 	}
-	if _, err := ladokcanvas.New(nil, e.cc, e.st, ladokcanvas.DefaultConfig()); err == nil {
+	if _, err := ladokcanvas.New(t.Context(), nil, e.cc, e.st, ladokcanvas.DefaultConfig()); err == nil {
 		t.Error("New without a Ladok client")
 	}
 	for _, o := range []ladokcanvas.Option{ladokcanvas.WithConcurrency(0), ladokcanvas.WithMaxPending(0), ladokcanvas.WithTenant(""),
 		ladokcanvas.WithClock(nil), ladokcanvas.WithLogger(nil), ladokcanvas.WithMessenger(nil), ladokcanvas.WithNoticeText(nil), ladokcanvas.WithPollInterval(0),
 		ladokcanvas.WithRetryBackoff(2, 1), ladokcanvas.WithTimerCheck(-1), ladokcanvas.WithFeedName("")} {
-		if _, err := ladokcanvas.New(e.lc, e.cc, e.st, ladokcanvas.DefaultConfig(), o); err == nil {
+		if _, err := ladokcanvas.New(t.Context(), e.lc, e.cc, e.st, ladokcanvas.DefaultConfig(), o); err == nil {
 			t.Error("a bad option was accepted")
 		}
 	}

@@ -177,7 +177,7 @@ func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canva
 }
 
 func (a *Adapter) createAccount(ctx context.Context, parent canvas.Ref, sis string, name func() (string, error)) error {
-	if a.k.account(sis) {
+	if a.facts.account(sis) {
 		return nil
 	}
 	unlock, err := a.flight.lock(ctx, "a:"+sis)
@@ -185,7 +185,7 @@ func (a *Adapter) createAccount(ctx context.Context, parent canvas.Ref, sis stri
 		return err
 	}
 	defer unlock()
-	if a.k.account(sis) {
+	if a.facts.account(sis) {
 		return nil
 	}
 	n, err := name()
@@ -195,7 +195,7 @@ func (a *Adapter) createAccount(ctx context.Context, parent canvas.Ref, sis stri
 	if _, err := a.canvas.CreateSubAccount(ctx, parent, canvas.AccountInput{Name: n, SisAccountID: sis}); err != nil && !isTaken(err) {
 		return err
 	}
-	a.k.setAccount(sis)
+	a.facts.setAccount(sis)
 	return nil
 }
 
@@ -306,7 +306,7 @@ func (a *Adapter) ensureSection(ctx context.Context, r *offeringRecord, course s
 		if _, err := a.canvas.CrossListSection(ctx, canvas.SISSection(r.UID), canvas.SISCourse(course)); err != nil {
 			return err
 		}
-		a.k.dropSection(r.UID)
+		a.facts.dropSection(r.UID)
 	}
 	r.Written.Section = sec.Name
 	return nil

@@ -4,7 +4,7 @@
 //
 //	cfg, err := ladokcanvas.LoadConfig(file)                 // validated; every bad field listed
 //	st, _ := sqlite.Open(ctx, "/var/lib/edusync/state.db")
-//	ad, err := ladokcanvas.New(ladokClient, canvasClient, st, cfg, ladokcanvas.WithLogger(log))
+//	ad, err := ladokcanvas.New(ctx, ladokClient, canvasClient, st, cfg, ladokcanvas.WithLogger(log))
 //	err = ad.Run(ctx)                                        // catch up, then follow the feed
 //
 // # Keys
@@ -32,9 +32,10 @@
 // suspended is always worked out from the periods and the clock, so a suspension shortened,
 // extended or lifted early ends in the right state. Other restriction types are logged and
 // ignored. SkyddadePersonuppgifter (protected personal data) marks the student: from then on
-// only name and Ladok UID are written for them (a login id that is their personal number is
-// replaced by the UID at once; no e-mail address from Ladok), unless the host opts in with
-// WriteProtectedPersonalData. Their course access is kept.
+// only name and Ladok UID are written for them, and what was written before goes at once (a
+// login id that is their personal number is replaced by the UID; the e-mail channels with
+// addresses from Ladok are deleted, while addresses the student added stay), unless the host
+// opts in with WriteProtectedPersonalData. Their course access is kept.
 //
 // Education information: KurstillfalleTillStatus and KurspaketeringstillfalleTillStatus
 // create the course, or update it from Ladok's current data; KurstillfalleUppdaterat and
@@ -69,17 +70,36 @@
 // of the feed again in order, leaves Canvas as it was.
 //
 // The feed is read with ladokfeed.Reader, whose position and processed keys are kept with
-// ladokfeed.StoreState in the same store. The reader's commits are held back until Canvas has
-// accepted every change before them, so the saved position never runs ahead of Canvas: after
-// a crash or an outage the adapter resumes from the last position whose changes are all in
-// Canvas. An event delivered twice (the same HandelseUID under a new entry id) is skipped, also
-// while its first delivery is still being applied. An event that fails because Canvas or Ladok
-// is unavailable (after the clients' own retries) stops the run before it; Run tries again with
-// backoff. An event that can never be applied (a student or offering Ladok does not know, a
-// change Canvas refuses as invalid, an entry that does not decode) is parked in the store's
-// dead letters (DeadLetters) and the feed goes on. What the adapter learns about Canvas
-// (which users and enrolments exist) is cached in memory to save requests; after a restart it
-// finds out again from Canvas's answers.
+// ladokfeed.StoreState in the same store. The reader fetches and decodes the next pages while
+// Canvas works, but never runs more than two pages ahead of the saved position, and a position
+// is saved only once Canvas has accepted every change before it. Ready events are served oldest
+// first, so a student's next event does not wait behind thousands of others and the saved
+// position stays close behind the work. Each event is marked done in the store, with what its
+// handler learnt of Canvas (which users, accounts and managed enrolments exist, fingerprints of
+// the names and e-mail addresses written: never the values themselves, never personal numbers),
+// in one transaction shared by the events finishing together. After a crash the adapter resumes
+// from the saved position and skips every event marked done: only the events that were in
+// progress are applied again, and those find their effect already done from the store or from
+// Canvas's answers (a replayed creation does not write an older name back, an admission is not
+// enrolled again after the registration that replaced it). An event delivered twice (the same
+// HandelseUID under a new entry id) is skipped, also while its first delivery is still being
+// applied.
+//
+// An event that fails because Canvas or Ladok is unavailable (after the clients' own retries)
+// stops the run before it; Run tries again with backoff. An event that can never be applied (a
+// student or offering Ladok does not know, a change Canvas refuses as invalid, an entry that
+// does not decode) is parked in the store's dead letters (DeadLetters) and the feed goes on.
+//
+// # Starting
+//
+// Start (which Run calls) checks what can be checked before anything is read from the feed: the
+// store can be read (sqlite.Open has run its integrity check), the account for new
+// organisations exists, and with UseAdmitted both roles exist in Canvas, by label or id, as
+// active student roles. With WithExistingState an empty store (a lost or zero-byte file, a
+// wrong tenant) refuses to start instead of reading the whole feed again as a new
+// installation. A configuration Canvas refutes (*ConfigError) and a store that cannot serve
+// (store.IsPermanent: damaged, unwritable, state missing) stop Run with that error; anything
+// else is retried.
 //
 // # State and the admin API
 //

@@ -11,19 +11,20 @@ import (
 // role (UseAdmitted off).
 func (a *Adapter) roleID(role roleKind) int64 {
 	if role == roleAdmitted {
-		return a.roles.admitted
+		return a.roles().admitted
 	}
-	return a.roles.registered
+	return a.roles().registered
 }
 
 // roleOf tells which managed role a Canvas enrolment has, if any.
 func (a *Adapter) roleOf(e *canvas.Enrollment) (roleKind, bool) {
+	roles := a.roles()
 	switch {
-	case a.roles.admitted != 0 && e.RoleID == a.roles.admitted:
+	case roles.admitted != 0 && e.RoleID == roles.admitted:
 		return roleAdmitted, true
-	case a.roles.registered != 0 && e.RoleID == a.roles.registered:
+	case roles.registered != 0 && e.RoleID == roles.registered:
 		return roleRegistered, true
-	case a.roles.registered == 0 && e.Type == canvas.EnrollmentTypeStudent && (e.Role == "" || e.Role == string(canvas.EnrollmentTypeStudent)):
+	case roles.registered == 0 && e.Type == canvas.EnrollmentTypeStudent && (e.Role == "" || e.Role == string(canvas.EnrollmentTypeStudent)):
 		return roleRegistered, true
 	}
 	return 0, false
@@ -100,7 +101,7 @@ func (a *Adapter) enrollIn(ctx context.Context, uid string, r offeringRecord, ro
 		}
 	}
 	key := enrKey{user: uid, section: r.UID, role: role}
-	if v, ok := a.k.enrollment(key); ok && v.state == state {
+	if v, ok := a.facts.enrollment(key); ok && v.State == state {
 		return nil
 	}
 	ne := canvas.NewEnrollment{User: canvas.SISUser(uid), State: state}
@@ -113,7 +114,7 @@ func (a *Adapter) enrollIn(ctx context.Context, uid string, r offeringRecord, ro
 	if err != nil {
 		return err
 	}
-	a.k.setEnrollment(key, enrVal{id: e.ID, course: e.CourseID, state: state})
+	a.facts.setEnrollment(key, enrFact{ID: e.ID, Course: e.CourseID, State: state})
 	a.log.Debug("ladokcanvas: enrolled", "student", uid, "offering", r.UID, "role", role.String(), "state", string(state))
 	if suspended {
 		return a.noteDeactivated(ctx, uid, enrollmentID{Course: e.CourseID, Enrollment: e.ID})
@@ -124,20 +125,20 @@ func (a *Adapter) enrollIn(ctx context.Context, uid string, r offeringRecord, ro
 // unenrollIn deletes the student's enrolments with the given roles in the offering's section.
 func (a *Adapter) unenrollIn(ctx context.Context, uid string, r offeringRecord, roles ...roleKind) error {
 	var unknown []roleKind
-	u, _ := a.k.user(uid)
+	u, _ := a.facts.user(uid)
 	for _, role := range roles {
 		key := enrKey{user: uid, section: r.UID, role: role}
-		v, ok := a.k.enrollment(key)
+		v, ok := a.facts.enrollment(key)
 		if !ok {
-			if !u.fresh { // a user this process created has no enrolments it does not know
+			if !u.Fresh { // a user this process created has no enrolments it does not know
 				unknown = append(unknown, role)
 			}
 			continue
 		}
-		if err := a.deleteEnrollment(ctx, v.course, v.id); err != nil {
+		if err := a.deleteEnrollment(ctx, v.Course, v.ID); err != nil {
 			return err
 		}
-		a.k.dropEnrollment(key)
+		a.facts.dropEnrollment(key)
 	}
 	if len(unknown) == 0 {
 		return nil
@@ -158,11 +159,11 @@ func (a *Adapter) unenrollIn(ctx context.Context, uid string, r offeringRecord, 
 				if err := a.deleteEnrollment(ctx, e.CourseID, e.ID); err != nil {
 					return err
 				}
-				a.k.dropEnrollment(enrKey{user: uid, section: r.UID, role: role})
+				a.facts.dropEnrollment(enrKey{user: uid, section: r.UID, role: role})
 			}
 		}
 	}
-	return nil
+	return complete(ctx)
 }
 
 func (a *Adapter) deleteEnrollment(ctx context.Context, course, id int64) error {

@@ -38,7 +38,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	ad, err := ladokcanvas.New(lc, cc, st, cfg)
+	ad, err := ladokcanvas.New(ctx, lc, cc, st, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -93,7 +93,7 @@ func ExampleAdapter_SetCoReading() {
 	defer cv.Close()
 	lc, _ := lad.Client()
 	cc, _ := canvas.New(cv.URL(), canvas.WithBearerToken(cv.Token()))
-	ad, _ := ladokcanvas.New(lc, cc, store.NewMemory(), ladokcanvas.DefaultConfig())
+	ad, _ := ladokcanvas.New(ctx, lc, cc, store.NewMemory(), ladokcanvas.DefaultConfig())
 	defer ad.Close()
 
 	if err := ad.SetCoReading(ctx, "kt-campus", "kt-distans"); err != nil {

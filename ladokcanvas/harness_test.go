@@ -132,7 +132,7 @@ func newEnv(t testing.TB, cfg ladokcanvas.Config, extra []ladokcanvas.Option, eo
 // open makes a new adapter over the env's store.
 func (e *env) open() {
 	e.t.Helper()
-	ad, err := ladokcanvas.New(e.lc, e.cc, e.st, e.cfg, e.opts...)
+	ad, err := ladokcanvas.New(context.Background(), e.lc, e.cc, e.st, e.cfg, e.opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -25,6 +25,8 @@ type options struct {
 	retryWait  time.Duration
 	retryMax   time.Duration
 	timerCheck time.Duration
+
+	existingState bool
 }
 
 func defaultOptions() options {
@@ -183,6 +185,18 @@ func WithTimerCheck(d time.Duration) Option {
 			return errors.New("ladokcanvas: timer check interval must be positive")
 		}
 		o.timerCheck = d
+		return nil
+	}
+}
+
+// WithExistingState says the store must already hold the adapter's state (a feed position):
+// Start refuses with an error matching store.ErrNoState instead of reading the whole feed
+// again as a new installation would, when the state was lost (a restore gone wrong, an empty
+// file, the wrong tenant or feed name). Use it for every start after the first, together with
+// sqlite.MustExist.
+func WithExistingState() Option {
+	return func(o *options) error {
+		o.existingState = true
 		return nil
 	}
 }

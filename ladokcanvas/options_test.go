@@ -163,17 +163,21 @@ func TestOptionUseAdmitted(t *testing.T) {
 	})
 }
 
-// TestOptionRoles resolves the roles by id and by label at start; a missing label fails
-// before anything is written.
+// TestOptionRoles resolves the roles by id and by label at start; a role that does not exist
+// in Canvas, by label or by id, or one that is not a student role, fails Start before anything
+// is written, and keeps failing.
 func TestOptionRoles(t *testing.T) {
 	e := newEnv(t, earlyConfig(), nil)
-	var regID int64
+	var regID, teacherID int64
 	for r, err := range e.cc.ListRoles(t.Context(), canvas.Self, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Label == roleRegistered {
+		switch {
+		case r.Label == roleRegistered:
 			regID = r.ID
+		case r.BaseRoleType == string(canvas.EnrollmentTypeTeacher):
+			teacherID = r.ID
 		}
 	}
 	cfg := earlyConfig()
@@ -184,20 +188,37 @@ func TestOptionRoles(t *testing.T) {
 	same(t, "by label", e.enrolments("stu-anna", "off-prog1"), []string{roleAdmitted + "/active"})
 	same(t, "by id", e.enrolments("stu-bo", "off-prog1"), []string{roleRegistered + "/active"})
 
-	cfg.RoleIDAdmitted = "Förväntad deltagare"
-	e.cfg = cfg
-	e.open()
-	before := len(e.cv.Writes())
-	err := e.ad.Start(t.Context())
-	var mr *canvas.MissingRolesError
-	if !errors.As(err, &mr) {
-		t.Fatalf("Start with a missing role: %v", err)
-	}
-	if _, err := e.ad.CatchUp(t.Context()); !errors.As(err, &mr) {
-		t.Errorf("CatchUp after a failed start: %v", err)
-	}
-	if len(e.cv.Writes()) != before {
-		t.Error("something was written with a missing role")
+	for _, tc := range []struct {
+		name                 string
+		registered, admitted ladokcanvas.RoleRef
+		field                string
+	}{
+		{"a label Canvas does not have", roleRegistered, "Förväntad deltagare", "RoleIdAdmitted"},
+		{"an id Canvas does not have", "999999", roleAdmitted, "RoleIdRegistered"},
+		{"a teacher role", ladokcanvas.RoleRef(strconv.FormatInt(teacherID, 10)), roleAdmitted, "RoleIdRegistered"},
+		{"the same role by id and label", ladokcanvas.RoleRef(strconv.FormatInt(regID, 10)), roleRegistered, "RoleIdAdmitted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := earlyConfig()
+			cfg.RoleIDRegistered, cfg.RoleIDAdmitted = tc.registered, tc.admitted
+			e.cfg = cfg
+			e.open()
+			before := len(e.cv.Writes())
+			e.lad.Append(antagen("stu-cia", "off-prog1"))
+			var ce *ladokcanvas.ConfigError
+			if err := e.ad.Start(t.Context()); !errors.As(err, &ce) || !ce.Has(tc.field) {
+				t.Fatalf("Start: %v, want a ConfigError naming %s", err, tc.field)
+			}
+			if _, err := e.ad.CatchUp(t.Context()); !errors.As(err, &ce) {
+				t.Errorf("CatchUp after a failed start: %v", err)
+			}
+			if err := e.ad.Run(t.Context()); !errors.As(err, &ce) {
+				t.Errorf("Run after a failed start: %v", err)
+			}
+			if len(e.cv.Writes()) != before {
+				t.Error("something was written with a role that does not fit")
+			}
+		})
 	}
 }
 

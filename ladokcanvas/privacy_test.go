@@ -3,6 +3,7 @@ package ladokcanvas_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/ladokcanvas"
+	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/store/sqlite"
 )
 
@@ -31,7 +33,7 @@ func TestPrivacy(t *testing.T) {
 	defer st.Close()
 	lc, _ := tr.lad.Client(ladok.WithLogger(logger))
 	cc, _ := canvas.New(tr.cv.URL(), canvas.WithBearerToken(tr.cv.Token()), canvas.WithLogger(logger))
-	ad, err := ladokcanvas.New(lc, cc, st, termConfig(), ladokcanvas.WithLogger(logger), ladokcanvas.WithClock(tr.clock.Now),
+	ad, err := ladokcanvas.New(context.Background(), lc, cc, st, termConfig(), ladokcanvas.WithLogger(logger), ladokcanvas.WithClock(tr.clock.Now),
 		ladokcanvas.WithReaderOptions(ladokfeed.WithLogger(logger)))
 	if err != nil {
 		t.Fatal(err)
@@ -86,5 +88,71 @@ func TestPrivacy(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no protected student in the scenario")
+	}
+}
+
+// TestProtectedTakesBackEmail: when a student's personal data becomes protected, the e-mail
+// addresses the adapter wrote from Ladok leave Canvas (at creation and later), while an address
+// the student added themselves stays; also when the adapter that wrote them is not the one
+// that learns of the protection (a new process over the same store, or a store without that
+// knowledge, which asks Ladok which address is theirs).
+func TestProtectedTakesBackEmail(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fresh bool // the protection handled with a store that knows nothing of the user
+	}{{"same store", false}, {"empty store", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ladokcanvas.DefaultConfig()
+			cfg.UpdateEmailFromLadok = true
+			e := newEnv(t, cfg, nil)
+			e.addStudent("stu-bo", "Bo", "Berg", "199202022381", "bo@student.example.se")
+			e.feed(registrering("stu-anna", "off-prog1"), registrering("stu-bo", "off-prog1"))
+			e.addStudent("stu-bo", "Bo", "Berg", "199202022381", "bo.ny@student.example.se")
+			e.feed(
+				&ladok.KontaktuppgifterEvent{Handelsetyp: ladok.HandelsetypUppdaterad, StudentUID: "stu-bo", Epostadress: "bo.ny@student.example.se"})
+			yes := true
+			for _, uid := range []string{"stu-anna", "stu-bo"} {
+				if _, err := e.cc.CreateCommunicationChannel(t.Context(), canvas.SISUser(uid),
+					canvas.ChannelInput{Type: "email", Address: uid + "@privat.example.com", SkipConfirmation: &yes}, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.fresh {
+				e.st = store.NewMemory()
+				e.open()
+			} else {
+				e.open() // a new process over the same store
+			}
+			e.feed(&ladok.SkyddadePersonuppgifterEvent{Handelsetyp: ladok.HandelsetypSkapad, StudentUID: "stu-anna"},
+				&ladok.SkyddadePersonuppgifterEvent{Handelsetyp: ladok.HandelsetypSkapad, StudentUID: "stu-bo"})
+			want := map[string][]string{
+				"stu-anna": {"stu-anna@privat.example.com"},
+				"stu-bo":   {"stu-bo@privat.example.com"},
+			}
+			if tc.fresh {
+				// Without the store's record only the address Ladok has now is known to be
+				// Ladok's: Bo's first one, replaced in Ladok since, cannot be told from his own.
+				want["stu-bo"] = []string{"bo@student.example.se", "stu-bo@privat.example.com"}
+			}
+			for uid, addrs := range want {
+				var got []string
+				for ch, err := range e.cc.ListCommunicationChannels(t.Context(), canvas.SISUser(uid)) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ch.Type == "email" {
+						got = append(got, ch.Address)
+					}
+				}
+				slices.Sort(got)
+				same(t, uid+"'s e-mail channels", got, addrs)
+			}
+			// A repeat of the event changes nothing more.
+			before := len(e.cv.Writes())
+			e.feed(&ladok.SkyddadePersonuppgifterEvent{Handelsetyp: ladok.HandelsetypSkapad, StudentUID: "stu-anna"})
+			if n := len(e.cv.Writes()) - before; n != 0 {
+				t.Errorf("%d writes for a repeated protection", n)
+			}
+		})
 	}
 }

@@ -96,7 +96,7 @@ func (tr *termRun) process() (*ladokcanvas.Adapter, store.Store) {
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	ad, err := ladokcanvas.New(lc, cc, st, termConfig(), ladokcanvas.WithClock(tr.clock.Now), ladokcanvas.WithTenant("uni"),
+	ad, err := ladokcanvas.New(context.Background(), lc, cc, st, termConfig(), ladokcanvas.WithClock(tr.clock.Now), ladokcanvas.WithTenant("uni"),
 		ladokcanvas.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		tr.t.Fatal(err)

@@ -105,6 +105,9 @@ func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayRes
 			w.keep = true
 		}
 	}
+	if err := complete(ctx); err != nil {
+		return err
+	}
 
 	// What the section holds now.
 	type have struct {
@@ -125,10 +128,13 @@ func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayRes
 		}
 		current[e.SisUserID] = append(current[e.SisUserID], have{e, role})
 	}
-	a.k.dropSection(off)
+	if err := complete(ctx); err != nil {
+		return err
+	}
+	a.facts.dropSection(off)
 	for uid, hs := range current {
 		for _, h := range hs {
-			a.k.setEnrollment(enrKey{user: uid, section: off, role: h.r}, enrVal{id: h.e.ID, course: h.e.CourseID, state: h.e.EnrollmentState})
+			a.facts.setEnrollment(enrKey{user: uid, section: off, role: h.r}, enrFact{ID: h.e.ID, Course: h.e.CourseID, State: h.e.EnrollmentState})
 		}
 	}
 

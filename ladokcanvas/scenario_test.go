@@ -155,6 +155,7 @@ func withDuplicates(r *rand.Rand, evs []ladok.Event, pct int) ([]ladok.Event, in
 // Canvas that has none of it, with the benchmark's configuration (UseAdmitted with role
 // labels, EarlyAccessOnCreateCourse, purge on registration, no sub-accounts, no e-mail):
 //
+//   - 1 to check at start that the account new organisations go under exists;
 //   - 1 to resolve the two role labels (one page of the root account's roles);
 //   - 1 per organisation with an offering admitted to: its account;
 //   - 2 per offering admitted to: its course and its section (with 10,000 students drawing
@@ -168,5 +169,5 @@ func withDuplicates(r *rand.Rand, evs []ladok.Event, pct int) ([]ladok.Event, in
 // GETs are needed by none of these: users, courses and enrolments are addressed by SIS id, and
 // the ids of created enrolments come back with the create.
 func (sc *scenario) minimumRequests() int {
-	return 1 + sc.nOrgs + 2*sc.nOfferings + sc.nStudents + sc.nAdmissions + 2*sc.nRegistrations
+	return 2 + sc.nOrgs + 2*sc.nOfferings + sc.nStudents + sc.nAdmissions + 2*sc.nRegistrations
 }

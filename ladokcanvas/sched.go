@@ -1,18 +1,25 @@
 package ladokcanvas
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 )
 
-// The scheduler runs the adapter's work (one task per feed event, timer or admin call) on a
-// pool of workers while keeping the order that matters: every task names the keys it works on
-// (a student, an offering), exclusively or shared, and starts only after every earlier task
-// that conflicts with it has finished. Events of one student therefore apply in feed order,
-// course events of one offering too (and before the enrolments that follow them), while
-// different students' enrolments in the same course run at the same time. A barrier task
-// (a syllabus change that touches many courses, a course replay) waits for everything
-// submitted before it, and everything submitted after waits for it.
+// The scheduler is the adapter's event pipeline: it runs the adapter's work (one task per feed
+// event, timer or admin call) on a pool of workers while keeping the order that matters. Every
+// task names the keys it works on (a student, an offering), exclusively or shared, and starts
+// only after every earlier task that conflicts with it has finished. Events of one student
+// therefore apply in feed order, course events of one offering too (and before the
+// enrolments that follow them), while different students' enrolments in the same course run at
+// the same time. A barrier task (a syllabus change that touches many courses, a course replay)
+// waits for everything submitted before it, and everything submitted after waits for it.
+//
+// Ready tasks are served oldest first (a heap by submission order), not in the order they
+// became ready: a student's next event, ready once the previous one is done, goes ahead of the
+// newer events of other students that queued up meanwhile. The feed position can only move
+// past a task once it is done, so serving the oldest first keeps the saved position close
+// behind the work.
 
 // lockKey is one key a task works on.
 type lockKey struct {
@@ -32,6 +39,7 @@ type task struct {
 	barrier bool
 	feed    bool   // part of the feed pipeline: a failure stops the feed tasks not yet started
 	seq     uint64 // position in the feed pipeline (feed tasks)
+	order   uint64 // submission order, which the ready heap serves oldest first
 	run     func(ctx context.Context) error
 	done    func(err error, ran bool) // called once, with the scheduler locked; may be nil
 
@@ -52,7 +60,8 @@ type scheduler struct {
 	keys    map[string]*keyState
 	barrier *task
 	live    map[*task]struct{}
-	ready   []*task
+	ready   readyHeap
+	order   uint64
 	max     int
 	broken  error // set by a failed feed task; feed tasks not yet started are skipped
 	closed  bool
@@ -85,6 +94,8 @@ func (s *scheduler) submit(t *task, before func()) bool {
 	if before != nil {
 		before()
 	}
+	t.order = s.order
+	s.order++
 	if t.barrier {
 		for l := range s.live {
 			s.dep(t, l)
@@ -115,7 +126,7 @@ func (s *scheduler) submit(t *task, before func()) bool {
 		s.feeds++
 	}
 	if t.deps == 0 {
-		s.ready = append(s.ready, t)
+		heap.Push(&s.ready, t)
 		s.work.Signal()
 	}
 	return true
@@ -146,9 +157,7 @@ func (s *scheduler) worker() {
 			s.mu.Unlock()
 			return
 		}
-		t := s.ready[0]
-		s.ready[0] = nil
-		s.ready = s.ready[1:]
+		t := heap.Pop(&s.ready).(*task)
 		skip := s.closed || (t.feed && s.broken != nil) || t.ctx.Err() != nil
 		s.mu.Unlock()
 		var err error
@@ -198,7 +207,7 @@ func (s *scheduler) finish(t *task, err error, ran bool) {
 	for _, n := range t.after {
 		n.deps--
 		if n.deps == 0 {
-			s.ready = append(s.ready, n)
+			heap.Push(&s.ready, n)
 			s.work.Signal()
 		}
 	}
@@ -256,4 +265,19 @@ func (s *scheduler) close() {
 	s.space.Broadcast()
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// readyHeap holds the tasks whose dependencies are done, oldest submission first.
+type readyHeap []*task
+
+func (h readyHeap) Len() int           { return len(h) }
+func (h readyHeap) Less(i, j int) bool { return h[i].order < h[j].order }
+func (h readyHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *readyHeap) Push(x any)        { *h = append(*h, x.(*task)) }
+func (h *readyHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return t
 }

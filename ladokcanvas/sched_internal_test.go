@@ -3,6 +3,7 @@ package ladokcanvas
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -183,46 +184,69 @@ func TestSchedulerBackpressure(t *testing.T) {
 	s.wait()
 }
 
-// TestPipelineHoldsCommits: a commit is written only when every task before it succeeded,
-// several ready commits as one, and never after a failure.
-func TestPipelineHoldsCommits(t *testing.T) {
+// TestGateHoldsCommits: the reader's commit is written only when every task submitted before it
+// succeeded, and never after a failure; events marked done count as processed.
+func TestGateHoldsCommits(t *testing.T) {
 	inner := &fakeState{}
-	p := newPipeline(inner)
-	go p.run(context.Background())
-	defer p.stop()
-	s0, s1 := p.assign(), p.assign()
-	if err := p.Commit(context.Background(), "f", pos(1), []string{"k0", "k1"}); err != nil {
+	marked := func(_ context.Context, keys []string) (map[string]bool, error) {
+		return map[string]bool{"k9": slices.Contains(keys, "k9")}, nil
+	}
+	g := newGate(inner, marked)
+	s0, s1 := g.assign(), g.assign()
+	committed := make(chan error, 1)
+	go func() { committed <- g.Commit(context.Background(), "f", pos(2), []string{"k0", "k1"}) }()
+	g.finished(s1, nil)
+	select {
+	case err := <-committed:
+		t.Fatalf("committed (%v) while an earlier task was still running", err)
+	case <-time.After(10 * time.Millisecond):
+	}
+	g.finished(s0, nil)
+	if err := <-committed; err != nil {
 		t.Fatal(err)
 	}
-	s2 := p.assign()
-	p.Commit(context.Background(), "f", pos(2), []string{"k2"})
-	if m, _ := p.Processed(context.Background(), "f", []string{"k1", "k2", "k9"}); !m["k1"] || !m["k2"] || m["k9"] {
-		t.Errorf("pending keys %v", m)
-	}
-	p.finished(s1, nil)
-	time.Sleep(5 * time.Millisecond)
-	if inner.n() != 0 {
-		t.Fatal("committed while an earlier task was still running")
-	}
-	p.finished(s0, nil)
-	p.finished(s2, nil)
-	if err := p.flush(); err != nil {
-		t.Fatal(err)
-	}
-	if c := inner.last(); c.pos.Handled != 2 || len(c.keys) < 1 {
+	if c := inner.last(); c.pos.Handled != 2 || len(c.keys) != 2 {
 		t.Errorf("last commit %+v", c)
 	}
-	s3 := p.assign()
-	p.Commit(context.Background(), "f", pos(3), []string{"k3"})
-	p.finished(s3, errors.New("canvas down"))
-	if err := p.flush(); err == nil {
-		t.Error("flush after a failure")
+	if m, _ := g.Processed(context.Background(), "f", []string{"k1", "k9"}); !m["k9"] || m["k1"] {
+		t.Errorf("processed %v: want the marked event only", m)
+	}
+	g.finished(g.assign(), errors.New("canvas down"))
+	if err := g.Commit(context.Background(), "f", pos(3), []string{"k3"}); err == nil {
+		t.Error("a commit after a failed task was accepted")
 	}
 	if inner.last().pos.Handled == 3 {
 		t.Error("a commit after a failed task was written")
 	}
-	if err := p.Commit(context.Background(), "f", pos(4), nil); err == nil {
-		t.Error("Commit accepted after a failure")
+}
+
+// TestSchedulerServesOldestFirst: of the tasks ready at once, the one submitted first runs
+// first, also when it became ready last (a student's next event waits for the previous one,
+// not for everything queued meanwhile).
+func TestSchedulerServesOldestFirst(t *testing.T) {
+	s := newScheduler(1, 100)
+	defer s.close()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	run := func(name string) func(context.Context) error {
+		return func(context.Context) error {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return nil
+		}
+	}
+	// The worker is busy with a's first event; a's second waits for it; b..e queue up behind.
+	s.submit(&task{ctx: context.Background(), keys: []lockKey{student("a")}, run: func(context.Context) error { <-release; return nil }}, nil)
+	s.submit(&task{ctx: context.Background(), keys: []lockKey{student("a")}, run: run("a2")}, nil)
+	for _, n := range []string{"b", "c", "d", "e"} {
+		s.submit(&task{ctx: context.Background(), keys: []lockKey{student(n)}, run: run(n)}, nil)
+	}
+	close(release)
+	s.wait()
+	if want := []string{"a2", "b", "c", "d", "e"}; !slices.Equal(order, want) {
+		t.Errorf("ran %v, want %v", order, want)
 	}
 }
 
@@ -258,8 +282,6 @@ func (f *fakeState) Commit(_ context.Context, _ string, p ladokfeed.Position, ke
 	f.commits = append(f.commits, commitCall{p, keys})
 	return nil
 }
-
-func (f *fakeState) n() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.commits) }
 
 func (f *fakeState) last() commitCall {
 	f.mu.Lock()

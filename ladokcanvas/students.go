@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/edusync/edusync/canvas"
@@ -82,7 +83,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 	if uid == "" {
 		return false, permanent(errNoStudentUID)
 	}
-	if _, ok := a.k.user(uid); ok {
+	if _, ok := a.facts.user(uid); ok {
 		return false, nil
 	}
 	if src == nil {
@@ -116,7 +117,14 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 	}
 	_, err = a.canvas.CreateUser(ctx, canvas.Self, req)
 	if err == nil {
-		a.k.setUser(uid, userVal{name: src.name(), email: email, login: login, fresh: true})
+		f := userFact{Name: fingerprint(src.name()), Email: fingerprint(email), Login: loginOther, Fresh: true}
+		if login == uid {
+			f.Login = loginUID
+		}
+		if email != "" {
+			f.Wrote = []string{f.Email}
+		}
+		a.facts.setUser(uid, f)
 		a.log.Debug("ladokcanvas: user created", "student", uid)
 		return true, nil
 	}
@@ -124,31 +132,39 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 		return false, err
 	}
 	// The user exists (made by an earlier run, or by someone else), or the login id belongs
-	// to another user.
-	if _, gerr := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); gerr != nil {
+	// to another user. What Canvas shows now is what the adapter knows of it.
+	u, gerr := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil)
+	if gerr != nil {
 		if errors.Is(gerr, canvas.ErrNotFound) {
 			return false, permanent(fmt.Errorf("creating the Canvas user for student %s: its login id is in use by another user", uid))
 		}
 		return false, gerr
 	}
-	a.k.setUser(uid, userVal{})
+	f := userFact{Name: fingerprint(u.Name), Email: fingerprint(u.Email)}
+	if u.LoginID != "" {
+		f.Login = loginOther
+		if u.LoginID == uid {
+			f.Login = loginUID
+		}
+	}
+	a.facts.setUser(uid, f)
 	return false, nil
 }
 
-// updateNames writes the student's names to an existing user when UpdateNameFromLadok is on.
+// updateNames writes the student's names to an existing user when UpdateNameFromLadok is on
+// and Canvas does not have them already.
 func (a *Adapter) updateNames(ctx context.Context, src *studentData) error {
 	if !a.cfg.UpdateNameFromLadok || (strings.TrimSpace(src.given) == "" && strings.TrimSpace(src.family) == "") {
 		return nil
 	}
-	u, _ := a.k.user(src.uid)
-	if u.name == src.name() {
+	want := fingerprint(src.name())
+	if u, _ := a.facts.user(src.uid); u.Name == want {
 		return nil
 	}
 	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(src.uid), canvas.UserUpdate{Name: src.name(), ShortName: src.name(), SortableName: src.sortable()}); err != nil {
 		return err
 	}
-	u.name = src.name()
-	a.k.setUser(src.uid, u)
+	a.facts.changeUser(src.uid, func(u *userFact) { u.Name = want })
 	return nil
 }
 
@@ -157,21 +173,29 @@ func (a *Adapter) updateEmail(ctx context.Context, uid, email string) error {
 	if !a.mayWriteEmail(uid) || email == "" {
 		return nil
 	}
-	u, _ := a.k.user(uid)
-	if u.email == email {
+	want := fingerprint(email)
+	if u, _ := a.facts.user(uid); u.Email == want {
 		return nil
 	}
 	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(uid), canvas.UserUpdate{Email: email}); err != nil {
 		return err
 	}
-	u.email = email
-	a.k.setUser(uid, u)
+	a.facts.changeUser(uid, func(u *userFact) {
+		u.Email = want
+		if !slices.Contains(u.Wrote, want) {
+			u.Wrote = append(u.Wrote, want)
+		}
+	})
 	return nil
 }
 
 // setLogin makes want the unique id of the student's SIS login.
 func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
-	if u, ok := a.k.user(uid); ok && u.login == want {
+	kind := loginOther
+	if want == uid {
+		kind = loginUID
+	}
+	if u, ok := a.facts.user(uid); ok && kind == loginUID && u.Login == loginUID {
 		return nil
 	}
 	var login *canvas.Login
@@ -186,6 +210,9 @@ func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
 			login = &l
 		}
 	}
+	if err := complete(ctx); err != nil {
+		return err
+	}
 	if login == nil {
 		return nil
 	}
@@ -194,9 +221,58 @@ func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
 			return err
 		}
 	}
-	u, _ := a.k.user(uid)
-	u.login = want
-	a.k.setUser(uid, u)
+	a.facts.changeUser(uid, func(u *userFact) { u.Login = kind })
+	return nil
+}
+
+// takeBackEmails deletes the e-mail channels of the student's Canvas user that the adapter
+// wrote (or, when it does not know what it wrote, the one with the student's address in
+// Ladok): a student whose personal data became protected keeps no address from Ladok in
+// Canvas. Addresses the student added themselves are left.
+func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
+	u, known := a.facts.user(uid)
+	wrote := map[string]bool{}
+	for _, fp := range u.Wrote {
+		wrote[fp] = true
+	}
+	if !known || u.Email != "" && !wrote[u.Email] {
+		// Written before the adapter kept track, or by an earlier installation: the address
+		// Ladok has is the one that came from there.
+		k, err := a.ladok.GetKontaktuppgifter(ctx, uid)
+		switch {
+		case err == nil:
+			wrote[fingerprint(k.Epostadress)] = true
+		case errors.Is(err, ladok.ErrNotFound):
+		default:
+			return err
+		}
+	}
+	if len(wrote) == 0 {
+		return nil
+	}
+	removed := 0
+	for ch, err := range a.canvas.ListCommunicationChannels(ctx, canvas.SISUser(uid)) {
+		if err != nil {
+			if errors.Is(err, canvas.ErrNotFound) {
+				return nil // no such user: nothing to take back
+			}
+			return err
+		}
+		if !strings.EqualFold(ch.Type, "email") || !wrote[fingerprint(ch.Address)] {
+			continue
+		}
+		if _, err := a.canvas.DeleteCommunicationChannel(ctx, canvas.SISUser(uid), ch.ID); err != nil && !errors.Is(err, canvas.ErrNotFound) {
+			return err
+		}
+		removed++
+	}
+	if err := complete(ctx); err != nil {
+		return err
+	}
+	a.facts.changeUser(uid, func(u *userFact) { u.Email, u.Wrote = "", nil })
+	if removed > 0 {
+		a.log.Info("ladokcanvas: e-mail addresses from Ladok removed from a student with protected personal data", "student", uid, "removed", removed)
+	}
 	return nil
 }
 
@@ -222,7 +298,7 @@ func (a *Adapter) onKontaktuppgifter(ctx context.Context, e *ladok.Kontaktuppgif
 		return permanent(errNoStudentUID)
 	}
 	var src *studentData
-	if _, ok := a.k.user(e.StudentUID); !ok {
+	if _, ok := a.facts.user(e.StudentUID); !ok {
 		s, err := a.fetchStudent(ctx, e.StudentUID)
 		if err != nil {
 			return err
@@ -243,8 +319,9 @@ func (a *Adapter) onStudentTillLarosate(ctx context.Context, e *ladok.StudentTil
 }
 
 // onProtected records that a student's personal data is protected (or no longer is). From
-// then on only name and Ladok UID are written for them; a login id that is their personal
-// number is replaced by the Ladok UID at once.
+// then on only name and Ladok UID are written for them, and what was written before that
+// protected students may not have is taken back at once: a login id that is their personal
+// number is replaced by the Ladok UID, and the e-mail addresses from Ladok are deleted.
 func (a *Adapter) onProtected(ctx context.Context, e *ladok.SkyddadePersonuppgifterEvent) error {
 	if e.StudentUID == "" {
 		return permanent(errNoStudentUID)
@@ -253,8 +330,13 @@ func (a *Adapter) onProtected(ctx context.Context, e *ladok.SkyddadePersonuppgif
 	if err := a.setBool(ctx, keyProtected, e.StudentUID, on, a.m.protected); err != nil {
 		return err
 	}
-	if on && !a.cfg.WriteProtectedPersonalData && a.cfg.UseAsLoginID == LoginSSN {
-		return a.setLogin(ctx, e.StudentUID, e.StudentUID)
+	if !on || a.cfg.WriteProtectedPersonalData {
+		return nil
 	}
-	return nil
+	if u, ok := a.facts.user(e.StudentUID); !ok || u.Login != loginUID {
+		if err := a.setLogin(ctx, e.StudentUID, e.StudentUID); err != nil {
+			return err
+		}
+	}
+	return a.takeBackEmails(ctx, e.StudentUID)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edusync/edusync/canvas"
@@ -226,7 +227,7 @@ func (a *Adapter) setStates(ctx context.Context, uid string, ids []enrollmentID,
 		}
 		done[d.Enrollment] = true
 	}
-	a.k.restate(uid, done, state)
+	a.facts.restate(uid, done, state)
 	return len(done), nil
 }
 
@@ -278,7 +279,7 @@ func (a *Adapter) activeStudentEnrollments(ctx context.Context, uid string, cs *
 			out = append(out, enrollmentID{Course: e.CourseID, Enrollment: e.ID})
 		}
 	}
-	return out, nil
+	return out, complete(ctx)
 }
 
 // courseStates caches, for one reconciliation, which courses are concluded (read-only) in
@@ -356,6 +357,9 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 				nc.TeacherIDs = append(nc.TeacherIDs, e.UserID)
 			}
 		}
+		if err := complete(ctx); err != nil {
+			return err
+		}
 		if len(nc.TeacherIDs) > 0 {
 			n.Courses = append(n.Courses, nc)
 		}
@@ -370,9 +374,16 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 
 // Timers ---------------------------------------------------------------------------------------
 
+// timerState is the timer loop's: a wake-up when a timer was scheduled, and one FireDue at a
+// time.
+type timerState struct {
+	wake chan struct{}
+	mu   sync.Mutex
+}
+
 func (a *Adapter) wakeTimers() {
 	select {
-	case a.timerWake <- struct{}{}:
+	case a.timers.wake <- struct{}{}:
 	default:
 	}
 }
@@ -383,8 +394,8 @@ func (a *Adapter) wakeTimers() {
 // hosts with a clock of their own (tests, simulations) call it after moving the clock. It
 // returns how many timers fired.
 func (a *Adapter) FireDue(ctx context.Context) (int, error) {
-	a.fireMu.Lock()
-	defer a.fireMu.Unlock()
+	a.timers.mu.Lock()
+	defer a.timers.mu.Unlock()
 	n, err := store.FireDue(ctx, a.st, a.scope, a.o.now(), 0, func(tx store.Tx, t store.Timer) error {
 		if !strings.HasPrefix(t.ID, keySuspension) {
 			return nil
@@ -462,7 +473,7 @@ func (a *Adapter) runTimers(ctx context.Context) {
 			t.Stop()
 			return
 		case <-t.C:
-		case <-a.timerWake:
+		case <-a.timers.wake:
 			t.Stop()
 		}
 	}

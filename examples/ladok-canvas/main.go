@@ -98,7 +98,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	clock := &simClock{}
-	ad, err := ladokcanvas.New(lc, cc, st, cfg, ladokcanvas.WithClock(clock.now), ladokcanvas.WithTenant("exempel"))
+	ad, err := ladokcanvas.New(ctx, lc, cc, st, cfg, ladokcanvas.WithClock(clock.now), ladokcanvas.WithTenant("exempel"))
 	if err != nil {
 		return err
 	}
