@@ -1,0 +1,314 @@
+package examsync_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http/httptest"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/edusync/edusync/examsync"
+	"github.com/edusync/edusync/fs"
+	"github.com/edusync/edusync/fs/fstest"
+	"github.com/edusync/edusync/inspera"
+	"github.com/edusync/edusync/inspera/insperahook"
+	"github.com/edusync/edusync/inspera/insperatest"
+	"github.com/edusync/edusync/synth"
+	"github.com/edusync/edusync/wiseflow"
+	"github.com/edusync/edusync/wiseflow/wiseflowtest"
+)
+
+// world is the three fakes loaded with one synth university, and the examiners who answer
+// in the exam systems.
+type world struct {
+	pop      *synth.Population
+	fs       *fstest.Server
+	in       *insperatest.Server
+	wf       *wiseflowtest.Server
+	org      string
+	secret   string
+	hookUser string // the Inspera user who subscribes (not the one who writes)
+}
+
+const hookKey = "hook-user-key"
+
+func newWorld(tb testing.TB, pop *synth.Population) *world {
+	tb.Helper()
+	w := &world{pop: pop, fs: fstest.NewServer(), in: insperatest.NewServer(insperatest.WithWebhookRetries(20*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, time.Second, 2*time.Second)),
+		wf: wiseflowtest.NewServer(), secret: "inspera-hook-secret"}
+	tb.Cleanup(func() { w.in.Close(); w.wf.Close(); w.fs.Close() })
+	w.fs.LoadPopulation(pop, fstest.LoadOptions{})
+	w.in.LoadPopulation(pop, insperatest.LoadOptions{})
+	w.wf.LoadPopulation(pop, wiseflowtest.LoadOptions{})
+	w.in.AddAPIUser("hooks", hookKey)
+	w.org = pop.ExamUnits[0].Institution
+	return w
+}
+
+// tenants are the institution's two tenants, one per exam system.
+func (w *world) tenants() []examsync.Tenant {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []examsync.Tenant{
+		{OrgID: w.org, OrgShortName: "uni", ExamSystem: fs.Inspera, Instance: "uni", InsperaClientCode: "uni", FSEnv: "test",
+			Active: true, Appeals: true, Explanations: true, Start: start},
+		{OrgID: w.org, OrgShortName: "uni", ExamSystem: fs.WISEflow, Instance: "europe", FSEnv: "test",
+			Active: true, Appeals: true, Explanations: true, AutoEmail: true, Start: start},
+	}
+}
+
+// setups builds the clients a process uses (each process its own).
+func (w *world) setups(tb testing.TB) []examsync.Setup {
+	tb.Helper()
+	fc, err := w.fs.Client(fs.WithRetry(fs.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ic, err := w.in.Client(inspera.WithRetry(inspera.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	wc, err := w.wf.Client(wiseflow.WithRetry(wiseflow.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := w.tenants()
+	return []examsync.Setup{
+		{Tenant: ts[0], FS: fc, Inspera: ic, InsperaSecrets: []insperahook.Secret{{Name: "flows", Value: w.secret}}},
+		{Tenant: ts[1], FS: fc, WISEflow: wc},
+	}
+}
+
+// subscribe registers url for Inspera's events as the hook user.
+func (w *world) subscribe(tb testing.TB, url string) {
+	tb.Helper()
+	hc, err := w.in.ClientAs(hookKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := insperahook.Subscribe(context.Background(), insperahook.SubscribeConfig{Client: hc, URL: url,
+		Secret: insperahook.Secret{Name: "flows", Value: w.secret}}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// nextDay moves FS on a day (synth's next-day changes: appeals filed, withdrawn, made active
+// again; explanations requested; results announced) and grades the announced results in the
+// exam systems.
+func (w *world) nextDay(tb testing.TB, seed uint64) {
+	tb.Helper()
+	next, _, err := synth.NextDay(w.pop, seed, 0.01)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w.pop = next
+	w.fs.LoadPopulation(next, fstest.LoadOptions{})
+	units := map[synth.ID]*synth.ExamUnit{}
+	for i := range next.ExamUnits {
+		units[next.ExamUnits[i].ID] = &next.ExamUnits[i]
+	}
+	for i := range next.Candidates {
+		c := &next.Candidates[i]
+		u := units[c.ExamUnit]
+		if u == nil || c.Grade == synth.NoGrade {
+			continue
+		}
+		switch u.System {
+		case synth.Inspera:
+			if t, ok := w.in.Test(inspera.ID(u.SystemID)); ok {
+				if cand, ok := t.Candidate(c.CandidateNo); ok && cand.FinalGrade == "" {
+					_ = w.in.GradeCandidate(inspera.ID(u.SystemID), c.CandidateNo, c.Grade.String())
+				}
+			}
+		case synth.WISEflow:
+			if w.wf.Grade(u.SystemID, c.SystemID) == "" {
+				_ = w.wf.GradeParticipant(u.SystemID, c.SystemID, c.Grade.String())
+			}
+		}
+	}
+}
+
+// examiners answer what is pending in the exam systems: every requested explanation is given
+// and published (accepted), every open appeal is graded; WISEflow's synchronisation with FS
+// adds the active appellants to the remarking flows. It returns how much it did.
+func (w *world) examiners(tb testing.TB) int {
+	tb.Helper()
+	n := 0
+	for _, id := range w.in.TestIDs() {
+		t, _ := w.in.Test(id)
+		for _, c := range t.Candidates {
+			switch w.in.ExplanationStatus(id, c.CandidateID) {
+			case "REQUESTED":
+				if w.in.GiveExplanation(id, c.CandidateID, "Oppgave 2 manglet drøfting.", synth.File{}) == nil {
+					n++
+				}
+				fallthrough
+			case "READY":
+				if w.in.PublishExplanation(id, c.CandidateID) == nil {
+					n++
+				}
+			}
+			rounds := w.in.Rounds(id, c.CandidateID)
+			if len(rounds) > 0 {
+				r := rounds[len(rounds)-1]
+				if r.Cause == "APPEAL" && !r.Withdrawn && r.Grade == "" && w.in.ConcludeAppeal(id, c.CandidateID, "C") == nil {
+					n++
+				}
+			}
+		}
+	}
+	for _, flow := range w.wf.FlowIDs() {
+		for _, e := range w.wf.ExplanationRequests(flow) {
+			if e.State != wiseflow.ExplanationStateAccepted {
+				_ = w.wf.GiveExplanation(flow, e.ExplanationID)
+				if w.wf.AcceptExplanation(flow, e.ExplanationID) == nil {
+					n++
+				}
+			}
+		}
+	}
+	n += w.syncRemarking(tb)
+	return n
+}
+
+// syncRemarking does what WISEflow's synchronisation with FS does for a remarking flow: the
+// active appellants become its participants, and the examiners grade them.
+func (w *world) syncRemarking(tb testing.TB) int {
+	n := 0
+	wc, err := w.wf.Client()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, a := range w.fs.Appeals() {
+		if a.Klagestatus != fs.AppealActive {
+			continue
+		}
+		code, err := wiseflow.FSCodeFromVurdID(a.VurdID)
+		if err != nil {
+			continue
+		}
+		for src, err := range wc.SearchSources(ctx, code.String(), 0) {
+			if err != nil {
+				break
+			}
+			rf, ok := w.wf.RemarkingFlow(src.Flow.Flowid)
+			if !ok {
+				continue
+			}
+			var user wiseflow.User
+			have := false
+			for p, err := range wc.ListParticipants(ctx, rf) {
+				if err == nil && p.UniqueExamID == string(a.Kandidatnr) {
+					have = true
+					if w.wf.Grade(rf, p.ParticipantID) == "" && w.wf.GradeParticipant(rf, p.ParticipantID, "C") == nil {
+						n++
+					}
+				}
+			}
+			if have {
+				continue
+			}
+			for p, err := range wc.ListParticipants(ctx, src.Flow.Flowid) {
+				if err == nil && p.UniqueExamID == string(a.Kandidatnr) {
+					user = p.User
+				}
+			}
+			if user.ID != 0 {
+				if pid, err := w.wf.AddParticipant(rf, user, string(a.Kandidatnr)); err == nil {
+					_ = w.wf.GradeParticipant(rf, pid, "C")
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// snapshot is what the three systems hold at the end, for comparing a run with a clean one.
+type snapshot struct {
+	FS       []string // registered explanations
+	Inspera  []string // candidates' rounds and explanation states
+	WISEflow []string // explanation requests and remarking flows
+}
+
+func (w *world) snapshot() snapshot {
+	var s snapshot
+	for _, r := range w.fs.ExplanationRequests() {
+		if e, ok := w.fs.Registered(r.VurdID, r.Kandidatnr); ok {
+			h := sha256.Sum256(e.DokumentBegrunnelse)
+			s.FS = append(s.FS, fmt.Sprintf("%s/%s given %s url %s doc %x", e.VurdID, e.Kandidatnr, e.DatoBegrunnelseGitt, e.URLBegrunnelse, h[:4]))
+		}
+	}
+	for _, id := range w.in.TestIDs() {
+		t, _ := w.in.Test(id)
+		for _, c := range t.Candidates {
+			line := fmt.Sprintf("%d/%s expl %s", id, c.CandidateID, w.in.ExplanationStatus(id, c.CandidateID))
+			for _, r := range w.in.Rounds(id, c.CandidateID) {
+				line += fmt.Sprintf(" [%s %s withdrawn=%v]", r.Cause, r.Grade, r.Withdrawn)
+			}
+			s.Inspera = append(s.Inspera, line)
+		}
+	}
+	for _, flow := range w.wf.FlowIDs() {
+		for _, e := range w.wf.ExplanationRequests(flow) {
+			s.WISEflow = append(s.WISEflow, fmt.Sprintf("%d/%d state %d show %v", flow, e.Participant.ParticipantID, e.State, e.ShowJustification))
+		}
+		if rf, ok := w.wf.RemarkingFlow(flow); ok {
+			s.WISEflow = append(s.WISEflow, fmt.Sprintf("%d remarking %d", flow, rf))
+		}
+	}
+	sort.Strings(s.FS)
+	sort.Strings(s.Inspera)
+	sort.Strings(s.WISEflow)
+	return s
+}
+
+// duplicates counts effects done twice: an explanation FS was sent again (accepted as a
+// repeat), a WISEflow record created twice, an Inspera appeal round or explanation request
+// changed twice in a row.
+func (w *world) duplicates() int {
+	n := 0
+	posted := map[string]int{}
+	for _, wr := range w.fs.Writes() {
+		if wr.Status < 300 {
+			posted[wr.Explanation.VurdID+"/"+string(wr.Explanation.Kandidatnr)]++
+		}
+	}
+	for _, c := range posted {
+		n += c - 1
+	}
+	created := map[string]int{}
+	for _, wr := range w.wf.Writes() {
+		if wr.Created {
+			created[fmt.Sprintf("%s/%d/%d", wr.Operation, wr.FlowID, wr.ID)]++
+		}
+	}
+	for _, c := range created {
+		n += c - 1
+	}
+	last := map[string]string{}
+	for _, wr := range w.in.Writes() {
+		for _, c := range wr.Changed {
+			k := fmt.Sprintf("%d/%s", wr.Test, c)
+			op := wr.Operation
+			if op == "requestExplanations" {
+				k += "/expl"
+			}
+			if last[k] == op {
+				n++
+			}
+			last[k] = op
+		}
+	}
+	return n
+}
+
+// serve starts the Sync's webhook handler and subscribes Inspera to it.
+func (w *world) serve(tb testing.TB, s *examsync.Sync) {
+	tb.Helper()
+	srv := httptest.NewServer(s.Handler())
+	tb.Cleanup(srv.Close)
+	w.subscribe(tb, srv.URL+"/inspera/uni")
+}
