@@ -42,6 +42,9 @@ var errKeysUnavailable = errors.New("the receiver's signing keys cannot be read 
 
 const (
 	maxJWKS = 1 << 20
+	// maxRSABits bounds the RSA keys taken from a JWKS, so that a key set cannot make every
+	// signature check slow.
+	maxRSABits = 8192
 	// jwksMinRefetch is the least time between two reads of a JWKS that tokens with unknown
 	// key ids cause; jwksRetry the least time between reads while no key could be read yet, so
 	// that a JWKS that is down is not hammered by every request.
@@ -199,7 +202,7 @@ func (k *jwk) public() (crypto.PublicKey, string, bool) {
 			return nil, "", false
 		}
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-		if pub.N.BitLen() < 2048 || pub.E < 3 || pub.E%2 == 0 {
+		if pub.N.BitLen() < 2048 || pub.N.BitLen() > maxRSABits || pub.E < 3 || pub.E%2 == 0 {
 			return nil, "", false
 		}
 		return pub, k.Alg, true
