@@ -63,6 +63,11 @@ type Poller struct {
 	Now func() time.Time
 	// Logger receives a line per round and per failed flow (ids only).
 	Logger *slog.Logger
+	// Holder names the poller in the scope's lease (default: a random name per Poller). A
+	// process restarted after a crash that passes the holder it had (a stable name of the
+	// deployment) takes its lease back at once rather than waiting up to 15 minutes for it to
+	// expire. Pollers that may run at the same time must have different holders.
+	Holder string
 
 	once   sync.Once
 	holder string
@@ -94,6 +99,10 @@ const (
 
 func (p *Poller) defaults() {
 	p.once.Do(func() {
+		if p.Holder != "" {
+			p.holder = p.Holder
+			return
+		}
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		p.holder = "poller-" + hex.EncodeToString(b)

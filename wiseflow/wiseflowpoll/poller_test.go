@@ -376,3 +376,28 @@ func TestDecodeChangeRefusesWhatIsNotOne(t *testing.T) {
 		}
 	}
 }
+
+func TestARestartedPollerWithItsHolderTakesItsLeaseBack(t *testing.T) {
+	l := newLicence(t)
+	ctx := context.Background()
+	// A poller that crashed holding the lease for 15 minutes.
+	must(t, l.st.Update(ctx, scope, func(tx store.Tx) error {
+		_, err := tx.AcquireLease("wiseflowpoll", "host-a", 15*time.Minute)
+		return err
+	}))
+	l.poller.Holder = "host-a"
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := l.poller.Round(rctx); err != nil {
+		t.Fatalf("the restarted poller did not get its lease back: %v", err)
+	}
+	must(t, l.st.Update(ctx, scope, func(tx store.Tx) error {
+		_, err := tx.AcquireLease("wiseflowpoll", "host-a", 15*time.Minute)
+		return err
+	}))
+	octx, ocancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer ocancel()
+	if _, err := (&wiseflowpoll.Poller{Client: l.poller.Client, Store: l.st, Scope: scope, Holder: "host-b"}).Round(octx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("another holder ran while the lease was held: %v", err)
+	}
+}
