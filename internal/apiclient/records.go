@@ -35,6 +35,11 @@ type Shape[T any] struct {
 	// Optional makes an answer without the Items member, or with null there, a page without
 	// records instead of a DecodeError (Ladok leaves Resultat out of an empty search).
 	Optional bool
+	// MaxRecords, when not 0, is the most records one answer may hold; an answer with more is
+	// a DecodeError. Collected answers (GetPage, a whole list such as a test's candidates) grow
+	// in memory with every record, many times what its bytes in the body cap take, so an
+	// answer far larger than the API ever sends is refused as broken rather than held.
+	MaxRecords int
 }
 
 // MaxMember caps a kept member (Shape.Keep) of a list answer: page tokens and pagination
@@ -251,6 +256,9 @@ func (d *pageDecoder[T]) array() error {
 		case 0:
 			_, err := d.dec.ReadToken()
 			return d.fail(err)
+		}
+		if m := d.shape.MaxRecords; m > 0 && d.count >= m {
+			return d.c.DecodeError(d.where, errors.New("the answer holds more than "+strconv.Itoa(m)+" records"))
 		}
 		depth := d.dec.StackDepth()
 		i := d.count

@@ -330,3 +330,46 @@ func FuzzRecords(f *testing.F) {
 		}
 	})
 }
+
+// An answer with more records than Shape.MaxRecords is a DecodeError, good and bad records
+// counted alike, in tolerant and strict mode; at the limit it is read whole.
+func TestDecodePageRefusesMoreThanMaxRecords(t *testing.T) {
+	c, err := New(Config{Name: "max", BaseURL: "https://x.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := New(Config{Name: "max", BaseURL: "https://x.example", Settings: Settings{Strict: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		body    string
+		c       *Client
+		refused bool
+	}{
+		{"at the limit", `{"data":[{"id":"a"},{"id":"b"},{"id":"c"}]}`, c, false},
+		{"one more", `{"data":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}]}`, c, true},
+		{"bad records count", `{"data":[{"id":1},{"id":2},{"id":3},{"id":"d"}]}`, c, true},
+		{"strict, one more", `{"data":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}]}`, strict, true},
+		{"bare array, one more", `[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}]`, c, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shape := Shape[rec]{Items: "data", ID: recID, MaxRecords: 3}
+			if strings.HasPrefix(tc.body, "[") {
+				shape.Items = ""
+			}
+			p, err := DecodePage(tc.c, strings.NewReader(tc.body), "/items", &shape)
+			var de *apierror.DecodeError
+			if tc.refused {
+				if !errors.As(err, &de) || !strings.Contains(err.Error(), "more than 3 records") {
+					t.Fatalf("err = %v, want a DecodeError about more than 3 records", err)
+				}
+				return
+			}
+			if err != nil || p.Records != 3 {
+				t.Fatalf("page %+v, err %v", p, err)
+			}
+		})
+	}
+}
