@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/fs"
-	"github.com/edusync/edusync/fs/fsrules"
 	"github.com/edusync/edusync/fs/fspoll"
+	"github.com/edusync/edusync/fs/fsrules"
 	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/wiseflow"

@@ -20,6 +20,20 @@ import (
 	"github.com/edusync/edusync/wiseflow/wiseflowtest"
 )
 
+// tinyUniversity is fstest.SmallUniversity at about a third of its size, for the tests that
+// run a term several times over (the kill test).
+func tinyUniversity(seed uint64) (*synth.Population, error) {
+	opts, err := synth.PresetOptions(synth.PresetUniversityNO)
+	if err != nil {
+		return nil, err
+	}
+	opts.Seed = seed
+	opts.UniversityStudents, opts.UniversityStaff, opts.Departments = 250, 40, 3
+	opts.CourseOfferings, opts.Programmes, opts.ProgrammeOfferings, opts.Registrations = 25, 2, 4, 1_200
+	opts.ExamCandidates, opts.Theses = 300, 10
+	return synth.Generate(opts)
+}
+
 // world is the three fakes loaded with one synth university, and the examiners who answer
 // in the exam systems.
 type world struct {
@@ -58,26 +72,51 @@ func (w *world) tenants() []examsync.Tenant {
 	}
 }
 
+// endpoints is how a process reaches the fakes (handed to a child process as JSON).
+type endpoints struct {
+	FSURL, FSUser, FSPassword string
+	InURL, InTenant, InKey    string
+	WfURL, WfID, WfSecret     string
+	Secret                    string
+	Tenants                   []examsync.Tenant
+}
+
+func (w *world) endpoints() endpoints {
+	u, p := w.fs.Credentials()
+	c := w.wf.Credentials()
+	return endpoints{FSURL: w.fs.URL(), FSUser: u, FSPassword: p, InURL: w.in.URL(), InTenant: w.in.Tenant(), InKey: w.in.APIKey(),
+		WfURL: w.wf.URL(), WfID: c.ClientID, WfSecret: c.ClientSecret, Secret: w.secret, Tenants: w.tenants()}
+}
+
 // setups builds the clients a process uses (each process its own).
 func (w *world) setups(tb testing.TB) []examsync.Setup {
 	tb.Helper()
-	fc, err := w.fs.Client(fs.WithRetry(fs.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	su, err := w.endpoints().setups()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ic, err := w.in.Client(inspera.WithRetry(inspera.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	return su
+}
+
+func (ep endpoints) setups() ([]examsync.Setup, error) {
+	retry := func(n int) (int, time.Duration, time.Duration) { return n, time.Millisecond, 20 * time.Millisecond }
+	a, b, c := retry(4)
+	fc, err := fs.New(ep.FSURL, fs.WithBasicAuth(ep.FSUser, ep.FSPassword), fs.WithRetry(fs.RetryPolicy{MaxAttempts: a, BaseDelay: b, MaxDelay: c}))
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	wc, err := w.wf.Client(wiseflow.WithRetry(wiseflow.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}))
+	ic, err := inspera.New(ep.InURL, inspera.WithAPIKey(ep.InTenant, ep.InKey), inspera.WithRetry(inspera.RetryPolicy{MaxAttempts: a, BaseDelay: b, MaxDelay: c}))
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	ts := w.tenants()
+	wc, err := wiseflow.New(ep.WfURL, wiseflow.WithClientCredentials(ep.WfID, ep.WfSecret), wiseflow.WithRetry(wiseflow.RetryPolicy{MaxAttempts: a, BaseDelay: b, MaxDelay: c}))
+	if err != nil {
+		return nil, err
+	}
 	return []examsync.Setup{
-		{Tenant: ts[0], FS: fc, Inspera: ic, InsperaSecrets: []insperahook.Secret{{Name: "flows", Value: w.secret}}},
-		{Tenant: ts[1], FS: fc, WISEflow: wc},
-	}
+		{Tenant: ep.Tenants[0], FS: fc, Inspera: ic, InsperaSecrets: []insperahook.Secret{{Name: "flows", Value: ep.Secret}}},
+		{Tenant: ep.Tenants[1], FS: fc, WISEflow: wc},
+	}, nil
 }
 
 // subscribe registers url for Inspera's events as the hook user.
@@ -238,7 +277,7 @@ func (w *world) snapshot() snapshot {
 	for _, r := range w.fs.ExplanationRequests() {
 		if e, ok := w.fs.Registered(r.VurdID, r.Kandidatnr); ok {
 			h := sha256.Sum256(e.DokumentBegrunnelse)
-			s.FS = append(s.FS, fmt.Sprintf("%s/%s given %s url %s doc %x", e.VurdID, e.Kandidatnr, e.DatoBegrunnelseGitt, e.URLBegrunnelse, h[:4]))
+			s.FS = append(s.FS, fmt.Sprintf("%s/%s given %s url %v doc %x", e.VurdID, e.Kandidatnr, e.DatoBegrunnelseGitt, e.URLBegrunnelse != "", h[:4]))
 		}
 	}
 	for _, id := range w.in.TestIDs() {
@@ -256,7 +295,11 @@ func (w *world) snapshot() snapshot {
 			s.WISEflow = append(s.WISEflow, fmt.Sprintf("%d/%d state %d show %v", flow, e.Participant.ParticipantID, e.State, e.ShowJustification))
 		}
 		if rf, ok := w.wf.RemarkingFlow(flow); ok {
-			s.WISEflow = append(s.WISEflow, fmt.Sprintf("%d remarking %d", flow, rf))
+			line := fmt.Sprintf("%d remarking", flow)
+			for _, e := range w.wf.ExplanationRequests(rf) {
+				line += fmt.Sprintf(" expl %d", e.State)
+			}
+			s.WISEflow = append(s.WISEflow, line)
 		}
 	}
 	sort.Strings(s.FS)

@@ -68,6 +68,9 @@ func (s *Sync) newTenant(su Setup) (*tenantRun, error) {
 		}
 		t.wfPoll = &wiseflowpoll.Poller{Client: su.WISEflow, Store: cfg.Store, Scope: store.Scope{Flow: wiseflowPollFlow, Tenant: t.t.OrgID},
 			Query: q, Recheck: cfg.WISEflowRecheck, Now: cfg.Now, Logger: cfg.Logger}
+		if cfg.Holder != "" {
+			t.wfPoll.Holder = cfg.Holder + "/" + t.t.OrgID
+		}
 		t.addWorker(t.wfPoll.Scope, t.handleWISEflow)
 		if len(su.WISEflowSecret) > 0 {
 			scope := store.Scope{Flow: wiseflowHookFlow, Tenant: t.t.OrgID}

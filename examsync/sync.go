@@ -57,6 +57,11 @@ type Config struct {
 	WISEflowRecheck time.Duration
 	// Idle is how long a worker waits when its queue is empty (default 2 s).
 	Idle time.Duration
+	// Holder names this process in the store's leases (default: a new name per Sync). A host
+	// restarted after a crash that passes the name it had (a stable name of the deployment)
+	// takes its leases back at once rather than waiting for them to expire; processes that
+	// run at the same time need different names.
+	Holder string
 	// Listen, when set, is the address Run serves Handler on.
 	Listen string
 	// Now is the clock (default time.Now); Logger gets a line per failure (default: none).
@@ -85,7 +90,9 @@ const (
 
 // New checks cfg and builds the tenants' pollers, receivers and workers; Run runs them.
 func New(cfg Config) (*Sync, error) {
-	bad := func(format string, a ...any) error { return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...) }
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	}
 	if cfg.Store == nil {
 		return nil, bad("Store is required")
 	}
