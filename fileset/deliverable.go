@@ -19,9 +19,7 @@ type Screener interface {
 
 // Snapshotter is a source that gives its records as one snapshot (ss12000sync.Source does):
 // Deliverable then takes it as it is instead of copying the records one by one.
-type Snapshotter interface {
-	Snapshot(ctx context.Context) (*reconcile.Snapshot, error)
-}
+type Snapshotter = reconcile.SnapshotSource
 
 // LeftOut is a source record Deliverable left out, and why. With Related set, only the
 // relation of the person SourceKey to the person Related is left out.
@@ -51,9 +49,9 @@ type Deliverable struct {
 // the set gives back. Without it, such records reach the target and the run is refused
 // (fail closed). LeftOut lists what the last read left out.
 //
-// The source is read whole when reconcile.Load asks for the first kind and given out kind by
-// kind; read it with reconcile.Load (or in Load's order: organisations, persons, groups,
-// memberships).
+// reconcile.Load reads it whole through Snapshot. Read kind by kind, the source is read whole
+// when the first kind is asked for and given out kind by kind, in Load's order
+// (organisations, persons, groups, memberships).
 func (t *Target) Deliverable(src reconcile.Source) *Deliverable {
 	return &Deliverable{t: t, src: src}
 }
@@ -71,6 +69,19 @@ func (d *Deliverable) done() {
 	d.mu.Lock()
 	d.cur = nil
 	d.mu.Unlock()
+}
+
+// Snapshot screens the source and returns what the format can deliver, sharing the source's
+// records (reconcile.SnapshotSource: reconcile.Load takes it without copying). Do not change
+// it. Every call reads the source again.
+func (d *Deliverable) Snapshot(ctx context.Context) (*reconcile.Snapshot, error) {
+	s, err := d.fillScreened(ctx)
+	d.done()
+	if err != nil {
+		return nil, err
+	}
+	out := s.Snapshot
+	return &out, nil
 }
 
 // Organisations yields the source's organisations.

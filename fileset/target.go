@@ -215,6 +215,39 @@ func (t *Target) Memberships(ctx context.Context) iter.Seq2[reconcile.Membership
 	}
 }
 
+// Snapshot returns the current set's records in no particular order
+// (reconcile.SnapshotSource: reconcile.Load takes them as they are, which at a million
+// memberships saves sorting and copying them twice). Memberships of a person or group deleted
+// in the run are left out, as Memberships leaves them out.
+func (t *Target) Snapshot(ctx context.Context) (*reconcile.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.load(); err != nil {
+		return nil, err
+	}
+	s := t.state
+	out := &reconcile.Snapshot{Organisations: records(s.Organisations), Persons: records(s.Persons), Groups: records(s.Groups),
+		Memberships: make([]reconcile.Membership, 0, len(s.Memberships))}
+	for k, e := range s.Memberships {
+		if s.Persons[k.Person] != nil && s.Groups[k.Group] != nil {
+			out.Memberships = append(out.Memberships, e.Record)
+		}
+	}
+	return out, nil
+}
+
+// records returns the records of m in no particular order.
+func records[K comparable, T any](m map[K]*Entry[T]) []T {
+	out := make([]T, 0, len(m))
+	for _, e := range m {
+		out = append(out, e.Record)
+	}
+	return out
+}
+
 func yieldAll[T any](t *Target, ctx context.Context, of func(*State) map[string]*Entry[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -392,16 +425,42 @@ func (t *Target) Apply(ctx context.Context, a reconcile.Action) (reconcile.Writt
 	if !t.running {
 		return reconcile.Written{}, ErrNotBegun
 	}
+	return t.apply(&a, t.opts.Now().UTC())
+}
+
+// ApplyBatch carries out actions on the records in memory, as Apply does one
+// (reconcile.BatchTarget): a first run of a municipality is a million of them.
+func (t *Target) ApplyBatch(ctx context.Context, actions []reconcile.Action, written []reconcile.Written, errs []error) {
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.opts.Now().UTC()
+	for i := range actions {
+		if !t.running {
+			errs[i] = ErrNotBegun
+			continue
+		}
+		written[i], errs[i] = t.apply(&actions[i], now)
+	}
+}
+
+// apply carries out one action, stamping what it writes with now.
+func (t *Target) apply(a *reconcile.Action, now time.Time) (reconcile.Written, error) {
 	s := t.state
 	switch a.Kind {
 	case reconcile.KindOrganisation:
-		return applyRecord(t, &a, s.Organisations, a.Organisation, func(o *reconcile.Organisation) (*reconcile.Keys, *string) { return &o.Keys, &o.Revision })
+		return applyRecord(t, a, now, s.Organisations, a.Organisation, func(o *reconcile.Organisation) (*reconcile.Keys, *string) { return &o.Keys, &o.Revision })
 	case reconcile.KindPerson:
-		return applyRecord(t, &a, s.Persons, a.Person, func(p *reconcile.Person) (*reconcile.Keys, *string) { return &p.Keys, &p.Revision })
+		return applyRecord(t, a, now, s.Persons, a.Person, func(p *reconcile.Person) (*reconcile.Keys, *string) { return &p.Keys, &p.Revision })
 	case reconcile.KindGroup:
-		return applyRecord(t, &a, s.Groups, a.Group, func(g *reconcile.Group) (*reconcile.Keys, *string) { return &g.Keys, &g.Revision })
+		return applyRecord(t, a, now, s.Groups, a.Group, func(g *reconcile.Group) (*reconcile.Keys, *string) { return &g.Keys, &g.Revision })
 	case reconcile.KindMembership:
-		return t.applyMembership(&a)
+		return t.applyMembership(a, now)
 	}
 	return reconcile.Written{}, fmt.Errorf("fileset: unknown kind %q", a.Kind)
 }
@@ -421,7 +480,7 @@ func (t *Target) checkID(kind reconcile.Kind, id string) error {
 	return nil
 }
 
-func applyRecord[T any](t *Target, a *reconcile.Action, m map[string]*Entry[T], ch *reconcile.Change[T],
+func applyRecord[T any](t *Target, a *reconcile.Action, now time.Time, m map[string]*Entry[T], ch *reconcile.Change[T],
 	keys func(*T) (*reconcile.Keys, *string)) (reconcile.Written, error) {
 	id := a.TargetID
 	old := m[id]
@@ -455,7 +514,7 @@ func applyRecord[T any](t *Target, a *reconcile.Action, m map[string]*Entry[T], 
 		if err := t.f.Fit(t.state, &rec); err != nil {
 			return reconcile.Written{}, err
 		}
-		e := &Entry[T]{Record: rec, Modified: t.opts.Now().UTC()}
+		e := &Entry[T]{Record: rec, Modified: now}
 		if old != nil && a.Op == reconcile.OpUpdate {
 			e.Inactive = old.Inactive
 		}
@@ -467,7 +526,7 @@ func applyRecord[T any](t *Target, a *reconcile.Action, m map[string]*Entry[T], 
 		}
 		remember(t, m, id, old)
 		e := *old
-		e.Inactive, e.Modified = true, t.opts.Now().UTC()
+		e.Inactive, e.Modified = true, now
 		m[id] = &e
 	case reconcile.OpDelete:
 		if old == nil {
@@ -532,7 +591,7 @@ func (f *freshRecords) drop(s *State) {
 	*f = freshRecords{}
 }
 
-func (t *Target) applyMembership(a *reconcile.Action) (reconcile.Written, error) {
+func (t *Target) applyMembership(a *reconcile.Action, now time.Time) (reconcile.Written, error) {
 	if a.Membership == nil {
 		return reconcile.Written{}, errors.New("fileset: a membership action without the membership")
 	}
@@ -565,7 +624,7 @@ func (t *Target) applyMembership(a *reconcile.Action) (reconcile.Written, error)
 		if err := t.f.Fit(t.state, &rec); err != nil {
 			return reconcile.Written{}, err
 		}
-		e := &Entry[reconcile.Membership]{Record: rec, Modified: t.opts.Now().UTC()}
+		e := &Entry[reconcile.Membership]{Record: rec, Modified: now}
 		if old != nil && a.Op == reconcile.OpUpdate {
 			e.Inactive = old.Inactive
 		}
@@ -577,7 +636,7 @@ func (t *Target) applyMembership(a *reconcile.Action) (reconcile.Written, error)
 		}
 		remember(t, m, key, old)
 		e := *old
-		e.Inactive, e.Modified = true, t.opts.Now().UTC()
+		e.Inactive, e.Modified = true, now
 		m[key] = &e
 	case reconcile.OpDelete:
 		if old == nil {

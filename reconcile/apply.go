@@ -215,10 +215,14 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 	} else {
 		tx = nil
 	}
-	for _, i := range order {
-		r.run(i)
-		if r.report.Results[i].Status != StatusCanceled {
-			r.emit(i)
+	if bt, ok := target.(BatchTarget); ok {
+		r.runBatches(order, bt)
+	} else {
+		for _, i := range order {
+			r.run(i)
+			if r.report.Results[i].Status != StatusCanceled {
+				r.emit(i)
+			}
 		}
 	}
 	var txErr error
@@ -323,10 +327,8 @@ func executionOrder(p *Plan) []int {
 		}
 	}
 	late := func(a *Action) int {
-		for _, n := range a.Needs {
-			if n.Kind == a.Kind {
-				return 1
-			}
+		if needsOwnKind(a) {
+			return 1
 		}
 		return 0
 	}
@@ -357,29 +359,48 @@ type applier struct {
 }
 
 func (r *applier) run(i int) {
+	resolved, ok := r.prepare(i, nil)
+	if !ok {
+		return
+	}
+	w, err := r.target.Apply(r.ctx, resolved)
+	r.record(i, &resolved, w, err)
+}
+
+// prepare readies action i for the target: it returns the action with its references
+// resolved, or false when the action was settled without the target (the context ended, an
+// import, a record it needs is missing, or it is stale). A membership's resolved record goes
+// into slot when one is given.
+func (r *applier) prepare(i int, slot *membershipSlot) (Action, bool) {
 	a := &r.plan.Actions[i]
 	res := &r.report.Results[i]
 	if r.ctx.Err() != nil {
 		res.Status = StatusCanceled
-		return
+		return Action{}, false
 	}
 	res.At = r.clock()
 	if a.Op == OpImport {
 		r.runImport(a, res)
-		return
+		return Action{}, false
 	}
-	resolved, err := r.resolve(a)
+	resolved, err := r.resolve(a, slot)
 	if err != nil {
 		r.fail(res, StatusFailed, err)
-		return
+		return Action{}, false
 	}
 	if r.current != nil {
-		if err := r.current.check(resolved); err != nil {
+		if err := r.current.check(&resolved); err != nil {
 			r.fail(res, StatusStale, err)
-			return
+			return Action{}, false
 		}
 	}
-	w, err := r.target.Apply(r.ctx, *resolved)
+	return resolved, true
+}
+
+// record takes the target's answer to action i.
+func (r *applier) record(i int, resolved *Action, w Written, err error) {
+	a := &r.plan.Actions[i]
+	res := &r.report.Results[i]
 	if err != nil {
 		status := StatusFailed
 		switch {
@@ -409,6 +430,84 @@ func (r *applier) run(i int) {
 		res.SourceKey = a.SourceKey
 	}
 	r.recordWrite(resolved, res)
+}
+
+// batchSize is how many actions Apply hands a BatchTarget at once: enough that the calls cost
+// nothing next to the records, few enough that a batch's resolved records stay in cache.
+const batchSize = 512
+
+// batch is the storage of one batch for a BatchTarget, reused from batch to batch.
+type batch struct {
+	index   []int // the plan index of each action
+	actions []Action
+	slots   []membershipSlot
+	written []Written
+	errs    []error
+}
+
+// membershipSlot holds a membership action's resolved record.
+type membershipSlot struct {
+	change Change[Membership]
+	after  Membership
+}
+
+// runBatches carries out the actions in order through a BatchTarget: consecutive actions of
+// one kind that need no record of their own kind go in batches (a pupil's relation to a
+// guardian created in the same run waits for the guardian, so such actions go one by one),
+// imports go to the importer one by one.
+func (r *applier) runBatches(order []int, bt BatchTarget) {
+	b := &batch{slots: make([]membershipSlot, batchSize)}
+	for k := 0; k < len(order); {
+		first := &r.plan.Actions[order[k]]
+		if first.Op == OpImport || needsOwnKind(first) {
+			r.run(order[k])
+			if r.report.Results[order[k]].Status != StatusCanceled {
+				r.emit(order[k])
+			}
+			k++
+			continue
+		}
+		b.index, b.actions = b.index[:0], b.actions[:0]
+		for ; k < len(order) && len(b.index) < batchSize; k++ {
+			i := order[k]
+			a := &r.plan.Actions[i]
+			if a.Kind != first.Kind || a.Op == OpImport || needsOwnKind(a) || a.Op.removal() != first.Op.removal() {
+				break
+			}
+			resolved, ok := r.prepare(i, &b.slots[len(b.index)])
+			if !ok {
+				if r.report.Results[i].Status != StatusCanceled {
+					r.emit(i)
+				}
+				continue
+			}
+			b.index = append(b.index, i)
+			b.actions = append(b.actions, resolved)
+		}
+		if len(b.index) == 0 {
+			continue
+		}
+		n := len(b.index)
+		b.written, b.errs = slices.Grow(b.written[:0], n)[:n], slices.Grow(b.errs[:0], n)[:n]
+		clear(b.written)
+		clear(b.errs)
+		bt.ApplyBatch(r.ctx, b.actions, b.written, b.errs)
+		for j, i := range b.index {
+			r.record(i, &b.actions[j], b.written[j], b.errs[j])
+			r.emit(i)
+		}
+		clear(b.actions) // the batch's records are the target's no longer
+	}
+}
+
+// needsOwnKind reports whether an action needs a record of its own kind created by the plan.
+func needsOwnKind(a *Action) bool {
+	for _, n := range a.Needs {
+		if n.Kind == a.Kind {
+			return true
+		}
+	}
+	return false
 }
 
 // recordWrite notes a write made from a source record, for History.Writes. Membership creates
@@ -450,57 +549,53 @@ func (r *applier) fail(res *Result, s Status, err error) {
 }
 
 // resolve returns the action with references to records created earlier in this run replaced by
-// their new target ids.
-func (r *applier) resolve(a *Action) (*Action, error) {
-	if len(a.Needs) == 0 {
-		return a, nil
-	}
-	ids := make(map[Ref]string, len(a.Needs))
-	for _, n := range a.Needs {
-		id, ok := r.created[n]
-		if !ok {
-			if r.failedCreates[n] {
-				return nil, fmt.Errorf("reconcile: the %s this action needs could not be created", n.Kind)
-			}
-			return nil, fmt.Errorf("reconcile: the %s this action needs was not created by this plan", n.Kind)
-		}
-		ids[n] = id
-	}
+// their new target ids. A membership's resolved record goes into slot when one is given.
+func (r *applier) resolve(a *Action, slot *membershipSlot) (Action, error) {
 	c := *a
+	if len(a.Needs) == 0 {
+		return c, nil
+	}
+	for _, n := range a.Needs {
+		if _, ok := r.created[n]; !ok {
+			if r.failedCreates[n] {
+				return Action{}, fmt.Errorf("reconcile: the %s this action needs could not be created", n.Kind)
+			}
+			return Action{}, fmt.Errorf("reconcile: the %s this action needs was not created by this plan", n.Kind)
+		}
+	}
+	id := func(kind Kind, key string, into *string) {
+		if ref := (Ref{Kind: kind, SourceKey: key}); slices.Contains(a.Needs, ref) {
+			*into = r.created[ref]
+		}
+	}
 	switch {
 	case a.Membership != nil && a.Membership.After != nil:
-		after := *a.Membership.After
-		if id, ok := ids[Ref{Kind: KindPerson, SourceKey: after.Person}]; ok {
-			after.Person = id
+		if slot == nil {
+			slot = new(membershipSlot)
 		}
-		if id, ok := ids[Ref{Kind: KindGroup, SourceKey: after.Group}]; ok {
-			after.Group = id
-		}
-		c.Membership = &Change[Membership]{Before: a.Membership.Before, After: &after}
+		slot.after = *a.Membership.After
+		id(KindPerson, slot.after.Person, &slot.after.Person)
+		id(KindGroup, slot.after.Group, &slot.after.Group)
+		slot.change = Change[Membership]{Before: a.Membership.Before, After: &slot.after}
+		c.Membership = &slot.change
 	case a.Group != nil && a.Group.After != nil:
 		after := *a.Group.After
-		if id, ok := ids[Ref{Kind: KindOrganisation, SourceKey: after.Organisation}]; ok {
-			after.Organisation = id
-		}
+		id(KindOrganisation, after.Organisation, &after.Organisation)
 		c.Group = &Change[Group]{Before: a.Group.Before, After: &after}
 	case a.Person != nil && a.Person.After != nil:
 		after := *a.Person.After
 		after.Contexts = slices.Clone(after.Contexts)
-		for i, ctx := range after.Contexts {
-			if id, ok := ids[Ref{Kind: KindOrganisation, SourceKey: ctx.Organisation}]; ok {
-				after.Contexts[i].Organisation = id
-			}
+		for i := range after.Contexts {
+			id(KindOrganisation, after.Contexts[i].Organisation, &after.Contexts[i].Organisation)
 		}
 		after.Relations = slices.Clone(after.Relations)
-		for i, rel := range after.Relations {
-			if id, ok := ids[Ref{Kind: KindPerson, SourceKey: rel.Person}]; ok {
-				after.Relations[i].Person = id
-			}
+		for i := range after.Relations {
+			id(KindPerson, after.Relations[i].Person, &after.Relations[i].Person)
 		}
 		c.Person = &Change[Person]{Before: a.Person.Before, After: &after}
 	}
 	c.Needs = nil
-	return &c, nil
+	return c, nil
 }
 
 func (r *applier) finish() {

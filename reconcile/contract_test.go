@@ -501,3 +501,57 @@ func TestAllAtOnceTargets(t *testing.T) {
 		}
 	})
 }
+
+// wholeTarget is a target that also gives its records as one snapshot, and counts the reads of
+// each kind, so a test can tell which way Load read it.
+type wholeTarget struct {
+	*reconciletest.Target
+	snap      *reconcile.Snapshot
+	err       error
+	iterators int
+}
+
+func (w *wholeTarget) Snapshot(ctx context.Context) (*reconcile.Snapshot, error) {
+	return w.snap, w.err
+}
+
+func (w *wholeTarget) Persons(ctx context.Context) iter.Seq2[reconcile.Person, error] {
+	w.iterators++
+	return w.Target.Persons(ctx)
+}
+
+func TestLoadTakesASnapshotSourceWhole(t *testing.T) {
+	s, _ := school()
+	target := &wholeTarget{Target: reconciletest.NewTarget(s, reconciletest.WithCapabilities(personsOnly())), snap: s}
+	snap, err := reconcile.Load(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target.iterators != 0 {
+		t.Errorf("Load read the persons one by one (%d times) instead of taking the snapshot", target.iterators)
+	}
+	if len(snap.Persons) == 0 || &snap.Persons[0] != &s.Persons[0] {
+		t.Errorf("Load copied the snapshot's persons instead of sharing them")
+	}
+	if snap.Capabilities == nil || snap.Capabilities.Groups != nil {
+		t.Errorf("Load did not put the target's capabilities on the snapshot: %+v", snap.Capabilities)
+	}
+	if len(snap.Organisations)+len(snap.Groups)+len(snap.Memberships) > 0 {
+		t.Errorf("Load took kinds the target does not declare: %d organisations, %d groups, %d memberships",
+			len(snap.Organisations), len(snap.Groups), len(snap.Memberships))
+	}
+	if len(s.Groups) == 0 {
+		t.Fatal("the school has no groups; the test needs some")
+	}
+
+	target.snap, target.err = nil, errors.New("set unreadable")
+	if _, err := reconcile.Load(context.Background(), target); err == nil || !strings.Contains(err.Error(), "set unreadable") {
+		t.Errorf("Load of a failing snapshot: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	target.snap, target.err = s, nil
+	if _, err := reconcile.Load(ctx, target); !errors.Is(err, context.Canceled) {
+		t.Errorf("Load with a canceled context: %v", err)
+	}
+}

@@ -383,6 +383,21 @@ type Target interface {
 	Apply(ctx context.Context, a Action) (Written, error)
 }
 
+// BatchTarget is implemented by targets that take many actions in one call, such as the
+// file-set targets, which build a whole set in memory: Apply then hands them consecutive
+// actions of one kind in batches of a few hundred rather than one by one, which on a first run
+// of a million memberships saves a call, a lock and a copy of every record. Apply still
+// resolves, checks, logs and reports every action by itself; imports, and actions that need a
+// record of their own kind created in the same run, still go one by one through Target.Apply.
+type BatchTarget interface {
+	Target
+	// ApplyBatch carries out the actions in order, each exactly as Target.Apply would, and
+	// puts each one's result in written[i] or its error in errs[i] (both as long as actions,
+	// zeroed). One action failing does not stop the others. The actions and the records they
+	// point to are valid only during the call: keep copies, not pointers.
+	ApplyBatch(ctx context.Context, actions []Action, written []Written, errs []error)
+}
+
 // Written is what a target reports after applying one action: the record's id (new for
 // creates) and its new revision, if the target keeps revisions.
 type Written struct {
@@ -399,11 +414,23 @@ type Importer interface {
 	Import(ctx context.Context, a Action) (sourceKey string, err error)
 }
 
+// SnapshotSource is implemented by sources (and targets) that hold their records in memory
+// and can give them all at once, such as ss12000sync.Source and the file-set targets: Load
+// then takes the snapshot's records as they are instead of copying them one by one, which at a
+// million memberships is most of a Load. The snapshot is shared: Load's callers and planning
+// only read it, and the source must not change it afterwards (it builds a new one when its
+// records change). Records may come in any order.
+type SnapshotSource interface {
+	// Snapshot returns every record the source holds.
+	Snapshot(ctx context.Context) (*Snapshot, error)
+}
+
 // Load reads a whole Source (or Target) into a Snapshot: organisations too when it implements
 // OrganisationSource, then persons, groups and memberships. From a Target it reads only the kinds
 // its Capabilities declare, after checking them (CheckTarget), and puts them on the snapshot,
 // so a plan made against the snapshot proposes only what the target can hold. The first error
-// stops the read; it is returned with the kind that failed.
+// stops the read; it is returned with the kind that failed. A SnapshotSource is read with one
+// call to Snapshot, and the snapshot returned shares its records.
 func Load(ctx context.Context, src Source) (*Snapshot, error) {
 	var s Snapshot
 	var err error
@@ -415,6 +442,9 @@ func Load(ctx context.Context, src Source) (*Snapshot, error) {
 		caps := t.Capabilities()
 		s.Capabilities = &caps
 		want = func(k Kind) bool { return caps.Of(k) != nil }
+	}
+	if whole, ok := src.(SnapshotSource); ok {
+		return loadWhole(ctx, whole, &s, want)
 	}
 	if os, ok := src.(OrganisationSource); ok && want(KindOrganisation) {
 		if s.Organisations, err = collect(os.Organisations(ctx)); err != nil {
@@ -437,6 +467,33 @@ func Load(ctx context.Context, src Source) (*Snapshot, error) {
 		}
 	}
 	return &s, nil
+}
+
+// loadWhole takes a SnapshotSource's snapshot, keeping only the kinds wanted.
+func loadWhole(ctx context.Context, src SnapshotSource, s *Snapshot, want func(Kind) bool) (*Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reconcile: reading the snapshot: %w", err)
+	}
+	whole, err := src.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: reading the snapshot: %w", err)
+	}
+	if whole == nil {
+		return s, nil
+	}
+	if want(KindOrganisation) {
+		s.Organisations = whole.Organisations
+	}
+	if want(KindPerson) {
+		s.Persons = whole.Persons
+	}
+	if want(KindGroup) {
+		s.Groups = whole.Groups
+	}
+	if want(KindMembership) {
+		s.Memberships = whole.Memberships
+	}
+	return s, nil
 }
 
 func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {

@@ -93,8 +93,14 @@ func newSession(t *testing.T, f *Fixture) *session {
 	p := &probe{Target: f.Target}
 	s := &session{f: f, target: p, wrapped: p, caps: f.Target.Capabilities(), ctx: context.Background(),
 		now: cmp.Or(f.Start, time.Date(2026, 8, 17, 7, 0, 0, 0, time.UTC))}
+	_, batches := f.Target.(reconcile.BatchTarget)
 	if _, ok := f.Target.(reconcile.Transactional); ok {
 		s.wrapped = &txProbe{p}
+		if batches {
+			s.wrapped = &batchTxProbe{&txProbe{p}}
+		}
+	} else if batches {
+		s.wrapped = &batchProbe{p}
 	}
 	s.source = enrich(f.Source)
 	if len(s.source.Persons) < 3 || len(s.source.Groups) < 2 || len(s.source.Memberships) < 3 {
@@ -155,14 +161,51 @@ func cloneSnapshot(s *reconcile.Snapshot) *reconcile.Snapshot {
 	return &out
 }
 
-// load reads the target.
+// load reads the target record by record; a target that also gives its records at once
+// (reconcile.SnapshotSource) must give the same records that way.
 func (s *session) load(t *testing.T) *reconcile.Snapshot {
 	t.Helper()
 	snap, err := reconcile.Load(s.ctx, s.wrapped)
 	if err != nil {
 		t.Fatalf("loading the target: %v", err)
 	}
+	if _, ok := s.f.Target.(reconcile.SnapshotSource); ok {
+		whole, err := reconcile.Load(s.ctx, s.f.Target)
+		if err != nil {
+			t.Fatalf("loading the target's Snapshot: %v", err)
+		}
+		if a, b := sortedRecords(snap), sortedRecords(whole); a != b {
+			t.Fatalf("the target's Snapshot gives other records than its Persons, Groups, Memberships and Organisations:\nrecord by record %s\nSnapshot %s", a, b)
+		}
+	}
 	return snap
+}
+
+// sortedRecords renders a snapshot's records in an order of their own, to compare snapshots
+// whatever the order their records came in.
+func sortedRecords(s *reconcile.Snapshot) string {
+	var b strings.Builder
+	kind := func(name string, records []string) {
+		slices.Sort(records)
+		b.WriteString(name + ":" + strings.Join(records, ",") + "\n")
+	}
+	kind("organisations", jsonEach(s.Organisations))
+	kind("persons", jsonEach(s.Persons))
+	kind("groups", jsonEach(s.Groups))
+	kind("memberships", jsonEach(s.Memberships))
+	return b.String()
+}
+
+func jsonEach[T any](items []T) []string {
+	out := make([]string, len(items))
+	for i := range items {
+		b, err := json.Marshal(&items[i])
+		if err != nil {
+			panic(err) // records are plain data
+		}
+		out[i] = string(b)
+	}
+	return out
 }
 
 // options are the planning options of the session's next run.
@@ -721,6 +764,41 @@ func (p *probe) Organisations(ctx context.Context) iter.Seq2[reconcile.Organisat
 		return o.Organisations(ctx)
 	}
 	return func(func(reconcile.Organisation, error) bool) {}
+}
+
+// applyBatch counts each action as a call and forwards the batch. When the suite acts before
+// a call, the batch goes action by action, so that it can act between two of them.
+func (p *probe) applyBatch(ctx context.Context, actions []reconcile.Action, written []reconcile.Written, errs []error) {
+	bt := p.Target.(reconcile.BatchTarget)
+	if p.before == nil {
+		p.calls.Add(int64(len(actions)))
+		bt.ApplyBatch(ctx, actions, written, errs)
+		return
+	}
+	for i := range actions {
+		p.before(p.calls.Add(1))
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		bt.ApplyBatch(ctx, actions[i:i+1], written[i:i+1], errs[i:i+1])
+	}
+}
+
+// batchProbe is a probe of a BatchTarget.
+type batchProbe struct{ *probe }
+
+// ApplyBatch counts and forwards the batch.
+func (p *batchProbe) ApplyBatch(ctx context.Context, actions []reconcile.Action, written []reconcile.Written, errs []error) {
+	p.applyBatch(ctx, actions, written, errs)
+}
+
+// batchTxProbe is a probe of a Transactional BatchTarget.
+type batchTxProbe struct{ *txProbe }
+
+// ApplyBatch counts and forwards the batch.
+func (p *batchTxProbe) ApplyBatch(ctx context.Context, actions []reconcile.Action, written []reconcile.Written, errs []error) {
+	p.applyBatch(ctx, actions, written, errs)
 }
 
 // txProbe is a probe of a Transactional target.
