@@ -26,6 +26,12 @@ const DefaultPageSize = 100
 // MaxPageSize is the largest search page openapi/inspera.yaml allows.
 const MaxPageSize = 500
 
+// MaxListRecords is the most records one answer may hold: a test's candidates, its
+// explanations, a search page. An answer with more is refused with a *DecodeError rather than
+// held in memory: no exam has that many candidates, and a server that sends an endless list is
+// broken.
+const MaxListRecords = 100_000
+
 // DefaultMaxResponseBody caps one answer's body unless WithMaxResponseBody sets another. A test
 // is read candidate by candidate as it arrives, so the cap bounds how long one answer may
 // stream, not the memory it takes.

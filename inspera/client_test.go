@@ -156,6 +156,41 @@ func TestGetTestKeepsGoodCandidatesOfABadAnswer(t *testing.T) {
 	}
 }
 
+// A list answer with more records than MaxListRecords (a server sending an endless list of
+// candidates or tests, each tiny) is refused as broken instead of being held in memory; bad
+// records count too (and keep the test quick).
+func TestListAnswersOverMaxListRecordsAreRefused(t *testing.T) {
+	many := func(prefix, rec string) string {
+		return prefix + strings.Repeat(rec+",", inspera.MaxListRecords) + rec + "]}"
+	}
+	ctx := context.Background()
+	cases := map[string]struct {
+		body string
+		call func(c *inspera.Client) error
+	}{
+		"candidates": {many(`{"assessmentRunId":1,"candidates":[`, `{}`),
+			func(c *inspera.Client) error { _, err := c.GetTest(ctx, inspera.TestID(1)); return err }},
+		"explanations": {many(`{"explanations":[`, `{"userId":1}`),
+			func(c *inspera.Client) error { _, err := c.GetExplanations(ctx, inspera.TestID(1)); return err }},
+		"search page": {many(`{"totalHits":1,"tests":[`, `{"assessmentRunId":1}`),
+			func(c *inspera.Client) error { _, err := c.SearchTestsPage(ctx, inspera.TestSearch{}); return err }},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tc.body) }))
+			defer srv.Close()
+			c, err := inspera.New(srv.URL, inspera.WithoutRetry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var de *inspera.DecodeError
+			if err := tc.call(c); !errors.As(err, &de) {
+				t.Fatalf("err = %v, want a DecodeError", err)
+			}
+		})
+	}
+}
+
 func TestSearchTestsPagesThroughEveryMatch(t *testing.T) {
 	srv := insperatest.NewServer()
 	defer srv.Close()

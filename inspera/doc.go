@@ -39,7 +39,7 @@
 // be used becomes a RecordError in a RecordErrors returned with the test and the good candidates
 // (WithStrict fails instead). SearchTests pages by offset and ends with a *PageCycleError when a
 // page leads back to one already read. Unknown fields are ignored. Answers are capped
-// (WithMaxResponseBody).
+// (WithMaxResponseBody), and one that lists more than MaxListRecords records is refused.
 //
 // Files (a candidate's assetsDownloadInfo, an export's files, an explanation's document) come
 // as pre-signed links that live as long as the token that read them, about an hour: OpenFile and

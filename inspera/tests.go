@@ -19,7 +19,7 @@ var testMembers = []string{"assessmentRunId", "generalInfo", "assessmentInfo", "
 // candidateShape reads a test answer candidate by candidate as it arrives: a candidate that
 // does not decode, or has no userId, becomes a RecordError and the others are kept.
 var candidateShape = apiclient.Shape[Candidate]{
-	Items: "candidates", Keep: testMembers, Optional: true,
+	Items: "candidates", Keep: testMembers, Optional: true, MaxRecords: MaxListRecords,
 	ID:    func(c *Candidate) string { return idText(c.UserID) },
 	HasID: func(c *Candidate) bool { return c.UserID != 0 },
 }
@@ -107,7 +107,7 @@ type TestPage struct {
 }
 
 var testShape = apiclient.Shape[TestSummary]{
-	Items: "tests", Keep: []string{"totalHits"}, Optional: true,
+	Items: "tests", Keep: []string{"totalHits"}, Optional: true, MaxRecords: MaxListRecords,
 	ID:    func(t *TestSummary) string { return idText(t.AssessmentRunID) },
 	HasID: func(t *TestSummary) bool { return t.AssessmentRunID != 0 },
 }

@@ -8,7 +8,7 @@ import (
 )
 
 var explanationShape = apiclient.Shape[Explanation]{
-	Items: "explanations", Optional: true,
+	Items: "explanations", Optional: true, MaxRecords: MaxListRecords,
 	ID:    func(e *Explanation) string { return idText(e.UserID) },
 	HasID: func(e *Explanation) bool { return e.UserID != 0 },
 }

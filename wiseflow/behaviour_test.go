@@ -418,3 +418,65 @@ func TestAHostileResetIsBounded(t *testing.T) {
 		t.Errorf("the client would wait %v", time.Until(reset))
 	}
 }
+
+// TestBareCallsReadAFailedEnvelopeAsAnError: an /flow/... read answered 2xx with an envelope
+// that says the request failed (a gateway's or a newer version's answer) is an error with the
+// envelope's code, not an empty record.
+func TestBareCallsReadAFailedEnvelopeAsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"success":false,"data":null,"error":{"code":404,"message":"Flow not found","errors":[{"reason":"FLOW","message":"gone"}]}}`)
+	}))
+	defer srv.Close()
+	c, err := wiseflow.New(srv.URL, wiseflow.WithBearerToken("t"), wiseflow.WithoutRetry())
+	must(t, err)
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"GetFlow":               func() error { _, err := c.GetFlow(ctx, 1); return err },
+		"GetExplanationRequest": func() error { _, err := c.GetExplanationRequest(ctx, 1, 2); return err },
+		"GetSubmission":         func() error { _, err := c.GetSubmission(ctx, 1, 2); return err },
+		"CreateReassessment":    func() error { _, _, err := c.CreateReassessment(ctx, 1, false); return err },
+		"CreateExplanationRequest": func() error {
+			_, _, err := c.CreateExplanationRequest(ctx, 1, wiseflow.NewExplanationRequest{ParticipantID: 2})
+			return err
+		},
+	} {
+		err := call()
+		var env *wiseflow.EnvelopeError
+		if !errors.Is(err, wiseflow.ErrNotFound) || !errors.As(err, &env) || len(env.Reasons) != 1 {
+			t.Errorf("%s: err = %v, want the envelope's 404 with its reason", name, err)
+		}
+	}
+}
+
+// TestListAnswersOverMaxListRecordsAreRefused: a page or a whole list with more records than
+// MaxListRecords (a server sending an endless list, each record tiny) is refused as broken
+// instead of being held in memory.
+func TestListAnswersOverMaxListRecordsAreRefused(t *testing.T) {
+	many := func(prefix, rec, suffix string) string {
+		return prefix + strings.Repeat(rec+",", wiseflow.MaxListRecords) + rec + suffix
+	}
+	ctx := context.Background()
+	cases := map[string]struct {
+		body string
+		call func(c *wiseflow.Client) error
+	}{
+		"assessments": {many(`[`, `{"participantId":1}`, `]`),
+			func(c *wiseflow.Client) error { _, err := c.GetAssessments(ctx, 1); return err }},
+		"explanation requests": {many(`[`, `{}`, `]`),
+			func(c *wiseflow.Client) error { _, err := c.GetExplanationRequests(ctx, 1); return err }},
+		"participants page": {many(`{"success":true,"data":[`, `{}`, `],"pagination":{"offset":0,"limit":100,"total":1}}`),
+			func(c *wiseflow.Client) error { _, err := c.ListParticipantsPage(ctx, 1, 0, 100); return err }},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, tc.body) }))
+			defer srv.Close()
+			c, err := wiseflow.New(srv.URL, wiseflow.WithBearerToken("t"), wiseflow.WithoutRetry())
+			must(t, err)
+			var de *wiseflow.DecodeError
+			if err := tc.call(c); !errors.As(err, &de) {
+				t.Fatalf("err = %v, want a DecodeError", err)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package wiseflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -26,6 +28,12 @@ const (
 
 // MaxPageSize is the most records WISEflow answers per page (limit); the iterators ask for it.
 const MaxPageSize = 100
+
+// MaxListRecords is the most records one answer may hold, a page or a whole list (a flow's
+// assessments or explanation requests, a submission's files, the webhooks). An answer with
+// more is refused with a *DecodeError rather than held in memory: no flow has that many
+// participants, and a server that sends an endless list is broken.
+const MaxListRecords = 100_000
 
 // TokenPath is the token endpoint's path under the base URL.
 const TokenPath = "/oauth2/token"
@@ -274,11 +282,27 @@ func callEnvelope[T any](ctx context.Context, c *Client, r *apiclient.Request, o
 	return resp, nil
 }
 
-// callBare sends r and decodes a bare object answer into out.
+// callBare sends r and decodes a bare object answer into out. An envelope that says the
+// request failed is an error here too (a gateway, or a newer version of the endpoint, may
+// answer one with a 2xx status): read as the record it would be an empty one.
 func callBare(ctx context.Context, c *Client, r *apiclient.Request, out any) (*http.Response, error) {
 	resp, err := c.core.Do(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return resp, c.core.Decode(resp, r.Path, out)
+	var raw jsontext.Value
+	if err := c.core.Decode(resp, r.Path, &raw); err != nil || raw == nil {
+		return resp, err
+	}
+	var probe struct {
+		Success *bool        `json:"success"`
+		Error   *ErrorDetail `json:"error"`
+	}
+	if raw.Kind() == '{' && c.core.Unmarshal(raw, &probe) == nil && failed(probe.Success, probe.Error) {
+		return nil, c.envelopeFailure(resp, cmp.Or(r.Method, http.MethodGet), r.Path, probe.Error)
+	}
+	if err := c.core.Unmarshal(raw, out); err != nil {
+		return nil, c.core.DecodeError(r.Path, err)
+	}
+	return resp, nil
 }

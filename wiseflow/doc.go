@@ -48,11 +48,12 @@
 // *RecordError in its place and the others are still delivered (WithStrict fails instead). The
 // calls that return a whole list (GetExplanationRequests, GetAssessments, GetSubmissionFiles,
 // GetWebhooks) return the good records and RecordErrors for the bad. Answers are capped
-// (WithMaxResponseBody); a listing that points back to a page it read ends with a
-// *PageCycleError, as does one that answers with the same records at every offset. A record
-// delivered already is not delivered again (pages shift right when a record enters a listing
-// while it runs); one that leaves shifts them left, and wiseflowpoll reads searches so that no
-// flow is missed then either.
+// (WithMaxResponseBody) and hold at most MaxListRecords records; a listing that points back to
+// a page it read ends with a *PageCycleError, as does one that answers with the same records at
+// every offset. A record delivered already is not delivered again (pages shift right when a
+// record enters a listing while it runs); one that leaves shifts them left, and wiseflowpoll
+// reads searches so that no flow is missed then either. A bare answer that is an envelope
+// saying the request failed is that failure, not an empty record.
 //
 // Files are streamed: OpenFile returns a reader of a submission file from its short-lived link
 // (fetched without the client's credentials), resumes a broken download where it stopped and

@@ -47,7 +47,7 @@ func (p *Page[T]) NextOffset() int64 { return p.Offset + int64(p.Records) }
 // verdict kept.
 func listShape[T any](id func(*T) int64) apiclient.Shape[T] {
 	return apiclient.Shape[T]{
-		Items: "data", Keep: []string{"pagination", "success", "error"}, Optional: true,
+		Items: "data", Keep: []string{"pagination", "success", "error"}, Optional: true, MaxRecords: MaxListRecords,
 		ID:    func(v *T) string { return strconv.FormatInt(id(v), 10) },
 		HasID: func(v *T) bool { return id(v) > 0 },
 	}
@@ -56,7 +56,7 @@ func listShape[T any](id func(*T) int64) apiclient.Shape[T] {
 // arrayShape is the shape of a bare array or an envelope's array that is one answer (no
 // paging): the calls that return a whole list.
 func arrayShape[T any](items string, id func(*T) int64) apiclient.Shape[T] {
-	s := apiclient.Shape[T]{Items: items, Optional: items != "",
+	s := apiclient.Shape[T]{Items: items, Optional: items != "", MaxRecords: MaxListRecords,
 		ID:    func(v *T) string { return strconv.FormatInt(id(v), 10) },
 		HasID: func(v *T) bool { return id(v) > 0 },
 	}
