@@ -259,7 +259,7 @@ func fetchToken(tc apiclient.TokenContext, tokenURL *url.URL, tenant, key string
 		return nil, &TokenError{Status: redact.Printable(status, 160), StatusCode: resp.StatusCode}
 	}
 	if answer.AccessToken == "" {
-		return nil, errors.New("the token endpoint's answer holds no access_token")
+		return nil, &DecodeError{Path: tokenURL.Path, Err: errors.New("the token endpoint's answer holds no access_token")}
 	}
 	life := DefaultTokenLifetime
 	if n, err := answer.ExpiresIn.Int64(); err == nil && n > 0 && n < 1<<31 {

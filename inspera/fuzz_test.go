@@ -2,10 +2,16 @@ package inspera
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/apiclient"
@@ -98,5 +104,138 @@ func FuzzIDAndGrade(f *testing.F) {
 		}
 		var g GradeValue
 		_ = g.UnmarshalJSON(b)
+	})
+}
+
+// fuzzTransport answers the token grant with one status and body and every other request with
+// another.
+type fuzzTransport struct {
+	tokenStatus, status int
+	tokenBody, body     []byte
+}
+
+func (f *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	status, body := f.status, f.body
+	if strings.HasSuffix(r.URL.Path, "/authenticate/token/") {
+		status, body = f.tokenStatus, f.tokenBody
+	}
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r}, nil
+}
+
+// fuzzStatus maps any number to an HTTP status between 200 and 599.
+func fuzzStatus(n uint16) int { return 200 + int(n)%400 }
+
+// FuzzAnswers answers every operation of the client, the token grant included, with any status
+// and body: no panic, every error typed (one of apierror's), and neither the API key, the
+// token (once issued) nor a subscription's secret in an error, wherever the answer echoes them.
+func FuzzAnswers(f *testing.F) {
+	const key, token, hookSecret = "fuzz-api-key-Zx81", "fuzz-token-Qp27", "fuzz-hook-secret-Lm55"
+	okToken := []byte(`{"access_token":"` + token + `","expires_in":3600}`)
+	for _, s := range []struct {
+		tokenStatus, status uint16
+		tokenBody, body     string
+	}{
+		{0, 0, string(okToken), `{"assessmentRunId":1,"candidates":[{"userId":1}]}`},
+		{0, 0, string(okToken), `{"totalHits":3,"tests":[{"assessmentRunId":1},{"assessmentRunId":"2"}]}`},
+		{0, 0, string(okToken), `{"jobId":"j","status":"FINISHED","files":[{"url":"https://s3.example/f?sig=` + token + `"}]}`},
+		{0, 0, string(okToken), `[{"subscriptionId":1,"eventName":"x","url":"https://h.example/` + hookSecret + `"}]`},
+		{0, 209, string(okToken), `{"status":409,"code":"EXPLANATION_PUBLISHED","message":"` + key + `","candidateIds":["1"]}`},
+		{0, 201, string(okToken), `{"error":"invalid_token ` + token + `"}`},
+		{201, 0, `{"error":"invalid_grant ` + key + `"}`, ``},
+		{0, 0, `{"access_token":""}`, ``},
+		{0, 0, `{"access_token":"` + token + `","expires_in":"soon"}`, `null`},
+		{0, 229, string(okToken), `{"message":"slow down"}`},
+	} {
+		f.Add(s.tokenStatus, s.status, []byte(s.tokenBody), []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, tokenStatus, status uint16, tokenBody, body []byte) {
+		ft := &fuzzTransport{tokenStatus: fuzzStatus(tokenStatus), status: fuzzStatus(status), tokenBody: tokenBody, body: body}
+		c, err := New("https://tenant.example/api", WithAPIKey("tenant", key), WithoutRetry(),
+			WithHTTPClient(&http.Client{Transport: ft}), WithMaxResponseBody(1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The token is a secret once issued; before, the text is just text.
+		var grant struct {
+			AccessToken string `json:"access_token"`
+		}
+		issued := ft.tokenStatus == http.StatusOK && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		test := TestID(1)
+		calls := map[string]func() error{
+			"GetTest":         func() error { _, err := c.GetTest(ctx, test); return err },
+			"SearchTestsPage": func() error { _, err := c.SearchTestsPage(ctx, TestSearch{Title: "x"}); return err },
+			"SearchTests": func() error {
+				n := 0
+				for _, err := range c.SearchTests(ctx, TestSearch{Limit: 2}) {
+					if err != nil {
+						return err
+					}
+					if n++; n == 10 {
+						break
+					}
+				}
+				return nil
+			},
+			"SetTestOptions":      func() error { _, err := c.SetTestOptions(ctx, test, TestOptions{}); return err },
+			"GetExplanations":     func() error { _, err := c.GetExplanations(ctx, test); return err },
+			"RequestExplanations": func() error { _, err := c.RequestExplanations(ctx, test, "1"); return err },
+			"RegisterAppeals":     func() error { _, err := c.RegisterAppeals(ctx, ExternalTest("V1"), "1"); return err },
+			"WithdrawAppeals":     func() error { _, err := c.WithdrawAppeals(ctx, test, "1"); return err },
+			"CreateCommittees": func() error {
+				_, err := c.CreateCommittees(ctx, test, Committee{Name: "K", Type: Reassessment})
+				return err
+			},
+			"MoveCommitteeCandidates": func() error { _, err := c.MoveCommitteeCandidates(ctx, test, 2, "1"); return err },
+			"GetCandidateResults":     func() error { _, err := c.GetCandidateResults(ctx, 1, 2); return err },
+			"OrderFileExport":         func() error { _, err := c.OrderFileExport(ctx, FileExportOrder{TestID: 1}); return err },
+			"GetFileExportStatus":     func() error { _, err := c.GetFileExportStatus(ctx, "j"); return err },
+			"GetUser":                 func() error { _, err := c.GetUser(ctx, 2); return err },
+			"GetSubscriptionEvents":   func() error { _, err := c.GetSubscriptionEvents(ctx); return err },
+			"GetSubscriptions":        func() error { _, err := c.GetSubscriptions(ctx); return err },
+			"CreateSubscription": func() error {
+				_, err := c.CreateSubscription(ctx, SubscriptionInput{EventName: "x", URL: "https://h.example/in", Secret: hookSecret})
+				return err
+			},
+			"DeleteSubscription": func() error { return c.DeleteSubscription(ctx, 3) },
+			"DownloadFile": func() error {
+				_, err := c.DownloadFile(ctx, "https://s3.example/f?X-Amz-Signature=abc", io.Discard)
+				return err
+			},
+		}
+		for name, call := range calls {
+			err := call()
+			if err == nil {
+				continue
+			}
+			var (
+				ae  *APIError
+				de  *DecodeError
+				te  *TokenError
+				re  *RecordError
+				res RecordErrors
+				bt  *BodyTooLargeError
+				pc  *PageCycleError
+			)
+			if !errors.As(err, &ae) && !errors.As(err, &de) && !errors.As(err, &te) && !errors.As(err, &re) &&
+				!errors.As(err, &res) && !errors.As(err, &bt) && !errors.As(err, &pc) && !errors.Is(err, ErrExportFailed) {
+				t.Fatalf("%s: untyped error %T: %v", name, err, err)
+			}
+			secrets := []string{key, hookSecret}
+			if issued {
+				secrets = append(secrets, token)
+			}
+			for _, s := range secrets {
+				if msg := fmt.Sprintf("%v %+v", err, err); strings.Contains(msg, s) {
+					t.Fatalf("%s: the error holds %q: %s", name, s, msg)
+				}
+			}
+		}
 	})
 }
