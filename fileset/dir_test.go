@@ -114,3 +114,31 @@ func TestAdoptedDirectoryIsSwappedOnFirstCommit(t *testing.T) {
 		t.Errorf("the adopted set was not kept under sets/: %v", kept)
 	}
 }
+
+// A tuple of columns is unique by its values, not by their concatenation: ("ab", "c") and
+// ("a", "bc") are two tuples, a row repeating one of them is refused.
+func TestUniqueTuplesCompareTheirValues(t *testing.T) {
+	spec := &fileset.Spec{Name: "pairs.csv", Unique: [][]string{{"a", "b"}}, Columns: []fileset.Column{{Name: "a"}, {Name: "b"}, {Name: "n"}}}
+	d, err := fileset.OpenDir(t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := d.Stage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Abort()
+	w := fileset.NewSetWriter(st, "test", fileset.RFC4180, spec)
+	fw, err := w.Create(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][]string{{"ab", "c", "1"}, {"a", "bc", "2"}, {"abc", "", "3"}, {"", "abc", "4"}, {"a", "bc", "5"}} {
+		fw.Row(r[2], r...)
+	}
+	fw.Close()
+	var ve *fileset.ValidationError
+	if err := w.Err(); !errors.As(err, &ve) || ve.Total != 1 || !containsProblem(ve, "pairs.csv line 6 (5) a+b: must be unique") {
+		t.Fatalf("err %v, want only row 5 refused as a repeat of row 2", err)
+	}
+}

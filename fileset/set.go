@@ -1,8 +1,10 @@
 package fileset
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,6 +28,7 @@ type SetWriter struct {
 	check   checker
 	sizes   map[string]int64
 	buf     []byte
+	seeds   [2]maphash.Seed // of the tuples' hashes (tupleKey)
 }
 
 type pendingRef struct {
@@ -39,7 +42,7 @@ type pendingRef struct {
 // every file of the set.
 func NewSetWriter(stage *Stage, format string, d Dialect, specs ...*Spec) *SetWriter {
 	w := &SetWriter{stage: stage, format: format, d: d, specs: map[string]*Spec{}, keys: map[string]map[string]struct{}{},
-		closed: map[string]bool{}, sizes: map[string]int64{}}
+		closed: map[string]bool{}, sizes: map[string]int64{}, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	for _, s := range specs {
 		w.specs[s.Name] = s
 	}
@@ -59,9 +62,37 @@ type FileWriter struct {
 	spec   *Spec
 	f      *File
 	line   int
-	unique []map[string]struct{}
-	uidx   [][]int
+	unique []uniqueSet
 	keyed  []keyedColumn
+}
+
+// uniqueSet holds the values of one Spec.Unique tuple met so far in a file: a single column's
+// values themselves, a tuple of several columns by its tupleKey.
+type uniqueSet struct {
+	idx    []int
+	values map[string]struct{}
+	tuples map[tupleKey]struct{}
+}
+
+// tupleKey identifies a tuple of values by two independent 64-bit hashes: at a million rows
+// its map is a fraction of a map of the joined values, and two different tuples share both
+// hashes with odds of about one in 2^128.
+type tupleKey [2]uint64
+
+func (w *SetWriter) tupleKey(fields []string, idx []int) tupleKey {
+	var k tupleKey
+	var n [8]byte
+	for i, seed := range w.seeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		for _, x := range idx {
+			binary.LittleEndian.PutUint64(n[:], uint64(len(fields[x])))
+			h.Write(n[:])
+			h.WriteString(fields[x])
+		}
+		k[i] = h.Sum64()
+	}
+	return k
 }
 
 type keyedColumn struct {
@@ -78,12 +109,16 @@ func (w *SetWriter) Create(spec *Spec, extra ...string) (*FileWriter, error) {
 	}
 	fw := &FileWriter{w: w, spec: spec, f: f, line: 1}
 	for _, u := range spec.Unique {
-		idx := make([]int, len(u))
+		set := uniqueSet{idx: make([]int, len(u))}
 		for i, name := range u {
-			idx[i] = spec.Index(name)
+			set.idx[i] = spec.Index(name)
 		}
-		fw.uidx = append(fw.uidx, idx)
-		fw.unique = append(fw.unique, map[string]struct{}{})
+		if len(u) == 1 {
+			set.values = map[string]struct{}{}
+		} else {
+			set.tuples = map[tupleKey]struct{}{}
+		}
+		fw.unique = append(fw.unique, set)
 	}
 	for i, c := range spec.Columns {
 		if k, ok := w.keys[spec.Name+"/"+c.Name]; ok {
@@ -132,17 +167,14 @@ func (fw *FileWriter) Row(id string, fields ...string) error {
 			w.check.add(spec.Name, fw.line, id, "", "values must not hold line breaks")
 		}
 	}
-	for n, idx := range fw.uidx {
-		k := tupleKey(fields, idx)
-		if _, dup := fw.unique[n][k]; dup {
-			names := make([]string, len(idx))
-			for i, x := range idx {
+	for _, u := range fw.unique {
+		if !u.add(w, fields) {
+			names := make([]string, len(u.idx))
+			for i, x := range u.idx {
 				names[i] = spec.Columns[x].Name
 			}
 			w.check.add(spec.Name, fw.line, id, strings.Join(names, "+"), "must be unique in the file; an earlier row has the same")
-			continue
 		}
-		fw.unique[n][k] = struct{}{}
 	}
 	for _, k := range fw.keyed {
 		if v := fields[k.idx]; v != "" {
@@ -156,18 +188,22 @@ func (fw *FileWriter) Row(id string, fields ...string) error {
 	return nil
 }
 
-func tupleKey(fields []string, idx []int) string {
-	if len(idx) == 1 {
-		return fields[idx[0]]
-	}
-	var b strings.Builder
-	for i, x := range idx {
-		if i > 0 {
-			b.WriteByte(0)
+// add notes the row's tuple, or reports false when an earlier row had the same.
+func (u *uniqueSet) add(w *SetWriter, fields []string) bool {
+	if u.values != nil {
+		v := fields[u.idx[0]]
+		if _, dup := u.values[v]; dup {
+			return false
 		}
-		b.WriteString(fields[x])
+		u.values[v] = struct{}{}
+		return true
 	}
-	return b.String()
+	k := w.tupleKey(fields, u.idx)
+	if _, dup := u.tuples[k]; dup {
+		return false
+	}
+	u.tuples[k] = struct{}{}
+	return true
 }
 
 // refer checks a reference now if the file referred to is complete, and later otherwise.

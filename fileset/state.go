@@ -1,7 +1,6 @@
 package fileset
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -51,15 +50,33 @@ func Sorted[V any](m map[string]V) []string {
 // by group, then person. Memberships of a person or group deleted in the run are left out
 // (the target removes them when the run commits).
 func (s *State) SortedMemberships() []Pair {
-	out := make([]Pair, 0, len(s.Memberships))
+	// A million memberships fall into some ten thousand groups: they are placed by group
+	// (the groups sorted once), and only each group's members are sorted, by person.
+	ids := Sorted(s.Groups)
+	rank := make(map[string]int32, len(ids))
+	for i, id := range ids {
+		rank[id] = int32(i)
+	}
+	start := make([]int32, len(ids)+1)
 	for k := range s.Memberships {
-		if s.Persons[k.Person] != nil && s.Groups[k.Group] != nil {
-			out = append(out, k)
+		if g, ok := rank[k.Group]; ok && s.Persons[k.Person] != nil {
+			start[g+1]++
 		}
 	}
-	slices.SortFunc(out, func(a, b Pair) int {
-		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Person, b.Person))
-	})
+	for g := 1; g < len(start); g++ {
+		start[g] += start[g-1]
+	}
+	out := make([]Pair, start[len(ids)])
+	next := slices.Clone(start[:len(ids)])
+	for k := range s.Memberships {
+		if g, ok := rank[k.Group]; ok && s.Persons[k.Person] != nil {
+			out[next[g]] = k
+			next[g]++
+		}
+	}
+	for g := range ids {
+		slices.SortFunc(out[start[g]:start[g+1]], func(a, b Pair) int { return strings.Compare(a.Person, b.Person) })
+	}
 	return out
 }
 

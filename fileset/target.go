@@ -85,6 +85,7 @@ type Target struct {
 	running bool
 	undo    []func()
 	fresh   freshRecords
+	deleted bool // the run deleted a record, whose memberships Commit removes
 	last    Commit
 }
 
@@ -289,7 +290,7 @@ func (t *Target) Begin(ctx context.Context) error {
 	if err := t.load(); err != nil {
 		return err
 	}
-	t.running, t.undo, t.fresh, t.state.scratch = true, nil, freshRecords{}, nil
+	t.running, t.undo, t.fresh, t.deleted, t.state.scratch = true, nil, freshRecords{}, false, nil
 	return nil
 }
 
@@ -337,7 +338,9 @@ func (t *Target) Commit(ctx context.Context) error {
 	}
 	if cur, _, ok, err := t.dir.Current(); err == nil && ok && sameFiles(stage.Path(), cur, files) {
 		stage.Abort()
-		t.state.purge()
+		if t.deleted {
+			t.state.purge()
+		}
 		t.running, t.undo, t.fresh = false, nil, freshRecords{}
 		t.last = Commit{Files: files}
 		return nil
@@ -346,7 +349,9 @@ func (t *Target) Commit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.state.purge()
+	if t.deleted {
+		t.state.purge()
+	}
 	t.running, t.undo, t.fresh, t.setName = false, nil, freshRecords{}, filepath.Join("sets", name)
 	t.last = Commit{Set: name, Bytes: total, Files: files}
 	return nil
@@ -534,6 +539,7 @@ func applyRecord[T any](t *Target, a *reconcile.Action, now time.Time, m map[str
 		}
 		remember(t, m, id, old)
 		delete(m, id)
+		t.deleted = true
 	default:
 		return reconcile.Written{}, fmt.Errorf("fileset: %s is not a write", a.Op)
 	}
