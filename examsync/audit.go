@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/edusync/edusync/internal/redact"
@@ -62,18 +64,16 @@ func (r AuditRecord) LogValue() slog.Value {
 		slog.String("error", r.ErrorMessage))
 }
 
-// auditFlow is the store flow of the audit; the tenant is the orgId.
-const auditFlow = "examsync-audit"
+// auditPrefix is where a tenant's audit records are kept, in its state scope, in time order.
+const auditPrefix = "audit/"
 
-// writeAudit keeps a record.
-func writeAudit(ctx context.Context, st store.Store, r AuditRecord) error {
+// auditEntry is a record as it is kept: its error text redacted.
+func auditEntry(r AuditRecord) (kv, error) {
 	r.ErrorMessage = redact.Printable(redact.PersonalNumbers(r.ErrorMessage), 500)
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
-	key := fmt.Sprintf("a/%020d-%s", r.Time.UnixNano(), hex.EncodeToString(rnd[:]))
-	return st.Update(ctx, store.Scope{Flow: auditFlow, Tenant: r.OrgID}, func(tx store.Tx) error {
-		return store.Put(tx, key, r)
-	})
+	b, err := json.Marshal(r)
+	return kv{key: fmt.Sprintf("%s%020d-%s", auditPrefix, r.Time.UnixNano(), hex.EncodeToString(rnd[:])), value: b}, err
 }
 
 // AuditQuery selects audit records; the zero query selects all of a tenant's.
@@ -96,8 +96,8 @@ func (q *AuditQuery) keeps(r *AuditRecord) bool {
 		(q.Success == nil || *q.Success == r.Success) && !r.Time.Before(q.Since)
 }
 
-// Audit returns a tenant's audit records that q selects, oldest first, reading the store a
-// page at a time.
+// Audit returns the audit records of an institution's tenants that q selects, oldest first,
+// reading the store a page at a time.
 func (s *Sync) Audit(ctx context.Context, orgID string, q AuditQuery) ([]AuditRecord, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -110,6 +110,7 @@ func (s *Sync) Audit(ctx context.Context, orgID string, q AuditQuery) ([]AuditRe
 		}
 		return len(out) < limit
 	})
+	slices.SortStableFunc(out, func(a, b AuditRecord) int { return a.Time.Compare(b.Time) })
 	return out, err
 }
 
@@ -144,28 +145,37 @@ func (s *Sync) Summary(ctx context.Context, orgID string, since time.Time) (Audi
 	return sum, err
 }
 
-// eachAudit calls fn for a tenant's records at or after since, until it returns false.
+// eachAudit calls fn for the records of an institution's tenants at or after since, tenant
+// by tenant, until it returns false.
 func (s *Sync) eachAudit(ctx context.Context, orgID string, since time.Time, fn func(*AuditRecord) bool) error {
-	scope := store.Scope{Flow: auditFlow, Tenant: orgID}
-	after := "a/"
-	if !since.IsZero() {
-		after = fmt.Sprintf("a/%020d", since.UnixNano()-1)
+	if len(s.byOrg[orgID]) == 0 {
+		return fmt.Errorf("%w: no active tenant has orgId %s", ErrConfig, orgID)
 	}
-	for {
-		var page []store.Entry[AuditRecord]
-		err := s.cfg.Store.View(ctx, scope, func(tx store.Tx) error {
-			var err error
-			page, err = store.ListFrom[AuditRecord](tx, "a/", after, 500)
-			return err
-		})
-		if err != nil || len(page) == 0 {
-			return err
+	for _, t := range s.byOrg[orgID] {
+		after := auditPrefix
+		if !since.IsZero() {
+			after = fmt.Sprintf("%s%020d", auditPrefix, since.UnixNano()-1)
 		}
-		for i := range page {
-			if !fn(&page[i].Value) {
-				return nil
+		for {
+			var page []store.Entry[AuditRecord]
+			err := s.cfg.Store.View(ctx, t.state, func(tx store.Tx) error {
+				var err error
+				page, err = store.ListFrom[AuditRecord](tx, auditPrefix, after, 500)
+				return err
+			})
+			if err != nil {
+				return err
 			}
+			if len(page) == 0 {
+				break
+			}
+			for i := range page {
+				if !fn(&page[i].Value) {
+					return nil
+				}
+			}
+			after = page[len(page)-1].Key
 		}
-		after = page[len(page)-1].Key
 	}
+	return nil
 }

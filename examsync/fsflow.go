@@ -15,28 +15,30 @@ import (
 )
 
 // handleFS acts on one change FS reported: an appeal or an explanation request.
-func (t *tenantRun) handleFS(ctx context.Context, d store.Delivery) error {
+func (t *tenantRun) handleFS(ctx context.Context, d store.Delivery) (err error) {
+	j := t.job(d, t.fsPoll.Scope(), "fs-dispatch")
+	defer func() { err = j.finish(ctx, err) }()
 	c, err := fspoll.Decode(d.Payload)
 	if err != nil {
-		j := t.job(d, t.fsPoll.Scope(), "fs-dispatch")
 		rec := j.base
 		rec.Step = "decode"
 		return j.done(ctx, rec, err)
 	}
 	switch {
 	case c.Kind == fspoll.KindAppeal && t.t.Appeals:
-		return t.appeal(ctx, d, &c)
+		j.base.Submodule = t.submodule(FlowAppeals)
+		return t.appeal(ctx, j, &c)
 	case c.Kind == fspoll.KindExplanationRequest && t.t.Explanations:
-		return t.explanationRequest(ctx, d, &c)
+		j.base.Submodule = t.submodule(FlowExplanations)
+		return t.explanationRequest(ctx, j, &c)
 	}
 	return nil // the flow is off for this tenant
 }
 
 // appeal sends an appeal to the exam system: AKTIV opens a reassessment, TRUKKET withdraws
 // it; other states (AVGJORT: decided) need nothing.
-func (t *tenantRun) appeal(ctx context.Context, d store.Delivery, c *fspoll.Change) error {
+func (t *tenantRun) appeal(ctx context.Context, j *job, c *fspoll.Change) error {
 	a := c.Appeal
-	j := t.job(d, t.fsPoll.Scope(), t.submodule(FlowAppeals))
 	j.fetched = []time.Time{c.Read}
 	j.personal = []string{string(a.Personlopenr), a.Brukernavn, a.Fornavn, a.Etternavn}
 	rec := j.base
@@ -102,9 +104,8 @@ func (t *tenantRun) appeal(ctx context.Context, d store.Delivery, c *fspoll.Chan
 const ExplanationDays = 14
 
 // explanationRequest asks the exam system for an explanation of a grade.
-func (t *tenantRun) explanationRequest(ctx context.Context, d store.Delivery, c *fspoll.Change) error {
+func (t *tenantRun) explanationRequest(ctx context.Context, j *job, c *fspoll.Change) error {
 	r := c.ExplanationRequest
-	j := t.job(d, t.fsPoll.Scope(), t.submodule(FlowExplanations))
 	j.fetched = []time.Time{c.Read}
 	j.personal = []string{string(r.Personlopenr), r.Brukernavn}
 	rec := j.base

@@ -15,20 +15,21 @@ import (
 
 // handleInspera acts on one of Inspera's webhook events: a graded appeal is recorded, a
 // published explanation goes to FS. Other events need nothing from these flows.
-func (t *tenantRun) handleInspera(ctx context.Context, d store.Delivery) error {
-	scope := store.Scope{Flow: insperaHookFlow, Tenant: t.t.OrgID}
+func (t *tenantRun) handleInspera(ctx context.Context, d store.Delivery) (err error) {
+	j := t.job(d, store.Scope{Flow: insperaHookFlow, Tenant: t.t.OrgID}, "inspera-webhook")
+	defer func() { err = j.finish(ctx, err) }()
 	ev, err := insperahook.Decode(d.Payload)
 	if err != nil {
-		j := t.job(d, scope, "inspera-webhook")
 		rec := j.base
 		rec.Step = "decode"
 		return j.done(ctx, rec, fmt.Errorf("%w: %w", errCase, err))
 	}
 	switch {
 	case ev.Name == inspera.EventAppealGraded && t.t.Appeals:
-		return t.appealGraded(ctx, t.job(d, scope, t.submodule(FlowAppeals)), &ev)
+		j.base.Submodule = t.submodule(FlowAppeals)
+		return t.appealGraded(ctx, j, &ev)
 	case ev.Name == inspera.EventExplanationPublished && t.t.Explanations:
-		j := t.job(d, scope, t.submodule(FlowExplanations))
+		j.base.Submodule = t.submodule(FlowExplanations)
 		return t.publishInspera(ctx, j, inspera.TestID(ev.TestID()), "", ev.UserID(), "")
 	}
 	return nil

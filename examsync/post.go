@@ -40,27 +40,32 @@ func (t *tenantRun) postExplanation(ctx context.Context, j *job, rec AuditRecord
 		}
 		if held {
 			rec.Note = "FS holds it from an earlier attempt"
-			return j.done(ctx, rec, t.markPosted(ctx, key))
+			return j.done(ctx, rec, j.markPosted(key))
 		}
 	}
 	if err := fetch(ctx); err != nil {
 		return j.done(ctx, rec, err)
 	}
-	if err := remember(ctx, t, key, posting{Sending: true, At: t.s.cfg.Now()}); err != nil {
+	// The intent is durable before the post: after a crash the next attempt asks FS first.
+	if err := j.put(key, posting{Sending: true, At: t.s.cfg.Now()}); err != nil {
+		return err
+	}
+	if err := j.flush(ctx); err != nil {
 		return err
 	}
 	err = t.su.FS.CreateExplanation(ctx, t.t.ExamSystem, e)
 	if errors.Is(err, fs.ErrConflict) {
 		// FS holds another explanation for the candidate: it stands, and nothing is sent again.
 		rec.Note = "FS holds another explanation for the candidate; kept"
-		return j.done(ctx, rec, t.markPosted(ctx, key))
+		return j.done(ctx, rec, j.markPosted(key))
 	}
 	if err != nil {
 		return j.done(ctx, rec, err)
 	}
-	return j.done(ctx, rec, t.markPosted(ctx, key))
+	return j.done(ctx, rec, j.markPosted(key))
 }
 
-func (t *tenantRun) markPosted(ctx context.Context, key string) error {
-	return remember(ctx, t, key, posting{Done: true, At: t.s.cfg.Now()})
+// markPosted stages the record that FS holds the explanation, committed with the message.
+func (j *job) markPosted(key string) error {
+	return j.put(key, posting{Done: true, At: j.t.s.cfg.Now()})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -26,6 +27,7 @@ type tenantRun struct {
 	t       Tenant
 	su      Setup
 	state   store.Scope
+	commits *committer
 	fsPoll  *fspoll.Poller
 	hook    *insperahook.Handler
 	wfPoll  *wiseflowpoll.Poller
@@ -34,6 +36,7 @@ type tenantRun struct {
 
 func (s *Sync) newTenant(su Setup) (*tenantRun, error) {
 	t := &tenantRun{s: s, t: su.Tenant, su: su, state: store.Scope{Flow: stateFlow, Tenant: su.Tenant.OrgID + "/" + string(su.Tenant.ExamSystem)}}
+	t.commits = &committer{st: s.cfg.Store, scope: t.state}
 	cfg := &s.cfg
 	if su.FS == nil {
 		return nil, fmt.Errorf("%w: FS is required", ErrConfig)
@@ -85,7 +88,7 @@ func (s *Sync) newTenant(su Setup) (*tenantRun, error) {
 
 func (t *tenantRun) addWorker(scope store.Scope, h func(context.Context, store.Delivery) error) {
 	c := &t.s.cfg
-	t.workers = append(t.workers, &store.Worker{Store: c.Store, Scope: scope, Handle: h, Concurrency: 4,
+	t.workers = append(t.workers, &store.Worker{Store: c.Store, Scope: scope, Handle: h, Concurrency: 8,
 		Poll: c.Idle, RetryBase: c.RetryBase, RetryMax: c.RetryMax, Now: c.Now, Logger: c.Logger})
 }
 
@@ -97,6 +100,40 @@ type job struct {
 	base     AuditRecord
 	fetched  []time.Time // when FS was read, for the alert
 	personal []string    // values naming the person, masked in the alert
+	sets     []kv        // audit records and state to commit with the message
+}
+
+// kv is a value to keep in the tenant's state scope.
+type kv struct {
+	key   string
+	value []byte
+}
+
+// put stages a value for the job's commit.
+func (j *job) put(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err == nil {
+		j.sets = append(j.sets, kv{key, b})
+	}
+	return err
+}
+
+// flush commits what the job staged (its audit records, what it did), sharing a
+// transaction with the jobs of other workers that flush at the same time.
+func (j *job) flush(ctx context.Context) error {
+	sets := j.sets
+	j.sets = nil
+	return j.t.commits.commit(ctx, sets)
+}
+
+// finish commits what the job staged, failed steps included: a message's audit records and
+// state changes are one transaction. A commit that fails fails the message (not for good),
+// whose steps are then done again, as each may be.
+func (j *job) finish(ctx context.Context, err error) error {
+	if cerr := j.flush(ctx); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 func (t *tenantRun) job(d store.Delivery, queue store.Scope, submodule string) *job {
@@ -132,10 +169,11 @@ func (j *job) done(ctx context.Context, rec AuditRecord, err error) error {
 			err = store.Permanent(err)
 		}
 	}
-	if aerr := writeAudit(ctx, t.s.cfg.Store, rec); aerr != nil {
-		// Without its audit record the step is done again: every step may be repeated.
+	e, aerr := auditEntry(rec)
+	if aerr != nil {
 		return errors.Join(err, aerr)
 	}
+	j.sets = append(j.sets, e)
 	if final {
 		t.alert(ctx, j, rec)
 	}

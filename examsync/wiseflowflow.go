@@ -14,19 +14,22 @@ import (
 
 // handleWISEflow acts on a change the WISEflow poller found: an accepted explanation is shown
 // to the candidate and sent to FS; a grade in a remarking flow is an appeal's decision.
-func (t *tenantRun) handleWISEflow(ctx context.Context, d store.Delivery) error {
+func (t *tenantRun) handleWISEflow(ctx context.Context, d store.Delivery) (err error) {
+	j := t.job(d, t.wfPoll.Scope, "wiseflow-poll")
+	defer func() { err = j.finish(ctx, err) }()
 	ch, err := wiseflowpoll.DecodeChange(d.Payload)
 	if err != nil {
-		j := t.job(d, t.wfPoll.Scope, "wiseflow-poll")
 		rec := j.base
 		rec.Step = "decode"
 		return j.done(ctx, rec, err)
 	}
 	switch {
 	case ch.Kind == wiseflowpoll.KindExplanation && t.t.Explanations && ch.Explanation.State.Final():
-		return t.explanationAccepted(ctx, t.job(d, t.wfPoll.Scope, t.submodule(FlowExplanations)), &ch)
+		j.base.Submodule = t.submodule(FlowExplanations)
+		return t.explanationAccepted(ctx, j, &ch)
 	case ch.Kind == wiseflowpoll.KindGrade && t.t.Appeals && (ch.OriginalFlowID != 0 || ch.Flow.Variant == wiseflow.FlowVariantRemarking):
-		return t.reassessmentGraded(ctx, t.job(d, t.wfPoll.Scope, t.submodule(FlowAppeals)), &ch)
+		j.base.Submodule = t.submodule(FlowAppeals)
+		return t.reassessmentGraded(ctx, j, &ch)
 	}
 	return nil
 }

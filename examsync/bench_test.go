@@ -1,0 +1,203 @@
+package examsync_test
+
+import (
+	"context"
+	"maps"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/edusync/edusync/examsync"
+	"github.com/edusync/edusync/fs"
+	"github.com/edusync/edusync/internal/fakekit"
+	"github.com/edusync/edusync/store/sqlite"
+	"github.com/edusync/edusync/synth"
+)
+
+// Operations that are not examsync's own requests: the token endpoints, the harness's
+// subscription, and the WISEflow poller's reading (measured by wiseflowpoll's
+// BenchmarkPollRound).
+var notExamsync = map[string]bool{"authenticate": true, "token": true, "getSubscriptions": true, "createSubscription": true,
+	"getSubscriptionEvents": true, "searchFlows": true, "getExplanationRequests": true, "getAssessments": true,
+	"getRemarkingFlow": true, "listSubmissions": true}
+
+// BenchmarkTermOfAppeals runs a large Norwegian university's term (synth's "university-no"
+// preset: 30,000 candidates, about 2,000 appeals and 3,000 explanation requests in FS,
+// Inspera and WISEflow as far as the term has come) through examsync from the term's start, on
+// SQLite, until every case has been acted on and the examiners have answered what was pending.
+// It reports s (the wall time; goal 60 or less), requests/needed (goal 1.2 or less) and
+// duplicates (effects done twice: an explanation posted to FS again, an appeal round or a
+// WISEflow record made twice; goal 0).
+//
+// The requests needed, per kind of message:
+//
+//	message                              FS                        Inspera                              WISEflow
+//	FS reading (per round and tenant)    1 per listing (2)         -                                    -
+//	appeal AKTIV                         -                         1 (appeals)                          1 (reassessment)
+//	appeal TRUKKET                       -                         1 (appeals/withdraw)                 0 (FS's synchronisation)
+//	appeal in another state              -                         0                                    0
+//	explanation request                  -                         1 (explanations) + 1 per test        1 (explanation request)
+//	                                                                 (options)
+//	explanation published / accepted    1 (begrunnelser POST)     1 (explanations GET) + 1 per         1 (showJustification) with
+//	                                                                 document + 1 test read per test     autoEpost
+//	appeal decided (webhook / poll)      -                         1 (test read)                        0 (the poll found it)
+//	an exam or flow first touched        -                         -                                    1 (source search) + the
+//	                                                                                                       participant pages
+//
+// Requests are counted at the fakes (token requests, the subscription and the WISEflow poller's
+// own reading left out; the examiners' own requests subtracted).
+func BenchmarkTermOfAppeals(b *testing.B) {
+	opts, err := synth.PresetOptions(synth.PresetUniversityNO)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Seed = 24
+	pop, err := synth.Generate(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.StopTimer()
+	for range b.N {
+		w := newWorld(b, pop)
+		st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "state.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := newSync(b, w, st, func(c *examsync.Config) { c.WISEflowRecheck = time.Second })
+		w.serve(b, s)
+		examiner := map[string]int{}
+		fsBefore, inBefore, wfBefore := w.fs.Stats(), w.in.Stats(), w.wf.Stats()
+		b.StartTimer()
+		start := time.Now()
+		settleCounting(b, w, s, examiner)
+		elapsed := time.Since(start)
+		b.StopTimer()
+
+		requests := 0
+		for _, p := range [][2]fakekit.Stats{{fsBefore, w.fs.Stats()}, {inBefore, w.in.Stats()}, {wfBefore, w.wf.Stats()}} {
+			for op, n := range p[1].Requests {
+				if !notExamsync[op] {
+					requests += n - p[0].Requests[op]
+				}
+			}
+		}
+		for _, n := range examiner {
+			requests -= n
+		}
+		needed, err := neededRequests(ctx, w, s, fsRounds(w.fs.Stats().Requests, fsBefore.Requests))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(elapsed.Seconds(), "s")
+		b.ReportMetric(float64(requests)/float64(needed), "requests/needed")
+		b.ReportMetric(float64(w.duplicates()), "duplicates")
+		b.ReportMetric(float64(len(w.snapshot().FS)), "explanations_in_FS")
+		b.ReportMetric(float64(needed), "needed")
+		s.Close()
+		st.Close()
+	}
+}
+
+// settleCounting is settle, counting the examiners' own requests to the WISEflow fake.
+func settleCounting(tb testing.TB, w *world, s *examsync.Sync, examiner map[string]int) {
+	ctx := context.Background()
+	quiet := 0
+	for round := 0; round < 200 && quiet < 2; round++ {
+		_ = s.Poll(ctx)
+		n, err := s.Drain(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := w.in.WaitDeliveries(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		k, _ := s.Drain(ctx)
+		before := w.wf.Stats().Requests
+		e := w.examiners(tb)
+		for op, c := range w.wf.Stats().Requests {
+			examiner[op] += c - before[op]
+		}
+		if n+k+e == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fsRounds(after, before map[string]int) int {
+	return after["listChangedAppeals"] - before["listChangedAppeals"] + after["listChangedExplanationRequests"] - before["listChangedExplanationRequests"]
+}
+
+// neededRequests applies the table of BenchmarkTermOfAppeals to what the run's messages were
+// (the audit has one record per message and step).
+func neededRequests(ctx context.Context, w *world, s *examsync.Sync, fsListings int) (int, error) {
+	recs, err := s.Audit(ctx, w.org, examsync.AuditQuery{Limit: 1 << 30})
+	if err != nil {
+		return 0, err
+	}
+	needed := fsListings + len(w.snapshot().FS)
+	testsOptions, testsRead, exams, flows := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[int64]bool{}
+	for _, r := range recs {
+		if !r.Success {
+			continue
+		}
+		switch r.Submodule + " " + r.Step {
+		case "inspera-appeal open-reassessment", "inspera-appeal withdraw-appeal", "wiseflow-appeal open-reassessment":
+			needed++
+		case "inspera-appeal appeal-decided":
+			needed++
+		case "inspera-explanation request-explanation":
+			needed++
+			testsOptions[r.VurdID] = true
+		case "wiseflow-explanation request-explanation":
+			needed++
+			flows[r.FlowID] = true
+		case "inspera-explanation read-explanation":
+			needed++
+		case "wiseflow-explanation show-explanation":
+			needed++
+		}
+		if r.Submodule == "inspera-explanation" && r.Step == "post-explanation" && r.Note == "" && r.UserCandidateID != "" {
+			testsRead[r.VurdID] = true
+		}
+		if r.ExamSys == string(fs.WISEflow) && (r.Step == "open-reassessment" || r.Step == "request-explanation") {
+			exams[r.VurdID] = true
+		}
+	}
+	needed += len(testsOptions) + len(testsRead) + len(exams)
+	for f := range maps.Keys(flows) {
+		pages := 0
+		for _, err := range rosterSize(w, f) {
+			_ = err
+			pages++
+		}
+		needed += max(1, (pages+99)/100)
+	}
+	for _, id := range w.in.TestIDs() {
+		t, _ := w.in.Test(id)
+		for _, c := range t.Candidates {
+			if w.in.ExplanationStatus(id, c.CandidateID) == "PUBLISHED" {
+				if e, ok := w.fs.Registered(t.ExternalTestInfo.ExternalTestID, fs.Number(c.CandidateID)); ok && e.ContentTypeBegrunnelse == "application/pdf" {
+					needed++ // the document's download
+				}
+			}
+		}
+	}
+	return needed, nil
+}
+
+// rosterSize lists a flow's participants (through the fake, not counted).
+func rosterSize(w *world, flow int64) map[int64]error {
+	out := map[int64]error{}
+	c, err := w.wf.Client()
+	if err != nil {
+		return out
+	}
+	for p, err := range c.ListParticipants(context.Background(), flow) {
+		out[p.ParticipantID] = err
+	}
+	return out
+}
