@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/edusync/edusync/internal/apiclient"
 )
@@ -56,7 +57,7 @@ func (c *Client) Upload(ctx context.Context, o *Dokumentobjekt, r io.Reader) err
 		}
 		resp, err := c.core.Do(ctx, &apiclient.Request{Method: http.MethodPost, Path: href, Body: buf, ContentType: ct, Accept: MediaType, Idempotent: true})
 		if err != nil {
-			return err
+			return c.uploaded(ctx, o, err)
 		}
 		return c.decodeObject(resp, o)
 	}
@@ -97,11 +98,26 @@ func (c *Client) Upload(ctx context.Context, o *Dokumentobjekt, r io.Reader) err
 		case errors.As(err, &ae) && ae.StatusCode == http.StatusPermanentRedirect && !last:
 		default:
 			c.cancel(session)
+			if last {
+				return c.uploaded(ctx, o, err)
+			}
 			return err
 		}
 		start += n
 	}
 	return c.core.Errorf("upload session: the archive accepted every chunk but never the file")
+}
+
+// uploaded settles a file request that failed: when the answer was lost after the archive
+// took the file (a retry is then refused as a conflict), the object read back has its file,
+// which the archive kept only after checking it against the declared size and checksum.
+func (c *Client) uploaded(ctx context.Context, o *Dokumentobjekt, cause error) error {
+	var now Dokumentobjekt
+	if err := c.get(ctx, o.Self(), nil, &now); err != nil || now.ReferanseDokumentfil == "" || !strings.EqualFold(now.Sjekksum, o.Sjekksum) {
+		return cause
+	}
+	*o = now
+	return nil
 }
 
 // checkEnd checks that r has nothing more and that the digest read matches the declared one.
