@@ -96,7 +96,9 @@ func randomInput(r *rand.Rand) AccessInput {
 func randomPolicy(r *rand.Rand) AccessPolicy {
 	p := DefaultAccessPolicy()
 	if r.IntN(2) == 0 {
-		code := func() AccessCode { return AccessCode{Code: "L" + string(rune('A'+r.IntN(26))), LegalBasis: "lokal hjemmel"} }
+		code := func() AccessCode {
+			return AccessCode{Code: "L" + string(rune('A'+r.IntN(26))), LegalBasis: "lokal hjemmel"}
+		}
 		p = AccessPolicy{Confidential: code(), Delayed: code(), Failed: code(), Unclear: code(), Protected: code()}
 	}
 	return p

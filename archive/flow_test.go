@@ -331,4 +331,3 @@ func TestALateAppealAfterDeliveryAddsARegistration(t *testing.T) {
 }
 
 var _ = noark5test.DefaultSeries
-

@@ -117,8 +117,8 @@ func (e *env) config(st store.Store, stager archive.Stager) archive.Config {
 		panic(err)
 	}
 	return archive.Config{Store: st, Scope: store.Scope{Flow: "archive", Tenant: "uit"}, FS: fc,
-		Sources:  map[archive.System]archive.Source{archive.Inspera: e.inspSrc, archive.WISEflow: e.wfSrc},
-		Stager:   stager, Archiver: e.archiver, Alerts: e.alerts, Now: e.clock.Now, Backoff: time.Minute, Holder: "test"}
+		Sources: map[archive.System]archive.Source{archive.Inspera: e.inspSrc, archive.WISEflow: e.wfSrc},
+		Stager:  stager, Archiver: e.archiver, Alerts: e.alerts, Now: e.clock.Now, Backoff: time.Minute, Holder: "test"}
 }
 
 // collect hands every thesis of the population to the flow as the receivers would: an
