@@ -825,19 +825,25 @@ func (p *planner) planMemberships(idx *membershipIndex) {
 		case createdPairs[pairIndex(pi, gi)] > 1:
 			skip("the source lists this membership more than once")
 		default:
-			after := Membership{Person: sm.Person, Group: sm.Group, Role: sm.Role, Period: sm.Period}
+			// A first run creates a million of these: each is sized exactly, its change and
+			// record share one allocation, and its source key is the tail of its ID.
+			c := &membershipCreate{after: Membership{Person: sm.Person, Group: sm.Group, Role: sm.Role, Period: sm.Period}}
+			c.change.After = &c.after
 			var needs []Ref
+			if n := b2i(pr.state != resPaired) + b2i(gr.state != resPaired); n > 0 {
+				needs = make([]Ref, 0, n)
+			}
 			if pr.state == resPaired {
-				after.Person = pm.tgtKeys[pr.target].TargetID
+				c.after.Person = pm.tgtKeys[pr.target].TargetID
 			} else {
 				needs = append(needs, Ref{Kind: KindPerson, SourceKey: sm.Person})
 			}
 			if gr.state == resPaired {
-				after.Group = gm.tgtKeys[gr.target].TargetID
+				c.after.Group = gm.tgtKeys[gr.target].TargetID
 			} else {
 				needs = append(needs, Ref{Kind: KindGroup, SourceKey: sm.Group})
 			}
-			var d fieldDiffs
+			d := make(fieldDiffs, 0, 2+b2i(sm.Role != "")+b2i(!sm.Period.IsZero()))
 			d.add(FieldPerson, "", sm.Person)
 			d.add(FieldGroup, "", sm.Group)
 			if sm.Role != "" {
@@ -847,9 +853,10 @@ func (p *planner) planMemberships(idx *membershipIndex) {
 				d.add(FieldPeriod, "", sm.Period.String())
 			}
 			k := pairKey(sm.Person, sm.Group)
-			p.add(Action{ID: string(KindMembership) + "/s=" + k, Kind: KindMembership, Op: OpCreate, SourceKey: k,
+			id := string(KindMembership) + "/s=" + k
+			p.add(Action{ID: id, Kind: KindMembership, Op: OpCreate, SourceKey: id[len(id)-len(k):],
 				Reason: "the source has a membership the target lacks", Diffs: d, Needs: needs,
-				Membership: &Change[Membership]{After: &after}})
+				Membership: &c.change})
 		}
 	}
 
@@ -879,6 +886,19 @@ func (p *planner) planMemberships(idx *membershipIndex) {
 		}
 		p.add(a)
 	}
+}
+
+// membershipCreate holds a membership create's change and the record it points to.
+type membershipCreate struct {
+	change Change[Membership]
+	after  Membership
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // membershipIndex lists the target's memberships per target person.
