@@ -73,6 +73,11 @@ func TestUnreachableKeysAre503AndCachedKeysKeepWorking(t *testing.T) {
 	if a := e.get("/organisations"); a.status != 503 {
 		t.Fatalf("keys never read: %d %s", a.status, a.body)
 	}
+	// Within the wait between two reads the keys are still unavailable (503, try again), not
+	// a token signed with a key the issuer does not publish (401).
+	if a := e.get("/organisations"); a.status != 503 {
+		t.Fatalf("keys never read, asked again at once: %d %s", a.status, a.body)
+	}
 	e.keys.hidden = false
 	e.clock.Advance(2 * time.Minute) // past the minimum wait between reads
 	if a := e.get("/organisations"); a.status != 200 {

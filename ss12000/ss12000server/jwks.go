@@ -85,6 +85,9 @@ func (j *jwks) key(ctx context.Context, kid, alg string) (crypto.PublicKey, erro
 			return nil, errKeysUnavailable
 		}
 	}
+	if !found && j.keys == nil {
+		return nil, errKeysUnavailable // no read has succeeded yet; the next try is due shortly
+	}
 	if !found {
 		return nil, errors.New("it is signed with a key the receiver does not publish")
 	}
