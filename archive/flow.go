@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/fs"
+	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
 )
 
@@ -23,28 +24,10 @@ type Source interface {
 	Open(ctx context.Context, t *Thesis, f File) (io.ReadCloser, error)
 }
 
-// Alerter sends an operator an alert; examsync's notification package does it over a chat
-// webhook. Alerts carry ids, never names or identity numbers.
-type Alerter interface {
-	Alert(ctx context.Context, a Alert) error
-}
-
-// Alert is what Sikt's integration sends when archiving a thesis failed for good: the module
-// and step, the institution, the exam system and instance, the exam (vurdId and FS's examId),
-// the deadline dates read from FS, and the files that were to be archived.
-type Alert struct {
-	Module         string    `json:"module"`    // "archive"
-	Submodule      string    `json:"submodule"` // the step: refresh, deadlines, stage, deliver
-	Org            string    `json:"org"`       // the store scope's tenant
-	ExamSystem     string    `json:"examSystem"`
-	Instance       string    `json:"instance,omitempty"`
-	VurdID         string    `json:"vurdId"`
-	ExamID         string    `json:"decodedFsTestId"`
-	Candidate      string    `json:"kandidatnr"`
-	FSDates        Deadlines `json:"fetchFsListDates"`
-	FilesToArchive []string  `json:"filesToArchive"`
-	Attempts       int       `json:"attempts"`
-	Error          string    `json:"error"` // masked
+// Notifier sends an operator an alert when archiving a thesis failed for good; package
+// notify's *Notifier (a chat webhook, a daily digest) is one.
+type Notifier interface {
+	Notify(ctx context.Context, a notify.Alert) error
 }
 
 // Config configures a Flow.
@@ -70,8 +53,10 @@ type Config struct {
 	// internal titles (never into public ones); the host's opt-in for this archive.
 	Protected          func(ctx context.Context, t *Thesis) (bool, error)
 	ShowProtectedNames bool
-	// Alerts receives the dead letters (optional).
-	Alerts Alerter
+	// Alerts is told of the dead letters (optional), with the fields Sikt's integration sends
+	// (see Flow's documentation); OrgID is FS's institution number for them.
+	Alerts Notifier
+	OrgID  string
 	// Now is the clock (time.Now when nil); Logger logs steps by thesis key (never names).
 	Now    func() time.Time
 	Logger *slog.Logger

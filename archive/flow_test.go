@@ -13,6 +13,7 @@ import (
 	"github.com/edusync/edusync/fs/fsrules"
 	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/internal/fakekit"
+	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
 )
 
@@ -164,8 +165,17 @@ func TestAFailingArchiveDeadLettersWithAnAlert(t *testing.T) {
 		t.Fatal("nothing dead-lettered though the archive refused every creation")
 	}
 	al := e.alerts.all()
-	if len(al) != len(dead) || al[0].Module != "archive" || al[0].Submodule != "deliver" || len(al[0].FilesToArchive) == 0 ||
-		al[0].VurdID == "" || al[0].Attempts != 5 || al[0].FSDates.Announced == "" {
+	field := func(a notify.Alert, name string) string {
+		for _, f := range a.Fields {
+			if f.Name == name {
+				return f.Value
+			}
+		}
+		return ""
+	}
+	if len(al) != len(dead) || al[0].Module != "archive" || al[0].Submodule != "deliver" || field(al[0], "filesToArchive") == "" ||
+		al[0].VurdID == "" || field(al[0], "decodedFsTestId") == "" || field(al[0], "announced") == "" || len(al[0].FetchDates) != 1 ||
+		!strings.Contains(al[0].Message, "5 attempts") {
 		t.Fatalf("%d dead, alerts %+v", len(dead), al)
 	}
 	if n := len(e.noark.Archive()); n != 0 {
@@ -331,3 +341,6 @@ func TestALateAppealAfterDeliveryAddsARegistration(t *testing.T) {
 }
 
 var _ = noark5test.DefaultSeries
+
+// notify's Notifier is what a host hands the flow.
+var _ archive.Notifier = (*notify.Notifier)(nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/edusync/edusync/inspera/insperahook"
 	"github.com/edusync/edusync/inspera/insperatest"
 	"github.com/edusync/edusync/internal/testclock"
+	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/synth"
 	"github.com/edusync/edusync/wiseflow"
@@ -39,20 +40,20 @@ type env struct {
 
 type alerts struct {
 	mu  sync.Mutex
-	got []archive.Alert
+	got []notify.Alert
 }
 
-func (a *alerts) Alert(_ context.Context, al archive.Alert) error {
+func (a *alerts) Notify(_ context.Context, al notify.Alert) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.got = append(a.got, al)
 	return nil
 }
 
-func (a *alerts) all() []archive.Alert {
+func (a *alerts) all() []notify.Alert {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]archive.Alert(nil), a.got...)
+	return append([]notify.Alert(nil), a.got...)
 }
 
 // start is the first day the flow runs: synth's preset day.

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/edusync/edusync/fs"
 	"github.com/edusync/edusync/fs/fsrules"
 	"github.com/edusync/edusync/internal/redact"
+	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
 )
 
@@ -51,7 +54,7 @@ func (f *Flow) process(ctx context.Context, t store.Timer, l store.Lease) error 
 		return perr
 	}
 	now := f.cfg.Now()
-	var alert *Alert
+	var alert *notify.Alert
 	err = store.UpdateFenced(ctx, f.cfg.Store, f.cfg.Scope, l, func(tx store.Tx) error {
 		alert = nil
 		// The timer may have been moved (Recheck) while this ran: then it stays for the next
@@ -116,7 +119,7 @@ func (f *Flow) process(ctx context.Context, t store.Timer, l store.Lease) error 
 		return err
 	}
 	if alert != nil && f.cfg.Alerts != nil {
-		if err := f.cfg.Alerts.Alert(ctx, *alert); err != nil {
+		if err := f.cfg.Alerts.Notify(ctx, *alert); err != nil {
 			f.log.Warn("archive: alert not sent", "thesis", rec.Thesis.Key.String(), "err", redact.Text(err.Error()))
 		}
 	}
@@ -419,13 +422,27 @@ func (f *Flow) lateAppeals(ctx context.Context, rec *record, th *Thesis) (time.T
 	return time.Time{}, nil
 }
 
-func (f *Flow) alert(rec *record, step string, a store.Attempt) *Alert {
-	exam, _ := fs.ParseVurdID(rec.Thesis.Key.Exam)
-	al := &Alert{Module: "archive", Submodule: step, Org: f.cfg.Scope.Tenant, ExamSystem: string(rec.Thesis.Key.System.fsSystem()),
-		VurdID: rec.Thesis.Key.Exam, ExamID: exam.ExamID(), Candidate: rec.Thesis.Key.Candidate, FSDates: rec.Status.Deadlines,
-		Attempts: a.Count, Error: a.LastError}
+// alert is the alert of a dead letter: the fields Sikt's integration sends (module and step,
+// the institution, the exam system, the vurdId and FS's examId, the dates read from FS, the
+// files to archive). The author's name and user name are listed as personal, so that notify
+// masks them wherever an error text quotes them.
+func (f *Flow) alert(rec *record, step string, a store.Attempt) *notify.Alert {
+	k := rec.Thesis.Key
+	exam, _ := fs.ParseVurdID(k.Exam)
+	var files []string
 	for _, file := range rec.Thesis.Files {
-		al.FilesToArchive = append(al.FilesToArchive, file.Name)
+		files = append(files, file.Name)
+	}
+	d := rec.Status.Deadlines
+	al := &notify.Alert{Module: "archive", Submodule: step, Kind: "archive-" + step, OrgID: f.cfg.OrgID,
+		OrgShortName: f.cfg.Scope.Tenant, ExamSystem: string(k.System.fsSystem()), VurdID: k.Exam,
+		Message: "gave up after " + strconv.Itoa(a.Count) + " attempts: " + a.LastError, Time: f.cfg.Now(),
+		Fields: []notify.Field{{Name: "decodedFsTestId", Value: exam.ExamID()}, {Name: "kandidatnr", Value: k.Candidate},
+			{Name: "filesToArchive", Value: strings.Join(files, ", ")}, {Name: "announced", Value: d.Announced},
+			{Name: "explanationDeadline", Value: d.Explanation}, {Name: "appealDeadline", Value: d.Appeal}},
+		Personal: slices.DeleteFunc([]string{rec.Thesis.Author, rec.Thesis.Username}, func(s string) bool { return s == "" })}
+	if day, err := fsrules.ParseDate(d.Announced); err == nil {
+		al.FetchDates = []time.Time{day.Start()}
 	}
 	return al
 }
