@@ -75,6 +75,21 @@
 // to id, names, marking, civic number, EPPNs and enrolments. Nothing personal, no token and no
 // page token is ever logged.
 //
+// # Serving Skolverket's DNP
+//
+// DNP's client pulls with bearer JWTs of SUNET's token service: configure its receiver with
+// the JWKS, issuer and audience it is given, Location set to this provider's address (a
+// token naming another provider is refused), Protected (DNP must see every pupil, reduced to
+// what it needs) and Spelling CorrectSpelling; it posts to /log and /statistics without the
+// trailing slash, which are answered as the standard's paths. What DNP ingests requires, per
+// person, at least one eduPersonPrincipalName (set EPPN's Template) and a civic number: the
+// source must give it (AttrCivicNo, or CivicNoFromReferrer for sources keyed by it); per
+// group, a school type (AttrSchoolType, or the school unit's only school type). The tools
+// module checks what such a receiver reads of the synth school against DNP's reference JSON
+// Schemas, and the provider's traffic against the official SS 12000 file.
+// examples/ss12000-provider runs the whole way: a school planned in, served on localhost,
+// read back with a delta sync and a subscription callback.
+//
 // # Subscriptions
 //
 // Receivers subscribe to resource types with a target under one of their CallbackURLs. A

@@ -6,6 +6,10 @@
 // for an allow-list of the official file's own defects, each entry explained and each required
 // to match something (so a fixed defect leaves the list).
 //
+// The production provider ss12000server is checked the same way (its traffic against the
+// official SS 12000 file), and what it serves to a receiver configured as Skolverket's DNP
+// client against DNP's reference JSON Schemas (santhosh-tekuri/jsonschema).
+//
 // Because client and fake share the generated models, a defect in a model could never show
 // in tests that use both; checked against the official file, it does. This package lives in
 // the tools module so that kin-openapi stays out of users' builds.
