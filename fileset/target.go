@@ -86,6 +86,9 @@ type Target struct {
 	undo    []func()
 	fresh   freshRecords
 	deleted bool // the run deleted a record, whose memberships Commit removes
+	// fromEmpty says the run started from an empty set: Abort then empties the state again
+	// instead of undoing a first run's million writes one by one.
+	fromEmpty bool
 	last    Commit
 }
 
@@ -291,6 +294,8 @@ func (t *Target) Begin(ctx context.Context) error {
 		return err
 	}
 	t.running, t.undo, t.fresh, t.deleted, t.state.scratch = true, nil, freshRecords{}, false, nil
+	s := t.state
+	t.fromEmpty = len(s.Organisations)+len(s.Persons)+len(s.Groups)+len(s.Memberships) == 0
 	return nil
 }
 
@@ -298,6 +303,9 @@ func (t *Target) Begin(ctx context.Context) error {
 func (t *Target) Abort(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.running && t.fromEmpty {
+		t.state = NewState()
+	}
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
 	}
@@ -546,9 +554,13 @@ func applyRecord[T any](t *Target, a *reconcile.Action, now time.Time, m map[str
 	return reconcile.Written{TargetID: id}, nil
 }
 
-// remember notes how to undo a write of m[id]: records new in the run are only listed (a
-// first run creates them by the million), others get their old entry back.
+// remember notes how to undo a write of m[id]: records new in the run are only listed, others
+// get their old entry back; nothing is noted in a run from an empty set (a first run, which
+// creates records by the million).
 func remember[K comparable, T any](t *Target, m map[K]*Entry[T], id K, old *Entry[T]) {
+	if t.fromEmpty {
+		return // Abort empties the state
+	}
 	if old == nil {
 		switch k := any(id).(type) {
 		case Pair:

@@ -186,6 +186,9 @@ func Roles(s string, role func(string) string) string {
 	if s == "" {
 		return ""
 	}
+	if !strings.Contains(s, ",") { // nearly every membership: one role
+		return role(strings.TrimSpace(s))
+	}
 	var out []string
 	for r := range strings.SplitSeq(s, ",") {
 		if v := role(strings.TrimSpace(r)); v != "" && !slices.Contains(out, v) {

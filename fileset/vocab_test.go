@@ -41,3 +41,24 @@ func TestOverlongValuesAreRefused(t *testing.T) {
 		t.Fatalf("err %v, want an overlong value refused", err)
 	}
 }
+
+func TestRolesMapsSortsAndDropsRepeats(t *testing.T) {
+	upper := func(v string) string {
+		if v == "drop" {
+			return ""
+		}
+		return strings.ToUpper(v)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"lärare", "LÄRARE"},
+		{" elev ", "ELEV"},
+		{"drop", ""},
+		{"mentor,elev", "ELEV,MENTOR"},
+		{"elev, elev,drop", "ELEV"},
+	} {
+		if got := fileset.Roles(tt.in, upper); got != tt.want {
+			t.Errorf("Roles(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
