@@ -175,8 +175,19 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		cc := &clientcredentials.Config{ClientID: cfg.clientID, ClientSecret: cfg.secret, TokenURL: tokenURL,
 			AuthStyle: oauth2.AuthStyleInParams}
 		name := "client credentials at " + redactedURL(tokenURL)
+		tokenPath := tokenURL
+		if u, err := url.Parse(tokenURL); err == nil {
+			tokenPath = u.Path
+		}
 		err := apiclient.WithTokenFunc(name, func(tc apiclient.TokenContext) (*oauth2.Token, error) {
-			return cc.Token(tc.Context())
+			tok, err := cc.Token(tc.Context())
+			var refused *oauth2.RetrieveError
+			var failed *url.Error
+			if err != nil && !errors.As(err, &refused) && !errors.As(err, &failed) && tc.Context().Err() == nil {
+				// A 2xx answer that is no token (not JSON, no access_token): broken, not a refusal.
+				return nil, &DecodeError{Path: tokenPath, Err: err}
+			}
+			return tok, err
 		}, cfg.secret)(&cfg.core)
 		if err != nil {
 			return nil, fmt.Errorf("wiseflow: %w", err)

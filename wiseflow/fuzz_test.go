@@ -2,10 +2,17 @@ package wiseflow
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/apiclient"
@@ -180,6 +187,220 @@ func FuzzFSCode(f *testing.F) {
 		_ = checkSourceCode(s)
 		if dec, err := DecodeSourceCodePath(EncodeSourceCodePath(s)); err == nil && dec != s {
 			t.Fatalf("path encoding of %q gives %q", s, dec)
+		}
+	})
+}
+
+// fuzzTransport answers the token endpoint with one status and body and every other request
+// (file links included) with another, each with the given headers.
+type fuzzTransport struct {
+	tokenStatus, status int
+	tokenBody, body     []byte
+	header              http.Header
+}
+
+func (f *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	status, body := f.status, f.body
+	if strings.HasSuffix(r.URL.Path, TokenPath) {
+		status, body = f.tokenStatus, f.tokenBody
+	}
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	h := f.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Content-Type", "application/json")
+	return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status), Header: h,
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+}
+
+// fuzzStatus maps any number to an HTTP status between 200 and 599.
+func fuzzStatus(n uint16) int { return 200 + int(n)%400 }
+
+// FuzzAnswers answers every operation of the client, the token request included, with any
+// status and body: no panic, every error typed (one of apierror's or the package's), and
+// neither the client secret, the token (once issued) nor a webhook's secret in an error,
+// wherever the answer echoes them.
+func FuzzAnswers(f *testing.F) {
+	const secret, token, hookSecret = "fuzz-client-secret-Rt62", "fuzz-token-Vb19", "fuzz-hook-secret-Kc40"
+	okToken := `{"access_token":"` + token + `","token_type":"Bearer","expires_in":3600}`
+	for _, s := range []struct {
+		tokenStatus, status uint16
+		tokenBody, body     string
+	}{
+		{0, 0, okToken, `{"id":1,"type":2,"state":4,"purpose":3}`},
+		{0, 0, okToken, `{"success":true,"data":[{"flowId":1},{"participantId":2}],"pagination":{"limit":100,"offset":0,"total":5}}`},
+		{0, 0, okToken, `{"success":false,"data":null,"error":{"code":404,"message":"` + secret + `","errors":[{"reason":"` + token + `"}]}}`},
+		{0, 1, okToken, `{"explanationRequestId":3,"reassessmentFlowId":4}`},
+		{0, 203, okToken, `{"success":false,"error":{"code":403,"message":"module"}}`},
+		{0, 0, okToken, `{"success":true,"data":{"id":3,"size":4,"link":"https://s3.example/f?sig=` + token + `"}}`},
+		{0, 0, okToken, `[{"id":1,"secret":"` + hookSecret + `","url":"https://h.example/"}]`},
+		{200, 0, `{"error":"invalid_client","error_description":"` + secret + `"}`, ``},
+		{0, 0, `{"access_token":""}`, ``},
+		{0, 0, `not json`, ``},
+	} {
+		f.Add(s.tokenStatus, s.status, []byte(s.tokenBody), []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, tokenStatus, status uint16, tokenBody, body []byte) {
+		ft := &fuzzTransport{tokenStatus: fuzzStatus(tokenStatus), status: fuzzStatus(status), tokenBody: tokenBody, body: body}
+		c, err := New("https://api.example/v1", WithClientCredentials("id", secret), WithoutRetry(), WithoutThrottle(),
+			WithHTTPClient(&http.Client{Transport: ft}), WithMaxResponseBody(1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The token is a secret once issued; before, the text is just text.
+		var grant struct {
+			AccessToken string `json:"access_token"`
+		}
+		issued := ft.tokenStatus/100 == 2 && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		first := func(seq func(func(Participant, error) bool)) error {
+			n := 0
+			for _, err := range seq {
+				if err != nil {
+					return err
+				}
+				if n++; n == 10 {
+					break
+				}
+			}
+			return nil
+		}
+		active := true
+		calls := map[string]func() error{
+			"GetFlow":         func() error { _, err := c.GetFlow(ctx, 1); return err },
+			"GetFlowMetadata": func() error { _, err := c.GetFlowMetadata(ctx, 1); return err },
+			"SearchFlowsPage": func() error { _, err := c.SearchFlowsPage(ctx, FlowQuery{Title: "x"}, 0, 10); return err },
+			"SearchFlows": func() error {
+				for _, err := range c.SearchFlows(ctx, FlowQuery{}) {
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			"ListParticipants":       func() error { return first(c.ListParticipants(ctx, 1)) },
+			"GetParticipant":         func() error { _, err := c.GetParticipant(ctx, 1, 2); return err },
+			"GetAssessments":         func() error { _, err := c.GetAssessments(ctx, 1); return err },
+			"GetAssessment":          func() error { _, err := c.GetAssessment(ctx, 1, 2); return err },
+			"ListSubmissionsPage":    func() error { _, err := c.ListSubmissionsPage(ctx, 1, 0, 100); return err },
+			"GetSubmission":          func() error { _, err := c.GetSubmission(ctx, 1, 2); return err },
+			"GetSubmissionFiles":     func() error { _, err := c.GetSubmissionFiles(ctx, 1, 2); return err },
+			"GetSubmissionFile":      func() error { _, err := c.GetSubmissionFile(ctx, 1, 2, 3); return err },
+			"GetRemarkingFlow":       func() error { _, _, err := c.GetRemarkingFlow(ctx, 1); return err },
+			"CreateReassessment":     func() error { _, _, err := c.CreateReassessment(ctx, 1, true); return err },
+			"GetExplanationRequests": func() error { _, err := c.GetExplanationRequests(ctx, 1); return err },
+			"GetExplanationRequest":  func() error { _, err := c.GetExplanationRequest(ctx, 1, 2); return err },
+			"CreateExplanationRequest": func() error {
+				_, _, err := c.CreateExplanationRequest(ctx, 1, NewExplanationRequest{ParticipantID: 2})
+				return err
+			},
+			"UpdateExplanationRequest": func() error { _, err := c.UpdateExplanationRequest(ctx, 1, 2, true); return err },
+			"SearchSourcesPage": func() error {
+				_, err := c.SearchSourcesPage(ctx, "185||INF1000||1||SKR||2026||VÅR", 0, 0, 10)
+				return err
+			},
+			"GetWebhooks": func() error { _, err := c.GetWebhooks(ctx); return err },
+			"GetWebhook":  func() error { _, err := c.GetWebhook(ctx, 1); return err },
+			"CreateWebhook": func() error {
+				_, err := c.CreateWebhook(ctx, NewWebhook{Title: "t", URL: "https://h.example/in", Secret: hookSecret, Active: &active, Events: []WebhookEvent{"FINAL_GRADE"}})
+				return err
+			},
+			"UpdateWebhook": func() error { _, err := c.UpdateWebhook(ctx, 1, WebhookUpdate{Title: "t"}); return err },
+			"DeleteWebhook": func() error { return c.DeleteWebhook(ctx, 1) },
+			"TestWebhook":   func() error { return c.TestWebhook(ctx, 1) },
+			"OpenFile": func() error {
+				r, err := c.OpenFile(ctx, 1, 2, 3)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				_, err = io.Copy(io.Discard, r)
+				return err
+			},
+		}
+		for name, call := range calls {
+			err := call()
+			if err == nil {
+				continue
+			}
+			var (
+				ae  *APIError
+				de  *DecodeError
+				te  *TokenError
+				re  *RecordError
+				res RecordErrors
+				bt  *BodyTooLargeError
+				pc  *PageCycleError
+			)
+			if !errors.As(err, &ae) && !errors.As(err, &de) && !errors.As(err, &te) && !errors.As(err, &re) &&
+				!errors.As(err, &res) && !errors.As(err, &bt) && !errors.As(err, &pc) &&
+				!errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrQuarantined) {
+				t.Fatalf("%s: untyped error %T: %v", name, err, err)
+			}
+			secrets := []string{secret, hookSecret}
+			if issued {
+				secrets = append(secrets, token)
+			}
+			for _, s := range secrets {
+				if msg := fmt.Sprintf("%v %+v", err, err); strings.Contains(msg, s) {
+					t.Fatalf("%s: the error holds %q: %s", name, s, msg)
+				}
+			}
+		}
+	})
+}
+
+// FuzzRateLimitHeaders feeds any rate-limit headers, on answers and 429s, to the throttle: no
+// panic, and whatever they said, once every window and the longest reset the throttle accepts
+// have passed, a request leaves at once: a hostile answer cannot hold the client longer.
+func FuzzRateLimitHeaders(f *testing.F) {
+	f.Add(false, "200", "0", "1", "5000", "4000", "30", "200", "0", "1")
+	f.Add(false, "200", "0", "3600", "", "", "", "", "", "")
+	f.Add(true, "", "", "", "", "", "", "1", "0", "1e308")
+	f.Add(true, "1", "-5", "NaN", "-1", "x", "99999", "", "", "-0")
+	f.Add(false, "2147483648", "9223372036854775807", "3600", "1", "0", "61", " 7 ", "0", "0.5")
+	f.Fuzz(func(t *testing.T, limited bool, sl, sr, sreset, ml, mr, mreset, gl, gr, greset string) {
+		now := time.Unix(1_000_000, 0)
+		th := newThrottle(func() time.Time { return now })
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // a request that would have to wait fails at once instead
+		req := httptest.NewRequest(http.MethodGet, "https://api.example/v1/flow/1", nil).WithContext(ctx)
+		h := http.Header{}
+		for name, v := range map[string]string{
+			"X-RateLimit-Second-Limit": sl, "X-RateLimit-Second-Remaining": sr, "X-RateLimit-Second-Reset": sreset,
+			"X-RateLimit-Minute-Limit": ml, "X-RateLimit-Minute-Remaining": mr, "X-RateLimit-Minute-Reset": mreset,
+			"RateLimit-Limit": gl, "RateLimit-Remaining": gr, "RateLimit-Reset": greset,
+		} {
+			if v != "" {
+				h.Set(name, v)
+			}
+		}
+		status := http.StatusOK
+		if limited {
+			status = http.StatusTooManyRequests
+		}
+		for range 3 {
+			sent, err := th.acquire(req)
+			if err != nil {
+				break // held: the windows said so
+			}
+			resp := &http.Response{StatusCode: status, Header: h.Clone()}
+			th.observe(resp, sent)
+			if ra := resp.Header.Get("Retry-After"); limited && h.Get("Retry-After") == "" {
+				if n, err := strconv.Atoi(ra); err != nil || n < 0 || time.Duration(n)*time.Second > maxReset+time.Second {
+					t.Fatalf("Retry-After %q for a 429", ra)
+				}
+			}
+			now = now.Add(10 * time.Millisecond)
+		}
+		_ = th.stats()
+		now = now.Add(maxReset + time.Minute + time.Second)
+		if _, err := th.acquire(req); err != nil {
+			t.Fatalf("a request is still held %v after the last answer: %+v", maxReset+time.Minute, th.stats())
 		}
 	})
 }

@@ -143,7 +143,7 @@ type FileReader struct {
 func (r *FileReader) open(offset int64) error {
 	link, err := r.c.checkLink(r.Info.Link)
 	if err != nil {
-		return err
+		return r.c.core.DecodeError("/flows/"+id(r.flow)+"/submissions/"+id(r.submission)+"/files/"+id(r.Info.ID), err)
 	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, link.String(), nil)
 	if err != nil {
@@ -175,14 +175,14 @@ func (r *FileReader) open(offset int64) error {
 }
 
 // checkLink accepts a download link: absolute, and https unless the API itself is reached
-// over http (a local fake).
+// over http (a local fake). A link that is neither is a fault of the answer that gave it.
 func (c *Client) checkLink(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, errors.New("wiseflow: the file's download link is not an absolute http(s) URL")
+		return nil, errors.New("the file's download link is not an absolute http(s) URL")
 	}
 	if u.Scheme == "http" && !strings.HasPrefix(c.core.BaseURL(), "http://") {
-		return nil, errors.New("wiseflow: refusing a download link over plain http")
+		return nil, errors.New("the file's download link is plain http, refused")
 	}
 	return u, nil
 }
