@@ -89,7 +89,7 @@ type Target struct {
 	// fromEmpty says the run started from an empty set: Abort then empties the state again
 	// instead of undoing a first run's million writes one by one.
 	fromEmpty bool
-	last    Commit
+	last      Commit
 }
 
 // Commit says what the last Commit did.
