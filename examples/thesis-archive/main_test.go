@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestTermArchivesEveryGradedThesis(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, t.TempDir(), 12); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	m := regexp.MustCompile(`(?m)^(\d+) archived:`).FindStringSubmatch(s)
+	if m == nil || m[1] == "0" || !strings.Contains(s, "the archive holds") {
+		t.Fatalf("output:\n%s", s)
+	}
+	if strings.Count(s, ": archived ") != atoi(m[1]) {
+		t.Errorf("the archived lines do not add up to the summary:\n%s", s)
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
