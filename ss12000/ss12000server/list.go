@@ -168,7 +168,9 @@ func writePage(w http.ResponseWriter, items [][]byte, token string) {
 func (p *Provider) scanPage(tx store.Tx, q *request, k *kind, spec *listing, gen uint64, after string, limit int, rel *relations) (items [][]byte, last string, more bool, err error) {
 	prefix := docPrefix(k.res)
 	maxScan := max(10*limit, 10_000)
-	chunk := min(max(2*(limit+1), 64), readChunk)
+	// One read holds a full page and the record after it (which says more follow), so an
+	// unfiltered page of 1,000 is one read of 1,001 rows rather than two of 1,000.
+	chunk := min(max(2*(limit+1), 64), readChunk+1)
 	scanned := 0
 	last = after
 	for {
