@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,6 +114,7 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 		runtime.GC()
 		count.reset()
 		cpu -= cpuSeconds()
+		stopProfile := profileRun(b, i)
 		b.StartTimer()
 
 		src, err := ss12000sync.New(c, sourceOpts)
@@ -130,6 +132,7 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 		took := time.Since(planned)
 
 		b.StopTimer()
+		stopProfile()
 		cpu += cpuSeconds()
 		requests = count.total()
 		r := src.LastReport()
@@ -148,6 +151,31 @@ func BenchmarkSS12000SourceDelta(b *testing.B) {
 	b.ReportMetric(float64(requests), "requests")
 	b.ReportMetric(cpu/float64(b.N), "cpu-s")
 	b.Logf("changed %v, %d removals; %d requests (%v) for %d needed; plan %+v", day.Changed, day.Removed, requests, count.paths, needed, plan.Counts)
+}
+
+// profileEnv names a file prefix: each timed run writes a CPU profile to prefix.N. A profile of
+// the timed part alone, as -cpuprofile would mix in the minutes of setting up day 0.
+const profileEnv = "SS12000SYNC_BENCH_CPUPROFILE"
+
+// profileRun starts the CPU profile of run i when profileEnv is set; the result stops it.
+func profileRun(b *testing.B, i int) (stop func()) {
+	prefix := os.Getenv(profileEnv)
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", prefix, i))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // childEnv makes the benchmark binary serve the fake municipality instead of measuring.

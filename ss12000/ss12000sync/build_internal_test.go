@@ -2,6 +2,7 @@ package ss12000sync
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/ss12000/ss12000test"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 	"github.com/edusync/edusync/synth"
 )
 
@@ -65,28 +67,38 @@ func BenchmarkBuildMunicipality(b *testing.B) {
 	}
 }
 
+// BenchmarkRestoreMunicipality loads the municipality from SQLite as a new process does: kept
+// as a base of segments (the layout runs write) and, for comparison, one row per record (the
+// layout of formats 1 and 2).
 func BenchmarkRestoreMunicipality(b *testing.B) {
 	d, _ := municipality(b)
-	st := store.NewMemory()
 	scope := store.Scope{Flow: "bench"}
-	c := &changes{orgs: d.orgs, persons: d.persons, groups: d.groups, duties: d.duties, activities: d.activities}
-	var batch store.Batch
-	c.batch(&batch)
-	if err := batch.Put(keyState, ss12000.SyncState{}); err != nil {
-		b.Fatal(err)
-	}
-	if err := batch.Put(keyMeta, storedMeta{Format: recordFormat}); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Update(context.Background(), scope, func(tx store.Tx) error { return tx.Apply(batch) }); err != nil {
-		b.Fatal(err)
-	}
-	s := &Source{opts: Options{Store: st, Scope: scope}}
-	b.ResetTimer()
-	for b.Loop() {
-		got, n, err := s.load(context.Background())
-		if err != nil || len(got.persons) != len(d.persons) {
-			b.Fatal(err, n)
-		}
+	for _, layout := range []string{"segments", "rows"} {
+		b.Run(layout, func(b *testing.B) {
+			st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "restore.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			s := &Source{opts: Options{Store: st, Scope: scope}}
+			if layout == "segments" {
+				_, err = s.compact(context.Background(), d, &ss12000.SyncState{}, &storedMeta{Format: storeFormat})
+			} else {
+				c := &changes{orgs: d.orgs, persons: d.persons, groups: d.groups, duties: d.duties, activities: d.activities}
+				var batch store.Batch
+				c.batch(&batch)
+				err = s.write(context.Background(), &batch, &ss12000.SyncState{}, storedMeta{Format: recordFormat})
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				got, n, err := s.load(context.Background())
+				if err != nil || len(got.persons) != len(d.persons) {
+					b.Fatal(err, n)
+				}
+			}
+		})
 	}
 }

@@ -184,14 +184,14 @@ type field struct {
 const flushAt = 64 << 10
 
 // record starts reading one stored record with the given id.
-func (d *decoder) record(b []byte, id *string, idValue string) {
+func (d *decoder) record(b []byte, id *string, idValue []byte) {
 	d.b, d.err = b, nil
 	if len(b) == 0 || b[0] < 1 || b[0] > recordFormat {
 		d.fail("unknown record format")
 		return
 	}
 	d.format, d.b = b[0], b[1:]
-	if idValue != "" {
+	if len(idValue) > 0 {
 		d.idRefs = append(d.idRefs, field{id, int32(len(d.ids)), int32(len(d.ids) + len(idValue))})
 		d.ids = append(d.ids, idValue...)
 	}

@@ -215,7 +215,7 @@ func TestStoredRecordsLoadInEitherForm(t *testing.T) {
 }
 
 func TestStoredRecordsOfANewerFormatAreReadAgain(t *testing.T) {
-	st, scope := storeOf(t, codecDataset(), recordFormat+1, encodable.encode)
+	st, scope := storeOf(t, codecDataset(), storeFormat+1, encodable.encode)
 	s := &Source{opts: Options{Store: st, Scope: scope}}
 	if _, _, err := s.load(context.Background()); err == nil {
 		t.Fatal("a store of a newer format was loaded")
@@ -247,7 +247,7 @@ func TestDayNumbersRoundTrip(t *testing.T) {
 	for _, date := range []reconcile.Date{{}, reconcile.NewDate(1970, 1, 1), reconcile.NewDate(1969, 12, 31), reconcile.NewDate(2025, 8, 18)} {
 		e := newEncoder()
 		e.date(date)
-		d.record(e.b, nil, "")
+		d.record(e.b, nil, nil)
 		if got := d.date(); got != date || d.end() != nil {
 			t.Errorf("%v reads back as %v (%v)", date, got, d.err)
 		}

@@ -51,7 +51,9 @@
 // Options.Store the records it needs are kept in store (a compact binary form, no personal
 // number unless KeyCivicNo) with the Syncer's watermarks, written in one transaction: a new
 // process loads them and reads only what changed, so an hourly run on a municipality costs a
-// few requests. A run that fails stores nothing and keeps the previous snapshot; records the
+// few requests. The records lie in a base of large segments, rewritten only when everything
+// is read or the records changed since outgrow a quarter of it, and a row per record changed
+// since: a run writes what it read, and loading reads a few hundred rows, not one a record. A run that fails stores nothing and keeps the previous snapshot; records the
 // service sends that cannot be decoded fail the run (ErrUnreadableRecords) rather than vanish
 // from the targets. A stored snapshot that cannot be read is replaced by a full read
 // (Report.Reread says why); Options.FullEvery forces one now and then.

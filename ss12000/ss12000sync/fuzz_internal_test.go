@@ -45,7 +45,7 @@ func check[T any, R codecRecord[T]](t *testing.T, b []byte) {
 	t.Helper()
 	var d decoder
 	r := R(new(T))
-	err := decodeRecord(&d, r, "id-1", b)
+	err := decodeRecord(&d, r, []byte("id-1"), b)
 	d.flush()
 	if err != nil {
 		if !errors.Is(err, ErrStoredState) {
@@ -54,7 +54,7 @@ func check[T any, R codecRecord[T]](t *testing.T, b []byte) {
 		return
 	}
 	again := R(new(T))
-	err = decodeRecord(&d, again, "id-1", r.encode())
+	err = decodeRecord(&d, again, []byte("id-1"), r.encode())
 	d.flush()
 	if err != nil {
 		t.Fatalf("%T: re-encoded record does not decode: %v", r, err)

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/store"
@@ -86,6 +85,7 @@ type Source struct {
 	data   *dataset
 	state  ss12000.SyncState
 	meta   storedMeta
+	kept   kept
 	snap   *reconcile.Snapshot
 	report *Report
 }
@@ -246,6 +246,8 @@ type storedMeta struct {
 	Format    int       `json:"format"`
 	PersonKey PersonKey `json:"personKey"`
 	LastFull  time.Time `json:"lastFull"`
+	// Segments are the base's segments per kind (format 3).
+	Segments [len(recordPrefixes)]int `json:"segments"`
 }
 
 // The store keys of the Source, under its scope.
@@ -280,18 +282,17 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 		(s.opts.FullEvery > 0 && now.Sub(s.meta.LastFull) >= s.opts.FullEvery)
 	run, err := s.read(ctx, full)
 	rep.Took.Read = time.Since(start)
-	var stale []string // store keys of records that are gone (full runs)
 	if records != nil {
 		l := <-records
 		rep.Took.Load = l.took
 		if l.err == nil {
-			s.data, rep.Stored = l.data, l.n
+			s.data, rep.Stored, s.kept = l.data, l.n, l.kept
 		} else {
-			// The stored records cannot be used: everything is read again, and what the store
-			// holds that the service no longer has is deleted, damaged records included.
+			// The stored records cannot be used: everything is read again, and everything the
+			// store holds of them is replaced, damaged records included.
 			rep.Reread = l.err.Error()
 			s.state, s.meta = ss12000.SyncState{}, storedMeta{}
-			stale = l.keys
+			s.kept = kept{stray: l.keys}
 			if err == nil && !full {
 				full, start = true, time.Now()
 				run, err = s.read(ctx, true)
@@ -305,23 +306,32 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	data := s.data
 	if full {
 		data = newDataset()
-		stale = append(stale, s.data.keys()...)
-		stale = slices.DeleteFunc(stale, run.pending.has)
 	}
-	meta := storedMeta{Format: recordFormat, PersonKey: s.opts.PersonKey, LastFull: s.meta.LastFull}
+	meta := storedMeta{Format: storeFormat, PersonKey: s.opts.PersonKey, LastFull: s.meta.LastFull, Segments: s.kept.segments}
 	if full {
 		meta.LastFull = now
 	}
+	var keys []string // the overlay rows a delta run writes
+	if !full && s.opts.Store != nil {
+		keys = run.pending.keys()
+	}
+	compact := full || s.kept.compacts(s.meta.Format, keys)
 	// The store is written while the snapshot is built (each reads the run's records, neither
 	// changes them). Applying the changes to the dataset in memory first is safe even when the
 	// write then fails: the state stays where it was, so the next run reads the same changes
 	// again and applies them again, which changes nothing.
 	run.pending.apply(data)
 	stored := make(chan error, 1)
+	next := s.kept
 	start = time.Now()
 	if s.opts.Store != nil {
 		go func() {
-			err := s.persist(ctx, stale, run.pending, run.state, meta)
+			var err error
+			if compact {
+				next, err = s.compact(ctx, data, run.state, &meta)
+			} else {
+				next, err = s.persist(ctx, run.pending, keys, run.state, meta)
+			}
 			rep.Took.Store = time.Since(start)
 			stored <- err
 		}()
@@ -335,7 +345,7 @@ func (s *Source) Refresh(ctx context.Context) (*Report, error) {
 	if err := <-stored; err != nil {
 		return nil, err
 	}
-	s.state, s.meta = *run.state, meta
+	s.state, s.meta, s.kept = *run.state, meta, next
 	rep.Full, rep.Changed, rep.Deleted, rep.Today, rep.Counts = full, run.report.Changed, run.report.Deleted, today, counts
 	s.snap, s.report = snap, rep
 	return rep, nil
@@ -389,6 +399,7 @@ func cloneState(st *ss12000.SyncState) *ss12000.SyncState {
 type loaded struct {
 	data *dataset
 	n    int
+	kept kept
 	took time.Duration
 	err  error
 	keys []string // with err: every record key read, so that a full read can delete the stale
@@ -411,7 +422,7 @@ func (s *Source) restore(ctx context.Context, rep *Report) <-chan loaded {
 	heads, records := make(chan head, 1), make(chan loaded, 1)
 	go func() {
 		start := time.Now()
-		var raw [5][]store.Entry[[]byte]
+		var raw storedRecords
 		headSent := false
 		sendHead := func(h head) {
 			if !headSent {
@@ -426,17 +437,21 @@ func (s *Source) restore(ctx context.Context, rep *Report) <-chan loaded {
 			if h.err == nil {
 				h.state, h.err = store.Get[ss12000.SyncState](tx, keyState)
 			}
-			if h.err == nil && (h.meta.Format < 1 || h.meta.Format > recordFormat) {
-				// Records of the formats before recordFormat are read (and replaced as they change).
-				h.err = fmt.Errorf("stored records have format %d, this edusync reads 1 to %d", h.meta.Format, recordFormat)
+			if h.err == nil && (h.meta.Format < 1 || h.meta.Format > storeFormat) {
+				// Stores of the formats before storeFormat are read (and compacted at once).
+				h.err = fmt.Errorf("stored records have format %d, this edusync reads 1 to %d", h.meta.Format, storeFormat)
 			}
 			sendHead(h)
 			if h.err != nil {
 				return h.err
 			}
+			raw.meta = h.meta
+			var err error
+			if raw.base, err = tx.Values(prefixBase); err != nil {
+				return err
+			}
 			for i, p := range recordPrefixes {
-				var err error
-				if raw[i], err = tx.Values(p); err != nil {
+				if raw.rows[i], err = tx.Values(p); err != nil {
 					return err
 				}
 			}
@@ -469,35 +484,81 @@ func (s *Source) restore(ctx context.Context, rep *Report) <-chan loaded {
 // activities, in the order load reads them.
 var recordPrefixes = [5]string{prefixOrg, prefixPers, prefixGroup, prefixDuty, prefixAct}
 
+// storedRecords are the rows read of a stored snapshot.
+type storedRecords struct {
+	meta storedMeta
+	base []store.Entry[[]byte]                      // the base's segments
+	rows [len(recordPrefixes)][]store.Entry[[]byte] // the overlay (formats 1 and 2: every record)
+}
+
 // decodeStored decodes the stored records: persons on one core, the rest on the other.
-func decodeStored(raw *[5][]store.Entry[[]byte]) loaded {
-	d := &dataset{orgs: make(map[string]*orgRec, len(raw[0])), persons: make(map[string]*personRec, len(raw[1])),
-		groups: make(map[string]*groupRec, len(raw[2])), duties: make(map[string]*dutyRec, len(raw[3])),
-		activities: make(map[string]*activityRec, len(raw[4]))}
-	var errs [2]error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		errs[0] = decodeAll(prefixPers, raw[1], d.persons)
-	}()
-	errs[1] = errors.Join(decodeAll(prefixOrg, raw[0], d.orgs), decodeAll(prefixGroup, raw[2], d.groups),
-		decodeAll(prefixDuty, raw[3], d.duties), decodeAll(prefixAct, raw[4], d.activities))
-	wg.Wait()
-	n := 0
-	for _, r := range raw {
-		n += len(r)
+func decodeStored(raw *storedRecords) loaded {
+	var k kept
+	var segs [len(recordPrefixes)][][]byte
+	var err error
+	for _, e := range raw.base {
+		kind, i, ok := parseSegmentKey(e.Key)
+		if !ok || raw.meta.Format < storeFormat || i >= raw.meta.Segments[kind] {
+			k.stray = append(k.stray, e.Key) // not the base's
+			continue
+		}
+		if segs[kind] == nil {
+			segs[kind] = make([][]byte, raw.meta.Segments[kind])
+		}
+		segs[kind][i] = e.Value
 	}
-	if err := errors.Join(errs[:]...); err != nil {
-		keys := make([]string, 0, n)
-		for _, r := range raw {
+	if raw.meta.Format >= storeFormat {
+		for kind, n := range raw.meta.Segments {
+			if n < 0 || n > len(raw.base) {
+				err = fmt.Errorf("%w: the meta lists %d segments", ErrStoredState, n)
+				break
+			}
+			for i := range n {
+				if segs[kind] == nil || segs[kind][i] == nil {
+					err = fmt.Errorf("%w: segment %d of %d is missing", ErrStoredState, i, n)
+				}
+			}
+		}
+		k.segments = raw.meta.Segments
+	}
+	d := &dataset{}
+	var base [2]int
+	var errs [2]error
+	if err == nil {
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			d.persons, base[0], errs[0] = decodeKind[personRec](prefixPers, segs[1], raw.rows[1])
+		})
+		var n [4]int
+		var e [4]error
+		d.orgs, n[0], e[0] = decodeKind[orgRec](prefixOrg, segs[0], raw.rows[0])
+		d.groups, n[1], e[1] = decodeKind[groupRec](prefixGroup, segs[2], raw.rows[2])
+		d.duties, n[2], e[2] = decodeKind[dutyRec](prefixDuty, segs[3], raw.rows[3])
+		d.activities, n[3], e[3] = decodeKind[activityRec](prefixAct, segs[4], raw.rows[4])
+		base[1], errs[1] = n[0]+n[1]+n[2]+n[3], errors.Join(e[:]...)
+		wg.Wait()
+		err = errors.Join(errs[:]...)
+	}
+	if err != nil {
+		keys := make([]string, 0, len(raw.base)+len(raw.rows[1]))
+		for _, e := range raw.base {
+			keys = append(keys, e.Key)
+		}
+		for _, r := range raw.rows {
 			for _, e := range r {
 				keys = append(keys, e.Key)
 			}
 		}
 		return loaded{err: err, keys: keys}
 	}
-	return loaded{data: d, n: n}
+	k.base = base[0] + base[1]
+	k.overlay = map[string]bool{}
+	for _, r := range raw.rows {
+		for _, e := range r {
+			k.overlay[e.Key] = true
+		}
+	}
+	return loaded{data: d, n: len(d.orgs) + len(d.persons) + len(d.groups) + len(d.duties) + len(d.activities), kept: k}
 }
 
 // load loads the stored snapshot at once (restore without a run beside it).
@@ -521,25 +582,9 @@ type decodable[T any] interface {
 	idField() *string
 }
 
-// decodeAll decodes stored records into a map by their ids; the first damaged one is the error.
-func decodeAll[T any, P decodable[T]](prefix string, vals []store.Entry[[]byte], into map[string]*T) error {
-	recs := make([]T, len(vals)) // one allocation for all records of the kind
-	var d decoder
-	for i, v := range vals {
-		if err := decodeRecord(&d, P(&recs[i]), strings.TrimPrefix(v.Key, prefix), v.Value); err != nil {
-			return fmt.Errorf("%w (%s)", err, redact.Text(v.Key))
-		}
-	}
-	d.flush()
-	for i := range recs {
-		into[*P(&recs[i]).idField()] = &recs[i]
-	}
-	return nil
-}
-
 // decodeRecord decodes one stored record with the given id into r; its strings are set at d's
 // next flush.
-func decodeRecord[T any, P decodable[T]](d *decoder, r P, id string, b []byte) error {
+func decodeRecord[T any, P decodable[T]](d *decoder, r P, id, b []byte) error {
 	d.record(b, r.idField(), id)
 	if d.err == nil {
 		r.decode(d)
@@ -547,21 +592,61 @@ func decodeRecord[T any, P decodable[T]](d *decoder, r P, id string, b []byte) e
 	return d.end()
 }
 
-// persist writes a run's records and state in one transaction, so the stored snapshot and the
-// watermarks never disagree. stale are the keys of records a full run found gone.
-func (s *Source) persist(ctx context.Context, stale []string, c *changes, next *ss12000.SyncState, meta storedMeta) error {
+// persist writes a run's records to the overlay, with the state, in one transaction, so the
+// stored snapshot and the watermarks never disagree. It returns the layout after the write.
+func (s *Source) persist(ctx context.Context, c *changes, keys []string, next *ss12000.SyncState, meta storedMeta) (kept, error) {
 	var b store.Batch
-	for _, k := range stale {
-		b.Delete(k)
-	}
 	c.batch(&b)
+	k := s.kept
+	k.overlay = maps.Clone(k.overlay)
+	if k.overlay == nil {
+		k.overlay = map[string]bool{}
+	}
+	for _, key := range keys {
+		k.overlay[key] = true
+	}
+	return k, s.write(ctx, &b, next, meta)
+}
+
+// compact writes a new base of every record of d, deletes the overlay, the old base and stray
+// keys, and writes the state, in one transaction.
+func (s *Source) compact(ctx context.Context, d *dataset, next *ss12000.SyncState, meta *storedMeta) (kept, error) {
+	var b store.Batch
+	for key := range s.kept.overlay {
+		b.Delete(key)
+	}
+	b.Deletes = append(b.Deletes, s.kept.stray...)
+	var k kept
+	var segs [len(recordPrefixes)][][]byte
+	var n [len(recordPrefixes)]int
+	segs[0], n[0] = encodeSegments(d.orgs)
+	segs[1], n[1] = encodeSegments(d.persons)
+	segs[2], n[2] = encodeSegments(d.groups)
+	segs[3], n[3] = encodeSegments(d.duties)
+	segs[4], n[4] = encodeSegments(d.activities)
+	for kind := range segs {
+		for i := len(segs[kind]); i < s.kept.segments[kind]; i++ {
+			b.Delete(segmentKey(kind, i))
+		}
+		for i, seg := range segs[kind] {
+			b.Set(segmentKey(kind, i), seg)
+		}
+		k.segments[kind] = len(segs[kind])
+		k.base += n[kind]
+	}
+	meta.Segments = k.segments
+	return k, s.write(ctx, &b, next, *meta)
+}
+
+// write adds the state and the meta to b and applies it.
+func (s *Source) write(ctx context.Context, b *store.Batch, next *ss12000.SyncState, meta storedMeta) error {
 	if err := b.Put(keyState, next); err != nil {
 		return err
 	}
 	if err := b.Put(keyMeta, meta); err != nil {
 		return err
 	}
-	if err := s.opts.Store.Update(ctx, s.opts.Scope, func(tx store.Tx) error { return tx.Apply(b) }); err != nil {
+	if err := s.opts.Store.Update(ctx, s.opts.Scope, func(tx store.Tx) error { return tx.Apply(*b) }); err != nil {
 		return fmt.Errorf("ss12000sync: keeping the snapshot in store: %w", err)
 	}
 	return nil
@@ -670,47 +755,22 @@ func unexpected(ch ss12000.Change) error {
 	return fmt.Errorf("ss12000sync: a %s change carries a %T", ch.Type, ch.Record)
 }
 
-// has reports whether the run delivered the record stored under key (a new version or its
-// removal).
-func (c *changes) has(key string) bool {
-	id, ok := "", false
-	switch {
-	case hasPrefix(key, prefixOrg, &id):
-		_, ok = c.orgs[id]
-	case hasPrefix(key, prefixPers, &id):
-		_, ok = c.persons[id]
-	case hasPrefix(key, prefixGroup, &id):
-		_, ok = c.groups[id]
-	case hasPrefix(key, prefixDuty, &id):
-		_, ok = c.duties[id]
-	case hasPrefix(key, prefixAct, &id):
-		_, ok = c.activities[id]
-	}
-	return ok
-}
-
-func hasPrefix(key, prefix string, rest *string) bool {
-	r, ok := strings.CutPrefix(key, prefix)
-	*rest = r
-	return ok
-}
-
-// keys returns the store keys of every record of d.
-func (d *dataset) keys() []string {
-	out := make([]string, 0, len(d.orgs)+len(d.persons)+len(d.groups)+len(d.duties)+len(d.activities))
-	for id := range d.orgs {
+// keys returns the store keys of the records the run delivered (new versions and removals).
+func (c *changes) keys() []string {
+	out := make([]string, 0, len(c.orgs)+len(c.persons)+len(c.groups)+len(c.duties)+len(c.activities))
+	for id := range c.orgs {
 		out = append(out, prefixOrg+id)
 	}
-	for id := range d.persons {
+	for id := range c.persons {
 		out = append(out, prefixPers+id)
 	}
-	for id := range d.groups {
+	for id := range c.groups {
 		out = append(out, prefixGroup+id)
 	}
-	for id := range d.duties {
+	for id := range c.duties {
 		out = append(out, prefixDuty+id)
 	}
-	for id := range d.activities {
+	for id := range c.activities {
 		out = append(out, prefixAct+id)
 	}
 	return out
@@ -755,7 +815,7 @@ func batchOf[T any, P interface {
 	for _, id := range sortedIDs(m) {
 		v := m[id]
 		if v == nil {
-			b.Delete(prefix + id)
+			b.Set(prefix+id, tombstone)
 		} else {
 			b.Set(prefix+id, P(v).encode())
 		}

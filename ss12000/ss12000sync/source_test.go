@@ -209,6 +209,17 @@ func testDeltaRuns(t *testing.T, st store.Store) {
 	if diff := cmp.Diff(fresh, snap, cmp.AllowUnexported(reconcile.Date{})); diff != "" {
 		t.Fatalf("stored + delta differs from a full read (-full +delta):\n%s", diff)
 	}
+
+	// Another day, another process: what the last run stored is read back with the rest.
+	f.clock.Advance(24 * time.Hour)
+	if _, err := ss12000test.Modify(f.srv, "p-ada", func(p *ss12000.Person) { p.GivenName = "Ada Maria" }); err != nil {
+		t.Fatal(err)
+	}
+	snap = snapshot(t, f.source(t, ss12000sync.Options{Store: st, Scope: scope}))
+	fresh = snapshot(t, f.source(t, ss12000sync.Options{}))
+	if diff := cmp.Diff(fresh, snap, cmp.AllowUnexported(reconcile.Date{})); diff != "" {
+		t.Fatalf("third run: stored + delta differs from a full read (-full +delta):\n%s", diff)
+	}
 }
 
 func TestFailedRunKeepsThePreviousSnapshot(t *testing.T) {
