@@ -161,16 +161,20 @@ func screen(snap *reconcile.Snapshot, f Format) *screened {
 	if sc, ok := f.(Screener); ok {
 		out.left = append(out.left, sc.Screen(snap)...)
 	}
-	gone := map[Pair]bool{}      // kind in Person, key in Group
+	gone := map[reconcile.Kind]map[string]bool{reconcile.KindPerson: {}, reconcile.KindGroup: {}}
 	relations := map[Pair]bool{} // person, related
 	for _, l := range out.left {
 		if l.Related != "" {
 			relations[Pair{Person: l.SourceKey, Group: l.Related}] = true
 			continue
 		}
-		gone[Pair{Person: string(l.Kind), Group: l.SourceKey}] = true
+		if gone[l.Kind] == nil {
+			gone[l.Kind] = map[string]bool{}
+		}
+		gone[l.Kind][l.SourceKey] = true
 	}
-	isGone := func(k reconcile.Kind, key string) bool { return gone[Pair{Person: string(k), Group: key}] }
+	gonePersons, goneGroups := gone[reconcile.KindPerson], gone[reconcile.KindGroup]
+	isGone := func(k reconcile.Kind, key string) bool { return gone[k][key] }
 	protected := map[string]bool{}
 	for _, p := range snap.Persons {
 		if p.Protected {
@@ -216,7 +220,7 @@ func screen(snap *reconcile.Snapshot, f Format) *screened {
 	}
 	out.Groups = keep(snap.Groups, func(g *reconcile.Group) bool { return !isGone(reconcile.KindGroup, g.Keys.SourceKey) })
 	out.Memberships = keep(snap.Memberships, func(m *reconcile.Membership) bool {
-		return !isGone(reconcile.KindPerson, m.Person) && !isGone(reconcile.KindGroup, m.Group)
+		return !gonePersons[m.Person] && (len(goneGroups) == 0 || !goneGroups[m.Group])
 	})
 	return out
 }
