@@ -66,17 +66,16 @@ type FileWriter struct {
 	keyed  []keyedColumn
 }
 
-// uniqueSet holds the values of one Spec.Unique tuple met so far in a file: a single column's
-// values themselves, a tuple of several columns by its tupleKey.
+// uniqueSet holds the tuples of one Spec.Unique met so far in a file, by their tupleKeys.
 type uniqueSet struct {
 	idx    []int
-	values map[string]struct{}
 	tuples map[tupleKey]struct{}
 }
 
-// tupleKey identifies a tuple of values by two independent 64-bit hashes: at a million rows
-// its map is a fraction of a map of the joined values, and two different tuples share both
-// hashes with odds of about one in 2^128.
+// tupleKey identifies a tuple of values (or a single one) by two independent 64-bit hashes:
+// at a million rows its map is a fraction of a map of the joined values, it keeps no value
+// built for the row alive, and two different tuples share both hashes with odds of about one
+// in 2^128.
 type tupleKey [2]uint64
 
 func (w *SetWriter) tupleKey(fields []string, idx []int) tupleKey {
@@ -109,14 +108,9 @@ func (w *SetWriter) Create(spec *Spec, extra ...string) (*FileWriter, error) {
 	}
 	fw := &FileWriter{w: w, spec: spec, f: f, line: 1}
 	for _, u := range spec.Unique {
-		set := uniqueSet{idx: make([]int, len(u))}
+		set := uniqueSet{idx: make([]int, len(u)), tuples: map[tupleKey]struct{}{}}
 		for i, name := range u {
 			set.idx[i] = spec.Index(name)
-		}
-		if len(u) == 1 {
-			set.values = map[string]struct{}{}
-		} else {
-			set.tuples = map[tupleKey]struct{}{}
 		}
 		fw.unique = append(fw.unique, set)
 	}
@@ -190,14 +184,6 @@ func (fw *FileWriter) Row(id string, fields ...string) error {
 
 // add notes the row's tuple, or reports false when an earlier row had the same.
 func (u *uniqueSet) add(w *SetWriter, fields []string) bool {
-	if u.values != nil {
-		v := fields[u.idx[0]]
-		if _, dup := u.values[v]; dup {
-			return false
-		}
-		u.values[v] = struct{}{}
-		return true
-	}
 	k := w.tupleKey(fields, u.idx)
 	if _, dup := u.tuples[k]; dup {
 		return false

@@ -1,6 +1,7 @@
 package oneroster
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -225,7 +226,7 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 				all, mods[r], inactive[r] = append(all, r), mod, s.Persons[k.guardian].Inactive
 			}
 			slices.SortFunc(all, func(a, b row) int {
-				return strings.Compare(a.user+"\x00"+a.org+"\x00"+a.role, b.user+"\x00"+b.org+"\x00"+b.role)
+				return cmp.Or(strings.Compare(a.user, b.user), strings.Compare(a.org, b.org), strings.Compare(a.role, b.role))
 			})
 			for i, r := range all {
 				roleType := "primary"
