@@ -64,7 +64,7 @@ func BenchmarkTermOfAppeals(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := newSync(b, w, st, func(c *examsync.Config) { c.WISEflowRecheck = time.Second })
+		s := newSync(b, w, st)
 		w.serve(b, s)
 		examiner := map[string]int{}
 		fsBefore, inBefore, wfBefore := w.fs.Stats(), w.in.Stats(), w.wf.Stats()
@@ -88,6 +88,15 @@ func BenchmarkTermOfAppeals(b *testing.B) {
 		needed, err := neededRequests(ctx, w, s, fsRounds(w.fs.Stats().Requests, fsBefore.Requests))
 		if err != nil {
 			b.Fatal(err)
+		}
+		if testing.Verbose() {
+			for name, p := range map[string][2]fakekit.Stats{"fs": {fsBefore, w.fs.Stats()}, "inspera": {inBefore, w.in.Stats()}, "wiseflow": {wfBefore, w.wf.Stats()}} {
+				for op, n := range p[1].Requests {
+					b.Logf("%s %s %d (examiners %d)", name, op, n-p[0].Requests[op], examiner[op])
+				}
+			}
+			sum, _ := s.Summary(ctx, w.org, time.Time{})
+			b.Logf("audit: %v", sum)
 		}
 		b.ReportMetric(elapsed.Seconds(), "s")
 		b.ReportMetric(float64(requests)/float64(needed), "requests/needed")

@@ -12,7 +12,7 @@ import (
 
 func newSync(tb testing.TB, w *world, st store.Store, mod ...func(*examsync.Config)) *examsync.Sync {
 	tb.Helper()
-	cfg := examsync.Config{Store: st, Tenants: w.setups(tb), RetryBase: 5 * time.Millisecond, RetryMax: 40 * time.Millisecond, Idle: 10 * time.Millisecond, WISEflowRecheck: 200 * time.Millisecond}
+	cfg := examsync.Config{Store: st, Tenants: w.setups(tb), RetryBase: 5 * time.Millisecond, RetryMax: 40 * time.Millisecond, Idle: 10 * time.Millisecond}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -71,8 +71,12 @@ func (t *tenantRun) appeal(ctx context.Context, j *job, c *fspoll.Change) error 
 		} else {
 			res, err = t.su.Inspera.RegisterAppeals(ctx, test, id)
 		}
-		if err == nil && res != nil && len(res.Changed) == 0 {
+		switch {
+		case err == nil && res != nil && len(res.Changed) == 0:
 			rec.Note = "already as asked"
+		case !withdraw && errors.Is(err, inspera.ErrAppealDecided):
+			// The appeal committee decided before FS's AKTIV reached Inspera: nothing to open.
+			rec.Note, err = "decided in Inspera already", nil
 		}
 		return j.done(ctx, rec, err)
 	}

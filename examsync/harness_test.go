@@ -51,7 +51,7 @@ const hookKey = "hook-user-key"
 func newWorld(tb testing.TB, pop *synth.Population) *world {
 	tb.Helper()
 	w := &world{pop: pop, fs: fstest.NewServer(), in: insperatest.NewServer(insperatest.WithWebhookRetries(20*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, time.Second, 2*time.Second)),
-		wf: wiseflowtest.NewServer(), secret: "inspera-hook-secret"}
+		wf: wiseflowtest.NewServer(wiseflowtest.WithWebhookRetries(20, 100*time.Millisecond)), secret: "inspera-hook-secret"}
 	tb.Cleanup(func() { w.in.Close(); w.wf.Close(); w.fs.Close() })
 	w.fs.LoadPopulation(pop, fstest.LoadOptions{})
 	w.in.LoadPopulation(pop, insperatest.LoadOptions{})
@@ -77,7 +77,7 @@ type endpoints struct {
 	FSURL, FSUser, FSPassword string
 	InURL, InTenant, InKey    string
 	WfURL, WfID, WfSecret     string
-	Secret                    string
+	Secret                    string // both exam systems' webhook secret
 	Tenants                   []examsync.Tenant
 }
 
@@ -115,13 +115,23 @@ func (ep endpoints) setups() ([]examsync.Setup, error) {
 	}
 	return []examsync.Setup{
 		{Tenant: ep.Tenants[0], FS: fc, Inspera: ic, InsperaSecrets: []insperahook.Secret{{Name: "flows", Value: ep.Secret}}},
-		{Tenant: ep.Tenants[1], FS: fc, WISEflow: wc},
+		{Tenant: ep.Tenants[1], FS: fc, WISEflow: wc, WISEflowSecret: []byte(ep.Secret)},
 	}, nil
 }
 
-// subscribe registers url for Inspera's events as the hook user.
-func (w *world) subscribe(tb testing.TB, url string) {
+// subscribe registers base's receivers for Inspera's events (as the hook user) and WISEflow's.
+func (w *world) subscribe(tb testing.TB, base string) {
 	tb.Helper()
+	wc, err := w.wf.Client()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	active := true
+	if _, err := wc.CreateWebhook(context.Background(), wiseflow.NewWebhook{URL: base + "/wiseflow/uni", Secret: w.secret, Active: &active,
+		Events: []wiseflow.WebhookEvent{wiseflow.WebhookEventASSESSMENT, wiseflow.WebhookEventFINALGRADE, wiseflow.WebhookEventFLOWSTATEUPDATED}}); err != nil {
+		tb.Fatal(err)
+	}
+	url := base + "/inspera/uni"
 	hc, err := w.in.ClientAs(hookKey)
 	if err != nil {
 		tb.Fatal(err)
@@ -353,5 +363,5 @@ func (w *world) serve(tb testing.TB, s *examsync.Sync) {
 	tb.Helper()
 	srv := httptest.NewServer(s.Handler())
 	tb.Cleanup(srv.Close)
-	w.subscribe(tb, srv.URL+"/inspera/uni")
+	w.subscribe(tb, srv.URL)
 }

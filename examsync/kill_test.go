@@ -76,9 +76,12 @@ func TestChildProcess(t *testing.T) {
 	}
 }
 
+// claim is how long a worker's claim lasts in this test: a killed child's claims run out soon.
+const claim = time.Second
+
 func childConfig(st store.Store, su []examsync.Setup) examsync.Config {
 	return examsync.Config{Store: st, Tenants: su, RetryBase: 5 * time.Millisecond, RetryMax: 40 * time.Millisecond,
-		Idle: 10 * time.Millisecond, Holder: "examsync-test", WISEflowRecheck: 200 * time.Millisecond}
+		Idle: 10 * time.Millisecond, Holder: "examsync-test", Visibility: claim}
 }
 
 // publish writes where the webhooks are to go, atomically.
@@ -173,21 +176,24 @@ func TestKilledProcessesLoseNothing(t *testing.T) {
 			if killed == 0 {
 				// Inspera validates a subscription's URL, so the first child must be serving.
 				waitServing(t, spec.AddrFile)
-				w.subscribe(t, proxy.URL+"/inspera/uni")
+				w.subscribe(t, proxy.URL)
 			}
+			examine, kill := time.Duration(rng.IntN(300))*time.Millisecond, time.Duration(150+rng.IntN(700))*time.Millisecond
 			var wg sync.WaitGroup
 			wg.Go(func() {
-				time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+				time.Sleep(examine)
 				w.examiners(t)
 			})
-			time.Sleep(time.Duration(150+rng.IntN(700)) * time.Millisecond)
+			time.Sleep(kill)
 			_ = cmd.Process.Kill() // SIGKILL
 			_ = cmd.Wait()
 			wg.Wait()
 			publish(t, spec.AddrFile, "")
 			killed++
 		}
-		// A process that is not killed finishes the day, faults still on.
+		// A process that is not killed finishes the day, faults still on, once the killed
+		// ones' claims have run out.
+		time.Sleep(claim + 100*time.Millisecond)
 		st, err := sqlite.Open(context.Background(), spec.DB)
 		if err != nil {
 			t.Fatal(err)
@@ -203,6 +209,16 @@ func TestKilledProcessesLoseNothing(t *testing.T) {
 		srv := httptest.NewServer(s.Handler())
 		publish(t, spec.AddrFile, srv.URL)
 		settle(t, w, s)
+		if day == days-1 {
+			if dead, _ := s.DeadLetters(context.Background(), w.org); len(dead) > 0 {
+				t.Errorf("%d dead letters: %+v", len(dead), dead)
+			}
+			failed := false
+			recs, _ := s.Audit(context.Background(), w.org, examsync.AuditQuery{Success: &failed})
+			for _, r := range recs {
+				t.Logf("failed step: %s %s %s/%s attempt %d dead %v: %s", r.Submodule, r.Step, r.VurdID, r.Kandidatnr, r.Attempt, r.Dead, r.ErrorMessage)
+			}
+		}
 		publish(t, spec.AddrFile, "")
 		srv.Close()
 		s.Close()

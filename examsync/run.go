@@ -88,7 +88,7 @@ func (s *Sync) newTenant(su Setup) (*tenantRun, error) {
 
 func (t *tenantRun) addWorker(scope store.Scope, h func(context.Context, store.Delivery) error) {
 	c := &t.s.cfg
-	t.workers = append(t.workers, &store.Worker{Store: c.Store, Scope: scope, Handle: h, Concurrency: 8,
+	t.workers = append(t.workers, &store.Worker{Store: c.Store, Scope: scope, Handle: h, Concurrency: 8, Visibility: c.Visibility,
 		Poll: c.Idle, RetryBase: c.RetryBase, RetryMax: c.RetryMax, Now: c.Now, Logger: c.Logger})
 }
 

@@ -55,6 +55,10 @@ type Config struct {
 	// explanation not accepted yet) is read again though nothing showed a change (default one
 	// hour). WISEflow's webhooks, when subscribed, make it read at once.
 	WISEflowRecheck time.Duration
+	// Visibility is how long a worker's claim on a message lasts (default 5 minutes): longer
+	// than handling a message takes. A message claimed by a process that died is handled again
+	// once its claim has run out.
+	Visibility time.Duration
 	// Idle is how long a worker waits when its queue is empty (default 2 s).
 	Idle time.Duration
 	// Holder names this process in the store's leases (default: a new name per Sync). A host
