@@ -3,7 +3,6 @@ package ss12000server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -213,7 +212,7 @@ func buildMunicipality(b *testing.B, ctx context.Context, path string) int {
 		b.Fatal(err)
 	}
 	if !rep.OK() {
-		b.Fatal(fmt.Sprintf("apply: %d failed", rep.Failed))
+		b.Fatalf("apply: %d failed", rep.Failed)
 	}
 	b.Logf("applied in %s", time.Since(start).Round(time.Millisecond))
 	return n
