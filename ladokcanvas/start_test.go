@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/edusync/edusync/canvas/canvastest"
 	"github.com/edusync/edusync/ladokcanvas"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/store/sqlite"
 )
 
 // TestStartChecksTheAccount: the account new organisations go under must exist in Canvas.
@@ -115,5 +118,66 @@ func TestRunStopsOnADamagedStore(t *testing.T) {
 	}
 	if r := e.ad.Stats().Retried; r != 0 {
 		t.Errorf("%d retries of a damaged store", r)
+	}
+}
+
+// TestDamagedFile: an SQLite file damaged between two runs (pages overwritten, or emptied) is
+// refused, with an error that matches store.IsPermanent, before the adapter reads the feed;
+// none of them starts it as a new installation.
+func TestDamagedFile(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, path string)
+	}{
+		{"pages overwritten", func(t *testing.T, path string) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 4096; i < len(b); i += 4096 { // the header of every page after the first
+				copy(b[i:], "\xff\xff\xff\xff not a b-tree page \xff\xff\xff\xff")
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"zero bytes", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			e := newEnv(t, ladokcanvas.DefaultConfig(), nil, withSQLite(path))
+			e.feed(registrering("stu-anna", "off-prog1"), registrering("stu-bo", "off-prog1"))
+			e.ad.Close()
+			if err := e.st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for _, suffix := range []string{"-wal", "-shm"} {
+				_ = os.Remove(path + suffix)
+			}
+			tc.damage(t, path)
+			writes := len(e.cv.Writes())
+			st, err := sqlite.Open(t.Context(), path, sqlite.MustExist())
+			if err == nil {
+				defer st.Close()
+				ad, nerr := ladokcanvas.New(t.Context(), e.lc, e.cc, st, e.cfg, append(e.opts, ladokcanvas.WithExistingState())...)
+				if err = nerr; err == nil {
+					ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+					err = ad.Run(ctx)
+					cancel()
+					ad.Close()
+				}
+			}
+			if !store.IsPermanent(err) {
+				t.Fatalf("a damaged file: %v, want an error that matches store.IsPermanent", err)
+			}
+			if n := len(e.cv.Writes()) - writes; n != 0 {
+				t.Errorf("%d writes to Canvas from a damaged file", n)
+			}
+			t.Logf("refused: %v", err)
+		})
 	}
 }
