@@ -43,6 +43,7 @@ func TestArchivingSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
+	t.Parallel()
 	e := newEnv(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "archive.db")

@@ -87,6 +87,7 @@ func newFlow(t testing.TB, e *env, mod func(*archive.Config)) *archive.Flow {
 }
 
 func TestTermArchivesEveryThesisOnceAfterItsDeadlines(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newFlow(t, e, nil)
 	n := e.collect(t, f)
@@ -126,6 +127,7 @@ func TestTermArchivesEveryThesisOnceAfterItsDeadlines(t *testing.T) {
 }
 
 func TestArchiveFaultsNeitherDuplicateNorLose(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newFlow(t, e, nil)
 	n := e.collect(t, f)
@@ -149,6 +151,7 @@ func TestArchiveFaultsNeitherDuplicateNorLose(t *testing.T) {
 }
 
 func TestAFailingArchiveDeadLettersWithAnAlert(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newFlow(t, e, func(c *archive.Config) { c.Backoff = time.Hour })
 	e.collect(t, f)
@@ -240,6 +243,7 @@ func pickInspera(t testing.TB, e *env, f *archive.Flow) (archive.Status, inspera
 }
 
 func TestALateAppealBeforeDeliveryReopensTheWait(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newFlow(t, e, nil)
 	e.collect(t, f)
@@ -279,6 +283,7 @@ func TestALateAppealBeforeDeliveryReopensTheWait(t *testing.T) {
 }
 
 func TestALateAppealAfterDeliveryAddsARegistration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newFlow(t, e, nil)
 	e.collect(t, f)

@@ -151,12 +151,12 @@ func (f *Flow) advance(ctx context.Context, rec *record) (time.Time, error) {
 	if src == nil {
 		return time.Time{}, fail("refresh", fmt.Errorf("%w: no source for %s", ErrInvalidThesis, rec.Thesis.Key.System))
 	}
+	if rec.Status.State == StateArchived {
+		return f.lateAppeals(ctx, rec, src)
+	}
 	th, err := src.Refresh(ctx, &rec.Thesis)
 	if err != nil {
 		return time.Time{}, fail("refresh", err)
-	}
-	if rec.Status.State == StateArchived {
-		return f.lateAppeals(ctx, rec, th)
 	}
 	rec.Thesis = *th
 	v, err := f.evaluate(ctx, th)
@@ -364,9 +364,12 @@ func unreadable(errs []*fs.RecordError, candidate string) bool {
 	return false
 }
 
-// lateAppeals adds the outcome of each appeal FS recorded after delivery, once decided.
-func (f *Flow) lateAppeals(ctx context.Context, rec *record, th *Thesis) (time.Time, error) {
+// lateAppeals adds the outcome of each appeal FS recorded after delivery, once decided; the
+// exam system is read again (for the reassessment's grade) only then.
+func (f *Flow) lateAppeals(ctx context.Context, rec *record, src Source) (time.Time, error) {
 	now := f.cfg.Now()
+	th := &rec.Thesis
+	refreshed := false
 	exam, err := fs.ParseVurdID(th.Key.Exam)
 	if err != nil {
 		return time.Time{}, fail("appeals", errors.Join(ErrInvalidThesis, err))
@@ -391,6 +394,12 @@ func (f *Flow) lateAppeals(ctx context.Context, rec *record, th *Thesis) (time.T
 			continue
 		}
 		prev := rec.Thesis.Grade
+		if !refreshed {
+			if th, err = src.Refresh(ctx, &rec.Thesis); err != nil {
+				return time.Time{}, fail("refresh", err)
+			}
+			refreshed = true
+		}
 		t := *th
 		d := Decision{Restricted: true, Rule: RuleUnclear, Code: f.policy.Unclear.Code, LegalBasis: f.policy.Unclear.LegalBasis}
 		if rec.Status.Decision != nil {
