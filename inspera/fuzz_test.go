@@ -5,16 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/apiclient"
+	"github.com/edusync/edusync/internal/leakcheck"
 )
 
 func fuzzClient(t testing.TB, strict bool) *Client {
@@ -107,29 +106,6 @@ func FuzzIDAndGrade(f *testing.F) {
 	})
 }
 
-// fuzzTransport answers the token grant with one status and body and every other request with
-// another.
-type fuzzTransport struct {
-	tokenStatus, status int
-	tokenBody, body     []byte
-}
-
-func (f *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	status, body := f.status, f.body
-	if strings.HasSuffix(r.URL.Path, "/authenticate/token/") {
-		status, body = f.tokenStatus, f.tokenBody
-	}
-	if r.Body != nil {
-		_ = r.Body.Close()
-	}
-	return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status),
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)), Request: r}, nil
-}
-
-// fuzzStatus maps any number to an HTTP status between 200 and 599.
-func fuzzStatus(n uint16) int { return 200 + int(n)%400 }
-
 // FuzzAnswers answers every operation of the client, the token grant included, with any status
 // and body: no panic, every error typed (one of apierror's), and neither the API key, the
 // token (once issued) nor a subscription's secret in an error, wherever the answer echoes them.
@@ -154,7 +130,8 @@ func FuzzAnswers(f *testing.F) {
 		f.Add(s.tokenStatus, s.status, []byte(s.tokenBody), []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, tokenStatus, status uint16, tokenBody, body []byte) {
-		ft := &fuzzTransport{tokenStatus: fuzzStatus(tokenStatus), status: fuzzStatus(status), tokenBody: tokenBody, body: body}
+		ft := &leakcheck.Answers{TokenPath: "/authenticate/token/", TokenStatus: leakcheck.Status(tokenStatus), TokenBody: tokenBody,
+			Status: leakcheck.Status(status), Body: body}
 		c, err := New("https://tenant.example/api", WithAPIKey("tenant", key), WithoutRetry(),
 			WithHTTPClient(&http.Client{Transport: ft}), WithMaxResponseBody(1<<20))
 		if err != nil {
@@ -164,7 +141,7 @@ func FuzzAnswers(f *testing.F) {
 		var grant struct {
 			AccessToken string `json:"access_token"`
 		}
-		issued := ft.tokenStatus == http.StatusOK && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
+		issued := ft.TokenStatus == http.StatusOK && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		test := TestID(1)
@@ -209,33 +186,12 @@ func FuzzAnswers(f *testing.F) {
 				return err
 			},
 		}
+		secrets := []string{key, hookSecret}
+		if issued {
+			secrets = append(secrets, token)
+		}
 		for name, call := range calls {
-			err := call()
-			if err == nil {
-				continue
-			}
-			var (
-				ae  *APIError
-				de  *DecodeError
-				te  *TokenError
-				re  *RecordError
-				res RecordErrors
-				bt  *BodyTooLargeError
-				pc  *PageCycleError
-			)
-			if !errors.As(err, &ae) && !errors.As(err, &de) && !errors.As(err, &te) && !errors.As(err, &re) &&
-				!errors.As(err, &res) && !errors.As(err, &bt) && !errors.As(err, &pc) && !errors.Is(err, ErrExportFailed) {
-				t.Fatalf("%s: untyped error %T: %v", name, err, err)
-			}
-			secrets := []string{key, hookSecret}
-			if issued {
-				secrets = append(secrets, token)
-			}
-			for _, s := range secrets {
-				if msg := fmt.Sprintf("%v %+v", err, err); strings.Contains(msg, s) {
-					t.Fatalf("%s: the error holds %q: %s", name, s, msg)
-				}
-			}
+			leakcheck.Typed(t, name, call(), secrets, ErrExportFailed)
 		}
 	})
 }

@@ -5,17 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/apiclient"
+	"github.com/edusync/edusync/internal/leakcheck"
 )
 
 var pageSeeds = []string{
@@ -191,34 +190,6 @@ func FuzzFSCode(f *testing.F) {
 	})
 }
 
-// fuzzTransport answers the token endpoint with one status and body and every other request
-// (file links included) with another, each with the given headers.
-type fuzzTransport struct {
-	tokenStatus, status int
-	tokenBody, body     []byte
-	header              http.Header
-}
-
-func (f *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	status, body := f.status, f.body
-	if strings.HasSuffix(r.URL.Path, TokenPath) {
-		status, body = f.tokenStatus, f.tokenBody
-	}
-	if r.Body != nil {
-		_ = r.Body.Close()
-	}
-	h := f.header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	h.Set("Content-Type", "application/json")
-	return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status), Header: h,
-		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
-}
-
-// fuzzStatus maps any number to an HTTP status between 200 and 599.
-func fuzzStatus(n uint16) int { return 200 + int(n)%400 }
-
 // FuzzAnswers answers every operation of the client, the token request included, with any
 // status and body: no panic, every error typed (one of apierror's or the package's), and
 // neither the client secret, the token (once issued) nor a webhook's secret in an error,
@@ -244,7 +215,8 @@ func FuzzAnswers(f *testing.F) {
 		f.Add(s.tokenStatus, s.status, []byte(s.tokenBody), []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, tokenStatus, status uint16, tokenBody, body []byte) {
-		ft := &fuzzTransport{tokenStatus: fuzzStatus(tokenStatus), status: fuzzStatus(status), tokenBody: tokenBody, body: body}
+		ft := &leakcheck.Answers{TokenPath: TokenPath, TokenStatus: leakcheck.Status(tokenStatus), TokenBody: tokenBody,
+			Status: leakcheck.Status(status), Body: body}
 		c, err := New("https://api.example/v1", WithClientCredentials("id", secret), WithoutRetry(), WithoutThrottle(),
 			WithHTTPClient(&http.Client{Transport: ft}), WithMaxResponseBody(1<<20))
 		if err != nil {
@@ -254,7 +226,7 @@ func FuzzAnswers(f *testing.F) {
 		var grant struct {
 			AccessToken string `json:"access_token"`
 		}
-		issued := ft.tokenStatus/100 == 2 && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
+		issued := ft.TokenStatus/100 == 2 && json.Unmarshal(tokenBody, &grant) == nil && grant.AccessToken == token
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		first := func(seq func(func(Participant, error) bool)) error {
@@ -322,34 +294,12 @@ func FuzzAnswers(f *testing.F) {
 				return err
 			},
 		}
+		secrets := []string{secret, hookSecret}
+		if issued {
+			secrets = append(secrets, token)
+		}
 		for name, call := range calls {
-			err := call()
-			if err == nil {
-				continue
-			}
-			var (
-				ae  *APIError
-				de  *DecodeError
-				te  *TokenError
-				re  *RecordError
-				res RecordErrors
-				bt  *BodyTooLargeError
-				pc  *PageCycleError
-			)
-			if !errors.As(err, &ae) && !errors.As(err, &de) && !errors.As(err, &te) && !errors.As(err, &re) &&
-				!errors.As(err, &res) && !errors.As(err, &bt) && !errors.As(err, &pc) &&
-				!errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrQuarantined) {
-				t.Fatalf("%s: untyped error %T: %v", name, err, err)
-			}
-			secrets := []string{secret, hookSecret}
-			if issued {
-				secrets = append(secrets, token)
-			}
-			for _, s := range secrets {
-				if msg := fmt.Sprintf("%v %+v", err, err); strings.Contains(msg, s) {
-					t.Fatalf("%s: the error holds %q: %s", name, s, msg)
-				}
-			}
+			leakcheck.Typed(t, name, call(), secrets, ErrIncomplete, ErrQuarantined)
 		}
 	})
 }

@@ -6,14 +6,18 @@ package leakcheck
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/idnum"
 )
 
@@ -209,3 +213,70 @@ func Unreachable(t testing.TB) string {
 	ln.Close()
 	return addr
 }
+
+// Typed fails t when err, the error of the call name, is none of apierror's types nor matches
+// one of extra (a client's own sentinels), or when any text of it holds one of secrets: what a
+// fuzz test of a client's answers checks after each call. A nil err passes.
+func Typed(t testing.TB, name string, err error, secrets []string, extra ...error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var (
+		ae  *apierror.APIError
+		de  *apierror.DecodeError
+		te  *apierror.TokenError
+		re  *apierror.RecordError
+		res apierror.RecordErrors
+		bt  *apierror.BodyTooLargeError
+		pc  *apierror.PageCycleError
+	)
+	typed := errors.As(err, &ae) || errors.As(err, &de) || errors.As(err, &te) || errors.As(err, &re) ||
+		errors.As(err, &res) || errors.As(err, &bt) || errors.As(err, &pc)
+	for _, e := range extra {
+		typed = typed || errors.Is(err, e)
+	}
+	if !typed {
+		t.Fatalf("%s: untyped error %T: %v", name, err, err)
+	}
+	for _, text := range Texts(err) {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				t.Fatalf("%s: the error holds %q: %s", name, s, text)
+			}
+		}
+	}
+}
+
+// Answers is an http.RoundTripper that answers the token endpoint (a path ending in TokenPath)
+// with TokenStatus and TokenBody and every other request with Status, Header and Body: the
+// server of a fuzz test of a client's answers, without a socket.
+type Answers struct {
+	TokenPath           string
+	TokenStatus, Status int
+	TokenBody, Body     []byte
+	Header              http.Header
+}
+
+// RoundTrip implements http.RoundTripper.
+func (a *Answers) RoundTrip(r *http.Request) (*http.Response, error) {
+	status, body := a.Status, a.Body
+	if a.TokenPath != "" && strings.HasSuffix(r.URL.Path, a.TokenPath) {
+		status, body = a.TokenStatus, a.TokenBody
+	}
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	h := a.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return &http.Response{StatusCode: status, Status: strconv.Itoa(status) + " " + http.StatusText(status), Header: h,
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+}
+
+// Status maps any number a fuzzer picks to an HTTP status from 200 to 599.
+func Status(n uint16) int { return 200 + int(n)%400 }
