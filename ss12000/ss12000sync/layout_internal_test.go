@@ -205,7 +205,10 @@ func TestDamagedLayoutIsAnError(t *testing.T) {
 			return tx.SetValue(segmentKey(0, 0), []byte{segmentFormat, 0xff, 0xff, 0xff, 0xff, 0x0f})
 		}, true},
 		"damaged overlay row": {func(tx store.Tx) error { return tx.SetValue(prefixPers+"p-x", []byte{recordFormat, 0xff}) }, true},
-		"stray segment":       {func(tx store.Tx) error { return tx.SetValue(segmentKey(1, 1), []byte("left over")) }, false},
+		"meta lists too many segments": {func(tx store.Tx) error {
+			return store.Put(tx, keyMeta, storedMeta{Format: storeFormat, Segments: [5]int{1, 1 << 40, 1, 1, 1}})
+		}, true},
+		"stray segment": {func(tx store.Tx) error { return tx.SetValue(segmentKey(1, 1), []byte("left over")) }, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := compacted(t, d)

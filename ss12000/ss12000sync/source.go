@@ -494,31 +494,9 @@ type storedRecords struct {
 // decodeStored decodes the stored records: persons on one core, the rest on the other.
 func decodeStored(raw *storedRecords) loaded {
 	var k kept
-	var segs [len(recordPrefixes)][][]byte
-	var err error
-	for _, e := range raw.base {
-		kind, i, ok := parseSegmentKey(e.Key)
-		if !ok || raw.meta.Format < storeFormat || i >= raw.meta.Segments[kind] {
-			k.stray = append(k.stray, e.Key) // not the base's
-			continue
-		}
-		if segs[kind] == nil {
-			segs[kind] = make([][]byte, raw.meta.Segments[kind])
-		}
-		segs[kind][i] = e.Value
-	}
+	segs, stray, err := baseSegments(raw)
+	k.stray = stray
 	if raw.meta.Format >= storeFormat {
-		for kind, n := range raw.meta.Segments {
-			if n < 0 || n > len(raw.base) {
-				err = fmt.Errorf("%w: the meta lists %d segments", ErrStoredState, n)
-				break
-			}
-			for i := range n {
-				if segs[kind] == nil || segs[kind][i] == nil {
-					err = fmt.Errorf("%w: segment %d of %d is missing", ErrStoredState, i, n)
-				}
-			}
-		}
 		k.segments = raw.meta.Segments
 	}
 	d := &dataset{}
@@ -559,6 +537,36 @@ func decodeStored(raw *storedRecords) loaded {
 		}
 	}
 	return loaded{data: d, n: len(d.orgs) + len(d.persons) + len(d.groups) + len(d.duties) + len(d.activities), kept: k}
+}
+
+// baseSegments sorts the segments read into the base's, by kind and number as the meta lists
+// them, and strays (any other). A listed segment that is missing is an error.
+func baseSegments(raw *storedRecords) (segs [len(recordPrefixes)][][]byte, stray []string, err error) {
+	listed := raw.meta.Format >= storeFormat
+	if listed {
+		for kind, n := range raw.meta.Segments {
+			if n < 0 || n > len(raw.base) {
+				return segs, nil, fmt.Errorf("%w: the meta lists %d segments of a kind, the store holds %d", ErrStoredState, n, len(raw.base))
+			}
+			segs[kind] = make([][]byte, n)
+		}
+	}
+	for _, e := range raw.base {
+		kind, i, ok := parseSegmentKey(e.Key)
+		if !ok || !listed || i >= len(segs[kind]) {
+			stray = append(stray, e.Key)
+			continue
+		}
+		segs[kind][i] = e.Value
+	}
+	for kind := range segs {
+		for i, seg := range segs[kind] {
+			if seg == nil {
+				return segs, stray, fmt.Errorf("%w: segment %d of %d is missing", ErrStoredState, i, len(segs[kind]))
+			}
+		}
+	}
+	return segs, stray, nil
 }
 
 // load loads the stored snapshot at once (restore without a run beside it).
