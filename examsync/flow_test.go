@@ -30,7 +30,7 @@ func settle(tb testing.TB, w *world, s *examsync.Sync) {
 	ctx := context.Background()
 	quiet := 0
 	for round := 0; round < 60 && quiet < 2; round++ {
-		if err := s.Poll(ctx); err != nil {
+		if _, err := s.Poll(ctx); err != nil {
 			tb.Logf("poll: %v", err)
 		}
 		n, err := s.Drain(ctx)

@@ -68,7 +68,7 @@ func TestChildProcess(t *testing.T) {
 	go func() { _ = http.Serve(ln, s.Handler()) }()
 	publish(t, spec.AddrFile, "http://"+ln.Addr().String())
 	for {
-		_ = s.Poll(ctx)
+		_, _ = s.Poll(ctx)
 		if _, err := s.Drain(ctx); err != nil {
 			t.Fatal(err)
 		}

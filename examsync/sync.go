@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/fs"
+	"github.com/edusync/edusync/fs/fspoll"
 	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/inspera/insperahook"
 	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/wiseflow"
+	"github.com/edusync/edusync/wiseflow/wiseflowpoll"
 )
 
 // Setup is one tenant with the clients it runs on.
@@ -193,21 +195,37 @@ const (
 	FlowExplanations Flow = "begrunnelse"
 )
 
-// Poll runs one round of every reading now, in order, for every tenant: FS, then WISEflow.
-// Hosts with their own scheduler call it instead of Run's intervals; tests call it with Drain.
-func (s *Sync) Poll(ctx context.Context) error {
+// Round is what one Poll did for a tenant.
+type Round struct {
+	OrgID      string
+	ExamSystem fs.ExamSystem
+	// FS is the FS reading's round; WISEflow the WISEflow poller's (WISEflow tenants).
+	FS       fspoll.Round
+	WISEflow *wiseflowpoll.RoundStats
+}
+
+// Poll runs one round of every reading now, in order, for every tenant: FS, then WISEflow,
+// and says what each did. Hosts with their own scheduler call it instead of Run's intervals;
+// tests call it with Drain.
+func (s *Sync) Poll(ctx context.Context) ([]Round, error) {
 	var errs []error
+	var out []Round
 	for _, t := range s.tenants {
-		if _, err := t.fsPoll.Poll(ctx); err != nil {
+		r := Round{OrgID: t.t.OrgID, ExamSystem: t.t.ExamSystem}
+		var err error
+		if r.FS, err = t.fsPoll.Poll(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("examsync: reading FS for orgId %s: %w", t.t.OrgID, err))
 		}
 		if t.wfPoll != nil {
-			if _, err := t.wfPoll.Round(ctx); err != nil {
+			st, err := t.wfPoll.Round(ctx)
+			r.WISEflow = &st
+			if err != nil {
 				errs = append(errs, fmt.Errorf("examsync: polling WISEflow for orgId %s: %w", t.t.OrgID, err))
 			}
 		}
+		out = append(out, r)
 	}
-	return errors.Join(errs...)
+	return out, errors.Join(errs...)
 }
 
 // Drain handles every message that is due in every queue, until none is, and returns how many

@@ -100,39 +100,28 @@ func vurdOfFlow(codes []string) (string, error) {
 	return "", fmt.Errorf("%w: the flow has no FS source code", errCase)
 }
 
-// flowOf finds the WISEflow flow of an FS exam by its source code, once per exam: the
-// ordinary flow, not its remarking flow, which carries the same code.
+// flowOf finds the WISEflow flow of an FS exam by its source code, once per exam: the flow
+// search names each flow's codes and variant, so the ordinary flow is told from its remarking
+// flow (which carries the same code) in one request.
 func (t *tenantRun) flowOf(ctx context.Context, exam fs.ExamKey) (int64, error) {
 	key := "wiseflow/flow/" + exam.VurdID()
 	if id, ok, err := remembered[int64](ctx, t, key); err != nil || ok {
 		return id, err
 	}
 	code := wiseflow.FSCode{Institution: exam.Institution, CourseCode: exam.CourseCode, Version: exam.Version,
-		AssessmentCode: exam.AssessmentCode, Year: strconv.Itoa(exam.Year), Term: exam.Term}
-	var ids []int64
-	for src, err := range t.su.WISEflow.SearchSources(ctx, code.String(), 0) {
+		AssessmentCode: exam.AssessmentCode, Year: strconv.Itoa(exam.Year), Term: exam.Term}.String()
+	var found int64
+	for f, err := range t.su.WISEflow.SearchFlows(ctx, wiseflow.FlowQuery{ExternalSourceReference: code}) {
 		if err != nil {
 			return 0, err
 		}
-		if src.Flow.Flowid > 0 && src.Code == code.String() && !contains(ids, src.Flow.Flowid) {
-			ids = append(ids, src.Flow.Flowid)
-		}
-	}
-	var found int64
-	for _, id := range ids {
-		if len(ids) > 1 {
-			f, err := t.su.WISEflow.GetFlow(ctx, id)
-			if err != nil {
-				return 0, err
-			}
-			if f.Variant == wiseflow.FlowVariantRemarking {
-				continue
-			}
+		if f.Variant == wiseflow.FlowVariantRemarking || !contains(f.ExternalSourceReferences, code) || f.FlowID == found {
+			continue
 		}
 		if found != 0 {
 			return 0, fmt.Errorf("%w: FS's exam has more than one WISEflow flow", errCase)
 		}
-		found = id
+		found = f.FlowID
 	}
 	if found == 0 {
 		return 0, fmt.Errorf("%w: no WISEflow flow has the exam's source code", errCase)
@@ -179,16 +168,23 @@ func (t *tenantRun) participantOf(ctx context.Context, flowID int64, kandidatnr 
 	return 0, fmt.Errorf("%w: the candidate is not a participant of the flow", errCase)
 }
 
-// candidateOf is the kandidatnr of a participant.
+// candidateOf is the kandidatnr of a participant: from the flow's roster when it is kept,
+// else read on its own (a remarking flow's appellants are read one by one as they are decided).
 func (t *tenantRun) candidateOf(ctx context.Context, flowID, participantID int64) (string, error) {
-	for fresh := range 2 {
-		r, err := t.rosterOf(ctx, flowID, fresh == 1)
-		if err != nil {
-			return "", err
-		}
-		if k, ok := r[strconv.FormatInt(participantID, 10)]; ok {
-			return k, nil
-		}
+	key := "wiseflow/participants/" + strconv.FormatInt(flowID, 10)
+	r, _, err := remembered[roster](ctx, t, key)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("%w: the participant has no candidate number", errCase)
+	if k, ok := r[strconv.FormatInt(participantID, 10)]; ok {
+		return k, nil
+	}
+	p, err := t.su.WISEflow.GetParticipant(ctx, flowID, participantID)
+	if err != nil {
+		return "", err
+	}
+	if p.UniqueExamID == "" {
+		return "", fmt.Errorf("%w: the participant has no candidate number", errCase)
+	}
+	return p.UniqueExamID, nil
 }
