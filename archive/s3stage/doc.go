@@ -9,15 +9,16 @@
 // # Content addressing and streaming
 //
 // Each file is kept under sha256/<hex of its SHA-256>, so a file staged twice (a retry, the
-// same appendix in two theses) is kept once, and a key says what its bytes must hash to. The
-// hash is known only once the file has been read, and a file is never read whole into memory
-// nor twice from the exam system: a file that fits in one part (PartSize, default 8 MiB) is
-// hashed in memory and put under its key; a larger one is uploaded as a multipart upload under
-// incoming/<random> while it is hashed, with at most Concurrency parts (default 4) in memory and
-// in flight, each carrying its own SHA-256 checksum that the server verifies, and is then
-// copied server-side under its content key (part by part above 5 GiB) and the incoming object
-// removed. A failed upload is aborted. Open streams a staged file back and fails at its end
-// when the bytes do not hash to the key (ErrCorrupt).
+// same appendix in two theses) is kept once, and a key says what its bytes must hash to. S3
+// cannot rename, so the hash must be known before the upload starts: the file is read twice,
+// and never whole into memory. A source that is a file (an io.ReaderAt of the announced size)
+// is hashed in place; a stream (a download from the exam system, which cannot be fetched
+// twice) is spooled to a temporary file (TempDir) while it is hashed. A file of at most
+// PartSize (default 8 MiB) is then put in one request; a larger one as a multipart upload of
+// PartSize sections read straight from the file, Concurrency (default 4) at a time, each with
+// its own SHA-256 checksum that the server verifies. A failed upload is aborted and the spool
+// removed. Open streams a staged file back and fails at its end when the bytes do not hash to
+// the key (ErrCorrupt).
 //
 // # Manifests
 //

@@ -3,7 +3,6 @@ package s3stage
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,7 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"slices"
+	"os"
 	"sync"
 	"time"
 
@@ -28,8 +27,6 @@ const (
 	DefaultConcurrency = 4
 	// MinPartSize is S3's smallest part (but the last).
 	MinPartSize = 5 << 20
-	// maxCopy is the largest object CopyObject copies; larger ones are copied part by part.
-	maxCopy = 5 << 30
 	// cleanupTimeout bounds the requests that clean up after a failure.
 	cleanupTimeout = 30 * time.Second
 )
@@ -43,10 +40,12 @@ type Stager struct {
 	Bucket string
 	Prefix string
 	// PartSize (default DefaultPartSize, at least MinPartSize) and Concurrency (default
-	// DefaultConcurrency) shape the multipart upload: at most Concurrency parts are in memory
-	// at once.
+	// DefaultConcurrency) shape the multipart upload of a large file.
 	PartSize    int64
 	Concurrency int
+	// TempDir is where a stream is spooled while it is hashed (os.TempDir when ""); it needs
+	// room for the largest file staged at once.
+	TempDir string
 }
 
 var _ archive.Stager = (*Stager)(nil)
@@ -68,38 +67,81 @@ func (s *Stager) concurrency() int {
 	return s.Concurrency
 }
 
-// Stage implements archive.Stager: it streams r into the bucket and returns the file under
-// its content key, sha256/<hex>. A file that fits in one part is hashed first and put under
-// its key at once; a larger one is uploaded in parts to an incoming/ key while it is hashed,
-// each part with its own SHA-256 checksum that the server verifies, and then copied under its
-// content key server-side (a copy is skipped when the bucket holds the content already). An
-// upload that fails is aborted and nothing stays under incoming/.
+// Stage implements archive.Stager: it hashes the file and puts it under its content key,
+// sha256/<hex>, unless the bucket holds that content already. The key must be known before the
+// upload starts (S3 cannot rename), so the bytes are read twice, never held whole in memory: a
+// source that is a file (an io.ReaderAt of the announced size, such as *os.File) is read in
+// place; any other stream (a download from the exam system) is first spooled to a temporary
+// file in TempDir while it is hashed. A file larger than PartSize then goes up as a multipart
+// upload of PartSize sections read straight from the file, Concurrency at a time, each with its
+// SHA-256 checksum, which the server verifies; a failed upload is aborted. The temporary file
+// is removed whatever happens.
 func (s *Stager) Stage(ctx context.Context, f archive.File, r io.Reader) (archive.StagedFile, error) {
-	size := s.partSize()
-	first := make([]byte, size)
-	n, err := io.ReadFull(r, first)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return archive.StagedFile{}, fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
+	src, size, sum, cleanup, err := s.source(ctx, f, r)
+	if err != nil {
+		return archive.StagedFile{}, err
 	}
-	if int64(n) < size { // the whole file
-		if f.Size > 0 && int64(n) != f.Size {
-			return archive.StagedFile{}, archive.ErrSize
-		}
-		sum := sha256.Sum256(first[:n])
-		sf := s.staged(f, int64(n), sum[:])
-		if ok, err := s.has(ctx, sf); err != nil || ok {
-			return sf, err
-		}
-		_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.Bucket, Key: aws.String(s.Prefix + sf.Key),
-			Body: bytes.NewReader(first[:n]), ContentLength: aws.Int64(int64(n)), ContentType: contentType(f),
-			ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-			Metadata: map[string]string{"sha256": sf.SHA256}})
+	defer cleanup()
+	sf := s.staged(f, size, sum)
+	if ok, err := s.has(ctx, sf); err != nil || ok {
+		return sf, err
+	}
+	key := s.Prefix + sf.Key
+	meta := map[string]string{"sha256": sf.SHA256}
+	if size <= s.partSize() {
+		ck := base64.StdEncoding.EncodeToString(sum)
+		_, err := s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.Bucket, Key: &key,
+			Body: io.NewSectionReader(src, 0, size), ContentLength: aws.Int64(size), ContentType: contentType(f),
+			ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: &ck, Metadata: meta})
 		if err != nil {
 			return archive.StagedFile{}, fmt.Errorf("s3stage: putting %s: %w", f.Name, err)
 		}
 		return sf, nil
 	}
-	return s.multipart(ctx, f, first, r)
+	return sf, s.multipart(ctx, f, key, meta, src, size)
+}
+
+// source returns the file to upload from, its size and SHA-256, and what removes a spool.
+func (s *Stager) source(ctx context.Context, f archive.File, r io.Reader) (io.ReaderAt, int64, []byte, func(), error) {
+	h := sha256.New()
+	if ra, ok := r.(io.ReaderAt); ok && f.Size > 0 {
+		n, err := io.Copy(h, ctxReader{ctx, io.NewSectionReader(ra, 0, f.Size+1)})
+		if err != nil {
+			return nil, 0, nil, nil, fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
+		}
+		if n != f.Size {
+			return nil, 0, nil, nil, archive.ErrSize
+		}
+		return ra, n, h.Sum(nil), func() {}, nil
+	}
+	tmp, err := os.CreateTemp(s.TempDir, "s3stage-*")
+	if err != nil {
+		return nil, 0, nil, nil, fmt.Errorf("s3stage: spooling %s: %w", f.Name, err)
+	}
+	cleanup := func() { _ = tmp.Close(); _ = os.Remove(tmp.Name()) }
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, nil, fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
+	}
+	if f.Size > 0 && n != f.Size {
+		cleanup()
+		return nil, 0, nil, nil, archive.ErrSize
+	}
+	return tmp, n, h.Sum(nil), cleanup, nil
+}
+
+// ctxReader stops a copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func (s *Stager) staged(f archive.File, n int64, sum []byte) archive.StagedFile {
@@ -127,163 +169,66 @@ func (s *Stager) has(ctx context.Context, sf archive.StagedFile) (bool, error) {
 	return aws.ToInt64(out.ContentLength) == sf.Size, nil
 }
 
-type part struct {
-	num int32
-	buf []byte
-	n   int
-}
-
-func (s *Stager) multipart(ctx context.Context, f archive.File, first []byte, r io.Reader) (archive.StagedFile, error) {
-	var rnd [12]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := s.Prefix + "incoming/" + hex.EncodeToString(rnd[:])
-	up, err := s.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &tmp,
-		ContentType: contentType(f), ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
+// multipart uploads size bytes of src under key in parts, Concurrency at a time.
+func (s *Stager) multipart(ctx context.Context, f archive.File, key string, meta map[string]string, src io.ReaderAt, size int64) error {
+	up, err := s.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &key,
+		ContentType: contentType(f), ChecksumAlgorithm: types.ChecksumAlgorithmSha256, Metadata: meta})
 	if err != nil {
-		return archive.StagedFile{}, fmt.Errorf("s3stage: starting the upload of %s: %w", f.Name, err)
-	}
-	abort := func() {
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-		defer cancel()
-		_, _ = s.Client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.Bucket, Key: &tmp, UploadId: up.UploadId})
+		return fmt.Errorf("s3stage: starting the upload of %s: %w", f.Name, err)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-
-	conc := s.concurrency()
-	free := make(chan []byte, conc)
-	free <- first
-	for range conc - 1 {
-		free <- make([]byte, len(first))
-	}
-	work := make(chan part)
-	var mu sync.Mutex
-	var done []types.CompletedPart
+	psize := s.partSize()
+	parts := int32((size + psize - 1) / psize)
+	done := make([]types.CompletedPart, parts)
+	next := make(chan int32)
 	var wg sync.WaitGroup
-	for range conc {
+	for range min(int32(s.concurrency()), parts) {
 		wg.Go(func() {
-			for p := range work {
-				sum := sha256.Sum256(p.buf[:p.n])
-				ck := base64.StdEncoding.EncodeToString(sum[:])
-				out, err := s.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: &s.Bucket, Key: &tmp, UploadId: up.UploadId,
-					PartNumber: aws.Int32(p.num), Body: bytes.NewReader(p.buf[:p.n]), ContentLength: aws.Int64(int64(p.n)),
-					ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: &ck})
-				free <- p.buf
-				if err != nil {
-					cancel(fmt.Errorf("s3stage: part %d of %s: %w", p.num, f.Name, err))
+			for num := range next {
+				off := int64(num-1) * psize
+				sec := io.NewSectionReader(src, off, min(psize, size-off))
+				h := sha256.New()
+				if _, err := io.Copy(h, sec); err != nil {
+					cancel(fmt.Errorf("s3stage: reading part %d of %s: %w", num, f.Name, err))
 					continue
 				}
-				mu.Lock()
-				done = append(done, types.CompletedPart{PartNumber: aws.Int32(p.num), ETag: out.ETag, ChecksumSHA256: &ck})
-				mu.Unlock()
+				ck := base64.StdEncoding.EncodeToString(h.Sum(nil))
+				out, err := s.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: &s.Bucket, Key: &key, UploadId: up.UploadId,
+					PartNumber: aws.Int32(num), Body: io.NewSectionReader(src, off, sec.Size()), ContentLength: aws.Int64(sec.Size()),
+					ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: &ck})
+				if err != nil {
+					cancel(fmt.Errorf("s3stage: part %d of %s: %w", num, f.Name, err))
+					continue
+				}
+				done[num-1] = types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumSHA256: &ck}
 			}
 		})
 	}
-	whole := sha256.New()
-	var total int64
-	var readErr error
-	buf, n := <-free, len(first)
-	for num := int32(1); ; num++ {
-		if num > 1 {
-			select {
-			case buf = <-free:
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			var err error
-			n, err = io.ReadFull(r, buf)
-			if err == io.EOF {
-				free <- buf
-				break
-			}
-			if err != nil && err != io.ErrUnexpectedEOF {
-				readErr = fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
-				free <- buf
-				break
-			}
-		}
-		whole.Write(buf[:n])
-		total += int64(n)
+	for num := int32(1); num <= parts && ctx.Err() == nil; num++ {
 		select {
-		case work <- part{num: num, buf: buf, n: n}:
+		case next <- num:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil || n < len(buf) {
-			break
-		}
 	}
-	close(work)
+	close(next)
 	wg.Wait()
-	if readErr == nil {
-		readErr = context.Cause(ctx)
-	}
-	if readErr == nil && f.Size > 0 && total != f.Size {
-		readErr = archive.ErrSize
-	}
-	if readErr != nil {
-		abort()
-		return archive.StagedFile{}, readErr
-	}
-	slices.SortFunc(done, func(a, b types.CompletedPart) int { return int(*a.PartNumber - *b.PartNumber) })
-	if _, err := s.Client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &s.Bucket, Key: &tmp, UploadId: up.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}); err != nil {
-		abort()
-		return archive.StagedFile{}, fmt.Errorf("s3stage: completing the upload of %s: %w", f.Name, err)
-	}
-	sf := s.staged(f, total, whole.Sum(nil))
-	err = s.settle(ctx, f, sf, tmp)
-	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer dcancel()
-	_, derr := s.Client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: &s.Bucket, Key: &tmp})
-	if err != nil {
-		return archive.StagedFile{}, err
-	}
-	if derr != nil {
-		return archive.StagedFile{}, fmt.Errorf("s3stage: removing the incoming copy of %s: %w", f.Name, derr)
-	}
-	return sf, nil
-}
-
-// settle copies the incoming object tmp under its content key, unless the bucket has it.
-func (s *Stager) settle(ctx context.Context, f archive.File, sf archive.StagedFile, tmp string) error {
-	if ok, err := s.has(ctx, sf); err != nil || ok {
+	if err := context.Cause(ctx); err != nil {
+		s.abort(ctx, key, up.UploadId)
 		return err
 	}
-	dst := s.Prefix + sf.Key
-	src := s.Bucket + "/" + tmp
-	meta := map[string]string{"sha256": sf.SHA256}
-	if sf.Size <= maxCopy {
-		_, err := s.Client.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &s.Bucket, Key: &dst, CopySource: &src,
-			MetadataDirective: types.MetadataDirectiveReplace, Metadata: meta, ContentType: contentType(f)})
-		if err != nil {
-			return fmt.Errorf("s3stage: copying %s under its content key: %w", f.Name, err)
-		}
-		return nil
-	}
-	up, err := s.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &s.Bucket, Key: &dst, Metadata: meta, ContentType: contentType(f)})
-	if err != nil {
-		return fmt.Errorf("s3stage: copying %s: %w", f.Name, err)
-	}
-	var parts []types.CompletedPart
-	const step = 1 << 30
-	for off, num := int64(0), int32(1); off < sf.Size; off, num = off+step, num+1 {
-		end := min(off+step, sf.Size) - 1
-		out, err := s.Client.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: &s.Bucket, Key: &dst, UploadId: up.UploadId,
-			PartNumber: aws.Int32(num), CopySource: &src, CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", off, end))})
-		if err != nil {
-			_, _ = s.Client.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &s.Bucket, Key: &dst, UploadId: up.UploadId})
-			return fmt.Errorf("s3stage: copying %s: %w", f.Name, err)
-		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.CopyPartResult.ETag})
-	}
-	_, err = s.Client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &s.Bucket, Key: &dst, UploadId: up.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
-	if err != nil {
-		return fmt.Errorf("s3stage: copying %s: %w", f.Name, err)
+	if _, err := s.Client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &s.Bucket, Key: &key, UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}); err != nil {
+		s.abort(ctx, key, up.UploadId)
+		return fmt.Errorf("s3stage: completing the upload of %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+func (s *Stager) abort(ctx context.Context, key string, id *string) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_, _ = s.Client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.Bucket, Key: &key, UploadId: id})
 }
 
 // Open implements archive.Stager: it streams the staged file and fails at its end when the
