@@ -89,6 +89,7 @@ type Target struct {
 	// fromEmpty says the run started from an empty set: Abort then empties the state again
 	// instead of undoing a first run's million writes one by one.
 	fromEmpty bool
+	found     Pair // the person and group holds last found, during one Apply or ApplyBatch
 	last      Commit
 }
 
@@ -438,6 +439,7 @@ func (t *Target) Apply(ctx context.Context, a reconcile.Action) (reconcile.Writt
 	if !t.running {
 		return reconcile.Written{}, ErrNotBegun
 	}
+	t.found = Pair{}
 	return t.apply(&a, t.opts.Now().UTC())
 }
 
@@ -453,6 +455,8 @@ func (t *Target) ApplyBatch(ctx context.Context, actions []reconcile.Action, wri
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.opts.Now().UTC()
+	t.found = Pair{}
+	defer func() { t.found = Pair{} }()
 	for i := range actions {
 		if !t.running {
 			errs[i] = ErrNotBegun
@@ -460,6 +464,25 @@ func (t *Target) ApplyBatch(ctx context.Context, actions []reconcile.Action, wri
 		}
 		written[i], errs[i] = t.apply(&actions[i], now)
 	}
+}
+
+// holds reports whether the set holds the membership's person and group. Memberships come
+// in plan order, by person: the last person and group found are remembered for the rest of
+// the call (persons and groups change in calls of their own).
+func (t *Target) holds(k Pair) bool {
+	if t.found.Person == "" || k.Person != t.found.Person {
+		if t.state.Persons[k.Person] == nil {
+			return false
+		}
+		t.found.Person = k.Person
+	}
+	if t.found.Group == "" || k.Group != t.found.Group {
+		if t.state.Groups[k.Group] == nil {
+			return false
+		}
+		t.found.Group = k.Group
+	}
+	return true
 }
 
 // apply carries out one action, stamping what it writes with now.
@@ -628,7 +651,7 @@ func (t *Target) applyMembership(a *reconcile.Action, now time.Time) (reconcile.
 		if a.Membership.After == nil {
 			return reconcile.Written{}, fmt.Errorf("fileset: a membership %s without the record", a.Op)
 		}
-		if t.state.Persons[key.Person] == nil || t.state.Groups[key.Group] == nil {
+		if !t.holds(key) {
 			return reconcile.Written{}, fmt.Errorf("%w: the membership's person or group is not in the set", ErrInvalid)
 		}
 		if a.Op == reconcile.OpCreate && old != nil {

@@ -199,7 +199,7 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 		current = indexCurrent(snap)
 	}
 	r := &applier{ctx: ctx, plan: plan, target: target, opts: opts, clock: clock, current: current,
-		created: map[Ref]string{}, failedCreates: map[Ref]bool{},
+		created: newCreatedIDs(plan), failedCreates: map[Ref]bool{},
 		report: &Report{Plan: plan.Fingerprint, Results: make([]Result, len(plan.Actions))}}
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
@@ -352,7 +352,7 @@ type applier struct {
 	opts          ApplyOptions
 	clock         func() time.Time
 	current       *currentState
-	created       map[Ref]string // new target ids of records created so far
+	created       createdIDs // new target ids of records created so far
 	failedCreates map[Ref]bool
 	report        *Report
 	emitted       []bool // the action's audit event went out
@@ -426,7 +426,7 @@ func (r *applier) record(i int, resolved *Action, w Written, err error) {
 		res.TargetID = a.TargetID
 	}
 	if a.Op == OpCreate && a.Kind != KindMembership {
-		r.created[Ref{Kind: a.Kind, SourceKey: a.SourceKey}] = w.TargetID
+		r.created.set(a.Kind, a.SourceKey, w.TargetID)
 		res.SourceKey = a.SourceKey
 	}
 	r.recordWrite(resolved, res)
@@ -500,6 +500,32 @@ func (r *applier) runBatches(order []int, bt BatchTarget) {
 	}
 }
 
+// createdIDs are the new target ids of the records a run created, per kind by source key
+// (a map per kind, sized from the plan: a first run creates hundreds of thousands of persons,
+// and every membership looks two of them up).
+type createdIDs [5]map[string]string
+
+func newCreatedIDs(p *Plan) createdIDs {
+	var n [5]int
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Op == OpCreate && a.Kind != KindMembership {
+			n[a.Kind.rank()]++
+		}
+	}
+	var c createdIDs
+	for k := range c {
+		c[k] = make(map[string]string, n[k])
+	}
+	return c
+}
+
+func (c createdIDs) get(r Ref) (string, bool) {
+	id, ok := c[r.Kind.rank()][r.SourceKey]
+	return id, ok
+}
+
+func (c createdIDs) set(kind Kind, sourceKey, id string) { c[kind.rank()][sourceKey] = id }
+
 // needsOwnKind reports whether an action needs a record of its own kind created by the plan.
 // Memberships never do (nothing refers to a membership), which spares reading the Needs of a
 // million of them.
@@ -561,7 +587,7 @@ func (r *applier) resolve(a *Action, slot *membershipSlot) (Action, error) {
 		return c, nil
 	}
 	for _, n := range a.Needs {
-		if _, ok := r.created[n]; !ok {
+		if _, ok := r.created.get(n); !ok {
 			if r.failedCreates[n] {
 				return Action{}, fmt.Errorf("reconcile: the %s this action needs could not be created", n.Kind)
 			}
@@ -570,7 +596,7 @@ func (r *applier) resolve(a *Action, slot *membershipSlot) (Action, error) {
 	}
 	id := func(kind Kind, key string, into *string) {
 		if ref := (Ref{Kind: kind, SourceKey: key}); slices.Contains(a.Needs, ref) {
-			*into = r.created[ref]
+			*into, _ = r.created.get(ref)
 		}
 	}
 	switch {
