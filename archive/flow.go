@@ -68,7 +68,9 @@ type Config struct {
 	// default one minute. MaxAttempts failed attempts (default 5) dead-letter the thesis.
 	Backoff     time.Duration
 	MaxAttempts int
-	// Holder names this process in the store's lease (default host and pid).
+	// Holder names this process in the store's lease (default host and pid). Give each
+	// deployment instance a stable name: after a crash it then takes its lease back at once
+	// instead of waiting a minute for it to expire.
 	Holder string
 }
 
@@ -309,7 +311,7 @@ func (f *Flow) Step(ctx context.Context, limit int) (int, error) {
 		limit = 100
 	}
 	n := 0
-	err := store.HoldLease(ctx, f.cfg.Store, f.cfg.Scope, "archive", f.cfg.Holder, 5*time.Minute,
+	err := store.HoldLease(ctx, f.cfg.Store, f.cfg.Scope, "archive", f.cfg.Holder, leaseTTL,
 		func(ctx context.Context, l store.Lease) error {
 			var due []store.Timer
 			err := f.cfg.Store.View(ctx, f.cfg.Scope, func(tx store.Tx) error {
@@ -336,6 +338,10 @@ func (f *Flow) Step(ctx context.Context, limit int) (int, error) {
 	}
 	return n, err
 }
+
+// leaseTTL is how long a Step's lease outlives a process that died holding it (a process that
+// comes back with the same Holder takes it at once).
+const leaseTTL = time.Minute
 
 // ErrBusy is returned by Step when another process holds the flow's lease.
 var ErrBusy = errors.New("archive: another process is archiving this scope")
