@@ -85,8 +85,8 @@ func (format) Write(s *fileset.State, stage *fileset.Stage) error {
 	}
 	instructors := map[string][]string{}
 	students := map[string][]string{}
-	for _, k := range s.SortedMemberships() {
-		if s.Memberships[k].Record.Role == RoleInstructor {
+	for _, k := range s.SortedMembers() {
+		if k.Record.Role == RoleInstructor {
 			instructors[k.Group] = append(instructors[k.Group], k.Person)
 		} else {
 			students[k.Group] = append(students[k.Group], k.Person)

@@ -50,6 +50,23 @@ func Sorted[V any](m map[string]V) []string {
 // by group, then person. Memberships of a person or group deleted in the run are left out
 // (the target removes them when the run commits).
 func (s *State) SortedMemberships() []Pair {
+	members := s.SortedMembers()
+	out := make([]Pair, len(members))
+	for i, m := range members {
+		out[i] = m.Pair
+	}
+	return out
+}
+
+// Member is a membership of a State: its person and group, and its entry.
+type Member struct {
+	Pair
+	*Entry[reconcile.Membership]
+}
+
+// SortedMembers is SortedMemberships with each membership's entry, for writers, which read
+// every one of them.
+func (s *State) SortedMembers() []Member {
 	// A million memberships fall into some ten thousand groups: they are placed by group
 	// (the groups sorted once), and only each group's members are sorted, by person.
 	ids := Sorted(s.Groups)
@@ -66,16 +83,16 @@ func (s *State) SortedMemberships() []Pair {
 	for g := 1; g < len(start); g++ {
 		start[g] += start[g-1]
 	}
-	out := make([]Pair, start[len(ids)])
+	out := make([]Member, start[len(ids)])
 	next := slices.Clone(start[:len(ids)])
-	for k := range s.Memberships {
+	for k, e := range s.Memberships {
 		if g, ok := rank[k.Group]; ok && s.Persons[k.Person] != nil {
-			out[next[g]] = k
+			out[next[g]] = Member{Pair: k, Entry: e}
 			next[g]++
 		}
 	}
 	for g := range ids {
-		slices.SortFunc(out[start[g]:start[g+1]], func(a, b Pair) int { return strings.Compare(a.Person, b.Person) })
+		slices.SortFunc(out[start[g]:start[g+1]], func(a, b Member) int { return strings.Compare(a.Person, b.Person) })
 	}
 	return out
 }

@@ -45,6 +45,11 @@ func TestSortedMembershipsOrdersByGroupThenPerson(t *testing.T) {
 	if diff := gocmp.Diff(want, s.SortedMemberships()); diff != "" {
 		t.Errorf("SortedMemberships (-want +got):\n%s", diff)
 	}
+	for _, m := range s.SortedMembers() {
+		if m.Entry != s.Memberships[m.Pair] {
+			t.Errorf("SortedMembers gives %v another entry than the state's", m.Pair)
+		}
+	}
 	if got := fileset.NewState().SortedMemberships(); len(got) != 0 {
 		t.Errorf("an empty state has memberships: %v", got)
 	}

@@ -197,10 +197,10 @@ func (t *Target) Memberships(ctx context.Context) iter.Seq2[reconcile.Membership
 		err := t.load()
 		var out []reconcile.Membership
 		if err == nil {
-			keys := t.state.SortedMemberships()
-			out = make([]reconcile.Membership, len(keys))
-			for i, k := range keys {
-				out[i] = t.state.Memberships[k].Record
+			members := t.state.SortedMembers()
+			out = make([]reconcile.Membership, len(members))
+			for i, m := range members {
+				out[i] = m.Record
 			}
 		}
 		t.mu.Unlock()

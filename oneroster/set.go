@@ -76,7 +76,7 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 	}
 	persons := fileset.Sorted(s.Persons)
 	groups := fileset.Sorted(s.Groups)
-	members := s.SortedMemberships()
+	members := s.SortedMembers()
 
 	// Guardians' roles come from their pupils' schools.
 	type guardianAt struct{ guardian, org string }
@@ -277,7 +277,7 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 	if err == nil {
 		err = file(enrollmentsSpec, func(fw *fileset.FileWriter) error {
 			for _, k := range members {
-				e := s.Memberships[k]
+				e := k.Entry
 				m := &e.Record
 				status, mod := st.of(e.Inactive, e.Modified)
 				for role := range strings.SplitSeq(m.Role, ",") {

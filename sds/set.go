@@ -97,8 +97,8 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 	if fw, err = w.Create(enrollmentsSpec); err != nil {
 		return err
 	}
-	for _, k := range s.SortedMemberships() {
-		for role := range strings.SplitSeq(s.Memberships[k].Record.Role, ",") {
+	for _, k := range s.SortedMembers() {
+		for role := range strings.SplitSeq(k.Record.Role, ",") {
 			if err := fw.Row(k.Group+"/"+k.Person, k.Group, k.Person, role); err != nil {
 				return err
 			}
