@@ -2,6 +2,7 @@ package examsync_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -90,5 +91,84 @@ func TestTermFlowsThroughBothExamSystems(t *testing.T) {
 	}
 	if d := w.duplicates(); d != 0 {
 		t.Errorf("%d effects were done twice", d)
+	}
+	assertNoPersonalData(t, w, s, nil)
+}
+
+func TestRunServesWebhooksAndStopsWhenCancelled(t *testing.T) {
+	pop, err := tinyUniversity(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, pop)
+	st := store.NewMemory()
+	defer st.Close()
+	s := newSync(t, w, st, func(c *examsync.Config) { c.Listen = "127.0.0.1:0"; c.WISEflowInterval = time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	if err := s.Trigger(w.org, examsync.FlowAppeals); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Trigger("1", examsync.FlowAppeals); err == nil {
+		t.Error("Trigger of an unknown institution succeeded")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sum, err := s.Summary(context.Background(), w.org, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum["inspera-appeal"]) > 0 && len(sum["wiseflow-appeal"]) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Run handled nothing in 10 s: %v", sum)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+}
+
+func TestNewRefusesWhatItCannotRun(t *testing.T) {
+	pop, err := tinyUniversity(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, pop)
+	st := store.NewMemory()
+	defer st.Close()
+	su := w.setups(t)
+	noSecret := su[0]
+	noSecret.InsperaSecrets = nil
+	noClient := su[1]
+	noClient.WISEflow = nil
+	bad := su[0]
+	bad.Tenant.OrgID = "x"
+	tests := []struct {
+		name string
+		cfg  examsync.Config
+		want error
+	}{
+		{"no store", examsync.Config{Tenants: su}, examsync.ErrConfig},
+		{"Inspera without webhook secrets", examsync.Config{Store: st, Tenants: []examsync.Setup{noSecret}}, examsync.ErrConfig},
+		{"WISEflow without client", examsync.Config{Store: st, Tenants: []examsync.Setup{noClient}}, examsync.ErrConfig},
+		{"a bad tenant", examsync.Config{Store: st, Tenants: []examsync.Setup{bad}}, examsync.ErrTenant},
+		{"a tenant twice", examsync.Config{Store: st, Tenants: []examsync.Setup{su[0], su[0]}}, examsync.ErrTenant},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := examsync.New(tt.cfg); !errors.Is(err, tt.want) {
+				t.Errorf("New = %v, want %v", err, tt.want)
+			}
+		})
 	}
 }
