@@ -238,15 +238,26 @@ func (l *actionList) add(a Action) {
 	l.n++
 }
 
-// pointers lists the collected actions in the order added.
-func (l *actionList) pointers() []*Action {
-	out := make([]*Action, 0, l.n)
-	for _, c := range l.chunks {
-		for i := range c {
-			out = append(out, &c[i])
+// permute reorders list in place so that list[k] becomes what list[perm[k]] was, moving each
+// element once (following the permutation's cycles); perm is used up.
+func permute[T any](list []T, perm []int32) {
+	for i := range perm {
+		if perm[i] < 0 {
+			continue
+		}
+		held := list[i]
+		j := i
+		for {
+			next := int(perm[j])
+			perm[j] = -1
+			if next == i {
+				list[j] = held
+				break
+			}
+			list[j] = list[next]
+			j = next
 		}
 	}
-	return out
 }
 
 // decidedSets are the source keys and target ids that some decision names, per kind.
@@ -1004,27 +1015,36 @@ func (p *planner) result() *Plan {
 	for r := range p.actions {
 		n += p.actions[r].n
 	}
-	// Sort pointers rather than the (large) actions, then copy each action once. Repeated IDs
-	// (the same skip reached twice) collapse to one.
+	// Each kind's actions are moved into the plan chunk by chunk (a chunk let go once moved,
+	// so a million actions are never held twice), then sorted through a permutation of their
+	// indexes applied in place, which moves each (large) action once. Repeated IDs (the same
+	// skip reached twice) collapse to one.
 	plan.Actions = make([]Action, 0, n)
 	for r := range p.actions {
-		list := p.actions[r].pointers()
+		base := len(plan.Actions)
+		for c := range p.actions[r].chunks {
+			plan.Actions = append(plan.Actions, p.actions[r].chunks[c]...)
+			p.actions[r].chunks[c] = nil
+		}
+		p.actions[r] = actionList{}
+		list := plan.Actions[base:]
+		perm := make([]int32, len(list))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
 		// Actions sharing an ID are the same skip reached twice; the tie-break keeps the choice
 		// of the one kept independent of input order all the same.
-		slices.SortFunc(list, func(a, b *Action) int {
+		slices.SortFunc(perm, func(x, y int32) int {
+			a, b := &list[x], &list[y]
 			if c := strings.Compare(a.ID, b.ID); c != 0 {
 				return c
 			}
 			return cmp.Or(strings.Compare(string(a.Op), string(b.Op)), strings.Compare(a.Reason, b.Reason),
 				strings.Compare(a.TargetID, b.TargetID), strings.Compare(a.SourceKey, b.SourceKey))
 		})
-		for k, a := range list {
-			if k > 0 && list[k-1].ID == a.ID {
-				continue
-			}
-			plan.Actions = append(plan.Actions, *a)
-		}
-		p.actions[r] = actionList{}
+		permute(list, perm)
+		list = slices.CompactFunc(list, func(a, b Action) bool { return a.ID == b.ID })
+		plan.Actions = plan.Actions[:base+len(list)]
 	}
 	plan.ByKind = make(map[Kind]Counts, len(Kinds))
 	for r, k := range Kinds {
