@@ -121,12 +121,12 @@ func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-// TestParallelStudents: different students' events run at the same time. The structural
-// check is how many Canvas requests were in flight at once; the timing check compares with the
-// same work done one event at a time in the same test, with room for a loaded machine and the
-// race detector (the figure on an idle machine is in BenchmarkAdmissionBurst's speedup).
+// TestParallelStudents: different students' events run at the same time, checked by how many
+// Canvas requests were in flight at once (many in parallel, one with WithConcurrency(1)). How
+// much faster that makes the adapter is a benchmark's question (BenchmarkAdmissionBurst's
+// speedup): a timing comparison here failed under -race on a loaded 2-core machine.
 func TestParallelStudents(t *testing.T) {
-	run := func(opts ...ladokcanvas.Option) (time.Duration, int64) {
+	run := func(opts ...ladokcanvas.Option) int64 {
 		counter := &inFlight{}
 		e := newEnv(t, ladokcanvas.DefaultConfig(), opts, withCanvas(canvastest.WithLatency(25*time.Millisecond)),
 			withCanvasClient(canvas.WithHTTPClient(&http.Client{Transport: counter})))
@@ -139,17 +139,15 @@ func TestParallelStudents(t *testing.T) {
 		}
 		e.lad.Append(evs...)
 		counter.peak.Store(0)
-		start := time.Now()
 		e.catchUp()
-		return time.Since(start), counter.peak.Load()
+		for i := range 24 {
+			uid := "stu-p" + string(rune('a'+i))
+			same(t, uid, e.enrolments(uid, "off-prog1"), []string{"Student/active"})
+		}
+		return counter.peak.Load()
 	}
-	par, peak := run()
-	ser, serPeak := run(ladokcanvas.WithConcurrency(1))
-	if peak < 8 || serPeak != 1 {
+	if peak, serPeak := run(), run(ladokcanvas.WithConcurrency(1)); peak < 8 || serPeak != 1 {
 		t.Errorf("at most %d Canvas requests at once in parallel (want 8 or more), %d one at a time (want 1)", peak, serPeak)
-	}
-	if par*3 > ser*2 {
-		t.Errorf("48 requests: %v in parallel, %v one at a time", par, ser)
 	}
 }
 
