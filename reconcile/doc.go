@@ -101,9 +101,14 @@
 //     one with an error wrapping ErrStale. Actions never ask for more than you declared.
 //  4. If you deliver whole sets at once (files, archives), implement Transactional and declare
 //     AllAtOnce: Begin opens a new set, Commit switches to it atomically, Abort throws it away.
+//     A target that holds its records in memory can also give them as one snapshot
+//     (SnapshotSource, which Load then takes without copying) and take actions in batches
+//     (BatchTarget), which matters at a million memberships.
 //  5. Test it: reconciletest.TargetSuite(t, newFixture) creates, reruns (nothing written, nothing
 //     unconverged), updates, deactivates, restores and deletes records, checks that stale
-//     actions are refused and capabilities honoured, and aborts a run of an all-at-once target.
+//     actions are refused and capabilities honoured, and aborts a run of an all-at-once target;
+//     a BatchTarget is driven through ApplyBatch, and a SnapshotSource's snapshot must give what
+//     its iterators give.
 //
 // A plan is made against the target's own snapshot, so the declaration reaches planning by
 // itself:

@@ -49,7 +49,9 @@ type Fixture struct {
 // unconverged, updates of exactly what changed, deactivation, restore, deletion after the
 // grace period with the memberships of deleted persons and groups, stale actions refused,
 // capabilities honoured (nothing outside them planned, nothing kept that is not declared) and,
-// for targets that change all at once, an aborted run that leaves the previous state.
+// for targets that change all at once, an aborted run that leaves the previous state. A
+// reconcile.BatchTarget gets its writes through ApplyBatch, and a reconcile.SnapshotSource
+// must give in its Snapshot the records its iterators give.
 func TargetSuite(t *testing.T, newFixture func(t *testing.T) *Fixture) {
 	t.Helper()
 	tests := []struct {
