@@ -37,13 +37,12 @@ func tinyUniversity(seed uint64) (*synth.Population, error) {
 // world is the three fakes loaded with one synth university, and the examiners who answer
 // in the exam systems.
 type world struct {
-	pop      *synth.Population
-	fs       *fstest.Server
-	in       *insperatest.Server
-	wf       *wiseflowtest.Server
-	org      string
-	secret   string
-	hookUser string // the Inspera user who subscribes (not the one who writes)
+	pop    *synth.Population
+	fs     *fstest.Server
+	in     *insperatest.Server
+	wf     *wiseflowtest.Server
+	org    string
+	secret string
 }
 
 const hookKey = "hook-user-key"
