@@ -125,11 +125,21 @@ func (s *WISEflowSource) Theses(ctx context.Context, ch wiseflowpoll.Change) ([]
 		if ch.OriginalFlowID == 0 || ch.Grade == nil {
 			return nil, nil, nil
 		}
-		t, err := s.read(ctx, ch.OriginalFlowID, ch.Grade.ParticipantID, 0)
-		if err != nil || t == nil {
+		// The grade is the remarking flow's; its participant is the candidate of the thesis in
+		// the original flow.
+		p, err := s.Client.GetParticipant(ctx, ch.FlowID, ch.Grade.ParticipantID)
+		if err != nil {
 			return nil, nil, err
 		}
-		return nil, []Key{t.Key}, nil
+		flow, err := s.Client.GetFlow(ctx, ch.OriginalFlowID)
+		if err != nil {
+			return nil, nil, err
+		}
+		vurdID, err := vurdIDOf(flow)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, []Key{{System: WISEflow, Exam: vurdID, Candidate: p.UniqueExamID}}, nil
 	default:
 		return nil, nil, nil
 	}
@@ -159,15 +169,9 @@ func (s *WISEflowSource) read(ctx context.Context, flowID, participantID, submis
 	if err != nil {
 		return nil, err
 	}
-	var vurdID string
-	for _, si := range flow.SisInformation {
-		if code, err := wiseflow.ParseFSCode(si.Code); err == nil {
-			vurdID = code.VurdID()
-			break
-		}
-	}
-	if vurdID == "" {
-		return nil, fmt.Errorf("%w: flow %d names no FS exam", ErrInvalidThesis, flowID)
+	vurdID, err := vurdIDOf(flow)
+	if err != nil {
+		return nil, err
 	}
 	var p wiseflow.Participant
 	if participantID != 0 {
@@ -217,6 +221,16 @@ func (s *WISEflowSource) read(ctx context.Context, flowID, participantID, submis
 		t.Files = append(t.Files, File{Name: f.Filename, ContentType: f.ContentType, Size: f.Size, Ref: strconv.FormatInt(f.ID, 10)})
 	}
 	return t, nil
+}
+
+// vurdIDOf returns the FS exam a flow was created from (its first SIS code FS wrote).
+func vurdIDOf(flow wiseflow.Flow) (string, error) {
+	for _, si := range flow.SisInformation {
+		if code, err := wiseflow.ParseFSCode(si.Code); err == nil {
+			return code.VurdID(), nil
+		}
+	}
+	return "", fmt.Errorf("%w: flow %d names no FS exam", ErrInvalidThesis, flow.ID)
 }
 
 // grade sets the final grade: the remarking flow's when it graded the participant (an

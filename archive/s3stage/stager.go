@@ -74,7 +74,8 @@ func (s *Stager) concurrency() int {
 // place; any other stream (a download from the exam system) is first spooled to a temporary
 // file in TempDir while it is hashed. A file larger than PartSize then goes up as a multipart
 // upload of PartSize sections read straight from the file, Concurrency at a time, each with its
-// SHA-256 checksum, which the server verifies; a failed upload is aborted. The temporary file
+// SHA-256 checksum, which the server verifies (each worker holds one part in memory); a failed
+// upload is aborted. The temporary file
 // is removed whatever happens.
 func (s *Stager) Stage(ctx context.Context, f archive.File, r io.Reader) (archive.StagedFile, error) {
 	src, size, sum, cleanup, err := s.source(ctx, f, r)
@@ -185,17 +186,20 @@ func (s *Stager) multipart(ctx context.Context, f archive.File, key string, meta
 	var wg sync.WaitGroup
 	for range min(int32(s.concurrency()), parts) {
 		wg.Go(func() {
+			// One part buffer per worker, reused: a part read once from the file is hashed,
+			// signed and sent from memory, as fast as the SDK's own uploader.
+			buf := make([]byte, psize)
 			for num := range next {
 				off := int64(num-1) * psize
-				sec := io.NewSectionReader(src, off, min(psize, size-off))
-				h := sha256.New()
-				if _, err := io.Copy(h, sec); err != nil {
+				n, err := src.ReadAt(buf[:min(psize, size-off)], off)
+				if err != nil && !(err == io.EOF && int64(n) == size-off) {
 					cancel(fmt.Errorf("s3stage: reading part %d of %s: %w", num, f.Name, err))
 					continue
 				}
-				ck := base64.StdEncoding.EncodeToString(h.Sum(nil))
+				sum := sha256.Sum256(buf[:n])
+				ck := base64.StdEncoding.EncodeToString(sum[:])
 				out, err := s.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: &s.Bucket, Key: &key, UploadId: up.UploadId,
-					PartNumber: aws.Int32(num), Body: io.NewSectionReader(src, off, sec.Size()), ContentLength: aws.Int64(sec.Size()),
+					PartNumber: aws.Int32(num), Body: bytes.NewReader(buf[:n]), ContentLength: aws.Int64(int64(n)),
 					ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: &ck})
 				if err != nil {
 					cancel(fmt.Errorf("s3stage: part %d of %s: %w", num, f.Name, err))
