@@ -143,17 +143,21 @@ func (t *tenantRun) vurdOfTest(ctx context.Context, test inspera.TestRef) (strin
 	return v, remember(ctx, t, key, v)
 }
 
-// limitedBuffer is a bytes.Buffer that refuses to grow past max.
+// limitedBuffer collects a download and refuses to grow past max. It is only an io.Writer (no
+// ReadFrom), so io.Copy cannot go around the limit.
 type limitedBuffer struct {
-	bytes.Buffer
+	buf bytes.Buffer
 	max int
 }
 
 var errTooLarge = fmt.Errorf("%w: the explanation's document is larger than FS takes", errCase)
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if b.Len()+len(p) > b.max {
+	if b.buf.Len()+len(p) > b.max {
 		return 0, errTooLarge
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+// Bytes returns what was written.
+func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }

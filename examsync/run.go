@@ -228,7 +228,7 @@ var errCase = errors.New("examsync: the case cannot be acted on")
 func permanent(err error) bool {
 	switch {
 	case errors.Is(err, apierror.ErrRateLimited), errors.Is(err, apierror.ErrServer),
-		errors.Is(err, fs.ErrOutcomeUnknown), errors.Is(err, inspera.ErrNotGraded),
+		errors.Is(err, fs.ErrOutcomeUnknown), errors.Is(err, inspera.ErrNotGraded), apiCode(err) == "NOT_GRADED",
 		errors.Is(err, apierror.ErrUnauthorized), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	case errors.Is(err, errCase), errors.Is(err, wiseflow.ErrModuleMissing), errors.Is(err, apierror.ErrBadRequest),
@@ -239,6 +239,16 @@ func permanent(err error) bool {
 		return true
 	}
 	return false
+}
+
+// apiCode is the API's own error code in err, or "". WISEflow refuses an explanation request
+// for a participant without a grade with 403 NOT_GRADED: the grade may still come.
+func apiCode(err error) string {
+	var ae *apierror.APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 // statusOf is the HTTP status of an API's refusal in err, or 0.
