@@ -73,10 +73,9 @@ func (s *Stager) concurrency() int {
 // source that is a file (an io.ReaderAt of the announced size, such as *os.File) is read in
 // place; any other stream (a download from the exam system) is first spooled to a temporary
 // file in TempDir while it is hashed. A file larger than PartSize then goes up as a multipart
-// upload of PartSize sections read straight from the file, Concurrency at a time, each with its
-// SHA-256 checksum, which the server verifies (each worker holds one part in memory); a failed
-// upload is aborted. The temporary file
-// is removed whatever happens.
+// upload of PartSize parts read from the file, Concurrency at a time (each worker holds one
+// part in memory), each with its SHA-256 checksum, which the server verifies; a failed upload
+// is aborted. The temporary file is removed whatever happens.
 func (s *Stager) Stage(ctx context.Context, f archive.File, r io.Reader) (archive.StagedFile, error) {
 	src, size, sum, cleanup, err := s.source(ctx, f, r)
 	if err != nil {
