@@ -56,6 +56,20 @@ func classOf(n int) *reconcile.Snapshot {
 	return s
 }
 
+// planAgainst plans src against what target holds, without holds.
+func planAgainst(t *testing.T, src *reconcile.Snapshot, target reconcile.Target) *reconcile.Plan {
+	t.Helper()
+	tgt, err := reconcile.Load(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := reconcile.NewPlan(src, tgt, reconcile.Options{Holds: []reconcile.Hold{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
 func TestApplyHandsABatchTargetBatches(t *testing.T) {
 	ctx := context.Background()
 	src := classOf(700) // more memberships than one batch holds
@@ -64,15 +78,8 @@ func TestApplyHandsABatchTargetBatches(t *testing.T) {
 
 	var reports [2]*reconcile.Report
 	for n, target := range []reconcile.Target{plain, batched} {
-		tgt, err := reconcile.Load(ctx, target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := reconcile.NewPlan(src, tgt, reconcile.Options{Holds: []reconcile.Hold{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if reports[n], err = reconcile.Apply(ctx, plan, target, reconcile.ApplyOptions{}); err != nil || !reports[n].OK() {
+		var err error
+		if reports[n], err = reconcile.Apply(ctx, planAgainst(t, src, target), target, reconcile.ApplyOptions{}); err != nil || !reports[n].OK() {
 			t.Fatalf("Apply: %v, %+v", err, reports[n].Counts)
 		}
 	}
@@ -108,14 +115,7 @@ func TestApplyBatchFailuresStayWithTheirAction(t *testing.T) {
 	src := classOf(20)
 	target := &batching{AtomicTarget: reconciletest.NewAtomicTarget(&reconcile.Snapshot{})}
 	target.FailOn("membership/s=p0007,g1", errors.New("disk full"))
-	tgt, err := reconcile.Load(ctx, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := reconcile.NewPlan(src, tgt, reconcile.Options{Holds: []reconcile.Hold{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := planAgainst(t, src, target)
 	rep, err := reconcile.Apply(ctx, plan, target, reconcile.ApplyOptions{})
 	if !errors.Is(err, reconcile.ErrRolledBack) {
 		t.Fatalf("Apply: %v, want the run rolled back", err)
