@@ -295,8 +295,11 @@ func walk[T any, P interface {
 }](ctx context.Context, c *Client, href string, q url.Values, fn func(P) bool) error {
 	seen := map[string]bool{}
 	for page := 0; href != ""; page++ {
-		if page == maxPages || seen[href] {
+		if seen[href] {
 			return &apierror.PageCycleError{Path: c.core.Where(href), Pages: page}
+		}
+		if page == maxPages {
+			return fmt.Errorf("noark5: a listing went on past %d pages; stopping (%w)", maxPages, ErrPageCycle)
 		}
 		seen[href] = true
 		var l list[T]
