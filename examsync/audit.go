@@ -70,6 +70,11 @@ const auditPrefix = "audit/"
 // auditEntry is a record as it is kept: its error text redacted.
 func auditEntry(r AuditRecord) (kv, error) {
 	r.ErrorMessage = redact.Printable(redact.PersonalNumbers(r.ErrorMessage), 500)
+	// What came from outside is kept as it came unless it is shaped like an identity number
+	// (an FS that sends a fødselsnummer as kandidatnr).
+	for _, f := range []*string{&r.VurdID, &r.Kandidatnr, &r.Klagestatus, &r.TestID, &r.UserCandidateID, &r.Note} {
+		*f = redact.Printable(redact.PersonalNumbers(*f), 200)
+	}
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	b, err := json.Marshal(r)

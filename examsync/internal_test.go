@@ -42,3 +42,13 @@ func TestWhatIsRetriedAndWhatIsNot(t *testing.T) {
 		})
 	}
 }
+
+func TestTheAuditKeepsNoIdentityNumber(t *testing.T) {
+	e, err := auditEntry(AuditRecord{Kandidatnr: "01019912345", VurdID: "185_X_1_SKR_2026_VÅR", ErrorMessage: "fnr 01019912345\x1b[2J"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(e.value); strings.Contains(s, "01019912345") || strings.Contains(s, "\\u001b") || !strings.Contains(s, "185_X_1_SKR_2026_VÅR") {
+		t.Errorf("audit entry: %s", s)
+	}
+}
