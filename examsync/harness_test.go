@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/examsync"
+	"github.com/edusync/edusync/examsync/examsynctest"
 	"github.com/edusync/edusync/fs"
 	"github.com/edusync/edusync/fs/fstest"
 	"github.com/edusync/edusync/inspera"
@@ -152,107 +153,19 @@ func (w *world) nextDay(tb testing.TB, seed uint64) {
 	}
 	w.pop = next
 	w.fs.LoadPopulation(next, fstest.LoadOptions{})
-	units := map[synth.ID]*synth.ExamUnit{}
-	for i := range next.ExamUnits {
-		units[next.ExamUnits[i].ID] = &next.ExamUnits[i]
-	}
-	for i := range next.Candidates {
-		c := &next.Candidates[i]
-		u := units[c.ExamUnit]
-		if u == nil || c.Grade == synth.NoGrade {
-			continue
-		}
-		switch u.System {
-		case synth.Inspera:
-			if t, ok := w.in.Test(inspera.ID(u.SystemID)); ok {
-				if cand, ok := t.Candidate(c.CandidateNo); ok && cand.FinalGrade == "" {
-					_ = w.in.GradeCandidate(inspera.ID(u.SystemID), c.CandidateNo, c.Grade.String())
-				}
-			}
-		case synth.WISEflow:
-			if w.wf.Grade(u.SystemID, c.SystemID) == "" {
-				_ = w.wf.GradeParticipant(u.SystemID, c.SystemID, c.Grade.String())
-			}
-		}
-	}
+	w.term().Announce()
 }
 
-// examiners answer what is pending in the exam systems: every requested explanation is given
-// and published (accepted), every open appeal is graded; WISEflow's synchronisation with FS
-// adds the active appellants to the remarking flows. It returns how much it did.
+// term is the world as examsynctest plays the people around examsync.
+func (w *world) term() *examsynctest.Term {
+	return &examsynctest.Term{Pop: w.pop, FS: w.fs, Inspera: w.in, WISEflow: w.wf}
+}
+
+// examiners answer what is pending in the exam systems (examsynctest.Term.Answer) and return
+// how much they did.
 func (w *world) examiners(tb testing.TB) int {
 	tb.Helper()
-	n := 0
-	for _, id := range w.in.TestIDs() {
-		t, _ := w.in.Test(id)
-		for _, c := range t.Candidates {
-			switch w.in.ExplanationStatus(id, c.CandidateID) {
-			case "REQUESTED":
-				if w.in.GiveExplanation(id, c.CandidateID, "Oppgave 2 manglet drøfting.", synth.File{}) == nil {
-					n++
-				}
-				fallthrough
-			case "READY":
-				if w.in.PublishExplanation(id, c.CandidateID) == nil {
-					n++
-				}
-			}
-			rounds := w.in.Rounds(id, c.CandidateID)
-			if len(rounds) > 0 {
-				r := rounds[len(rounds)-1]
-				if r.Cause == "APPEAL" && !r.Withdrawn && r.Grade == "" && w.in.ConcludeAppeal(id, c.CandidateID, "C") == nil {
-					n++
-				}
-			}
-		}
-	}
-	for _, flow := range w.wf.FlowIDs() {
-		for _, e := range w.wf.ExplanationRequests(flow) {
-			if e.State != wiseflow.ExplanationStateAccepted {
-				_ = w.wf.GiveExplanation(flow, e.ExplanationID)
-				if w.wf.AcceptExplanation(flow, e.ExplanationID) == nil {
-					n++
-				}
-			}
-		}
-	}
-	n += w.syncRemarking(tb)
-	return n
-}
-
-// syncRemarking does what WISEflow's synchronisation with FS does for a remarking flow: the
-// active appellants become its participants, and the examiners grade them. It works on the
-// fake directly, so the examiners' work uses none of examsync's requests or rate limit.
-func (w *world) syncRemarking(tb testing.TB) int {
-	tb.Helper()
-	n := 0
-	units := map[string]*synth.ExamUnit{}
-	for i := range w.pop.ExamUnits {
-		if u := &w.pop.ExamUnits[i]; u.System == synth.WISEflow {
-			units[u.VurdID] = u
-		}
-	}
-	cands := map[string]*synth.Candidate{}
-	for i := range w.pop.Candidates {
-		c := &w.pop.Candidates[i]
-		cands[c.ExamUnit.String()+"/"+c.CandidateNo] = c
-	}
-	for _, a := range w.fs.Appeals() {
-		u := units[a.VurdID]
-		if a.Klagestatus != fs.AppealActive || u == nil {
-			continue
-		}
-		c := cands[u.ID.String()+"/"+string(a.Kandidatnr)]
-		rf, ok := w.wf.RemarkingFlow(u.SystemID)
-		if c == nil || !ok {
-			continue
-		}
-		pid, err := w.wf.AddParticipant(rf, wiseflow.User{ID: c.UserID}, c.CandidateNo)
-		if err == nil && w.wf.Grade(rf, pid) == "" && w.wf.GradeParticipant(rf, pid, "C") == nil {
-			n++
-		}
-	}
-	return n
+	return w.term().Answer()
 }
 
 // snapshot is what the three systems hold at the end, for comparing a run with a clean one.

@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/examsync"
+	"github.com/edusync/edusync/examsync/examsynctest"
 	"github.com/edusync/edusync/fs"
 	"github.com/edusync/edusync/fs/fstest"
-	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/inspera/insperahook"
 	"github.com/edusync/edusync/inspera/insperatest"
 	"github.com/edusync/edusync/notify"
@@ -42,7 +42,7 @@ func main() {
 	}
 }
 
-// fakes are the three systems, and the examiners who work in the exam systems.
+// fakes are the three systems.
 type fakes struct {
 	pop *synth.Population
 	fs  *fstest.Server
@@ -186,7 +186,7 @@ func (f *fakes) settle(ctx context.Context, s *examsync.Sync) error {
 		if err != nil {
 			return err
 		}
-		if n+k+f.examiners() == 0 {
+		if n+k+f.term().Answer() == 0 {
 			quiet++
 		} else {
 			quiet = 0
@@ -205,93 +205,13 @@ func (f *fakes) nextDay(seed uint64) error {
 	}
 	f.pop = next
 	f.fs.LoadPopulation(next, fstest.LoadOptions{})
-	units := f.units()
-	for i := range next.Candidates {
-		c := &next.Candidates[i]
-		u := units[c.ExamUnit]
-		if u == nil || c.Grade == synth.NoGrade {
-			continue
-		}
-		if u.System == synth.Inspera {
-			if t, ok := f.in.Test(inspera.ID(u.SystemID)); ok {
-				if cand, ok := t.Candidate(c.CandidateNo); ok && cand.FinalGrade == "" {
-					_ = f.in.GradeCandidate(inspera.ID(u.SystemID), c.CandidateNo, c.Grade.String())
-				}
-			}
-		} else if f.wf.Grade(u.SystemID, c.SystemID) == "" {
-			_ = f.wf.GradeParticipant(u.SystemID, c.SystemID, c.Grade.String())
-		}
-	}
+	f.term().Announce() // the day's results, graded in the exam systems
 	return nil
 }
 
-func (f *fakes) units() map[synth.ID]*synth.ExamUnit {
-	m := map[synth.ID]*synth.ExamUnit{}
-	for i := range f.pop.ExamUnits {
-		m[f.pop.ExamUnits[i].ID] = &f.pop.ExamUnits[i]
-	}
-	return m
-}
-
-// examiners answer what is pending: explanations are given and published (accepted), appeals
-// graded; WISEflow's synchronisation with FS brings the appellants into the remarking flows.
-func (f *fakes) examiners() int {
-	n := 0
-	for _, id := range f.in.TestIDs() {
-		t, _ := f.in.Test(id)
-		for _, c := range t.Candidates {
-			switch f.in.ExplanationStatus(id, c.CandidateID) {
-			case "REQUESTED":
-				_ = f.in.GiveExplanation(id, c.CandidateID, "Oppgave 2 manglet drøfting.", synth.File{})
-				fallthrough
-			case "READY": // given, not yet published
-				if f.in.PublishExplanation(id, c.CandidateID) == nil {
-					n++
-				}
-			}
-			if r := f.in.Rounds(id, c.CandidateID); len(r) > 0 {
-				last := r[len(r)-1]
-				if last.Cause == "APPEAL" && !last.Withdrawn && last.Grade == "" && f.in.ConcludeAppeal(id, c.CandidateID, "C") == nil {
-					n++
-				}
-			}
-		}
-	}
-	for _, flow := range f.wf.FlowIDs() {
-		for _, e := range f.wf.ExplanationRequests(flow) {
-			if e.State != wiseflow.ExplanationStateAccepted {
-				_ = f.wf.GiveExplanation(flow, e.ExplanationID)
-				if f.wf.AcceptExplanation(flow, e.ExplanationID) == nil {
-					n++
-				}
-			}
-		}
-	}
-	byVurd := map[string]*synth.ExamUnit{}
-	for _, u := range f.units() {
-		byVurd[u.VurdID] = u
-	}
-	cands := map[string]*synth.Candidate{}
-	for i := range f.pop.Candidates {
-		c := &f.pop.Candidates[i]
-		cands[c.ExamUnit.String()+"/"+c.CandidateNo] = c
-	}
-	for _, a := range f.fs.Appeals() {
-		u := byVurd[a.VurdID]
-		if a.Klagestatus != fs.AppealActive || u == nil || u.System != synth.WISEflow {
-			continue
-		}
-		rf, ok := f.wf.RemarkingFlow(u.SystemID)
-		c := cands[u.ID.String()+"/"+string(a.Kandidatnr)]
-		if !ok || c == nil {
-			continue
-		}
-		if pid, err := f.wf.AddParticipant(rf, wiseflow.User{ID: c.UserID}, c.CandidateNo); err == nil &&
-			f.wf.Grade(rf, pid) == "" && f.wf.GradeParticipant(rf, pid, "C") == nil {
-			n++
-		}
-	}
-	return n
+// term is the fakes as examsynctest plays the examiners and WISEflow's synchronisation.
+func (f *fakes) term() *examsynctest.Term {
+	return &examsynctest.Term{Pop: f.pop, FS: f.fs, Inspera: f.in, WISEflow: f.wf}
 }
 
 func (f *fakes) registered() int {
