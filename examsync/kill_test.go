@@ -49,18 +49,7 @@ func TestChildProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, spec.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su, err := spec.Endpoints.setups()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := examsync.New(childConfig(st, su))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := spec.open(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +63,24 @@ func TestChildProcess(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// open starts an examsync process's Sync over the spec's SQLite file.
+func (spec childSpec) open(tb testing.TB) (*examsync.Sync, store.Store) {
+	tb.Helper()
+	st, err := sqlite.Open(context.Background(), spec.DB)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	su, err := spec.Endpoints.setups()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := examsync.New(childConfig(st, su))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, st
 }
 
 // claim is how long a worker's claim lasts in this test: a killed child's claims run out soon.
@@ -194,18 +201,7 @@ func TestKilledProcessesLoseNothing(t *testing.T) {
 		// A process that is not killed finishes the day, faults still on, once the killed
 		// ones' claims have run out.
 		time.Sleep(claim + 100*time.Millisecond)
-		st, err := sqlite.Open(context.Background(), spec.DB)
-		if err != nil {
-			t.Fatal(err)
-		}
-		su, err := spec.Endpoints.setups()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := examsync.New(childConfig(st, su))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, st := spec.open(t)
 		srv := httptest.NewServer(s.Handler())
 		publish(t, spec.AddrFile, srv.URL)
 		settle(t, w, s)

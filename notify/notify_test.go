@@ -202,6 +202,17 @@ func TestNilNotifierDoesNothing(t *testing.T) {
 	}
 }
 
+// newSMTP starts a local SMTP server for the test.
+func newSMTP(t *testing.T) *notifytest.SMTPServer {
+	t.Helper()
+	smtpd, err := notifytest.NewSMTPServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { smtpd.Close() })
+	return smtpd
+}
+
 // digestSetup opens a Notifier with a digest on an SQLite file and a local SMTP server.
 func digestSetup(t *testing.T, path string, clock *testclock.Clock, smtpd *notifytest.SMTPServer, opts ...notify.Option) (*notify.Notifier, *sqlite.Store) {
 	t.Helper()
@@ -224,11 +235,7 @@ func digestSetup(t *testing.T, path string, clock *testclock.Clock, smtpd *notif
 
 func TestDigestMailsEachRecipientTheirTenantsOnceAfterARestart(t *testing.T) {
 	ctx := context.Background()
-	smtpd, err := notifytest.NewSMTPServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpd.Close()
+	smtpd := newSMTP(t)
 	clock := testclock.New(day)
 	path := filepath.Join(t.TempDir(), "digest.db")
 	n, st := digestSetup(t, path, clock, smtpd, notify.WithBlacklist("185", "wiseflow-module-missing"))
@@ -284,11 +291,7 @@ func TestDigestMailsEachRecipientTheirTenantsOnceAfterARestart(t *testing.T) {
 
 func TestDigestKeepsTheDayWhenTheMailServerRefuses(t *testing.T) {
 	ctx := context.Background()
-	smtpd, err := notifytest.NewSMTPServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpd.Close()
+	smtpd := newSMTP(t)
 	clock := testclock.New(day)
 	n, _ := digestSetup(t, filepath.Join(t.TempDir(), "d.db"), clock, smtpd)
 	if err := n.Notify(ctx, appealAlert()); err != nil {
@@ -314,11 +317,7 @@ func TestDigestKeepsTheDayWhenTheMailServerRefuses(t *testing.T) {
 
 func TestDigestBoundsALargeDay(t *testing.T) {
 	ctx := context.Background()
-	smtpd, err := notifytest.NewSMTPServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer smtpd.Close()
+	smtpd := newSMTP(t)
 	clock := testclock.New(day)
 	n, _ := digestSetup(t, filepath.Join(t.TempDir(), "d.db"), clock, smtpd)
 	a := appealAlert()
