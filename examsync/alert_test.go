@@ -11,7 +11,6 @@ import (
 
 	"github.com/edusync/edusync/examsync"
 	"github.com/edusync/edusync/fs"
-	"github.com/edusync/edusync/fs/fstest"
 	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/notify/notifytest"
 	"github.com/edusync/edusync/store"
@@ -23,7 +22,7 @@ import (
 func TestAMissingReassessmentModuleIsReportedAndRetriedOnDemand(t *testing.T) {
 	for _, blacklisted := range []bool{false, true} {
 		t.Run(map[bool]string{false: "alerted", true: "blacklisted"}[blacklisted], func(t *testing.T) {
-			pop, err := fstest.SmallUniversity(3)
+			pop, err := tinyUniversity(5)
 			if err != nil {
 				t.Fatal(err)
 			}
