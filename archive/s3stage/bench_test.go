@@ -27,10 +27,10 @@ import (
 	"github.com/edusync/edusync/archive/s3stage"
 )
 
-// The shape both uploaders use in BenchmarkStageThesis.
+// The shape both uploaders use in BenchmarkStageThesis: the stager's defaults.
 const (
-	benchPartSize    = 8 << 20
-	benchConcurrency = 4
+	benchPartSize    = s3stage.DefaultPartSize
+	benchConcurrency = s3stage.DefaultConcurrency
 )
 
 // BenchmarkStageThesis stages a generated 2 GiB thesis file (EDUSYNC_STAGE_BYTES overrides

@@ -15,7 +15,7 @@
 // is hashed in place; a stream (a download from the exam system, which cannot be fetched
 // twice) is spooled to a temporary file (TempDir) while it is hashed. A file of at most
 // PartSize (default 8 MiB) is then put in one request; a larger one as a multipart upload of
-// PartSize parts read from the file, Concurrency (default 4) at a time (one part in memory per
+// PartSize parts read from the file, Concurrency (default 3) at a time (one part in memory per
 // worker), each with its own SHA-256 checksum that the server verifies. A failed upload is aborted and the spool
 // removed. Open streams a staged file back and fails at its end when the bytes do not hash to
 // the key (ErrCorrupt).

@@ -24,7 +24,7 @@ import (
 // The defaults of Stager.
 const (
 	DefaultPartSize    = 8 << 20
-	DefaultConcurrency = 4
+	DefaultConcurrency = 3
 	// MinPartSize is S3's smallest part (but the last).
 	MinPartSize = 5 << 20
 	// cleanupTimeout bounds the requests that clean up after a failure.
