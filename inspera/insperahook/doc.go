@@ -50,6 +50,13 @@
 //			...
 //		})}
 //
+// # Past one process
+//
+// With Config.Publisher set (a *stream.Producer), the handler publishes each event to a Kafka
+// topic instead of the store's queue, under the same Key and an order key per test and
+// associated object, and answers 200 once Kafka acknowledged it; a stream.Consumer group takes
+// the events with the same EventHandler and keeps repeated deliveries out by their Key.
+//
 // # Subscribing
 //
 // Subscribe registers the receiver's URL for the flows' events (FlowEvents) with the

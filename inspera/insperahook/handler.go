@@ -26,13 +26,26 @@ const (
 	DefaultBatch = 256
 )
 
+// Publisher takes the events instead of the store's queue, for flows that run in several
+// processes: a *stream.Producer publishing to a Kafka topic fits. Publish must return only
+// once every message is durable (the handler then answers 200), and fail otherwise (503).
+type Publisher interface {
+	Publish(ctx context.Context, msgs ...store.Message) error
+}
+
 // Config configures a Handler.
 type Config struct {
-	// Store keeps the queue the events go to (store/sqlite, store/postgres); required.
+	// Store keeps the queue the events go to (store/sqlite, store/postgres); required unless
+	// Publisher is set.
 	Store store.Store
 	// Scope is the queue's flow and tenant ({Flow: "inspera-hook", Tenant: "uib"}); Flow is
-	// required.
+	// required with Store.
 	Scope store.Scope
+	// Publisher, when set, takes the events instead of the store's queue (a Kafka topic
+	// through stream.Producer, whose consumers de-duplicate by the message's Key and keep the
+	// order of each test and candidate). Repeated deliveries are then kept out by the
+	// consumers, not here: Stats counts them as accepted.
+	Publisher Publisher
 	// Secrets are the subscriptions' signing secrets; at least one. SetSecrets changes them
 	// while the handler runs.
 	Secrets []Secret
@@ -90,11 +103,13 @@ type result struct {
 
 // NewHandler checks cfg and starts the handler's committer; Close stops it.
 func NewHandler(cfg Config) (*Handler, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("insperahook: Config.Store is required")
+	if cfg.Store == nil && cfg.Publisher == nil {
+		return nil, errors.New("insperahook: Config.Store or Config.Publisher is required")
 	}
-	if err := cfg.Scope.Validate(); err != nil {
-		return nil, fmt.Errorf("insperahook: %w", err)
+	if cfg.Publisher == nil {
+		if err := cfg.Scope.Validate(); err != nil {
+			return nil, fmt.Errorf("insperahook: %w", err)
+		}
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -306,20 +321,33 @@ func (h *Handler) commit() {
 				break more
 			}
 		}
-		out := make([]store.Enqueued, len(batch))
-		err := h.cfg.Store.Update(h.ctx, h.cfg.Scope, func(tx store.Tx) error {
-			for i, p := range batch {
-				var err error
-				if out[i], err = tx.Enqueue(p.msg); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		out, err := h.commitBatch(batch)
 		for i, p := range batch {
 			p.done <- result{enq: out[i], err: err}
 		}
 	}
+}
+
+// commitBatch commits a batch to the queue, or publishes it when a Publisher is set.
+func (h *Handler) commitBatch(batch []*pending) ([]store.Enqueued, error) {
+	out := make([]store.Enqueued, len(batch))
+	if h.cfg.Publisher != nil {
+		msgs := make([]store.Message, len(batch))
+		for i, p := range batch {
+			msgs[i] = p.msg
+		}
+		return out, h.cfg.Publisher.Publish(h.ctx, msgs...)
+	}
+	err := h.cfg.Store.Update(h.ctx, h.cfg.Scope, func(tx store.Tx) error {
+		for i, p := range batch {
+			var err error
+			if out[i], err = tx.Enqueue(p.msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // drain answers the deliveries still waiting when the handler closes.
