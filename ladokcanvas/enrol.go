@@ -114,11 +114,16 @@ func (a *Adapter) enrollIn(ctx context.Context, uid string, r offeringRecord, ro
 	if err != nil {
 		return err
 	}
+	// An inactive enrolment joins the suspension's list before its fact is recorded: facts
+	// are written with whichever event commits next, and a replay that found the fact first
+	// would never add the enrolment to the list, which leaves it inactive after the suspension.
+	if suspended {
+		if err := a.noteDeactivated(ctx, uid, enrollmentID{Course: e.CourseID, Enrollment: e.ID}); err != nil {
+			return err
+		}
+	}
 	a.facts.setEnrollment(key, enrFact{ID: e.ID, Course: e.CourseID, State: state})
 	a.log.Debug("ladokcanvas: enrolled", "student", uid, "offering", r.UID, "role", role.String(), "state", string(state))
-	if suspended {
-		return a.noteDeactivated(ctx, uid, enrollmentID{Course: e.CourseID, Enrollment: e.ID})
-	}
 	return nil
 }
 

@@ -72,6 +72,7 @@ type envConfig struct {
 	clientOpts []canvas.Option
 	ladokOpts  []ladoktest.Option
 	sqlite     string
+	wrapStore  func(store.Store) store.Store
 }
 
 func withCanvas(o ...canvastest.Option) envOption {
@@ -83,6 +84,11 @@ func withCanvasClient(o ...canvas.Option) envOption {
 }
 
 func withSQLite(path string) envOption { return func(c *envConfig) { c.sqlite = path } }
+
+// withStore wraps the env's store, to make it fail for instance.
+func withStore(wrap func(store.Store) store.Store) envOption {
+	return func(c *envConfig) { c.wrapStore = wrap }
+}
 
 func fastCanvasRetry() canvas.Option {
 	return canvas.WithRetry(canvas.RetryPolicy{MaxAttempts: 8, BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
@@ -119,6 +125,9 @@ func newEnv(t testing.TB, cfg ladokcanvas.Config, extra []ladokcanvas.Option, eo
 		e.st = sq
 	} else {
 		e.st = store.NewMemory()
+	}
+	if ec.wrapStore != nil {
+		e.st = ec.wrapStore(e.st)
 	}
 	t.Cleanup(func() { e.st.Close() })
 	e.opts = append([]ladokcanvas.Option{ladokcanvas.WithClock(e.clock.Now), ladokcanvas.WithTenant("test"),

@@ -2,11 +2,14 @@ package ladokcanvas_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/edusync/edusync/canvas"
 	"github.com/edusync/edusync/ladok"
+	"github.com/edusync/edusync/store"
 )
 
 func suspension(uid, rid, from, to string, typ ladok.Handelsetyp) *ladok.StudentrestriktionEvent {
@@ -122,6 +125,48 @@ func TestSuspensionChanges(t *testing.T) {
 		e.fire(at("2026-09-20 00:00"))
 		same(t, "moved start", e.enrolments("stu-anna", "off-prog1"), []string{roleRegistered + "/inactive"})
 	})
+}
+
+// TestSuspensionEnrolmentNotedAfterAFailure: an enrolment created inactive during a suspension
+// whose event then failed (the suspension's record could not be written) is made active with
+// the others when the suspension ends, after the event is handed over again.
+func TestSuspensionEnrolmentNotedAfterAFailure(t *testing.T) {
+	fs := &failingStore{key: "suspension/stu-anna"}
+	e := newEnv(t, earlyConfig(), nil, withStore(func(st store.Store) store.Store { fs.Store = st; return fs }))
+	e.clock.Set(at("2026-09-10 12:00"))
+	e.feed(suspension("stu-anna", "r1", "2026-09-01", "", ladok.HandelsetypSkapad))
+	fs.armed.Store(true)
+	e.lad.Append(registrering("stu-anna", "off-prog1"))
+	if _, err := e.ad.CatchUp(t.Context()); err == nil {
+		t.Fatal("CatchUp succeeded although the suspension's record could not be written")
+	}
+	same(t, "created while suspended", e.enrolments("stu-anna", "off-prog1"), []string{roleRegistered + "/inactive"})
+	e.catchUp() // the registration again
+	e.feed(suspension("stu-anna", "r1", "", "", ladok.HandelsetypBorttagen))
+	same(t, "lifted", e.enrolments("stu-anna", "off-prog1"), []string{roleRegistered + "/active"})
+}
+
+// failingStore fails the first write to key once armed.
+type failingStore struct {
+	store.Store
+	key   string
+	armed atomic.Bool
+}
+
+func (s *failingStore) Update(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
+	return s.Store.Update(ctx, scope, func(tx store.Tx) error { return fn(failingTx{tx, s}) })
+}
+
+type failingTx struct {
+	store.Tx
+	s *failingStore
+}
+
+func (tx failingTx) SetValue(key string, value []byte) error {
+	if key == tx.s.key && tx.s.armed.CompareAndSwap(true, false) {
+		return errors.New("disk full")
+	}
+	return tx.Tx.SetValue(key, value)
 }
 
 // TestSuspensionConcludedCourse: a course concluded in Canvas is read-only and left as is.
