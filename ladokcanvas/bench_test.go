@@ -147,7 +147,7 @@ func TestAdmissionBurstSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses a 10 ms Canvas latency")
 	}
-	sc := admissionBurst(300, 40, 2)
+	sc := admissionBurst(100, 20, 2)
 	r := runBurst(t, sc, sc.events, false, t.TempDir())
 	checkBurst(t, sc, r)
 	if need := sc.minimumRequests(); r.requests != need {

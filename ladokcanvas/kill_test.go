@@ -489,24 +489,32 @@ func snapshotsEqual(a, b canvastest.Snapshot) bool {
 	return bytes.Equal(ja, jb)
 }
 
-// TestKillRestart SIGKILLs the adapter process at 10 random points of a 1,500-event term (a
-// reduced size; BenchmarkKillRestart has the full one): Canvas ends as after an uninterrupted run,
-// with at most 1.2 times its Canvas requests, no student's name written back to an older
+// TestKillRestart SIGKILLs the adapter process at 10 random points of a 600-event term (1,500
+// under EDUSYNC_LONG=1; BenchmarkKillRestart has the full size): Canvas ends as after an
+// uninterrupted run, with few Canvas requests more, no student's name written back to an older
 // value and no enrolment created twice.
 func TestKillRestart(t *testing.T) {
 	if os.Getenv(killEnv) != "" {
 		t.Skip("in the child")
 	}
-	// 1,500 events: smaller, and the few requests every restart costs (Start's checks, the
-	// events in progress) weigh more against the run than the goal allows for.
 	const kills = 10
-	sc := termScenario(11, 1500)
+	sc := termScenario(11, size(600, 1500))
 	res := runKills(t, sc, kills, 3)
 	if res.kills != kills {
 		t.Errorf("%d kills, want %d", res.kills, kills)
 	}
-	if r := res.ratio(); r > 1.2 {
-		t.Errorf("%d Canvas requests, %.2f times the uninterrupted run's %d (want at most 1.2)", res.requests, r, res.refRequests)
+	// The goal, at most 1.2 times the requests of an uninterrupted run, is set for the full
+	// term (about 12,600 requests: some 250 more per kill). In a small term every restart's
+	// fixed cost (Start's checks, the events in flight) weighs more than the goal allows, so
+	// the small test holds each kill to a quarter of that; before issue 30 a kill cost about
+	// 180 (effects repeated on replay). EDUSYNC_LONG=1 checks the ratio itself.
+	if longRun {
+		if r := res.ratio(); r > 1.2 {
+			t.Errorf("%d Canvas requests, %.2f times the uninterrupted run's %d (want at most 1.2)", res.requests, r, res.refRequests)
+		}
+	} else if extra := res.requests - res.refRequests; extra > maxExtraPerKill*kills {
+		t.Errorf("%d Canvas requests, %d more than the uninterrupted run's %d: %.1f per kill (want at most %d)",
+			res.requests, extra, res.refRequests, float64(extra)/kills, maxExtraPerKill)
 	}
 	if res.created != res.refCreated {
 		t.Errorf("%d enrolments created, the uninterrupted run created %d: some were created twice", res.created, res.refCreated)
@@ -520,6 +528,10 @@ func TestKillRestart(t *testing.T) {
 	t.Logf("%d kills: %d Canvas requests (uninterrupted %d, ratio %.3f), %d events handed over again (%.1f per kill), %d enrolments created",
 		res.kills, res.requests, res.refRequests, res.ratio(), res.replayed, float64(res.replayed)/float64(max(res.kills, 1)), res.created)
 }
+
+// maxExtraPerKill is how many Canvas requests beyond an uninterrupted run the small
+// TestKillRestart allows for each kill.
+const maxExtraPerKill = 60
 
 // BenchmarkKillRestart is TestKillRestart at full size: a 10,000-event term (100 feed pages)
 // whose adapter process is SIGKILLed at 10 random points. requests_ratio is the Canvas

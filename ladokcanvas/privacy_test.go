@@ -19,7 +19,7 @@ import (
 // and checks that no personal number reaches the log or a dead letter, and that students with
 // protected personal data do not have their number as login id in Canvas.
 func TestPrivacy(t *testing.T) {
-	sc := termScenario(3, 2000)
+	sc := termScenario(3, size(600, 2000))
 	// Some events that fail for good, with personal numbers in play.
 	sc.events = append(sc.events, &ladok.StudentTillLarosateEvent{StudentUID: "", Personnummer: sc.students[0].Personnummer},
 		registrering("no-such-student", offeringUID(3)))
