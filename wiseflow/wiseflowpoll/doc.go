@@ -37,6 +37,10 @@
 // wiseflow.Signature; WISEflow's pages disagree and the default awaits confirmation on its
 // staging licence).
 //
+// With Receiver.Publisher set (a *stream.Producer), calls go to a Kafka topic instead of the
+// store's queue, under the same id key and per-flow order key, for flows that run in several
+// processes; a stream.Consumer group takes them and keeps repeated calls out by their key.
+//
 // # Privacy
 //
 // Changes carry ids and states only; calls are queued as WISEflow signed them (ids, no names).

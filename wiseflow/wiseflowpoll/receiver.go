@@ -1,6 +1,7 @@
 package wiseflowpoll
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -25,9 +26,14 @@ import (
 // The signature's header and encoding are not settled by WISEflow's documentation (see
 // wiseflow.Signature): Signature selects them, DefaultSignature unless set.
 type Receiver struct {
-	// Store and Scope are where calls are queued.
+	// Store and Scope are where calls are queued; Store is required unless Publisher is set.
 	Store store.Store
 	Scope store.Scope
+	// Publisher, when set, takes the calls instead of the store's queue (a Kafka topic through
+	// stream.Producer, whose consumers de-duplicate by the message's Key and keep each flow's
+	// calls in order). Repeated calls are then kept out by the consumers, and each call hints
+	// the Poller.
+	Publisher Publisher
 	// Secret is the webhook's secret (wiseflow.NewWebhook.Secret). Required: without it every
 	// call is refused.
 	Secret []byte
@@ -42,6 +48,13 @@ type Receiver struct {
 	Now func() time.Time
 	// Logger receives refusals and store failures (call ids only, never payloads).
 	Logger *slog.Logger
+}
+
+// Publisher takes a receiver's calls instead of the store's queue, for flows that run in
+// several processes: a *stream.Producer fits. Publish must return only once every message is
+// durable (the receiver then answers 200), and fail otherwise (503).
+type Publisher interface {
+	Publish(ctx context.Context, msgs ...store.Message) error
 }
 
 func (r *Receiver) logger() *slog.Logger {
@@ -108,16 +121,32 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if call.Payload.FlowID > 0 {
 		msg.OrderKey = "flow/" + strconv.FormatInt(call.Payload.FlowID, 10)
 	}
-	res, err := store.Enqueue(req.Context(), r.Store, r.Scope, msg)
+	duplicate, err := r.keep(req.Context(), msg)
 	if err != nil {
 		r.logger().Error("wiseflowpoll: webhook call not stored; WISEflow will call again", "id", call.ID, "error", err)
 		http.Error(w, "the call could not be stored; try again", http.StatusServiceUnavailable)
 		return
 	}
-	if r.Poller != nil && call.Payload.FlowID > 0 && !res[0].Duplicate {
+	if r.Poller != nil && call.Payload.FlowID > 0 && !duplicate {
 		if err := r.Poller.Hint(req.Context(), call.Payload.FlowID); err != nil && !errors.Is(err, req.Context().Err()) {
 			r.logger().Warn("wiseflowpoll: poller not hinted; its recheck will find the change", "id", call.ID, "error", err)
 		}
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// keep queues msg in the store, or publishes it when a Publisher is set; duplicate says the
+// queue had it already.
+func (r *Receiver) keep(ctx context.Context, msg store.Message) (duplicate bool, err error) {
+	if r.Publisher != nil {
+		return false, r.Publisher.Publish(ctx, msg)
+	}
+	if r.Store == nil {
+		return false, errors.New("wiseflowpoll: Receiver.Store or Receiver.Publisher is required")
+	}
+	res, err := store.Enqueue(ctx, r.Store, r.Scope, msg)
+	if err != nil {
+		return false, err
+	}
+	return res[0].Duplicate, nil
 }
