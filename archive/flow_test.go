@@ -15,6 +15,7 @@ import (
 	"github.com/edusync/edusync/internal/fakekit"
 	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/store"
+	"github.com/edusync/edusync/synth"
 )
 
 // checkArchive checks what the archive holds against what the flow says: every thesis at most
@@ -120,6 +121,27 @@ func TestTermArchivesEveryThesisOnceAfterItsDeadlines(t *testing.T) {
 	if restricted == 0 || open == 0 {
 		t.Errorf("%d restricted and %d open theses: the term should have both", restricted, open)
 	}
+	// After an appeal, the reassessment's grade is the one archived.
+	reassessed := 0
+	for _, s := range sts {
+		if s.State != archive.StateArchived {
+			continue
+		}
+		for i := range e.pop.Candidates {
+			c := &e.pop.Candidates[i]
+			u, _ := e.ix.ExamUnit(c.ExamUnit)
+			if u.VurdID != s.Key.Exam || c.CandidateNo != s.Key.Candidate {
+				continue
+			}
+			if a, ok := e.ix.AppealOf(c.ID); ok && a.Status == synth.AppealDecided && a.NewGrade != synth.NoGrade {
+				reassessed++
+				if s.Decision.Input.Grade != a.NewGrade.String() {
+					t.Errorf("%s archived with grade %q, the reassessment gave %q", s.Key, s.Decision.Input.Grade, a.NewGrade)
+				}
+			}
+		}
+	}
+	t.Logf("%d archived theses were reassessed after an appeal", reassessed)
 	audit, err := f.Audit(context.Background(), sts[0].Key)
 	if err != nil || len(audit) < 2 || audit[0].Step != "collect" {
 		t.Errorf("audit %+v %v", audit, err)
