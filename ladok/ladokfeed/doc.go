@@ -44,4 +44,16 @@
 // that work in the same way. Entries repeated on a later page are skipped also while the
 // commit of their first copy is still under way. BenchmarkFeedIngest compares the whole
 // pipeline with decoding alone (ingest_ratio).
+//
+// # Past one process
+//
+// PublishHandler turns the reader into the producer of a Kafka topic (through a
+// *stream.Producer): each entry is published keyed by the student its event names
+// (EntryMessage), and the position is committed once the entries are published. Several
+// adapter instances then consume the topic in a consumer group, each with the partitions it
+// was given, every student's events still applied in the feed's order; EventHandler hands
+// them to an adapter's Handle, de-duplicated by EntryKey:
+//
+//	reader, _ := ladokfeed.NewReader(client, ladokfeed.NewStoreState(st), ladokfeed.PublishHandler(producer))
+//	consumer, _ := stream.NewConsumer(stream.ConsumerConfig{..., Handle: ladokfeed.EventHandler(adapter.Handle)})
 package ladokfeed
