@@ -101,7 +101,7 @@ func New(ctx context.Context, lc *ladok.Client, cc *canvas.Client, st store.Stor
 	if o.feedName == "" {
 		o.feedName = Flow + ":" + o.tenant
 	}
-	a := &Adapter{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: o.logger,
+	a := &Adapter{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: slog.New(redacting(o.logger.Handler())),
 		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, feed: ladokfeed.NewStoreState(st),
 		timers: timerState{wake: make(chan struct{}, 1)}}
 	a.ledger = newLedger(st, a.scope, ladokfeed.DefaultKeyRetention, time.Now)

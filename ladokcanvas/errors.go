@@ -107,8 +107,11 @@ func (a *Adapter) deadLetter(ctx context.Context, info deadInfo, cause error) er
 	if id == "" {
 		id = "unknown"
 	}
+	if masked := redact.PersonalNumbers(id); masked != id {
+		id = "masked-" + fingerprint(id) // a feed's id shaped like a personal number is not stored
+	}
 	item := keyDead + id
-	msg := fmt.Errorf("%s (entry %s): %w", info.Event, info.Entry, cause)
+	msg := errors.New(redact.PersonalNumbers(fmt.Sprintf("%s (entry %s): %v", info.Event, info.Entry, cause)))
 	err := a.update(ctx, func(tx store.Tx) error {
 		_, err := tx.RecordAttempt(store.Failure{Item: item, Err: msg, Permanent: true})
 		return err

@@ -156,3 +156,29 @@ func TestProtectedTakesBackEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonalNumbersInUIDs: a feed whose StudentUID and HandelseUID are personal numbers (a
+// hostile or broken Ladok) gets none of them into the adapter's log or its dead letters.
+func TestPersonalNumbersInUIDs(t *testing.T) {
+	const pnr = "199001011239"
+	e := newEnv(t, ladokcanvas.DefaultConfig(), nil)
+	e.addStudent(pnr, "Anna", "Andersson", pnr, "")
+	e.feed(registrering(pnr, "off-prog1"),
+		&ladok.RegistreringEvent{Header: ladok.Header{HandelseUID: pnr}, RegistreringBas: ladok.RegistreringBas{StudentUID: pnr, KurstillfalleUID: "no-such-offering"}})
+	if got := e.enrolments(pnr, "off-prog1"); len(got) != 1 {
+		t.Errorf("enrolments %v: the student was not enrolled", got)
+	}
+	dl, err := e.ad.DeadLetters(t.Context())
+	if err != nil || len(dl) != 1 {
+		t.Fatalf("dead letters %+v, %v: want the event of the unknown offering", dl, err)
+	}
+	text := e.logs.String() + dl[0].Item + " " + dl[0].Reason
+	if !strings.Contains(text, "ladokcanvas: user created") {
+		t.Fatal("the creation was not logged")
+	}
+	for _, form := range []string{pnr, pnr[2:], pnr[:8] + "-" + pnr[8:]} {
+		if strings.Contains(text, form) {
+			t.Errorf("personal number %s in the log or a dead letter", form)
+		}
+	}
+}
