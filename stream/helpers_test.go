@@ -22,6 +22,12 @@ const topic = "events"
 // partitions and returns its brokers.
 func cluster(t testing.TB, parts int32) []string {
 	t.Helper()
+	return clusterOf(t, parts, topic)
+}
+
+// clusterOf is cluster with a topic of another name.
+func clusterOf(t testing.TB, parts int32, topic string) []string {
+	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, topic),
 		kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	if err != nil {
@@ -141,6 +147,12 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 // uncommitted is how many records of topic the group has not committed yet (-1 when Kafka
 // could not say).
 func uncommitted(t testing.TB, brokers []string, group string) int64 {
+	t.Helper()
+	return uncommittedOf(t, brokers, group, topic)
+}
+
+// uncommittedOf is uncommitted for another topic.
+func uncommittedOf(t testing.TB, brokers []string, group, topic string) int64 {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
 	if err != nil {
