@@ -41,27 +41,12 @@ func mustZone(name string) *time.Location {
 // what they learn of Canvas is kept in facts and made durable by the ledger (facts.go); the
 // small state an admin tool changes is the mirror (state.go).
 type Adapter struct {
-	ladok  *ladok.Client
-	canvas canvasAPI
-	st     store.Store
-	cfg    Config
-	o      options
-	scope  store.Scope
-	feed   *ladokfeed.StoreState
-	log    *slog.Logger
+	*core // the clients, the store, what is known of Ladok and Canvas, the event handlers
 
-	m       *mirror
-	facts   *facts
-	ledger  *ledger
+	feed    *ladokfeed.StoreState
 	sched   *scheduler
-	flight  flights
-	periods periodCache
-	timers  timerState
-	started startState
-
 	catchMu sync.Mutex // one catch-up at a time
 	closed  atomic.Bool
-	stats   counters
 }
 
 // resolvedRoles are the Canvas roles students get.
@@ -101,9 +86,9 @@ func New(ctx context.Context, lc *ladok.Client, cc *canvas.Client, st store.Stor
 	if o.feedName == "" {
 		o.feedName = Flow + ":" + o.tenant
 	}
-	a := &Adapter{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: slog.New(redacting(o.logger.Handler())),
-		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, feed: ladokfeed.NewStoreState(st),
-		timers: timerState{wake: make(chan struct{}, 1)}}
+	a := &Adapter{core: newCore(&core{ladok: lc, canvas: cc, st: st, cfg: cfg, o: o, log: slog.New(redacting(o.logger.Handler())),
+		scope: store.Scope{Flow: Flow, Tenant: o.tenant}, timers: timerState{wake: make(chan struct{}, 1)}}),
+		feed: ladokfeed.NewStoreState(st)}
 	a.ledger = newLedger(st, a.scope, ladokfeed.DefaultKeyRetention, time.Now)
 	var err error
 	if a.m, err = loadMirror(ctx, st, a.scope); err != nil {
@@ -113,7 +98,7 @@ func New(ctx context.Context, lc *ladok.Client, cc *canvas.Client, st store.Stor
 		return nil, err
 	}
 	if cfg.RestrictionsSendMessageToTeachers && a.o.messenger == nil {
-		a.o.messenger = &canvasMessenger{a: a, text: o.noticeText}
+		a.o.messenger = &canvasMessenger{h: a.susp, text: o.noticeText}
 	}
 	a.sched = newScheduler(o.workers, o.maxPending)
 	return a, nil
@@ -378,10 +363,10 @@ func (a *Adapter) Start(ctx context.Context) error {
 }
 
 // roles returns the resolved roles (zero before Start succeeded).
-func (a *Adapter) roles() resolvedRoles {
-	a.started.mu.Lock()
-	defer a.started.mu.Unlock()
-	return a.started.roles
+func (c *core) roles() resolvedRoles {
+	c.started.mu.Lock()
+	defer c.started.mu.Unlock()
+	return c.started.roles
 }
 
 func (a *Adapter) start(ctx context.Context) (resolvedRoles, error) {
@@ -412,7 +397,7 @@ func (a *Adapter) checkState(ctx context.Context) error {
 
 // checkAccount makes sure the account new organisations go under exists.
 func (a *Adapter) checkAccount(ctx context.Context) error {
-	acct := a.newOrgsAccount()
+	acct := a.courses.newOrgsAccount()
 	if _, err := a.canvas.GetAccount(ctx, acct); err != nil {
 		if errors.Is(err, canvas.ErrNotFound) {
 			return &ConfigError{Fields: []FieldError{{Field: "SubAccountNewOrganisations", Message: fmt.Sprintf("Canvas has no account %s (or the token may not see it)", acct)}}}

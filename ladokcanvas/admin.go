@@ -69,7 +69,7 @@ func (a *Adapter) SetCoReading(ctx context.Context, primary string, offerings ..
 		a.m.mu.Unlock()
 		for _, o := range offerings {
 			if r, ok := a.m.offering(o); ok && r.InCanvas && r.Course != primary {
-				if _, err := a.ensureOffering(ctx, o, r.Kind); err != nil {
+				if _, err := a.courses.ensureOffering(ctx, o, r.Kind); err != nil {
 					return err
 				}
 			}
@@ -101,7 +101,7 @@ func (a *Adapter) RemoveCoReading(ctx context.Context, offering string) error {
 		if !ok || !r.InCanvas {
 			return nil
 		}
-		if err := a.ensureCourse(ctx, &r); err != nil {
+		if err := a.courses.ensureCourse(ctx, &r); err != nil {
 			return err
 		}
 		if _, err := a.canvas.CrossListSection(ctx, canvas.SISSection(offering), canvas.SISCourse(offering)); err != nil {

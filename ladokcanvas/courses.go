@@ -19,12 +19,12 @@ const (
 // fetchOffering reads an offering from Ladok: a course offering (kurstillfälle) or, for
 // kindProgramme, a programme offering (kurspaketeringstillfälle); when Ladok does not know it
 // as the one, the other is tried.
-func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offeringRecord, error) {
+func (h *courses) fetchOffering(ctx context.Context, uid, kind string) (offeringRecord, error) {
 	get := func(k string) (*ladok.Utbildningstillfalle, error) {
 		if k == kindProgramme {
-			return a.ladok.GetKurspaketeringstillfalle(ctx, uid)
+			return h.ladok.GetKurspaketeringstillfalle(ctx, uid)
 		}
-		return a.ladok.GetUtbildningstillfalle(ctx, uid)
+		return h.ladok.GetUtbildningstillfalle(ctx, uid)
 	}
 	if kind != kindProgramme {
 		kind = kindCourse
@@ -55,7 +55,7 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 	}
 	if (r.NameSV == "" && r.NameEN == "" || r.Code == "") && r.Instans != "" {
 		// The name and code belong to the syllabus version.
-		in, err := a.ladok.GetUtbildningsinstans(ctx, r.Instans)
+		in, err := h.ladok.GetUtbildningsinstans(ctx, r.Instans)
 		switch {
 		case err == nil:
 			if r.NameSV == "" && r.NameEN == "" {
@@ -72,17 +72,17 @@ func (a *Adapter) fetchOffering(ctx context.Context, uid, kind string) (offering
 			return offeringRecord{}, err
 		}
 	}
-	if r.Term, err = a.termOf(ctx, u.StartperiodID); err != nil {
+	if r.Term, err = h.termOf(ctx, u.StartperiodID); err != nil {
 		return offeringRecord{}, err
 	}
 	return r, nil
 }
 
 // courseName composes a course's name as CourseNameFormat says.
-func (a *Adapter) courseName(r *offeringRecord) string {
+func (h *courses) courseName(r *offeringRecord) string {
 	name := firstOf(r.NameSV, r.NameEN, r.Code, r.UID)
 	parts := []string{name}
-	switch a.cfg.CourseNameFormat {
+	switch h.cfg.CourseNameFormat {
 	case NameTerm:
 		parts = append(parts, r.Term)
 	case NameCodeTerm:
@@ -99,7 +99,7 @@ func (a *Adapter) courseName(r *offeringRecord) string {
 
 // sectionName names an offering's section: course code, term and offering code, so co-read
 // offerings can be told apart in their shared course.
-func (a *Adapter) sectionName(r *offeringRecord) string {
+func (h *courses) sectionName(r *offeringRecord) string {
 	n := joinNonEmpty(r.Code, r.Term)
 	if r.OfferingCode != "" {
 		n = joinNonEmpty(n, "("+r.OfferingCode+")")
@@ -136,22 +136,22 @@ func joinNonEmpty(vs ...string) string {
 }
 
 // newOrgsAccount is where accounts for new organisations are created.
-func (a *Adapter) newOrgsAccount() canvas.Ref {
-	if a.cfg.SubAccountNewOrganisations <= 1 {
+func (h *courses) newOrgsAccount() canvas.Ref {
+	if h.cfg.SubAccountNewOrganisations <= 1 {
 		return canvas.Self
 	}
-	return canvas.ID(a.cfg.SubAccountNewOrganisations)
+	return canvas.ID(h.cfg.SubAccountNewOrganisations)
 }
 
 // ensureAccount returns the account a course of kind belongs in: the organisation's account
 // (SIS id the Ladok organisation UID), or with UseSubaccountsForProgramAndCourses its course
 // or programme sub-account, creating what is missing.
-func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canvas.Ref, error) {
+func (h *courses) ensureAccount(ctx context.Context, orgUID, kind string) (canvas.Ref, error) {
 	if orgUID == "" {
-		return a.newOrgsAccount(), nil
+		return h.newOrgsAccount(), nil
 	}
-	if err := a.createAccount(ctx, a.newOrgsAccount(), orgUID, func() (string, error) {
-		o, err := a.ladok.GetOrganisation(ctx, orgUID)
+	if err := h.createAccount(ctx, h.newOrgsAccount(), orgUID, func() (string, error) {
+		o, err := h.ladok.GetOrganisation(ctx, orgUID)
 		switch {
 		case err == nil:
 			return firstOf(o.Benamning["sv"], o.Benamning["en"], o.Organisationskod, orgUID), nil
@@ -162,7 +162,7 @@ func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canva
 	}); err != nil {
 		return "", err
 	}
-	if !a.cfg.UseSubaccountsForProgramAndCourses {
+	if !h.cfg.UseSubaccountsForProgramAndCourses {
 		return canvas.SISAccount(orgUID), nil
 	}
 	name, suffix := subAccountCourses, "/kurser"
@@ -170,58 +170,58 @@ func (a *Adapter) ensureAccount(ctx context.Context, orgUID, kind string) (canva
 		name, suffix = subAccountProgrammes, "/program"
 	}
 	sub := orgUID + suffix
-	if err := a.createAccount(ctx, canvas.SISAccount(orgUID), sub, func() (string, error) { return name, nil }); err != nil {
+	if err := h.createAccount(ctx, canvas.SISAccount(orgUID), sub, func() (string, error) { return name, nil }); err != nil {
 		return "", err
 	}
 	return canvas.SISAccount(sub), nil
 }
 
-func (a *Adapter) createAccount(ctx context.Context, parent canvas.Ref, sis string, name func() (string, error)) error {
-	if a.facts.account(sis) {
+func (h *courses) createAccount(ctx context.Context, parent canvas.Ref, sis string, name func() (string, error)) error {
+	if h.facts.account(sis) {
 		return nil
 	}
-	unlock, err := a.flight.lock(ctx, "a:"+sis)
+	unlock, err := h.flight.lock(ctx, "a:"+sis)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if a.facts.account(sis) {
+	if h.facts.account(sis) {
 		return nil
 	}
 	n, err := name()
 	if err != nil {
 		return err
 	}
-	if _, err := a.canvas.CreateSubAccount(ctx, parent, canvas.AccountInput{Name: n, SisAccountID: sis}); err != nil && !isTaken(err) {
+	if _, err := h.canvas.CreateSubAccount(ctx, parent, canvas.AccountInput{Name: n, SisAccountID: sis}); err != nil && !isTaken(err) {
 		return err
 	}
-	a.facts.setAccount(sis)
+	h.facts.setAccount(sis)
 	return nil
 }
 
 // ensureOffering makes sure an offering's section exists in Canvas, in its own course or, when
 // it is co-read, in its primary offering's course, creating course and section from Ladok's
 // data when they are missing. kind says what the offering is when Ladok has to be asked.
-func (a *Adapter) ensureOffering(ctx context.Context, uid, kind string) (offeringRecord, error) {
+func (h *courses) ensureOffering(ctx context.Context, uid, kind string) (offeringRecord, error) {
 	if uid == "" {
 		return offeringRecord{}, permanent(fmt.Errorf("the event names no offering"))
 	}
-	primary := a.m.primary(uid)
-	if r, ok := a.m.offering(uid); ok && r.InCanvas && r.Course == primary {
+	primary := h.m.primary(uid)
+	if r, ok := h.m.offering(uid); ok && r.InCanvas && r.Course == primary {
 		return r, nil
 	}
-	unlock, err := a.flight.lock(ctx, "o:"+uid)
+	unlock, err := h.flight.lock(ctx, "o:"+uid)
 	if err != nil {
 		return offeringRecord{}, err
 	}
 	defer unlock()
-	primary = a.m.primary(uid)
-	r, ok := a.m.offering(uid)
+	primary = h.m.primary(uid)
+	r, ok := h.m.offering(uid)
 	if ok && r.InCanvas && r.Course == primary {
 		return r, nil
 	}
 	if !ok || r.Kind == "" {
-		fresh, err := a.fetchOffering(ctx, uid, kind)
+		fresh, err := h.fetchOffering(ctx, uid, kind)
 		if err != nil {
 			return offeringRecord{}, err
 		}
@@ -230,42 +230,42 @@ func (a *Adapter) ensureOffering(ctx context.Context, uid, kind string) (offerin
 		r = fresh
 	}
 	if primary != uid {
-		if _, err := a.ensureOffering(ctx, primary, r.Kind); err != nil {
+		if _, err := h.ensureOffering(ctx, primary, r.Kind); err != nil {
 			return offeringRecord{}, err
 		}
 	} else if !r.InCanvas || r.Course != uid {
-		if err := a.ensureCourse(ctx, &r); err != nil {
+		if err := h.ensureCourse(ctx, &r); err != nil {
 			return offeringRecord{}, err
 		}
 	}
-	if err := a.ensureSection(ctx, &r, primary); err != nil {
+	if err := h.ensureSection(ctx, &r, primary); err != nil {
 		return offeringRecord{}, err
 	}
 	r.InCanvas, r.Course = true, primary
-	if err := a.saveOffering(ctx, r); err != nil {
+	if err := h.saveOffering(ctx, r); err != nil {
 		return offeringRecord{}, err
 	}
 	return r, nil
 }
 
 // ensureCourse creates the Canvas course of a primary offering (SIS id the offering UID).
-func (a *Adapter) ensureCourse(ctx context.Context, r *offeringRecord) error {
-	acct, err := a.ensureAccount(ctx, r.OrgUID, r.Kind)
+func (h *courses) ensureCourse(ctx context.Context, r *offeringRecord) error {
+	acct, err := h.ensureAccount(ctx, r.OrgUID, r.Kind)
 	if err != nil {
 		return err
 	}
-	want := written{Name: a.courseName(r), Code: r.Code, Start: r.Start, End: r.End}
+	want := written{Name: h.courseName(r), Code: r.Code, Start: r.Start, End: r.End}
 	in := canvas.CourseInput{Name: want.Name, CourseCode: want.Code, SisCourseID: r.UID, StartAt: startOf(r.Start), EndAt: endOf(r.End)}
 	// Say that the course is being created before asking Canvas, so that a run that stops in
 	// between knows, when Canvas then answers "already in use", that the course is its own.
-	creating := a.cfg.EarlyAccessOnCreateCourse && !r.Creating
+	creating := h.cfg.EarlyAccessOnCreateCourse && !r.Creating
 	if creating {
 		r.Creating = true
-		if err := a.saveOffering(ctx, *r); err != nil {
+		if err := h.saveOffering(ctx, *r); err != nil {
 			return err
 		}
 	}
-	_, err = a.canvas.CreateCourse(ctx, acct, canvas.CreateCourseRequest{Course: in})
+	_, err = h.canvas.CreateCourse(ctx, acct, canvas.CreateCourseRequest{Course: in})
 	switch {
 	case err == nil:
 		r.Creating = true // made by this adapter
@@ -273,24 +273,24 @@ func (a *Adapter) ensureCourse(ctx context.Context, r *offeringRecord) error {
 	default:
 		return err
 	}
-	if r.Creating && a.cfg.EarlyAccessOnCreateCourse {
-		if err := a.setBool(ctx, keyEarlyAccess, r.UID, true, a.m.earlyAccess); err != nil {
+	if r.Creating && h.cfg.EarlyAccessOnCreateCourse {
+		if err := h.setBool(ctx, keyEarlyAccess, r.UID, true, h.m.earlyAccess); err != nil {
 			return err
 		}
 	}
 	r.Creating = false
 	r.Written.Name, r.Written.Code, r.Written.Start, r.Written.End = want.Name, want.Code, want.Start, want.End
-	a.log.Debug("ladokcanvas: course ensured", "course", r.UID)
+	h.log.Debug("ladokcanvas: course ensured", "course", r.UID)
 	return nil
 }
 
 // ensureSection creates the offering's section (SIS id the offering UID) in course, or moves
 // it there (cross-listing) when it exists in another course.
-func (a *Adapter) ensureSection(ctx context.Context, r *offeringRecord, course string) error {
+func (h *courses) ensureSection(ctx context.Context, r *offeringRecord, course string) error {
 	placed := *r
 	placed.Course = course
-	name := a.sectionName(&placed)
-	_, err := a.canvas.CreateSection(ctx, canvas.SISCourse(course), canvas.SectionRequest{CourseSection: canvas.SectionInput{Name: name, SisSectionID: r.UID}})
+	name := h.sectionName(&placed)
+	_, err := h.canvas.CreateSection(ctx, canvas.SISCourse(course), canvas.SectionRequest{CourseSection: canvas.SectionInput{Name: name, SisSectionID: r.UID}})
 	if err == nil {
 		r.Written.Section = name
 		return nil
@@ -298,15 +298,15 @@ func (a *Adapter) ensureSection(ctx context.Context, r *offeringRecord, course s
 	if !isTaken(err) {
 		return err
 	}
-	sec, err := a.canvas.GetSection(ctx, canvas.SISSection(r.UID), nil)
+	sec, err := h.canvas.GetSection(ctx, canvas.SISSection(r.UID), nil)
 	if err != nil {
 		return err
 	}
 	if sec.SisCourseID != course {
-		if _, err := a.canvas.CrossListSection(ctx, canvas.SISSection(r.UID), canvas.SISCourse(course)); err != nil {
+		if _, err := h.canvas.CrossListSection(ctx, canvas.SISSection(r.UID), canvas.SISCourse(course)); err != nil {
 			return err
 		}
-		a.facts.dropSection(r.UID)
+		h.facts.dropSection(r.UID)
 	}
 	r.Written.Section = sec.Name
 	return nil
@@ -314,14 +314,14 @@ func (a *Adapter) ensureSection(ctx context.Context, r *offeringRecord, course s
 
 // writeCourse carries an offering's data to Canvas where it differs from what was last
 // written: name, code and dates of its own course, the name of its section.
-func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
+func (h *courses) writeCourse(ctx context.Context, r *offeringRecord) error {
 	if !r.InCanvas {
 		return nil
 	}
 	if r.Course == r.UID {
 		var in canvas.CourseInput
 		changed := false
-		name := a.courseName(r)
+		name := h.courseName(r)
 		if name != r.Written.Name {
 			in.Name, changed = name, true
 		}
@@ -335,7 +335,7 @@ func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
 			in.EndAt, changed = endOf(r.End), true
 		}
 		if changed {
-			if _, err := a.canvas.UpdateCourse(ctx, canvas.SISCourse(r.UID), canvas.UpdateCourseRequest{Course: in}); err != nil {
+			if _, err := h.canvas.UpdateCourse(ctx, canvas.SISCourse(r.UID), canvas.UpdateCourseRequest{Course: in}); err != nil {
 				return err
 			}
 			r.Written.Name = name
@@ -350,8 +350,8 @@ func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
 			}
 		}
 	}
-	if n := a.sectionName(r); n != r.Written.Section {
-		if _, err := a.canvas.UpdateSection(ctx, canvas.SISSection(r.UID), canvas.SectionInput{Name: n}); err != nil {
+	if n := h.sectionName(r); n != r.Written.Section {
+		if _, err := h.canvas.UpdateSection(ctx, canvas.SISSection(r.UID), canvas.SectionInput{Name: n}); err != nil {
 			return err
 		}
 		r.Written.Section = n
@@ -361,29 +361,29 @@ func (a *Adapter) writeCourse(ctx context.Context, r *offeringRecord) error {
 
 // refresh applies new Ladok data to an offering: the record always, Canvas when
 // UpdateCourseFromLadok is on.
-func (a *Adapter) refresh(ctx context.Context, r offeringRecord, change func(r *offeringRecord)) error {
+func (h *courses) refresh(ctx context.Context, r offeringRecord, change func(r *offeringRecord)) error {
 	change(&r)
-	if a.cfg.UpdateCourseFromLadok {
-		if err := a.writeCourse(ctx, &r); err != nil {
+	if h.cfg.UpdateCourseFromLadok {
+		if err := h.writeCourse(ctx, &r); err != nil {
 			return err
 		}
 	}
-	return a.saveOffering(ctx, r)
+	return h.saveOffering(ctx, r)
 }
 
 // onOfferingStatus handles KurstillfalleTillStatus and KurspaketeringstillfalleTillStatus:
 // create the course, or update it from Ladok's current data.
-func (a *Adapter) onOfferingStatus(ctx context.Context, uid, kind string) error {
-	r, ok := a.m.offering(uid)
+func (h *courses) onOfferingStatus(ctx context.Context, uid, kind string) error {
+	r, ok := h.m.offering(uid)
 	if !ok || !r.InCanvas {
-		_, err := a.ensureOffering(ctx, uid, kind)
+		_, err := h.ensureOffering(ctx, uid, kind)
 		return err
 	}
-	fresh, err := a.fetchOffering(ctx, uid, r.Kind)
+	fresh, err := h.fetchOffering(ctx, uid, r.Kind)
 	if err != nil {
 		return err
 	}
-	return a.refresh(ctx, r, func(r *offeringRecord) {
+	return h.refresh(ctx, r, func(r *offeringRecord) {
 		r.Kind, r.NameSV, r.NameEN, r.Code, r.OfferingCode = fresh.Kind, fresh.NameSV, fresh.NameEN, fresh.Code, fresh.OfferingCode
 		r.Term, r.Start, r.End, r.OrgUID = fresh.Term, fresh.Start, fresh.End, fresh.OrgUID
 		r.Utbildning, r.Instans = fresh.Utbildning, fresh.Instans
@@ -393,13 +393,13 @@ func (a *Adapter) onOfferingStatus(ctx context.Context, uid, kind string) error 
 
 // onOfferingUpdated handles KurstillfalleUppdaterat and KurspaketeringstillfalleUppdaterat:
 // new dates and offering code (the course is created when missing).
-func (a *Adapter) onOfferingUpdated(ctx context.Context, uid, kind, code string, periods []ladok.TillfallesperiodEventPart) error {
-	r, ok := a.m.offering(uid)
+func (h *courses) onOfferingUpdated(ctx context.Context, uid, kind, code string, periods []ladok.TillfallesperiodEventPart) error {
+	r, ok := h.m.offering(uid)
 	if !ok || !r.InCanvas {
-		_, err := a.ensureOffering(ctx, uid, kind) // from Ladok's current data, which includes the change
+		_, err := h.ensureOffering(ctx, uid, kind) // from Ladok's current data, which includes the change
 		return err
 	}
-	return a.refresh(ctx, r, func(r *offeringRecord) {
+	return h.refresh(ctx, r, func(r *offeringRecord) {
 		if code != "" {
 			r.OfferingCode = code
 		}
@@ -418,17 +418,17 @@ func (a *Adapter) onOfferingUpdated(ctx context.Context, uid, kind, code string,
 // section's name) with CancelledPrefix. The current name is read from Canvas, since teachers
 // may have changed it; an offering not in Canvas is remembered as cancelled, so the course
 // carries the mark if it is ever created.
-func (a *Adapter) onCancelled(ctx context.Context, uid string) error {
+func (h *courses) onCancelled(ctx context.Context, uid string) error {
 	if uid == "" {
 		return permanent(fmt.Errorf("the event names no offering"))
 	}
-	r, ok := a.m.offering(uid)
+	r, ok := h.m.offering(uid)
 	if !ok {
 		r = offeringRecord{UID: uid}
 	}
 	if !r.InCanvas {
 		r.Cancelled = true
-		return a.saveOffering(ctx, r)
+		return h.saveOffering(ctx, r)
 	}
 	own := r.Course == r.UID
 	if r.Cancelled && ((own && strings.HasPrefix(r.Written.Name, CancelledPrefix)) || (!own && strings.HasPrefix(r.Written.Section, CancelledPrefix))) {
@@ -436,44 +436,44 @@ func (a *Adapter) onCancelled(ctx context.Context, uid string) error {
 	}
 	r.Cancelled = true
 	if own {
-		c, err := a.canvas.GetCourse(ctx, canvas.SISCourse(uid), nil)
+		c, err := h.canvas.GetCourse(ctx, canvas.SISCourse(uid), nil)
 		if err != nil {
 			return err
 		}
 		name := c.Name
 		if !strings.HasPrefix(name, CancelledPrefix) {
 			name = CancelledPrefix + " " + name
-			if _, err := a.canvas.UpdateCourse(ctx, canvas.SISCourse(uid), canvas.UpdateCourseRequest{Course: canvas.CourseInput{Name: name}}); err != nil {
+			if _, err := h.canvas.UpdateCourse(ctx, canvas.SISCourse(uid), canvas.UpdateCourseRequest{Course: canvas.CourseInput{Name: name}}); err != nil {
 				return err
 			}
 		}
 		r.Written.Name = name
 	} else {
-		s, err := a.canvas.GetSection(ctx, canvas.SISSection(uid), nil)
+		s, err := h.canvas.GetSection(ctx, canvas.SISSection(uid), nil)
 		if err != nil {
 			return err
 		}
 		name := s.Name
 		if !strings.HasPrefix(name, CancelledPrefix) {
 			name = CancelledPrefix + " " + name
-			if _, err := a.canvas.UpdateSection(ctx, canvas.SISSection(uid), canvas.SectionInput{Name: name}); err != nil {
+			if _, err := h.canvas.UpdateSection(ctx, canvas.SISSection(uid), canvas.SectionInput{Name: name}); err != nil {
 				return err
 			}
 		}
 		r.Written.Section = name
 	}
-	return a.saveOffering(ctx, r)
+	return h.saveOffering(ctx, r)
 }
 
 // onSyllabusChanged handles KursUppdaterad and KurspaketeringUppdaterad: new names and code
 // for every offering of the syllabus version (or, when the event names none, the education).
-func (a *Adapter) onSyllabusChanged(ctx context.Context, kind string, b *ladok.Utbildningsinstansbas, code string) error {
+func (h *courses) onSyllabusChanged(ctx context.Context, kind string, b *ladok.Utbildningsinstansbas, code string) error {
 	instans, utb := b.UtbildningsinstansUID, b.UtbildningUID
 	if instans == "" && utb == "" {
 		return permanent(fmt.Errorf("the event names no syllabus"))
 	}
 	code = firstOf(code, b.Utbildningskod)
-	recs := a.m.offeringsWhere(func(r *offeringRecord) bool {
+	recs := h.m.offeringsWhere(func(r *offeringRecord) bool {
 		if r.Kind != kind {
 			return false
 		}
@@ -484,7 +484,7 @@ func (a *Adapter) onSyllabusChanged(ctx context.Context, kind string, b *ladok.U
 	})
 	sv, en := b.Benamningar["sv"], b.Benamningar["en"]
 	for _, r := range recs {
-		if err := a.refresh(ctx, r, func(r *offeringRecord) {
+		if err := h.refresh(ctx, r, func(r *offeringRecord) {
 			if sv != "" || en != "" {
 				r.NameSV, r.NameEN = sv, en
 			}
@@ -500,19 +500,19 @@ func (a *Adapter) onSyllabusChanged(ctx context.Context, kind string, b *ladok.U
 
 // onSyllabusMoved handles UtbildningsinstansPaUtbildningstillfalleAndrad: the offering now
 // follows another syllabus version, whose name and code it takes.
-func (a *Adapter) onSyllabusMoved(ctx context.Context, e *ladok.UtbildningsinstansPaUtbildningstillfalleAndradEvent) error {
-	r, ok := a.m.offering(e.UtbildningstillfalleUID)
+func (h *courses) onSyllabusMoved(ctx context.Context, e *ladok.UtbildningsinstansPaUtbildningstillfalleAndradEvent) error {
+	r, ok := h.m.offering(e.UtbildningstillfalleUID)
 	if !ok || e.UtbildningsinstansUID == "" || r.Instans == e.UtbildningsinstansUID {
 		return nil // not known yet: it is read from Ladok with its new syllabus when needed
 	}
-	in, err := a.ladok.GetUtbildningsinstans(ctx, e.UtbildningsinstansUID)
+	in, err := h.ladok.GetUtbildningsinstans(ctx, e.UtbildningsinstansUID)
 	if err != nil {
 		if errors.Is(err, ladok.ErrNotFound) {
 			return permanent(fmt.Errorf("syllabus version %s is not in Ladok", e.UtbildningsinstansUID))
 		}
 		return err
 	}
-	return a.refresh(ctx, r, func(r *offeringRecord) {
+	return h.refresh(ctx, r, func(r *offeringRecord) {
 		r.Instans = e.UtbildningsinstansUID
 		if n := firstOf(in.Benamning["sv"], in.Benamning["en"]); n != "" {
 			r.NameSV, r.NameEN = in.Benamning["sv"], in.Benamning["en"]

@@ -37,71 +37,71 @@ func (a *Adapter) route(ev ladok.Event) (w eventWork, ok bool) {
 	switch e := ev.(type) {
 	// Student information.
 	case *ladok.LokalStudentEvent:
-		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onLokalStudent(ctx, e) })
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.students.onLokalStudent(ctx, e) })
 	case *ladok.KontaktuppgifterEvent:
-		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onKontaktuppgifter(ctx, e) })
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.students.onKontaktuppgifter(ctx, e) })
 	case *ladok.StudentrestriktionEvent:
-		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onRestriction(ctx, e) })
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.susp.onRestriction(ctx, e) })
 	case *ladok.SkyddadePersonuppgifterEvent:
-		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onProtected(ctx, e) })
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.students.onProtected(ctx, e) })
 	case *ladok.StudentTillLarosateEvent:
-		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.onStudentTillLarosate(ctx, e) })
+		return onStudent(e.StudentUID, func(ctx context.Context) error { return a.students.onStudentTillLarosate(ctx, e) })
 
 	// Education information.
 	case *ladok.KurspaketeringstillfalleTillStatusEvent:
 		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
-			return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindProgramme)
+			return a.courses.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindProgramme)
 		})
 	case *ladok.KurspaketeringstillfalleUppdateratEvent:
 		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
-			return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindProgramme, e.Utbildningstillfalleskod, e.Tillfallesperioder)
+			return a.courses.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindProgramme, e.Utbildningstillfalleskod, e.Tillfallesperioder)
 		})
 	case *ladok.KurstillfalleTillStatusEvent:
 		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
-			return a.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindCourse)
+			return a.courses.onOfferingStatus(ctx, e.UtbildningstillfalleUID, kindCourse)
 		})
 	case *ladok.KurstillfalleUppdateratEvent:
 		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error {
-			return a.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindCourse, e.Utbildningstillfalleskod, e.Kurstillfallesperioder)
+			return a.courses.onOfferingUpdated(ctx, e.UtbildningstillfalleUID, kindCourse, e.Utbildningstillfalleskod, e.Kurstillfallesperioder)
 		})
 	case *ladok.UtbildningstillfalleInstalltEvent:
-		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.onCancelled(ctx, e.UtbildningstillfalleUID) })
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.courses.onCancelled(ctx, e.UtbildningstillfalleUID) })
 	case *ladok.UtbildningsinstansPaUtbildningstillfalleAndradEvent:
-		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.onSyllabusMoved(ctx, e) })
+		return onOffering(e.UtbildningstillfalleUID, func(ctx context.Context) error { return a.courses.onSyllabusMoved(ctx, e) })
 	case *ladok.KurspaketeringUppdateradEvent:
 		return onSyllabus(func(ctx context.Context) error {
-			return a.onSyllabusChanged(ctx, kindProgramme, &e.Utbildningsinstansbas, "")
+			return a.courses.onSyllabusChanged(ctx, kindProgramme, &e.Utbildningsinstansbas, "")
 		})
 	case *ladok.KursUppdateradEvent:
 		return onSyllabus(func(ctx context.Context) error {
-			return a.onSyllabusChanged(ctx, kindCourse, &e.Utbildningsinstansbas, e.Kurskod)
+			return a.courses.onSyllabusChanged(ctx, kindCourse, &e.Utbildningsinstansbas, e.Kurskod)
 		})
 
 	// Study participation.
 	case *ladok.RegistreringEvent:
-		return participation(a.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.enrol.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.OmregistreringEvent:
-		return participation(a.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.enrol.register, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.AvbrottBorttagetEvent:
-		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.UppehallBorttagetEvent:
-		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.register, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.PaborjatUtbildningstillfalleEvent:
-		return participation(a.register, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
+		return participation(a.enrol.register, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
 	case *ladok.ForvantatDeltagandeSkapadEvent:
-		return participation(a.admit, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.admit, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterkalladregistreringEvent:
-		return participation(a.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.enrol.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.AterkalladOmregistreringEvent:
-		return participation(a.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
+		return participation(a.enrol.remove, e.StudentUID, e.KurstillfalleUID, kindCourse)
 	case *ladok.ForvantatDeltagandeBorttagetEvent:
-		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AvbrottEvent:
-		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterbudEvent:
-		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
+		return participation(a.enrol.remove, e.StudentUID, e.UtbildningstillfalleUID, kindCourse)
 	case *ladok.AterkallatPaborjatUtbildningstillfalleEvent:
-		return participation(a.remove, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
+		return participation(a.enrol.remove, e.StudentUID, e.UtbildningstillfalleUID, kindProgramme)
 	}
 	return eventWork{}, false
 }

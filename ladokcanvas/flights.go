@@ -56,11 +56,11 @@ type periodCache struct {
 	fetched time.Time
 }
 
-func (a *Adapter) termOf(ctx context.Context, periodID int) (string, error) {
+func (c *core) termOf(ctx context.Context, periodID int) (string, error) {
 	if periodID == 0 {
 		return "", nil
 	}
-	pc := &a.periods
+	pc := &c.periods
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if code, ok := pc.codes[periodID]; ok {
@@ -69,7 +69,7 @@ func (a *Adapter) termOf(ctx context.Context, periodID int) (string, error) {
 	if pc.codes != nil && time.Since(pc.fetched) < time.Minute {
 		return "", nil
 	}
-	ps, err := a.ladok.GetPeriods(ctx)
+	ps, err := c.ladok.GetPeriods(ctx)
 	if err != nil {
 		return "", fmt.Errorf("ladokcanvas: reading Ladok's periods: %w", err)
 	}

@@ -156,9 +156,9 @@ func noticeKey(uid string, p period, teacher int64) string {
 	return k
 }
 
-func (a *Adapter) noticeMarked(ctx context.Context, key string) (bool, error) {
+func (h *suspensions) noticeMarked(ctx context.Context, key string) (bool, error) {
 	var ok bool
-	err := a.st.View(ctx, a.scope, func(tx store.Tx) error {
+	err := h.st.View(ctx, h.scope, func(tx store.Tx) error {
 		_, err := store.Get[noticeMark](tx, key)
 		switch {
 		case err == nil:
@@ -175,15 +175,15 @@ func (a *Adapter) noticeMarked(ctx context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
-func (a *Adapter) markNotice(ctx context.Context, key string, m noticeMark) error {
-	return a.update(ctx, func(tx store.Tx) error { return store.Put(tx, key, m) })
+func (h *suspensions) markNotice(ctx context.Context, key string, m noticeMark) error {
+	return h.update(ctx, func(tx store.Tx) error { return store.Put(tx, key, m) })
 }
 
 // pruneNotices forgets the marks of a student's suspensions that ended before today: such a
 // period can never be in force again.
-func (a *Adapter) pruneNotices(ctx context.Context, uid string) error {
-	today := a.today()
-	return a.update(ctx, func(tx store.Tx) error {
+func (h *suspensions) pruneNotices(ctx context.Context, uid string) error {
+	today := h.today()
+	return h.update(ctx, func(tx store.Tx) error {
 		marks, err := store.List[noticeMark](tx, keyNotice+uid+"/")
 		if err != nil {
 			return err
@@ -213,13 +213,13 @@ func (a *Adapter) pruneNotices(ctx context.Context, uid string) error {
 // failure. Canvas refusing one teacher (the user is gone, the token may not message them) is
 // logged and that teacher skipped, so the suspension's work does not stop for it.
 type canvasMessenger struct {
-	a    *Adapter
+	h    *suspensions
 	text NoticeText
 }
 
 // SendSuspensionNotice implements Messenger.
 func (m *canvasMessenger) SendSuspensionNotice(ctx context.Context, n SuspensionNotice) error {
-	a := m.a
+	h := m.h
 	p := period{Start: n.From, End: n.Until}
 	type teacher struct {
 		id      int64
@@ -241,7 +241,7 @@ func (m *canvasMessenger) SendSuspensionNotice(ctx context.Context, n Suspension
 	sent, skipped := 0, 0
 	for _, t := range order {
 		key := noticeKey(n.StudentUID, p, t.id)
-		done, err := a.noticeMarked(ctx, key)
+		done, err := h.noticeMarked(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -261,16 +261,16 @@ func (m *canvasMessenger) SendSuspensionNotice(ctx context.Context, n Suspension
 		if len(t.courses) == 1 {
 			req.ContextCode = canvas.CourseContext(t.courses[0].CanvasID)
 		}
-		convs, err := a.canvas.CreateConversation(ctx, req)
+		convs, err := h.canvas.CreateConversation(ctx, req)
 		switch {
 		case err == nil, errors.Is(err, canvas.ErrAnswerUnreadable):
 		case errors.Is(err, canvas.ErrOutcomeUnknown):
-			a.log.Warn("ladokcanvas: the answer to a message to a teacher was lost; it is sent again with the next try, so it may arrive twice",
+			h.log.Warn("ladokcanvas: the answer to a message to a teacher was lost; it is sent again with the next try, so it may arrive twice",
 				"student", n.StudentUID, "teacher", t.id, "error", err)
 			return err
 		case skippable(err):
 			skipped++
-			a.log.Warn("ladokcanvas: Canvas refused the message to a teacher about a suspension; teacher skipped",
+			h.log.Warn("ladokcanvas: Canvas refused the message to a teacher about a suspension; teacher skipped",
 				"student", n.StudentUID, "teacher", t.id, "error", err)
 			continue
 		default:
@@ -280,12 +280,12 @@ func (m *canvasMessenger) SendSuspensionNotice(ctx context.Context, n Suspension
 		if len(convs) > 0 {
 			mark.Conversation = convs[0].ID
 		}
-		if err := a.markNotice(ctx, key, mark); err != nil {
+		if err := h.markNotice(ctx, key, mark); err != nil {
 			return err
 		}
 		sent++
 	}
-	a.log.Info("ladokcanvas: teachers told of a suspension", "student", n.StudentUID, "messages", sent, "skipped", skipped)
+	h.log.Info("ladokcanvas: teachers told of a suspension", "student", n.StudentUID, "messages", sent, "skipped", skipped)
 	return nil
 }
 

@@ -61,7 +61,7 @@ func (a *Adapter) ReplayCourse(ctx context.Context, course string) (ReplayResult
 }
 
 func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayResult) error {
-	r, err := a.ensureOffering(ctx, off, a.kindOf(off, kindCourse))
+	r, err := a.courses.ensureOffering(ctx, off, a.kindOf(off, kindCourse))
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayRes
 			if w != nil {
 				src = &w.src
 			}
-			if _, err := a.ensureUser(ctx, uid, src); err != nil {
+			if _, err := a.students.ensureUser(ctx, uid, src); err != nil {
 				if isPermanent(err) {
 					a.log.Warn("ladokcanvas: replay could not add a student", "student", uid, "offering", off, "error", err)
 					continue
@@ -192,14 +192,14 @@ func (a *Adapter) replayOffering(ctx context.Context, off string, res *ReplayRes
 				return err
 			}
 			for _, role := range add {
-				if err := a.enrollIn(ctx, uid, r, role); err != nil {
+				if err := a.enrol.enrollIn(ctx, uid, r, role); err != nil {
 					return err
 				}
 				res.Added++
 			}
 		}
 		if len(drop) > 0 {
-			if err := a.unenrollIn(ctx, uid, r, drop...); err != nil {
+			if err := a.enrol.unenrollIn(ctx, uid, r, drop...); err != nil {
 				return err
 			}
 			res.Removed += len(drop)

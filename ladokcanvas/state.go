@@ -224,23 +224,23 @@ func (m *mirror) offeringsWhere(keep func(*offeringRecord) bool) []offeringRecor
 
 // Writes through to the store.
 
-func (a *Adapter) update(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := a.st.Update(ctx, a.scope, fn); err != nil {
+func (c *core) update(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := c.st.Update(ctx, c.scope, fn); err != nil {
 		return fmt.Errorf("ladokcanvas: writing the adapter's state: %w", err)
 	}
 	return nil
 }
 
-func (a *Adapter) saveOffering(ctx context.Context, r offeringRecord) error {
-	if err := a.update(ctx, func(tx store.Tx) error { return store.Put(tx, keyOffering+r.UID, r) }); err != nil {
+func (c *core) saveOffering(ctx context.Context, r offeringRecord) error {
+	if err := c.update(ctx, func(tx store.Tx) error { return store.Put(tx, keyOffering+r.UID, r) }); err != nil {
 		return err
 	}
-	a.m.setOffering(r)
+	c.m.setOffering(r)
 	return nil
 }
 
-func (a *Adapter) setBool(ctx context.Context, prefix, key string, on bool, dst map[string]bool) error {
-	err := a.update(ctx, func(tx store.Tx) error {
+func (c *core) setBool(ctx context.Context, prefix, key string, on bool, dst map[string]bool) error {
+	err := c.update(ctx, func(tx store.Tx) error {
 		if on {
 			return store.Put(tx, prefix+key, true)
 		}
@@ -249,13 +249,13 @@ func (a *Adapter) setBool(ctx context.Context, prefix, key string, on bool, dst 
 	if err != nil {
 		return err
 	}
-	a.m.setFlag(dst, key, on)
+	c.m.setFlag(dst, key, on)
 	return nil
 }
 
-func (a *Adapter) loadSuspension(ctx context.Context, uid string) (suspensionRecord, error) {
+func (c *core) loadSuspension(ctx context.Context, uid string) (suspensionRecord, error) {
 	var rec suspensionRecord
-	err := a.st.View(ctx, a.scope, func(tx store.Tx) error {
+	err := c.st.View(ctx, c.scope, func(tx store.Tx) error {
 		r, err := store.Get[suspensionRecord](tx, keySuspension+uid)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -271,9 +271,9 @@ func (a *Adapter) loadSuspension(ctx context.Context, uid string) (suspensionRec
 
 // saveSuspension stores rec (deleting it when there is nothing left to remember) with any
 // timer changes in the same transaction.
-func (a *Adapter) saveSuspension(ctx context.Context, uid string, rec suspensionRecord, timers func(tx store.Tx) error) error {
+func (c *core) saveSuspension(ctx context.Context, uid string, rec suspensionRecord, timers func(tx store.Tx) error) error {
 	empty := len(rec.Periods) == 0 && rec.Phase == "" && len(rec.Deactivated) == 0
-	err := a.update(ctx, func(tx store.Tx) error {
+	err := c.update(ctx, func(tx store.Tx) error {
 		if timers != nil {
 			if err := timers(tx); err != nil {
 				return err
@@ -287,6 +287,6 @@ func (a *Adapter) saveSuspension(ctx context.Context, uid string, rec suspension
 	if err != nil {
 		return err
 	}
-	a.m.setFlag(a.m.suspended, uid, !empty)
+	c.m.setFlag(c.m.suspended, uid, !empty)
 	return nil
 }

@@ -40,33 +40,33 @@ func (s *studentData) sortable() string {
 }
 
 // shielded reports whether uid's data is reduced to name and Ladok UID.
-func (a *Adapter) shielded(uid string) bool {
-	return a.m.isProtected(uid) && !a.cfg.WriteProtectedPersonalData
+func (h *students) shielded(uid string) bool {
+	return h.m.isProtected(uid) && !h.cfg.WriteProtectedPersonalData
 }
 
 // loginFor returns the login id (unique_id) a student gets: the Ladok UID, or with
 // UseAsLoginId "ssn" the twelve-digit personal number, except for students with protected
 // personal data (unless the host opted in) and students without a valid number.
-func (a *Adapter) loginFor(uid, pnr string) string {
-	if a.cfg.UseAsLoginID != LoginSSN || a.shielded(uid) || pnr == "" {
+func (h *students) loginFor(uid, pnr string) string {
+	if h.cfg.UseAsLoginID != LoginSSN || h.shielded(uid) || pnr == "" {
 		return uid
 	}
-	pn, err := idnum.ParseSwedish(pnr, a.o.now())
+	pn, err := idnum.ParseSwedish(pnr, h.o.now())
 	if err != nil {
 		return uid
 	}
 	return pn.Digits
 }
 
-func (a *Adapter) mayWriteEmail(uid string) bool {
-	return a.cfg.UpdateEmailFromLadok && !a.shielded(uid)
+func (h *students) mayWriteEmail(uid string) bool {
+	return h.cfg.UpdateEmailFromLadok && !h.shielded(uid)
 }
 
 var errNoStudentUID = errors.New("the event names no student (StudentUID is empty)")
 
 // fetchStudent reads a student the adapter must create but has no event data for.
-func (a *Adapter) fetchStudent(ctx context.Context, uid string) (*studentData, error) {
-	st, err := a.ladok.GetStudent(ctx, uid)
+func (h *students) fetchStudent(ctx context.Context, uid string) (*studentData, error) {
+	st, err := h.ladok.GetStudent(ctx, uid)
 	if err != nil {
 		if errors.Is(err, ladok.ErrNotFound) {
 			return nil, permanent(fmt.Errorf("student %s is not in Ladok", uid))
@@ -79,24 +79,24 @@ func (a *Adapter) fetchStudent(ctx context.Context, uid string) (*studentData, e
 // ensureUser makes sure the student has a Canvas user (sis_user_id and integration_id the
 // Ladok StudentUID), creating it from src (or from Ladok when src is nil). created reports
 // whether this call created it.
-func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) (created bool, err error) {
+func (h *students) ensureUser(ctx context.Context, uid string, src *studentData) (created bool, err error) {
 	if uid == "" {
 		return false, permanent(errNoStudentUID)
 	}
-	if _, ok := a.facts.user(uid); ok {
+	if _, ok := h.facts.user(uid); ok {
 		return false, nil
 	}
 	if src == nil {
-		if src, err = a.fetchStudent(ctx, uid); err != nil {
+		if src, err = h.fetchStudent(ctx, uid); err != nil {
 			return false, err
 		}
 	}
 	email := ""
-	if a.mayWriteEmail(uid) {
+	if h.mayWriteEmail(uid) {
 		if src.emailKnown {
 			email = src.email
 		} else {
-			k, err := a.ladok.GetKontaktuppgifter(ctx, uid)
+			k, err := h.ladok.GetKontaktuppgifter(ctx, uid)
 			switch {
 			case err == nil:
 				email = k.Epostadress
@@ -106,7 +106,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 			}
 		}
 	}
-	login := a.loginFor(uid, src.pnr)
+	login := h.loginFor(uid, src.pnr)
 	yes, no := true, false
 	req := canvas.CreateUserRequest{
 		User:      canvas.UserInput{Name: src.name(), ShortName: src.name(), SortableName: src.sortable(), SkipRegistration: &yes},
@@ -115,7 +115,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 	if email != "" {
 		req.CommunicationChannel = canvas.ChannelInput{Type: "email", Address: email, SkipConfirmation: &yes}
 	}
-	_, err = a.canvas.CreateUser(ctx, canvas.Self, req)
+	_, err = h.canvas.CreateUser(ctx, canvas.Self, req)
 	if err == nil {
 		f := userFact{Name: fingerprint(src.name()), Email: fingerprint(email), Login: loginOther, Fresh: true}
 		if login == uid {
@@ -124,8 +124,8 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 		if email != "" {
 			f.Wrote = []string{f.Email}
 		}
-		a.facts.setUser(uid, f)
-		a.log.Debug("ladokcanvas: user created", "student", uid)
+		h.facts.setUser(uid, f)
+		h.log.Debug("ladokcanvas: user created", "student", uid)
 		return true, nil
 	}
 	if !isTaken(err) {
@@ -133,7 +133,7 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 	}
 	// The user exists (made by an earlier run, or by someone else), or the login id belongs
 	// to another user. What Canvas shows now is what the adapter knows of it.
-	u, gerr := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil)
+	u, gerr := h.canvas.GetUser(ctx, canvas.SISUser(uid), nil)
 	if gerr != nil {
 		if errors.Is(gerr, canvas.ErrNotFound) {
 			return false, permanent(fmt.Errorf("creating the Canvas user for student %s: its login id is in use by another user", uid))
@@ -147,40 +147,40 @@ func (a *Adapter) ensureUser(ctx context.Context, uid string, src *studentData) 
 			f.Login = loginUID
 		}
 	}
-	a.facts.setUser(uid, f)
+	h.facts.setUser(uid, f)
 	return false, nil
 }
 
 // updateNames writes the student's names to an existing user when UpdateNameFromLadok is on
 // and Canvas does not have them already.
-func (a *Adapter) updateNames(ctx context.Context, src *studentData) error {
-	if !a.cfg.UpdateNameFromLadok || (strings.TrimSpace(src.given) == "" && strings.TrimSpace(src.family) == "") {
+func (h *students) updateNames(ctx context.Context, src *studentData) error {
+	if !h.cfg.UpdateNameFromLadok || (strings.TrimSpace(src.given) == "" && strings.TrimSpace(src.family) == "") {
 		return nil
 	}
 	want := fingerprint(src.name())
-	if u, _ := a.facts.user(src.uid); u.Name == want {
+	if u, _ := h.facts.user(src.uid); u.Name == want {
 		return nil
 	}
-	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(src.uid), canvas.UserUpdate{Name: src.name(), ShortName: src.name(), SortableName: src.sortable()}); err != nil {
+	if _, err := h.canvas.UpdateUser(ctx, canvas.SISUser(src.uid), canvas.UserUpdate{Name: src.name(), ShortName: src.name(), SortableName: src.sortable()}); err != nil {
 		return err
 	}
-	a.facts.changeUser(src.uid, func(u *userFact) { u.Name = want })
+	h.facts.changeUser(src.uid, func(u *userFact) { u.Name = want })
 	return nil
 }
 
 // updateEmail writes a changed e-mail address when the configuration allows it.
-func (a *Adapter) updateEmail(ctx context.Context, uid, email string) error {
-	if !a.mayWriteEmail(uid) || email == "" {
+func (h *students) updateEmail(ctx context.Context, uid, email string) error {
+	if !h.mayWriteEmail(uid) || email == "" {
 		return nil
 	}
 	want := fingerprint(email)
-	if u, _ := a.facts.user(uid); u.Email == want {
+	if u, _ := h.facts.user(uid); u.Email == want {
 		return nil
 	}
-	if _, err := a.canvas.UpdateUser(ctx, canvas.SISUser(uid), canvas.UserUpdate{Email: email}); err != nil {
+	if _, err := h.canvas.UpdateUser(ctx, canvas.SISUser(uid), canvas.UserUpdate{Email: email}); err != nil {
 		return err
 	}
-	a.facts.changeUser(uid, func(u *userFact) {
+	h.facts.changeUser(uid, func(u *userFact) {
 		u.Email = want
 		if !slices.Contains(u.Wrote, want) {
 			u.Wrote = append(u.Wrote, want)
@@ -190,16 +190,16 @@ func (a *Adapter) updateEmail(ctx context.Context, uid, email string) error {
 }
 
 // setLogin makes want the unique id of the student's SIS login.
-func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
+func (h *students) setLogin(ctx context.Context, uid, want string) error {
 	kind := loginOther
 	if want == uid {
 		kind = loginUID
 	}
-	if u, ok := a.facts.user(uid); ok && kind == loginUID && u.Login == loginUID {
+	if u, ok := h.facts.user(uid); ok && kind == loginUID && u.Login == loginUID {
 		return nil
 	}
 	var login *canvas.Login
-	for l, err := range a.canvas.ListLogins(ctx, canvas.SISUser(uid)) {
+	for l, err := range h.canvas.ListLogins(ctx, canvas.SISUser(uid)) {
 		if err != nil {
 			if errors.Is(err, canvas.ErrNotFound) {
 				return nil // no such user: it gets the right login when it is created
@@ -217,11 +217,11 @@ func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
 		return nil
 	}
 	if login.UniqueID != want {
-		if _, err := a.canvas.UpdateLogin(ctx, canvas.Self, login.ID, canvas.LoginInput{UniqueID: want}); err != nil {
+		if _, err := h.canvas.UpdateLogin(ctx, canvas.Self, login.ID, canvas.LoginInput{UniqueID: want}); err != nil {
 			return err
 		}
 	}
-	a.facts.changeUser(uid, func(u *userFact) { u.Login = kind })
+	h.facts.changeUser(uid, func(u *userFact) { u.Login = kind })
 	return nil
 }
 
@@ -229,8 +229,8 @@ func (a *Adapter) setLogin(ctx context.Context, uid, want string) error {
 // wrote (or, when it does not know what it wrote, the one with the student's address in
 // Ladok): a student whose personal data became protected keeps no address from Ladok in
 // Canvas. Addresses the student added themselves are left.
-func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
-	u, known := a.facts.user(uid)
+func (h *students) takeBackEmails(ctx context.Context, uid string) error {
+	u, known := h.facts.user(uid)
 	wrote := map[string]bool{}
 	for _, fp := range u.Wrote {
 		wrote[fp] = true
@@ -238,7 +238,7 @@ func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
 	if !known || u.Email != "" && !wrote[u.Email] {
 		// Written before the adapter kept track, or by an earlier installation: the address
 		// Ladok has is the one that came from there.
-		k, err := a.ladok.GetKontaktuppgifter(ctx, uid)
+		k, err := h.ladok.GetKontaktuppgifter(ctx, uid)
 		switch {
 		case err == nil:
 			wrote[fingerprint(k.Epostadress)] = true
@@ -251,7 +251,7 @@ func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
 		return nil
 	}
 	removed := 0
-	for ch, err := range a.canvas.ListCommunicationChannels(ctx, canvas.SISUser(uid)) {
+	for ch, err := range h.canvas.ListCommunicationChannels(ctx, canvas.SISUser(uid)) {
 		if err != nil {
 			if errors.Is(err, canvas.ErrNotFound) {
 				return nil // no such user: nothing to take back
@@ -261,7 +261,7 @@ func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
 		if !strings.EqualFold(ch.Type, "email") || !wrote[fingerprint(ch.Address)] {
 			continue
 		}
-		if _, err := a.canvas.DeleteCommunicationChannel(ctx, canvas.SISUser(uid), ch.ID); err != nil && !errors.Is(err, canvas.ErrNotFound) {
+		if _, err := h.canvas.DeleteCommunicationChannel(ctx, canvas.SISUser(uid), ch.ID); err != nil && !errors.Is(err, canvas.ErrNotFound) {
 			return err
 		}
 		removed++
@@ -269,52 +269,52 @@ func (a *Adapter) takeBackEmails(ctx context.Context, uid string) error {
 	if err := complete(ctx); err != nil {
 		return err
 	}
-	a.facts.changeUser(uid, func(u *userFact) { u.Email, u.Wrote = "", nil })
+	h.facts.changeUser(uid, func(u *userFact) { u.Email, u.Wrote = "", nil })
 	if removed > 0 {
-		a.log.Info("ladokcanvas: e-mail addresses from Ladok removed from a student with protected personal data", "student", uid, "removed", removed)
+		h.log.Info("ladokcanvas: e-mail addresses from Ladok removed from a student with protected personal data", "student", uid, "removed", removed)
 	}
 	return nil
 }
 
-func (a *Adapter) onLokalStudent(ctx context.Context, e *ladok.LokalStudentEvent) error {
+func (h *students) onLokalStudent(ctx context.Context, e *ladok.LokalStudentEvent) error {
 	src := &studentData{uid: e.StudentUID, given: e.Fornamn, family: e.Efternamn, pnr: e.Personnummer}
-	created, err := a.ensureUser(ctx, e.StudentUID, src)
+	created, err := h.ensureUser(ctx, e.StudentUID, src)
 	if err != nil || created || e.Handelsetyp == ladok.HandelsetypBorttagen {
 		return err
 	}
-	if err := a.updateNames(ctx, src); err != nil {
+	if err := h.updateNames(ctx, src); err != nil {
 		return err
 	}
-	if a.cfg.UpdateSsnFromLadok && e.Handelsetyp == ladok.HandelsetypUppdaterad {
-		if want := a.loginFor(e.StudentUID, e.Personnummer); want != e.StudentUID {
-			return a.setLogin(ctx, e.StudentUID, want)
+	if h.cfg.UpdateSsnFromLadok && e.Handelsetyp == ladok.HandelsetypUppdaterad {
+		if want := h.loginFor(e.StudentUID, e.Personnummer); want != e.StudentUID {
+			return h.setLogin(ctx, e.StudentUID, want)
 		}
 	}
 	return nil
 }
 
-func (a *Adapter) onKontaktuppgifter(ctx context.Context, e *ladok.KontaktuppgifterEvent) error {
+func (h *students) onKontaktuppgifter(ctx context.Context, e *ladok.KontaktuppgifterEvent) error {
 	if e.StudentUID == "" {
 		return permanent(errNoStudentUID)
 	}
 	var src *studentData
-	if _, ok := a.facts.user(e.StudentUID); !ok {
-		s, err := a.fetchStudent(ctx, e.StudentUID)
+	if _, ok := h.facts.user(e.StudentUID); !ok {
+		s, err := h.fetchStudent(ctx, e.StudentUID)
 		if err != nil {
 			return err
 		}
 		s.email, s.emailKnown = e.Epostadress, e.Handelsetyp != ladok.HandelsetypBorttagen
 		src = s
 	}
-	created, err := a.ensureUser(ctx, e.StudentUID, src)
+	created, err := h.ensureUser(ctx, e.StudentUID, src)
 	if err != nil || created || e.Handelsetyp == ladok.HandelsetypBorttagen {
 		return err
 	}
-	return a.updateEmail(ctx, e.StudentUID, e.Epostadress)
+	return h.updateEmail(ctx, e.StudentUID, e.Epostadress)
 }
 
-func (a *Adapter) onStudentTillLarosate(ctx context.Context, e *ladok.StudentTillLarosateEvent) error {
-	_, err := a.ensureUser(ctx, e.StudentUID, &studentData{uid: e.StudentUID, given: e.Tilltalsnamn, family: e.Efternamn, pnr: e.Personnummer})
+func (h *students) onStudentTillLarosate(ctx context.Context, e *ladok.StudentTillLarosateEvent) error {
+	_, err := h.ensureUser(ctx, e.StudentUID, &studentData{uid: e.StudentUID, given: e.Tilltalsnamn, family: e.Efternamn, pnr: e.Personnummer})
 	return err
 }
 
@@ -322,21 +322,21 @@ func (a *Adapter) onStudentTillLarosate(ctx context.Context, e *ladok.StudentTil
 // then on only name and Ladok UID are written for them, and what was written before that
 // protected students may not have is taken back at once: a login id that is their personal
 // number is replaced by the Ladok UID, and the e-mail addresses from Ladok are deleted.
-func (a *Adapter) onProtected(ctx context.Context, e *ladok.SkyddadePersonuppgifterEvent) error {
+func (h *students) onProtected(ctx context.Context, e *ladok.SkyddadePersonuppgifterEvent) error {
 	if e.StudentUID == "" {
 		return permanent(errNoStudentUID)
 	}
 	on := e.Handelsetyp != ladok.HandelsetypBorttagen
-	if err := a.setBool(ctx, keyProtected, e.StudentUID, on, a.m.protected); err != nil {
+	if err := h.setBool(ctx, keyProtected, e.StudentUID, on, h.m.protected); err != nil {
 		return err
 	}
-	if !on || a.cfg.WriteProtectedPersonalData {
+	if !on || h.cfg.WriteProtectedPersonalData {
 		return nil
 	}
-	if u, ok := a.facts.user(e.StudentUID); !ok || u.Login != loginUID {
-		if err := a.setLogin(ctx, e.StudentUID, e.StudentUID); err != nil {
+	if u, ok := h.facts.user(e.StudentUID); !ok || u.Login != loginUID {
+		if err := h.setLogin(ctx, e.StudentUID, e.StudentUID); err != nil {
 			return err
 		}
 	}
-	return a.takeBackEmails(ctx, e.StudentUID)
+	return h.takeBackEmails(ctx, e.StudentUID)
 }

@@ -27,20 +27,20 @@ func timerID(uid, restriction, edge string) string {
 }
 
 // today is the Swedish date of now.
-func (a *Adapter) today() string { return a.o.now().In(stockholm).Format(time.DateOnly) }
+func (c *core) today() string { return c.o.now().In(stockholm).Format(time.DateOnly) }
 
 type timerPayload struct {
 	Student string `json:"student"`
 }
 
-func (a *Adapter) onRestriction(ctx context.Context, e *ladok.StudentrestriktionEvent) error {
-	if !a.cfg.UseRestrictions {
-		a.stats.ignored.Add(1)
+func (h *suspensions) onRestriction(ctx context.Context, e *ladok.StudentrestriktionEvent) error {
+	if !h.cfg.UseRestrictions {
+		h.stats.ignored.Add(1)
 		return nil
 	}
 	if !e.IsSuspension() {
-		a.stats.ignored.Add(1)
-		a.log.Info("ladokcanvas: restriction other than a suspension ignored", "student", e.StudentUID, "restriktionstyp", string(e.Restriktionstyp))
+		h.stats.ignored.Add(1)
+		h.log.Info("ladokcanvas: restriction other than a suspension ignored", "student", e.StudentUID, "restriktionstyp", string(e.Restriktionstyp))
 		return nil
 	}
 	uid, rid := e.StudentUID, e.StudentrestriktionUID
@@ -50,7 +50,7 @@ func (a *Adapter) onRestriction(ctx context.Context, e *ladok.Studentrestriktion
 	if rid == "" {
 		return permanent(errors.New("the suspension has no StudentrestriktionUID"))
 	}
-	rec, err := a.loadSuspension(ctx, uid)
+	rec, err := h.loadSuspension(ctx, uid)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (a *Adapter) onRestriction(ctx context.Context, e *ladok.Studentrestriktion
 	} else {
 		p := period{Start: day(e.Giltighetsperiod.Startdatum), End: day(e.Giltighetsperiod.Slutdatum)}
 		if p.Start == "" {
-			p.Start = a.today()
+			p.Start = h.today()
 		}
 		start, err := swedishDay(p.Start)
 		if err != nil {
@@ -101,17 +101,17 @@ func (a *Adapter) onRestriction(ctx context.Context, e *ladok.Studentrestriktion
 			return tx.Schedule(timerID(uid, rid, "end"), after, payload)
 		}
 	}
-	if err := a.saveSuspension(ctx, uid, rec, timers); err != nil {
+	if err := h.saveSuspension(ctx, uid, rec, timers); err != nil {
 		return err
 	}
-	a.wakeTimers()
-	_, err = a.reconcileSuspension(ctx, uid)
+	h.wakeTimers()
+	_, err = h.reconcileSuspension(ctx, uid)
 	return err
 }
 
 // activePeriod returns a period in force today, if any.
-func (a *Adapter) activePeriod(rec *suspensionRecord) (period, bool) {
-	today := a.today()
+func (h *suspensions) activePeriod(rec *suspensionRecord) (period, bool) {
+	today := h.today()
 	ids := make([]string, 0, len(rec.Periods))
 	for id := range rec.Periods {
 		ids = append(ids, id)
@@ -130,44 +130,44 @@ func (a *Adapter) activePeriod(rec *suspensionRecord) (period, bool) {
 // inactive in every course not yet concluded while one is in force, active again (those it
 // made inactive) when none is. Every step is written to the store before and after it is done
 // in Canvas, so a stop at any point is finished by the next run.
-func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensionRecord, error) {
-	rec, err := a.loadSuspension(ctx, uid)
+func (h *suspensions) reconcileSuspension(ctx context.Context, uid string) (suspensionRecord, error) {
+	rec, err := h.loadSuspension(ctx, uid)
 	if err != nil {
 		return rec, err
 	}
-	p, active := a.activePeriod(&rec)
-	concluded := courseStates{a: a}
+	p, active := h.activePeriod(&rec)
+	concluded := courseStates{c: h.core}
 	if active {
 		if rec.Phase == "" || rec.Phase == phaseReleasing {
-			targets, err := a.activeStudentEnrollments(ctx, uid, &concluded)
+			targets, err := h.activeStudentEnrollments(ctx, uid, &concluded)
 			if err != nil {
 				return rec, err
 			}
 			rec.Phase = phaseApplying
 			rec.Deactivated = mergeIDs(rec.Deactivated, targets)
-			if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
+			if err := h.saveSuspension(ctx, uid, rec, nil); err != nil {
 				return rec, err
 			}
 		}
 		if rec.Phase == phaseApplying {
 			// An enrolment that is gone needs nothing.
-			n, err := a.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateInactive, a.canvas.DeactivateEnrollment,
+			n, err := h.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateInactive, h.canvas.DeactivateEnrollment,
 				func(err error) bool { return errors.Is(err, canvas.ErrNotFound) })
 			if err != nil {
 				return rec, err
 			}
 			rec.Phase = phaseApplied
-			if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
+			if err := h.saveSuspension(ctx, uid, rec, nil); err != nil {
 				return rec, err
 			}
-			a.log.Info("ladokcanvas: suspension in force; enrolments made inactive", "student", uid, "enrollments", n)
+			h.log.Info("ladokcanvas: suspension in force; enrolments made inactive", "student", uid, "enrollments", n)
 		}
-		if !rec.Notified && a.cfg.RestrictionsSendMessageToTeachers {
-			if err := a.notifyTeachers(ctx, uid, p, rec.Deactivated, &concluded); err != nil {
+		if !rec.Notified && h.cfg.RestrictionsSendMessageToTeachers {
+			if err := h.notifyTeachers(ctx, uid, p, rec.Deactivated, &concluded); err != nil {
 				return rec, err
 			}
 			rec.Notified = true
-			if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
+			if err := h.saveSuspension(ctx, uid, rec, nil); err != nil {
 				return rec, err
 			}
 		}
@@ -176,12 +176,12 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 	if rec.Phase != "" {
 		if rec.Phase != phaseReleasing {
 			rec.Phase = phaseReleasing
-			if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
+			if err := h.saveSuspension(ctx, uid, rec, nil); err != nil {
 				return rec, err
 			}
 		}
 		// An enrolment that is gone, or that Canvas refuses to make active again, is left.
-		n, err := a.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateActive, a.canvas.ReactivateEnrollment,
+		n, err := h.setStates(ctx, uid, rec.Deactivated, &concluded, canvas.EnrollmentStateActive, h.canvas.ReactivateEnrollment,
 			func(err error) bool {
 				return errors.Is(err, canvas.ErrNotFound) || errors.Is(err, canvas.ErrBadRequest)
 			})
@@ -189,19 +189,19 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 			return rec, err
 		}
 		rec.Phase, rec.Deactivated, rec.Notified = "", nil, false
-		if err := a.saveSuspension(ctx, uid, rec, nil); err != nil {
+		if err := h.saveSuspension(ctx, uid, rec, nil); err != nil {
 			return rec, err
 		}
-		if a.cfg.RestrictionsSendMessageToTeachers {
-			if err := a.pruneNotices(ctx, uid); err != nil {
+		if h.cfg.RestrictionsSendMessageToTeachers {
+			if err := h.pruneNotices(ctx, uid); err != nil {
 				return rec, err
 			}
 		}
-		a.log.Info("ladokcanvas: suspension over; enrolments active again", "student", uid, "enrollments", n)
+		h.log.Info("ladokcanvas: suspension over; enrolments active again", "student", uid, "enrollments", n)
 		return rec, nil
 	}
 	if len(rec.Periods) == 0 {
-		if err := a.saveSuspension(ctx, uid, rec, nil); err != nil { // drops the empty record
+		if err := h.saveSuspension(ctx, uid, rec, nil); err != nil { // drops the empty record
 			return rec, err
 		}
 	}
@@ -211,7 +211,7 @@ func (a *Adapter) reconcileSuspension(ctx context.Context, uid string) (suspensi
 // setStates gives the enrolments ids in courses not concluded the state, one Canvas call
 // (set) each; an error that tolerated accepts counts as done. It returns how many enrolments
 // are done.
-func (a *Adapter) setStates(ctx context.Context, uid string, ids []enrollmentID, cs *courseStates, state canvas.EnrollmentState,
+func (h *suspensions) setStates(ctx context.Context, uid string, ids []enrollmentID, cs *courseStates, state canvas.EnrollmentState,
 	set func(ctx context.Context, course canvas.Ref, enrollment int64) (*canvas.Enrollment, error), tolerated func(error) bool) (int, error) {
 	done := map[int64]bool{}
 	for _, d := range ids {
@@ -227,7 +227,7 @@ func (a *Adapter) setStates(ctx context.Context, uid string, ids []enrollmentID,
 		}
 		done[d.Enrollment] = true
 	}
-	a.facts.restate(uid, done, state)
+	h.facts.restate(uid, done, state)
 	return len(done), nil
 }
 
@@ -247,21 +247,21 @@ func mergeIDs(have, add []enrollmentID) []enrollmentID {
 
 // noteDeactivated records an enrolment created inactive during a suspension, so that it is
 // made active with the others when the suspension ends.
-func (a *Adapter) noteDeactivated(ctx context.Context, uid string, id enrollmentID) error {
-	rec, err := a.loadSuspension(ctx, uid)
+func (h *suspensions) noteDeactivated(ctx context.Context, uid string, id enrollmentID) error {
+	rec, err := h.loadSuspension(ctx, uid)
 	if err != nil {
 		return err
 	}
 	rec.Deactivated = mergeIDs(rec.Deactivated, []enrollmentID{id})
-	return a.saveSuspension(ctx, uid, rec, nil)
+	return h.saveSuspension(ctx, uid, rec, nil)
 }
 
 // activeStudentEnrollments lists the student's active student enrolments in courses not
 // concluded.
-func (a *Adapter) activeStudentEnrollments(ctx context.Context, uid string, cs *courseStates) ([]enrollmentID, error) {
+func (h *suspensions) activeStudentEnrollments(ctx context.Context, uid string, cs *courseStates) ([]enrollmentID, error) {
 	var out []enrollmentID
 	params := &canvas.ListUserEnrollmentsParams{Type: []canvas.EnrollmentType{canvas.EnrollmentTypeStudent}, State: []canvas.EnrollmentState{canvas.EnrollmentStateActive}}
-	for e, err := range a.canvas.ListUserEnrollments(ctx, canvas.SISUser(uid), params) {
+	for e, err := range h.canvas.ListUserEnrollments(ctx, canvas.SISUser(uid), params) {
 		if err != nil {
 			if errors.Is(err, canvas.ErrNotFound) {
 				return nil, nil // no such user in Canvas: nothing to suspend
@@ -285,7 +285,7 @@ func (a *Adapter) activeStudentEnrollments(ctx context.Context, uid string, cs *
 // courseStates caches, for one reconciliation, which courses are concluded (read-only) in
 // Canvas: those are left as they are.
 type courseStates struct {
-	a   *Adapter
+	c   *core
 	crs map[int64]*canvas.Course
 }
 
@@ -293,7 +293,7 @@ func (cs *courseStates) course(ctx context.Context, id int64) (*canvas.Course, e
 	if c, ok := cs.crs[id]; ok {
 		return c, nil
 	}
-	c, err := cs.a.canvas.GetCourse(ctx, canvas.ID(id), nil)
+	c, err := cs.c.canvas.GetCourse(ctx, canvas.ID(id), nil)
 	if err != nil {
 		if errors.Is(err, canvas.ErrNotFound) {
 			c = &canvas.Course{ID: id, WorkflowState: "deleted"}
@@ -319,13 +319,13 @@ func (cs *courseStates) concluded(ctx context.Context, id int64) (bool, error) {
 // notifyTeachers tells the teachers of the courses the suspension made the student inactive in,
 // once per suspension period: the notice is marked in the store when the messenger is done, so
 // a duplicate event, a restart or the same period coming into force again sends no second one.
-func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids []enrollmentID, cs *courseStates) error {
+func (h *suspensions) notifyTeachers(ctx context.Context, uid string, p period, ids []enrollmentID, cs *courseStates) error {
 	key := noticeKey(uid, p, 0)
-	if done, err := a.noticeMarked(ctx, key); err != nil || done {
+	if done, err := h.noticeMarked(ctx, key); err != nil || done {
 		return err
 	}
-	n := SuspensionNotice{StudentUID: uid, From: p.Start, Until: p.End, Protected: a.shielded(uid)}
-	if u, err := a.canvas.GetUser(ctx, canvas.SISUser(uid), nil); err == nil {
+	n := SuspensionNotice{StudentUID: uid, From: p.Start, Until: p.End, Protected: h.students.shielded(uid)}
+	if u, err := h.canvas.GetUser(ctx, canvas.SISUser(uid), nil); err == nil {
 		n.StudentName = u.Name
 	} else if !errors.Is(err, canvas.ErrNotFound) {
 		return err
@@ -349,7 +349,7 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 		}
 		nc := NoticeCourse{CanvasID: c.ID, SISID: c.SisCourseID, Name: c.Name}
 		params := &canvas.ListCourseEnrollmentsParams{Type: []canvas.EnrollmentType{canvas.EnrollmentTypeTeacher}, State: []canvas.EnrollmentState{canvas.EnrollmentStateActive}}
-		for e, err := range a.canvas.ListCourseEnrollments(ctx, canvas.ID(c.ID), params) {
+		for e, err := range h.canvas.ListCourseEnrollments(ctx, canvas.ID(c.ID), params) {
 			if err != nil {
 				return err
 			}
@@ -365,11 +365,11 @@ func (a *Adapter) notifyTeachers(ctx context.Context, uid string, p period, ids 
 		}
 	}
 	if len(n.Courses) > 0 {
-		if err := a.o.messenger.SendSuspensionNotice(ctx, n); err != nil {
+		if err := h.o.messenger.SendSuspensionNotice(ctx, n); err != nil {
 			return fmt.Errorf("ladokcanvas: messaging the teachers of a suspended student: %w", err)
 		}
 	}
-	return a.markNotice(ctx, key, noticeMark{Until: p.End})
+	return h.markNotice(ctx, key, noticeMark{Until: p.End})
 }
 
 // Timers ---------------------------------------------------------------------------------------
@@ -381,9 +381,9 @@ type timerState struct {
 	mu   sync.Mutex
 }
 
-func (a *Adapter) wakeTimers() {
+func (c *core) wakeTimers() {
 	select {
-	case a.timers.wake <- struct{}{}:
+	case c.timers.wake <- struct{}{}:
 	default:
 	}
 }
@@ -427,7 +427,7 @@ func (a *Adapter) FireDue(ctx context.Context) (int, error) {
 		keys := byStudent[uid]
 		err := a.do(ctx, []lockKey{student(uid)}, false, func(ctx context.Context) error {
 			if uid != "" && a.cfg.UseRestrictions {
-				if _, err := a.reconcileSuspension(ctx, uid); err != nil {
+				if _, err := a.susp.reconcileSuspension(ctx, uid); err != nil {
 					return err
 				}
 			}
