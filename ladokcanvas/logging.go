@@ -50,6 +50,11 @@ func redactAttr(a slog.Attr) slog.Attr {
 	switch v.Kind() {
 	case slog.KindString:
 		return slog.String(a.Key, redact.PersonalNumbers(v.String()))
+	case slog.KindInt64, slog.KindUint64: // a personal number can come as a number too
+		if s := v.String(); redact.PersonalNumbers(s) != s {
+			return slog.String(a.Key, redact.PersonalNumbers(s))
+		}
+		return slog.Attr{Key: a.Key, Value: v}
 	case slog.KindGroup:
 		g := v.Group()
 		red := make([]slog.Attr, len(g))
