@@ -308,7 +308,11 @@ func (c *Consumer) record(ctx context.Context, r *kgo.Record) error {
 	item := DeadPrefix + r.Topic + "/" + strconv.FormatInt(int64(r.Partition), 10) + "/" + strconv.FormatInt(r.Offset, 10)
 	m, err := c.cfg.Codec.Decode(r, c.cfg.MaxPayload)
 	if err != nil {
-		return c.deadLetter(ctx, r, item, err, r.Value)
+		kept := r.Value
+		if len(kept) > c.cfg.MaxPayload {
+			kept = nil // a hostile record's bulk is not kept; its position says where it is
+		}
+		return c.deadLetter(ctx, r, item, err, kept)
 	}
 	key := "o/" + item
 	if m.Key != "" {

@@ -144,7 +144,8 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 	}
 	defer raw.Close()
 	bad := &kgo.Record{Topic: topic, Value: []byte("x"), Headers: []kgo.RecordHeader{{Key: stream.HeaderMaxAttempts, Value: []byte("-1")}}}
-	if err := raw.ProduceSync(context.Background(), bad).FirstErr(); err != nil {
+	huge := &kgo.Record{Topic: topic, Value: make([]byte, 10<<10)} // over the consumer's MaxPayload
+	if err := raw.ProduceSync(context.Background(), bad, huge).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -152,7 +153,7 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 	defer st.Close()
 	var flaky atomic.Int64
 	c, err := stream.NewConsumer(stream.ConsumerConfig{Brokers: brokers, Topics: []string{topic}, Group: "g",
-		Store: st, Scope: killScope, RetryBase: time.Millisecond, Options: quick(),
+		Store: st, Scope: killScope, RetryBase: time.Millisecond, MaxPayload: 1 << 10, Options: quick(),
 		HandleTx: func(ctx context.Context, tx store.Tx, d store.Delivery) error {
 			if d.Key == "flaky" {
 				flaky.Add(1)
@@ -171,8 +172,8 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 	cancel()
 	<-done
 
-	if got := c.Stats(); got != (stream.ConsumerStats{Handled: 2, Dead: 3}) {
-		t.Errorf("stats %+v, want 2 handled, 3 dead", got)
+	if got := c.Stats(); got != (stream.ConsumerStats{Handled: 2, Dead: 4}) {
+		t.Errorf("stats %+v, want 2 handled, 4 dead", got)
 	}
 	if flaky.Load() != 2 {
 		t.Errorf("the flaky message was tried %d times, want its MaxAttempts, 2", flaky.Load())
@@ -188,8 +189,13 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if len(dead) != 3 {
-		t.Fatalf("%d dead letters, want 3", len(dead))
+	if len(dead) != 4 {
+		t.Fatalf("%d dead letters, want 4", len(dead))
+	}
+	for _, d := range dead {
+		if len(d.Payload) > 1<<10 {
+			t.Errorf("dead letter %s keeps %d bytes, over the payload cap", d.Item, len(d.Payload))
+		}
 	}
 	again, err := stream.DeadLetter(dead[1])
 	if err != nil {
