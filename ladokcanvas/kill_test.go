@@ -222,11 +222,13 @@ func (k *killRun) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(answer)
 }
 
-// due reports whether request n is one to kill at.
+// due reports whether request n is one to kill at. A stop reached while the child is already
+// being killed (two stops close together, requests in flight) is left for the next child, so
+// that every stop is a kill.
 func (k *killRun) due(n int64) (kill, after bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if len(k.stops) == 0 || n < k.stops[0] {
+	if len(k.stops) == 0 || n < k.stops[0] || k.killed {
 		return false, false
 	}
 	after = k.after[0]
