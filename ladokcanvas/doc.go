@@ -90,6 +90,11 @@
 // student or offering Ladok does not know, a change Canvas refuses as invalid, an entry that
 // does not decode) is parked in the store's dead letters (DeadLetters) and the feed goes on.
 //
+// Memory: each Canvas request in flight may hold an answer up to the Canvas client's body cap
+// (canvas.DefaultMaxResponseBody, 64 MiB), so a Canvas that answers with huge bodies can make
+// the adapter hold WithConcurrency (32) times that. The adapter's answers are small (a page of
+// enrolments is some 100 KiB): give its client a cap to match, canvas.WithMaxResponseBody(4 << 20).
+//
 // # Starting
 //
 // Start (which Run calls) checks what can be checked before anything is read from the feed: the
