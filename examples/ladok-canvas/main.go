@@ -87,7 +87,8 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cc, err := canvas.New(cv.URL(), canvas.WithBearerToken(cv.Token()), canvas.WithUserAgent("edusync-ladok-canvas-example"))
+	cc, err := canvas.New(cv.URL(), canvas.WithBearerToken(cv.Token()), canvas.WithUserAgent("edusync-ladok-canvas-example"),
+		canvas.WithMaxResponseBody(4<<20)) // the adapter's answers are small; see ladokcanvas's doc on memory
 	if err != nil {
 		return err
 	}
