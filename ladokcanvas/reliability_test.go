@@ -198,12 +198,12 @@ func size(small, long int) int {
 }
 
 // termSize is the term of TestReliabilityRestarts.
-func termSize() int { return size(600, 10_000) }
+func termSize() int { return size(400, 10_000) }
 
-// TestReliabilityRestarts stops and restarts the adapter at 20 random points of a term (600
-// events; 10,000 under EDUSYNC_LONG=1; the store reopened each time) and checks that Canvas ends exactly as after an
-// uninterrupted run; then the same with 10% of Canvas requests failing, including writes that
-// Canvas carried out before the connection dropped.
+// TestReliabilityRestarts stops and restarts the adapter at 20 random points of a term (400
+// events; 10,000 under EDUSYNC_LONG=1; the store reopened each time) and checks that Canvas
+// ends exactly as after an uninterrupted run; then the same with 10% of Canvas requests
+// failing, including writes that Canvas carried out before the connection dropped.
 func TestReliabilityRestarts(t *testing.T) {
 	sc := termScenario(11, termSize())
 	if len(sc.events) != termSize() {
