@@ -334,6 +334,7 @@ func (s *Server) allowed(r *http.Request) []string {
 func (s *Server) observe(op *Operation, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		op := op // this request's: a resolved operation id must not leak into the next request
 		if op.Resolve != nil {
 			o := *op
 			o.ID, o.Resolve = op.Resolve(r), nil

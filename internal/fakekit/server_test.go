@@ -437,3 +437,33 @@ func TestStatsCountALargeAnswerBeforeTheClientHasIt(t *testing.T) {
 		}
 	}
 }
+
+// An operation whose pattern serves two operations names each request by its own path: the
+// first request's name must not stick to the ones after it, also when they run at once.
+func TestResolveNamesEachRequest(t *testing.T) {
+	srv := New(Config{Name: "resolvetest", Error: writeNoteError})
+	srv.Handle(Operation{ID: "getA", Method: http.MethodGet, Path: "/items/{kind}", Public: true,
+		Resolve: func(r *http.Request) string { return "get" + strings.ToUpper(r.PathValue("kind")) },
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, "ok") }),
+	})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	done := make(chan error)
+	for _, kind := range []string{"a", "b", "a", "b", "b", "b"} {
+		go func() {
+			resp, err := http.Get(srv.URL() + "/items/" + kind)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+	}
+	for range 6 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := srv.Stats().Requests, map[string]int{"getA": 2, "getB": 4}; !cmp.Equal(got, want) {
+		t.Fatalf("requests by operation: %v", cmp.Diff(want, got))
+	}
+}
