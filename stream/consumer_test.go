@@ -152,7 +152,7 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 	st := store.NewMemory()
 	defer st.Close()
 	var flaky atomic.Int64
-	c, err := stream.NewConsumer(stream.ConsumerConfig{Brokers: brokers, Topics: []string{topic}, Group: "g",
+	c := run(t, brokers, stream.ConsumerConfig{Brokers: brokers, Topics: []string{topic}, Group: "g",
 		Store: st, Scope: killScope, RetryBase: time.Millisecond, MaxPayload: 1 << 10, Options: quick(),
 		HandleTx: func(ctx context.Context, tx store.Tx, d store.Delivery) error {
 			if d.Key == "flaky" {
@@ -160,17 +160,7 @@ func TestFailingHandlerDeadLettersAndGoesOn(t *testing.T) {
 				return errors.New("Canvas is down")
 			}
 			return applyTx(ctx, tx, d)
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	waitFor(t, 20*time.Second, "the topic to be committed", func() bool { return uncommitted(t, brokers, "g") == 0 })
-	cancel()
-	<-done
+		}}, 1)()[0]
 
 	if got := c.Stats(); got != (stream.ConsumerStats{Handled: 2, Dead: 4}) {
 		t.Errorf("stats %+v, want 2 handled, 4 dead", got)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,4 +185,43 @@ func uncommittedOf(t testing.TB, brokers []string, group, topic string) int64 {
 func storeMessage() store.Message {
 	return store.Message{Key: "inspera/ab12", OrderKey: "test/7/candidate/9", Payload: []byte(`{"eventName":"x"}`),
 		KeyWindow: 48 * time.Hour, MaxAttempts: 7}
+}
+
+// run starts consumer instances of cfg's group and returns a function that stops them once
+// the group has committed the whole topic.
+func run(t *testing.T, brokers []string, cfg stream.ConsumerConfig, instances int) func() []*stream.Consumer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var cs []*stream.Consumer
+	var wg sync.WaitGroup
+	errs := make(chan error, instances)
+	for range instances {
+		c, err := stream.NewConsumer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+			}
+		}()
+	}
+	return func() []*stream.Consumer {
+		waitFor(t, 30*time.Second, "the group to commit the topic", func() bool {
+			return uncommittedOf(t, brokers, cfg.Group, cfg.Topics[0]) == 0
+		})
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		for _, c := range cs {
+			c.Close()
+		}
+		return cs
+	}
 }

@@ -182,17 +182,7 @@ func cleanRun(t *testing.T, brokers []string, n int) (map[string][]int, map[stri
 	defer st.Close()
 	cfg := consumerConfig(brokers, st, "")
 	cfg.Group, cfg.HandleTx = "clean", applyTx
-	c, err := stream.NewConsumer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	waitFor(t, 30*time.Second, "the clean instance", func() bool { return uncommitted(t, brokers, "clean") == 0 })
-	cancel()
-	<-done
+	run(t, brokers, cfg, 1)()
 	accts, effects := state(t, st, killScope)
 	if len(effects) != n {
 		t.Fatalf("the clean instance applied %d messages, want %d", len(effects), n)

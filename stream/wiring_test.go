@@ -2,14 +2,12 @@ package stream_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -20,45 +18,6 @@ import (
 	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/stream"
 )
-
-// run starts consumer instances of cfg's group and returns a function that stops them once
-// the group has committed the whole topic.
-func run(t *testing.T, brokers []string, cfg stream.ConsumerConfig, instances int) func() []*stream.Consumer {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var cs []*stream.Consumer
-	var wg sync.WaitGroup
-	errs := make(chan error, instances)
-	for range instances {
-		c, err := stream.NewConsumer(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, c)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- err
-			}
-		}()
-	}
-	return func() []*stream.Consumer {
-		waitFor(t, 30*time.Second, "the group to commit the topic", func() bool {
-			return uncommittedOf(t, brokers, cfg.Group, cfg.Topics[0]) == 0
-		})
-		cancel()
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-		for _, c := range cs {
-			c.Close()
-		}
-		return cs
-	}
-}
 
 // TestLadokFeedThroughKafkaKeepsEachStudentsOrder: the feed reader publishes the Ladok fake's
 // feed keyed by student; two consumer instances share it, and every event is handed to the
