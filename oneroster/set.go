@@ -210,20 +210,20 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 	}
 	if err == nil {
 		err = file(rolesSpec, func(fw *fileset.FileWriter) error {
-			type row struct{ user, org, role string }
-			var all []row
-			mods := map[row]time.Time{}
-			inactive := map[row]bool{}
+			type row struct {
+				user, org, role string
+				mod             time.Time
+				inactive        bool
+			}
+			all := make([]row, 0, roles)
 			for _, id := range persons {
 				e := s.Persons[id]
 				for _, c := range e.Record.Contexts {
-					r := row{id, c.Organisation, c.Role}
-					all, mods[r], inactive[r] = append(all, r), e.Modified, e.Inactive
+					all = append(all, row{id, c.Organisation, c.Role, e.Modified, e.Inactive})
 				}
 			}
 			for k, mod := range guardians {
-				r := row{k.guardian, k.org, "guardian"}
-				all, mods[r], inactive[r] = append(all, r), mod, s.Persons[k.guardian].Inactive
+				all = append(all, row{k.guardian, k.org, "guardian", mod, s.Persons[k.guardian].Inactive})
 			}
 			slices.SortFunc(all, func(a, b row) int {
 				return cmp.Or(strings.Compare(a.user, b.user), strings.Compare(a.org, b.org), strings.Compare(a.role, b.role))
@@ -234,7 +234,7 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 					roleType = "secondary"
 				}
 				id := r.user + "/" + r.org + "/" + strings.ReplaceAll(r.role, ":", ".")
-				status, mod := st.of(inactive[r], mods[r])
+				status, mod := st.of(r.inactive, r.mod)
 				if err := fw.Row(id, id, status, mod, r.user, roleType, r.role, "", "", r.org, ""); err != nil {
 					return err
 				}
@@ -276,14 +276,24 @@ func (f *format) Write(s *fileset.State, stage *fileset.Stage) error {
 	}
 	if err == nil {
 		err = file(enrollmentsSpec, func(fw *fileset.FileWriter) error {
+			// Members come by group, and a group's members mostly share a period: the
+			// group's school and the period's dates are looked up and written once for each.
+			var group, school string
+			var period reconcile.Period
+			from, to := "", ""
 			for _, k := range members {
 				e := k.Entry
 				m := &e.Record
 				status, mod := st.of(e.Inactive, e.Modified)
+				if k.Group != group {
+					group, school = k.Group, s.Groups[k.Group].Record.Organisation
+				}
+				if m.Period != period {
+					period, from, to = m.Period, m.Period.From.String(), exclusive(m.Period.To)
+				}
 				for role := range strings.SplitSeq(m.Role, ",") {
 					id := k.Group + "/" + k.Person + "/" + role
-					if err := fw.Row(id, id, status, mod, k.Group, s.Groups[k.Group].Record.Organisation, k.Person, role, "",
-						m.Period.From.String(), exclusive(m.Period.To)); err != nil {
+					if err := fw.Row(id, id, status, mod, k.Group, school, k.Person, role, "", from, to); err != nil {
 						return err
 					}
 				}
