@@ -117,6 +117,12 @@ type Consumer struct {
 	cl     *kgo.Client
 	closed atomic.Bool
 
+	// marks gathers the processed keys of Handle's messages, handled at once on several
+	// partitions, into shared transactions (one disk flush for many).
+	marksMu      sync.Mutex
+	marks        []mark
+	marksRunning bool
+
 	handled, duplicates, dead atomic.Int64
 }
 
@@ -383,9 +389,47 @@ func (c *Consumer) apply(ctx context.Context, key string, window time.Duration, 
 	if err := c.cfg.Handle(ctx, d); err != nil {
 		return false, &handlerError{err}
 	}
-	return false, c.cfg.Store.Update(ctx, c.cfg.Scope, func(tx store.Tx) error {
-		return tx.MarkProcessed(key, expires)
-	})
+	return false, c.mark(ctx, key, expires)
+}
+
+// mark is a processed key waiting to be stored.
+type mark struct {
+	key     string
+	expires time.Time
+	done    chan error
+}
+
+// mark stores key as processed and returns once it is committed. Keys marked while another
+// caller's transaction runs are committed together in the next one, by that caller.
+func (c *Consumer) mark(ctx context.Context, key string, expires time.Time) error {
+	m := mark{key: key, expires: expires, done: make(chan error, 1)}
+	c.marksMu.Lock()
+	c.marks = append(c.marks, m)
+	if c.marksRunning {
+		c.marksMu.Unlock()
+		return <-m.done
+	}
+	c.marksRunning = true
+	for len(c.marks) > 0 {
+		batch := c.marks
+		c.marks = nil
+		c.marksMu.Unlock()
+		err := c.cfg.Store.Update(ctx, c.cfg.Scope, func(tx store.Tx) error {
+			for _, b := range batch {
+				if err := tx.MarkProcessed(b.key, b.expires); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, b := range batch {
+			b.done <- err
+		}
+		c.marksMu.Lock()
+	}
+	c.marksRunning = false
+	c.marksMu.Unlock()
+	return <-m.done
 }
 
 // deadLetter records r as dead in the store, with what is needed to publish it again.

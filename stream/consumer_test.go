@@ -273,3 +273,35 @@ func TestPublishFailsTypedWhenKafkaIsGone(t *testing.T) {
 		t.Errorf("got %v, want it to wrap the context's deadline", err)
 	}
 }
+
+// countingStore counts write transactions, each of which takes as long as a disk's flush.
+type countingStore struct {
+	store.Store
+	updates atomic.Int64
+}
+
+func (s *countingStore) Update(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
+	s.updates.Add(1)
+	time.Sleep(2 * time.Millisecond)
+	return s.Store.Update(ctx, scope, fn)
+}
+
+// TestHandleMarksShareTransactions: the processed keys of messages handled at once on
+// several partitions are committed together, so a disk flush serves many of them.
+func TestHandleMarksShareTransactions(t *testing.T) {
+	brokers := cluster(t, 8)
+	const n = 200
+	publish(t, brokers, workload(n, 16))
+	st := &countingStore{Store: store.NewMemory()}
+	defer st.Close()
+	log := newEffectLog(0)
+	c := run(t, brokers, stream.ConsumerConfig{Brokers: brokers, Topics: []string{topic}, Group: "g", Store: st, Scope: killScope,
+		Concurrency: 8, Options: quick(), Handle: log.handle}, 1)()[0]
+	if got := c.Stats().Handled; got != n {
+		t.Fatalf("%d handled, want %d", got, n)
+	}
+	if u := st.updates.Load(); u > n*3/4 {
+		t.Errorf("%d write transactions for %d messages: the marks were not grouped", u, n)
+	}
+	t.Logf("%d write transactions for %d messages", st.updates.Load(), n)
+}
