@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -293,8 +295,14 @@ func TestPartitionedAdaptersShareTheFeed(t *testing.T) {
 //   - requests/needed: Canvas requests of the 2-instance run over the scenario's minimum;
 //     goal <= 1.1;
 //   - effects_twice: events an adapter applied more than once, both runs; goal 0.
+//
+// EDUSYNC_BENCH_STUDENTS runs a smaller burst (students/20 offerings) for a quick look.
 func BenchmarkLadokCanvasPartitioned(b *testing.B) {
-	sc := admissionBurst(10_000, 500, 1)
+	students := 10_000
+	if v, err := strconv.Atoi(os.Getenv("EDUSYNC_BENCH_STUDENTS")); err == nil && v >= 20 {
+		students = v
+	}
+	sc := admissionBurst(students, students/20, 1)
 	f := publishFeed(b, sc, 32)
 	need := sc.minimumRequests()
 	var one, two partitionedResult
