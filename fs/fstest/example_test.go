@@ -50,7 +50,7 @@ func Example() {
 	changed := srv.LoadPopulation(next, fstest.LoadOptions{}).Changed
 	fmt.Println("changed the next day:", changed, "- listed:", count(now.Add(-time.Minute)))
 	// Output:
-	// 32 appeals and 57 explanation requests in 50 exams
-	// changed this term: 89
+	// 34 appeals and 59 explanation requests in 52 exams
+	// changed this term: 93
 	// changed the next day: 1 - listed: 1
 }
