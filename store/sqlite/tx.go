@@ -470,9 +470,18 @@ func (t *sqlTx) ValuesFrom(prefix, after string, limit int) ([]store.Entry[[]byt
 	if err := kit.ValidLimit(limit); err != nil {
 		return nil, t.Invalid("values", err)
 	}
+	// One lower bound only: given k >= prefix and k > after, SQLite starts the index range at
+	// one of them and filters by the other, and starting at the prefix made every page of a
+	// long listing scan all the pages before it.
 	cond, args := prefixCond("k", prefix)
-	args = append(args, after, sqlLimit(limit))
-	return t.values(`SELECT k, v FROM kv WHERE flow = ? AND tenant = ?`+cond+` AND k > ? ORDER BY k LIMIT ?`, args...)
+	if after >= prefix {
+		cond, args = " AND k > ?", []any{after}
+		if end, ok := kit.PrefixEnd(prefix); ok && prefix != "" {
+			cond, args = cond+" AND k < ?", append(args, end)
+		}
+	}
+	args = append(args, sqlLimit(limit))
+	return t.values(`SELECT k, v FROM kv WHERE flow = ? AND tenant = ?`+cond+` ORDER BY k LIMIT ?`, args...)
 }
 
 func (t *sqlTx) Schedule(id string, at time.Time, payload []byte) error {
