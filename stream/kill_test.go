@@ -59,7 +59,9 @@ func consumerConfig(brokers []string, st store.Store, instance string) stream.Co
 func child() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	st, err := sqlite.Open(ctx, os.Getenv(envDB))
+	// Opened without ctx: a SIGTERM that comes while the store opens (the other instance may
+	// have finished the topic already) ends Run at once, not the child with an error.
+	st, err := sqlite.Open(context.Background(), os.Getenv(envDB))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
