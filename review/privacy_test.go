@@ -16,7 +16,9 @@ import (
 // ones with a space or dash, German tax ids in groups.
 var personalNumber = regexp.MustCompile(`(^|[^0-9])([0-9]{10,12}|[0-9]{6}([0-9]{2})?[-+ ./_][0-9]{4}|[0-9]{6}[ -][0-9]{5}|[0-9]{2} [0-9]{3} [0-9]{3} [0-9]{3})([^0-9]|$)`)
 
-var tokenValue = regexp.MustCompile(`name="csrf" value="[^"]*"`)
+// tokenValue is what the pages show that is not personal and may hold digit runs by chance: the
+// CSRF token and a plan's fingerprint (16 hex digits, shown in a code element).
+var tokenValue = regexp.MustCompile(`name="csrf" value="[^"]*"|<code>[0-9a-f]{16}</code>`)
 
 // everyPage reads every page the fixture's page shows, after a run has applied a plan (so
 // there is an audit trail): overview, pipelines, every page of every plan, questions, audit
