@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/internal/redact"
 )
 
@@ -179,7 +179,7 @@ func (c *Client) WaitSISImport(ctx context.Context, account Ref, si *SisImport, 
 		poll = time.Second
 	}
 	for !terminal(si.WorkflowState) {
-		if err := httpx.Sleep(ctx, poll); err != nil {
+		if err := backoff.Sleep(ctx, poll); err != nil {
 			return nil, err
 		}
 		poll = min(poll*3/2, 10*time.Second)

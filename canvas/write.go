@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/internal/httpx"
 )
 
@@ -54,7 +55,7 @@ func create[T any](ctx context.Context, c *Client, p string, body any, reread lo
 		if reread == nil {
 			return nil, lastErr
 		}
-		if serr := httpx.Sleep(ctx, createBackoff(attempt)); serr != nil {
+		if serr := backoff.Sleep(ctx, createBackoff(attempt)); serr != nil {
 			return nil, errors.Join(lastErr, serr)
 		}
 		obj, found, rerr := reread(ctx)
@@ -79,7 +80,7 @@ func markUncertain(err error, uncertain bool) error {
 // createBackoff is the pause before looking up and repeating a create: long enough for a server
 // that was briefly down, short for a single lost answer.
 func createBackoff(attempt int) time.Duration {
-	return httpx.Backoff(100*time.Millisecond, 6400*time.Millisecond, attempt)
+	return backoff.Delay(100*time.Millisecond, 6400*time.Millisecond, attempt)
 }
 
 // isClientConflict recognises the answers Canvas gives to a create whose key is already taken

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/internal/apiclient"
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/backoff"
 )
 
 // OrderFileExport orders an export of candidates' submitted files (all of the test's when
@@ -63,7 +63,7 @@ func (c *Client) WaitFileExport(ctx context.Context, jobID string, poll time.Dur
 		case ExportFailed:
 			return job, c.core.Errorf("file export %s: %w", jobID, ErrExportFailed)
 		}
-		if err := httpx.Sleep(ctx, httpx.Backoff(poll, time.Minute, n)); err != nil {
+		if err := backoff.Sleep(ctx, backoff.Delay(poll, time.Minute, n)); err != nil {
 			return nil, err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	_ "time/tzdata" // Swedish dates must not depend on the host's zone files
 
 	"github.com/edusync/edusync/canvas"
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/ladok/ladokfeed"
 	"github.com/edusync/edusync/store"
@@ -160,7 +160,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.stats.retried.Add(1)
 		wait := a.backoff(failures)
 		a.log.Warn("ladokcanvas: "+what+" failed; trying again", "error", err, "wait", wait)
-		return httpx.Sleep(ctx, wait)
+		return backoff.Sleep(ctx, wait)
 	}
 	for {
 		err := a.Start(ctx)
@@ -200,7 +200,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		if err := httpx.Sleep(ctx, a.o.poll); err != nil {
+		if err := backoff.Sleep(ctx, a.o.poll); err != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (a *Adapter) throttled(ctx context.Context, fn func(context.Context) error)
 			return err
 		}
 		a.log.Warn("ladokcanvas: Canvas is throttling; waiting before trying the event again", "wait", wait)
-		if err := httpx.Sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return err
 		}
 		wait = min(2*wait, a.o.retryMax)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/internal/httpx"
 	"github.com/edusync/edusync/internal/redact"
 )
@@ -72,12 +73,12 @@ func (n *Notifier) postChat(ctx context.Context, m ChatMessage) error {
 	var last error
 	for attempt := 1; attempt <= chatAttempts; attempt++ {
 		if attempt > 1 {
-			wait := httpx.Backoff(n.retryBase, 10*n.retryBase, attempt-1)
+			wait := backoff.Delay(n.retryBase, 10*n.retryBase, attempt-1)
 			var ce *ChatError
 			if asChatError(last, &ce) && ce.RetryAfter > 0 {
 				wait = min(ce.RetryAfter, maxChatRetryAfter)
 			}
-			if err := httpx.Sleep(ctx, wait); err != nil {
+			if err := backoff.Sleep(ctx, wait); err != nil {
 				return err
 			}
 		}

@@ -40,9 +40,6 @@ func retryDelay(p apierror.RetryPolicy, n int) time.Duration {
 	return backoff.Delay(p.BaseDelay, p.MaxDelay, n)
 }
 
-// Backoff is backoff.Delay, kept while callers move to package backoff.
-func Backoff(base, max time.Duration, n int) time.Duration { return backoff.Delay(base, max, n) }
-
 // RetryTransport repeats failed requests according to an apierror.RetryPolicy.
 type RetryTransport struct {
 	Next   http.RoundTripper
@@ -124,14 +121,11 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			t.Logger.LogAttrs(ctx, slog.LevelInfo, "edusync: retrying request", argsToAttrs(attrs)...)
 		}
-		if err := Sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
 }
-
-// Sleep is backoff.Sleep, kept while callers move to package backoff.
-func Sleep(ctx context.Context, d time.Duration) error { return backoff.Sleep(ctx, d) }
 
 // IsIdempotent reports whether repeating req cannot apply it twice: an idempotent method, an
 // Idempotency-Key header, or a context marked by WithIdempotent.

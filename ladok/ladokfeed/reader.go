@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/internal/apiclient"
-	"github.com/edusync/edusync/internal/httpx"
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/ladok"
 )
@@ -250,7 +250,7 @@ func (r *Reader) Run(ctx context.Context) error {
 			wait = min(r.backoff(failures), r.poll)
 			r.logger.Warn("ladokfeed: reading the feed failed; retrying", "feed", r.feed, "error", err, "wait", wait)
 		}
-		if err := httpx.Sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -558,7 +558,7 @@ func (r *Reader) fetch(ctx context.Context, href string) (*ladok.Feed, error) {
 		}
 		wait := r.backoff(attempt)
 		r.logger.Warn("ladokfeed: fetching a feed page failed; retrying", "feed", r.feed, "href", href, "attempt", attempt, "error", err, "wait", wait)
-		if err := httpx.Sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -580,7 +580,7 @@ func retryable(err error) bool {
 }
 
 func (r *Reader) backoff(attempt int) time.Duration {
-	return httpx.Backoff(r.baseWait, r.maxWait, attempt)
+	return backoff.Delay(r.baseWait, r.maxWait, attempt)
 }
 
 // headNumber returns the number of the recent page, or -1 when it cannot be told.
