@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"context"
+	"github.com/edusync/edusync/pipeline"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,9 +17,28 @@ import (
 // ones with a space or dash, German tax ids in groups.
 var personalNumber = regexp.MustCompile(`(^|[^0-9])([0-9]{10,12}|[0-9]{6}([0-9]{2})?[-+ ./_][0-9]{4}|[0-9]{6}[ -][0-9]{5}|[0-9]{2} [0-9]{3} [0-9]{3} [0-9]{3})([^0-9]|$)`)
 
-// tokenValue is what the pages show that is not personal and may hold digit runs by chance: the
-// CSRF token and a plan's fingerprint (16 hex digits, shown in a code element).
-var tokenValue = regexp.MustCompile(`name="csrf" value="[^"]*"|<code>[0-9a-f]{16}</code>`)
+// tokenValue is the CSRF token, which is not personal and may hold digit runs by chance.
+var tokenValue = regexp.MustCompile(`name="csrf" value="[^"]*"`)
+
+// fingerprints are the plan fingerprints the pages show (16 hex digits, which may hold a run of
+// ten digits by chance), exactly as shown, so that only they are left out of the check.
+func fingerprints(t *testing.T, pipes ...*pipeline.Pipeline) []string {
+	t.Helper()
+	ctx := context.Background()
+	var out []string
+	for _, p := range pipes {
+		runs, err := p.Ledger().Runs(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range runs {
+			if plan, err := p.Ledger().Plan(ctx, r.ID); err == nil && plan != nil && len(plan.Fingerprint) >= 16 {
+				out = append(out, "<code>"+plan.Fingerprint[:16]+"</code>")
+			}
+		}
+	}
+	return out
+}
 
 // everyPage reads every page the fixture's page shows, after a run has applied a plan (so
 // there is an audit trail): overview, pipelines, every page of every plan, questions, audit
@@ -59,8 +79,16 @@ func TestNoPersonalNumberReachesAnyPage(t *testing.T) {
 			f := newFixture(t)
 			f.perms.set("Anna Admin", who.acts...)
 			c := f.client()
-			for p, body := range everyPage(t, f, c) {
+			pages := everyPage(t, f, c)
+			shown := fingerprints(t, f.waiting, f.held)
+			if len(shown) == 0 {
+				t.Fatal("no run has a plan fingerprint to leave out")
+			}
+			for p, body := range pages {
 				body = tokenValue.ReplaceAllString(body, "")
+				for _, fp := range shown {
+					body = strings.ReplaceAll(body, fp, "")
+				}
 				if m := personalNumber.FindString(body); m != "" {
 					i := strings.Index(body, m)
 					t.Errorf("%s shows %q: ...%s...", p, m, body[max(0, i-200):min(len(body), i+100)])
