@@ -205,7 +205,7 @@ func (c *Client) UpdateRegistrering(ctx context.Context, r *Registrering) error 
 func (c *Client) Delete(ctx context.Context, m Meta) error {
 	self := m.Self()
 	if self == "" {
-		return &MissingLinkError{Rel: RelSelf, Where: "entity " + m.SystemID}
+		return c.missingLink(RelSelf, "entity", m.SystemID)
 	}
 	h := http.Header{}
 	if m.ETag != "" {
@@ -243,7 +243,7 @@ func (c *Client) GetMappe(ctx context.Context, href string) (*Mappe, error) {
 func (c *Client) Dokumentbeskrivelser(ctx context.Context, r *Registrering) ([]Dokumentbeskrivelse, error) {
 	href, ok := r.Links.Href(RelDokumentbeskrivelse)
 	if !ok {
-		return nil, &MissingLinkError{Rel: RelDokumentbeskrivelse, Where: "registrering " + r.SystemID}
+		return nil, c.missingLink(RelDokumentbeskrivelse, "registrering", r.SystemID)
 	}
 	var out []Dokumentbeskrivelse
 	err := walk(ctx, c, href, nil, func(d *Dokumentbeskrivelse) bool { out = append(out, *d); return true })
@@ -373,7 +373,7 @@ func update[T any, P interface {
 	m := v.meta()
 	self := m.Self()
 	if self == "" {
-		return &MissingLinkError{Rel: RelSelf, Where: "entity " + m.SystemID}
+		return c.missingLink(RelSelf, "entity", m.SystemID)
 	}
 	if m.ETag == "" {
 		return errors.New("noark5: update without an ETag: read the entity first")

@@ -222,3 +222,38 @@ func TestServerErrorsAreRetriedForReads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An archive may echo a person's identity number as an entity's systemID; the error that names
+// the entity must not carry it.
+func TestMissingLinkErrorHidesIdentityNumbersInSystemID(t *testing.T) {
+	const fnr = "01017012345"
+	c, err := noark5.New("http://arkiv.invalid/noark5v5/", noark5.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	meta := noark5.Meta{SystemID: fnr + "\n" + strings.Repeat("x", 1000)}
+	calls := map[string]func() error{
+		"Delete": func() error { return c.Delete(ctx, meta) },
+		"Dokumentbeskrivelser": func() error {
+			_, err := c.Dokumentbeskrivelser(ctx, &noark5.Registrering{Meta: meta})
+			return err
+		},
+		"UpdateMappe": func() error { return c.UpdateMappe(ctx, &noark5.Mappe{Meta: meta}) },
+		"Upload": func() error {
+			return c.Upload(ctx, &noark5.Dokumentobjekt{Meta: meta}, strings.NewReader(""))
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		var ml *noark5.MissingLinkError
+		if !errors.As(err, &ml) {
+			t.Errorf("%s: %v, want a *MissingLinkError", name, err)
+			continue
+		}
+		if text := err.Error(); strings.Contains(text, fnr) || strings.Contains(ml.Where, fnr) ||
+			strings.ContainsAny(text, "\n") || len(text) > 300 {
+			t.Errorf("%s: error carries the systemID as sent: %q", name, text)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/edusync/edusync/apierror"
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // The error types every edusync client shares (package apierror's).
@@ -47,12 +48,18 @@ func (e *StaleError) Unwrap() error { return e.APIError }
 // not offer that operation there (a closed case file offers no ny-registrering).
 type MissingLinkError struct {
 	Rel   string
-	Where string
+	Where string // the kind of entity and its systemID, redacted
 }
 
 // Error names the relation and where it was looked for.
 func (e *MissingLinkError) Error() string {
 	return "noark5: " + e.Where + " has no link " + relName(e.Rel)
+}
+
+// missingLink names entity id (a systemID as the archive sent it, which may hold anything) of
+// kind in a MissingLinkError: redacted, without control characters, and short.
+func (c *Client) missingLink(rel, kind, id string) *MissingLinkError {
+	return &MissingLinkError{Rel: rel, Where: kind + " " + redact.Printable(c.core.Redact(id), 64)}
 }
 
 // ErrChecksum is matched by Upload's error when the bytes read did not match the size or

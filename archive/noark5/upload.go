@@ -31,7 +31,7 @@ import (
 func (c *Client) Upload(ctx context.Context, o *Dokumentobjekt, r io.Reader) error {
 	href, ok := o.Links.Href(RelFil)
 	if !ok {
-		return &MissingLinkError{Rel: RelFil, Where: "dokumentobjekt " + o.SystemID}
+		return c.missingLink(RelFil, "dokumentobjekt", o.SystemID)
 	}
 	want, err := hex.DecodeString(o.Sjekksum)
 	if err != nil || len(want) != sha256.Size || o.SjekksumAlgoritme != SHA256 {
