@@ -19,7 +19,6 @@ import (
 	"github.com/edusync/edusync/schulconnex"
 	"github.com/edusync/edusync/schulconnex/schulconnexsync"
 	"github.com/edusync/edusync/schulconnex/schulconnextest"
-	"github.com/edusync/edusync/store"
 	"github.com/edusync/edusync/store/sqlite"
 )
 
@@ -36,16 +35,6 @@ type crashConfig struct {
 	URL, TokenURL, ID, Key  string
 	NoReferrers             bool
 	LeaseTTL, Poll, Timeout time.Duration
-	ShieldViews             bool
-}
-
-// shieldedViews runs Views to their end whatever their context: store/sqlite (modernc 1.61.1)
-// can crash the process (SIGSEGV in sqlite3_finalize) when a View's context ends while it
-// reads, and the parent stops Start, which polls with Views, at any moment.
-type shieldedViews struct{ store.Store }
-
-func (s shieldedViews) View(ctx context.Context, scope store.Scope, fn func(tx store.Tx) error) error {
-	return s.Store.View(context.WithoutCancel(ctx), scope, fn)
 }
 
 // crashPipeline is the pipeline both processes run.
@@ -66,13 +55,9 @@ func crashPipeline(cfg crashConfig, opts ...pipeline.Option) (*pipeline.Pipeline
 	if err != nil {
 		return nil, nil, err
 	}
-	var ps store.Store = st
-	if cfg.ShieldViews {
-		ps = shieldedViews{st}
-	}
 	opts = append([]pipeline.Option{pipeline.WithLeaseTTL(cfg.LeaseTTL), pipeline.WithPoll(cfg.Poll),
 		pipeline.WithInterval(24 * time.Hour)}, opts...)
-	p, err := pipeline.New("crash", src, tgt, ps, opts...)
+	p, err := pipeline.New("crash", src, tgt, st, opts...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -216,7 +201,6 @@ func killedRunner(t *testing.T, noReferrers bool) {
 
 	// The next runner: Start finds the dead runner's run once its lease has expired.
 	lg := newLogs()
-	cfg.ShieldViews = true
 	p, st, err := crashPipeline(cfg, pipeline.WithLogger(lg.logger()), pipeline.WithLeaseTTL(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
