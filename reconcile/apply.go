@@ -216,14 +216,9 @@ func Apply(ctx context.Context, plan *Plan, target Target, opts ApplyOptions) (*
 		tx = nil
 	}
 	if bt, ok := target.(BatchTarget); ok {
-		r.runBatches(order, bt)
+		r.runBatches(order, bt, batchSize)
 	} else {
-		for _, i := range order {
-			r.run(i)
-			if r.report.Results[i].Status != StatusCanceled {
-				r.emit(i)
-			}
-		}
+		r.runBatches(order, oneByOne{target}, 1)
 	}
 	var txErr error
 	if tx != nil {
@@ -358,15 +353,6 @@ type applier struct {
 	emitted       []bool // the action's audit event went out
 }
 
-func (r *applier) run(i int) {
-	resolved, ok := r.prepare(i, nil)
-	if !ok {
-		return
-	}
-	w, err := r.target.Apply(r.ctx, resolved)
-	r.record(i, &resolved, w, err)
-}
-
 // prepare readies action i for the target: it returns the action with its references
 // resolved, or false when the action was settled without the target (the context ended, an
 // import, a record it needs is missing, or it is stale). A membership's resolved record goes
@@ -436,11 +422,11 @@ func (r *applier) record(i int, resolved *Action, w Written, err error) {
 // nothing next to the records, few enough that a batch's resolved records stay in cache.
 const batchSize = 512
 
-// batch is the storage of one batch for a BatchTarget, reused from batch to batch.
+// batch is the storage of one batch, reused from batch to batch.
 type batch struct {
 	index   []int // the plan index of each action
 	actions []Action
-	slots   []membershipSlot
+	slots   []membershipSlot // for a BatchTarget; nil gives each membership its own record
 	written []Written
 	errs    []error
 }
@@ -451,53 +437,80 @@ type membershipSlot struct {
 	after  Membership
 }
 
-// runBatches carries out the actions in order through a BatchTarget: consecutive actions of
-// one kind that need no record of their own kind go in batches (a pupil's relation to a
-// guardian created in the same run waits for the guardian, so such actions go one by one),
-// imports go to the importer one by one.
-func (r *applier) runBatches(order []int, bt BatchTarget) {
-	b := &batch{slots: make([]membershipSlot, batchSize)}
-	for k := 0; k < len(order); {
-		first := &r.plan.Actions[order[k]]
-		if first.Op == OpImport || needsOwnKind(first) {
-			r.run(order[k])
-			if r.report.Results[order[k]].Status != StatusCanceled {
-				r.emit(order[k])
+// oneByOne hands a plain Target the batches of one action runBatches makes for it.
+type oneByOne struct{ Target }
+
+func (o oneByOne) ApplyBatch(ctx context.Context, actions []Action, written []Written, errs []error) {
+	for i := range actions {
+		written[i], errs[i] = o.Apply(ctx, actions[i])
+	}
+}
+
+// runBatches carries out the actions in order, in batches of at most size consecutive actions
+// of one kind. A batch is handed over before an import (settled by the importer, after what
+// came before it) and before an action that needs a record the batch is still to create (a
+// pupil's relation to a guardian created in the same run): actions are resolved when they join
+// a batch, and the new record's id is known only once the target has answered.
+func (r *applier) runBatches(order []int, bt BatchTarget, size int) {
+	b := &batch{}
+	if size > 1 {
+		b.slots = make([]membershipSlot, size)
+	}
+	for _, i := range order {
+		a := &r.plan.Actions[i]
+		if n := len(b.index); n > 0 && (n == size || a.Kind != r.plan.Actions[b.index[0]].Kind || a.Op == OpImport || r.waitsForCreate(a)) {
+			r.flush(b, bt)
+		}
+		var slot *membershipSlot
+		if b.slots != nil {
+			slot = &b.slots[len(b.index)]
+		}
+		resolved, ok := r.prepare(i, slot)
+		if !ok {
+			if r.report.Results[i].Status != StatusCanceled {
+				r.emit(i)
 			}
-			k++
 			continue
 		}
-		b.index, b.actions = b.index[:0], b.actions[:0]
-		for ; k < len(order) && len(b.index) < batchSize; k++ {
-			i := order[k]
-			a := &r.plan.Actions[i]
-			if a.Kind != first.Kind || a.Op == OpImport || needsOwnKind(a) || a.Op.removal() != first.Op.removal() {
-				break
-			}
-			resolved, ok := r.prepare(i, &b.slots[len(b.index)])
-			if !ok {
-				if r.report.Results[i].Status != StatusCanceled {
-					r.emit(i)
-				}
-				continue
-			}
-			b.index = append(b.index, i)
-			b.actions = append(b.actions, resolved)
-		}
-		if len(b.index) == 0 {
-			continue
-		}
-		n := len(b.index)
-		b.written, b.errs = slices.Grow(b.written[:0], n)[:n], slices.Grow(b.errs[:0], n)[:n]
-		clear(b.written)
-		clear(b.errs)
-		bt.ApplyBatch(r.ctx, b.actions, b.written, b.errs)
-		for j, i := range b.index {
-			r.record(i, &b.actions[j], b.written[j], b.errs[j])
+		b.index = append(b.index, i)
+		b.actions = append(b.actions, resolved)
+	}
+	r.flush(b, bt)
+}
+
+// flush hands the batch to the target and takes its answers.
+func (r *applier) flush(b *batch, bt BatchTarget) {
+	n := len(b.index)
+	if n == 0 {
+		return
+	}
+	b.written, b.errs = slices.Grow(b.written[:0], n)[:n], slices.Grow(b.errs[:0], n)[:n]
+	clear(b.written)
+	clear(b.errs)
+	bt.ApplyBatch(r.ctx, b.actions, b.written, b.errs)
+	for j, i := range b.index {
+		r.record(i, &b.actions[j], b.written[j], b.errs[j])
+		if r.report.Results[i].Status != StatusCanceled {
 			r.emit(i)
 		}
-		clear(b.actions) // the batch's records are the target's no longer
 	}
+	clear(b.actions) // the batch's records are the target's no longer
+	b.index, b.actions = b.index[:0], b.actions[:0]
+}
+
+// waitsForCreate reports whether an action needs a record of its own kind that this run has
+// not created (yet): one still in the current batch, or one that failed. Memberships never do
+// (nothing refers to a membership), which spares reading the Needs of a million of them.
+func (r *applier) waitsForCreate(a *Action) bool {
+	if a.Kind == KindMembership {
+		return false
+	}
+	for _, n := range a.Needs {
+		if _, ok := r.created.get(n); n.Kind == a.Kind && !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // createdIDs are the new target ids of the records a run created, per kind by source key

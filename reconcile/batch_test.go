@@ -70,12 +70,13 @@ func planAgainst(t *testing.T, src *reconcile.Snapshot, target reconcile.Target)
 	return plan
 }
 
-func TestApplyHandsABatchTargetBatches(t *testing.T) {
+// applyBoth applies src to an empty plain target and an empty batching one, checks that both
+// runs report and leave the same, and returns the batching target.
+func applyBoth(t *testing.T, src *reconcile.Snapshot) *batching {
+	t.Helper()
 	ctx := context.Background()
-	src := classOf(700) // more memberships than one batch holds
 	plain := reconciletest.NewAtomicTarget(&reconcile.Snapshot{})
 	batched := &batching{AtomicTarget: reconciletest.NewAtomicTarget(&reconcile.Snapshot{})}
-
 	var reports [2]*reconcile.Report
 	for n, target := range []reconcile.Target{plain, batched} {
 		var err error
@@ -90,6 +91,25 @@ func TestApplyHandsABatchTargetBatches(t *testing.T) {
 	if diff := cmp.Diff(plain.Snapshot(), batched.Snapshot(), cmpopts.IgnoreUnexported(reconcile.Date{})); diff != "" {
 		t.Errorf("the targets differ after the batched and the plain run (-plain +batched):\n%s", diff)
 	}
+	if len(batched.single) != 0 {
+		t.Errorf("%d actions came one by one through Apply, want every one in a batch: %v", len(batched.single), batched.single)
+	}
+	return batched
+}
+
+// batchOf returns the index of the batch each action came in.
+func (b *batching) batchOf() map[string]int {
+	out := map[string]int{}
+	for n, ids := range b.batches {
+		for _, id := range ids {
+			out[id] = n
+		}
+	}
+	return out
+}
+
+func TestApplyHandsABatchTargetBatches(t *testing.T) {
+	batched := applyBoth(t, classOf(700)) // more memberships than one batch holds
 	members := 0
 	for _, b := range batched.batches {
 		if len(b) > 512 {
@@ -104,9 +124,30 @@ func TestApplyHandsABatchTargetBatches(t *testing.T) {
 	if members != 700 || len(batched.batches) < 2 {
 		t.Errorf("%d memberships came in %d batches, want all 700 in at least 2", members, len(batched.batches))
 	}
-	// The pupils' relations need their guardians, created in the same run: those go one by one.
-	if len(batched.single) != 700 {
-		t.Errorf("%d actions came one by one, want the 700 pupils", len(batched.single))
+	// The pupils' relations need their guardians, created in the same run: a pupil comes in a
+	// batch after its guardian's.
+	in := batched.batchOf()
+	for i := range 700 {
+		pupil, guardian := fmt.Sprintf("person/s=p%04d", i), fmt.Sprintf("person/s=v%04d", i)
+		if in[pupil] <= in[guardian] {
+			t.Fatalf("%s came in batch %d, its guardian %s in batch %d", pupil, in[pupil], guardian, in[guardian])
+		}
+	}
+}
+
+func TestApplyEndsABatchBeforeAnActionNeedingItsCreates(t *testing.T) {
+	// a waits for z and b for a, persons the same run creates: each comes after the batch that
+	// creates what it needs; c and z need nothing and share a batch.
+	src := &reconcile.Snapshot{Persons: []reconcile.Person{
+		{Keys: reconcile.Keys{SourceKey: "a"}, FamilyName: "Ek", GivenNames: "Alva", Relations: []reconcile.Relation{{Person: "z", Role: "Vårdnadshavare"}}},
+		{Keys: reconcile.Keys{SourceKey: "b"}, FamilyName: "Ek", GivenNames: "Bo", Relations: []reconcile.Relation{{Person: "a", Role: "Vårdnadshavare"}}},
+		{Keys: reconcile.Keys{SourceKey: "c"}, FamilyName: "Ek", GivenNames: "Cecilia"},
+		{Keys: reconcile.Keys{SourceKey: "z"}, FamilyName: "Ek", GivenNames: "Zara"},
+	}}
+	in := applyBoth(t, src).batchOf()
+	a, b, c, z := in["person/s=a"], in["person/s=b"], in["person/s=c"], in["person/s=z"]
+	if !(c == z && z < a && a < b) {
+		t.Errorf("batches a %d, b %d, c %d, z %d; want c and z together, then a, then b", a, b, c, z)
 	}
 }
 

@@ -387,8 +387,9 @@ type Target interface {
 // file-set targets, which build a whole set in memory: Apply then hands them consecutive
 // actions of one kind in batches of a few hundred rather than one by one, which on a first run
 // of a million memberships saves a call, a lock and a copy of every record. Apply still
-// resolves, checks, logs and reports every action by itself; imports, and actions that need a
-// record of their own kind created in the same run, still go one by one through Target.Apply.
+// resolves, checks, logs and reports every action by itself, ends a batch before an action
+// that needs a record the batch creates (a pupil's relation to a guardian new in the same
+// batch), and gives imports to the Importer between batches.
 type BatchTarget interface {
 	Target
 	// ApplyBatch carries out the actions in order, each exactly as Target.Apply would, and
