@@ -287,32 +287,42 @@ func metadataOf(v any) map[string]any {
 // maxPages bounds a listing: an archive whose next links never end cannot keep a call going.
 const maxPages = 1000
 
-// walk reads the collection at href page by page (following next) and calls fn for each
-// result until it returns false.
+// walk reads the collection at href page by page (following next), each page decoded record by
+// record as it arrives (the core's Walk, which also ends a listing whose next links lead back),
+// and calls fn for each result until it returns false. A result that does not decode ends the
+// listing with its *apierror.RecordError.
 func walk[T any, P interface {
 	*T
 	entity
 }](ctx context.Context, c *Client, href string, q url.Values, fn func(P) bool) error {
-	seen := map[string]bool{}
-	for page := 0; href != ""; page++ {
-		if seen[href] {
-			return &apierror.PageCycleError{Path: c.core.Where(href), Pages: page}
-		}
-		if page == maxPages {
-			return fmt.Errorf("noark5: a listing went on past %d pages; stopping (%w)", maxPages, ErrPageCycle)
-		}
-		seen[href] = true
-		var l list[T]
-		if err := c.get(ctx, href, q, &l); err != nil {
+	pages := 0
+	l := &apiclient.Listing[T]{
+		First: &apiclient.Request{Path: href, Query: q, Accept: MediaType},
+		Shape: apiclient.Shape[T]{Items: "results", Keep: []string{"_links"}, Optional: true},
+		Next: func(prev *apiclient.Request, p *apiclient.PageInfo) (*apiclient.Request, error) {
+			var links Links
+			if _, err := p.Decode("_links", &links); err != nil {
+				return nil, err
+			}
+			next, ok := links.Href(relNext)
+			if !ok || next == "" {
+				return nil, nil
+			}
+			if pages++; pages == maxPages {
+				return nil, fmt.Errorf("went on past %d pages; stopping (%w)", maxPages, ErrPageCycle)
+			}
+			r := *prev
+			r.Path, r.Query = next, nil // the next link carries the query
+			return &r, nil
+		},
+	}
+	for v, err := range apiclient.Walk(ctx, c.core, l) {
+		if err != nil {
 			return err
 		}
-		for i := range l.Results {
-			if !fn(P(&l.Results[i])) {
-				return nil
-			}
+		if !fn(P(&v)) {
+			return nil
 		}
-		href, _ = l.Links.Href(relNext)
-		q = nil // the next link carries the query
 	}
 	return nil
 }

@@ -240,10 +240,3 @@ func odataQuote(s string) string {
 	}
 	return string(out)
 }
-
-// list is a collection answer: results, their count and the links (next).
-type list[T any] struct {
-	Results []T   `json:"results"`
-	Count   int   `json:"count"`
-	Links   Links `json:"_links"`
-}
