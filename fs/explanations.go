@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/edusync/edusync/internal/apiclient"
+	"github.com/edusync/edusync/internal/backoff"
 )
 
 // MaxDocument is the largest explanation document CreateExplanation sends (10 MiB before
@@ -124,7 +125,7 @@ func (c *Client) CreateExplanation(ctx context.Context, system ExamSystem, e *Ex
 		if !lost(err) {
 			return err
 		}
-		if ctx.Err() != nil || !sleep(ctx, pause) {
+		if backoff.Sleep(ctx, pause) != nil {
 			return errors.Join(ErrOutcomeUnknown, err)
 		}
 		pause *= 2
@@ -176,16 +177,4 @@ func lost(err error) bool {
 		return ae.StatusCode >= 500
 	}
 	return true
-}
-
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
