@@ -42,6 +42,9 @@ func TestRequestsAreCheckedAsTheStandardAnswers(t *testing.T) {
 		{"pageToken of another list", "GET", "/groups?pageToken=" + url.QueryEscape(pg.PageToken), "", 400, "invalid_parameter"},
 		{"pageToken not one of ours", "GET", "/persons?pageToken=%25%25%25", "", 400, "invalid_parameter"},
 		{"pageToken forged", "GET", "/persons?pageToken=" + strings.Repeat("A", 80), "", 410, "page_token_expired"},
+		{"a list's pageToken on /deletedEntities", "GET", "/deletedEntities?pageToken=" + url.QueryEscape(pg.PageToken), "", 400, "invalid_parameter"},
+		{"a list's pageToken on /subscriptions", "GET", "/subscriptions?pageToken=" + url.QueryEscape(pg.PageToken), "", 400, "invalid_parameter"},
+		{"pageToken with a filter on /deletedEntities", "GET", "/deletedEntities?entities=Person&pageToken=" + url.QueryEscape(pg.PageToken), "", 400, "invalid_parameter"},
 		{"calendar events without their time range", "GET", "/calendarEvents", "", 400, "invalid_parameter"},
 		{"lookup with unknown fields", "POST", "/persons/lookup", `{"ids":[],"shoes":[]}`, 400, "invalid_body"},
 		{"lookup not JSON", "POST", "/persons/lookup", `{"ids":`, 400, "invalid_body"},
@@ -245,6 +248,26 @@ func TestSubscriptionsAreCalledBackAfterACommit(t *testing.T) {
 	}
 	if subs, _ := listAll[ss12000.Subscription](t, e, lms, "/subscriptions"); len(subs) != 0 {
 		t.Errorf("another receiver lists %d subscriptions", len(subs))
+	}
+	// Paged one at a time, the receiver's two subscriptions take two pages; the token between
+	// them belongs to that listing only.
+	a = e.do("POST", "/subscriptions", dnp, `{"name":"dnp2","target":"`+target+`","resourceTypes":[{"resource":"Person"}]}`)
+	if a.status != 201 {
+		t.Fatalf("create the second: %d %s", a.status, a.body)
+	}
+	var second ss12000.Subscription
+	a.decode(t, &second)
+	subs, tokens := listAll[ss12000.Subscription](t, e, dnp, "/subscriptions?limit=1")
+	if len(subs) != 2 || len(tokens) != 1 || subs[0].ID == subs[1].ID {
+		t.Errorf("paged one at a time: %d subscriptions over %d tokens", len(subs), len(tokens))
+	}
+	if len(tokens) > 0 {
+		if a := e.do("GET", "/persons?pageToken="+url.QueryEscape(tokens[0]), dnp, ""); a.status != 400 {
+			t.Errorf("the subscriptions' pageToken on /persons: %d", a.status)
+		}
+	}
+	if a := e.do("DELETE", "/subscriptions/"+second.ID, dnp, ""); a.status != 204 {
+		t.Fatalf("delete the second: %d %s", a.status, a.body)
 	}
 
 	next := school()

@@ -1,6 +1,7 @@
 package ss12000server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -17,44 +18,9 @@ import (
 // (all when absent), oldest removal first, paged like the lists (limit counts ids). A removal
 // of a record the receiver could not have seen is not listed.
 func (p *Provider) listDeletedEntities(w http.ResponseWriter, r *http.Request, q *request) {
-	qs := r.URL.Query()
-	var c *cursor
-	limit := 0
-	_, cont := qs["pageToken"]
-	if cont {
-		if msg := ss12000serve.ContinuationError(qs); msg != "" {
-			badParam(w, msg)
-			return
-		}
-		var ok bool
-		if c, ok = p.openToken(w, qs.Get("pageToken")); !ok {
-			return
-		}
-		if c.Path != "deletedEntities" || c.Recv != q.recv.cfg.Name {
-			badParam(w, "the pageToken belongs to another listing")
-			return
-		}
-		if limit, ok = ss12000serve.PageLimit(qs["limit"], c.Limit, p.opts.MaxLimit); !ok {
-			badParam(w, ss12000serve.MsgLimit)
-			return
-		}
-	} else {
-		var ok bool
-		if limit, ok = ss12000serve.PageLimit(qs["limit"], p.opts.DefaultLimit, p.opts.MaxLimit); !ok {
-			badParam(w, ss12000serve.MsgLimit)
-			return
-		}
-		filters := url.Values{}
-		for name, v := range qs {
-			if name != "limit" {
-				filters[name] = v
-			}
-		}
-		c = &cursor{Path: "deletedEntities", Recv: q.recv.cfg.Name, Query: filters.Encode(), Limit: limit}
-		if len(c.Query) > maxTokenQuery {
-			badParam(w, "the filters are longer than the provider pages through; ask for less at a time")
-			return
-		}
+	c, limit, first, ok := p.paging(w, r, q, "deletedEntities")
+	if !ok {
+		return
 	}
 	filters, _ := url.ParseQuery(c.Query)
 	var params ss12000.ListDeletedEntitiesParams
@@ -70,7 +36,6 @@ func (p *Provider) listDeletedEntities(w http.ResponseWriter, r *http.Request, q
 		}
 		want[e] = true
 	}
-	first := !cont
 	start := c.After
 	if first && !params.After.IsZero() {
 		// Removal times have millisecond precision; "~" sorts after the sequence numbers, so
@@ -126,20 +91,5 @@ func (p *Provider) listDeletedEntities(w http.ResponseWriter, r *http.Request, q
 		p.fail(w, r, q, err)
 		return
 	}
-	token := ""
-	if more {
-		next.Expires = p.now().Add(p.opts.PageTokenTTL).Unix()
-		token = p.tokens.seal(&next)
-	}
-	buf := ss12000serve.GetBuf()
-	defer ss12000serve.PutBuf(buf)
-	buf.WriteString(`{"data":`)
-	buf.Write(b)
-	if token != "" {
-		t, _ := json.Marshal(token)
-		buf.WriteString(`,"pageToken":`)
-		buf.Write(t)
-	}
-	buf.WriteByte('}')
-	ss12000serve.WriteRaw(w, http.StatusOK, buf.Bytes())
+	writeListing(w, p.nextToken(&next, more), func(buf *bytes.Buffer) { buf.Write(b) })
 }

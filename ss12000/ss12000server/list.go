@@ -1,6 +1,7 @@
 package ss12000server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,66 +27,87 @@ import (
 // listHandler answers GET /<resource>.
 func (p *Provider) listHandler(k *kind) func(http.ResponseWriter, *http.Request, *request) {
 	return func(w http.ResponseWriter, r *http.Request, q *request) {
-		qs := r.URL.Query()
-		if _, ok := qs["pageToken"]; ok {
-			p.continueList(w, r, q, k)
-			return
+		if c, limit, first, ok := p.paging(w, r, q, k.path); ok {
+			p.serveList(w, r, q, k, c, limit, first)
 		}
-		limit, ok := ss12000serve.PageLimit(qs["limit"], p.opts.DefaultLimit, p.opts.MaxLimit)
-		if !ok {
-			badParam(w, ss12000serve.MsgLimit)
-			return
-		}
-		filters := url.Values{}
-		for name, v := range qs {
-			if name != "limit" {
-				filters[name] = v
-			}
-		}
-		query := filters.Encode()
-		if len(query) > maxTokenQuery {
-			badParam(w, "the filters are longer than the provider pages through; ask for less at a time")
-			return
-		}
-		p.serveList(w, r, q, k, &cursor{Path: k.path, Recv: q.recv.cfg.Name, Query: query, Limit: limit}, limit, true)
 	}
 }
 
-// continueList answers a request that carries a pageToken; only limit may accompany it.
-func (p *Provider) continueList(w http.ResponseWriter, r *http.Request, q *request, k *kind) {
+// paging reads the paging of a request for the listing at path: a new listing (first), or the
+// one its pageToken continues. When the request cannot be served it answers it and returns
+// false.
+func (p *Provider) paging(w http.ResponseWriter, r *http.Request, q *request, path string) (c *cursor, limit int, first, ok bool) {
+	if _, cont := r.URL.Query()["pageToken"]; cont {
+		c, limit, ok = p.continuation(w, r, q, path)
+		return c, limit, false, ok
+	}
+	c, limit, ok = p.newListing(w, r, q, path)
+	return c, limit, true, ok
+}
+
+// newListing starts the listing at path: the page's limit and a cursor that keeps every other
+// parameter as the listing's filters (bounded, as the cursor travels in the pageToken). When
+// the request cannot be served it answers it (400) and returns false.
+func (p *Provider) newListing(w http.ResponseWriter, r *http.Request, q *request, path string) (*cursor, int, bool) {
+	qs := r.URL.Query()
+	limit, ok := ss12000serve.PageLimit(qs["limit"], p.opts.DefaultLimit, p.opts.MaxLimit)
+	if !ok {
+		badParam(w, ss12000serve.MsgLimit)
+		return nil, 0, false
+	}
+	filters := url.Values{}
+	for name, v := range qs {
+		if name != "limit" {
+			filters[name] = v
+		}
+	}
+	query := filters.Encode()
+	if len(query) > maxTokenQuery {
+		badParam(w, "the filters are longer than the provider pages through; ask for less at a time")
+		return nil, 0, false
+	}
+	return &cursor{Path: path, Recv: q.recv.cfg.Name, Query: query, Limit: limit}, limit, true
+}
+
+// continuation opens the pageToken of a request that continues the receiver's listing at path
+// (only limit may accompany it) and returns the listing's cursor and the page's limit (the
+// listing's unless the request gives one). When the token cannot be used it answers the
+// request (400 not one of ours or another listing's, 410 expired) and returns false.
+func (p *Provider) continuation(w http.ResponseWriter, r *http.Request, q *request, path string) (*cursor, int, bool) {
 	qs := r.URL.Query()
 	if msg := ss12000serve.ContinuationError(qs); msg != "" {
 		badParam(w, msg)
-		return
+		return nil, 0, false
 	}
-	c, ok := p.openToken(w, qs.Get("pageToken"))
-	if !ok {
-		return
+	c, err := p.tokens.open(qs.Get("pageToken"), p.now())
+	switch {
+	case errors.Is(err, errTokenMalformed):
+		badParam(w, err.Error())
+		return nil, 0, false
+	case err != nil:
+		ss12000serve.WriteError(w, http.StatusGone, "page_token_expired", ss12000serve.MsgTokenExpired)
+		return nil, 0, false
 	}
-	if c.Path != k.path || c.Recv != q.recv.cfg.Name {
+	if c.Path != path || c.Recv != q.recv.cfg.Name {
 		badParam(w, "the pageToken belongs to another listing")
-		return
+		return nil, 0, false
 	}
 	limit, ok := ss12000serve.PageLimit(qs["limit"], c.Limit, p.opts.MaxLimit)
 	if !ok {
 		badParam(w, ss12000serve.MsgLimit)
-		return
+		return nil, 0, false
 	}
-	p.serveList(w, r, q, k, c, limit, false)
+	return c, limit, true
 }
 
-// openToken opens a pageToken or answers 400 (not one of ours) or 410 (expired).
-func (p *Provider) openToken(w http.ResponseWriter, tok string) (*cursor, bool) {
-	c, err := p.tokens.open(tok, p.now())
-	switch {
-	case errors.Is(err, errTokenMalformed):
-		badParam(w, err.Error())
-		return nil, false
-	case err != nil:
-		ss12000serve.WriteError(w, http.StatusGone, "page_token_expired", ss12000serve.MsgTokenExpired)
-		return nil, false
+// nextToken seals the cursor of the page that follows, usable for PageTokenTTL; "" when none
+// follows.
+func (p *Provider) nextToken(next *cursor, more bool) string {
+	if !more {
+		return ""
 	}
-	return c, true
+	next.Expires = p.now().Add(p.opts.PageTokenTTL).Unix()
+	return p.tokens.seal(next)
 }
 
 // serveList answers one page of a listing.
@@ -132,26 +154,21 @@ func (p *Provider) serveList(w http.ResponseWriter, r *http.Request, q *request,
 		p.fail(w, r, q, err)
 		return
 	}
-	token := ""
-	if more {
-		next.Expires = p.now().Add(p.opts.PageTokenTTL).Unix()
-		token = p.tokens.seal(&next)
-	}
-	writePage(w, items, token)
+	writePage(w, items, p.nextToken(&next, more))
 }
 
 // writePage answers with a page: the records and, when more follow, the next pageToken.
 func writePage(w http.ResponseWriter, items [][]byte, token string) {
+	writeListing(w, token, func(buf *bytes.Buffer) { ss12000serve.WriteArray(buf, items) })
+}
+
+// writeListing answers with a page of a listing: {"data": what data writes} with the
+// pageToken of the next page when there is one.
+func writeListing(w http.ResponseWriter, token string, data func(*bytes.Buffer)) {
 	buf := ss12000serve.GetBuf()
 	defer ss12000serve.PutBuf(buf)
-	buf.WriteString(`{"data":[`)
-	for i, it := range items {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(it)
-	}
-	buf.WriteByte(']')
+	buf.WriteString(`{"data":`)
+	data(buf)
 	if token != "" {
 		buf.WriteString(`,"pageToken":`)
 		b, _ := json.Marshal(token)

@@ -203,23 +203,11 @@ func (p *Provider) listSubscriptions(w http.ResponseWriter, r *http.Request, q *
 	qs := r.URL.Query()
 	after, limit := "", 0
 	if _, cont := qs["pageToken"]; cont {
-		if msg := ss12000serve.ContinuationError(qs); msg != "" {
-			badParam(w, msg)
-			return
-		}
-		c, ok := p.openToken(w, qs.Get("pageToken"))
+		c, n, ok := p.continuation(w, r, q, "subscriptions")
 		if !ok {
 			return
 		}
-		if c.Path != "subscriptions" || c.Recv != q.recv.cfg.Name {
-			badParam(w, "the pageToken belongs to another listing")
-			return
-		}
-		if limit, ok = ss12000serve.PageLimit(qs["limit"], c.Limit, p.opts.MaxLimit); !ok {
-			badParam(w, ss12000serve.MsgLimit)
-			return
-		}
-		after = c.After
+		after, limit = c.After, n
 	} else {
 		var params ss12000.ListSubscriptionsParams
 		if err := apiquery.Decode(qs, &params, true); err != nil {
@@ -261,12 +249,8 @@ func (p *Provider) listSubscriptions(w http.ResponseWriter, r *http.Request, q *
 		p.fail(w, r, q, err)
 		return
 	}
-	token := ""
-	if more {
-		token = p.tokens.seal(&cursor{Path: "subscriptions", Recv: q.recv.cfg.Name, After: last, Limit: limit,
-			Expires: now.Add(p.opts.PageTokenTTL).Unix()})
-	}
-	writePage(w, items, token)
+	next := cursor{Path: "subscriptions", Recv: q.recv.cfg.Name, After: last, Limit: limit}
+	writePage(w, items, p.nextToken(&next, more))
 }
 
 // Subscriptions returns the live subscriptions of every receiver, by id, for the host.
