@@ -153,9 +153,7 @@ func (s *Server) ResetStats() { s.kit.ResetStats() }
 
 // writeError answers in FS's error body.
 func writeError(w http.ResponseWriter, _ *http.Request, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(fs.Error{Kode: code, Melding: message})
+	fakekit.WriteJSON(w, status, fs.Error{Kode: code, Melding: message})
 }
 
 // authenticate checks the gateway key (when the server has one) and the API user, as a gateway
@@ -174,7 +172,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, _ *fakekit
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, fs.Version{Versjon: s.opts.version})
+	fakekit.WriteJSON(w, http.StatusOK, fs.Version{Versjon: s.opts.version})
 }
 
 // system reads the {examSystem} of a request, answering 400 for one FS does not know.
@@ -312,13 +310,7 @@ func (s *Server) createExplanation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, status, code, msg)
 		return
 	}
-	writeJSON(w, status, req)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSON(w, status, req)
 }
 
 // writeList writes records as a bare JSON array, one record at a time.
