@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/edusync/edusync/internal/apiclient"
 )
 
 // The feed's well-known pages. The reader starts at one of them (or at a page href it saved)
@@ -119,7 +121,12 @@ func ParseFeed(r io.Reader) (*Feed, error) {
 	if len(b) > DefaultMaxFeedPage {
 		return nil, &FeedError{Err: &BodyTooLargeError{Limit: DefaultMaxFeedPage, ContentLength: -1}}
 	}
-	return parseFeed(b)
+	f, err := parseFeed(b)
+	var fe *FeedError
+	if errors.As(err, &fe) {
+		fe.Err = apiclient.Scrub(fe.Err) // the XML decoder quotes the page (an element's name)
+	}
+	return f, err
 }
 
 // parseFeed decodes a page held in b; entries' Raw slices point into b.

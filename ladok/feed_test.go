@@ -3,6 +3,7 @@ package ladok
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"os"
@@ -132,6 +133,29 @@ func TestParseFeedRejectsBrokenPages(t *testing.T) {
 				t.Fatalf("ParseFeed = %v, %v; want a *FeedError", f, err)
 			}
 		})
+	}
+}
+
+// TestParseFeedErrorsHoldNoPageText: a page read outside the client (a payload from a queue,
+// ladokfeed.DecodeEntry) is as hostile as one from Ladok, and the XML decoder's complaint names
+// what it read: an element's name or an entity holding a personal number.
+func TestParseFeedErrorsHoldNoPageText(t *testing.T) {
+	for _, in := range []string{
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>a</id><content><Ev199001011234></content></entry></feed>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><id>&x19900101-1234;</id></feed>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>a</id></entry></feed900101-1234>`,
+	} {
+		_, err := ParseFeed(strings.NewReader(in))
+		if err == nil {
+			t.Fatalf("%s: no error", in)
+		}
+		if s := err.Error(); strings.Contains(s, "0101-1234") || strings.Contains(s, "01011234") {
+			t.Errorf("the error holds the page's personal number: %s", s)
+		}
+		var se *xml.SyntaxError
+		if !errors.As(err, new(*FeedError)) || errors.As(err, &se) {
+			t.Errorf("%v: want a *FeedError that does not unwrap to the decoder's own error", err)
+		}
 	}
 }
 

@@ -298,7 +298,14 @@ func (e *scrubbed) Error() string        { return e.text }
 func (e *scrubbed) Is(target error) bool { return errors.Is(e.cause, target) }
 
 // Scrub returns err as a redacted decoder complaint (see DecodeError).
-func (c *Client) Scrub(err error) error {
+func (c *Client) Scrub(err error) error { return scrub(err, c.redactDecoder) }
+
+// Scrub is Client.Scrub for a decoder that runs without a client (a payload read from a
+// queue): the complaint loses what it quoted and any personal number; there are no
+// credentials to mask.
+func Scrub(err error) error { return scrub(err, redact.DecoderError) }
+
+func scrub(err error, text func(string) string) error {
 	if err == nil {
 		return nil
 	}
@@ -306,7 +313,7 @@ func (c *Client) Scrub(err error) error {
 	if errors.As(err, &s) || err == apierror.ErrNoID {
 		return err
 	}
-	return &scrubbed{text: c.redactDecoder(err.Error()), cause: err}
+	return &scrubbed{text: text(err.Error()), cause: err}
 }
 
 // DecodeError builds the error for an answer that did not decode: where is redacted, and err
