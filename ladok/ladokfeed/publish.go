@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/ladok"
 	"github.com/edusync/edusync/store"
 )
@@ -123,7 +124,7 @@ func EventHandler(fn func(ctx context.Context, ev ladok.Event) error) func(conte
 			return store.Permanent(err)
 		}
 		if e.Err != nil {
-			return store.Permanent(fmt.Errorf("ladokfeed: entry %s: %w", e.ID, e.Err))
+			return store.Permanent(fmt.Errorf("ladokfeed: entry %s: %w", redact.Text(e.ID), e.Err))
 		}
 		return fn(ctx, e.Event)
 	}

@@ -36,7 +36,9 @@ type HandlerError struct {
 
 // Error names the entry; personal numbers in the handler's message are masked.
 func (e *HandlerError) Error() string {
-	return fmt.Sprintf("ladokfeed: handler failed for entry %s (%s): %s", e.EntryID, e.Name, redact.PersonalNumbers(e.Err.Error()))
+	// The entry id and the event's name are the feed's too: a hostile feed can put a personal
+	// number in them.
+	return redact.Text(fmt.Sprintf("ladokfeed: handler failed for entry %s (%s): %s", e.EntryID, e.Name, e.Err.Error()))
 }
 
 // Unwrap returns the handler's error.
