@@ -100,13 +100,13 @@ func (n *Notifier) postChat(ctx context.Context, m ChatMessage) error {
 func (n *Notifier) postOnce(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.chatURL.String(), bytes.NewReader(body))
 	if err != nil {
-		return &ChatError{Host: n.chatURL.Host, Err: err}
+		return &ChatError{Host: n.chatURL.Host, Err: errors.New(n.secrets.Scrub(err.Error()))}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := n.http.Do(req)
 	if err != nil {
 		// The URL carries the webhook's secret: keep it out of the error.
-		return &ChatError{Host: n.chatURL.Host, Err: fmt.Errorf("post failed: %s", redact.Text(strings.ReplaceAll(errText(err), n.chatURL.String(), n.chatURL.Host)))}
+		return &ChatError{Host: n.chatURL.Host, Err: fmt.Errorf("post failed: %s", redact.Text(n.secrets.Scrub(strings.ReplaceAll(errText(err), n.chatURL.String(), n.chatURL.Host))))}
 	}
 	defer resp.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -114,7 +114,8 @@ func (n *Notifier) postOnce(ctx context.Context, body []byte) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	ce := &ChatError{Host: n.chatURL.Host, Status: resp.StatusCode, Reason: redact.Printable(redact.PersonalNumbers(strings.TrimSpace(string(excerpt))), 200)}
+	reason := n.secrets.Scrub(strings.TrimSpace(string(excerpt)))
+	ce := &ChatError{Host: n.chatURL.Host, Status: resp.StatusCode, Reason: redact.Printable(redact.PersonalNumbers(reason), 200)}
 	if d, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After"), n.now()); ok {
 		ce.RetryAfter = d
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // Notifier sends flows' failures to a chat channel and gathers them for the daily e-mail
@@ -17,6 +19,7 @@ import (
 // nothing, so that a flow can always be given one.
 type Notifier struct {
 	chatURL   *url.URL
+	secrets   redact.Secrets // the chat URL and its parts, masked in whatever a service answers
 	http      *http.Client
 	retryBase time.Duration
 	now       func() time.Time
@@ -60,6 +63,13 @@ func WithChatWebhook(rawURL string) Option {
 			return fmt.Errorf("%w: the chat webhook must be an http(s) URL with a host", ErrInvalid)
 		}
 		n.chatURL = u
+		// A service or a proxy may echo the path in a refusal: each part of it (those long
+		// enough to be a secret) is masked, as are the query's values.
+		n.secrets.Add(rawURL, u.String(), u.EscapedPath(), u.Path, u.RawQuery)
+		n.secrets.Add(strings.Split(u.Path, "/")...)
+		for _, vs := range u.Query() {
+			n.secrets.Add(vs...)
+		}
 		return nil
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -161,6 +163,42 @@ func TestChatRefusalIsTypedNotRetriedAndKeepsTheURLSecret(t *testing.T) {
 	err = down.Notify(context.Background(), appealAlert())
 	if !errors.Is(err, notify.ErrChatUnavailable) || strings.Contains(err.Error(), "secretpart") {
 		t.Errorf("unreachable service: err = %v", err)
+	}
+}
+
+// A service or a proxy in front of it may echo the request's path in its refusal: the
+// webhook's secret path, or any part of it, must not reach the error or the log.
+func TestChatRefusalEchoingTheWebhookPathKeepsItSecret(t *testing.T) {
+	echoes := map[string]func(*http.Request) string{
+		"path":         func(r *http.Request) string { return "404 page not found: POST " + r.URL.Path },
+		"escaped path": func(r *http.Request) string { return "no route " + r.URL.EscapedPath() },
+		"last segment": func(r *http.Request) string {
+			return "unknown hook " + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		},
+		"query token": func(r *http.Request) string { return "bad token " + r.URL.Query().Get("token") },
+	}
+	for name, echo := range echoes {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, echo(r), http.StatusNotFound)
+			}))
+			defer srv.Close()
+			var logs bytes.Buffer
+			n, err := notify.New(notify.WithChatWebhook(srv.URL+"/services/T0AB12CD/B0XYZ987/Zq9secretHookToken42?token=Qw7queryToken"),
+				notify.WithRetryBase(time.Millisecond), notify.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = n.Notify(context.Background(), appealAlert())
+			if !errors.Is(err, notify.ErrChatRefused) {
+				t.Fatalf("err = %v, want ErrChatRefused", err)
+			}
+			for _, part := range []string{"T0AB12CD", "B0XYZ987", "Zq9secretHookToken42", "Qw7queryToken"} {
+				if strings.Contains(err.Error(), part) || strings.Contains(logs.String(), part) {
+					t.Fatalf("%s of the webhook's URL reached the error or the log: %v\n%s", part, err, logs.String())
+				}
+			}
+		})
 	}
 }
 
