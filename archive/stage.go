@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/edusync/edusync/archive/internal/spool"
 )
 
 // Stager keeps each thesis file, and a manifest per thesis, in a staging area before delivery,
@@ -73,24 +74,19 @@ func (s DirStager) Stage(ctx context.Context, f File, r io.Reader) (StagedFile, 
 	if err := os.MkdirAll(tmpDir, 0o700); err != nil {
 		return StagedFile{}, err
 	}
-	tmp, err := os.CreateTemp(tmpDir, "stage-*")
-	if err != nil {
-		return StagedFile{}, err
-	}
-	defer func() { _ = tmp.Close(); _ = os.Remove(tmp.Name()) }()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
+	tmp, n, sum, err := spool.File(ctx, tmpDir, "stage-*", r)
 	if err != nil {
 		return StagedFile{}, fmt.Errorf("archive: staging %s: %w", f.Name, err)
 	}
+	defer func() { _ = tmp.Close(); _ = os.Remove(tmp.Name()) }()
 	if f.Size > 0 && n != f.Size {
 		return StagedFile{}, ErrSize
 	}
 	if err := tmp.Sync(); err != nil {
 		return StagedFile{}, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	sf := StagedFile{Key: ContentKey(sum), Name: f.Name, ContentType: f.ContentType, Size: n, SHA256: sum}
+	hexSum := hex.EncodeToString(sum)
+	sf := StagedFile{Key: ContentKey(hexSum), Name: f.Name, ContentType: f.ContentType, Size: n, SHA256: hexSum}
 	dst := filepath.Join(s.Dir, filepath.FromSlash(sf.Key))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return StagedFile{}, err
@@ -121,17 +117,4 @@ func (s DirStager) PutManifest(_ context.Context, m *Manifest) error {
 		return err
 	}
 	return os.Rename(tmp, p)
-}
-
-// ctxReader stops a copy when its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

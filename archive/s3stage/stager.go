@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/edusync/edusync/archive"
+	"github.com/edusync/edusync/archive/internal/spool"
 )
 
 // The defaults of Stager.
@@ -103,9 +104,9 @@ func (s *Stager) Stage(ctx context.Context, f archive.File, r io.Reader) (archiv
 
 // source returns the file to upload from, its size and SHA-256, and what removes a spool.
 func (s *Stager) source(ctx context.Context, f archive.File, r io.Reader) (io.ReaderAt, int64, []byte, func(), error) {
-	h := sha256.New()
 	if ra, ok := r.(io.ReaderAt); ok && f.Size > 0 {
-		n, err := io.Copy(h, ctxReader{ctx, io.NewSectionReader(ra, 0, f.Size+1)})
+		h := sha256.New()
+		n, err := io.Copy(h, spool.Reader(ctx, io.NewSectionReader(ra, 0, f.Size+1)))
 		if err != nil {
 			return nil, 0, nil, nil, fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
 		}
@@ -114,34 +115,16 @@ func (s *Stager) source(ctx context.Context, f archive.File, r io.Reader) (io.Re
 		}
 		return ra, n, h.Sum(nil), func() {}, nil
 	}
-	tmp, err := os.CreateTemp(s.TempDir, "s3stage-*")
+	tmp, n, sum, err := spool.File(ctx, s.TempDir, "s3stage-*", r)
 	if err != nil {
 		return nil, 0, nil, nil, fmt.Errorf("s3stage: spooling %s: %w", f.Name, err)
 	}
 	cleanup := func() { _ = tmp.Close(); _ = os.Remove(tmp.Name()) }
-	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
-	if err != nil {
-		cleanup()
-		return nil, 0, nil, nil, fmt.Errorf("s3stage: reading %s: %w", f.Name, err)
-	}
 	if f.Size > 0 && n != f.Size {
 		cleanup()
 		return nil, 0, nil, nil, archive.ErrSize
 	}
-	return tmp, n, h.Sum(nil), cleanup, nil
-}
-
-// ctxReader stops a copy when its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+	return tmp, n, sum, cleanup, nil
 }
 
 func (s *Stager) staged(f archive.File, n int64, sum []byte) archive.StagedFile {
