@@ -1,10 +1,15 @@
 package ladokfeed_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edusync/edusync/internal/idnum"
 	"github.com/edusync/edusync/ladok"
@@ -37,5 +42,40 @@ func TestEntryIDsAreMaskedInErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), pnr[2:]) {
 		t.Errorf("EventHandler's error holds the entry's id: %q", err)
+	}
+}
+
+// TestLoggedHrefsAreMasked: the reader logs the pages it reads and retries by href, and the
+// hrefs come from the pages' own links: one holding a personal number stays out of the log.
+func TestLoggedHrefsAreMasked(t *testing.T) {
+	pnr := "19900101238" + string(idnum.LuhnDigit("900101238"))
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != ladok.FeedFirst {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><link rel="next-archive" href="/handelser/feed/` + pnr + `?p=` + pnr + `"/>` +
+			`<entry><id>e-1</id><content type="application/vnd.ladok+xml"><AvbrottEvent xmlns="http://schemas.ladok.se/studiedeltagande"><HandelseUID>h-1</HandelseUID></AvbrottEvent></content></entry></feed>`))
+	}))
+	defer srv.Close()
+	c, err := ladok.New(srv.URL, ladok.WithHTTPClient(srv.Client()), ladok.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	lg := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r, err := ladokfeed.NewReader(c, memState(), func(context.Context, *ladok.Entry) error { return nil },
+		ladokfeed.WithStart(ladok.FeedFirst), ladokfeed.WithLogger(lg), ladokfeed.WithPageRetry(2, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.CatchUp(context.Background()); err == nil {
+		t.Fatal("CatchUp succeeded although the next page fails")
+	}
+	if !strings.Contains(logs.String(), "fetching a feed page failed") {
+		t.Fatalf("no retry was logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), pnr[2:]) {
+		t.Errorf("the log holds the href's personal number:\n%s", logs.String())
 	}
 }

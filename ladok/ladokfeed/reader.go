@@ -342,7 +342,7 @@ func (r *Reader) CatchUp(ctx context.Context) (Stats, error) {
 		}
 		if !headKnown {
 			head, headKnown = r.headNumber(ctx), true
-			r.logger.Info("ladokfeed: catching up with the feed", "feed", r.feed, "page", cur, "pages_behind", pagesBetween(page, cur, head))
+			r.logger.Info("ladokfeed: catching up with the feed", "feed", r.feed, "page", logHref(cur), "pages_behind", pagesBetween(page, cur, head))
 		}
 		r.report(page, pos, handled, dups, pagesBetween(page, cur, head))
 		got, ok := <-ahead
@@ -507,7 +507,7 @@ func (r *Reader) searchBack(ctx context.Context, page *ladok.Feed, pos Position,
 		stats.Pages++
 		if pending, ok := locate(p, pos); ok {
 			cur := r.canonical(p, prev)
-			r.logger.Info("ladokfeed: found the saved entry on an older page", "feed", r.feed, "page", cur)
+			r.logger.Info("ladokfeed: found the saved entry on an older page", "feed", r.feed, "page", logHref(cur))
 			return p, cur, pending, nil
 		}
 	}
@@ -559,7 +559,7 @@ func (r *Reader) fetch(ctx context.Context, href string) (*ladok.Feed, error) {
 			break
 		}
 		wait := r.backoff(attempt)
-		r.logger.Warn("ladokfeed: fetching a feed page failed; retrying", "feed", r.feed, "href", href, "attempt", attempt, "error", err, "wait", wait)
+		r.logger.Warn("ladokfeed: fetching a feed page failed; retrying", "feed", r.feed, "href", logHref(href), "attempt", attempt, "error", err, "wait", wait)
 		if err := backoff.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -626,6 +626,15 @@ func (r *Reader) committed(pos Position) {
 	r.mu.Unlock()
 }
 
+// logHref renders a page's href for a log line: hrefs come from the pages' links, and a
+// hostile feed can put a personal number in one.
+func logHref(href string) string {
+	if u, err := url.Parse(href); err == nil {
+		return redact.URL(u)
+	}
+	return redact.Text(href)
+}
+
 // report updates the lag after a page and tells the progress callback and the log.
 func (r *Reader) report(page *ladok.Feed, pos Position, handled, dups, pagesLeft int) {
 	l := Lag{Pages: pagesLeft, At: time.Now(), CaughtUp: pagesLeft == 0}
@@ -644,7 +653,7 @@ func (r *Reader) report(page *ladok.Feed, pos Position, handled, dups, pagesLeft
 	l.Position = r.lag.Position
 	r.lag = l
 	r.mu.Unlock()
-	r.logger.Debug("ladokfeed: feed page done", "feed", r.feed, "page", pos.Page, "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
+	r.logger.Debug("ladokfeed: feed page done", "feed", r.feed, "page", logHref(pos.Page), "handled", handled, "duplicates", dups, "pages_behind", pagesLeft, "behind", l.Behind)
 	if r.progress != nil {
 		r.progress(Progress{Page: pos.Page, Handled: handled, Duplicates: dups, Lag: l})
 	}
