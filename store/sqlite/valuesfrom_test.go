@@ -12,8 +12,9 @@ import (
 
 // TestValuesFromLatePagesCostAsTheFirst pages through a long prefix: a page near its end must
 // cost about what the first does. Given both the prefix and the after key as lower bounds,
-// SQLite started the range at the prefix, so each page scanned every page before it (200
-// pages of 1,000: the last took 1.3 s, the first 50 ms).
+// SQLite started the range at the prefix, so each page scanned every page before it (this
+// test on the code before the fix: a page 200 values from the end took 95 ms, the first
+// 0.2 ms).
 func TestValuesFromLatePagesCostAsTheFirst(t *testing.T) {
 	ctx := context.Background()
 	st := open(t, filepath.Join(t.TempDir(), "s.db"))
