@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,15 +19,7 @@ func TestTermArchivesEveryGradedThesis(t *testing.T) {
 	if m == nil || m[1] == "0" || !strings.Contains(s, "the archive holds") {
 		t.Fatalf("output:\n%s", s)
 	}
-	if strings.Count(s, ": archived ") != atoi(m[1]) {
+	if n, _ := strconv.Atoi(m[1]); strings.Count(s, ": archived ") != n {
 		t.Errorf("the archived lines do not add up to the summary:\n%s", s)
 	}
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
