@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/examsync"
-	"github.com/edusync/edusync/fs"
 	"github.com/edusync/edusync/notify"
 	"github.com/edusync/edusync/notify/notifytest"
 	"github.com/edusync/edusync/store"
@@ -141,5 +140,4 @@ func assertNoPersonalData(t *testing.T, w *world, s *examsync.Sync, alerts []byt
 			return
 		}
 	}
-	_ = fs.Inspera
 }
