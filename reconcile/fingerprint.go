@@ -12,6 +12,8 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+
+	"github.com/edusync/edusync/internal/uuidtext"
 )
 
 // canon appends the canonical binary form of values to a buffer: strings length-prefixed, lists
@@ -31,7 +33,7 @@ type canon struct {
 // the two forms apart, so the encoding stays injective either way.
 func (c *canon) str(s string) {
 	if n := len(s) - 36; c.uuids && n >= 0 {
-		if u, ok := parseUUID(s[n:]); ok {
+		if u, ok := uuidtext.Parse(s[n:]); ok {
 			c.buf = binary.AppendUvarint(c.buf, uint64(n)<<1|1)
 			c.buf = append(c.buf, s[:n]...)
 			c.buf = append(c.buf, u[:]...)
@@ -40,34 +42,6 @@ func (c *canon) str(s string) {
 	}
 	c.buf = binary.AppendUvarint(c.buf, uint64(len(s))<<1)
 	c.buf = append(c.buf, s...)
-}
-
-// hexDigit maps the lower-case hexadecimal digits to their values and every other byte to 0xff.
-var hexDigit = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range "0123456789abcdef" {
-		t[c] = byte(i)
-	}
-	return t
-}()
-
-// uuidDigits are the offsets of the 16 digit pairs of a UUID in its 8-4-4-4-12 form.
-var uuidDigits = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
-
-// parseUUID reads a 36-byte UUID in canonical lower-case form.
-func parseUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	var bad byte
-	for i, p := range uuidDigits {
-		hi, lo := hexDigit[s[p]], hexDigit[s[p+1]]
-		bad |= hi | lo
-		u[i] = hi<<4 | lo
-	}
-	return u, bad&0xf0 == 0
 }
 
 func (c *canon) num(n int64) { c.buf = binary.AppendVarint(c.buf, n) }

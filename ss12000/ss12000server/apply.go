@@ -2,13 +2,12 @@ package ss12000server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/store"
 )
@@ -50,16 +49,6 @@ type run struct {
 type staged struct {
 	Delete bool            `json:"delete,omitempty"`
 	Rec    json.RawMessage `json:"rec,omitempty"`
-}
-
-// newID returns a random UUID (version 4), the id form SS 12000 prescribes.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // Begin starts a run: until Commit, receivers keep seeing the last committed state.
@@ -254,7 +243,7 @@ func applyRecord[T any](ctx context.Context, p *Provider, r *run, a reconcile.Ac
 		return reconcile.Written{TargetID: id, Revision: rev(r.gen)}, nil
 	}
 	if a.Op == reconcile.OpCreate {
-		id := newID()
+		id := uuidtext.Random()
 		v, err := after(id)
 		if err != nil {
 			return reconcile.Written{}, err
@@ -312,7 +301,7 @@ func (p *Provider) applyMembership(ctx context.Context, r *run, a reconcile.Acti
 		if err := p.checkMember(ctx, r, m.Person, m.Group); err != nil {
 			return reconcile.Written{}, err
 		}
-		m.ID, m.Revision = newID(), ""
+		m.ID, m.Revision = uuidtext.Random(), ""
 		return stage(m.ID, storedMembership{Rev: r.gen, Rec: m})
 	}
 	cur, ok, err := load[storedMembership](ctx, p, kMembership, a.TargetID)

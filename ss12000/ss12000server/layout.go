@@ -3,13 +3,14 @@ package ss12000server
 import (
 	"crypto/sha1"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/edusync/edusync/internal/uuidtext"
 )
 
 // The provider's state in its store scope. Keys are short: a municipality holds a few million.
@@ -104,11 +105,11 @@ func nameUUID(space string, parts ...string) string {
 		h.Write([]byte{0})
 		h.Write([]byte(p))
 	}
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	x := hex.EncodeToString(b)
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return uuidtext.Format(u)
 }
 
 // envelope is a served record as stored: what serving needs to know about it without

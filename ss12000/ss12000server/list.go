@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/internal/ss12000serve"
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/store"
 )
 
@@ -262,7 +263,7 @@ func (p *Provider) materialise(r *http.Request, q *request, k *kind, spec *listi
 		return "", 0, 0, err
 	}
 	ss12000serve.SortKeyed(keyed, spec.desc)
-	id := newID()
+	id := uuidtext.Random()
 	now := p.now()
 	err = p.st.Update(r.Context(), p.scope, func(tx store.Tx) error {
 		if err := purgeListings(tx, now); err != nil {

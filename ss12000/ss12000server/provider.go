@@ -15,6 +15,7 @@ import (
 
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/internal/ss12000serve"
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/reconcile"
 	"github.com/edusync/edusync/store"
 )
@@ -172,7 +173,7 @@ func (p *Provider) match(method string, segs []string) (*route, string, []string
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rid := r.Header.Get("X-Request-Id")
 	if rid == "" || len(rid) > 128 || strings.ContainsFunc(rid, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
-		rid = newID()
+		rid = uuidtext.Random()
 	}
 	w.Header().Set("X-Request-Id", rid)
 	path := r.URL.Path

@@ -14,6 +14,7 @@ import (
 	"github.com/edusync/edusync/internal/apiquery"
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/internal/ss12000serve"
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/ss12000"
 	"github.com/edusync/edusync/store"
 )
@@ -77,7 +78,7 @@ func (p *Provider) createSubscription(w http.ResponseWriter, r *http.Request, q 
 		return
 	}
 	now := p.now()
-	sub := ss12000.Subscription{ID: newID(), Name: cs.Name, Target: cs.Target, ResourceTypes: cs.ResourceTypes,
+	sub := ss12000.Subscription{ID: uuidtext.Random(), Name: cs.Name, Target: cs.Target, ResourceTypes: cs.ResourceTypes,
 		Expires: now.Add(p.opts.SubscriptionLifetime).Truncate(time.Millisecond)}
 	full := false
 	err := p.st.Update(r.Context(), p.scope, func(tx store.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/reconcile"
 )
 
@@ -43,7 +44,7 @@ func (e *encoder) int(n int64) { e.b = binary.AppendVarint(e.b, n) }
 
 func (e *encoder) str(s string) {
 	if n := len(s) - 36; n >= 0 {
-		if u, ok := parseUUID(s[n:]); ok {
+		if u, ok := uuidtext.Parse(s[n:]); ok {
 			e.uint(uint64(n)<<1 | 1)
 			e.b = append(e.b, s[:n]...)
 			e.b = append(e.b, u[:]...)
@@ -76,46 +77,6 @@ func (e *encoder) strs(l []string) {
 	for _, s := range l {
 		e.str(s)
 	}
-}
-
-// hexDigit maps the lower-case hexadecimal digits to their values and every other byte to 0xff.
-var hexDigit = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for i, c := range "0123456789abcdef" {
-		t[c] = byte(i)
-	}
-	return t
-}()
-
-// uuidDigits are the offsets of the 16 digit pairs of a UUID in its 8-4-4-4-12 form.
-var uuidDigits = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
-
-// parseUUID reads a 36-byte UUID in canonical lower-case form.
-func parseUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	var bad byte
-	for i, p := range uuidDigits {
-		hi, lo := hexDigit[s[p]], hexDigit[s[p+1]]
-		bad |= hi | lo
-		u[i] = hi<<4 | lo
-	}
-	return u, bad&0xf0 == 0
-}
-
-// appendUUID appends u in its canonical lower-case form.
-func appendUUID(b []byte, u []byte) []byte {
-	const digits = "0123456789abcdef"
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, digits[c>>4], digits[c&0xf])
-	}
-	return b
 }
 
 // daysFromCivil is the number of days from 1970-01-01 to y-m-d (proleptic Gregorian).
@@ -292,7 +253,7 @@ func (d *decoder) str(dst *string) {
 	d.text = append(d.text, d.take(n, "string")...)
 	if uuid {
 		if u := d.take(16, "id"); u != nil {
-			d.text = appendUUID(d.text, u)
+			d.text = uuidtext.Append(d.text, u)
 		}
 	}
 	if d.err != nil || len(d.text) == start {

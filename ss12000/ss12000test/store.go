@@ -1,14 +1,13 @@
 package ss12000test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -130,22 +129,12 @@ func (st *store) remove(k *kind, id string, at time.Time) bool {
 	return true
 }
 
-// newID returns a random UUID (version 4), the id form the standard prescribes.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
 // prepare gives val (a *T of kind k) an id if it has none and stamps meta: created stays what
 // it was for an existing record, modified is now. With keepMeta, a meta the value already has
 // is kept (the initial dataset may seed history).
 func prepare(k *kind, val any, old *record, now time.Time, keepMeta bool) any {
 	if k.id(val) == "" {
-		val = k.withID(val, newID())
+		val = k.withID(val, uuidtext.Random())
 	}
 	m := k.meta(val)
 	if keepMeta && !m.Created.IsZero() {

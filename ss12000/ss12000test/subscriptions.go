@@ -14,6 +14,7 @@ import (
 	"github.com/edusync/edusync/internal/apiquery"
 	"github.com/edusync/edusync/internal/redact"
 	"github.com/edusync/edusync/internal/ss12000serve"
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	sub := &ss12000.Subscription{
-		ID: newID(), Name: c.Name, Target: c.Target, ResourceTypes: slices.Clone(c.ResourceTypes),
+		ID: uuidtext.Random(), Name: c.Name, Target: c.Target, ResourceTypes: slices.Clone(c.ResourceTypes),
 		Expires: now.Add(s.opts.subLifetime),
 	}
 	s.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/edusync/edusync/internal/ss12000serve"
+	"github.com/edusync/edusync/internal/uuidtext"
 	"github.com/edusync/edusync/ss12000"
 )
 
@@ -39,7 +40,7 @@ func create[T Record](s *Server, w http.ResponseWriter, op string, v *T, refs ..
 		return
 	}
 	now := s.stamp()
-	val := k.withID(v, newID())
+	val := k.withID(v, uuidtext.Random())
 	val = prepare(k, val, nil, now, false)
 	rec, err := newRecord(k, val)
 	if err != nil {
