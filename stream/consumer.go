@@ -32,7 +32,7 @@ const DeadPrefix = "kafka/"
 
 // ConsumerConfig configures a Consumer.
 type ConsumerConfig struct {
-	// Brokers are the seed brokers; required unless Client is set.
+	// Brokers are the seed brokers; required.
 	Brokers []string
 	// Topics are consumed together; required.
 	Topics []string
