@@ -222,8 +222,7 @@ func (a *Adapter) backoff(n int) time.Duration {
 
 // CatchUpStats sums up one CatchUp.
 type CatchUpStats struct {
-	ladokfeed.Stats     // what the feed reader did (Commits: feed positions written)
-	Flushes         int // feed positions written (the same as Commits, kept for callers of old)
+	ladokfeed.Stats // what the feed reader did (Commits: feed positions written)
 }
 
 // CatchUp reads the feed from the saved position to its end, applies every event in Canvas
@@ -249,7 +248,7 @@ func (a *Adapter) CatchUp(ctx context.Context) (CatchUpStats, error) {
 	// The reader has waited for the commits, and they for the tasks, unless it stopped early.
 	a.sched.waitFeed()
 	a.sched.reset()
-	out := CatchUpStats{Stats: rs, Flushes: rs.Commits}
+	out := CatchUpStats{Stats: rs}
 	if err := c.gate.err(); err != nil {
 		return out, err // what stopped the catch-up, rather than the reader's account of it
 	}
