@@ -102,21 +102,34 @@ func (q *AuditQuery) keeps(r *AuditRecord) bool {
 }
 
 // Audit returns the audit records of an institution's tenants that q selects, oldest first,
-// reading the store a page at a time.
+// reading the store a page at a time. With a Limit, the oldest records of all the
+// institution's tenants (one per exam system) are returned.
 func (s *Sync) Audit(ctx context.Context, orgID string, q AuditQuery) ([]AuditRecord, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 1000
 	}
+	tenants, err := s.tenantsOf(orgID)
+	if err != nil {
+		return nil, err
+	}
+	// Each tenant's records are in time order: the oldest overall are among each one's oldest.
 	var out []AuditRecord
-	err := s.eachAudit(ctx, orgID, q.Since, func(r *AuditRecord) bool {
-		if q.keeps(r) {
-			out = append(out, *r)
+	for _, t := range tenants {
+		n := 0
+		err = s.eachAudit(ctx, t, q.Since, func(r *AuditRecord) bool {
+			if q.keeps(r) {
+				out = append(out, *r)
+				n++
+			}
+			return n < limit
+		})
+		if err != nil {
+			break
 		}
-		return len(out) < limit
-	})
+	}
 	slices.SortStableFunc(out, func(a, b AuditRecord) int { return a.Time.Compare(b.Time) })
-	return out, err
+	return out[:min(len(out), limit)], err
 }
 
 // AuditSummary counts a tenant's audit records by submodule, step and outcome.
@@ -127,8 +140,12 @@ type StepCount struct{ OK, Failed, Dead int }
 
 // Summary counts a tenant's audit records at or after since.
 func (s *Sync) Summary(ctx context.Context, orgID string, since time.Time) (AuditSummary, error) {
+	tenants, err := s.tenantsOf(orgID)
+	if err != nil {
+		return nil, err
+	}
 	sum := AuditSummary{}
-	err := s.eachAudit(ctx, orgID, since, func(r *AuditRecord) bool {
+	count := func(r *AuditRecord) bool {
 		m := sum[r.Submodule]
 		if m == nil {
 			m = map[string]StepCount{}
@@ -146,41 +163,45 @@ func (s *Sync) Summary(ctx context.Context, orgID string, since time.Time) (Audi
 		}
 		m[r.Step] = c
 		return true
-	})
-	return sum, err
+	}
+	for _, t := range tenants {
+		if err := s.eachAudit(ctx, t, since, count); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
 }
 
-// eachAudit calls fn for the records of an institution's tenants at or after since, tenant
-// by tenant, until it returns false.
-func (s *Sync) eachAudit(ctx context.Context, orgID string, since time.Time, fn func(*AuditRecord) bool) error {
+// tenantsOf returns an institution's active tenants, or ErrConfig when it has none.
+func (s *Sync) tenantsOf(orgID string) ([]*tenantRun, error) {
 	if len(s.byOrg[orgID]) == 0 {
-		return fmt.Errorf("%w: no active tenant has orgId %s", ErrConfig, orgID)
+		return nil, fmt.Errorf("%w: no active tenant has orgId %s", ErrConfig, orgID)
 	}
-	for _, t := range s.byOrg[orgID] {
-		after := auditPrefix
-		if !since.IsZero() {
-			after = fmt.Sprintf("%s%020d", auditPrefix, since.UnixNano()-1)
-		}
-		for {
-			var page []store.Entry[AuditRecord]
-			err := s.cfg.Store.View(ctx, t.state, func(tx store.Tx) error {
-				var err error
-				page, err = store.ListFrom[AuditRecord](tx, auditPrefix, after, 500)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if len(page) == 0 {
-				break
-			}
-			for i := range page {
-				if !fn(&page[i].Value) {
-					return nil
-				}
-			}
-			after = page[len(page)-1].Key
-		}
+	return s.byOrg[orgID], nil
+}
+
+// eachAudit calls fn for a tenant's records at or after since, in time order, until it
+// returns false.
+func (s *Sync) eachAudit(ctx context.Context, t *tenantRun, since time.Time, fn func(*AuditRecord) bool) error {
+	after := auditPrefix
+	if !since.IsZero() {
+		after = fmt.Sprintf("%s%020d", auditPrefix, since.UnixNano()-1)
 	}
-	return nil
+	for {
+		var page []store.Entry[AuditRecord]
+		err := s.cfg.Store.View(ctx, t.state, func(tx store.Tx) error {
+			var err error
+			page, err = store.ListFrom[AuditRecord](tx, auditPrefix, after, 500)
+			return err
+		})
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		for i := range page {
+			if !fn(&page[i].Value) {
+				return nil
+			}
+		}
+		after = page[len(page)-1].Key
+	}
 }
