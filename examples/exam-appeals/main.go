@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -140,8 +141,8 @@ func run() error {
 		return err
 	}
 	fmt.Println("\naudit summary (submodule / step: ok, failed, dead):")
-	for _, sub := range sortedKeys(sum) {
-		for _, step := range sortedKeys(sum[sub]) {
+	for _, sub := range slices.Sorted(maps.Keys(sum)) {
+		for _, step := range slices.Sorted(maps.Keys(sum[sub])) {
 			c := sum[sub][step]
 			fmt.Printf("  %-22s %-20s %5d %3d %3d\n", sub, step, c.OK, c.Failed, c.Dead)
 		}
@@ -226,7 +227,6 @@ func (f *fakes) registered() int {
 
 // report prints what each system was asked to do.
 func (f *fakes) report() {
-	count := func(ops map[string]int, op string) int { return ops[op] }
 	in := map[string]int{}
 	for _, w := range f.in.Writes() {
 		if w.Status < 300 {
@@ -248,9 +248,9 @@ func (f *fakes) report() {
 	fmt.Println("\nwhat happened in each system:")
 	fmt.Printf("  FS:       %d explanations registered (each once), %d of %d requests now hold one\n", posted, f.registered(), len(f.fs.ExplanationRequests()))
 	fmt.Printf("  Inspera:  %d appeal rounds opened, %d withdrawn, %d explanations requested, %d tests with explanation administration turned on\n",
-		count(in, "registerAppeals"), count(in, "withdrawAppeals"), count(in, "requestExplanations"), countOps(f.in.Writes(), "setTestOptions"))
+		in["registerAppeals"], in["withdrawAppeals"], in["requestExplanations"], countOps(f.in.Writes(), "setTestOptions"))
 	fmt.Printf("  WISEflow: %d reassessment flows made, %d explanation requests made, %d explanations shown to the candidate\n",
-		count(wf, "createReassessment"), count(wf, "createExplanationRequest"), count(wf, "updateExplanationRequest"))
+		wf["createReassessment"], wf["createExplanationRequest"], wf["updateExplanationRequest"])
 }
 
 func countOps(ws []insperatest.Write, op string) int {
@@ -271,13 +271,4 @@ func steps(sum examsync.AuditSummary) int {
 		}
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
