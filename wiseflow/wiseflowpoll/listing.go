@@ -9,8 +9,9 @@ import (
 	"github.com/edusync/edusync/wiseflow"
 )
 
-// ErrNoConvergence is matched by the error of a round whose flow search never settles: its
-// pages keep shifting, or it points on without end.
+// ErrNoConvergence is matched by the error of a round whose flow search never settles (its
+// pages keep shifting, or it points on without end), or whose listing of a thesis flow's
+// submissions points on past wiseflow.MaxListRecords.
 var ErrNoConvergence = errors.New("wiseflowpoll: the flow search does not settle")
 
 // window is the flows of the poller's query as one round read them.

@@ -487,24 +487,8 @@ func (p *Poller) read(ctx context.Context, w *work) error {
 		if f.State == wiseflow.FlowStateConcluded || f.State == wiseflow.FlowStateArchived {
 			c := base
 			c.Kind = KindThesisConcluded
-			c.Submissions = []Submission{}
-			var offset int64
-			for {
-				w.requests++
-				page, err := p.Client.ListSubmissionsPage(ctx, id, offset, wiseflow.MaxPageSize)
-				if err != nil {
-					return err
-				}
-				if len(page.RecordErrors) > 0 {
-					return page.RecordErrors[0] // a thesis left out would never be archived
-				}
-				for _, s := range page.Items {
-					c.Submissions = append(c.Submissions, Submission{ID: s.ID, HandedIn: s.Status.HandedIn})
-				}
-				if !page.More() {
-					break
-				}
-				offset = page.NextOffset()
+			if c.Submissions, err = p.submissions(ctx, w); err != nil {
+				return err
 			}
 			w.snap.ThesisDone = true
 			w.changes = append(w.changes, c)
@@ -514,6 +498,47 @@ func (p *Poller) read(ctx context.Context, w *work) error {
 	}
 	w.snap.Open = open
 	return nil
+}
+
+// submissions reads a concluded thesis flow's submissions page by page, each once. The pages
+// are read one by one, not with ListSubmissions, so that RoundStats counts the requests; like
+// ListSubmissions, the reading ends with a *wiseflow.PageCycleError once a page's worth of
+// records in a row were read already (a server answering every offset with the same page), and
+// with ErrNoConvergence past wiseflow.MaxListRecords submissions, so that no answer can keep a
+// round going or its memory growing.
+func (p *Poller) submissions(ctx context.Context, w *work) ([]Submission, error) {
+	id := w.flow.FlowID
+	out := []Submission{}
+	seen := map[int64]bool{}
+	var offset int64
+	repeats := 0
+	for pages := 1; ; pages++ {
+		w.requests++
+		page, err := p.Client.ListSubmissionsPage(ctx, id, offset, wiseflow.MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.RecordErrors) > 0 {
+			return nil, page.RecordErrors[0] // a thesis left out would never be archived
+		}
+		for _, s := range page.Items {
+			if seen[s.ID] {
+				if repeats++; repeats >= wiseflow.MaxPageSize {
+					return nil, &wiseflow.PageCycleError{Path: "/flows/" + strconv.FormatInt(id, 10) + "/submissions", Pages: pages}
+				}
+				continue
+			}
+			seen[s.ID], repeats = true, 0
+			out = append(out, Submission{ID: s.ID, HandedIn: s.Status.HandedIn})
+		}
+		if len(out) > wiseflow.MaxListRecords {
+			return nil, fmt.Errorf("%w: flow %d lists more than %d submissions", ErrNoConvergence, id, wiseflow.MaxListRecords)
+		}
+		if !page.More() {
+			return out, nil
+		}
+		offset = page.NextOffset()
+	}
 }
 
 // values reads the values under prefix as text.

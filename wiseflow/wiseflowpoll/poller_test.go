@@ -369,6 +369,76 @@ func TestASearchThatNeverSettlesEnds(t *testing.T) {
 	}
 }
 
+// endlessSubmissions answers a flow's submission listing with a page of 100 and a total of a
+// trillion, at every offset: the same records (fresh false) or new ones each time.
+type endlessSubmissions struct {
+	next  http.RoundTripper
+	fresh bool
+	mu    sync.Mutex
+	pages int
+}
+
+func (e *endlessSubmissions) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(r.URL.Path, "/submissions") {
+		return e.next.RoundTrip(r)
+	}
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.pages++
+	base := 1
+	if e.fresh {
+		base = e.pages * 100
+	}
+	e.mu.Unlock()
+	var recs []string
+	for i := range 100 {
+		recs = append(recs, fmt.Sprintf(`{"id":%d,"status":{"handedIn":true}}`, base+i))
+	}
+	body := `{"success":true,"data":[` + strings.Join(recs, ",") + `],"error":null,"pagination":{"limit":100,"offset":` +
+		r.URL.Query().Get("offset") + `,"total":1000000000000}}`
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// TestASubmissionListingWithoutEndEnds: a concluded thesis flow whose submissions never end
+// (the same page at every offset, or new records past wiseflow.MaxListRecords) ends the round
+// with an error after a bounded number of requests, and nothing of the flow is queued.
+func TestASubmissionListingWithoutEndEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fresh    bool
+		want     error
+		maxPages int
+	}{
+		{"the same page at every offset", false, wiseflow.ErrPageCycle, 2},
+		{"new submissions without end", true, wiseflowpoll.ErrNoConvergence, wiseflow.MaxListRecords/100 + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := wiseflowtest.NewServer(wiseflowtest.WithRateLimits(0, 0))
+			defer srv.Close()
+			srv.AddFlow(wiseflowtest.FlowSpec{Name: "Master", Purpose: wiseflow.FlowPurposeMaster, State: wiseflow.FlowStateConcluded})
+			rt := &endlessSubmissions{next: http.DefaultTransport, fresh: tc.fresh}
+			c, err := srv.Client(wiseflow.WithHTTPClient(&http.Client{Transport: rt}), wiseflow.WithoutThrottle())
+			must(t, err)
+			st := openStore(t)
+			p := &wiseflowpoll.Poller{Client: c, Store: st, Scope: scope}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if _, err := p.Round(ctx); !errors.Is(err, tc.want) {
+				t.Fatalf("round: %v, want %v", err, tc.want)
+			}
+			if rt.pages > tc.maxPages {
+				t.Errorf("the round read %d pages of submissions, want at most %d", rt.pages, tc.maxPages)
+			}
+			if got := drain(t, st); len(got) != 0 {
+				t.Errorf("queued %v for a flow whose submissions were not all read", kinds(got))
+			}
+		})
+	}
+}
+
 func TestDecodeChangeRefusesWhatIsNotOne(t *testing.T) {
 	for _, bad := range []string{``, `{}`, `{"kind":"grade","flowId":1}`, `{"kind":"x","flowId":1}`, `{"kind":"explanation","flowId":1,"explanation":{"id":0}}`, `[]`} {
 		if _, err := wiseflowpoll.DecodeChange([]byte(bad)); !errors.Is(err, wiseflowpoll.ErrBadChange) {
