@@ -547,13 +547,7 @@ func (t *memTx) ValuesFrom(prefix, after string, limit int) ([]Entry[[]byte], er
 	if err := t.Check("values", false); err != nil {
 		return nil, err
 	}
-	if err := kit.ValidPrefix(prefix); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidOptionalKey("after key", after); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidLimit(limit); err != nil {
+	if err := kit.ValidPage(prefix, after, limit); err != nil {
 		return nil, t.Invalid("values", err)
 	}
 	out := []Entry[[]byte]{}

@@ -504,13 +504,7 @@ func (t *pgTx) ValuesFrom(prefix, after string, n int) ([]store.Entry[[]byte], e
 	if err := t.start("values", false); err != nil {
 		return nil, err
 	}
-	if err := kit.ValidPrefix(prefix); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidOptionalKey("after key", after); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidLimit(n); err != nil {
+	if err := kit.ValidPage(prefix, after, n); err != nil {
 		return nil, t.Invalid("values", err)
 	}
 	cond, args := prefixCond("k", prefix, 3)

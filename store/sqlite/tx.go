@@ -461,13 +461,7 @@ func (t *sqlTx) ValuesFrom(prefix, after string, limit int) ([]store.Entry[[]byt
 	if err := t.Check("values", false); err != nil {
 		return nil, err
 	}
-	if err := kit.ValidPrefix(prefix); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidOptionalKey("after key", after); err != nil {
-		return nil, t.Invalid("values", err)
-	}
-	if err := kit.ValidLimit(limit); err != nil {
+	if err := kit.ValidPage(prefix, after, limit); err != nil {
 		return nil, t.Invalid("values", err)
 	}
 	// One lower bound only: given k >= prefix and k > after, SQLite starts the index range at

@@ -103,6 +103,17 @@ func ValidLimit(n int) error {
 	return nil
 }
 
+// ValidPage checks the arguments of Tx.ValuesFrom: a prefix, an after key and a limit.
+func ValidPage(prefix, after string, limit int) error {
+	if err := ValidPrefix(prefix); err != nil {
+		return err
+	}
+	if err := ValidOptionalKey("after key", after); err != nil {
+		return err
+	}
+	return ValidLimit(limit)
+}
+
 // ValidDuration checks a time-to-live or visibility timeout: positive.
 func ValidDuration(what string, d time.Duration) error {
 	if d <= 0 {
