@@ -569,20 +569,6 @@ func baseSegments(raw *storedRecords) (segs [len(recordPrefixes)][][]byte, stray
 	return segs, stray, nil
 }
 
-// load loads the stored snapshot at once (restore without a run beside it).
-func (s *Source) load(ctx context.Context) (*dataset, int, error) {
-	var rep Report
-	records := s.restore(ctx, &rep)
-	if records == nil {
-		if rep.Reread != "" {
-			return nil, 0, errors.New(rep.Reread)
-		}
-		return nil, 0, store.ErrNotFound
-	}
-	l := <-records
-	return l.data, l.n, l.err
-}
-
 // decodable is a record the codec reads.
 type decodable[T any] interface {
 	*T
