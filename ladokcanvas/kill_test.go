@@ -273,27 +273,37 @@ func (k *killRun) noteName(r *http.Request, body []byte) {
 	k.mu.Unlock()
 }
 
-// coRead sets the scenario's co-reading in a process of its own before the children start, as
-// an admin tool would.
-func (k *killRun) coRead() {
+// adapter opens the children's store and an adapter on it in the parent, as an admin tool
+// would; done closes both.
+func (k *killRun) adapter(copts []canvas.Option, opts ...ladokcanvas.Option) (ad *ladokcanvas.Adapter, done func()) {
+	k.t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(k.dir, "state.db"))
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	defer st.Close()
 	lc, err := k.lad.Client()
 	if err != nil {
+		st.Close()
 		k.t.Fatal(err)
 	}
-	cc, err := canvas.New(k.cv.URL(), canvas.WithBearerToken(k.cv.Token()))
+	cc, err := canvas.New(k.cv.URL(), append([]canvas.Option{canvas.WithBearerToken(k.cv.Token())}, copts...)...)
 	if err != nil {
+		st.Close()
 		k.t.Fatal(err)
 	}
-	ad, err := ladokcanvas.New(context.Background(), lc, cc, st, termConfig(), ladokcanvas.WithTenant("uni"))
+	ad, err = ladokcanvas.New(context.Background(), lc, cc, st, termConfig(), append([]ladokcanvas.Option{ladokcanvas.WithTenant("uni")}, opts...)...)
 	if err != nil {
+		st.Close()
 		k.t.Fatal(err)
 	}
-	defer ad.Close()
+	return ad, func() { ad.Close(); st.Close() }
+}
+
+// coRead sets the scenario's co-reading in a process of its own before the children start, as
+// an admin tool would.
+func (k *killRun) coRead() {
+	ad, done := k.adapter(nil)
+	defer done()
 	primaries := make([]string, 0, len(k.sc.coread))
 	for p := range k.sc.coread {
 		primaries = append(primaries, p)
@@ -385,25 +395,8 @@ func (k *killRun) child(cfg []byte) (done bool, err error) {
 // endOfTerm moves past every suspension in a last process and returns Canvas then.
 func (k *killRun) endOfTerm() canvastest.Snapshot {
 	k.t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(k.dir, "state.db"))
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	defer st.Close()
-	lc, err := k.lad.Client()
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	cc, err := canvas.New(k.cv.URL(), canvas.WithBearerToken(k.cv.Token()), fastCanvasRetry())
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	ad, err := ladokcanvas.New(context.Background(), lc, cc, st, termConfig(), ladokcanvas.WithTenant("uni"),
-		ladokcanvas.WithClock(func() time.Time { return swedish("2027-02-01") }))
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	defer ad.Close()
+	ad, done := k.adapter([]canvas.Option{fastCanvasRetry()}, ladokcanvas.WithClock(func() time.Time { return swedish("2027-02-01") }))
+	defer done()
 	if _, err := ad.FireDue(context.Background()); err != nil {
 		k.t.Fatal(err)
 	}
