@@ -3,9 +3,6 @@ package insperatest
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -17,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edusync/edusync/inspera"
+	"github.com/edusync/edusync/inspera/insperahook"
 	"github.com/edusync/edusync/internal/fakekit"
 )
 
@@ -58,12 +56,9 @@ type Payload struct {
 	ExamSystem           string      `json:"examSystem,omitempty"`
 }
 
-// Sign returns the X-Inspera-Signature of body under secret: the lower-case hex HMAC-SHA1.
-func Sign(secret string, body []byte) string {
-	m := hmac.New(sha1.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
+// Sign returns the X-Inspera-Signature of body under secret: the lower-case hex HMAC-SHA1, as
+// insperahook.Sign makes it (the fake signs as the receiver verifies).
+func Sign(secret string, body []byte) string { return insperahook.Sign(secret, body) }
 
 func (s *Server) subscriptionEvents(w http.ResponseWriter, _ *http.Request) {
 	fakekit.WriteJSON(w, http.StatusOK, eventTypes)
@@ -283,7 +278,7 @@ func (d *dispatcher) deliver(o *outgoing) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(o.body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Inspera-Signature", o.sig)
+		req.Header.Set(insperahook.SignatureHeader, o.sig)
 		var resp *http.Response
 		if resp, err = d.client.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
