@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -271,5 +270,3 @@ func TestSecretsRotate(t *testing.T) {
 		t.Error("a handler without a store")
 	}
 }
-
-var _ = io.Discard

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/edusync/edusync/inspera"
 	"github.com/edusync/edusync/internal/fakekit"
@@ -513,5 +512,3 @@ func jsonBytes(v any) []byte {
 	_ = enc.Encode(v)
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
-
-var _ = time.Second
