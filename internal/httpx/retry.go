@@ -3,12 +3,13 @@ package httpx
 import (
 	"context"
 	"errors"
-	"github.com/edusync/edusync/internal/backoff"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/edusync/edusync/internal/backoff"
 
 	"github.com/edusync/edusync/apierror"
 	"github.com/edusync/edusync/internal/redact"
