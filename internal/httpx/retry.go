@@ -9,9 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/edusync/edusync/internal/backoff"
-
 	"github.com/edusync/edusync/apierror"
+	"github.com/edusync/edusync/internal/backoff"
 	"github.com/edusync/edusync/internal/redact"
 )
 
