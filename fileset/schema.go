@@ -65,7 +65,8 @@ func (s *Spec) Index(name string) int {
 
 // Problem is one rule a row breaks: the file, the line (the header is line 1), the row's id
 // (as the format names rows, for example its sourcedId), the column and the rule. It holds no
-// value of the row but its id, and identity numbers in ids are masked.
+// value of the row but its id, cut to a few hundred bytes, and identity numbers in ids are
+// masked.
 type Problem struct {
 	File   string `json:"file"`
 	Line   int    `json:"line"`
@@ -125,10 +126,14 @@ type checker struct {
 	total    int
 }
 
+// maxProblemID is the longest row id a Problem names (several joined UUIDs fit): a source's
+// overlong id is cut, so a refused set's error stays short whatever the ids.
+const maxProblemID = 256
+
 func (c *checker) add(file string, line int, id, column, rule string) {
 	c.total++
 	if len(c.problems) < MaxProblems {
-		c.problems = append(c.problems, Problem{File: file, Line: line, ID: redact.Text(id), Column: column, Rule: rule})
+		c.problems = append(c.problems, Problem{File: file, Line: line, ID: redact.Printable(redact.PersonalNumbers(id), maxProblemID), Column: column, Rule: rule})
 	}
 }
 

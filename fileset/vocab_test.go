@@ -1,10 +1,12 @@
 package fileset_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/edusync/edusync/fileset"
+	"github.com/edusync/edusync/internal/redact"
 )
 
 // Clean makes one line of a value and masks identity numbers a source put in a text field;
@@ -39,6 +41,29 @@ func TestOverlongValuesAreRefused(t *testing.T) {
 	_, err = writeSet(t, d, []string{"u1", "o1", "student"}, []string{strings.Repeat("x", fileset.MaxValueBytes+1), "o1", "student"})
 	if err == nil || !strings.Contains(err.Error(), "longer than") {
 		t.Fatalf("err %v, want an overlong value refused", err)
+	}
+}
+
+// A problem names its row by its id cut short, identity numbers masked, so that a refused
+// set's error stays short whatever ids the source sent.
+func TestProblemsNameRowsByAShortID(t *testing.T) {
+	d, err := fileset.OpenDir(t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "19900101-1234-" + strings.Repeat("x", fileset.MaxValueBytes)
+	_, err = writeSet(t, d, []string{long, "o2", "admin"})
+	var ve *fileset.ValidationError
+	if !errors.As(err, &ve) || ve.Total != 3 {
+		t.Fatalf("err %v, want a ValidationError with 3 problems", err)
+	}
+	for _, p := range ve.Problems {
+		if len(p.ID) > 256+len("…") || !strings.HasPrefix(p.ID, redact.Mask) {
+			t.Errorf("a problem names its row by %d bytes starting %.20q, want at most 256 starting with the mask", len(p.ID), p.ID)
+		}
+	}
+	if n := len(err.Error()); n > 2048 {
+		t.Errorf("the error is %d bytes long", n)
 	}
 }
 
