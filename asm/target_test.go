@@ -73,3 +73,13 @@ func TestNoPersonalDataReachesTheFiles(t *testing.T) {
 		}
 	}
 }
+
+// A person with two e-mail addresses (Apple School Manager keeps one) is planned once, not on
+// every run.
+func TestSecondAddressConverges(t *testing.T) {
+	target, err := asm.New(t.TempDir(), asm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filesettest.SecondAddressConverges(t, filesettest.New(t, target, true, filesettest.AllEmails, reconcile.Options{}))
+}

@@ -45,7 +45,8 @@ type Deliverable struct {
 // write: persons without a given or a family name, and records the format's Screener refuses,
 // are left out, with their memberships and the relations to them; persons with protected
 // identity are reduced to what the format needs (no e-mail addresses, birth date or place,
-// relations or attributes), so that, where the host opts in to them, what is planned is what
+// relations or attributes), and others keep the one e-mail address every format writes (the
+// lowest), so that, where the host opts in to them, what is planned is what
 // the set gives back. Without it, such records reach the target and the run is refused
 // (fail closed). LeftOut lists what the last read left out.
 //
@@ -194,6 +195,12 @@ func screen(snap *reconcile.Snapshot, f Format) *screened {
 			if p.Protected {
 				p = reconcile.Person{Keys: p.Keys, FamilyName: p.FamilyName, GivenNames: p.GivenNames, EPPNs: p.EPPNs,
 					Protected: true, Contexts: p.Contexts}
+				changed = true
+			}
+			// Every format writes one e-mail address per person, the lowest (Usernames.Person,
+			// asm): plan that one, or a person with two would be updated on every run.
+			if len(p.Emails) > 1 {
+				p.Emails = []string{slices.Min(p.Emails)}
 				changed = true
 			}
 			drop := func(r reconcile.Relation) bool {

@@ -118,3 +118,13 @@ func TestNoPersonalDataReachesTheFiles(t *testing.T) {
 		}
 	}
 }
+
+// A person with two e-mail addresses (OneRoster's users.csv keeps one) is planned once, not on
+// every run.
+func TestSecondAddressConverges(t *testing.T) {
+	target, err := oneroster.New(t.TempDir(), oneroster.Options{UsernameTemplate: "{given}.{family}@exempelby.se"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filesettest.SecondAddressConverges(t, filesettest.New(t, target, true, filesettest.AllEmails, reconcile.Options{}))
+}

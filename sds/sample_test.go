@@ -93,3 +93,8 @@ func TestNoPersonalDataReachesTheFiles(t *testing.T) {
 		}
 	}
 }
+
+// A person with two e-mail addresses (SDS keeps one) is planned once, not on every run.
+func TestSecondAddressConverges(t *testing.T) {
+	filesettest.SecondAddressConverges(t, newPipeline(t, false, filesettest.AllEmails, reconcile.Options{}))
+}
