@@ -397,8 +397,8 @@ func query(raw string) string {
 
 // Printable makes text from the network safe for a log line or an error message: invalid UTF-8
 // becomes U+FFFD, control characters (which could forge log lines or move a terminal's cursor)
-// become spaces, and the result is cut to at most max bytes on a character boundary, with "…"
-// marking the cut. max <= 0 means no cap.
+// become spaces, and text longer than max bytes is cut on a character boundary to at most max
+// bytes, followed by "…" (three bytes more) marking the cut. max <= 0 means no cap.
 func Printable(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
