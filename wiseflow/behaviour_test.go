@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/edusync/edusync/wiseflow"
 	"github.com/edusync/edusync/wiseflow/wiseflowtest"
 )
@@ -96,6 +98,24 @@ func TestErrorEnvelopes(t *testing.T) {
 		var env *wiseflow.EnvelopeError
 		if !errors.As(err, &env) || !errors.Is(err, wiseflow.ErrNotFound) || env.StatusCode != 404 {
 			t.Fatalf("%v, want an error matching ErrNotFound", err)
+		}
+	})
+	t.Run("empty reasons are left out, whatever the status", func(t *testing.T) {
+		const envelope = `{"success":false,"data":null,"error":{"code":409,"message":"Conflict","errors":[{},{"reason":"STATE","message":"concluded"},{"reason":"","message":""}]}}`
+		for _, status := range []int{409, 200} {
+			_, err := answer(t, status, nil, envelope).GetFlow(ctx, 1)
+			var env *wiseflow.EnvelopeError
+			if !errors.As(err, &env) || !errors.Is(err, wiseflow.ErrConflict) {
+				t.Fatalf("status %d: %v, want an *EnvelopeError matching ErrConflict", status, err)
+			}
+			if diff := cmp.Diff([]wiseflow.Reason{{Reason: "STATE", Message: "concluded"}}, env.Reasons); diff != "" {
+				t.Errorf("status %d: reasons (-want +got):\n%s", status, diff)
+			}
+		}
+		_, err := answer(t, 200, nil, `{"success":false,"data":null,"error":{"code":409,"message":"Conflict","errors":[{}]}}`).GetFlow(ctx, 1)
+		var env *wiseflow.EnvelopeError
+		if errors.As(err, &env) || !errors.Is(err, wiseflow.ErrConflict) || strings.Contains(err.Error(), "[") {
+			t.Errorf("%v, want an *APIError without reasons", err)
 		}
 	})
 	t.Run("success false in a page", func(t *testing.T) {

@@ -158,16 +158,24 @@ func parseErrorBody(body []byte) (code, message string, reasons []Reason, envelo
 		if d.Message != "" {
 			message = d.Message
 		}
-		for _, r := range d.Errors {
-			if len(reasons) == maxReasons {
-				break
-			}
-			if r.Reason != "" || r.Message != "" {
-				reasons = append(reasons, Reason{Reason: r.Reason, Message: r.Message})
-			}
-		}
+		reasons = reasonsOf(d.Errors, func(s string) string { return s })
 	}
 	return code, message, reasons, envelope || b.Success != nil
+}
+
+// reasonsOf keeps at most maxReasons of an envelope's reasons, leaving out empty ones, each
+// passed through clean (the client's redaction) and made printable.
+func reasonsOf(errs []ErrorReason, clean func(string) string) []Reason {
+	var out []Reason
+	for _, r := range errs {
+		if len(out) == maxReasons {
+			break
+		}
+		if r.Reason != "" || r.Message != "" {
+			out = append(out, Reason{Reason: redact.Printable(clean(r.Reason), 128), Message: redact.Printable(clean(r.Message), 256)})
+		}
+	}
+	return out
 }
 
 // decodeError fills in Code and Message of an APIError from its body (Config.ErrorBody).
@@ -181,10 +189,6 @@ func classify(e *APIError) error {
 	_, _, reasons, envelope := parseErrorBody([]byte(e.Body))
 	if !envelope || len(reasons) == 0 {
 		return e
-	}
-	for i := range reasons {
-		reasons[i].Reason = redact.Printable(reasons[i].Reason, 128)
-		reasons[i].Message = redact.Printable(reasons[i].Message, 256)
 	}
 	return &EnvelopeError{APIError: e, Reasons: reasons}
 }
@@ -207,18 +211,12 @@ func (c *Client) envelopeFailure(resp *http.Response, method, path string, detai
 	if resp.Header != nil {
 		e.RequestID = redact.Printable(c.core.Redact(resp.Header.Get("X-Request-Id")), 128)
 	}
-	if detail == nil || len(detail.Errors) == 0 {
+	if detail == nil {
 		return e
 	}
-	out := &EnvelopeError{APIError: e}
-	for _, r := range detail.Errors {
-		if len(out.Reasons) == maxReasons {
-			break
-		}
-		out.Reasons = append(out.Reasons, Reason{
-			Reason:  redact.Printable(c.core.Redact(r.Reason), 128),
-			Message: redact.Printable(c.core.Redact(r.Message), 256),
-		})
+	reasons := reasonsOf(detail.Errors, c.core.Redact)
+	if len(reasons) == 0 {
+		return e
 	}
-	return out
+	return &EnvelopeError{APIError: e, Reasons: reasons}
 }
