@@ -207,19 +207,15 @@ func (s *Server) candidateWrite(w http.ResponseWriter, r *http.Request, op strin
 	rec := Write{Operation: op, User: sessionOf(r).user, Test: t.id, CandidateIDs: ids}
 	cands, missing := t.lookup(ids)
 	if len(missing) > 0 {
-		rec.Status, rec.Code = http.StatusNotFound, "CANDIDATE_NOT_FOUND"
-		s.st.record(rec)
-		writeRefusal(w, r, http.StatusNotFound, "CANDIDATE_NOT_FOUND", "no such candidate on the test", missing)
+		s.refuse(w, r, rec, http.StatusNotFound, "CANDIDATE_NOT_FOUND", "no such candidate on the test", missing)
 		return
 	}
 	changed, status, code, msg, refused := apply(t, cands)
-	rec.Status, rec.Code = status, code
 	if status != http.StatusOK {
-		s.st.record(rec)
-		writeRefusal(w, r, status, code, msg, refused)
+		s.refuse(w, r, rec, status, code, msg, refused)
 		return
 	}
-	rec.Changed = changed
+	rec.Status, rec.Changed = status, changed
 	s.st.record(rec)
 	out := inspera.WriteResult{Changed: []string{}, Unchanged: []string{}}
 	for _, id := range ids {
@@ -230,6 +226,13 @@ func (s *Server) candidateWrite(w http.ResponseWriter, r *http.Request, op strin
 		}
 	}
 	fakekit.WriteJSON(w, http.StatusOK, out)
+}
+
+// refuse records a refused write (s.mu held) and answers it in Inspera's error body.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rec Write, status int, code, msg string, candidates []string) {
+	rec.Status, rec.Code = status, code
+	s.st.record(rec)
+	writeRefusal(w, r, status, code, msg, candidates)
 }
 
 func dedupe(ids []string) []string {
@@ -415,16 +418,12 @@ func (s *Server) moveCandidates(w http.ResponseWriter, r *http.Request) {
 	rec := Write{Operation: "moveCommitteeCandidates", User: sessionOf(r).user, Test: t.id, CandidateIDs: ids}
 	cm := t.committee(body.CommitteeID)
 	if cm == nil {
-		rec.Status, rec.Code = http.StatusNotFound, "COMMITTEE_NOT_FOUND"
-		s.st.record(rec)
-		writeError(w, r, http.StatusNotFound, "COMMITTEE_NOT_FOUND", "no such committee on the test")
+		s.refuse(w, r, rec, http.StatusNotFound, "COMMITTEE_NOT_FOUND", "no such committee on the test", nil)
 		return
 	}
 	cands, missing := t.lookup(ids)
 	if len(missing) > 0 {
-		rec.Status, rec.Code = http.StatusNotFound, "CANDIDATE_NOT_FOUND"
-		s.st.record(rec)
-		writeRefusal(w, r, http.StatusNotFound, "CANDIDATE_NOT_FOUND", "no such candidate on the test", missing)
+		s.refuse(w, r, rec, http.StatusNotFound, "CANDIDATE_NOT_FOUND", "no such candidate on the test", missing)
 		return
 	}
 	out := inspera.WriteResult{Changed: []string{}, Unchanged: []string{}}
